@@ -1,0 +1,115 @@
+# casebook — see README.md. `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+DATADIR  ?= $(PREFIX)/share/casebook
+MANDIR   ?= $(PREFIX)/share/man
+CC       ?= cc
+PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4
+# Debian packages the build and the tests need; `make deps` installs them.
+DEB_PKGS := build-essential pkg-config git python3 clang clang-format \
+            libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
+            libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev
+
+VERSION  := 0.1.0
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Igenerator -Isearch \
+             -DCB_VERSION='"$(VERSION)"' -DCB_DATADIR='"$(DATADIR)"' \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+TEST_LIBS = $(shell pkg-config --libs cmocka libcjson 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags cmocka libcjson 2>/dev/null)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRCS     := $(sort $(wildcard generator/*.c search/*.c))
+LIB_SRCS := $(filter-out generator/main.c,$(SRCS))
+OBJS     := $(SRCS:%.c=build/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
+SAN_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
+SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests-san/%)
+
+.PHONY: all deps site test unit bench fuzz install uninstall format clean help check-deps
+
+all: casebook
+
+help:
+	@echo "make deps      install the Debian packages casebook needs (apt-get, as root)"
+	@echo "make           build ./casebook"
+	@echo "make site      build the demo site from content/ into public/"
+	@echo "make test      run every test suite (unit, sanitizers, Mustache spec, end-to-end)"
+	@echo "make bench     build synthetic corpora and print time and memory"
+	@echo "make fuzz      run the libFuzzer targets (FUZZ_SECONDS=60 each)"
+	@echo "make install   install to PREFIX (default /usr/local)"
+	@echo "make format    reformat the C sources with clang-format"
+
+# Installs what is missing; idempotent. Without root it prints the command.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "deps: missing Debian packages; run:"; \
+	  echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { echo "casebook: missing libraries; run 'make deps' (as root) first" >&2; exit 2; }
+
+casebook: check-deps $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS)
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+build/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) $(TEST_LIBS)
+
+build/tests-san/%: tests/unit/%.c $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< $(SAN_OBJS) $(LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BINS) $(SAN_BINS)
+
+site: deps casebook
+	./casebook build --repo . --out public
+
+test: deps casebook unit
+	@bash tests/run.sh
+
+bench: casebook
+	@bash tests/bench/run.sh
+
+fuzz:
+	@$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
+
+install: casebook
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 casebook $(DESTDIR)$(BINDIR)/casebook
+	cp -R themes plugins $(DESTDIR)$(DATADIR)/
+	if [ -f doc/casebook.1 ]; then install -m 644 doc/casebook.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/casebook $(DESTDIR)$(MANDIR)/man1/casebook.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+format:
+	clang-format -i generator/*.[ch] search/*.[ch] tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
+
+clean:
+	rm -rf build casebook
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

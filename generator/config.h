@@ -1,0 +1,70 @@
+/*
+ * config: the repository's optional casebook.yml, and the taxonomy and
+ * glossary files it points at. A repository with only a content/ folder
+ * builds with the defaults.
+ */
+#ifndef CB_CONFIG_H
+#define CB_CONFIG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "util.h"
+
+typedef struct cb_config {
+	char *title;         /* site title; default "Learning from case reviews" */
+	char *description;   /* one line under the title; may be NULL */
+	char *content_dir;   /* default "content" */
+	char *theme;         /* default "default" */
+	char *taxonomy_file; /* default "<content>/taxonomy.yml" */
+	char *glossary_file; /* default "<content>/glossary.yml" */
+	char *base_url;      /* absolute site address for feed and sitemap; may be NULL */
+	char *language;      /* default "en-GB" */
+	cb_strv plugins;     /* plugin names in order; empty means the defaults */
+} cb_config;
+
+typedef struct cb_theme_def {
+	char *id;
+	char *label;       /* default: the id with dashes as spaces, capitalised */
+	char *description; /* may be NULL */
+	cb_strv synonyms;
+	int line;
+} cb_theme_def;
+
+typedef struct cb_taxonomy {
+	cb_theme_def *themes; /* in file order */
+	size_t n;
+	cb_strv ids;          /* the ids, sorted, for lookups and suggestions */
+} cb_taxonomy;
+
+typedef struct cb_glossary_term {
+	char *term;      /* e.g. "MASH" */
+	char *expansion; /* e.g. "Multi-Agency Safeguarding Hub" */
+	char *description; /* may be NULL */
+} cb_glossary_term;
+
+typedef struct cb_glossary {
+	cb_glossary_term *terms; /* sorted by term, case-insensitively */
+	size_t n;
+} cb_glossary;
+
+/* Fills cfg with defaults, then (text not NULL) with what casebook.yml
+ * says. Problems go to d with file:line:col; returns -1 on errors. */
+int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d);
+void cb_config_free(cb_config *cfg);
+
+/* taxonomy.yml: a mapping "themes:" whose keys are theme ids, each with
+ * label, description and synonyms (all optional). */
+int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d);
+const cb_theme_def *cb_taxonomy_find(const cb_taxonomy *tax, const char *id);
+void cb_taxonomy_free(cb_taxonomy *tax);
+
+/* glossary.yml: a mapping "terms:" from term to either its expansion, or a
+ * mapping with expansion and description. */
+int cb_glossary_load(const char *text, size_t len, const char *file, cb_glossary *g, cb_diags *d);
+void cb_glossary_free(cb_glossary *g);
+
+/* "Was not brought" from "was-not-brought"; caller frees. */
+char *cb_label_from_id(const char *id);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * gitsrc: where documents come from. Reads files from a git repository —
+ * from the committed tree at a ref (no checkout needed; bare repositories
+ * work) or, for previews, from the working tree — and walks history once to
+ * give every file its first-published and last-updated dates and authors.
+ *
+ * This is the only module that includes git2.h.
+ */
+#ifndef CB_GITSRC_H
+#define CB_GITSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "util.h"
+
+typedef struct cb_gitsrc cb_gitsrc;
+
+/* One file read from the tree. */
+typedef struct cb_source {
+	char *path;   /* repository-relative, '/'-separated, e.g. "content/a/b.md" */
+	char *data;   /* contents, NUL-terminated (owned) */
+	size_t len;   /* length without the NUL */
+	char oid[41]; /* blob id in hex (for --worktree: the id git would give it) */
+} cb_source;
+
+/* What history says about one path (at the ref's naming). */
+typedef struct cb_history {
+	char *path;
+	int64_t first_time; /* author time of the commit that added it */
+	int first_tz;       /* that commit's offset from UTC in minutes */
+	char *first_author; /* author name */
+	int64_t last_time;  /* author time of the newest commit that changed it */
+	int last_tz;
+	char *last_author;
+	cb_strv authors;    /* every author name that changed it; sorted, unique */
+} cb_history;
+
+/* Opens the repository at dir, or (dir NULL) the one containing the current
+ * directory. On failure returns -1 with a one-line message in err. */
+int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err);
+
+/* Chooses what to read: the tree of ref (NULL means HEAD), or with
+ * worktree set the working files (an error for a bare repository). The
+ * history walk always starts at ref. -1 with err for an unknown ref or a
+ * repository with no commits. */
+int cb_gitsrc_select(cb_gitsrc *g, const char *ref, bool worktree, cb_error *err);
+
+/* Lists every regular file under dir (repository-relative, "" for the root)
+ * whose name ends in suffix (NULL: every file), sorted by path, with
+ * contents. Symlinks and submodules are never followed: each one skipped is
+ * reported as a warning in d. Files larger than max_size are listed with
+ * data NULL and len set to their size, so the caller can report them.
+ * Returns -1 with err when dir does not exist in the tree. Caller frees with
+ * cb_sources_free. */
+int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
+		   size_t *n, cb_diags *d, cb_error *err);
+void cb_sources_free(cb_source *v, size_t n);
+
+/* Reads one file (repository-relative). Returns 1 when it does not exist,
+ * 0 when read (caller frees *data), -1 on error (err). */
+int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err);
+
+/* One walk over the history reachable from the ref, recording changes to
+ * files under dir. A file renamed without changes keeps its history (exact
+ * renames are followed); a rename with edits in the same commit starts a new
+ * history. Results sorted by path. Files never committed are absent. */
+int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n, cb_error *err);
+/* Binary search in a sorted history array; NULL when absent. */
+const cb_history *cb_history_find(const cb_history *v, size_t n, const char *path);
+void cb_history_free(cb_history *v, size_t n);
+
+/* Commit time of the selected ref (the build's notion of "now" unless
+ * SOURCE_DATE_EPOCH is set). */
+int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);
+/* The selected commit id in hex. */
+const char *cb_gitsrc_commit_id(const cb_gitsrc *g);
+/* The working directory, or NULL for a bare repository. */
+const char *cb_gitsrc_workdir(const cb_gitsrc *g);
+
+void cb_gitsrc_free(cb_gitsrc *g);
+
+#endif

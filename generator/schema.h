@@ -1,0 +1,64 @@
+/*
+ * schema: the fields a document's front matter may have, validated into a
+ * plain struct. Every problem is reported with its position; unknown keys
+ * are warnings with a "did you mean".
+ */
+#ifndef CB_SCHEMA_H
+#define CB_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "util.h"
+#include "yaml.h"
+
+/* The document types, in the order DESIGN.md lists them. */
+extern const char *const cb_doc_types[];
+extern const size_t cb_doc_ntypes;
+
+typedef enum { CB_VIS_PUBLIC = 0, CB_VIS_INTERNAL = 1, CB_VIS_RESTRICTED = 2 } cb_visibility;
+
+typedef struct cb_action {
+	char *action;
+	char *owner;    /* may be NULL */
+	char *due;      /* YYYY-MM-DD or NULL */
+	char *rag;      /* "red", "amber", "green" or NULL */
+	char *evidence; /* may be NULL */
+	int line;
+} cb_action;
+
+typedef struct cb_meta {
+	char *title;      /* required */
+	char *type;       /* required; one of cb_doc_types */
+	char *date;       /* required; YYYY-MM-DD */
+	char *summary;    /* optional ... */
+	char *area;
+	char *review;
+	char *age_band;
+	char *source;     /* http(s) URL */
+	char *review_by;  /* YYYY-MM-DD */
+	cb_visibility visibility; /* default public; supervision-note: restricted */
+	bool draft;       /* status: draft */
+	cb_strv themes;   /* theme ids, in the order written */
+	int *theme_lines; /* position of each theme id (for later checks) */
+	int *theme_cols;
+	cb_strv audience;
+	cb_strv questions;
+	cb_strv pii_allow;
+	cb_action *actions;
+	size_t nactions;
+} cb_meta;
+
+/* Validates the front matter tree root of file into out. theme_ids, when
+ * not NULL, is the set of known theme ids (from the taxonomy): an unknown
+ * theme is then an error with a "did you mean". Returns 0 when there were no
+ * errors (warnings allowed), -1 otherwise; out is filled as far as possible
+ * either way and must be freed with cb_meta_free. */
+int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids, cb_meta *out,
+		    cb_diags *d);
+void cb_meta_free(cb_meta *m);
+
+const char *cb_visibility_name(cb_visibility v);
+
+#endif

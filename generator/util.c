@@ -1,0 +1,661 @@
+/* util: see util.h. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void S_oom(void)
+{
+	fputs("casebook: out of memory\n", stderr);
+	abort();
+}
+
+void *cb_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		S_oom();
+	return p;
+}
+
+void *cb_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		S_oom();
+	return p;
+}
+
+void *cb_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		S_oom();
+	return p;
+}
+
+char *cb_xstrdup(const char *s)
+{
+	return cb_xstrndup(s, strlen(s));
+}
+
+char *cb_xstrndup(const char *s, size_t n)
+{
+	char *p = cb_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *cb_xasprintf(const char *fmt, ...)
+{
+	cb_buf b = CB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	cb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return cb_buf_detach(&b);
+}
+
+/* ---- buffers ---- */
+
+void cb_buf_grow(cb_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->data = cb_xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void cb_buf_put(cb_buf *b, const char *s, size_t n)
+{
+	cb_buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void cb_buf_puts(cb_buf *b, const char *s)
+{
+	cb_buf_put(b, s, strlen(s));
+}
+
+void cb_buf_putc(cb_buf *b, char c)
+{
+	cb_buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	cb_buf_grow(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void cb_buf_printf(cb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cb_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void cb_buf_clear(cb_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+char *cb_buf_detach(cb_buf *b)
+{
+	char *p = b->data ? b->data : cb_xstrdup("");
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void cb_buf_free(cb_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void cb_buf_html(cb_buf *b, const char *s, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		cb_buf_put(b, s + start, i - start);
+		cb_buf_puts(b, rep);
+		start = i + 1;
+	}
+	cb_buf_put(b, s + start, n - start);
+}
+
+void cb_buf_json(cb_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"': cb_buf_puts(b, "\\\""); break;
+		case '\\': cb_buf_puts(b, "\\\\"); break;
+		case '\n': cb_buf_puts(b, "\\n"); break;
+		case '\r': cb_buf_puts(b, "\\r"); break;
+		case '\t': cb_buf_puts(b, "\\t"); break;
+		case '<': cb_buf_puts(b, "\\u003c"); break;
+		case '>': cb_buf_puts(b, "\\u003e"); break;
+		case '&': cb_buf_puts(b, "\\u0026"); break;
+		default:
+			if (c < 0x20) {
+				cb_buf_printf(b, "\\u%04x", c);
+			} else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+				   ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+				cb_buf_puts(b, (unsigned char)s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+				i += 2;
+			} else {
+				cb_buf_putc(b, (char)c);
+			}
+		}
+	}
+}
+
+/* ---- string vectors ---- */
+
+void cb_strv_push_own(cb_strv *sv, char *s)
+{
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 8;
+		sv->v = cb_xrealloc(sv->v, sv->cap * sizeof(char *));
+	}
+	sv->v[sv->n++] = s;
+}
+
+void cb_strv_push(cb_strv *sv, const char *s)
+{
+	cb_strv_push_own(sv, cb_xstrdup(s));
+}
+
+bool cb_strv_contains(const cb_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int S_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cb_strv_sort(cb_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(char *), S_strcmp_p);
+}
+
+void cb_strv_uniq(cb_strv *sv)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < sv->n; i++) {
+		if (w > 0 && strcmp(sv->v[w - 1], sv->v[i]) == 0) {
+			free(sv->v[i]);
+			continue;
+		}
+		sv->v[w++] = sv->v[i];
+	}
+	sv->n = w;
+}
+
+void cb_strv_free(cb_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+/* ---- hash map (open addressing, FNV-1a) ---- */
+
+struct cb_map {
+	char **keys;
+	void **vals;
+	size_t cap;
+	size_t count;
+};
+
+static uint64_t S_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+cb_map *cb_map_new(void)
+{
+	cb_map *m = cb_xcalloc(1, sizeof *m);
+	m->cap = 16;
+	m->keys = cb_xcalloc(m->cap, sizeof(char *));
+	m->vals = cb_xcalloc(m->cap, sizeof(void *));
+	return m;
+}
+
+void cb_map_free(cb_map *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	free(m);
+}
+
+static size_t S_slot(const cb_map *m, const char *key)
+{
+	size_t i = (size_t)S_hash(key) & (m->cap - 1);
+	while (m->keys[i] && strcmp(m->keys[i], key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+void cb_map_put(cb_map *m, const char *key, void *value)
+{
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		cb_map old = *m;
+		m->cap *= 2;
+		m->keys = cb_xcalloc(m->cap, sizeof(char *));
+		m->vals = cb_xcalloc(m->cap, sizeof(void *));
+		for (size_t i = 0; i < old.cap; i++) {
+			if (!old.keys[i])
+				continue;
+			size_t j = S_slot(m, old.keys[i]);
+			m->keys[j] = old.keys[i];
+			m->vals[j] = old.vals[i];
+		}
+		free(old.keys);
+		free(old.vals);
+	}
+	size_t i = S_slot(m, key);
+	if (!m->keys[i]) {
+		m->keys[i] = cb_xstrdup(key);
+		m->count++;
+	}
+	m->vals[i] = value;
+}
+
+void *cb_map_get(const cb_map *m, const char *key)
+{
+	if (!m)
+		return NULL;
+	size_t i = S_slot(m, key);
+	return m->keys[i] ? m->vals[i] : NULL;
+}
+
+bool cb_map_has(const cb_map *m, const char *key)
+{
+	return m && m->keys[S_slot(m, key)] != NULL;
+}
+
+size_t cb_map_count(const cb_map *m)
+{
+	return m ? m->count : 0;
+}
+
+bool cb_map_next(const cb_map *m, size_t *it, const char **key, void **value)
+{
+	if (!m)
+		return false;
+	for (; *it < m->cap; (*it)++) {
+		if (m->keys[*it]) {
+			*key = m->keys[*it];
+			if (value)
+				*value = m->vals[*it];
+			(*it)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- text ---- */
+
+bool cb_utf8_valid(const char *str, size_t n, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		uint32_t cp, min;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			len = 2, cp = c & 0x1F, min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			len = 3, cp = c & 0x0F, min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			len = 4, cp = c & 0x07, min = 0x10000;
+		} else {
+			goto fail;
+		}
+		if (i + len > n)
+			goto fail;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				goto fail;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			goto fail;
+		i += len;
+	}
+	return true;
+fail:
+	if (bad)
+		*bad = i;
+	return false;
+}
+
+void cb_linecol(const char *s, size_t off, int *line, int *col)
+{
+	int l = 1, c = 1;
+	for (size_t i = 0; i < off && s[i]; i++) {
+		if (s[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+char *cb_slugify(const char *s)
+{
+	cb_buf b = CB_BUF_INIT;
+	bool dash = false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && b.len)
+				cb_buf_putc(&b, '-');
+			cb_buf_putc(&b, (char)c);
+			dash = false;
+		} else if (c >= 'A' && c <= 'Z') {
+			if (dash && b.len)
+				cb_buf_putc(&b, '-');
+			cb_buf_putc(&b, (char)(c - 'A' + 'a'));
+			dash = false;
+		} else if (c < 0x80 || (c & 0xC0) == 0xC0) {
+			/* ASCII punctuation or the first byte of a non-ASCII character
+			 * separates words; continuation bytes add nothing more. */
+			dash = true;
+		}
+	}
+	return cb_buf_detach(&b);
+}
+
+int cb_edit_distance(const char *a, const char *b, int max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if ((la > lb ? la - lb : lb - la) > (size_t)max)
+		return max + 1;
+	int *prev = cb_xmalloc((lb + 1) * sizeof(int));
+	int *cur = cb_xmalloc((lb + 1) * sizeof(int));
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		int rowmin = cur[0];
+		for (size_t j = 1; j <= lb; j++) {
+			int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			int v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			cur[j] = v;
+			if (v < rowmin)
+				rowmin = v;
+		}
+		int *t = prev;
+		prev = cur;
+		cur = t;
+		if (rowmin > max) {
+			free(prev);
+			free(cur);
+			return max + 1;
+		}
+	}
+	int d = prev[lb];
+	free(prev);
+	free(cur);
+	return d > max ? max + 1 : d;
+}
+
+const char *cb_did_you_mean(const char *word, const char *const *cands, size_t n)
+{
+	/* Allow roughly one typo per four characters, at least two. */
+	int max = (int)strlen(word) / 4;
+	if (max < 2)
+		max = 2;
+	const char *best = NULL;
+	int bestd = max + 1;
+	for (size_t i = 0; i < n; i++) {
+		int d = cb_edit_distance(word, cands[i], max);
+		if (d < bestd || (d == bestd && best && strcmp(cands[i], best) < 0)) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return bestd <= max ? best : NULL;
+}
+
+bool cb_str_starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool cb_str_ends(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+bool cb_str_ieq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+/* ---- files ---- */
+
+int cb_file_read(const char *path, char **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	cb_buf b = CB_BUF_INIT;
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		cb_buf_put(&b, tmp, n);
+	int rc = ferror(f) ? -1 : 0;
+	fclose(f);
+	if (rc) {
+		cb_buf_free(&b);
+		return -1;
+	}
+	*len = b.len;
+	*data = cb_buf_detach(&b);
+	return 0;
+}
+
+int cb_mkdir_p(const char *dir)
+{
+	char *p = cb_xstrdup(dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = (mkdir(p, 0755) != 0 && errno != EEXIST) ? -1 : 0;
+	free(p);
+	return rc;
+}
+
+int cb_file_write(const char *path, const char *data, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = cb_xstrndup(path, (size_t)(slash - path));
+		int rc = cb_mkdir_p(dir);
+		free(dir);
+		if (rc)
+			return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return close(fd);
+}
+
+int cb_rm_rf(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *sub = cb_path_join(path, e->d_name);
+		if (cb_rm_rf(sub) != 0)
+			rc = -1;
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) != 0)
+		rc = -1;
+	return rc;
+}
+
+bool cb_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *cb_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	if (la == 0)
+		return cb_xstrdup(b);
+	if (a[la - 1] == '/')
+		return cb_xasprintf("%s%s", a, b);
+	return cb_xasprintf("%s/%s", a, b);
+}
+
+/* ---- dates ---- */
+
+void cb_format_date(int64_t t, int offset_min, char *buf)
+{
+	time_t tt = (time_t)(t + (int64_t)offset_min * 60);
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+void cb_format_rfc3339(int64_t t, char *buf)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+bool cb_date_valid(const char *s)
+{
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return false;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	if (s[10] != '\0')
+		return false;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return false;
+	int max = mdays[m - 1];
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		max = 29;
+	return d <= max;
+}

@@ -1,0 +1,117 @@
+/*
+ * util: the small pieces every module needs and the C library lacks —
+ * growable buffers, string vectors, a string hash map, UTF-8 checks,
+ * slugs, "did you mean" suggestions, HTML escaping and file helpers.
+ *
+ * Allocation failures abort the program (cb_xmalloc and friends): there is
+ * no sensible recovery from running out of memory while building a site,
+ * and checking every small allocation would bury the logic.
+ */
+#ifndef CB_UTIL_H
+#define CB_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *cb_xmalloc(size_t n);
+void *cb_xcalloc(size_t n, size_t size);
+void *cb_xrealloc(void *p, size_t n);
+char *cb_xstrdup(const char *s);
+char *cb_xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *cb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer, always NUL-terminated once anything was put. */
+typedef struct cb_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} cb_buf;
+
+#define CB_BUF_INIT {NULL, 0, 0}
+void cb_buf_grow(cb_buf *b, size_t extra);
+void cb_buf_put(cb_buf *b, const char *s, size_t n);
+void cb_buf_puts(cb_buf *b, const char *s);
+void cb_buf_putc(cb_buf *b, char c);
+void cb_buf_printf(cb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap);
+void cb_buf_clear(cb_buf *b);
+/* Hands the contents to the caller (never NULL; caller frees) and empties b. */
+char *cb_buf_detach(cb_buf *b);
+void cb_buf_free(cb_buf *b);
+
+/* Escapes & < > " ' for HTML text and attribute values. */
+void cb_buf_html(cb_buf *b, const char *s, size_t n);
+/* Escapes for a JSON or JavaScript string literal (without the quotes);
+ * also escapes < > & and U+2028/9 so the result is safe inside <script>. */
+void cb_buf_json(cb_buf *b, const char *s, size_t n);
+
+/* A vector of owned strings. */
+typedef struct cb_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+} cb_strv;
+
+#define CB_STRV_INIT {NULL, 0, 0}
+void cb_strv_push(cb_strv *sv, const char *s);     /* copies s */
+void cb_strv_push_own(cb_strv *sv, char *s);       /* takes s */
+bool cb_strv_contains(const cb_strv *sv, const char *s);
+void cb_strv_sort(cb_strv *sv);                    /* strcmp order */
+void cb_strv_uniq(cb_strv *sv);                    /* after sorting */
+void cb_strv_free(cb_strv *sv);
+
+/* A hash map from strings (copied) to borrowed pointers. Iteration order
+ * is unspecified: sort keys before producing output. */
+typedef struct cb_map cb_map;
+cb_map *cb_map_new(void);
+void cb_map_free(cb_map *m);                       /* NULL-safe; values not freed */
+void cb_map_put(cb_map *m, const char *key, void *value);
+void *cb_map_get(const cb_map *m, const char *key);
+bool cb_map_has(const cb_map *m, const char *key);
+size_t cb_map_count(const cb_map *m);
+/* Visits every entry; *it starts at 0. Returns false when done. */
+bool cb_map_next(const cb_map *m, size_t *it, const char **key, void **value);
+
+/* Returns true when s[0..n) is valid UTF-8 (no overlongs, surrogates or
+ * code points past U+10FFFF). On failure *bad is the offending offset. */
+bool cb_utf8_valid(const char *s, size_t n, size_t *bad);
+/* 1-based line and column (in characters) of byte offset off in s. */
+void cb_linecol(const char *s, size_t off, int *line, int *col);
+
+/* Lower-case ASCII slug: letters and digits kept, runs of anything else
+ * become one '-', no leading or trailing '-'. Non-ASCII bytes are dropped,
+ * so a slug can never hold '/', '.', or odd Unicode. May return "" for a
+ * string with no letters or digits. Caller frees. */
+char *cb_slugify(const char *s);
+
+/* Levenshtein distance, capped: returns max+1 once it is exceeded. */
+int cb_edit_distance(const char *a, const char *b, int max);
+/* The candidate closest to word within a sensible distance, or NULL. */
+const char *cb_did_you_mean(const char *word, const char *const *cands, size_t n);
+
+bool cb_str_starts(const char *s, const char *prefix);
+bool cb_str_ends(const char *s, const char *suffix);
+bool cb_str_ieq(const char *a, const char *b);     /* ASCII case-insensitive */
+
+/* Reads a whole file; caller frees *data (NUL-terminated). 0 or -1 (errno). */
+int cb_file_read(const char *path, char **data, size_t *len);
+/* Creates the file's parent folders as needed and writes it. 0 or -1. */
+int cb_file_write(const char *path, const char *data, size_t len);
+int cb_mkdir_p(const char *dir);
+/* Removes a folder tree without following symlinks. 0 or -1. */
+int cb_rm_rf(const char *path);
+bool cb_is_dir(const char *path);
+/* Joins two path parts with one '/'; caller frees. */
+char *cb_path_join(const char *a, const char *b);
+
+/* "YYYY-MM-DD" for a Unix time shifted by offset minutes; buf >= 11. */
+void cb_format_date(int64_t t, int offset_min, char *buf);
+/* RFC 3339 UTC timestamp "YYYY-MM-DDTHH:MM:SSZ"; buf >= 21. */
+void cb_format_rfc3339(int64_t t, char *buf);
+/* Checks a YYYY-MM-DD calendar date (leap years included). */
+bool cb_date_valid(const char *s);
+
+#endif
