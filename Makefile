@@ -7,7 +7,7 @@ MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4
 # Debian packages the build and the tests need; `make deps` installs them.
-DEB_PKGS := build-essential pkg-config git python3 clang clang-format \
+DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
             libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev
 

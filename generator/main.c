@@ -1,0 +1,283 @@
+/*
+ * main: the casebook command line. The only place that wires the stages
+ * together, prints to the terminal and decides the exit status:
+ * 0 clean, 1 content errors, 2 usage or environment errors.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "render.h"
+#include "site.h"
+#include "util.h"
+#include "writer.h"
+
+#ifndef CB_VERSION
+#define CB_VERSION "0.0.0"
+#endif
+#ifndef CB_DATADIR
+#define CB_DATADIR "/usr/local/share/casebook"
+#endif
+
+enum { EXIT_CLEAN = 0, EXIT_CONTENT = 1, EXIT_USAGE = 2 };
+
+static const char S_usage[] =
+	"usage: casebook COMMAND [OPTIONS]\n"
+	"\n"
+	"Turns a git repository of Markdown learning material into a static site.\n"
+	"\n"
+	"commands:\n"
+	"  build    check the documents and build the site\n"
+	"  check    check the documents only (exit 1 on any error)\n"
+	"  help     show this help, or `casebook help COMMAND`\n"
+	"  version  print the version\n"
+	"\n"
+	"Run `casebook COMMAND --help` for a command's options.\n";
+
+static const char S_build_usage[] =
+	"usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
+	"                      [--audience public|internal|restricted] [--jobs N] [--quiet]\n"
+	"\n"
+	"Builds the site from the Markdown documents committed under content/.\n"
+	"\n"
+	"  --repo DIR        the git repository (default: the one containing this folder)\n"
+	"  --ref REV         branch, tag or commit to build (default: HEAD)\n"
+	"  --worktree        build the working files, uncommitted edits included\n"
+	"  --out DIR         output folder (default: public/ in the repository)\n"
+	"  --audience A      public (default), internal or restricted: the most\n"
+	"                    sensitive documents the site may contain\n"
+	"  --jobs N          worker threads (accepted; builds currently use one)\n"
+	"  -q, --quiet       print only problems\n"
+	"\n"
+	"Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
+	"environment error. A failed build leaves the previous output untouched.\n";
+
+static const char S_check_usage[] =
+	"usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
+	"\n"
+	"Checks every document (front matter, links, configuration) and prints each\n"
+	"problem as path:line:col: error: message [rule]. Writes nothing.\n"
+	"\n"
+	"Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or environment error.\n";
+
+typedef struct S_args {
+	cb_site_opts site;
+	const char *out;
+	int jobs;
+	bool quiet;
+} S_args;
+
+static int S_usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fputs("casebook: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n\n", stderr);
+	fputs(usage, stderr);
+	return EXIT_USAGE;
+}
+
+/* Parses the options shared by build and check; returns -1 after printing
+ * help (exit 0) and -2 on a usage error (exit 2). */
+static int S_parse(int argc, char **argv, bool build, S_args *a)
+{
+	const char *usage = build ? S_build_usage : S_check_usage;
+	static const struct option opts[] = {
+		{"repo", required_argument, NULL, 'r'},     {"ref", required_argument, NULL, 'R'},
+		{"worktree", no_argument, NULL, 'w'},        {"out", required_argument, NULL, 'o'},
+		{"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	memset(a, 0, sizeof *a);
+	a->site.audience = CB_VIS_PUBLIC;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":qhj:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': a->site.repo = optarg; break;
+		case 'R': a->site.ref = optarg; break;
+		case 'w': a->site.worktree = true; break;
+		case 'o':
+			if (!build)
+				return S_usage_error(usage, "check writes nothing, so it takes no %s", "--out"), -2;
+			a->out = optarg;
+			break;
+		case 'a':
+			if (strcmp(optarg, "public") == 0)
+				a->site.audience = CB_VIS_PUBLIC;
+			else if (strcmp(optarg, "internal") == 0)
+				a->site.audience = CB_VIS_INTERNAL;
+			else if (strcmp(optarg, "restricted") == 0)
+				a->site.audience = CB_VIS_RESTRICTED;
+			else
+				return S_usage_error(usage, "unknown audience '%s': use public, internal or restricted",
+						     optarg),
+				       -2;
+			break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 256)
+				return S_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'", optarg), -2;
+			a->jobs = (int)n;
+			break;
+		}
+		case 'q': a->quiet = true; break;
+		case 'h': fputs(usage, stdout); return -1;
+		case ':': return S_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
+		default: return S_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
+		}
+	}
+	if (optind < argc)
+		return S_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
+	if (a->site.ref && a->site.worktree)
+		return S_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+	return 0;
+}
+
+/* The folder holding themes/ and plugins/: $CASEBOOK_DATADIR, else beside
+ * the executable when run from a source tree, else the installed copy. */
+static char *S_datadir(void)
+{
+	const char *env = getenv("CASEBOOK_DATADIR");
+	if (env && env[0])
+		return cb_xstrdup(env);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *probe = cb_path_join(exe, "themes/default/templates");
+			bool here = cb_is_dir(probe);
+			free(probe);
+			if (here)
+				return cb_xstrdup(exe);
+		}
+	}
+	return cb_xstrdup(CB_DATADIR);
+}
+
+static double S_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void S_print_error(const cb_error *err)
+{
+	char msg[2200];
+	cb_error_format(err, msg, sizeof msg);
+	fprintf(stderr, "casebook: %s\n", msg);
+}
+
+static int S_run(int argc, char **argv, bool build)
+{
+	S_args a;
+	int prc = S_parse(argc, argv, build, &a);
+	if (prc == -1)
+		return EXIT_CLEAN;
+	if (prc == -2)
+		return EXIT_USAGE;
+
+	double t0 = S_now();
+	bool color = cb_want_color(stderr);
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err = {{0}, 0, 0, {0}};
+	cb_site site;
+	int rc = cb_site_load(&a.site, &site, &d, &err);
+	cb_diags_sort(&d);
+	cb_diags_print(&d, stderr, color);
+	if (rc == 2) {
+		S_print_error(&err);
+		goto out;
+	}
+	if (rc == 1 || d.errors) {
+		fprintf(stderr, "casebook: %zu error%s, %zu warning%s in %zu document%s%s\n", d.errors,
+			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s", site.nsources,
+			site.nsources == 1 ? "" : "s", build ? "; nothing was written" : "");
+		rc = EXIT_CONTENT;
+		goto out;
+	}
+	if (!build) {
+		if (!a.quiet)
+			fprintf(stderr, "casebook: %zu document%s checked, no errors%s\n", site.nsources,
+				site.nsources == 1 ? "" : "s",
+				d.warnings ? (d.warnings == 1 ? ", 1 warning" : ", some warnings") : "");
+		rc = EXIT_CLEAN;
+		goto out;
+	}
+
+	char *out = a.out ? cb_xstrdup(a.out)
+			  : site.workdir ? cb_path_join(site.workdir, "public") : cb_xstrdup("public");
+	char *datadir = S_datadir();
+	char *themes = cb_path_join(datadir, "themes");
+	char *theme_dir = cb_path_join(themes, site.cfg.theme);
+	cb_render_opts ro = {theme_dir, CB_VERSION};
+	cb_writer *w = NULL;
+	if (cb_writer_open(&w, out, &err) != 0) {
+		S_print_error(&err);
+		rc = EXIT_USAGE;
+	} else if (cb_render_site(&site, &ro, w, &err) != 0) {
+		S_print_error(&err);
+		cb_writer_abort(w);
+		fprintf(stderr, "casebook: the build failed; '%s' was left as it was\n", out);
+		rc = EXIT_USAGE;
+	} else {
+		size_t files = cb_writer_count(w);
+		if (cb_writer_commit(w, &err) != 0) {
+			S_print_error(&err);
+			rc = EXIT_USAGE;
+		} else {
+			rc = EXIT_CLEAN;
+			if (!a.quiet)
+				fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n",
+					files, site.ndocs, site.nsources, cb_visibility_name(a.site.audience), out,
+					S_now() - t0);
+		}
+	}
+	free(theme_dir);
+	free(themes);
+	free(datadir);
+	free(out);
+out:
+	cb_site_free(&site);
+	cb_diags_free(&d);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(S_usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "build") == 0)
+		return S_run(argc - 1, argv + 1, true);
+	if (strcmp(cmd, "check") == 0)
+		return S_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("casebook %s\n", CB_VERSION);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		if (argc > 2 && strcmp(argv[2], "build") == 0)
+			fputs(S_build_usage, stdout);
+		else if (argc > 2 && strcmp(argv[2], "check") == 0)
+			fputs(S_check_usage, stdout);
+		else
+			fputs(S_usage, stdout);
+		return EXIT_CLEAN;
+	}
+	fprintf(stderr, "casebook: unknown command '%s'\n\n%s", cmd, S_usage);
+	return EXIT_USAGE;
+}

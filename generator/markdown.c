@@ -1,0 +1,464 @@
+/* markdown: see markdown.h. */
+#include "markdown.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+
+#include "util.h"
+
+/* Safe mode is cmark-gfm's default (raw HTML and javascript:/vbscript:/
+ * file:/data: links are dropped). Style attributes for table alignment keep
+ * the output valid HTML5, where align="" is obsolete. */
+#define S_OPTIONS (CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
+
+const char *const cb_reserved_ids[] = {"main",      "top",     "content",   "header",    "footer",
+				       "nav",       "search",  "toc",       "summary",   "metadata",
+				       "learning",  "questions", "actions", "related",   "backlinks",
+				       "referenced-by", "links", NULL};
+
+static const char *const S_learning_names[] = {
+	"key learning", "learning", "learning points", "key learning points", "improving practice",
+	"recommendations", "what to do", "think", "things to remember", "key messages",
+	"lessons learned", "lessons learnt", "what this means for practice", NULL};
+
+static pthread_once_t S_once = PTHREAD_ONCE_INIT;
+
+static void S_register(void)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+}
+
+int cb_markdown_is_learning_heading(const char *text)
+{
+	/* Compare case-insensitively, ignoring a trailing colon and anything
+	 * after one ("Key learning: information sharing"). */
+	char buf[128];
+	size_t n = 0;
+	for (const char *p = text; *p && *p != ':' && n + 1 < sizeof buf; p++) {
+		char c = *p;
+		buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '.'))
+		n--;
+	buf[n] = '\0';
+	for (size_t i = 0; S_learning_names[i]; i++)
+		if (strcmp(buf, S_learning_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Appends the plain text under node: text, code and line breaks. */
+static void S_plain(cmark_node *node, cb_buf *b)
+{
+	cmark_iter *it = cmark_iter_new(node);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *cur = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(cur);
+		if (ev == CMARK_EVENT_ENTER) {
+			if (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_CODE_BLOCK) {
+				const char *lit = cmark_node_get_literal(cur);
+				if (lit)
+					cb_buf_puts(b, lit);
+			} else if (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
+				cb_buf_putc(b, ' ');
+			}
+		} else if (ev == CMARK_EVENT_EXIT && b->len && b->data[b->len - 1] != '\n' &&
+			   (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING || t == CMARK_NODE_ITEM ||
+			    t == CMARK_NODE_CODE_BLOCK || strcmp(cmark_node_get_type_string(cur), "table_cell") == 0)) {
+			cb_buf_putc(b, t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ? '\n' : ' ');
+		}
+	}
+	cmark_iter_free(it);
+	/* Trim trailing whitespace. */
+	while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\n'))
+		b->data[--b->len] = '\0';
+}
+
+static char *S_plain_dup(cmark_node *node)
+{
+	cb_buf b = CB_BUF_INIT;
+	S_plain(node, &b);
+	return cb_buf_detach(&b);
+}
+
+/* True for a link target with a scheme ("https:", "mailto:"). */
+static int S_has_scheme(const char *url)
+{
+	for (const char *p = url; *p; p++) {
+		if (*p == ':')
+			return p != url;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '+' || *p == '-' || *p == '.'))
+			return 0;
+	}
+	return 0;
+}
+
+/* Resolves target relative to the folder of file, folding "." and "..".
+ * Returns NULL when the path climbs out of the repository. Caller frees. */
+static char *S_resolve_path(const char *file, const char *target)
+{
+	cb_strv parts = CB_STRV_INIT;
+	const char *slash = strrchr(file, '/');
+	cb_buf all = CB_BUF_INIT;
+	if (target[0] != '/' && slash) {
+		cb_buf_put(&all, file, (size_t)(slash - file) + 1);
+	}
+	cb_buf_puts(&all, target[0] == '/' ? target + 1 : target);
+	char *save = NULL;
+	for (char *tok = strtok_r(all.data, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			if (parts.n == 0) {
+				cb_strv_free(&parts);
+				cb_buf_free(&all);
+				return NULL;
+			}
+			free(parts.v[--parts.n]);
+			continue;
+		}
+		cb_strv_push(&parts, tok);
+	}
+	cb_buf out = CB_BUF_INIT;
+	for (size_t i = 0; i < parts.n; i++) {
+		if (i)
+			cb_buf_putc(&out, '/');
+		cb_buf_puts(&out, parts.v[i]);
+	}
+	cb_strv_free(&parts);
+	cb_buf_free(&all);
+	return cb_buf_detach(&out);
+}
+
+/* Decodes %XX escapes (cmark percent-encodes link destinations). */
+static void S_unescape(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '%' && r[1] && r[2]) {
+			char hex[3] = {r[1], r[2], 0};
+			char *end;
+			long v = strtol(hex, &end, 16);
+			if (*end == '\0' && v > 0) {
+				*w++ = (char)v;
+				r += 2;
+				continue;
+			}
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* Finds where a link to url starts in the source, searching from the start of
+ * its paragraph; falls back to the paragraph's position. */
+static void S_link_pos(const char *body, size_t len, cmark_node *link, const char *raw_url, int body_line,
+		       int *line, int *col)
+{
+	cmark_node *blk = link;
+	while (blk && cmark_node_get_start_line(blk) == 0)
+		blk = cmark_node_parent(blk);
+	int bl = blk ? cmark_node_get_start_line(blk) : 1;
+	int bc = blk ? cmark_node_get_start_column(blk) : 1;
+	/* Offset of line bl in body. */
+	size_t off = 0;
+	for (int l = 1; l < bl && off < len; off++)
+		if (body[off] == '\n')
+			l++;
+	const char *hit = NULL;
+	size_t ulen = strlen(raw_url);
+	for (size_t i = off; ulen && i + ulen <= len; i++) {
+		if (memcmp(body + i, raw_url, ulen) == 0) {
+			hit = body + i;
+			break;
+		}
+	}
+	if (hit) {
+		/* Point at the "[" that opens the link when it is on the same line. */
+		const char *p = hit;
+		while (p > body + off && p[-1] != '\n' && *p != '[')
+			p--;
+		if (*p != '[')
+			p = hit;
+		int l, c;
+		cb_linecol(body, (size_t)(p - body), &l, &c);
+		*line = l + body_line - 1;
+		*col = c;
+	} else {
+		*line = bl + body_line - 1;
+		*col = bc;
+	}
+}
+
+typedef struct S_ctx {
+	const char *body;
+	size_t len;
+	int body_line;
+	const char *file;
+	cb_link_resolver resolve;
+	void *rctx;
+	cb_diags *d;
+	int errors;
+	cb_map *used_ids;
+	int *links;
+	size_t nlinks, caplinks;
+} S_ctx;
+
+static char *S_unique_id(S_ctx *c, const char *text)
+{
+	char *base = cb_slugify(text);
+	if (!base[0]) {
+		free(base);
+		base = cb_xstrdup("section");
+	}
+	char *id = cb_xstrdup(base);
+	for (int k = 2; cb_map_has(c->used_ids, id); k++) {
+		free(id);
+		id = cb_xasprintf("%s-%d", base, k);
+	}
+	free(base);
+	cb_map_put(c->used_ids, id, NULL);
+	return id;
+}
+
+/* Rewrites links to other documents; returns the next node to visit. */
+static void S_links(S_ctx *c, cmark_node *root)
+{
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	cmark_node **hidden = NULL;
+	size_t nhidden = 0;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_LINK)
+			continue;
+		const char *url = cmark_node_get_url(n);
+		if (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//"))
+			continue;
+		char *path = cb_xstrdup(url);
+		char *frag = strchr(path, '#');
+		if (frag)
+			*frag++ = '\0';
+		char *q = strchr(path, '?');
+		if (q)
+			*q = '\0';
+		S_unescape(path);
+		if (!cb_str_ends(path, ".md")) {
+			free(path);
+			continue;
+		}
+		char *resolved = S_resolve_path(c->file, path);
+		char *href = NULL;
+		int target = -1;
+		cb_link_status st = resolved ? c->resolve(c->rctx, resolved, &href, &target) : CB_LINK_MISSING;
+		if (st == CB_LINK_OK) {
+			char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
+			cmark_node_set_url(n, full);
+			free(full);
+			if (c->nlinks == c->caplinks) {
+				c->caplinks = c->caplinks ? c->caplinks * 2 : 8;
+				c->links = cb_xrealloc(c->links, c->caplinks * sizeof(int));
+			}
+			c->links[c->nlinks++] = target;
+		} else if (st == CB_LINK_HIDDEN) {
+			hidden = cb_xrealloc(hidden, (nhidden + 1) * sizeof *hidden);
+			hidden[nhidden++] = n;
+		} else {
+			int line, col;
+			S_link_pos(c->body, c->len, n, url, c->body_line, &line, &col);
+			cb_diags_add(c->d, CB_ERROR, c->file, line, col, "broken-link",
+				     "link to '%s' does not match any document; the path is relative to this "
+				     "file, so check the folder and spelling",
+				     path);
+			c->errors++;
+		}
+		free(href);
+		free(resolved);
+		free(path);
+	}
+	cmark_iter_free(it);
+	/* A link to a document outside this build's audience keeps its words
+	 * but loses the link, so nothing points at a page that is not there. */
+	for (size_t i = 0; i < nhidden; i++) {
+		cmark_node *link = hidden[i], *child;
+		while ((child = cmark_node_first_child(link))) {
+			cmark_node_unlink(child);
+			cmark_node_insert_before(link, child);
+		}
+		cmark_node_free(link);
+	}
+	free(hidden);
+}
+
+static int S_cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Adds id="..." to the n-th heading tag of html, in document order. */
+static char *S_add_heading_ids(const char *html, const cb_heading *hs, size_t nh)
+{
+	cb_buf b = CB_BUF_INIT;
+	size_t k = 0;
+	const char *p = html;
+	while (*p) {
+		const char *h = strstr(p, "<h");
+		if (!h)
+			break;
+		if (k < nh && h[2] >= '1' && h[2] <= '6' && h[3] == '>') {
+			cb_buf_put(&b, p, (size_t)(h - p) + 3);
+			cb_buf_puts(&b, " id=\"");
+			cb_buf_html(&b, hs[k].id, strlen(hs[k].id));
+			cb_buf_puts(&b, "\">");
+			p = h + 4;
+			k++;
+		} else {
+			cb_buf_put(&b, p, (size_t)(h - p) + 2);
+			p = h + 2;
+		}
+	}
+	cb_buf_puts(&b, p);
+	return cb_buf_detach(&b);
+}
+
+int cb_markdown_render(const char *body, size_t len, int body_line, const char *file, cb_link_resolver resolve,
+		       void *ctx, cb_mdoc *out, cb_diags *d)
+{
+	memset(out, 0, sizeof *out);
+	pthread_once(&S_once, S_register);
+
+	cmark_parser *parser = cmark_parser_new(S_OPTIONS);
+	static const char *const exts[] = {"table", "autolink", "strikethrough", "tasklist"};
+	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
+		if (e)
+			cmark_parser_attach_syntax_extension(parser, e);
+	}
+	cmark_parser_feed(parser, body, len);
+	cmark_node *doc = cmark_parser_finish(parser);
+
+	S_ctx c = {body, len, body_line, file, resolve, ctx, d, 0, cb_map_new(), NULL, 0, 0};
+	for (size_t i = 0; cb_reserved_ids[i]; i++)
+		cb_map_put(c.used_ids, cb_reserved_ids[i], NULL);
+
+	S_links(&c, doc);
+
+	/* Headings (all of them, in document order, as the HTML will have them)
+	 * and learning points (list items in top-level lists under a learning
+	 * heading, until a heading of the same or a higher level). */
+	size_t caph = 0, capl = 0;
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_HEADING)
+			continue;
+		if (out->nheadings == caph) {
+			caph = caph ? caph * 2 : 8;
+			out->headings = cb_xrealloc(out->headings, caph * sizeof *out->headings);
+		}
+		cb_heading *h = &out->headings[out->nheadings++];
+		h->level = cmark_node_get_heading_level(n);
+		h->text = S_plain_dup(n);
+		h->id = S_unique_id(&c, h->text);
+		h->line = cmark_node_get_start_line(n) + body_line - 1;
+		if (h->level == 1)
+			cb_diags_add(d, CB_WARNING, file, h->line, cmark_node_get_start_column(n), "heading-level",
+				     "start section headings at '##': the title is the page's main heading");
+	}
+	cmark_iter_free(it);
+
+	int learn_level = 0; /* level of the open learning heading, 0 when none */
+	const cb_heading *cur = NULL;
+	size_t hi = 0;
+	for (cmark_node *n = cmark_node_first_child(doc); n; n = cmark_node_next(n)) {
+		cmark_node_type t = cmark_node_get_type(n);
+		if (t == CMARK_NODE_HEADING) {
+			/* Top-level headings come in the same order as in the iteration
+			 * above, but nested ones (in quotes, lists) may sit between. */
+			while (hi < out->nheadings && out->headings[hi].line != cmark_node_get_start_line(n) + body_line - 1)
+				hi++;
+			if (hi >= out->nheadings)
+				break;
+			const cb_heading *h = &out->headings[hi++];
+			if (learn_level && h->level <= learn_level)
+				learn_level = 0;
+			if (!learn_level && cb_markdown_is_learning_heading(h->text))
+				learn_level = h->level;
+			cur = h;
+			continue;
+		}
+		if (t != CMARK_NODE_LIST || !learn_level || !cur)
+			continue;
+		for (cmark_node *item = cmark_node_first_child(n); item; item = cmark_node_next(item)) {
+			if (out->nlearning == capl) {
+				capl = capl ? capl * 2 : 8;
+				out->learning = cb_xrealloc(out->learning, capl * sizeof *out->learning);
+			}
+			cb_lpoint *lp = &out->learning[out->nlearning++];
+			cb_buf hb = CB_BUF_INIT;
+			for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
+				char *part = cmark_render_html(ch, S_OPTIONS, cmark_parser_get_syntax_extensions(parser));
+				cb_buf_puts(&hb, part);
+				free(part);
+			}
+			while (hb.len && hb.data[hb.len - 1] == '\n')
+				hb.data[--hb.len] = '\0';
+			lp->html = cb_buf_detach(&hb);
+			lp->text = S_plain_dup(item);
+			lp->heading = cb_xstrdup(cur->text);
+			lp->heading_id = cb_xstrdup(cur->id);
+			lp->line = cmark_node_get_start_line(item) + body_line - 1;
+		}
+	}
+
+	char *html = cmark_render_html(doc, S_OPTIONS, cmark_parser_get_syntax_extensions(parser));
+	out->html = S_add_heading_ids(html, out->headings, out->nheadings);
+	free(html);
+	out->text = S_plain_dup(doc);
+
+	if (c.nlinks > 1) {
+		qsort(c.links, c.nlinks, sizeof(int), S_cmp_int);
+		size_t w = 1;
+		for (size_t i = 1; i < c.nlinks; i++)
+			if (c.links[i] != c.links[w - 1])
+				c.links[w++] = c.links[i];
+		c.nlinks = w;
+	}
+	out->links = c.links;
+	out->nlinks = c.nlinks;
+
+	cb_map_free(c.used_ids);
+	cmark_node_free(doc);
+	cmark_parser_free(parser);
+	return c.errors ? -1 : 0;
+}
+
+void cb_mdoc_free(cb_mdoc *m)
+{
+	if (!m)
+		return;
+	free(m->html);
+	free(m->text);
+	for (size_t i = 0; i < m->nheadings; i++) {
+		free(m->headings[i].text);
+		free(m->headings[i].id);
+	}
+	free(m->headings);
+	for (size_t i = 0; i < m->nlearning; i++) {
+		free(m->learning[i].html);
+		free(m->learning[i].text);
+		free(m->learning[i].heading);
+		free(m->learning[i].heading_id);
+	}
+	free(m->learning);
+	free(m->links);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,71 @@
+/*
+ * markdown: a document body rendered with cmark-gfm (tables, autolinks,
+ * strikethrough, task lists) in safe mode — raw HTML is never passed through
+ * and dangerous link schemes are dropped — plus what the site needs from the
+ * tree: headings with stable unique ids, learning points, links to other
+ * documents (rewritten to their pages) and plain text for search.
+ *
+ * This is the only module that includes cmark-gfm headers.
+ */
+#ifndef CB_MARKDOWN_H
+#define CB_MARKDOWN_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+typedef struct cb_heading {
+	int level;
+	char *text; /* plain text */
+	char *id;   /* unique within the page */
+	int line;   /* in the file */
+} cb_heading;
+
+/* A learning point: one list item under a learning heading. */
+typedef struct cb_lpoint {
+	char *html;       /* the item's content as HTML (safe) */
+	char *text;       /* the same as plain text */
+	char *heading;    /* the heading it sits under */
+	char *heading_id; /* that heading's id, for links to the exact place */
+	int line;
+} cb_lpoint;
+
+typedef enum {
+	CB_LINK_OK,      /* *href is the page to link to (caller of cb_markdown_render frees nothing) */
+	CB_LINK_MISSING, /* no such document: an error at the link's position */
+	CB_LINK_HIDDEN   /* a document this build must not mention: the link becomes plain text */
+} cb_link_status;
+
+/* Resolves a repository-relative path such as "content/a/b.md" for a link
+ * written in a document. On CB_LINK_OK sets *href to a new string (freed by
+ * the markdown module) and *target to the target's index. */
+typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, char **href, int *target);
+
+typedef struct cb_mdoc {
+	char *html; /* the body as HTML, headings carrying id attributes */
+	char *text; /* plain text for search, blocks separated by newlines */
+	cb_heading *headings;
+	size_t nheadings;
+	cb_lpoint *learning;
+	size_t nlearning;
+	int *links; /* indices of linked documents, sorted, unique */
+	size_t nlinks;
+} cb_mdoc;
+
+/* Renders body (len bytes; the document's text from line body_line on,
+ * file being its repository-relative path). Links ending in ".md" are
+ * resolved relative to file through resolve. Problems go to d. Returns 0,
+ * or -1 when an error was reported; out is filled either way and must be
+ * freed with cb_mdoc_free. Safe to call from several threads at once. */
+int cb_markdown_render(const char *body, size_t len, int body_line, const char *file, cb_link_resolver resolve,
+		       void *ctx, cb_mdoc *out, cb_diags *d);
+void cb_mdoc_free(cb_mdoc *m);
+
+/* True when a heading's text names a learning section ("Key learning",
+ * "Recommendations", "What to do", "Think", …). */
+int cb_markdown_is_learning_heading(const char *text);
+
+/* Ids the templates use for their own elements, which headings must avoid. */
+extern const char *const cb_reserved_ids[];
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * site: the site model. Loads everything a build needs from the repository
+ * (configuration, taxonomy, glossary, documents and their history), checks
+ * it, keeps only what the chosen audience may see, and cross-references it:
+ * documents sorted newest first, theme groups, links and backlinks.
+ *
+ * Documents outside the audience are read and checked (so `check` and every
+ * build report the same errors) but never enter the model: nothing derived
+ * from them reaches a later stage.
+ */
+#ifndef CB_SITE_H
+#define CB_SITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diag.h"
+#include "gitsrc.h"
+#include "markdown.h"
+#include "schema.h"
+
+typedef struct cb_site_opts {
+	const char *repo;     /* NULL: the repository containing the current directory */
+	const char *ref;      /* NULL: HEAD */
+	bool worktree;        /* read working files instead of the committed tree */
+	cb_visibility audience;
+} cb_site_opts;
+
+typedef struct cb_doc {
+	char *path;     /* repository-relative source path */
+	char *slug;     /* output file name without ".html"; unique */
+	char oid[41];   /* blob id of the source */
+	cb_meta meta;
+	cb_mdoc md;
+	const cb_history *hist; /* NULL when never committed */
+	int *linked_from;       /* indices of documents linking here, sorted */
+	size_t nlinked_from;
+} cb_doc;
+
+typedef struct cb_theme_group {
+	const char *id;         /* borrowed from a document or the taxonomy */
+	char *label;
+	const char *description; /* from the taxonomy; may be NULL */
+	const cb_strv *synonyms;  /* from the taxonomy; may be NULL */
+	int *docs;              /* document indices, in site order */
+	size_t ndocs;
+} cb_theme_group;
+
+typedef struct cb_site {
+	cb_config cfg;
+	cb_taxonomy tax;
+	bool has_taxonomy;
+	cb_glossary glossary;
+	cb_visibility audience;
+	cb_doc *docs; /* in the audience; newest first, then by path */
+	size_t ndocs;
+	cb_theme_group *themes; /* themes with documents, by label */
+	size_t nthemes;
+	cb_history *hist;
+	size_t nhist;
+	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
+	char build_date[11];
+	char *commit;       /* selected commit id; "" for an empty worktree repo */
+	char *workdir;      /* the repository's working folder; NULL when bare */
+	size_t nsources;    /* documents read, whatever their audience */
+} cb_site;
+
+/* Loads and checks the site. Returns 0 when usable (warnings allowed),
+ * 1 when content errors were reported in d, 2 for a usage or environment
+ * problem described in err (no repository, unknown ref, no content).
+ * site must be freed with cb_site_free in every case. */
+int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err);
+void cb_site_free(cb_site *site);
+
+/* "7-minute briefing" for "seven-minute-briefing". */
+const char *cb_type_label(const char *type);
+
+#endif

@@ -1,0 +1,222 @@
+/* writer: see writer.h. */
+#define _GNU_SOURCE
+#include "writer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct cb_writer {
+	char *out;
+	char *stage;
+	size_t count;
+};
+
+static bool S_dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return true;
+	struct dirent *e;
+	bool empty = true;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
+{
+	*wp = NULL;
+	struct stat st;
+	if (lstat(out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			cb_error_set(err, NULL, 0, 0, "output '%s' exists and is not a folder; choose another --out", out);
+			return -1;
+		}
+		char *marker = cb_path_join(out, CB_OUTPUT_MARKER);
+		bool ours = access(marker, F_OK) == 0;
+		free(marker);
+		if (!ours && !S_dir_empty(out)) {
+			cb_error_set(err, NULL, 0, 0,
+				     "output folder '%s' is not empty and was not made by casebook; "
+				     "choose another --out, or empty it first",
+				     out);
+			return -1;
+		}
+	}
+	/* Stage beside the output so the final rename stays on one file system. */
+	char *parent_tmpl;
+	size_t lo = strlen(out);
+	while (lo > 1 && out[lo - 1] == '/')
+		lo--;
+	parent_tmpl = cb_xasprintf("%.*s.staging-XXXXXX", (int)lo, out);
+	const char *slash = strrchr(parent_tmpl, '/');
+	if (slash && slash != parent_tmpl) {
+		char *parent = cb_xstrndup(parent_tmpl, (size_t)(slash - parent_tmpl));
+		cb_mkdir_p(parent);
+		free(parent);
+	}
+	if (!mkdtemp(parent_tmpl)) {
+		cb_error_set(err, NULL, 0, 0, "cannot create a staging folder beside '%s': %s", out, strerror(errno));
+		free(parent_tmpl);
+		return -1;
+	}
+	chmod(parent_tmpl, 0755);
+	cb_writer *w = cb_xcalloc(1, sizeof *w);
+	w->out = cb_xstrndup(out, lo);
+	w->stage = parent_tmpl;
+	*wp = w;
+	if (cb_writer_put(w, CB_OUTPUT_MARKER, "casebook output folder; replaced whole by each build\n", 53, err)) {
+		cb_writer_abort(w);
+		*wp = NULL;
+		return -1;
+	}
+	w->count = 0;
+	return 0;
+}
+
+static bool S_safe_path(const char *path)
+{
+	if (!path[0] || path[0] == '/')
+		return false;
+	const char *p = path;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == '\\' || (unsigned char)p[i] < 0x20)
+				return false;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return true;
+}
+
+int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
+{
+	if (!S_safe_path(path)) {
+		cb_error_set(err, NULL, 0, 0, "refusing to write '%s': output paths must stay inside the output folder",
+			     path);
+		return -1;
+	}
+	char *full = cb_path_join(w->stage, path);
+	int rc = cb_file_write(full, data, len);
+	if (rc != 0)
+		cb_error_set(err, NULL, 0, 0, "cannot write '%s': %s", full, strerror(errno));
+	else
+		w->count++;
+	free(full);
+	return rc;
+}
+
+int cb_writer_copy_tree(cb_writer *w, const char *src_dir, const char *dest, cb_error *err)
+{
+	DIR *d = opendir(src_dir);
+	if (!d) {
+		cb_error_set(err, NULL, 0, 0, "cannot read '%s': %s", src_dir, strerror(errno));
+		return -1;
+	}
+	/* Sorted names keep the copy order (and any error) deterministic. */
+	cb_strv names = CB_STRV_INIT;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			cb_strv_push(&names, e->d_name);
+	closedir(d);
+	cb_strv_sort(&names);
+	int rc = 0;
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *src = cb_path_join(src_dir, names.v[i]);
+		char *dst = dest[0] ? cb_path_join(dest, names.v[i]) : cb_xstrdup(names.v[i]);
+		struct stat st;
+		if (lstat(src, &st) != 0) {
+			cb_error_set(err, NULL, 0, 0, "cannot read '%s': %s", src, strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = cb_writer_copy_tree(w, src, dst, err);
+		} else if (S_ISREG(st.st_mode)) {
+			char *data;
+			size_t len;
+			if (cb_file_read(src, &data, &len) != 0) {
+				cb_error_set(err, NULL, 0, 0, "cannot read '%s': %s", src, strerror(errno));
+				rc = -1;
+			} else {
+				rc = cb_writer_put(w, dst, data, len, err);
+				free(data);
+			}
+		}
+		free(src);
+		free(dst);
+	}
+	cb_strv_free(&names);
+	return rc;
+}
+
+const char *cb_writer_stage_dir(const cb_writer *w)
+{
+	return w->stage;
+}
+
+size_t cb_writer_count(const cb_writer *w)
+{
+	return w->count;
+}
+
+int cb_writer_commit(cb_writer *w, cb_error *err)
+{
+	int rc = 0;
+	struct stat st;
+	if (lstat(w->out, &st) != 0) {
+		if (rename(w->stage, w->out) != 0) {
+			cb_error_set(err, NULL, 0, 0, "cannot move the new site into '%s': %s", w->out, strerror(errno));
+			rc = -1;
+		}
+	} else if (renameat2(AT_FDCWD, w->stage, AT_FDCWD, w->out, RENAME_EXCHANGE) == 0) {
+		/* The old site now sits in the staging path. */
+		cb_rm_rf(w->stage);
+	} else {
+		/* No atomic exchange here (an old kernel or file system): move the
+		 * old output aside, move the new one in, then delete the old. */
+		char *old = cb_xasprintf("%s.old-%ld", w->out, (long)getpid());
+		if (rename(w->out, old) != 0 || rename(w->stage, w->out) != 0) {
+			cb_error_set(err, NULL, 0, 0, "cannot replace '%s': %s", w->out, strerror(errno));
+			if (access(w->out, F_OK) != 0)
+				rename(old, w->out);
+			rc = -1;
+		} else {
+			cb_rm_rf(old);
+		}
+		free(old);
+	}
+	if (rc != 0)
+		cb_rm_rf(w->stage);
+	free(w->out);
+	free(w->stage);
+	free(w);
+	return rc;
+}
+
+void cb_writer_abort(cb_writer *w)
+{
+	if (!w)
+		return;
+	cb_rm_rf(w->stage);
+	free(w->out);
+	free(w->stage);
+	free(w);
+}

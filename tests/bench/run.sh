@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make bench: builds synthetic corpora (../shared/bench/make-corpus.py) and
+# prints wall time and peak memory of a full build. Corpora are cached in
+# build/bench/ (delete it to regenerate). BENCH_SIZES overrides the sizes.
+set -eu
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+GEN=${BENCH_CORPUS_SCRIPT:-$ROOT/../shared/bench/make-corpus.py}
+SIZES=${BENCH_SIZES:-"1000 10000"}
+OUT=$ROOT/build/bench
+mkdir -p "$OUT"
+[ -f "$GEN" ] || { echo "bench: corpus generator not found at $GEN" >&2; exit 2; }
+command -v /usr/bin/time >/dev/null || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+
+printf '%-8s %-10s %10s %12s %14s\n' docs commits "wall (s)" "peak (MB)" "files written"
+for n in $SIZES; do
+	commits=$((n >= 10000 ? 300 : 50))
+	corpus=$OUT/corpus-$n
+	if [ ! -d "$corpus/.git" ]; then
+		rm -rf "$corpus"
+		python3 "$GEN" "$corpus" --docs "$n" --commits "$commits" >/dev/null
+	fi
+	rm -rf "$OUT/site-$n"
+	/usr/bin/time -f '%e %M' -o "$OUT/time-$n" ./casebook build -q --repo "$corpus" --out "$OUT/site-$n"
+	read -r wall kb <"$OUT/time-$n"
+	files=$(find "$OUT/site-$n" -type f | wc -l)
+	printf '%-8s %-10s %10s %12.1f %14s\n' "$n" "$commits" "$wall" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$files"
+done
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"

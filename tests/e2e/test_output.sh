@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Output: reproducible, swapped in whole, untouched by a failed build;
+# audiences; dates and authors from git history.
+. "$(dirname "$0")/lib.sh"
+
+R=$TMP/repo
+git init -q "$R"
+doc "$R/content/a/alpha.md" "Alpha review" "themes: [neglect, was-not-brought]
+summary: First summary." "## Key learning
+
+- Record every missed appointment.
+- Share concerns with the GP.
+
+See [beta](../b/beta.md#think)."
+doc "$R/content/b/beta.md" "Beta briefing" "themes: [neglect]" "## Think
+
+- Who is the child's voice here?"
+commit "$R" "add alpha and beta" "2023-03-01T09:00:00Z"
+GIT_AUTHOR_NAME="B. Nurse" GIT_AUTHOR_EMAIL=nurse@example.org \
+	doc "$R/content/a/alpha.md" "Alpha review" "themes: [neglect, was-not-brought]
+summary: Updated summary." "## Key learning
+
+- Record every missed appointment.
+- Share concerns with the GP.
+
+See [beta](../b/beta.md#think)."
+GIT_AUTHOR_NAME="B. Nurse" commit "$R" "revise alpha" "2024-06-20T09:00:00Z"
+
+run "$CASEBOOK" build --repo "$R" --out "$TMP/one"
+assert_eq "first build" "$RC" "0"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/two"
+a=$(tree_sum "$TMP/one" | sed "s#$TMP/one##")
+b=$(tree_sum "$TMP/two" | sed "s#$TMP/two##")
+assert_eq "two builds of one commit are byte-identical" "$a" "$b"
+SOURCE_DATE_EPOCH=1700000000 "$CASEBOOK" build -q --repo "$R" --out "$TMP/sde1"
+SOURCE_DATE_EPOCH=1700000000 "$CASEBOOK" build -q --repo "$R" --out "$TMP/sde2"
+assert_eq "SOURCE_DATE_EPOCH builds are identical" "$(cd "$TMP/sde1" && tree_sum .)" "$(cd "$TMP/sde2" && tree_sum .)"
+check "SOURCE_DATE_EPOCH sets the build date" grep -q "2023-11-14" "$TMP/sde1/index.html"
+run env SOURCE_DATE_EPOCH=yesterday "$CASEBOOK" build --repo "$R" --out "$TMP/bad"
+assert_eq "a malformed SOURCE_DATE_EPOCH exits 2" "$RC" "2"
+
+page=$(cat "$TMP/one/documents/a-alpha.html")
+assert_contains "first published from the first commit" "$page" "1 March 2023"
+assert_contains "last updated from the newest commit" "$page" "20 June 2024"
+assert_contains "authors from history" "$page" "B. Nurse"
+assert_contains "links to other documents are rewritten to their pages" "$page" 'href="b-beta.html#think"'
+assert_contains "headings get ids" "$page" '<h2 id="key-learning">'
+beta=$(cat "$TMP/one/documents/b-beta.html")
+assert_contains "backlinks: beta is referenced by alpha" "$beta" "a-alpha.html"
+theme=$(cat "$TMP/one/themes/was-not-brought.html")
+assert_contains "theme page lists its learning" "$theme" "Record every missed appointment."
+assert_contains "learning links to the exact heading" "$theme" "documents/a-alpha.html#key-learning"
+
+# A failed build leaves the previous output byte for byte.
+before=$(cd "$TMP/one" && tree_sum .)
+printf -- '---\ntitle: Broken\ntype: nonsense\n---\n' >"$R/content/broken.md"
+commit "$R" "break" "2024-07-01T09:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/one"
+assert_eq "a build with content errors exits 1" "$RC" "1"
+assert_contains "it says nothing was written" "$OUT" "nothing was written"
+assert_eq "the previous output is untouched" "$(cd "$TMP/one" && tree_sum .)" "$before"
+leftovers=$(ls -a "$TMP" | grep -c staging || true)
+assert_eq "no staging folder is left behind" "$leftovers" "0"
+git -C "$R" rm -q content/broken.md && commit "$R" "fix" "2024-07-02T09:00:00Z"
+
+# A broken theme also fails cleanly, leaving the output as it was.
+mkdir -p "$TMP/data/themes"
+cp -R "$ROOT/themes/default" "$TMP/data/themes/"
+printf '{{#unclosed}}\n' >>"$TMP/data/themes/default/templates/index.mustache"
+before=$(cd "$TMP/one" && tree_sum .)
+run env CASEBOOK_DATADIR="$TMP/data" "$CASEBOOK" build --repo "$R" --out "$TMP/one"
+check "a template error fails the build" test "$RC" -ne 0
+assert_contains "the template error names the file" "$OUT" "index.mustache:"
+assert_eq "output untouched after a template error" "$(cd "$TMP/one" && tree_sum .)" "$before"
+
+# Audiences: internal and restricted documents only where allowed.
+doc "$R/content/internal.md" "Internal note ZQX" "visibility: internal"
+doc "$R/content/restricted.md" "Restricted note ZQR" "visibility: restricted"
+doc "$R/content/draft.md" "Draft note ZQD" "status: draft"
+printf -- '---\ntitle: Supervision ZQS\ntype: supervision-note\ndate: 2024-05-01\n---\n\nNotes.\n' >"$R/content/sup.md"
+commit "$R" "more" "2024-07-03T09:00:00Z"
+for aud in public internal restricted; do
+	run "$CASEBOOK" build --repo "$R" --audience $aud --out "$TMP/$aud"
+	assert_eq "$aud build exits 0" "$RC" "0"
+done
+check "public: no internal doc" bash -c "! grep -rq ZQX '$TMP/public'"
+check "public: no restricted doc" bash -c "! grep -rq ZQR '$TMP/public'"
+check "public: no draft" bash -c "! grep -rq ZQD '$TMP/public'"
+check "public: no supervision note" bash -c "! grep -rq ZQS '$TMP/public'"
+check "public: no page file for the hidden ones" bash -c "! ls '$TMP/public/documents' | grep -Eq 'internal|restricted|draft|sup'"
+check "internal: has the internal doc" grep -rq ZQX "$TMP/internal"
+check "internal: has drafts" grep -rq ZQD "$TMP/internal"
+check "internal: no restricted doc" bash -c "! grep -rq ZQR '$TMP/internal'"
+check "internal: no supervision note" bash -c "! grep -rq ZQS '$TMP/internal'"
+check "restricted: has everything" bash -c "grep -rq ZQR '$TMP/restricted' && grep -rq ZQS '$TMP/restricted'"
+check "restricted pages are marked noindex" grep -q 'noindex' "$TMP/restricted/index.html"
+finish

@@ -1,0 +1,178 @@
+/* Unit tests for markdown: safe HTML, heading ids, learning points, links. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "markdown.h"
+#include "util.h"
+
+/* Documents known to the test resolver: index 0 and 1 are visible, 2 is
+ * outside the audience. */
+static cb_link_status resolve(void *ctx, const char *path, char **href, int *target)
+{
+	static const char *const known[] = {"content/briefings/wnb.md", "content/reviews/child-a.md",
+					    "content/supervision/note.md"};
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(path, known[i]) != 0)
+			continue;
+		if (i == 2)
+			return CB_LINK_HIDDEN;
+		*href = cb_xasprintf("page-%d.html", i);
+		*target = i;
+		return CB_LINK_OK;
+	}
+	return CB_LINK_MISSING;
+}
+
+static int render(const char *src, cb_mdoc *m, cb_diags *d)
+{
+	return cb_markdown_render(src, strlen(src), 6, "content/briefings/x.md", resolve, NULL, m, d);
+}
+
+static void test_raw_html_dropped(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	assert_int_equal(render("Hello <script>alert(1)</script> world\n\n<div onclick=\"x\">block</div>\n", &m, &d), 0);
+	assert_null(strstr(m.html, "<script"));
+	assert_null(strstr(m.html, "<div"));
+	assert_non_null(strstr(m.html, "Hello"));
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+static void test_dangerous_links(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	render("[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://example.org/)\n", &m, &d);
+	assert_null(strstr(m.html, "javascript:"));
+	assert_null(strstr(m.html, "vbscript:"));
+	assert_null(strstr(m.html, "data:text"));
+	assert_non_null(strstr(m.html, "href=\"https://example.org/\""));
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+static void test_heading_ids(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	render("## Key learning\n\n## Key learning\n\n## Main\n\n### ???\n\n> ## Quoted\n", &m, &d);
+	assert_int_equal(m.nheadings, 5);
+	assert_string_equal(m.headings[0].id, "key-learning");
+	assert_string_equal(m.headings[1].id, "key-learning-2");
+	assert_string_equal(m.headings[2].id, "main-2"); /* "main" is the page's own */
+	assert_string_equal(m.headings[3].id, "section");
+	assert_string_equal(m.headings[4].id, "quoted");
+	assert_int_equal(m.headings[0].line, 6);
+	assert_int_equal(m.headings[1].line, 8);
+	assert_non_null(strstr(m.html, "<h2 id=\"key-learning\">Key learning</h2>"));
+	assert_non_null(strstr(m.html, "<h2 id=\"key-learning-2\">"));
+	assert_non_null(strstr(m.html, "<h3 id=\"section\">"));
+	assert_non_null(strstr(m.html, "<h2 id=\"quoted\">"));
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+static void test_learning_points(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "## Background\n\n- not learning\n\n"
+			  "## Key learning\n\n- Record **every** missed appointment.\n- Share with the GP.\n\n"
+			  "### Information sharing\n\n- Nested heading still counts.\n\n"
+			  "## Recommendations:\n\n1. Numbered too.\n\n"
+			  "## Next steps\n\n- not learning either\n";
+	render(src, &m, &d);
+	assert_int_equal(m.nlearning, 4);
+	assert_string_equal(m.learning[0].html, "Record <strong>every</strong> missed appointment.");
+	assert_string_equal(m.learning[0].text, "Record every missed appointment.");
+	assert_string_equal(m.learning[0].heading, "Key learning");
+	assert_string_equal(m.learning[0].heading_id, "key-learning");
+	assert_int_equal(m.learning[0].line, 12);
+	assert_string_equal(m.learning[2].heading, "Information sharing");
+	assert_string_equal(m.learning[2].heading_id, "information-sharing");
+	assert_string_equal(m.learning[3].html, "Numbered too.");
+	assert_string_equal(m.learning[3].heading_id, "recommendations");
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+static void test_learning_heading_names(void **state)
+{
+	assert_true(cb_markdown_is_learning_heading("Key learning"));
+	assert_true(cb_markdown_is_learning_heading("KEY LEARNING"));
+	assert_true(cb_markdown_is_learning_heading("What to do"));
+	assert_true(cb_markdown_is_learning_heading("Think"));
+	assert_true(cb_markdown_is_learning_heading("Key learning: information sharing"));
+	assert_false(cb_markdown_is_learning_heading("Thinking about it"));
+	assert_false(cb_markdown_is_learning_heading("Background"));
+}
+
+static void test_links(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "See [the briefing](wnb.md#think), [the review](../reviews/child-a.md),\n"
+			  "[again](./wnb.md) and [a note](../supervision/note.md).\n\n"
+			  "Broken: [gone](missing.md) and [escape](../../../x.md). [web](https://example.org/a.md)\n";
+	int rc = render(src, &m, &d);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(m.html, "href=\"page-0.html#think\""));
+	assert_non_null(strstr(m.html, "href=\"page-1.html\""));
+	assert_non_null(strstr(m.html, "and a note."));
+	assert_null(strstr(m.html, "note.md"));
+	assert_non_null(strstr(m.html, "href=\"https://example.org/a.md\""));
+	assert_int_equal(m.nlinks, 2);
+	assert_int_equal(m.links[0], 0);
+	assert_int_equal(m.links[1], 1);
+	assert_int_equal(d.errors, 2);
+	assert_string_equal(d.v[0].file, "content/briefings/x.md");
+	assert_int_equal(d.v[0].line, 9);
+	assert_int_equal(d.v[0].col, 9);
+	assert_string_equal(d.v[0].rule, "broken-link");
+	assert_non_null(strstr(d.v[0].msg, "'missing.md'"));
+	assert_int_equal(d.v[1].line, 9);
+	assert_int_equal(d.v[1].col, 32);
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+static void test_plain_text_and_tables(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	render("# Title\n\nSome *emphasis* and `code`.\n\n| Action | RAG |\n|:--|--|\n| Train staff | green |\n\n"
+	       "- [x] done ~~struck~~\n",
+	       &m, &d);
+	assert_non_null(strstr(m.text, "Some emphasis and code."));
+	assert_non_null(strstr(m.text, "Train staff"));
+	assert_non_null(strstr(m.html, "<table>"));
+	assert_non_null(strstr(m.html, "style=\"text-align: left\""));
+	assert_null(strstr(m.html, "align=\""));
+	assert_non_null(strstr(m.html, "<del>struck</del>"));
+	assert_non_null(strstr(m.html, "checkbox"));
+	/* A level-1 heading in the body is a warning: the title is the h1. */
+	assert_int_equal(d.warnings, 1);
+	assert_string_equal(d.v[0].rule, "heading-level");
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_raw_html_dropped), cmocka_unit_test(test_dangerous_links),
+		cmocka_unit_test(test_heading_ids),      cmocka_unit_test(test_learning_points),
+		cmocka_unit_test(test_learning_heading_names), cmocka_unit_test(test_links),
+		cmocka_unit_test(test_plain_text_and_tables),
+	};
+	return cmocka_run_group_tests_name("markdown", tests, NULL, NULL);
+}

@@ -1,0 +1,226 @@
+/* Unit tests for util, diag and value. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "util.h"
+#include "value.h"
+
+static void test_buf(void **state)
+{
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "a");
+	cb_buf_printf(&b, "%d-%s", 42, "x");
+	cb_buf_putc(&b, '!');
+	assert_string_equal(b.data, "a42-x!");
+	assert_int_equal(b.len, 6);
+	char *s = cb_buf_detach(&b);
+	assert_string_equal(s, "a42-x!");
+	assert_null(b.data);
+	free(s);
+	s = cb_buf_detach(&b);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_html_escape(void **state)
+{
+	cb_buf b = CB_BUF_INIT;
+	const char *in = "<a href=\"x\">Tom & Jerry's</a>";
+	cb_buf_html(&b, in, strlen(in));
+	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	cb_buf_free(&b);
+}
+
+static void test_json_escape(void **state)
+{
+	cb_buf b = CB_BUF_INIT;
+	const char *in = "a\"b\\c\n</script>\x01\xe2\x80\xa8";
+	cb_buf_json(&b, in, strlen(in));
+	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\u003c/script\\u003e\\u0001\\u2028");
+	cb_buf_free(&b);
+}
+
+static void test_slugify(void **state)
+{
+	const char *cases[][2] = {
+		{"Key learning", "key-learning"},
+		{"  What to do?  ", "what-to-do"},
+		{"../../etc/passwd", "etc-passwd"},
+		{"Café — naïve", "caf-na-ve"},
+		{"A/B", "a-b"},
+		{"---", ""},
+		{"7-minute briefing", "7-minute-briefing"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = cb_slugify(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+}
+
+static void test_utf8(void **state)
+{
+	size_t bad = 99;
+	assert_true(cb_utf8_valid("plain", 5, &bad));
+	assert_true(cb_utf8_valid("caf\xc3\xa9 \xf0\x9f\x98\x80", 10, &bad));
+	assert_false(cb_utf8_valid("ab\xc3", 3, &bad));
+	assert_int_equal(bad, 2);
+	assert_false(cb_utf8_valid("a\xc0\xafz", 4, &bad)); /* overlong '/' */
+	assert_int_equal(bad, 1);
+	assert_false(cb_utf8_valid("\xed\xa0\x80", 3, &bad)); /* surrogate */
+	assert_int_equal(bad, 0);
+	assert_false(cb_utf8_valid("x\xff", 2, &bad));
+	assert_int_equal(bad, 1);
+}
+
+static void test_linecol(void **state)
+{
+	int l, c;
+	const char *s = "ab\ncd\xc3\xa9" "f\n";
+	cb_linecol(s, 0, &l, &c);
+	assert_int_equal(l, 1);
+	assert_int_equal(c, 1);
+	cb_linecol(s, 4, &l, &c);
+	assert_int_equal(l, 2);
+	assert_int_equal(c, 2);
+	cb_linecol(s, 7, &l, &c); /* after the two-byte é: column counts characters */
+	assert_int_equal(l, 2);
+	assert_int_equal(c, 4);
+}
+
+static void test_did_you_mean(void **state)
+{
+	const char *const c[] = {"title", "type", "date", "summary", "review-by", "visibility"};
+	assert_string_equal(cb_did_you_mean("tittle", c, 6), "title");
+	assert_string_equal(cb_did_you_mean("reviewby", c, 6), "review-by");
+	assert_string_equal(cb_did_you_mean("visiblity", c, 6), "visibility");
+	assert_null(cb_did_you_mean("completely-different", c, 6));
+	assert_int_equal(cb_edit_distance("kitten", "sitting", 10), 3);
+	assert_int_equal(cb_edit_distance("abc", "abcdefgh", 2), 3);
+}
+
+static void test_map(void **state)
+{
+	cb_map *m = cb_map_new();
+	char keys[200][8];
+	for (int i = 0; i < 200; i++) {
+		snprintf(keys[i], sizeof keys[i], "k%d", i);
+		cb_map_put(m, keys[i], (void *)(intptr_t)(i + 1));
+	}
+	assert_int_equal(cb_map_count(m), 200);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal((intptr_t)cb_map_get(m, keys[i]), i + 1);
+	assert_null(cb_map_get(m, "nope"));
+	cb_map_put(m, "k5", (void *)(intptr_t)500);
+	assert_int_equal((intptr_t)cb_map_get(m, "k5"), 500);
+	assert_int_equal(cb_map_count(m), 200);
+	size_t it = 0, seen = 0;
+	const char *k;
+	void *v;
+	while (cb_map_next(m, &it, &k, &v))
+		seen++;
+	assert_int_equal(seen, 200);
+	cb_map_free(m);
+	cb_map_free(NULL);
+}
+
+static void test_strv(void **state)
+{
+	cb_strv sv = CB_STRV_INIT;
+	cb_strv_push(&sv, "b");
+	cb_strv_push(&sv, "a");
+	cb_strv_push(&sv, "b");
+	cb_strv_sort(&sv);
+	cb_strv_uniq(&sv);
+	assert_int_equal(sv.n, 2);
+	assert_string_equal(sv.v[0], "a");
+	assert_string_equal(sv.v[1], "b");
+	assert_true(cb_strv_contains(&sv, "a"));
+	assert_false(cb_strv_contains(&sv, "c"));
+	cb_strv_free(&sv);
+}
+
+static void test_dates(void **state)
+{
+	assert_true(cb_date_valid("2024-02-29"));
+	assert_false(cb_date_valid("2023-02-29"));
+	assert_false(cb_date_valid("2024-13-01"));
+	assert_false(cb_date_valid("2024-1-01"));
+	assert_false(cb_date_valid("2024-01-01x"));
+	assert_true(cb_date_valid("2000-02-29"));
+	assert_false(cb_date_valid("1900-02-29"));
+	char buf[32];
+	cb_format_date(1700000000, 0, buf);
+	assert_string_equal(buf, "2023-11-14");
+	cb_format_date(1700000000, 600, buf); /* +10:00 crosses midnight */
+	assert_string_equal(buf, "2023-11-15");
+	cb_format_rfc3339(1700000000, buf);
+	assert_string_equal(buf, "2023-11-14T22:13:20Z");
+}
+
+static void test_diags(void **state)
+{
+	cb_diags d = CB_DIAGS_INIT;
+	cb_diags_add(&d, CB_WARNING, "b.md", 3, 1, "unknown-field", "unknown field '%s'", "x");
+	cb_diags_add(&d, CB_ERROR, "a.md", 10, 2, "invalid-date", "bad date");
+	cb_diags_add(&d, CB_ERROR, "a.md", 2, 7, NULL, "first");
+	cb_diags_sort(&d);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cb_diags_print(&d, f, false);
+	fclose(f);
+	assert_string_equal(text, "a.md:2:7: error: first\n"
+				  "a.md:10:2: error: bad date [invalid-date]\n"
+				  "b.md:3:1: warning: unknown field 'x' [unknown-field]\n");
+	assert_int_equal(d.errors, 2);
+	assert_int_equal(d.warnings, 1);
+	free(text);
+	cb_diags_free(&d);
+
+	cb_error e;
+	char buf[256];
+	cb_error_set(&e, "t.mustache", 4, 9, "unclosed section '%s'", "doc");
+	cb_error_format(&e, buf, sizeof buf);
+	assert_string_equal(buf, "t.mustache:4:9: unclosed section 'doc'");
+}
+
+static void test_value(void **state)
+{
+	cb_value *m = cb_value_map();
+	cb_map_set_str(m, "a", "x");
+	cb_value *l = cb_map_set(m, "l", cb_value_list());
+	cb_list_push(l, cb_value_num(1));
+	cb_list_push(l, cb_value_bool(false));
+	cb_map_set_str(m, "a", "y"); /* replaces */
+	assert_int_equal(cb_value_len(m), 2);
+	assert_string_equal(cb_map_lookup(m, "a")->u.str.s, "y");
+	assert_int_equal(cb_value_len(cb_map_lookup(m, "l")), 2);
+	assert_false(cb_value_truthy(cb_list_at(l, 1)));
+	assert_true(cb_value_truthy(cb_list_at(l, 0)));
+	assert_false(cb_value_truthy(cb_map_lookup(m, "missing")));
+	cb_value *c = cb_value_copy(m);
+	cb_value_free(m);
+	assert_string_equal(cb_map_lookup(c, "a")->u.str.s, "y");
+	cb_value_free(c);
+	cb_value_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf),     cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
+		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

@@ -1,0 +1,181 @@
+/* Unit tests for writer: staging, atomic swap, refusal of unsafe paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "writer.h"
+
+static char *S_tmp(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *tmpl = cb_xasprintf("%s/cbwriter-XXXXXX", t && t[0] ? t : "/tmp");
+	assert_non_null(mkdtemp(tmpl));
+	return tmpl;
+}
+
+static char *S_read(const char *dir, const char *rel)
+{
+	char *p = cb_path_join(dir, rel), *data = NULL;
+	size_t len;
+	if (cb_file_read(p, &data, &len) != 0)
+		data = NULL;
+	free(p);
+	return data;
+}
+
+static size_t S_entries(const char *dir)
+{
+	char *cmd = cb_xasprintf("ls -A '%s' | wc -l", dir);
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+	if (fscanf(f, "%zu", &n) != 1)
+		n = 9999;
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+static void test_commit_and_replace(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "public");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_writer_put(w, "index.html", "one", 3, &err), 0);
+	assert_int_equal(cb_writer_put(w, "documents/a.html", "A", 1, &err), 0);
+	assert_int_equal(cb_writer_count(w), 2);
+	/* Nothing is visible before the commit. */
+	assert_false(cb_is_dir(out));
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	char *s = S_read(out, "documents/a.html");
+	assert_string_equal(s, "A");
+	free(s);
+
+	/* A second build replaces the whole folder: stale files disappear. */
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_writer_put(w, "index.html", "two", 3, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	s = S_read(out, "index.html");
+	assert_string_equal(s, "two");
+	free(s);
+	assert_null(S_read(out, "documents/a.html"));
+	/* Only the output folder remains beside it: no staging leftovers. */
+	assert_int_equal(S_entries(tmp), 1);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
+static void test_abort_leaves_output(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "site");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_put(w, "index.html", "good", 4, &err);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_put(w, "index.html", "bad", 3, &err);
+	cb_writer_abort(w);
+	char *s = S_read(out, "index.html");
+	assert_string_equal(s, "good");
+	free(s);
+	assert_int_equal(S_entries(tmp), 1);
+	cb_writer_abort(NULL);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
+static void test_unsafe_paths(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "site");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	const char *bad[] = {"../escape.html", "/etc/x", "a/../../b", "", "a//b", "./x", "a\\b", "a/..", "x\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(cb_writer_put(w, bad[i], "x", 1, &err), -1);
+		assert_non_null(strstr(err.msg, "inside the output folder"));
+	}
+	assert_int_equal(cb_writer_put(w, "ok/fine.html", "x", 1, &err), 0);
+	cb_writer_abort(w);
+	char *esc = cb_path_join(tmp, "escape.html");
+	assert_int_equal(access(esc, F_OK), -1);
+	free(esc);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
+static void test_refuses_foreign_folder(void **state)
+{
+	char *tmp = S_tmp();
+	char *keep = cb_path_join(tmp, "notes.txt");
+	cb_file_write(keep, "mine", 4);
+	cb_error err;
+	cb_writer *w = NULL;
+	assert_int_equal(cb_writer_open(&w, tmp, &err), -1);
+	assert_null(w);
+	assert_non_null(strstr(err.msg, "not made by casebook"));
+	char *s = S_read(tmp, "notes.txt");
+	assert_string_equal(s, "mine");
+	free(s);
+	/* An empty folder is fine. */
+	char *empty = cb_path_join(tmp, "empty");
+	cb_mkdir_p(empty);
+	assert_int_equal(cb_writer_open(&w, empty, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	cb_rm_rf(tmp);
+	free(empty);
+	free(keep);
+	free(tmp);
+}
+
+static void test_copy_tree_skips_symlinks(void **state)
+{
+	char *tmp = S_tmp();
+	char *src = cb_path_join(tmp, "assets");
+	char *f = cb_path_join(src, "css/style.css");
+	cb_file_write(f, "body{}", 6);
+	char *link = cb_path_join(src, "secret");
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	char *out = cb_path_join(tmp, "out");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_writer_copy_tree(w, src, "assets", &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	char *s = S_read(out, "assets/css/style.css");
+	assert_string_equal(s, "body{}");
+	free(s);
+	assert_null(S_read(out, "assets/secret"));
+	cb_rm_rf(tmp);
+	free(out);
+	free(link);
+	free(f);
+	free(src);
+	free(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commit_and_replace), cmocka_unit_test(test_abort_leaves_output),
+		cmocka_unit_test(test_unsafe_paths),       cmocka_unit_test(test_refuses_foreign_folder),
+		cmocka_unit_test(test_copy_tree_skips_symlinks),
+	};
+	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
+}
