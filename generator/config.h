@@ -49,18 +49,22 @@ typedef struct cb_glossary {
 } cb_glossary;
 
 /* Fills cfg with defaults, then (text not NULL) with what casebook.yml
- * says. Problems go to d with file:line:col; returns -1 on errors. */
+ * says. Problems go to d with file:line:col; returns -1 on errors, and cfg
+ * then keeps the default for each setting in error. Paths are relative to
+ * the repository root, without trailing '/'; base_url has no trailing '/'.
+ * Free with cb_config_free. */
 int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d);
 void cb_config_free(cb_config *cfg);
 
 /* taxonomy.yml: a mapping "themes:" whose keys are theme ids, each with
- * label, description and synonyms (all optional). */
+ * label, description and synonyms (all optional; "id: Label" is short for
+ * a label alone). text NULL (no file) gives an empty taxonomy. */
 int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d);
 const cb_theme_def *cb_taxonomy_find(const cb_taxonomy *tax, const char *id);
 void cb_taxonomy_free(cb_taxonomy *tax);
 
 /* glossary.yml: a mapping "terms:" from term to either its expansion, or a
- * mapping with expansion and description. */
+ * mapping with expansion and description. text NULL gives an empty one. */
 int cb_glossary_load(const char *text, size_t len, const char *file, cb_glossary *g, cb_diags *d);
 void cb_glossary_free(cb_glossary *g);
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "diag.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* The largest document accepted, in bytes. */
 #define CB_MAX_DOC_SIZE (1024 * 1024)
@@ -24,7 +24,10 @@ typedef struct cb_split {
 /* Checks and splits text. The front matter must open the file with a line
  * "---" and close with a line "---" (or "..."). Every problem goes to d
  * with its position ([too-large], [binary], [utf8], [no-front-matter],
- * [unclosed-front-matter], and the yaml module's rules); returns -1 then. */
+ * [unclosed-front-matter], [front-matter-not-mapping] and the yaml module's
+ * rules); returns -1 then. Positions are file positions, counted after a
+ * byte order mark if there is one. The meta node itself is placed at 1:1,
+ * the opening "---", where a missing field is reported. */
 int cb_frontmatter_split(const char *text, size_t len, const char *file, cb_split *out, cb_diags *d);
 void cb_split_free(cb_split *s);
 

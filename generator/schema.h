@@ -11,7 +11,7 @@
 
 #include "diag.h"
 #include "util.h"
-#include "yaml.h"
+#include "ytree.h"
 
 /* The document types, in the order DESIGN.md lists them. */
 extern const char *const cb_doc_types[];

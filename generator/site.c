@@ -53,7 +53,9 @@ static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *t
 		return CB_LINK_MISSING;
 	if (!s->included)
 		return CB_LINK_HIDDEN;
-	*href = cb_xasprintf("%s.html", s->doc.slug);
+	/* Learning points carry their links onto theme pages, so the address
+	 * must work from any page one folder below the root. */
+	*href = cb_xasprintf("../documents/%s.html", s->doc.slug);
 	*target = (int)(s - L->srcs);
 	return CB_LINK_OK;
 }

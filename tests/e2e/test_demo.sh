@@ -42,8 +42,10 @@ missing_lang=$(grep -L '<html lang="en-GB"' $(find "$P" -name '*.html'))
 assert_eq "every page declares its language" "$missing_lang" ""
 
 # The 7-minute briefing on children not brought to appointments.
-wnb=$(git -C "$ROOT" grep -l -e 'type: seven-minute-briefing' HEAD -- content | sed 's/^HEAD://' |
-	xargs -I{} git -C "$ROOT" grep -l 'was-not-brought' HEAD -- {} | head -1 | sed 's/^HEAD://')
+wnb=""
+for f in $(git -C "$ROOT" grep -l -e 'type: seven-minute-briefing' HEAD -- content | sed 's/^HEAD://'); do
+	git -C "$ROOT" show "HEAD:$f" | grep -q 'was-not-brought' && wnb=$f
+done
 check "a 7-minute briefing on was-not-brought exists" test -n "$wnb"
 page=$(grep -l 'seven-minute-briefing' "$P"/documents/*.html | head -1)
 check "7-minute briefings get their own page class" test -n "$page"

@@ -43,7 +43,7 @@ page=$(cat "$TMP/one/documents/a-alpha.html")
 assert_contains "first published from the first commit" "$page" "1 March 2023"
 assert_contains "last updated from the newest commit" "$page" "20 June 2024"
 assert_contains "authors from history" "$page" "B. Nurse"
-assert_contains "links to other documents are rewritten to their pages" "$page" 'href="b-beta.html#think"'
+assert_contains "links to other documents are rewritten to their pages" "$page" 'href="../documents/b-beta.html#think"'
 assert_contains "headings get ids" "$page" '<h2 id="key-learning">'
 beta=$(cat "$TMP/one/documents/b-beta.html")
 assert_contains "backlinks: beta is referenced by alpha" "$beta" "a-alpha.html"

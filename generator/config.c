@@ -1,0 +1,471 @@
+/* config: see config.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ytree.h"
+
+static const char *const S_config_keys[] = {
+    "title", "description", "content", "theme", "taxonomy", "glossary", "base-url", "language", "plugins",
+};
+#define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
+
+static const char *const S_theme_keys[] = {"label", "description", "synonyms"};
+static const char *const S_term_keys[] = {"expansion", "description"};
+
+static void S_set(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? cb_xstrdup(s) : NULL;
+}
+
+static bool S_blank(const cb_ynode *n)
+{
+	if (n->type != CB_Y_SCALAR)
+		return false;
+	if (strspn(n->str, " \t\r\n") == n->len)
+		return true;
+	return !n->quoted && (strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0);
+}
+
+static void S_unknown(const cb_ynode *k, const char *file, const char *what, const char *const *known,
+		      size_t n, cb_diags *d)
+{
+	const char *sug = NULL;
+	for (size_t i = 0; i < n && !sug; i++)
+		if (cb_str_ieq(k->str, known[i]))
+			sug = known[i];
+	if (!sug)
+		sug = cb_did_you_mean(k->str, known, n);
+	if (sug)
+		cb_diags_add(d, CB_WARNING, file, k->line, k->col, "unknown-field",
+			     "'%s' is not %s casebook knows, so it is ignored; did you mean '%s'?", k->str,
+			     what, sug);
+	else
+		cb_diags_add(d, CB_WARNING, file, k->line, k->col, "unknown-field",
+			     "'%s' is not %s casebook knows, so it is ignored; check the spelling", k->str,
+			     what);
+}
+
+/* Text value of key k; NULL (and reported unless blank) otherwise. A blank
+ * value is reported as empty-field when required. */
+static const char *S_text(const cb_ynode *k, const cb_ynode *v, const char *file, bool required, cb_diags *d)
+{
+	if (v->type != CB_Y_SCALAR) {
+		cb_diags_add(
+		    d, CB_ERROR, file, v->line, v->col, "not-text",
+		    "'%s' should be text, but here it is %s; write the value on the same line as '%s:'",
+		    k->str, cb_ynode_kind(v), k->str);
+		return NULL;
+	}
+	if (S_blank(v)) {
+		if (required)
+			cb_diags_add(d, CB_ERROR, file, k->line, k->col, "empty-field",
+				     "'%s' is empty; give it a value or remove the line", k->str);
+		return NULL;
+	}
+	return v->str;
+}
+
+/* A list of text items into out; a blank value is an empty list. */
+static void S_text_list(const cb_ynode *k, const cb_ynode *v, const char *file, cb_strv *out, cb_diags *d)
+{
+	if (S_blank(v))
+		return;
+	if (v->type != CB_Y_SEQ) {
+		if (v->type == CB_Y_SCALAR)
+			cb_diags_add(d, CB_ERROR, file, v->line, v->col, "not-a-list",
+				     "'%s' should be a list; write it as a list: %s: [%s]", k->str, k->str,
+				     v->str);
+		else
+			cb_diags_add(
+			    d, CB_ERROR, file, v->line, v->col, "not-a-list",
+			    "'%s' should be a list, but here it is %s; write each item on its own line "
+			    "starting with '- '",
+			    k->str, cb_ynode_kind(v));
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const cb_ynode *it = v->items[i];
+		if (it->type != CB_Y_SCALAR)
+			cb_diags_add(d, CB_ERROR, file, it->line, it->col, "not-text",
+				     "each item of '%s' should be text, but this one is %s", k->str,
+				     cb_ynode_kind(it));
+		else if (!S_blank(it))
+			cb_strv_push(out, it->str);
+	}
+}
+
+/* Folders named in casebook.yml are read from the repository and written
+ * into the site; a path that climbs out of the repository (or starts at
+ * the root of the disk) could read or overwrite anything. */
+static bool S_path_safe(const char *p)
+{
+	if (p[0] == '/' || p[0] == '\\' || p[0] == '~')
+		return false;
+	if (strchr(p, ':'))
+		return false; /* "C:\..." and URLs */
+	const char *s = p;
+	while (*s) {
+		size_t n = strcspn(s, "/\\");
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return false;
+		s += n;
+		if (*s)
+			s++;
+	}
+	return true;
+}
+
+static char *S_path(const cb_ynode *k, const cb_ynode *v, const char *file, cb_diags *d)
+{
+	const char *s = S_text(k, v, file, true, d);
+	if (!s)
+		return NULL;
+	if (!S_path_safe(s)) {
+		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "unsafe-path",
+			     "'%s' must be a folder or file inside the repository, written relative to it "
+			     "(no leading '/' and no '..'), such as 'content'",
+			     s);
+		return NULL;
+	}
+	/* "content/" and "content" name the same folder; joins add the '/'. */
+	size_t n = strlen(s);
+	while (n > 1 && s[n - 1] == '/')
+		n--;
+	return cb_xstrndup(s, n);
+}
+
+static bool S_url_ok(const char *s)
+{
+	size_t skip;
+	if (strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	if (s[skip] == '\0' || s[skip] == '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7F || *p == '"' || *p == '<' || *p == '>')
+			return false;
+	return true;
+}
+
+static bool S_theme_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Parses text (when any) as a YAML mapping; NULL when empty or on error,
+ * with *rc set to -1 on error. */
+static cb_ynode *S_parse_root(const char *text, size_t len, const char *file, const char *what, cb_diags *d,
+			      int *rc)
+{
+	*rc = 0;
+	if (!text)
+		return NULL;
+	cb_ynode *root;
+	if (cb_yaml_parse_named(text, len, file, 0, what, &root, d) != 0) {
+		*rc = -1;
+		return NULL;
+	}
+	if (root->type != CB_Y_MAP) {
+		cb_diags_add(d, CB_ERROR, file, root->line, root->col, "yaml",
+			     "%s must be written as 'name: value' lines, but here it is %s", what,
+			     cb_ynode_kind(root));
+		cb_ynode_free(root);
+		*rc = -1;
+		return NULL;
+	}
+	return root;
+}
+
+int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->title = cb_xstrdup("Learning from case reviews");
+	cfg->content_dir = cb_xstrdup("content");
+	cfg->theme = cb_xstrdup("default");
+	cfg->language = cb_xstrdup("en-GB");
+
+	size_t errors0 = d->errors;
+	int rc;
+	cb_ynode *root = S_parse_root(text, len, file, "the configuration", d, &rc);
+	for (size_t i = 0; root && i < root->n; i++) {
+		const cb_ynode *k = root->keys[i], *v = root->items[i];
+		const char *key = k->str, *s;
+		char *p, **dst;
+		if (strcmp(key, "title") == 0) {
+			if ((s = S_text(k, v, file, true, d)))
+				S_set(&cfg->title, s);
+		} else if (strcmp(key, "description") == 0) {
+			S_set(&cfg->description, S_text(k, v, file, false, d));
+		} else if (strcmp(key, "language") == 0) {
+			if ((s = S_text(k, v, file, true, d)))
+				S_set(&cfg->language, s);
+		} else if ((dst = strcmp(key, "content") == 0	 ? &cfg->content_dir
+				  : strcmp(key, "theme") == 0	 ? &cfg->theme
+				  : strcmp(key, "taxonomy") == 0 ? &cfg->taxonomy_file
+				  : strcmp(key, "glossary") == 0 ? &cfg->glossary_file
+								 : NULL)) {
+			if ((p = S_path(k, v, file, d))) {
+				free(*dst);
+				*dst = p;
+			}
+		} else if (strcmp(key, "base-url") == 0) {
+			s = S_text(k, v, file, false, d);
+			if (s && !S_url_ok(s)) {
+				cb_diags_add(
+				    d, CB_ERROR, file, v->line, v->col, "invalid-url",
+				    "'%s' is not a web address; write the site's full address, starting "
+				    "with https://",
+				    s);
+			} else if (s) {
+				size_t n = strlen(s);
+				while (n > 0 && s[n - 1] == '/')
+					n--;
+				free(cfg->base_url);
+				cfg->base_url = cb_xstrndup(s, n);
+			}
+		} else if (strcmp(key, "plugins") == 0) {
+			S_text_list(k, v, file, &cfg->plugins, d);
+		} else {
+			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
+		}
+	}
+	cb_ynode_free(root);
+	if (!cfg->taxonomy_file)
+		cfg->taxonomy_file = cb_path_join(cfg->content_dir, "taxonomy.yml");
+	if (!cfg->glossary_file)
+		cfg->glossary_file = cb_path_join(cfg->content_dir, "glossary.yml");
+	return rc != 0 || d->errors > errors0 ? -1 : 0;
+}
+
+void cb_config_free(cb_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->title);
+	free(cfg->description);
+	free(cfg->content_dir);
+	free(cfg->theme);
+	free(cfg->taxonomy_file);
+	free(cfg->glossary_file);
+	free(cfg->base_url);
+	free(cfg->language);
+	cb_strv_free(&cfg->plugins);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+char *cb_label_from_id(const char *id)
+{
+	char *s = cb_xstrdup(id);
+	for (char *p = s; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+	return s;
+}
+
+/* The "themes:" or "terms:" mapping at the top of a file; reports what is
+ * missing or misspelt around it. */
+static const cb_ynode *S_section(const cb_ynode *root, const char *file, const char *name, const char *what,
+				 cb_diags *d)
+{
+	const char *const known[] = {name};
+	const cb_ynode *sec = NULL;
+	for (size_t i = 0; i < root->n; i++) {
+		if (strcmp(root->keys[i]->str, name) == 0)
+			sec = root->items[i];
+		else
+			S_unknown(root->keys[i], file, what, known, 1, d);
+	}
+	if (!sec) {
+		cb_diags_add(
+		    d, CB_ERROR, file, root->line, root->col, "required-field",
+		    "there is no '%s:' section; start the file with a line '%s:' and list the entries "
+		    "under it, indented",
+		    name, name);
+		return NULL;
+	}
+	if (S_blank(sec))
+		return NULL;
+	if (sec->type != CB_Y_MAP) {
+		cb_diags_add(
+		    d, CB_ERROR, file, sec->line, sec->col, "yaml",
+		    "'%s' should hold entries written as 'name: ...', indented under it, but here it "
+		    "is %s",
+		    name, cb_ynode_kind(sec));
+		return NULL;
+	}
+	return sec;
+}
+
+int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d)
+{
+	memset(tax, 0, sizeof *tax);
+	size_t errors0 = d->errors;
+	int rc;
+	cb_ynode *root = S_parse_root(text, len, file, "the taxonomy", d, &rc);
+	const cb_ynode *themes = root ? S_section(root, file, "themes", "a taxonomy section", d) : NULL;
+	if (themes)
+		tax->themes = cb_xcalloc(themes->n, sizeof *tax->themes);
+	for (size_t i = 0; themes && i < themes->n; i++) {
+		const cb_ynode *k = themes->keys[i], *v = themes->items[i];
+		if (!S_theme_id_ok(k->str)) {
+			char *slug = cb_slugify(k->str);
+			cb_diags_add(
+			    d, CB_ERROR, file, k->line, k->col, "invalid-theme-id",
+			    "'%s' is not a theme id: ids are written in lower-case letters, digits and "
+			    "dashes, like '%s'",
+			    k->str, slug[0] ? slug : "was-not-brought");
+			free(slug);
+			continue;
+		}
+		cb_theme_def *t = &tax->themes[tax->n++];
+		t->id = cb_xstrdup(k->str);
+		t->line = k->line;
+		if (v->type == CB_Y_SCALAR && !S_blank(v)) {
+			/* "neglect: Neglect" is a natural shorthand for a label. */
+			t->label = cb_xstrdup(v->str);
+		} else if (v->type == CB_Y_SEQ) {
+			cb_diags_add(
+			    d, CB_ERROR, file, v->line, v->col, "yaml",
+			    "theme '%s' should have fields such as 'label:' and 'synonyms:' indented "
+			    "under it, but here it is a list",
+			    k->str);
+		}
+		for (size_t j = 0; v->type == CB_Y_MAP && j < v->n; j++) {
+			const cb_ynode *fk = v->keys[j], *fv = v->items[j];
+			if (strcmp(fk->str, "label") == 0)
+				S_set(&t->label, S_text(fk, fv, file, true, d));
+			else if (strcmp(fk->str, "description") == 0)
+				S_set(&t->description, S_text(fk, fv, file, false, d));
+			else if (strcmp(fk->str, "synonyms") == 0)
+				S_text_list(fk, fv, file, &t->synonyms, d);
+			else
+				S_unknown(fk, file, "a theme field", S_theme_keys, 3, d);
+		}
+		if (!t->label)
+			t->label = cb_label_from_id(t->id);
+		cb_strv_push(&tax->ids, t->id);
+	}
+	cb_strv_sort(&tax->ids);
+	cb_ynode_free(root);
+	return rc != 0 || d->errors > errors0 ? -1 : 0;
+}
+
+const cb_theme_def *cb_taxonomy_find(const cb_taxonomy *tax, const char *id)
+{
+	for (size_t i = 0; tax && i < tax->n; i++)
+		if (strcmp(tax->themes[i].id, id) == 0)
+			return &tax->themes[i];
+	return NULL;
+}
+
+void cb_taxonomy_free(cb_taxonomy *tax)
+{
+	if (!tax)
+		return;
+	for (size_t i = 0; i < tax->n; i++) {
+		free(tax->themes[i].id);
+		free(tax->themes[i].label);
+		free(tax->themes[i].description);
+		cb_strv_free(&tax->themes[i].synonyms);
+	}
+	free(tax->themes);
+	cb_strv_free(&tax->ids);
+	memset(tax, 0, sizeof *tax);
+}
+
+static int S_term_cmp(const void *a, const void *b)
+{
+	const cb_glossary_term *x = a, *y = b;
+	int c = strcasecmp(x->term, y->term);
+	return c ? c : strcmp(x->term, y->term);
+}
+
+int cb_glossary_load(const char *text, size_t len, const char *file, cb_glossary *g, cb_diags *d)
+{
+	memset(g, 0, sizeof *g);
+	size_t errors0 = d->errors;
+	int rc;
+	cb_ynode *root = S_parse_root(text, len, file, "the glossary", d, &rc);
+	const cb_ynode *terms = root ? S_section(root, file, "terms", "a glossary section", d) : NULL;
+	if (terms)
+		g->terms = cb_xcalloc(terms->n, sizeof *g->terms);
+	for (size_t i = 0; terms && i < terms->n; i++) {
+		const cb_ynode *k = terms->keys[i], *v = terms->items[i];
+		if (S_blank(k)) {
+			cb_diags_add(d, CB_ERROR, file, k->line, k->col, "empty-field",
+				     "a glossary term is empty; write the term before the ':'");
+			continue;
+		}
+		char *expansion = NULL, *description = NULL;
+		bool have_expansion = false;
+		if (v->type == CB_Y_SCALAR) {
+			have_expansion = true;
+			S_set(&expansion, S_text(k, v, file, true, d));
+		} else if (v->type == CB_Y_MAP) {
+			for (size_t j = 0; j < v->n; j++) {
+				const cb_ynode *fk = v->keys[j], *fv = v->items[j];
+				if (strcmp(fk->str, "expansion") == 0) {
+					have_expansion = true;
+					S_set(&expansion, S_text(fk, fv, file, true, d));
+				} else if (strcmp(fk->str, "description") == 0) {
+					S_set(&description, S_text(fk, fv, file, false, d));
+				} else {
+					S_unknown(fk, file, "a glossary field", S_term_keys, 2, d);
+				}
+			}
+			if (!have_expansion)
+				cb_diags_add(
+				    d, CB_ERROR, file, k->line, k->col, "required-field",
+				    "'%s' has no 'expansion'; add a line such as 'expansion: what %s "
+				    "stands for', indented under it",
+				    k->str, k->str);
+		} else {
+			cb_diags_add(d, CB_ERROR, file, v->line, v->col, "not-text",
+				     "'%s' should be followed by what it stands for, but here it is a list",
+				     k->str);
+		}
+		if (!expansion) {
+			free(description);
+			continue;
+		}
+		cb_glossary_term *t = &g->terms[g->n++];
+		t->term = cb_xstrdup(k->str);
+		t->expansion = expansion;
+		t->description = description;
+	}
+	if (g->n > 1)
+		qsort(g->terms, g->n, sizeof *g->terms, S_term_cmp);
+	cb_ynode_free(root);
+	return rc != 0 || d->errors > errors0 ? -1 : 0;
+}
+
+void cb_glossary_free(cb_glossary *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->terms[i].term);
+		free(g->terms[i].expansion);
+		free(g->terms[i].description);
+	}
+	free(g->terms);
+	memset(g, 0, sizeof *g);
+}
