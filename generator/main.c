@@ -141,8 +141,10 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 	return 0;
 }
 
-/* The folder holding themes/ and plugins/: $CASEBOOK_DATADIR, else beside
- * the executable when run from a source tree, else the installed copy. */
+/* The folder holding themes/ and plugins/: $CASEBOOK_DATADIR; else beside
+ * the executable when run from a source tree; else ../share/casebook from
+ * the executable, so an installed copy can be moved as a whole; else the
+ * folder chosen when it was compiled. */
 static char *S_datadir(void)
 {
 	const char *env = getenv("CASEBOOK_DATADIR");
@@ -155,11 +157,16 @@ static char *S_datadir(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			char *probe = cb_path_join(exe, "themes/default/templates");
-			bool here = cb_is_dir(probe);
-			free(probe);
-			if (here)
-				return cb_xstrdup(exe);
+			const char *const rel[] = {"", "../share/casebook"};
+			for (size_t i = 0; i < 2; i++) {
+				char *dir = rel[i][0] ? cb_path_join(exe, rel[i]) : cb_xstrdup(exe);
+				char *probe = cb_path_join(dir, "themes/default/templates");
+				bool here = cb_is_dir(probe);
+				free(probe);
+				if (here)
+					return dir;
+				free(dir);
+			}
 		}
 	}
 	return cb_xstrdup(CB_DATADIR);

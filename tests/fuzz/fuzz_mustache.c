@@ -44,9 +44,9 @@ static cb_value *S_data(void)
 }
 
 static const char *const PARTIALS[][2] = {
-	{"p", "<{{name}}>\n{{#items}}\n  - {{n}}{{>p}}\n{{/items}}\n"},
-	{"layout", "<h1>{{$title}}default{{/title}}</h1>\n  {{$body}}\n  body\n  {{/body}}\n"},
-	{"child", "{{<layout}}{{$title}}{{name}}{{/title}}{{/layout}}"},
+    {"p", "<{{name}}>\n{{#items}}\n  - {{n}}{{>p}}\n{{/items}}\n"},
+    {"layout", "<h1>{{$title}}default{{/title}}</h1>\n  {{$body}}\n  body\n  {{/body}}\n"},
+    {"child", "{{<layout}}{{$title}}{{name}}{{/title}}{{/layout}}"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
