@@ -25,16 +25,23 @@
 #define NPOS ((size_t)-1)
 
 /* Limits on one render. The partial depth is the documented one; the others
- * only stop runaway templates (a partial including itself twice expands
- * exponentially) long before they could exhaust the stack or the memory. */
+ * only stop runaway templates (a partial including itself twice, or sections
+ * nested over lists, expand exponentially) long before they could exhaust
+ * the stack, the memory or the patience of whoever runs the build. A list of
+ * ten thousand documents at a few dozen tags each needs under a million
+ * steps. Fuzzing builds lower both limits to keep every run fast. */
 enum { MAX_PARTIAL_DEPTH = 64, MAX_DEPTH = 1024 };
-#define MAX_STEPS ((size_t)1 << 24)
-#define MAX_OUTPUT ((size_t)128 << 20)
+#ifndef CB_MUSTACHE_MAX_STEPS
+#define CB_MUSTACHE_MAX_STEPS ((size_t)1 << 24)
+#endif
+#ifndef CB_MUSTACHE_MAX_OUTPUT
+#define CB_MUSTACHE_MAX_OUTPUT ((size_t)128 << 20)
+#endif
 
 typedef enum {
 	N_TEXT,
-	N_VAR,      /* {{name}}, HTML-escaped */
-	N_RAW,      /* {{{name}}} and {{&name}} */
+	N_VAR,	    /* {{name}}, HTML-escaped */
+	N_RAW,	    /* {{{name}}} and {{&name}} */
 	N_SECTION,  /* {{#name}} */
 	N_INVERTED, /* {{^name}} */
 	N_PARENT,   /* {{<name}} */
@@ -48,11 +55,11 @@ typedef enum {
 typedef struct node {
 	kind kind;
 	size_t start, end; /* the node's bytes in the source */
-	char *name;        /* owned; NULL for text, comments and delimiter changes */
-	bool dynamic;      /* a partial or parent whose name is looked up: {{>*name}} */
+	char *name;	   /* owned; NULL for text, comments and delimiter changes */
+	bool dynamic;	   /* a partial or parent whose name is looked up: {{>*name}} */
 	bool standalone;   /* the tag's line was removed from the output */
-	bool dropped;      /* text belonging to a standalone line */
-	bool in_parent;    /* a parent's own tags, or a tag directly inside a parent */
+	bool dropped;	   /* text belonging to a standalone line */
+	bool in_parent;	   /* a parent's own tags, or a tag directly inside a parent */
 	/* Indentation, as a range of the source. For a standalone partial or
 	 * parent it is the whitespace before the tag, added to each line of the
 	 * partial. For a block it is the indentation of its content, removed
@@ -116,7 +123,7 @@ static size_t S_find_after(const char *s, size_t len, size_t from, char c, const
 }
 
 static int S_fail(const tpl *t, size_t off, cb_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int S_fail(const tpl *t, size_t off, cb_error *err, const char *fmt, ...)
 {
@@ -174,7 +181,8 @@ static int S_name(tpl *t, node *nd, size_t a, size_t b, cb_error *err)
 		return S_fail(t, nd->start, err, "tag has no name");
 	for (size_t k = c; k < b; k++)
 		if (S_ws(s[k]))
-			return S_fail(t, nd->start, err, "tag name '%.*s' contains a space", (int)(b - c), s + c);
+			return S_fail(t, nd->start, err, "tag name '%.*s' contains a space", (int)(b - c),
+				      s + c);
 	nd->name = cb_xasprintf("%s%.*s", star ? "*" : "", (int)(b - c), s + c);
 	nd->dynamic = star && (nd->kind == N_PARTIAL || nd->kind == N_PARENT);
 	return 0;
@@ -205,7 +213,10 @@ static int S_lex(tpl *t, cb_error *err)
 		case '=': k = N_DELIM; break;
 		case '{':
 		case '&': k = N_RAW; break;
-		default: k = N_VAR; sigil = '\0'; break;
+		default:
+			k = N_VAR;
+			sigil = '\0';
+			break;
 		}
 		if (sigil)
 			p++;
@@ -218,8 +229,11 @@ static int S_lex(tpl *t, cb_error *err)
 		}
 		if (cend == NPOS)
 			return S_fail(t, at, err, "tag '%.*s' opened here is never closed with '%s%.*s'",
-				      (int)olen, open, sigil == '{' ? "}" : sigil == '=' ? "=" : "", (int)clen,
-				      close);
+				      (int)olen, open,
+				      sigil == '{'   ? "}"
+				      : sigil == '=' ? "="
+						     : "",
+				      (int)clen, close);
 		node *nd = S_push(t, k, at, end);
 		pos = end;
 		if (k == N_COMMENT)
@@ -277,7 +291,8 @@ static int S_pair(tpl *t, cb_error *err)
 		case N_BLOCK: stack[depth++] = i; break;
 		case N_CLOSE: {
 			if (!depth) {
-				S_fail(t, nd->start, err, "closing tag '%s' has no open section to close", nd->name);
+				S_fail(t, nd->start, err, "closing tag '%s' has no open section to close",
+				       nd->name);
 				goto out;
 			}
 			node *o = &t->nodes[stack[--depth]];
@@ -343,7 +358,7 @@ static void S_line(tpl *t, size_t a, size_t b)
 	const node *first = &t->nodes[a];
 	size_t lead = first->kind == N_TEXT ? S_spaces(s, first->start, first->end) : 0;
 	size_t next = t->nodes[b].end; /* where the following line starts */
-	bool clear = true;             /* only whitespace and parent tags so far */
+	bool clear = true;	       /* only whitespace and parent tags so far */
 	for (size_t k = a; k <= b; k++) {
 		node *nd = &t->nodes[k];
 		if (alone) {
@@ -422,7 +437,7 @@ typedef struct render {
 	cb_error *err;
 	const cb_value **ctx; /* the context stack, innermost last */
 	size_t nctx, ctx_cap;
-	cb_buf indent;      /* indentation of the current partial: indent.data[indent_from..] */
+	cb_buf indent; /* indentation of the current partial: indent.data[indent_from..] */
 	size_t indent_from;
 	const frame *chain; /* the innermost parent being expanded */
 	int partials, depth;
@@ -432,7 +447,7 @@ typedef struct render {
 static int S_body(render *r, const span *sp, int first);
 
 static int S_rfail(render *r, const tpl *t, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int S_rfail(render *r, const tpl *t, size_t off, const char *fmt, ...)
 {
@@ -587,7 +602,8 @@ static size_t S_override(const tpl *t, size_t at, const char *name)
 		const node *c = &t->nodes[j];
 		if (c->kind == N_BLOCK && strcmp(c->name, name) == 0)
 			return j;
-		if (c->kind == N_SECTION || c->kind == N_INVERTED || c->kind == N_PARENT || c->kind == N_BLOCK)
+		if (c->kind == N_SECTION || c->kind == N_INVERTED || c->kind == N_PARENT ||
+		    c->kind == N_BLOCK)
 			j = c->match;
 	}
 	return NPOS;
@@ -667,9 +683,11 @@ static int S_body(render *r, const span *sp, int first)
 	bool forced = first != FIRST_SOURCE;
 	for (size_t i = sp->from; i < sp->to && rc == 0; i++) {
 		const node *nd = &t->nodes[i];
-		if (++r->steps > MAX_STEPS || r->out->len - r->out_start > MAX_OUTPUT) {
-			rc = S_rfail(r, t, nd->start, "the template expands to too much output; "
-						       "does a partial include itself?");
+		if (++r->steps > CB_MUSTACHE_MAX_STEPS ||
+		    r->out->len - r->out_start > CB_MUSTACHE_MAX_OUTPUT) {
+			rc = S_rfail(r, t, nd->start,
+				     "the template expands to too much output; "
+				     "does a partial include itself?");
 			break;
 		}
 		bool src_bol = nd->start == 0 || t->src[nd->start - 1] == '\n';
@@ -746,7 +764,8 @@ int cb_mustache_render(const cb_mustache *m, const char *name, const cb_value *d
 {
 	const tpl *t = m && name ? cb_map_get(m->tpls, name) : NULL;
 	if (!t) {
-		cb_error_set(err, name ? name : "", 0, 0, "there is no template named '%s'", name ? name : "");
+		cb_error_set(err, name ? name : "", 0, 0, "there is no template named '%s'",
+			     name ? name : "");
 		return -1;
 	}
 	render r = {0};

@@ -101,6 +101,8 @@ void cb_buf_putc(cb_buf *b, char c)
 
 void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap)
 {
+	if (!fmt)
+		return;
 	va_list ap2;
 	va_copy(ap2, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap2);

@@ -54,7 +54,8 @@ static void test_unclosed_section(void **state)
 		       "section 'doc' opened here is never closed");
 	/* The innermost unclosed section is the one reported. */
 	S_expect_error("{{#a}}\n{{^b}}x\n", 2, 1, "inverted section 'b' opened here is never closed");
-	S_expect_error("{{<layout}}\n {{$body}}x{{/body}}", 1, 1, "parent 'layout' opened here is never closed");
+	S_expect_error("{{<layout}}\n {{$body}}x{{/body}}", 1, 1,
+		       "parent 'layout' opened here is never closed");
 }
 
 static void test_stray_and_mismatched_close(void **state)
@@ -122,7 +123,8 @@ static void test_values(void **state)
 	cb_map_set_bool(d, "f2", false);
 	cb_map_set(d, "nil", cb_value_null());
 	cb_map_set(d, "list", cb_value_list());
-	char *s = S_render("{{i}} {{f}} {{neg}} {{sum}} {{big}} {{t}} {{f2}} [{{nil}}{{list}}{{missing}}]", d);
+	char *s =
+	    S_render("{{i}} {{f}} {{neg}} {{sum}} {{big}} {{t}} {{f2}} [{{nil}}{{list}}{{missing}}]", d);
 	assert_string_equal(s, "85 1.21 -3 0.30000000000000004 1e+20 true false []");
 	free(s);
 	cb_value_free(d);
@@ -298,17 +300,12 @@ static void test_free_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unclosed_section),
-		cmocka_unit_test(test_stray_and_mismatched_close),
-		cmocka_unit_test(test_tag_errors),
-		cmocka_unit_test(test_failed_add_keeps_old_template),
-		cmocka_unit_test(test_escaping),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_missing_template),
-		cmocka_unit_test(test_recursion_limit),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_layout_and_repeatability),
-		cmocka_unit_test(test_free_null),
+	    cmocka_unit_test(test_unclosed_section), cmocka_unit_test(test_stray_and_mismatched_close),
+	    cmocka_unit_test(test_tag_errors),	     cmocka_unit_test(test_failed_add_keeps_old_template),
+	    cmocka_unit_test(test_escaping),	     cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_missing_template), cmocka_unit_test(test_recursion_limit),
+	    cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_layout_and_repeatability),
+	    cmocka_unit_test(test_free_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

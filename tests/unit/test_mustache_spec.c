@@ -20,8 +20,8 @@
 #include "value.h"
 
 static const char *const FILES[] = {
-	"comments.json", "delimiters.json", "interpolation.json", "inverted.json",
-	"partials.json", "sections.json",   "~inheritance.json",  "~dynamic-names.json",
+    "comments.json", "delimiters.json", "interpolation.json", "inverted.json",
+    "partials.json", "sections.json",	"~inheritance.json",  "~dynamic-names.json",
 };
 
 /* The name the test's own template is added under; no spec partial uses it. */
@@ -70,7 +70,8 @@ static bool S_run(const char *file, const cJSON *test)
 	cb_error err = {0};
 	bool ok = true;
 	for (const cJSON *p = partials ? partials->child : NULL; p && ok; p = p->next)
-		ok = cJSON_IsString(p) && cb_mustache_add(m, p->string, p->valuestring, strlen(p->valuestring), &err) == 0;
+		ok = cJSON_IsString(p) &&
+		     cb_mustache_add(m, p->string, p->valuestring, strlen(p->valuestring), &err) == 0;
 	ok = ok && cb_mustache_add(m, MAIN_NAME, tmpl->valuestring, strlen(tmpl->valuestring), &err) == 0;
 	ok = ok && cb_mustache_render(m, MAIN_NAME, data, &out, &err) == 0;
 	if (!ok) {
@@ -78,8 +79,8 @@ static bool S_run(const char *file, const cJSON *test)
 		cb_error_format(&err, msg, sizeof msg);
 		printf("FAIL %s: %s: error: %s\n", file, tname, msg);
 	} else if (strcmp(out.data ? out.data : "", expected->valuestring) != 0) {
-		printf("FAIL %s: %s\n  expected: \"%s\"\n  got:      \"%s\"\n", file, tname, expected->valuestring,
-		       out.data ? out.data : "");
+		printf("FAIL %s: %s\n  expected: \"%s\"\n  got:      \"%s\"\n", file, tname,
+		       expected->valuestring, out.data ? out.data : "");
 		ok = false;
 	}
 	cb_buf_free(&out);
