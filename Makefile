@@ -31,6 +31,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests-san/%)
 
+.SECONDARY:
 .PHONY: all deps site test unit bench fuzz install uninstall format clean help check-deps
 
 all: casebook

@@ -186,6 +186,28 @@ static void S_print_error(const cb_error *err)
 	fprintf(stderr, "casebook: %s\n", msg);
 }
 
+/* Reports the diagnostics and decides whether the build may go on. */
+static int S_report(const cb_diags *d, const cb_site *site, bool build, bool quiet)
+{
+	cb_diags_print(d, stderr, cb_want_color(stderr));
+	if (d->errors) {
+		fprintf(stderr, "casebook: %zu error%s, %zu warning%s in %zu document%s%s\n", d->errors,
+			d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s", site->nsources,
+			site->nsources == 1 ? "" : "s", build ? "; nothing was written" : "");
+		return EXIT_CONTENT;
+	}
+	if (!build && !quiet)
+		fprintf(stderr, "casebook: %zu document%s checked, no errors%s\n", site->nsources,
+			site->nsources == 1 ? "" : "s",
+			d->warnings ? (d->warnings == 1 ? ", 1 warning" : ", some warnings") : "");
+	return EXIT_CLEAN;
+}
+
+/* build and check: load and check the site; for build, render it into a
+ * staging folder and swap that in. The stages run in this order:
+ *   1. load: configuration, documents, history; every content check
+ *   2. report: all diagnostics at once; any error stops here (exit 1)
+ *   3. write: pages and assets into the staging folder, then the swap */
 static int S_run(int argc, char **argv, bool build)
 {
 	S_args a;
@@ -196,66 +218,54 @@ static int S_run(int argc, char **argv, bool build)
 		return EXIT_USAGE;
 
 	double t0 = S_now();
-	bool color = cb_want_color(stderr);
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = {{0}, 0, 0, {0}};
 	cb_site site;
-	int rc = cb_site_load(&a.site, &site, &d, &err);
-	cb_diags_sort(&d);
-	cb_diags_print(&d, stderr, color);
-	if (rc == 2) {
-		S_print_error(&err);
-		goto out;
-	}
-	if (rc == 1 || d.errors) {
-		fprintf(stderr, "casebook: %zu error%s, %zu warning%s in %zu document%s%s\n", d.errors,
-			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s", site.nsources,
-			site.nsources == 1 ? "" : "s", build ? "; nothing was written" : "");
-		rc = EXIT_CONTENT;
-		goto out;
-	}
-	if (!build) {
-		if (!a.quiet)
-			fprintf(stderr, "casebook: %zu document%s checked, no errors%s\n", site.nsources,
-				site.nsources == 1 ? "" : "s",
-				d.warnings ? (d.warnings == 1 ? ", 1 warning" : ", some warnings") : "");
-		rc = EXIT_CLEAN;
-		goto out;
-	}
-
-	char *out = a.out ? cb_xstrdup(a.out)
-			  : site.workdir ? cb_path_join(site.workdir, "public") : cb_xstrdup("public");
 	char *datadir = S_datadir();
-	char *themes = cb_path_join(datadir, "themes");
-	char *theme_dir = cb_path_join(themes, site.cfg.theme);
-	cb_render_opts ro = {theme_dir, CB_VERSION};
+	char *out = NULL, *theme_dir = NULL;
 	cb_writer *w = NULL;
+	int rc = cb_site_load(&a.site, &site, &d, &err);
+	if (rc == 2) {
+		cb_diags_sort(&d);
+		cb_diags_print(&d, stderr, cb_want_color(stderr));
+		S_print_error(&err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	cb_diags_sort(&d);
+	rc = S_report(&d, &site, build, a.quiet);
+	if (rc != EXIT_CLEAN || !build)
+		goto out;
+
+	out = a.out ? cb_xstrdup(a.out) : site.workdir ? cb_path_join(site.workdir, "public") : cb_xstrdup("public");
+	theme_dir = cb_xasprintf("%s/themes/%s", datadir, site.cfg.theme);
+	cb_render_opts ro = {theme_dir, CB_VERSION};
 	if (cb_writer_open(&w, out, &err) != 0) {
 		S_print_error(&err);
 		rc = EXIT_USAGE;
-	} else if (cb_render_site(&site, &ro, w, &err) != 0) {
+		goto out;
+	}
+	if (cb_render_site(&site, &ro, w, &err) != 0) {
 		S_print_error(&err);
 		cb_writer_abort(w);
 		fprintf(stderr, "casebook: the build failed; '%s' was left as it was\n", out);
 		rc = EXIT_USAGE;
-	} else {
-		size_t files = cb_writer_count(w);
-		if (cb_writer_commit(w, &err) != 0) {
-			S_print_error(&err);
-			rc = EXIT_USAGE;
-		} else {
-			rc = EXIT_CLEAN;
-			if (!a.quiet)
-				fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n",
-					files, site.ndocs, site.nsources, cb_visibility_name(a.site.audience), out,
-					S_now() - t0);
-		}
+		goto out;
 	}
-	free(theme_dir);
-	free(themes);
-	free(datadir);
-	free(out);
+	size_t files = cb_writer_count(w);
+	if (cb_writer_commit(w, &err) != 0) {
+		S_print_error(&err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!a.quiet)
+		fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n", files,
+			site.ndocs, site.nsources, cb_visibility_name(a.site.audience), out, S_now() - t0);
+	rc = EXIT_CLEAN;
 out:
+	free(theme_dir);
+	free(out);
+	free(datadir);
 	cb_site_free(&site);
 	cb_diags_free(&d);
 	return rc;
