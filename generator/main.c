@@ -1,7 +1,7 @@
 /*
- * main: the casebook command line. The only place that wires the stages
- * together, prints to the terminal and decides the exit status:
- * 0 clean, 1 content errors, 2 usage or environment errors.
+ * main: the casebook command line: parses arguments, runs commands, prints
+ * to the terminal and decides the exit status — 0 clean, 1 content errors,
+ * 2 usage or environment errors. The pipeline itself is wired in build.c.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -13,10 +13,9 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "render.h"
+#include "build.h"
 #include "site.h"
 #include "util.h"
-#include "writer.h"
 
 #ifndef CB_VERSION
 #define CB_VERSION "0.0.0"
@@ -186,28 +185,7 @@ static void S_print_error(const cb_error *err)
 	fprintf(stderr, "casebook: %s\n", msg);
 }
 
-/* Reports the diagnostics and decides whether the build may go on. */
-static int S_report(const cb_diags *d, const cb_site *site, bool build, bool quiet)
-{
-	cb_diags_print(d, stderr, cb_want_color(stderr));
-	if (d->errors) {
-		fprintf(stderr, "casebook: %zu error%s, %zu warning%s in %zu document%s%s\n", d->errors,
-			d->errors == 1 ? "" : "s", d->warnings, d->warnings == 1 ? "" : "s", site->nsources,
-			site->nsources == 1 ? "" : "s", build ? "; nothing was written" : "");
-		return EXIT_CONTENT;
-	}
-	if (!build && !quiet)
-		fprintf(stderr, "casebook: %zu document%s checked, no errors%s\n", site->nsources,
-			site->nsources == 1 ? "" : "s",
-			d->warnings ? (d->warnings == 1 ? ", 1 warning" : ", some warnings") : "");
-	return EXIT_CLEAN;
-}
-
-/* build and check: load and check the site; for build, render it into a
- * staging folder and swap that in. The stages run in this order:
- *   1. load: configuration, documents, history; every content check
- *   2. report: all diagnostics at once; any error stops here (exit 1)
- *   3. write: pages and assets into the staging folder, then the swap */
+/* build and check: run the pipeline (build.h), then report. */
 static int S_run(int argc, char **argv, bool build)
 {
 	S_args a;
@@ -220,53 +198,34 @@ static int S_run(int argc, char **argv, bool build)
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = {{0}, 0, 0, {0}};
-	cb_site site;
 	char *datadir = S_datadir();
-	char *out = NULL, *theme_dir = NULL;
-	cb_writer *w = NULL;
-	int rc = cb_site_load(&a.site, &site, &d, &err);
-	if (rc == 2) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		S_print_error(&err);
-		rc = EXIT_USAGE;
-		goto out;
-	}
+	cb_build_opts bo = {a.site, a.out, datadir, CB_VERSION, !build, a.jobs};
+	cb_build_result res;
+	cb_build_status st = cb_build_run(&bo, &res, &d, &err);
 	cb_diags_sort(&d);
-	rc = S_report(&d, &site, build, a.quiet);
-	if (rc != EXIT_CLEAN || !build)
-		goto out;
-
-	out = a.out ? cb_xstrdup(a.out) : site.workdir ? cb_path_join(site.workdir, "public") : cb_xstrdup("public");
-	theme_dir = cb_xasprintf("%s/themes/%s", datadir, site.cfg.theme);
-	cb_render_opts ro = {theme_dir, CB_VERSION};
-	if (cb_writer_open(&w, out, &err) != 0) {
+	cb_diags_print(&d, stderr, cb_want_color(stderr));
+	int rc = EXIT_CLEAN;
+	if (st == CB_BUILD_FAILED) {
 		S_print_error(&err);
+		if (res.out)
+			fprintf(stderr, "casebook: the build failed; '%s' was left as it was\n", res.out);
 		rc = EXIT_USAGE;
-		goto out;
+	} else if (st == CB_BUILD_CONTENT) {
+		fprintf(stderr, "casebook: %zu error%s, %zu warning%s in %zu document%s%s\n", d.errors,
+			d.errors == 1 ? "" : "s", d.warnings, d.warnings == 1 ? "" : "s", res.sources,
+			res.sources == 1 ? "" : "s", build ? "; nothing was written" : "");
+		rc = EXIT_CONTENT;
+	} else if (!a.quiet && !build) {
+		fprintf(stderr, "casebook: %zu document%s checked, no errors%s\n", res.sources,
+			res.sources == 1 ? "" : "s",
+			d.warnings ? (d.warnings == 1 ? ", 1 warning" : ", some warnings") : "");
+	} else if (!a.quiet) {
+		fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n",
+			res.files, res.documents, res.sources, cb_visibility_name(a.site.audience), res.out,
+			S_now() - t0);
 	}
-	if (cb_render_site(&site, &ro, w, &err) != 0) {
-		S_print_error(&err);
-		cb_writer_abort(w);
-		fprintf(stderr, "casebook: the build failed; '%s' was left as it was\n", out);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	size_t files = cb_writer_count(w);
-	if (cb_writer_commit(w, &err) != 0) {
-		S_print_error(&err);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (!a.quiet)
-		fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n", files,
-			site.ndocs, site.nsources, cb_visibility_name(a.site.audience), out, S_now() - t0);
-	rc = EXIT_CLEAN;
-out:
-	free(theme_dir);
-	free(out);
+	cb_build_result_free(&res);
 	free(datadir);
-	cb_site_free(&site);
 	cb_diags_free(&d);
 	return rc;
 }

@@ -1,0 +1,47 @@
+/*
+ * build: one build (or check) from start to finish — the place where the
+ * stages are wired together, so that the command line, `casebook serve`
+ * and tests all run the same pipeline:
+ *
+ *   1. load    configuration, documents and history; every content check (site)
+ *   2. report  any content error stops here: nothing is written
+ *   3. write   pages and assets (render) into a staging folder (writer)
+ *   4. swap    the staging folder replaces the output, or nothing changes
+ */
+#ifndef CB_BUILD_H
+#define CB_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "site.h"
+
+typedef struct cb_build_opts {
+	cb_site_opts site;
+	const char *out;     /* output folder; NULL: public/ in the repository */
+	const char *datadir; /* folder holding themes/ and plugins/ */
+	const char *version; /* casebook's version */
+	bool check_only;     /* stop after the checks; write nothing */
+	int jobs;            /* worker threads; 0: one per core */
+} cb_build_opts;
+
+typedef struct cb_build_result {
+	size_t files;     /* files written */
+	size_t documents; /* documents in the site */
+	size_t sources;   /* documents read */
+	char *out;        /* the output folder used (owned); NULL for checks */
+} cb_build_result;
+
+typedef enum {
+	CB_BUILD_OK = 0,       /* built (or checked) with no errors */
+	CB_BUILD_CONTENT = 1,  /* content errors, all in d; nothing written */
+	CB_BUILD_FAILED = 2    /* usage or environment problem, in err; nothing written */
+} cb_build_status;
+
+/* Runs one build. Diagnostics (warnings too) are added to d unsorted;
+ * res is filled in every case and freed with cb_build_result_free. */
+cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err);
+void cb_build_result_free(cb_build_result *res);
+
+#endif
