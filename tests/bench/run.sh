@@ -20,10 +20,11 @@ for n in $SIZES; do
 		rm -rf "$corpus"
 		python3 "$GEN" "$corpus" --docs "$n" --commits "$commits" >/dev/null
 	fi
-	rm -rf "$OUT/site-$n"
-	/usr/bin/time -f '%e %M' -o "$OUT/time-$n" ./casebook build -q --repo "$corpus" --out "$OUT/site-$n"
-	read -r wall kb <"$OUT/time-$n"
-	files=$(find "$OUT/site-$n" -type f | wc -l)
+	site=$(mktemp -d "$OUT/site-$n.XXXXXX")
+	/usr/bin/time -f '%e %M' -o "$site.time" ./casebook build -q --repo "$corpus" --out "$site/out"
+	read -r wall kb <"$site.time"
+	files=$(find "$site/out" -type f | wc -l)
+	rm -rf "$site" "$site.time"
 	printf '%-8s %-10s %10s %12.1f %14s\n' "$n" "$commits" "$wall" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$files"
 done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"
