@@ -232,10 +232,12 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		s->included = S_visible(&s->doc.meta, opts->audience);
 	}
 	/* Markdown after every document's audience is known, so links to
-	 * documents this build leaves out can be made harmless. */
+	 * documents this build leaves out can be made harmless. Bodies are
+	 * checked even when the front matter had errors, so one run reports
+	 * every problem. */
 	for (size_t i = 0; i < nsources; i++) {
 		S_src *s = &L.srcs[i];
-		if (s->valid &&
+		if (splits[i].meta &&
 		    cb_markdown_render(splits[i].body, splits[i].body_len, splits[i].body_line, s->doc.path,
 				       S_resolve, &L, &s->doc.md, d) != 0)
 			content_errors = 1;

@@ -1,0 +1,170 @@
+/* Unit tests for site: loading a real git repository into the site model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "site.h"
+#include "util.h"
+
+static char *S_repo;
+
+/* Runs a shell command in the test repository with a fixed identity. */
+static void S_sh(const char *cmd)
+{
+	char *full = cb_xasprintf("cd '%s' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
+				  "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
+				  "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
+				  "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
+				  S_repo, cmd);
+	assert_int_equal(system(full), 0);
+	free(full);
+}
+
+static void S_write(const char *rel, const char *text)
+{
+	char *p = cb_path_join(S_repo, rel);
+	assert_int_equal(cb_file_write(p, text, strlen(text)), 0);
+	free(p);
+}
+
+static int setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+	S_repo = cb_xasprintf("%s/cbsite-XXXXXX", t && t[0] ? t : "/tmp");
+	if (!mkdtemp(S_repo))
+		return -1;
+	S_sh("git init -q -b main .");
+	S_write("content/taxonomy.yml", "themes:\n  neglect:\n    label: Neglect\n    synonyms: [chronic neglect]\n"
+					"  was-not-brought:\n    label: Was not brought\n");
+	S_write("content/a.md", "---\ntitle: Alpha\ntype: case-review\ndate: 2023-05-01\nthemes: [neglect]\n---\n\n"
+				"## Key learning\n\n- One.\n\nSee [b](sub/b.md).\n");
+	S_write("content/sub/b.md", "---\ntitle: Beta\ntype: briefing\ndate: 2024-01-01\n"
+				    "themes: [neglect, was-not-brought]\n---\n\nText.\n");
+	S_write("content/c.md", "---\ntitle: Gamma\ntype: supervision-note\ndate: 2024-02-01\n---\n\n"
+				"Links to [a](a.md).\n");
+	S_write("content/d.md", "---\ntitle: Delta draft\ntype: guidance\ndate: 2022-01-01\nstatus: draft\n---\n\n"
+				"Draft.\n");
+	S_sh("git add -A && git commit -q -m first");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cb_rm_rf(S_repo);
+	free(S_repo);
+	return 0;
+}
+
+static void test_public_site(void **state)
+{
+	cb_site_opts o = {S_repo, NULL, false, CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(s.nsources, 4);
+	/* The supervision note (restricted) and the draft stay out. */
+	assert_int_equal(s.ndocs, 2);
+	/* Newest first. */
+	assert_string_equal(s.docs[0].meta.title, "Beta");
+	assert_string_equal(s.docs[0].slug, "sub-b");
+	assert_string_equal(s.docs[1].slug, "a");
+	/* Alpha links to Beta; Beta is referenced by Alpha. */
+	assert_int_equal(s.docs[1].md.nlinks, 1);
+	assert_int_equal(s.docs[1].md.links[0], 0);
+	assert_int_equal(s.docs[0].nlinked_from, 1);
+	assert_int_equal(s.docs[0].linked_from[0], 1);
+	/* Themes by label, with their documents in site order. */
+	assert_int_equal(s.nthemes, 2);
+	assert_string_equal(s.themes[0].label, "Neglect");
+	assert_int_equal(s.themes[0].ndocs, 2);
+	assert_int_equal(s.themes[0].docs[0], 0);
+	assert_string_equal(s.themes[0].synonyms->v[0], "chronic neglect");
+	assert_string_equal(s.themes[1].id, "was-not-brought");
+	/* History from the commit. */
+	assert_non_null(s.docs[0].hist);
+	assert_string_equal(s.docs[0].hist->first_author, "A. Lead");
+	assert_string_equal(s.build_date, "2024-03-01");
+	cb_site_free(&s);
+	cb_diags_free(&d);
+}
+
+static void test_restricted_site(void **state)
+{
+	cb_site_opts o = {S_repo, NULL, false, CB_VIS_RESTRICTED};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	assert_int_equal(s.ndocs, 4);
+	/* Gamma (restricted) links to Alpha: Alpha now has a backlink. */
+	const cb_doc *alpha = NULL;
+	for (size_t i = 0; i < s.ndocs; i++)
+		if (strcmp(s.docs[i].slug, "a") == 0)
+			alpha = &s.docs[i];
+	assert_non_null(alpha);
+	assert_int_equal(alpha->nlinked_from, 1);
+	assert_string_equal(s.docs[alpha->linked_from[0]].slug, "c");
+	cb_site_free(&s);
+	cb_diags_free(&d);
+}
+
+static void test_environment_errors(void **state)
+{
+	cb_site_opts o = {S_repo, "no-such-ref", false, CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 2);
+	assert_non_null(strstr(err.msg, "no-such-ref"));
+	cb_site_free(&s);
+	cb_diags_free(&d);
+}
+
+static void test_content_errors(void **state)
+{
+	S_write("content/e.md", "---\ntitle: Bad\ntype: briefing\ndate: 2024-01-01\nthemes: [neglct]\n---\n\n"
+				"[x](missing.md)\n");
+	cb_site_opts o = {S_repo, NULL, true, CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 1);
+	/* Both problems in one run: an unknown theme, then a broken link. */
+	assert_int_equal(d.errors, 2);
+	cb_diags_sort(&d);
+	assert_string_equal(d.v[0].rule, "unknown-theme");
+	assert_int_equal(d.v[0].line, 5);
+	assert_string_equal(d.v[1].rule, "broken-link");
+	assert_int_equal(d.v[1].line, 8);
+	cb_site_free(&s);
+	cb_diags_free(&d);
+	char *p = cb_path_join(S_repo, "content/e.md");
+	unlink(p);
+	free(p);
+}
+
+static void test_type_labels(void **state)
+{
+	assert_string_equal(cb_type_label("seven-minute-briefing"), "7-minute briefing");
+	assert_string_equal(cb_type_label("cdop-learning"), "Child death review learning");
+	assert_string_equal(cb_type_label("unknown"), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_public_site),   cmocka_unit_test(test_restricted_site),
+		cmocka_unit_test(test_environment_errors), cmocka_unit_test(test_content_errors),
+		cmocka_unit_test(test_type_labels),
+	};
+	return cmocka_run_group_tests_name("site", tests, setup, teardown);
+}
