@@ -1,12 +1,41 @@
 /* build: see build.h. */
 #include "build.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "index.h"
+#include "plugin.h"
 #include "render.h"
+#include "search.h"
 #include "util.h"
 #include "writer.h"
+
+static double S_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Records seconds for stage (see cb_build_result.timings). */
+static void S_time(cb_build_result *res, const char *stage, double seconds)
+{
+	if (res->ntimings < sizeof res->timings / sizeof res->timings[0]) {
+		res->timings[res->ntimings].stage = stage;
+		res->timings[res->ntimings++].seconds = seconds;
+	}
+}
+
+/* Records the time since *t for stage and restarts the clock. */
+static void S_lap(cb_build_result *res, const char *stage, double *t)
+{
+	double now = S_now();
+	S_time(res, stage, now - *t);
+	*t = now;
+}
 
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
@@ -14,16 +43,43 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	cb_site site;
 	cb_writer *w = NULL;
 	char *theme_dir = NULL;
+	char *search_web = NULL;
 	cb_build_status st;
 
 	/* 1. load */
+	double t = S_now();
 	int rc = cb_site_load(&opts->site, &site, d, err);
+	S_lap(res, "load", &t);
+	S_time(res, "pii-check", site.pii_seconds);
 	res->sources = site.nsources;
 	res->documents = site.ndocs;
 	if (rc == 2) {
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
+	/* 1b. plugins: document and site hooks (plugin.h); their errors are
+	 * content errors, so a check reports them too */
+	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
+	cb_buf ptimes = CB_BUF_INIT;
+	cb_plugins_opts po = {opts->datadir, theme_dir, NULL, NULL, &ptimes};
+	int prc = cb_plugins_run(&site, &po, d, err);
+	S_lap(res, "plugins", &t);
+	for (char *line = ptimes.data, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+		char name[64];
+		double secs;
+		*nl = '\0';
+		if (sscanf(line, "plugin %48s %lf", name, &secs) == 2) {
+			cb_strv_push_own(&res->timing_names, cb_xasprintf("  %s", name));
+			S_time(res, res->timing_names.v[res->timing_names.n - 1], secs);
+		}
+	}
+	cb_buf_free(&ptimes);
+	if (prc == 2) {
+		st = CB_BUILD_FAILED;
+		goto out;
+	}
+	if (prc == 1)
+		rc = 1;
 	/* 2. report */
 	if (rc == 1 || d->errors) {
 		st = CB_BUILD_CONTENT;
@@ -38,7 +94,6 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	res->out = opts->out ? cb_xstrdup(opts->out)
 		   : site.workdir ? cb_path_join(site.workdir, "public")
 				  : cb_xstrdup("public");
-	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
 	cb_render_opts ro = {theme_dir, opts->version};
 	if (cb_writer_open(&w, res->out, err) != 0) {
 		st = CB_BUILD_FAILED;
@@ -49,11 +104,24 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
+	S_lap(res, "render", &t);
+	/* 3b. search: casebook.db and the browser index (search/index.h) */
+	search_web = cb_xasprintf("%s/search/web", opts->datadir);
+	if (cb_search_build(&site, search_web, w, NULL, err) != 0) {
+		cb_writer_abort(w);
+		st = CB_BUILD_FAILED;
+		goto out;
+	}
+	S_lap(res, "search", &t);
 	res->files = cb_writer_count(w);
 
 	/* 4. swap */
 	st = cb_writer_commit(w, err) == 0 ? CB_BUILD_OK : CB_BUILD_FAILED;
+	S_lap(res, "swap", &t);
+	if (st == CB_BUILD_OK && site.workdir)
+		cb_search_note_build(site.workdir, res->out); /* for `casebook search` */
 out:
+	free(search_web);
 	free(theme_dir);
 	cb_site_free(&site);
 	return st;
@@ -62,5 +130,6 @@ out:
 void cb_build_result_free(cb_build_result *res)
 {
 	free(res->out);
+	cb_strv_free(&res->timing_names);
 	memset(res, 0, sizeof *res);
 }

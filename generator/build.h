@@ -6,6 +6,7 @@
  *   1. load    configuration, documents and history; every content check (site)
  *   2. report  any content error stops here: nothing is written
  *   3. write   pages and assets (render) into a staging folder (writer)
+ *   3b. search casebook.db and the browser search index (search/index.h)
  *   4. swap    the staging folder replaces the output, or nothing changes
  */
 #ifndef CB_BUILD_H
@@ -31,6 +32,15 @@ typedef struct cb_build_result {
 	size_t documents; /* documents in the site */
 	size_t sources;   /* documents read */
 	char *out;        /* the output folder used (owned); NULL for checks */
+	/* Seconds spent in each stage that ran, in order ("load", then
+	 * "pii-check", which is part of load, "render", …); main.c prints
+	 * them when CASEBOOK_TIMINGS=1. */
+	struct {
+		const char *stage;
+		double seconds;
+	} timings[16];
+	size_t ntimings;
+	cb_strv timing_names; /* owned stage names, e.g. one per plugin */
 } cb_build_result;
 
 typedef enum {

@@ -8,7 +8,8 @@
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
-    "title", "description", "content", "theme", "taxonomy", "glossary", "base-url", "language", "plugins",
+    "title", "description", "content", "theme", "taxonomy", "glossary", "base-url", "language", "plugins", "pii-names",
+    "plugin-limits",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -192,6 +193,203 @@ static cb_ynode *S_parse_root(const char *text, size_t len, const char *file, co
 	return root;
 }
 
+/* True for a YAML number such as 12, -3 or 0.5e3 (not 0x10, inf or nan). */
+static bool S_is_number(const char *s)
+{
+	const char *p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!(*p >= '0' && *p <= '9'))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return *p == '\0';
+}
+
+/* A plugin's options as data: unquoted true, false, numbers and null
+ * become booleans, numbers and nothing, as a YAML reader would; anything
+ * written in quotes stays text. */
+static cb_value *S_to_value(const cb_ynode *n)
+{
+	if (n->type == CB_Y_SEQ) {
+		cb_value *l = cb_value_list();
+		for (size_t i = 0; i < n->n; i++)
+			cb_list_push(l, S_to_value(n->items[i]));
+		return l;
+	}
+	if (n->type == CB_Y_MAP) {
+		cb_value *m = cb_value_map();
+		for (size_t i = 0; i < n->n; i++)
+			cb_map_set(m, n->keys[i]->str, S_to_value(n->items[i]));
+		return m;
+	}
+	if (!n->quoted) {
+		if (S_blank(n))
+			return cb_value_null();
+		if (strcmp(n->str, "true") == 0 || strcmp(n->str, "false") == 0)
+			return cb_value_bool(n->str[0] == 't');
+		if (S_is_number(n->str))
+			return cb_value_num(strtod(n->str, NULL));
+	}
+	return cb_value_strn(n->str, n->len);
+}
+
+/* Plugin names become file names (plugins/NAME.lua), so they are kept to
+ * letters, digits, '-' and '_'. */
+static bool S_plugin_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 40 || s[0] == '-' || s[0] == '_')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
+static void S_plugin_entry(const cb_ynode *it, const char *file, cb_config *cfg, cb_diags *d)
+{
+	static const char *const keys[] = {"name", "options"};
+	const cb_ynode *name = NULL, *opts = NULL;
+	if (it->type == CB_Y_SCALAR) {
+		name = it;
+	} else if (it->type == CB_Y_MAP) {
+		for (size_t i = 0; i < it->n; i++) {
+			if (strcmp(it->keys[i]->str, "name") == 0)
+				name = it->items[i];
+			else if (strcmp(it->keys[i]->str, "options") == 0)
+				opts = it->items[i];
+			else
+				S_unknown(it->keys[i], file, "a plugin setting", keys, 2, d);
+		}
+		if (!name) {
+			cb_diags_add(d, CB_ERROR, file, it->line, it->col, "required-field",
+				     "this plugin has no 'name'; write it as '- name: related' with 'options:' "
+				     "indented under the name");
+			return;
+		}
+	} else {
+		cb_diags_add(d, CB_ERROR, file, it->line, it->col, "not-text",
+			     "each plugin should be a name such as 'related', or 'name:' and 'options:' "
+			     "lines, but this one is %s",
+			     cb_ynode_kind(it));
+		return;
+	}
+	if (name->type != CB_Y_SCALAR || S_blank(name)) {
+		cb_diags_add(d, CB_ERROR, file, name->line, name->col, "empty-field",
+			     "the plugin's name is missing; write the name of a file in plugins/ without "
+			     "'.lua', such as 'related'");
+		return;
+	}
+	if (!S_plugin_name_ok(name->str)) {
+		char *slug = cb_slugify(name->str);
+		cb_diags_add(d, CB_ERROR, file, name->line, name->col, "invalid-plugin",
+			     "'%s' is not a plugin name: names are written in lower-case letters, digits, "
+			     "'-' and '_', like '%s'",
+			     name->str, slug[0] ? slug : "related");
+		free(slug);
+		return;
+	}
+	if (cb_strv_contains(&cfg->plugins, name->str)) {
+		cb_diags_add(d, CB_ERROR, file, name->line, name->col, "duplicate-plugin",
+			     "'%s' is listed more than once in 'plugins'; list it once, with all its options",
+			     name->str);
+		return;
+	}
+	if (opts && !S_blank(opts) && opts->type != CB_Y_MAP) {
+		cb_diags_add(d, CB_ERROR, file, opts->line, opts->col, "yaml",
+			     "the options of plugin '%s' should be 'name: value' lines indented under "
+			     "'options:', but here they are %s",
+			     name->str, cb_ynode_kind(opts));
+		return;
+	}
+	cfg->plugin_confs = cb_xrealloc(cfg->plugin_confs, (cfg->plugins.n + 1) * sizeof *cfg->plugin_confs);
+	cb_plugin_conf *pc = &cfg->plugin_confs[cfg->plugins.n];
+	cb_strv_push(&cfg->plugins, name->str);
+	pc->name = cb_xstrdup(name->str);
+	pc->options = opts && opts->type == CB_Y_MAP ? S_to_value(opts) : cb_value_map();
+	pc->line = name->line;
+	pc->col = name->col;
+}
+
+/* 'plugins:' present means exactly these plugins, in this order (an empty
+ * list turns them all off); absent means the default set. */
+static void S_plugins(const cb_ynode *k, const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
+{
+	cfg->plugins_set = true;
+	if (S_blank(v))
+		return;
+	if (v->type != CB_Y_SEQ) {
+		cb_strv none = CB_STRV_INIT;
+		S_text_list(k, v, file, &none, d); /* reports what a list looks like */
+		cb_strv_free(&none);
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		S_plugin_entry(v->items[i], file, cfg, d);
+}
+
+static void S_limit(const cb_ynode *k, const cb_ynode *v, const char *file, long long max, long long *out,
+		    cb_diags *d)
+{
+	const char *s = S_text(k, v, file, true, d);
+	if (!s)
+		return;
+	long long x = 0;
+	bool ok = s[0] != '\0';
+	for (const char *p = s; *p && ok; p++) {
+		if (*p < '0' || *p > '9' || x > max)
+			ok = false;
+		else
+			x = x * 10 + (*p - '0');
+	}
+	if (!ok || x < 1 || x > max) {
+		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "invalid-number",
+			     "'%s' should be a whole number from 1 to %lld, not '%s'", k->str, max, s);
+		return;
+	}
+	*out = x;
+}
+
+static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
+{
+	static const char *const keys[] = {"instructions", "memory-mb"};
+	if (S_blank(v))
+		return;
+	if (v->type != CB_Y_MAP) {
+		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "yaml",
+			     "'plugin-limits' should hold 'instructions:' and 'memory-mb:' lines indented "
+			     "under it, but here it is %s",
+			     cb_ynode_kind(v));
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const cb_ynode *lk = v->keys[i], *lv = v->items[i];
+		if (strcmp(lk->str, "instructions") == 0)
+			S_limit(lk, lv, file, 1000000000000LL, &cfg->plugin_instructions, d);
+		else if (strcmp(lk->str, "memory-mb") == 0)
+			S_limit(lk, lv, file, 65536, &cfg->plugin_memory_mb, d);
+		else
+			S_unknown(lk, file, "a plugin limit", keys, 2, d);
+	}
+}
+
 int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -219,6 +417,7 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 				  : strcmp(key, "theme") == 0	 ? &cfg->theme
 				  : strcmp(key, "taxonomy") == 0 ? &cfg->taxonomy_file
 				  : strcmp(key, "glossary") == 0 ? &cfg->glossary_file
+				  : strcmp(key, "pii-names") == 0 ? &cfg->pii_names_file
 								 : NULL)) {
 			if ((p = S_path(k, v, file, d))) {
 				free(*dst);
@@ -240,7 +439,9 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 				cfg->base_url = cb_xstrndup(s, n);
 			}
 		} else if (strcmp(key, "plugins") == 0) {
-			S_text_list(k, v, file, &cfg->plugins, d);
+			S_plugins(k, v, file, cfg, d);
+		} else if (strcmp(key, "plugin-limits") == 0) {
+			S_plugin_limits(v, file, cfg, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}
@@ -263,8 +464,14 @@ void cb_config_free(cb_config *cfg)
 	free(cfg->theme);
 	free(cfg->taxonomy_file);
 	free(cfg->glossary_file);
+	free(cfg->pii_names_file);
 	free(cfg->base_url);
 	free(cfg->language);
+	for (size_t i = 0; i < cfg->plugins.n; i++) {
+		free(cfg->plugin_confs[i].name);
+		cb_value_free(cfg->plugin_confs[i].options);
+	}
+	free(cfg->plugin_confs);
 	cb_strv_free(&cfg->plugins);
 	memset(cfg, 0, sizeof *cfg);
 }

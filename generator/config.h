@@ -6,10 +6,12 @@
 #ifndef CB_CONFIG_H
 #define CB_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
 #include "util.h"
+#include "value.h"
 
 typedef struct cb_config {
 	char *title;         /* site title; default "Learning from case reviews" */
@@ -18,10 +20,22 @@ typedef struct cb_config {
 	char *theme;         /* default "default" */
 	char *taxonomy_file; /* default "<content>/taxonomy.yml" */
 	char *glossary_file; /* default "<content>/glossary.yml" */
+	char *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present */
 	char *base_url;      /* absolute site address for feed and sitemap; may be NULL */
 	char *language;      /* default "en-GB" */
-	cb_strv plugins;     /* plugin names in order; empty means the defaults */
+	cb_strv plugins;     /* plugin names in order; see plugins_set */
+	struct cb_plugin_conf *plugin_confs; /* the same entries with their options */
+	bool plugins_set;    /* casebook.yml has 'plugins:'; when false the default set runs */
+	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
+	long long plugin_memory_mb;    /* plugin-limits: memory-mb per plugin; 0: default */
 } cb_config;
+
+/* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */
+typedef struct cb_plugin_conf {
+	char *name;
+	cb_value *options; /* a map (owned); empty when none were given */
+	int line, col;            /* where casebook.yml names it */
+} cb_plugin_conf;
 
 typedef struct cb_theme_def {
 	char *id;

@@ -432,6 +432,25 @@ void cb_sources_free(cb_source *v, size_t n)
 	free(v);
 }
 
+bool cb_gitsrc_has_dir(cb_gitsrc *g, const char *dir)
+{
+	if (!g->selected || !S_path_safe(dir))
+		return false;
+	if (g->worktree) {
+		char *abs = cb_path_join(g->workdir, dir);
+		struct stat st;
+		bool yes = lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+		free(abs);
+		return yes;
+	}
+	if (!g->tree)
+		return false;
+	git_tree_entry *e = NULL;
+	bool yes = git_tree_entry_bypath(&e, g->tree, dir) == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE;
+	git_tree_entry_free(e);
+	return yes;
+}
+
 int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err)
 {
 	*data = NULL;
@@ -1021,4 +1040,152 @@ void cb_gitsrc_free(cb_gitsrc *g)
 	git_repository_free(g->repo);
 	free(g);
 	git_libgit2_shutdown();
+}
+
+/* Authoring (casebook init): making a repository and its first commit. */
+
+int cb_gitsrc_init_repo(const char *dir, bool *created, cb_error *err)
+{
+	*created = false;
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	int rc = 0;
+	/* An existing repository at exactly this folder is kept as it is;
+	 * one further up does not count, so a learning repository made inside
+	 * another project gets its own history. */
+	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
+		if (git_repository_is_bare(repo)) {
+			cb_error_set(err, NULL, 0, 0,
+				     "'%s' is a bare git repository; casebook init needs a folder with "
+				     "working files",
+				     dir);
+			rc = -1;
+		}
+	} else if (git_repository_init(&repo, dir, 0) == 0) {
+		*created = true;
+	} else {
+		cb_error_set(err, NULL, 0, 0, "cannot create a git repository in '%s': %s", dir,
+			     S_git_detail());
+		rc = -1;
+	}
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
+}
+
+/* The name and e-mail address git would record: the GIT_<who>_NAME and
+ * GIT_<who>_EMAIL variables when set, else the user's git configuration.
+ * The time is SOURCE_DATE_EPOCH when set, so a scripted init can be
+ * reproduced exactly. */
+static int S_signature(git_repository *repo, const char *who, git_signature **out, cb_error *err)
+{
+	char nvar[32], evar[32];
+	snprintf(nvar, sizeof nvar, "GIT_%s_NAME", who);
+	snprintf(evar, sizeof evar, "GIT_%s_EMAIL", who);
+	const char *name = getenv(nvar), *email = getenv(evar);
+	git_signature *def = NULL;
+	if (!name || !name[0] || !email || !email[0]) {
+		if (git_signature_default(&def, repo) != 0) {
+			cb_error_set(err, NULL, 0, 0,
+				     "git does not know who is committing; run git config --global user.name "
+				     "\"Your Name\" and git config --global user.email you@example.org, then "
+				     "try again");
+			return -1;
+		}
+		if (!name || !name[0])
+			name = def->name;
+		if (!email || !email[0])
+			email = def->email;
+	}
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int rc;
+	if (sde && sde[0]) {
+		char *end;
+		long long t = strtoll(sde, &end, 10);
+		if (*end || t < 0) {
+			cb_error_set(err, NULL, 0, 0,
+				     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
+				     sde);
+			git_signature_free(def);
+			return -1;
+		}
+		rc = git_signature_new(out, name, email, (git_time_t)t, 0);
+	} else {
+		rc = git_signature_now(out, name, email);
+	}
+	git_signature_free(def);
+	if (rc != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot use '%s <%s>' as the commit author: %s", name, email,
+			     S_git_detail());
+		return -1;
+	}
+	return 0;
+}
+
+int cb_gitsrc_commit_files(const char *dir, const cb_strv *paths, const char *message, char *commit_id,
+			   cb_error *err)
+{
+	git_libgit2_init();
+	git_repository *repo = NULL;
+	git_index *index = NULL;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	git_signature *author = NULL, *committer = NULL;
+	int rc = -1;
+	git_oid tree_id, parent_id, id;
+
+	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot open the git repository at '%s': %s", dir,
+			     S_git_detail());
+		goto out;
+	}
+	if (git_repository_index(&index, repo) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read the git index of '%s': %s", dir, S_git_detail());
+		goto out;
+	}
+	for (size_t i = 0; i < paths->n; i++) {
+		if (!S_path_safe(paths->v[i]) || git_index_add_bypath(index, paths->v[i]) != 0) {
+			cb_error_set(err, NULL, 0, 0, "cannot add '%s' to git: %s", paths->v[i],
+				     S_git_detail());
+			goto out;
+		}
+	}
+	if (git_index_write(index) != 0 || git_index_write_tree(&tree_id, index) != 0 ||
+	    git_tree_lookup(&tree, repo, &tree_id) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot write the git index of '%s': %s", dir, S_git_detail());
+		goto out;
+	}
+	/* The first commit has no parent; later ones continue HEAD. */
+	int hrc = git_reference_name_to_id(&parent_id, repo, "HEAD");
+	if (hrc == 0) {
+		if (git_commit_lookup(&parent, repo, &parent_id) != 0) {
+			cb_error_set(err, NULL, 0, 0, "cannot read HEAD in '%s': %s", dir, S_git_detail());
+			goto out;
+		}
+	} else if (hrc != GIT_ENOTFOUND && hrc != GIT_EUNBORNBRANCH) {
+		cb_error_set(err, NULL, 0, 0, "cannot read HEAD in '%s': %s", dir, S_git_detail());
+		goto out;
+	}
+	if (S_signature(repo, "AUTHOR", &author, err) != 0)
+		goto out;
+	if (S_signature(repo, "COMMITTER", &committer, err) != 0)
+		goto out;
+	const git_commit *parents[1] = {parent};
+	if (git_commit_create(&id, repo, "HEAD", author, committer, NULL, message, tree, parent ? 1 : 0,
+			      parents) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot commit in '%s': %s", dir, S_git_detail());
+		goto out;
+	}
+	if (commit_id)
+		git_oid_tostr(commit_id, 41, &id);
+	rc = 0;
+out:
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	git_index_free(index);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return rc;
 }

@@ -59,6 +59,10 @@ int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max
 		   size_t *n, cb_diags *d, cb_error *err);
 void cb_sources_free(cb_source *v, size_t n);
 
+/* True when dir (repository-relative) is a folder in what was selected:
+ * the tree, or the working files. A symlink is not a folder. */
+bool cb_gitsrc_has_dir(cb_gitsrc *g, const char *dir);
+
 /* Reads one file (repository-relative). Returns 1 when it does not exist,
  * 0 when read (caller frees *data), -1 on error (err). */
 int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err);
@@ -81,5 +85,19 @@ const char *cb_gitsrc_commit_id(const cb_gitsrc *g);
 const char *cb_gitsrc_workdir(const cb_gitsrc *g);
 
 void cb_gitsrc_free(cb_gitsrc *g);
+
+/* Authoring. Makes a git repository with a working tree in dir (which
+ * must exist), or keeps the one already there (*created false). -1 with
+ * err for a bare repository or when git cannot create one. */
+int cb_gitsrc_init_repo(const char *dir, bool *created, cb_error *err);
+
+/* Adds the files at paths (relative to dir, the repository's root) to the
+ * index and commits them on HEAD (the first commit when there is none).
+ * Author and committer come from GIT_AUTHOR_NAME/EMAIL and
+ * GIT_COMMITTER_NAME/EMAIL when set, else from the git configuration; the
+ * time is SOURCE_DATE_EPOCH when set, else now. commit_id (41 bytes, may be
+ * NULL) receives the new commit's id. 0, or -1 with err. */
+int cb_gitsrc_commit_files(const char *dir, const cb_strv *paths, const char *message, char *commit_id,
+			   cb_error *err);
 
 #endif

@@ -14,6 +14,8 @@
 
 #include "diag.h"
 #include "build.h"
+#include "commands.h"
+#include "cmd_search.h"
 #include "site.h"
 #include "util.h"
 
@@ -34,6 +36,11 @@ static const char S_usage[] =
 	"commands:\n"
 	"  build    check the documents and build the site\n"
 	"  check    check the documents only (exit 1 on any error)\n"
+	"  init     make a new learning repository, ready to build\n"
+	"  new      write a new document with the sections of its type\n"
+	"  pack     make a printable reflective supervision pack\n"
+	"  serve    preview the working files in a browser, rebuilding on change\n"
+	"  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
 	"  help     show this help, or `casebook help COMMAND`\n"
 	"  version  print the version\n"
 	"\n"
@@ -204,6 +211,10 @@ static int S_run(int argc, char **argv, bool build)
 	cb_build_status st = cb_build_run(&bo, &res, &d, &err);
 	cb_diags_sort(&d);
 	cb_diags_print(&d, stderr, cb_want_color(stderr));
+	/* CASEBOOK_TIMINGS=1: seconds per stage, for `make bench`. */
+	const char *timings = getenv("CASEBOOK_TIMINGS");
+	for (size_t i = 0; timings && timings[0] && strcmp(timings, "0") != 0 && i < res.ntimings; i++)
+		fprintf(stderr, "casebook: timing: %-10s %8.3f s\n", res.timings[i].stage, res.timings[i].seconds);
 	int rc = EXIT_CLEAN;
 	if (st == CB_BUILD_FAILED) {
 		S_print_error(&err);
@@ -241,6 +252,33 @@ int main(int argc, char **argv)
 		return S_run(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "check") == 0)
 		return S_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "search") == 0)
+		return cb_cmd_search(argc - 1, argv + 1);
+	if (strcmp(cmd, "help") == 0 && argc > 2 && strcmp(argv[2], "search") == 0) {
+		fputs(cb_search_usage, stdout);
+		return EXIT_CLEAN;
+	}
+	/* Authoring and supervision commands (commands.h). */
+	static const struct {
+		const char *name;
+		int (*run)(int, char **, const char *);
+		const char *usage;
+	} S_cmds[] = {{"init", cb_cmd_init, cb_init_usage},
+		      {"new", cb_cmd_new, cb_new_usage},
+		      {"pack", cb_cmd_pack, cb_pack_usage},
+		      {"serve", cb_cmd_serve, cb_serve_usage}};
+	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
+		if (strcmp(cmd, S_cmds[i].name) == 0) {
+			char *datadir = S_datadir();
+			int rc = S_cmds[i].run(argc - 1, argv + 1, datadir);
+			free(datadir);
+			return rc;
+		}
+		if (strcmp(cmd, "help") == 0 && argc > 2 && strcmp(argv[2], S_cmds[i].name) == 0) {
+			fputs(S_cmds[i].usage, stdout);
+			return EXIT_CLEAN;
+		}
+	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("casebook %s\n", CB_VERSION);
 		return EXIT_CLEAN;

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
@@ -236,9 +237,19 @@ static void S_links(S_ctx *c, cmark_node *root)
 	size_t nhidden = 0;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
-		if (ev != CMARK_EVENT_ENTER || cmark_node_get_type(n) != CMARK_NODE_LINK)
+		cmark_node_type type = cmark_node_get_type(n);
+		if (ev != CMARK_EVENT_ENTER || (type != CMARK_NODE_LINK && type != CMARK_NODE_IMAGE))
 			continue;
 		const char *url = cmark_node_get_url(n);
+		/* Safe mode still lets data:image/png, gif, jpeg and webp through.
+		 * None is kept: an embedded picture (a scanned letter, a photo)
+		 * would carry what the personal-data check cannot read. */
+		if (url && strncasecmp(url, "data:", 5) == 0) {
+			cmark_node_set_url(n, "");
+			continue;
+		}
+		if (type != CMARK_NODE_LINK)
+			continue;
 		if (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//"))
 			continue;
 		char *path = cb_xstrdup(url);

@@ -108,6 +108,15 @@ static cb_value *S_base(S_r *r, const char *root, const char *kind, const char *
 	cb_map_set_str(v, "audience", cb_visibility_name(s->audience));
 	cb_map_set_bool(v, "restricted", s->audience == CB_VIS_RESTRICTED);
 	cb_map_set_bool(v, "internal", s->audience == CB_VIS_INTERNAL);
+	/* Pages plugins added to the main navigation (glossary, actions, …). */
+	cb_value *nav = cb_map_set(v, "nav", cb_value_list());
+	for (size_t i = 0; i < s->npages; i++) {
+		if (!s->pages[i].nav)
+			continue;
+		cb_value *item = cb_list_push(nav, cb_value_map());
+		cb_map_set_str(item, "title", s->pages[i].nav);
+		cb_map_set_str(item, "url", s->pages[i].path);
+	}
 	return v;
 }
 
@@ -135,6 +144,29 @@ static cb_value *S_docref(const cb_doc *d)
 	cb_map_set_str(v, "summary", d->meta.summary ? d->meta.summary : "");
 	cb_map_set_str(v, "area", d->meta.area ? d->meta.area : "");
 	return v;
+}
+
+/* Data a plugin stored (a document's extra fields, an added page's data)
+ * for a template: a document reference {"$doc": index} becomes that
+ * document's docref. */
+static cb_value *S_plugin_data(const cb_site *s, const cb_value *v)
+{
+	if (v && v->type == CB_V_LIST) {
+		cb_value *l = cb_value_list();
+		for (size_t i = 0; i < v->u.list.n; i++)
+			cb_list_push(l, S_plugin_data(s, v->u.list.items[i]));
+		return l;
+	}
+	if (v && v->type == CB_V_MAP) {
+		const cb_value *ref = cb_map_lookup(v, "$doc");
+		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 && ref->u.num < (double)s->ndocs)
+			return S_docref(&s->docs[(size_t)ref->u.num]);
+		cb_value *m = cb_value_map();
+		for (size_t i = 0; i < v->u.map.n; i++)
+			cb_map_set(m, v->u.map.keys[i], S_plugin_data(s, v->u.map.vals[i]));
+		return m;
+	}
+	return v ? cb_value_copy(v) : cb_value_null();
 }
 
 static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
@@ -281,6 +313,11 @@ static int S_document(S_r *r, const cb_doc *d)
 	cb_map_set_bool(doc, "has_links_to", d->md.nlinks > 0);
 	cb_map_set_bool(doc, "has_linked_from", d->nlinked_from > 0);
 
+	/* Fields plugins set (plugin.h), beside casebook's own. */
+	for (size_t i = 0; d->extra && i < d->extra->u.map.n; i++)
+		if (!cb_map_lookup(doc, d->extra->u.map.keys[i]))
+			cb_map_set(doc, d->extra->u.map.keys[i], S_plugin_data(s, d->extra->u.map.vals[i]));
+
 	char *path = S_doc_url(d);
 	int rc = S_render(r, "document", v, path);
 	free(path);
@@ -370,6 +407,19 @@ static int S_theme_index(S_r *r)
 	return S_render(r, "themes", v, "themes/index.html");
 }
 
+/* A page a plugin added: the data every page has, and page.data. */
+static int S_added_page(S_r *r, const cb_page *pg)
+{
+	cb_buf root = CB_BUF_INIT;
+	for (const char *c = pg->path; *c; c++)
+		if (*c == '/')
+			cb_buf_puts(&root, "../");
+	cb_value *v = S_base(r, root.data ? root.data : "", pg->tpl, pg->title);
+	cb_buf_free(&root);
+	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r->site, pg->data));
+	return S_render(r, pg->tpl, v, pg->path);
+}
+
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
 	S_r r = {site, opts, cb_mustache_new(), w, err, {0}};
@@ -385,6 +435,11 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 		rc = S_theme_index(&r);
 	if (rc == 0)
 		rc = S_render(&r, "404", S_base(&r, "", "notfound", "Page not found"), "404.html");
+	for (size_t i = 0; rc == 0 && i < site->npages; i++)
+		rc = S_added_page(&r, &site->pages[i]);
+	/* The browser search page; its index is written by the search stage. */
+	if (rc == 0 && cb_mustache_has(r.tpl, "search"))
+		rc = S_render(&r, "search", S_base(&r, "", "search", "Search"), "search.html");
 	if (rc == 0) {
 		char *assets = cb_path_join(opts->theme_dir, "assets");
 		if (cb_is_dir(assets))

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "frontmatter.h"
+#include "pii.h"
 #include "util.h"
 
 static const struct {
@@ -96,6 +97,14 @@ static void S_slugs(S_load *L, const char *content_dir)
 		char *noext = cb_xstrndup(rel, strlen(rel) - 3);
 		char *base = cb_slugify(noext);
 		free(noext);
+		/* A file name may be at most 255 bytes, and long folder and file
+		 * names together can exceed that: cut the slug short (the loop
+		 * below keeps it unique). */
+		if (strlen(base) > 120) {
+			base[120] = '\0';
+			for (size_t n = 120; n > 0 && base[n - 1] == '-'; n--)
+				base[n - 1] = '\0';
+		}
 		if (!base[0]) {
 			free(base);
 			base = cb_xstrdup("document");
@@ -110,6 +119,13 @@ static void S_slugs(S_load *L, const char *content_dir)
 		L->srcs[i].doc.slug = slug;
 	}
 	cb_map_free(seen);
+}
+
+static double S_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err)
@@ -145,6 +161,44 @@ static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
 	return 0;
 }
 
+void cb_site_group_themes(cb_site *site)
+{
+	for (size_t i = 0; i < site->nthemes; i++) {
+		free(site->themes[i].label);
+		free(site->themes[i].docs);
+	}
+	free(site->themes);
+	site->themes = NULL;
+	site->nthemes = 0;
+	cb_map *groups = cb_map_new();
+	for (size_t i = 0; i < site->ndocs; i++) {
+		const cb_strv *th = &site->docs[i].meta.themes;
+		for (size_t k = 0; k < th->n; k++) {
+			size_t gi = (size_t)(uintptr_t)cb_map_get(groups, th->v[k]);
+			if (gi == 0) {
+				site->themes = cb_xrealloc(site->themes, (site->nthemes + 1) * sizeof *site->themes);
+				cb_theme_group *tg = &site->themes[site->nthemes++];
+				memset(tg, 0, sizeof *tg);
+				tg->id = th->v[k];
+				const cb_theme_def *def = site->has_taxonomy ? cb_taxonomy_find(&site->tax, th->v[k]) : NULL;
+				tg->label = def ? cb_xstrdup(def->label) : cb_label_from_id(th->v[k]);
+				tg->description = def ? def->description : NULL;
+				tg->synonyms = def ? &def->synonyms : NULL;
+				gi = site->nthemes;
+				cb_map_put(groups, th->v[k], (void *)(uintptr_t)gi);
+			}
+			cb_theme_group *tg = &site->themes[gi - 1];
+			if (tg->ndocs && tg->docs[tg->ndocs - 1] == (int)i)
+				continue; /* a theme listed twice in one document */
+			tg->docs = cb_xrealloc(tg->docs, (tg->ndocs + 1) * sizeof(int));
+			tg->docs[tg->ndocs++] = (int)i;
+		}
+	}
+	cb_map_free(groups);
+	if (site->nthemes > 1)
+		qsort(site->themes, site->nthemes, sizeof *site->themes, S_cmp_themes);
+}
+
 int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
@@ -156,6 +210,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	S_load L = {NULL, 0, cb_map_new()};
 	char *text = NULL;
 	size_t len = 0;
+	cb_pii_names *pii_names = NULL;
 
 	if (cb_gitsrc_open(&g, opts->repo, err) != 0 || cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
 		goto out;
@@ -185,6 +240,28 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		goto out;
 	if (text && cb_glossary_load(text, len, site->cfg.glossary_file, &site->glossary, d) != 0)
 		content_errors = 1;
+	free(text);
+	text = NULL;
+	/* The repository's own plugins (plugins/NAME.lua), from the same tree. */
+	if (cb_gitsrc_has_dir(g, "plugins") && cb_gitsrc_list(g, "plugins", ".lua", CB_MAX_DOC_SIZE, &site->plugin_srcs,
+							       &site->nplugin_srcs, d, err) != 0)
+		goto out;
+	/* The personal-data check's deny-list of names: the file casebook.yml
+	 * names (which must then exist), else <content>/pii-names.txt if any. */
+	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
+						     : cb_path_join(site->cfg.content_dir, "pii-names.txt");
+	int nrc = S_read_optional(g, names_file, &text, &len, err);
+	if (nrc == 0 && !text && site->cfg.pii_names_file) {
+		cb_diags_add(d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
+			     "pii-names: there is no file '%s' in the repository; commit the list of names, or "
+			     "correct the path",
+			     names_file);
+		content_errors = 1;
+	}
+	free(names_file);
+	if (nrc != 0)
+		goto out;
+	pii_names = cb_pii_names_parse(text, len);
 	free(text);
 	text = NULL;
 
@@ -230,6 +307,13 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		}
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, opts->audience);
+		/* The personal-data check, on every document this build publishes. */
+		if (s->included) {
+			double t0 = S_clock();
+			if (cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, pii_names, d))
+				content_errors = 1;
+			site->pii_seconds += S_clock() - t0;
+		}
 	}
 	/* Markdown after every document's audience is known, so links to
 	 * documents this build leaves out can be made harmless. Bodies are
@@ -293,34 +377,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 			}
 	}
 
-	/* Theme groups. */
-	cb_map *groups = cb_map_new();
-	for (size_t i = 0; i < site->ndocs; i++) {
-		const cb_strv *th = &site->docs[i].meta.themes;
-		for (size_t k = 0; k < th->n; k++) {
-			size_t gi = (size_t)(uintptr_t)cb_map_get(groups, th->v[k]);
-			if (gi == 0) {
-				site->themes = cb_xrealloc(site->themes, (site->nthemes + 1) * sizeof *site->themes);
-				cb_theme_group *tg = &site->themes[site->nthemes++];
-				memset(tg, 0, sizeof *tg);
-				tg->id = th->v[k];
-				const cb_theme_def *def = site->has_taxonomy ? cb_taxonomy_find(&site->tax, th->v[k]) : NULL;
-				tg->label = def ? cb_xstrdup(def->label) : cb_label_from_id(th->v[k]);
-				tg->description = def ? def->description : NULL;
-				tg->synonyms = def ? &def->synonyms : NULL;
-				gi = site->nthemes;
-				cb_map_put(groups, th->v[k], (void *)(uintptr_t)gi);
-			}
-			cb_theme_group *tg = &site->themes[gi - 1];
-			if (tg->ndocs && tg->docs[tg->ndocs - 1] == (int)i)
-				continue; /* a theme listed twice in one document */
-			tg->docs = cb_xrealloc(tg->docs, (tg->ndocs + 1) * sizeof(int));
-			tg->docs[tg->ndocs++] = (int)i;
-		}
-	}
-	cb_map_free(groups);
-	if (site->nthemes > 1)
-		qsort(site->themes, site->nthemes, sizeof *site->themes, S_cmp_themes);
+	cb_site_group_themes(site);
 
 	rc = content_errors ? 1 : 0;
 out:
@@ -336,6 +393,7 @@ out:
 		free(L.srcs);
 	}
 	cb_map_free(L.by_path);
+	cb_pii_names_free(pii_names);
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);
 	return rc;
@@ -350,8 +408,18 @@ void cb_site_free(cb_site *site)
 		cb_meta_free(&doc->meta);
 		cb_mdoc_free(&doc->md);
 		free(doc->linked_from);
+		cb_value_free(doc->extra);
 	}
 	free(site->docs);
+	for (size_t i = 0; i < site->npages; i++) {
+		free(site->pages[i].path);
+		free(site->pages[i].tpl);
+		free(site->pages[i].title);
+		free(site->pages[i].nav);
+		cb_value_free(site->pages[i].data);
+	}
+	free(site->pages);
+	cb_sources_free(site->plugin_srcs, site->nplugin_srcs);
 	for (size_t i = 0; i < site->nthemes; i++) {
 		free(site->themes[i].label);
 		free(site->themes[i].docs);

@@ -19,6 +19,7 @@
 #include "gitsrc.h"
 #include "markdown.h"
 #include "schema.h"
+#include "value.h"
 
 typedef struct cb_site_opts {
 	const char *repo;     /* NULL: the repository containing the current directory */
@@ -36,6 +37,7 @@ typedef struct cb_doc {
 	const cb_history *hist; /* NULL when never committed */
 	int *linked_from;       /* indices of documents linking here, sorted */
 	size_t nlinked_from;
+	cb_value *extra;        /* fields plugins set (a map, owned); NULL when none */
 } cb_doc;
 
 typedef struct cb_theme_group {
@@ -46,6 +48,15 @@ typedef struct cb_theme_group {
 	int *docs;              /* document indices, in site order */
 	size_t ndocs;
 } cb_theme_group;
+
+/* A page a plugin added (casebook.add_page), rendered with its template. */
+typedef struct cb_page {
+	char *path;     /* output path, e.g. "glossary.html" or "learning/index.html" */
+	char *tpl;      /* template name, e.g. "glossary" */
+	char *title;
+	char *nav;      /* label in the main navigation; NULL when not listed */
+	cb_value *data; /* page.data (owned); a document reference is a map {"$doc": index} */
+} cb_page;
 
 typedef struct cb_site {
 	cb_config cfg;
@@ -64,6 +75,11 @@ typedef struct cb_site {
 	char *commit;       /* selected commit id; "" for an empty worktree repo */
 	char *workdir;      /* the repository's working folder; NULL when bare */
 	size_t nsources;    /* documents read, whatever their audience */
+	double pii_seconds; /* time spent in the personal-data check */
+	cb_page *pages;     /* pages added by plugins, in the order added */
+	size_t npages;
+	cb_source *plugin_srcs; /* the repository's plugins/NAME.lua files, by path */
+	size_t nplugin_srcs;
 } cb_site;
 
 /* Loads and checks the site. Returns 0 when usable (warnings allowed),
@@ -72,6 +88,10 @@ typedef struct cb_site {
  * site must be freed with cb_site_free in every case. */
 int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err);
 void cb_site_free(cb_site *site);
+
+/* (Re)builds site->themes from the documents' themes; plugins call it
+ * again after they change a document's themes. */
+void cb_site_group_themes(cb_site *site);
 
 /* "7-minute briefing" for "seven-minute-briefing". */
 const char *cb_type_label(const char *type);

@@ -21,10 +21,19 @@ for n in $SIZES; do
 		python3 "$GEN" "$corpus" --docs "$n" --commits "$commits" >/dev/null
 	fi
 	site=$(mktemp -d "$OUT/site-$n.XXXXXX")
-	/usr/bin/time -f '%e %M' -o "$site.time" ./casebook build -q --repo "$corpus" --out "$site/out"
+	# Per-stage timings (CASEBOOK_TIMINGS) go to a file; anything else is shown.
+	if ! CASEBOOK_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$site.time" ./casebook build -q --repo "$corpus" --out "$site/out" 2>"$site.stages"; then
+		cat "$site.stages" >&2
+		exit 1
+	fi
+	grep -v '^casebook: timing:' "$site.stages" >&2 || true
 	read -r wall kb <"$site.time"
 	files=$(find "$site/out" -type f | wc -l)
-	rm -rf "$site" "$site.time"
 	printf '%-8s %-10s %10s %12.1f %14s\n' "$n" "$commits" "$wall" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$files"
+	printf '         personal-data check: %s s of that build\n' "$(awk '$3 == "pii-check" {print $4}' "$site.stages")"
+	printf '         plugins: %s s of that build (%s)\n' "$(awk '$3 == "plugins" {print $4}' "$site.stages")" \
+		"$(grep 'timing:   ' "$site.stages" | awk '{printf "%s%s %s s", sep, $3, $4; sep = ", "}')"
+	bash tests/bench/search.sh "$corpus" "$site/out" # search figures (index, CLI, browser)
+	rm -rf "$site" "$site.time" "$site.stages"
 done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"

@@ -1,0 +1,443 @@
+/*
+ * cmd_new: `casebook new TYPE "Title" [--theme ID ...]` writes a new draft
+ * document from the skeleton of its type (skeleton/new/<type>.md, a
+ * Mustache template) at content/<type folder>/<date>-<slug>.md, and prints
+ * its path. It never overwrites a file.
+ *
+ * Also the small helpers the other authoring commands share (commands.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "gitsrc.h"
+#include "mustache.h"
+#include "schema.h"
+#include "site.h"
+#include "util.h"
+#include "value.h"
+
+const char cb_new_usage[] =
+    "usage: casebook new TYPE \"Title\" [--theme ID]... [--repo DIR]\n"
+    "\n"
+    "Writes a new draft document, CONTENT/<folder>/<date>-<slug>.md, with its\n"
+    "front matter filled in and the sections of its type, and prints its path.\n"
+    "It never overwrites a file.\n"
+    "\n"
+    "  TYPE          case-review, briefing, seven-minute-briefing, audit,\n"
+    "                inspection, action-plan, cdop-learning, guidance, supervision-note\n"
+    "  --theme ID    file it under a theme of the taxonomy (repeat for more)\n"
+    "  --repo DIR    the repository (default: the one containing this folder)\n"
+    "\n"
+    "The date is today's, or that of SOURCE_DATE_EPOCH when it is set.\n"
+    "Exit status: 0 written, 1 the configuration or taxonomy has errors,\n"
+    "2 usage error (unknown type or theme, the file exists, no repository).\n";
+
+static const struct {
+	const char *type, *folder;
+} S_folders[] = {
+    {"case-review", "reviews"}, {"briefing", "briefings"},     {"seven-minute-briefing", "briefings"},
+    {"audit", "audits"},	{"inspection", "inspections"}, {"action-plan", "action-plans"},
+    {"cdop-learning", "cdop"},	{"guidance", "guidance"},      {"supervision-note", "supervision"},
+};
+
+const char *cb_type_folder(const char *type)
+{
+	for (size_t i = 0; i < sizeof S_folders / sizeof S_folders[0]; i++)
+		if (strcmp(S_folders[i].type, type) == 0)
+			return S_folders[i].folder;
+	return NULL;
+}
+
+char *cb_skeleton_dir(const char *datadir)
+{
+	/* Installed copies keep it beside themes/; a source tree keeps it with
+	 * the code that uses it. */
+	const char *const rel[] = {"skeleton", "generator/skeleton"};
+	for (size_t i = 0; i < 2; i++) {
+		char *dir = cb_path_join(datadir, rel[i]);
+		if (cb_is_dir(dir))
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
+int cb_today(char *buf, cb_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && sde[0]) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(sde, &end, 10);
+		if (errno || *end || v < 0) {
+			cb_error_set(err, NULL, 0, 0,
+				     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
+				     sde);
+			return -1;
+		}
+		cb_format_date((int64_t)v, 0, buf);
+		return 0;
+	}
+	/* The author's own calendar day: a briefing written late in the
+	 * evening in the UK is dated that day, not the next. */
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+	return 0;
+}
+
+/* A YAML double-quoted scalar holding s: backslashes, quotes and control
+ * characters escaped, everything else (UTF-8 included) as it is. */
+static char *S_yaml_quote(const char *s)
+{
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_putc(&b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			cb_buf_putc(&b, '\\');
+			cb_buf_putc(&b, (char)*p);
+		} else if (*p < 0x20 || *p == 0x7F) {
+			cb_buf_printf(&b, "\\x%02X", *p);
+		} else {
+			cb_buf_putc(&b, (char)*p);
+		}
+	}
+	cb_buf_putc(&b, '"');
+	return cb_buf_detach(&b);
+}
+
+/* The file name part of a title: its slug, cut at a dash so that names
+ * stay readable in a file list. NULL when the title has no letter or digit
+ * casebook can use. Caller frees. */
+static char *S_file_slug(const char *title)
+{
+	char *slug = cb_slugify(title);
+	if (!slug[0]) {
+		free(slug);
+		return NULL;
+	}
+	size_t n = strlen(slug);
+	if (n > 60) {
+		size_t cut = 60;
+		while (cut > 20 && slug[cut] != '-')
+			cut--;
+		if (slug[cut] != '-')
+			cut = 60;
+		slug[cut] = '\0';
+		while (cut > 0 && slug[cut - 1] == '-')
+			slug[--cut] = '\0';
+	}
+	return slug;
+}
+
+/* Reads an optional file of the working tree: 0 with *text NULL when it
+ * does not exist. */
+static int S_read_optional(const char *root, const char *rel, char **text, size_t *len)
+{
+	char *path = cb_path_join(root, rel);
+	*text = NULL;
+	*len = 0;
+	int rc = cb_file_read(path, text, len);
+	if (rc != 0 && errno == ENOENT)
+		rc = 0;
+	if (rc != 0)
+		fprintf(stderr, "casebook: cannot read '%s': %s\n", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+static bool S_theme_id_shaped(const char *id)
+{
+	char *slug = cb_slugify(id);
+	bool ok = id[0] && strcmp(slug, id) == 0;
+	free(slug);
+	return ok;
+}
+
+static int S_usage(const char *fmt, const char *arg)
+{
+	fputs("casebook: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n\n", stderr);
+	fputs(cb_new_usage, stderr);
+	return 2;
+}
+
+/* The repository's settings as they are in the working tree: content
+ * folder and taxonomy (ids sorted). Returns 0, 1 after printing content
+ * errors, or 2. */
+static int S_settings(const char *workdir, cb_config *cfg, cb_taxonomy *tax, bool *has_tax)
+{
+	cb_diags d = CB_DIAGS_INIT;
+	char *text;
+	size_t len;
+	int rc = 0;
+	*has_tax = false;
+	if (S_read_optional(workdir, "casebook.yml", &text, &len) != 0) {
+		cb_config_load(NULL, 0, "casebook.yml", cfg, &d);
+		rc = 2;
+		goto out;
+	}
+	cb_config_load(text, len, "casebook.yml", cfg, &d);
+	free(text);
+	if (S_read_optional(workdir, cfg->taxonomy_file, &text, &len) != 0) {
+		rc = 2;
+		goto out;
+	}
+	if (text) {
+		*has_tax = true;
+		cb_taxonomy_load(text, len, cfg->taxonomy_file, tax, &d);
+		free(text);
+	}
+	if (d.errors) {
+		cb_diags_sort(&d);
+		cb_diags_print(&d, stderr, cb_want_color(stderr));
+		fprintf(stderr, "casebook: fix the errors above first (casebook check lists them all)\n");
+		rc = 1;
+	}
+out:
+	cb_diags_free(&d);
+	return rc;
+}
+
+int cb_file_create(const char *path, const char *data, size_t len)
+{
+	char *dir = cb_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		if (cb_mkdir_p(dir) != 0) {
+			free(dir);
+			return -1;
+		}
+	}
+	free(dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			unlink(path);
+			errno = e;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return close(fd);
+}
+
+int cb_cmd_new(int argc, char **argv, const char *datadir)
+{
+	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
+					     {"repo", required_argument, NULL, 'r'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *repo = NULL;
+	cb_strv themes = CB_STRV_INIT;
+	int rc = 2;
+	cb_gitsrc *g = NULL;
+	cb_config cfg;
+	cb_taxonomy tax;
+	bool has_tax = false, have_cfg = false;
+	char *skel = NULL, *tpl_path = NULL, *tpl = NULL, *slug = NULL, *rel = NULL, *path = NULL;
+	cb_mustache *m = NULL;
+	cb_value *data = NULL;
+	cb_buf out = CB_BUF_INIT;
+	cb_error err = {{0}, 0, 0, {0}};
+	memset(&cfg, 0, sizeof cfg);
+	memset(&tax, 0, sizeof tax);
+
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (!cb_strv_contains(&themes, optarg))
+				cb_strv_push(&themes, optarg);
+			break;
+		case 'r': repo = optarg; break;
+		case 'h':
+			fputs(cb_new_usage, stdout);
+			rc = 0;
+			goto out;
+		case ':': rc = S_usage("option '%s' needs a value", argv[optind - 1]); goto out;
+		default: rc = S_usage("unknown option '%s'", argv[optind - 1]); goto out;
+		}
+	}
+	if (argc - optind < 2) {
+		rc = S_usage("%s", argc - optind == 0 ? "say which type of document to write, and its title"
+						      : "give the document's title, in quotes");
+		goto out;
+	}
+	if (argc - optind > 2) {
+		rc = S_usage("unexpected argument '%s'; put a title of several words in quotes",
+			     argv[optind + 2]);
+		goto out;
+	}
+	const char *type = argv[optind], *title = argv[optind + 1];
+	if (!cb_type_folder(type)) {
+		const char *sug = cb_did_you_mean(type, cb_doc_types, cb_doc_ntypes);
+		if (sug)
+			fprintf(stderr, "casebook: '%s' is not a document type; did you mean '%s'?\n", type,
+				sug);
+		else
+			fprintf(
+			    stderr,
+			    "casebook: '%s' is not a document type; use one of: case-review, briefing, "
+			    "seven-minute-briefing, audit, inspection, action-plan, cdop-learning, guidance, "
+			    "supervision-note\n",
+			    type);
+		goto out;
+	}
+	while (*title == ' ' || *title == '\t')
+		title++;
+	size_t bad;
+	if (!cb_utf8_valid(title, strlen(title), &bad)) {
+		fprintf(stderr,
+			"casebook: the title is not valid UTF-8 text; check your terminal's encoding\n");
+		goto out;
+	}
+	slug = S_file_slug(title);
+	if (!slug) {
+		fprintf(stderr,
+			"casebook: the title '%s' has no letters or digits to make a file name from; "
+			"give the document a title in words\n",
+			title);
+		goto out;
+	}
+
+	if (cb_gitsrc_open(&g, repo, &err) != 0) {
+		fprintf(stderr, "casebook: %s\n", err.msg);
+		goto out;
+	}
+	const char *workdir = cb_gitsrc_workdir(g);
+	if (!workdir) {
+		fprintf(stderr,
+			"casebook: the repository is bare, so it has no working files to add a document "
+			"to; run casebook new in a clone\n");
+		goto out;
+	}
+	have_cfg = true;
+	int src = S_settings(workdir, &cfg, &tax, &has_tax);
+	if (src != 0) {
+		rc = src;
+		goto out;
+	}
+	for (size_t i = 0; i < themes.n; i++) {
+		const char *id = themes.v[i];
+		if (!S_theme_id_shaped(id)) {
+			char *s = cb_slugify(id);
+			fprintf(stderr,
+				"casebook: '%s' is not a theme id: ids are lower-case letters, digits and "
+				"dashes, "
+				"like '%s'\n",
+				id, s[0] ? s : "was-not-brought");
+			free(s);
+			goto out;
+		}
+		if (has_tax && !cb_taxonomy_find(&tax, id)) {
+			const char *sug = cb_did_you_mean(id, (const char *const *)tax.ids.v, tax.ids.n);
+			if (sug)
+				fprintf(stderr, "casebook: '%s' is not a theme in %s; did you mean '%s'?\n",
+					id, cfg.taxonomy_file, sug);
+			else
+				fprintf(
+				    stderr,
+				    "casebook: '%s' is not a theme in %s; use one of its themes, or add this "
+				    "one to it first\n",
+				    id, cfg.taxonomy_file);
+			goto out;
+		}
+	}
+
+	char date[11];
+	if (cb_today(date, &err) != 0) {
+		fprintf(stderr, "casebook: %s\n", err.msg);
+		goto out;
+	}
+
+	skel = cb_skeleton_dir(datadir);
+	tpl_path = skel ? cb_xasprintf("%s/new/%s.md", skel, type) : NULL;
+	size_t tpl_len;
+	if (!tpl_path || cb_file_read(tpl_path, &tpl, &tpl_len) != 0) {
+		fprintf(stderr,
+			"casebook: cannot read the template for a %s in '%s/skeleton/new/'; is casebook "
+			"installed completely?\n",
+			type, datadir);
+		goto out;
+	}
+	m = cb_mustache_new();
+	data = cb_value_map();
+	cb_map_set(data, "title_yaml", cb_value_str_own(S_yaml_quote(title)));
+	cb_map_set_str(data, "date", date);
+	cb_map_set_str(data, "type", type);
+	cb_map_set_str(data, "type_label", cb_type_label(type));
+	cb_buf tl = CB_BUF_INIT;
+	cb_buf_putc(&tl, '[');
+	for (size_t i = 0; i < themes.n; i++)
+		cb_buf_printf(&tl, "%s%s", i ? ", " : "", themes.v[i]);
+	cb_buf_putc(&tl, ']');
+	cb_map_set(data, "themes_yaml", cb_value_str_own(cb_buf_detach(&tl)));
+	if (cb_mustache_add(m, type, tpl, tpl_len, &err) != 0 ||
+	    cb_mustache_render(m, type, data, &out, &err) != 0) {
+		fprintf(stderr, "casebook: %s:%d:%d: %s\n", tpl_path, err.line, err.col, err.msg);
+		goto out;
+	}
+
+	rel = cb_xasprintf("%s/%s/%s-%s.md", cfg.content_dir, cb_type_folder(type), date, slug);
+	path = cb_path_join(workdir, rel);
+	if (cb_file_create(path, out.data ? out.data : "", out.len) != 0) {
+		if (errno == EEXIST)
+			fprintf(stderr,
+				"casebook: '%s' already exists, and casebook never overwrites a document; "
+				"give this "
+				"one a different title, or edit that file\n",
+				rel);
+		else
+			fprintf(stderr, "casebook: cannot write '%s': %s\n", path, strerror(errno));
+		goto out;
+	}
+	/* Print a path the user can open from where they are: relative when
+	 * they are at the repository's root, in full otherwise. */
+	char cwd[4096];
+	if (getcwd(cwd, sizeof cwd) && strcmp(cwd, workdir) == 0)
+		printf("%s\n", rel);
+	else
+		printf("%s\n", path);
+	rc = 0;
+out:
+	cb_buf_free(&out);
+	cb_value_free(data);
+	cb_mustache_free(m);
+	free(tpl);
+	free(tpl_path);
+	free(skel);
+	free(rel);
+	free(path);
+	free(slug);
+	if (have_cfg) {
+		cb_config_free(&cfg);
+		if (has_tax)
+			cb_taxonomy_free(&tax);
+	}
+	cb_gitsrc_free(g);
+	cb_strv_free(&themes);
+	return rc;
+}

@@ -1,0 +1,335 @@
+/* cmd_search: see cmd_search.h. */
+#define _GNU_SOURCE
+#include "cmd_search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "search.h"
+#include "util.h"
+
+enum { S_FOUND = 0, S_NONE = 1, S_ERROR = 2 };
+
+const char cb_search_usage[] =
+    "usage: casebook search [--db FILE] [--theme T] [--type T] [--area A]\n"
+    "                       [--since YYYY] [--until YYYY] [--limit N] [--json] QUERY\n"
+    "\n"
+    "Searches the last build's index (casebook.db) and prints the best matches:\n"
+    "title, type, date, source path and a snippet with the matched words.\n"
+    "\n"
+    "  missed appointments     documents with both words (any form: appointment, missing)\n"
+    "  \"did not attend\"         the words together, in this order\n"
+    "  safeguard*              words starting with 'safeguard'\n"
+    "  neglect -audit          leave out documents that mention 'audit'\n"
+    "  bruising OR bruise      either word\n"
+    "Words that are a theme's synonym (DNA, WNB, NAI…) also find that theme.\n"
+    "\n"
+    "  --db FILE       the index (default: the last `casebook build` of this repository)\n"
+    "  --theme T       only documents with this theme (id or label)\n"
+    "  --type T        only this document type (e.g. briefing, case-review)\n"
+    "  --area A        only documents from this area\n"
+    "  --since YYYY    only documents dated in or after this year\n"
+    "  --until YYYY    only documents dated in or before this year\n"
+    "  --limit N       show at most N results (default 10)\n"
+    "  --json          print the results as JSON (schema in search/README.md)\n"
+    "Options may come before or after the query; put -- before a query word\n"
+    "that starts with --.\n"
+    "\n"
+    "Exit status: 0 something matched, 1 nothing matched, 2 a usage error,\n"
+    "a query that cannot be read, or no index.\n";
+
+static int S_usage_error(const char *fmt, const char *arg)
+{
+	fputs("casebook search: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nRun 'casebook search --help' for the options.\n", stderr);
+	return S_ERROR;
+}
+
+static int S_year(const char *s, int *out)
+{
+	char *end;
+	long y = strtol(s, &end, 10);
+	if (*end || end - s != 4 || y < 1000)
+		return -1;
+	*out = (int)y;
+	return 0;
+}
+
+/* Prints text, showing \x01…\x02 as bold on a terminal, else plainly. */
+static void S_print_marked(const char *s, bool color)
+{
+	for (; *s; s++) {
+		if (*s == '\x01')
+			fputs(color ? "\033[1m" : "", stdout);
+		else if (*s == '\x02')
+			fputs(color ? "\033[0m" : "", stdout);
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			putchar(' ');
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			continue; /* no terminal control characters from the index */
+		else
+			putchar(*s);
+	}
+}
+
+static void S_print_text(const cb_search_result *r, const char *q, bool color)
+{
+	printf("%zu document%s match%s \"%s\"\n", r->total, r->total == 1 ? "" : "s",
+	       r->total == 1 ? "es" : "", q);
+	for (size_t i = 0; i < r->n; i++) {
+		const cb_search_hit *h = &r->hits[i];
+		printf("\n%zu. ", i + 1);
+		S_print_marked(h->title, false);
+		printf("\n   %s · %s", h->type_label, h->date);
+		if (h->area[0])
+			printf(" · %s", h->area);
+		printf(" · %s\n", h->path);
+		for (size_t k = 0; k < h->nthemes; k++)
+			printf("   theme: %s (matched \"%s\")\n", h->themes[k].label, h->themes[k].typed);
+		if (h->snippet[0]) {
+			fputs("   ", stdout);
+			S_print_marked(h->snippet, color);
+			putchar('\n');
+		}
+	}
+	if (r->n < r->total)
+		printf("\n%zu more: use --limit %zu to see them all\n", r->total - r->n, r->total);
+}
+
+static void S_json_str(cb_buf *b, const char *s)
+{
+	cb_buf_putc(b, '"');
+	cb_buf_json(b, s, strlen(s));
+	cb_buf_putc(b, '"');
+}
+
+/* The snippet without markers, and the marked spans as [start, length]
+ * in characters (Unicode code points). */
+static void S_json_snippet(cb_buf *b, const char *snip)
+{
+	cb_buf plain = CB_BUF_INIT, marks = CB_BUF_INIT;
+	size_t chars = 0, start = 0;
+	for (const char *p = snip; *p; p++) {
+		if (*p == '\x01') {
+			start = chars;
+		} else if (*p == '\x02') {
+			cb_buf_printf(&marks, "%s[%zu,%zu]", marks.len ? "," : "", start, chars - start);
+		} else {
+			cb_buf_putc(&plain, *p);
+			if (((unsigned char)*p & 0xC0) != 0x80)
+				chars++;
+		}
+	}
+	cb_buf_puts(b, "\"snippet\":");
+	S_json_str(b, plain.data ? plain.data : "");
+	cb_buf_printf(b, ",\"highlights\":[%s]", marks.data ? marks.data : "");
+	cb_buf_free(&plain);
+	cb_buf_free(&marks);
+}
+
+static void S_print_json(const cb_search_result *r, const char *q, const cb_search_filter *f)
+{
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "{\"version\":1,\"query\":");
+	S_json_str(&b, q);
+	cb_buf_puts(&b, ",\"filters\":{");
+	const char *names[] = {"theme", "type", "area"};
+	const char *vals[] = {f->theme, f->type, f->area};
+	bool first = true;
+	for (int i = 0; i < 3; i++) {
+		if (!vals[i])
+			continue;
+		cb_buf_printf(&b, "%s\"%s\":", first ? "" : ",", names[i]);
+		S_json_str(&b, vals[i]);
+		first = false;
+	}
+	if (f->since) {
+		cb_buf_printf(&b, "%s\"since\":%d", first ? "" : ",", f->since);
+		first = false;
+	}
+	if (f->until)
+		cb_buf_printf(&b, "%s\"until\":%d", first ? "" : ",", f->until);
+	cb_buf_puts(&b, "},\"expanded\":[");
+	for (size_t i = 0; i < r->query.nexp; i++) {
+		cb_buf_puts(&b, i ? ",{\"synonym\":" : "{\"synonym\":");
+		S_json_str(&b, r->query.exp[i].typed);
+		cb_buf_puts(&b, ",\"theme\":");
+		S_json_str(&b, r->query.exp[i].theme);
+		cb_buf_puts(&b, ",\"label\":");
+		S_json_str(&b, r->query.exp[i].label);
+		cb_buf_putc(&b, '}');
+	}
+	cb_buf_printf(&b, "],\"total\":%zu,\"results\":[", r->total);
+	for (size_t i = 0; i < r->n; i++) {
+		const cb_search_hit *h = &r->hits[i];
+		cb_buf_printf(&b, "%s\n{\"rank\":%zu,\"title\":", i ? "," : "", i + 1);
+		S_json_str(&b, h->title);
+		cb_buf_puts(&b, ",\"type\":");
+		S_json_str(&b, h->type);
+		cb_buf_puts(&b, ",\"type_label\":");
+		S_json_str(&b, h->type_label);
+		cb_buf_puts(&b, ",\"date\":");
+		S_json_str(&b, h->date);
+		cb_buf_puts(&b, ",\"area\":");
+		S_json_str(&b, h->area);
+		cb_buf_puts(&b, ",\"path\":");
+		S_json_str(&b, h->path);
+		cb_buf_puts(&b, ",\"url\":");
+		S_json_str(&b, h->url);
+		cb_buf_putc(&b, ',');
+		S_json_snippet(&b, h->snippet);
+		cb_buf_puts(&b, ",\"themes_matched\":[");
+		for (size_t k = 0; k < h->nthemes; k++) {
+			cb_buf_puts(&b, k ? ",{\"id\":" : "{\"id\":");
+			S_json_str(&b, h->themes[k].id);
+			cb_buf_puts(&b, ",\"label\":");
+			S_json_str(&b, h->themes[k].label);
+			cb_buf_puts(&b, ",\"synonym\":");
+			S_json_str(&b, h->themes[k].typed);
+			cb_buf_putc(&b, '}');
+		}
+		cb_buf_printf(&b, "],\"score\":%.6f}", h->score);
+	}
+	cb_buf_puts(&b, "]}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	cb_buf_free(&b);
+}
+
+/* The options; anything else is a word of the query. */
+static const struct {
+	const char *name;
+	char key;
+	bool value;
+} S_opts[] = {{"--db", 'd', true},    {"--theme", 't', true}, {"--type", 'y', true},  {"--area", 'a', true},
+	      {"--since", 's', true}, {"--until", 'u', true}, {"--limit", 'n', true}, {"-n", 'n', true},
+	      {"--json", 'j', false}, {"--help", 'h', false}, {"-h", 'h', false}};
+
+int cb_cmd_search(int argc, char **argv)
+{
+	cb_search_filter f = {NULL, NULL, NULL, 0, 0};
+	const char *db_arg = NULL;
+	long limit = 10;
+	bool json = false;
+	cb_buf q = CB_BUF_INIT;
+	/* Options may come before or after the query's words. Only "--name"
+	 * (and -h, -n) are options: a word such as -audit leaves audit out of
+	 * the results; "--" ends the options. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool opt =
+		    strcmp(a, "-h") == 0 || strcmp(a, "-n") == 0 || (a[0] == '-' && a[1] == '-' && a[2]);
+		if (strcmp(a, "--") == 0 || !opt) {
+			for (int k = strcmp(a, "--") == 0 ? i + 1 : i;
+			     k < (strcmp(a, "--") == 0 ? argc : i + 1); k++) {
+				if (q.len)
+					cb_buf_putc(&q, ' ');
+				cb_buf_puts(&q, argv[k]);
+			}
+			if (strcmp(a, "--") == 0)
+				break;
+			continue;
+		}
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		char key = 0;
+		bool takes = false;
+		for (size_t k = 0; k < sizeof S_opts / sizeof S_opts[0]; k++)
+			if (strlen(S_opts[k].name) == nlen && strncmp(S_opts[k].name, a, nlen) == 0) {
+				key = S_opts[k].key;
+				takes = S_opts[k].value;
+			}
+		if (!key) {
+			cb_buf_free(&q);
+			return S_usage_error("unknown option '%s' (put -- before the query to search for it)",
+					     a);
+		}
+		const char *val = NULL;
+		if (takes) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else {
+				cb_buf_free(&q);
+				return S_usage_error("option '%s' needs a value", a);
+			}
+		} else if (eq) {
+			cb_buf_free(&q);
+			return S_usage_error("option '%s' takes no value", a);
+		}
+		int bad = 0;
+		switch (key) {
+		case 'd': db_arg = val; break;
+		case 't': f.theme = val; break;
+		case 'y': f.type = val; break;
+		case 'a': f.area = val; break;
+		case 's':
+			if (S_year(val, &f.since))
+				bad = S_usage_error("--since needs a year such as 2023, not '%s'", val);
+			break;
+		case 'u':
+			if (S_year(val, &f.until))
+				bad = S_usage_error("--until needs a year such as 2024, not '%s'", val);
+			break;
+		case 'n': {
+			char *end;
+			limit = strtol(val, &end, 10);
+			if (!val[0] || *end || limit < 1 || limit > 100000)
+				bad = S_usage_error("--limit needs a number from 1 to 100000, not '%s'", val);
+			break;
+		}
+		case 'j': json = true; break;
+		default:
+			fputs(cb_search_usage, stdout);
+			cb_buf_free(&q);
+			return S_FOUND;
+		}
+		if (bad) {
+			cb_buf_free(&q);
+			return bad;
+		}
+	}
+	if (!q.data) {
+		cb_buf_free(&q);
+		return S_usage_error("%s", "give a QUERY: the words to search for");
+	}
+	if (f.since && f.until && f.since > f.until) {
+		cb_buf_free(&q);
+		return S_usage_error("%s", "--since is after --until: nothing could match");
+	}
+	char *db = db_arg ? cb_xstrdup(db_arg) : cb_search_default_db();
+	int rc = S_ERROR;
+	cb_search *s = NULL;
+	cb_search_result res = {0};
+	cb_error err = {{0}, 0, 0, {0}};
+	if (!db) {
+		fprintf(stderr,
+			"casebook search: not inside a git repository: give the index with --db FILE, or "
+			"run 'casebook build' in your repository first\n");
+		goto out;
+	}
+	if (cb_search_open(&s, db, &err) != 0) {
+		fprintf(stderr, "casebook search: %s\n", err.msg);
+		goto out;
+	}
+	if (cb_search_run(s, q.data, &f, (size_t)limit, &res, &err) != 0) {
+		fprintf(stderr, "casebook search: %s\n", err.msg);
+		goto out;
+	}
+	if (json)
+		S_print_json(&res, q.data, &f);
+	else if (res.total)
+		S_print_text(&res, q.data, cb_want_color(stdout));
+	if (!res.total && !json)
+		fprintf(stderr, "casebook search: no documents match \"%s\"\n", q.data);
+	rc = res.total ? S_FOUND : S_NONE;
+out:
+	cb_search_result_free(&res);
+	cb_search_close(s);
+	free(db);
+	cb_buf_free(&q);
+	return rc;
+}

@@ -1,0 +1,696 @@
+/*
+ * cmd_serve: `casebook serve` previews the working tree in a browser. It
+ * builds the working files (uncommitted edits included) with the same
+ * pipeline as `casebook build` (build.h) into a private folder,
+ * .casebook/serve/<pid>/site, and serves that folder on 127.0.0.1 only
+ * with libmicrohttpd. It polls the files for changes (modification time and
+ * size; no inotify needed) and rebuilds; pages carry a small script, added
+ * only here, that asks /__casebook/version whether a build has finished
+ * and reloads. When a build fails the last good site stays served, with the
+ * problems shown at the top of every page and printed in the terminal.
+ *
+ * This is the only file that includes microhttpd.h.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "build.h"
+#include "commands.h"
+#include "gitsrc.h"
+#include "util.h"
+
+#ifndef CB_VERSION
+#define CB_VERSION "0.0.0"
+#endif
+
+const char cb_serve_usage[] =
+    "usage: casebook serve [--port N] [--repo DIR] [--audience public|internal|restricted]\n"
+    "\n"
+    "Previews the working files (uncommitted edits included) at http://127.0.0.1:N/,\n"
+    "rebuilding when a file changes and reloading the open page. Problems are shown\n"
+    "in the page and here, while the last good site stays up. Ctrl-C stops it.\n"
+    "\n"
+    "  --port N        the port to listen on, on 127.0.0.1 only (default 8000;\n"
+    "                  0 picks a free one)\n"
+    "  --repo DIR      the repository (default: the one containing this folder)\n"
+    "  --audience A    internal (default: drafts and internal documents shown),\n"
+    "                  public or restricted\n"
+    "\n"
+    "Exit status: 0 stopped, 2 usage or environment error (port in use, no repository).\n";
+
+/* How often the files are checked, and how long they must stay unchanged
+ * before a rebuild, so a half-saved file is not built. */
+#define S_POLL_MS 300
+#define S_SETTLE_MS 120
+
+typedef struct S_serve {
+	pthread_mutex_t lock;
+	char *site;	       /* the served folder */
+	unsigned long version; /* bumped when a build finishes, good or bad */
+	bool have_site;	       /* a build has succeeded */
+	char *problems;	       /* the last failed build's report (plain text); NULL after a good one */
+} S_serve;
+
+static volatile sig_atomic_t S_stop;
+
+static void S_on_signal(int sig)
+{
+	(void)sig;
+	S_stop = 1;
+}
+
+static int S_usage(const char *fmt, const char *arg)
+{
+	fputs("casebook: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n\n", stderr);
+	fputs(cb_serve_usage, stderr);
+	return 2;
+}
+
+static double S_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void S_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL); /* a signal cuts it short, which is what we want */
+}
+
+/* ---- Watching files ---------------------------------------------------- */
+
+static uint64_t S_mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL; /* FNV-1a */
+	}
+	return h;
+}
+
+/* Folds the name, size and modification time of every file under dir into
+ * h. Hidden entries (.git, .casebook, editors' swap files) are skipped, and
+ * so are public/ at the top level and staging folders, where `casebook
+ * build` writes. Symlinks are not followed, as the build does not follow
+ * them either. */
+static uint64_t S_scan(uint64_t h, const char *dir, int depth)
+{
+	if (depth > 24)
+		return h;
+	DIR *d = opendir(dir);
+	if (!d)
+		return h;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (n[0] == '.' || (depth == 0 && strcmp(n, "public") == 0) ||
+		    strcmp(n, "node_modules") == 0 || cb_str_ends(n, "~") || strstr(n, ".staging-"))
+			continue;
+		char *p = cb_path_join(dir, n);
+		struct stat st;
+		if (lstat(p, &st) == 0) {
+			h = S_mix(h, n, strlen(n) + 1);
+			h = S_mix(h, &st.st_mode, sizeof st.st_mode);
+			if (S_ISDIR(st.st_mode)) {
+				h = S_scan(h, p, depth + 1);
+			} else {
+				h = S_mix(h, &st.st_size, sizeof st.st_size);
+				h = S_mix(h, &st.st_mtim, sizeof st.st_mtim);
+			}
+		}
+		free(p);
+	}
+	closedir(d);
+	return h;
+}
+
+/* What a rebuild depends on: the repository's working files, and the
+ * installed theme (so theme authors see their changes too). */
+static uint64_t S_signature(const char *workdir, const char *datadir)
+{
+	uint64_t h = 1469598103934665603ULL;
+	h = S_scan(h, workdir, 0);
+	char *themes = cb_path_join(datadir, "themes");
+	h = S_scan(h, themes, 1);
+	free(themes);
+	return h;
+}
+
+/* ---- Building ---------------------------------------------------------- */
+
+static void S_build(S_serve *s, const cb_build_opts *bo, bool first)
+{
+	double t0 = S_now();
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err = {{0}, 0, 0, {0}};
+	cb_build_result res;
+	cb_build_status st = cb_build_run(bo, &res, &d, &err);
+	cb_diags_sort(&d);
+	cb_diags_print(&d, stderr, cb_want_color(stderr));
+
+	char *report = NULL;
+	if (st != CB_BUILD_OK) {
+		/* The same lines as the terminal shows, for the page. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		if (f) {
+			cb_diags_print(&d, f, false);
+			if (st == CB_BUILD_FAILED) {
+				char msg[2200];
+				cb_error_format(&err, msg, sizeof msg);
+				fprintf(f, "%s\n", msg);
+			}
+			fclose(f);
+		}
+		report = text ? text : cb_xstrdup("the build failed");
+		if (st == CB_BUILD_FAILED) {
+			char msg[2200];
+			cb_error_format(&err, msg, sizeof msg);
+			fprintf(stderr, "casebook: %s; ", msg);
+		} else {
+			fprintf(stderr, "casebook: %zu error%s in %zu document%s; ", d.errors,
+				d.errors == 1 ? "" : "s", res.sources, res.sources == 1 ? "" : "s");
+		}
+		pthread_mutex_lock(&s->lock);
+		fprintf(stderr, "%s\n",
+			s->have_site ? "still serving the last good site"
+				     : "there is no site to show until it is fixed");
+		pthread_mutex_unlock(&s->lock);
+	} else {
+		fprintf(stderr, "casebook: %s %zu of %zu documents in %.2f s\n", first ? "built" : "rebuilt",
+			res.documents, res.sources, S_now() - t0);
+	}
+	pthread_mutex_lock(&s->lock);
+	s->version++;
+	free(s->problems);
+	s->problems = report;
+	if (st == CB_BUILD_OK)
+		s->have_site = true;
+	pthread_mutex_unlock(&s->lock);
+	cb_build_result_free(&res);
+	cb_diags_free(&d);
+}
+
+/* ---- Serving ----------------------------------------------------------- */
+
+static const char *S_mime(const char *path)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+	    {".html", "text/html; charset=utf-8"},
+	    {".css", "text/css; charset=utf-8"},
+	    {".js", "text/javascript; charset=utf-8"},
+	    {".json", "application/json"},
+	    {".xml", "application/xml"},
+	    {".atom", "application/atom+xml"},
+	    {".svg", "image/svg+xml"},
+	    {".png", "image/png"},
+	    {".jpg", "image/jpeg"},
+	    {".jpeg", "image/jpeg"},
+	    {".gif", "image/gif"},
+	    {".ico", "image/x-icon"},
+	    {".woff2", "font/woff2"},
+	    {".txt", "text/plain; charset=utf-8"},
+	    {".pdf", "application/pdf"},
+	    {".db", "application/vnd.sqlite3"},
+	};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (cb_str_ends(path, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+/* Opens url (already percent-decoded by libmicrohttpd) inside root, one
+ * component at a time without following symlinks, so no request can leave
+ * the output folder. Returns an open descriptor, or -1: errno ENOENT when
+ * there is no such file, EISDIR for a folder (then *is_dir is set and the
+ * caller adds index.html), EACCES for a refused path. */
+static int S_open_confined(const char *root, const char *url, bool *is_dir)
+{
+	*is_dir = false;
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	const char *p = url;
+	while (*p == '/')
+		p++;
+	if (!*p) {
+		close(dfd);
+		*is_dir = true;
+		errno = EISDIR;
+		return -1;
+	}
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		char seg[256];
+		/* Hidden names cover "." and ".." as well as the output marker. */
+		if (n == 0 || n >= sizeof seg || p[0] == '.' || memchr(p, '\\', n)) {
+			close(dfd);
+			errno = n == 0 ? ENOENT : EACCES;
+			return -1;
+		}
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		bool last = !slash || !slash[1];
+		int fd = openat(dfd, seg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		int e = errno;
+		close(dfd);
+		if (fd < 0) {
+			errno = e == ELOOP ? EACCES : e;
+			return -1;
+		}
+		struct stat st;
+		if (fstat(fd, &st) != 0) {
+			close(fd);
+			return -1;
+		}
+		if (last) {
+			if (S_ISDIR(st.st_mode)) {
+				close(fd);
+				*is_dir = true;
+				errno = EISDIR;
+				return -1;
+			}
+			if (!S_ISREG(st.st_mode)) {
+				close(fd);
+				errno = EACCES;
+				return -1;
+			}
+			return fd;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			errno = ENOENT;
+			return -1;
+		}
+		dfd = fd;
+		p = slash + 1;
+	}
+	close(dfd);
+	errno = ENOENT;
+	return -1;
+}
+
+static int S_read_fd(int fd, cb_buf *b)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		cb_buf_put(b, chunk, (size_t)n);
+	}
+}
+
+/* The script added to every page in serve mode: it asks whether a newer
+ * build has finished and reloads when one has. Plain ES5, no fetch. */
+static void S_put_script(cb_buf *b, unsigned long version)
+{
+	cb_buf_printf(b,
+		      "<script>/* casebook serve: reload when the site is rebuilt */\n"
+		      "(function(){var v=\"%lu\";function poll(){var x=new XMLHttpRequest();"
+		      "x.open(\"GET\",\"/__casebook/version\",true);"
+		      "x.onload=function(){var n=(x.responseText||\"\").replace(/\\s+/g,\"\");"
+		      "if(x.status===200&&n&&n!==v){location.reload();}else{setTimeout(poll,500);}};"
+		      "x.onerror=function(){setTimeout(poll,2000);};x.send();}setTimeout(poll,500);})();"
+		      "</script>\n",
+		      version);
+}
+
+static void S_put_problems(cb_buf *b, const char *problems, bool have_site)
+{
+	cb_buf_puts(
+	    b,
+	    "<div id=\"cb-serve-problems\" role=\"alert\" style=\"position:sticky;top:0;z-index:2147483647;"
+	    "margin:0;padding:0.75rem 1rem;background:#fff;color:#0b0c0c;border:4px solid #d4351c;"
+	    "font:16px/1.4 system-ui,sans-serif;max-height:60vh;overflow:auto\">"
+	    "<details open><summary><strong>casebook could not build the site</strong> — ");
+	cb_buf_puts(b, have_site ? "this is the last good version. " : "");
+	cb_buf_puts(
+	    b, "Fix the problems below and save; the page reloads by itself.</summary>"
+	       "<pre style=\"white-space:pre-wrap;margin:0.5rem 0 0;font:14px/1.4 ui-monospace,monospace\">");
+	cb_buf_html(b, problems, strlen(problems));
+	cb_buf_puts(b, "</pre></details></div>\n");
+}
+
+/* Adds the problems (after <body ...>) and the reload script (before
+ * </body>) to a page. */
+static char *S_decorate(const char *html, size_t len, const char *problems, bool have_site,
+			unsigned long version, size_t *out_len)
+{
+	cb_buf b = CB_BUF_INIT;
+	const char *body = problems ? strstr(html, "<body") : NULL;
+	const char *after = body ? strchr(body, '>') : NULL;
+	size_t head = after ? (size_t)(after + 1 - html) : 0;
+	cb_buf_put(&b, html, head);
+	if (problems)
+		S_put_problems(&b, problems, have_site);
+	const char *end = NULL;
+	for (const char *q = html + head; (q = strstr(q, "</body>")); q++)
+		end = q;
+	size_t tail = end ? (size_t)(end - html) : len;
+	cb_buf_put(&b, html + head, tail - head);
+	S_put_script(&b, version);
+	cb_buf_put(&b, html + tail, len - tail);
+	*out_len = b.len;
+	return cb_buf_detach(&b);
+}
+
+static enum MHD_Result S_send(struct MHD_Connection *c, unsigned int status, struct MHD_Response *r,
+			      const char *type)
+{
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result S_text(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	return S_send(c, status, r, "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result S_page(struct MHD_Connection *c, unsigned int status, const char *html, size_t len,
+			      const S_serve *snap)
+{
+	size_t n;
+	char *page = S_decorate(html, len, snap->problems, snap->have_site, snap->version, &n);
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, page, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		free(page);
+	return S_send(c, status, r, "text/html; charset=utf-8");
+}
+
+static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				const char *version, const char *upload_data, size_t *upload_data_size,
+				void **con_cls)
+{
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+	S_serve *s = cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		    strlen("only GET and HEAD are allowed\n"), (void *)"only GET and HEAD are allowed\n",
+		    MHD_RESPMEM_PERSISTENT);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		return S_send(c, MHD_HTTP_METHOD_NOT_ALLOWED, r, "text/plain; charset=utf-8");
+	}
+
+	/* A snapshot of the state, so the lock is not held while reading. */
+	S_serve snap;
+	pthread_mutex_lock(&s->lock);
+	snap.version = s->version;
+	snap.have_site = s->have_site;
+	snap.problems = s->problems ? cb_xstrdup(s->problems) : NULL;
+	pthread_mutex_unlock(&s->lock);
+	enum MHD_Result ret;
+
+	if (strcmp(url, "/__casebook/version") == 0) {
+		char v[32];
+		snprintf(v, sizeof v, "%lu\n", snap.version);
+		ret = S_text(c, MHD_HTTP_OK, v);
+		goto out;
+	}
+	if (!snap.have_site) {
+		static const char page[] =
+		    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<title>casebook serve: no site yet</title>\n</head>\n<body>\n<main>\n"
+		    "<h1>No site yet</h1>\n<p>The first build has not succeeded.</p>\n"
+		    "</main>\n</body>\n</html>\n";
+		ret = S_page(c, MHD_HTTP_SERVICE_UNAVAILABLE, page, strlen(page), &snap);
+		goto out;
+	}
+
+	bool is_dir;
+	char *path = cb_xstrdup(url);
+	int fd = S_open_confined(s->site, path, &is_dir);
+	if (fd < 0 && is_dir) {
+		if (!cb_str_ends(url, "/")) {
+			/* Pages link relative to their folder, so a folder is
+			 * always addressed with its trailing slash. */
+			char *loc = cb_xasprintf("%s/", url);
+			struct MHD_Response *r =
+			    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+			if (r)
+				MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+			free(loc);
+			free(path);
+			ret = S_send(c, MHD_HTTP_MOVED_PERMANENTLY, r, NULL);
+			goto out;
+		}
+		free(path);
+		path = cb_xasprintf("%sindex.html", url);
+		fd = S_open_confined(s->site, path, &is_dir);
+	}
+	unsigned int status = MHD_HTTP_OK;
+	if (fd < 0) {
+		bool refused = errno == EACCES;
+		free(path);
+		path = cb_xstrdup("/404.html");
+		fd = S_open_confined(s->site, path, &is_dir);
+		status = refused ? MHD_HTTP_FORBIDDEN : MHD_HTTP_NOT_FOUND;
+		if (fd < 0 || refused) {
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			ret = S_text(c, status, refused ? "forbidden\n" : "not found\n");
+			goto out;
+		}
+	}
+	if (cb_str_ends(path, ".html")) {
+		cb_buf b = CB_BUF_INIT;
+		int rrc = S_read_fd(fd, &b);
+		close(fd);
+		if (rrc != 0)
+			ret = S_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the page\n");
+		else
+			ret = S_page(c, status, b.data ? b.data : "", b.len, &snap);
+		cb_buf_free(&b);
+	} else {
+		struct stat st;
+		struct MHD_Response *r = NULL;
+		if (fstat(fd, &st) == 0)
+			r = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
+		else
+			close(fd);
+		ret = S_send(c, status, r, S_mime(path));
+	}
+	free(path);
+out:
+	free(snap.problems);
+	return ret;
+}
+
+/* ---- The command ------------------------------------------------------- */
+
+/* Removes serve folders left by earlier runs that were killed before they
+ * could clean up: each is named after its process id. */
+static void S_sweep(const char *base)
+{
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (e->d_name[0] == '.' || *end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *p = cb_path_join(base, e->d_name);
+		cb_rm_rf(p);
+		free(p);
+	}
+	closedir(d);
+}
+
+int cb_cmd_serve(int argc, char **argv, const char *datadir)
+{
+	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+					     {"repo", required_argument, NULL, 'r'},
+					     {"audience", required_argument, NULL, 'a'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	long port = 8000;
+	const char *repo = NULL;
+	cb_visibility audience = CB_VIS_INTERNAL;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":hp:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': {
+			char *end;
+			port = strtol(optarg, &end, 10);
+			if (!optarg[0] || *end || port < 0 || port > 65535)
+				return S_usage("--port needs a number from 0 to 65535, not '%s'", optarg);
+			break;
+		}
+		case 'r': repo = optarg; break;
+		case 'a':
+			if (strcmp(optarg, "public") == 0)
+				audience = CB_VIS_PUBLIC;
+			else if (strcmp(optarg, "internal") == 0)
+				audience = CB_VIS_INTERNAL;
+			else if (strcmp(optarg, "restricted") == 0)
+				audience = CB_VIS_RESTRICTED;
+			else
+				return S_usage("unknown audience '%s': use public, internal or restricted",
+					       optarg);
+			break;
+		case 'h': fputs(cb_serve_usage, stdout); return 0;
+		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
+		default: return S_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return S_usage("unexpected argument '%s'", argv[optind]);
+
+	/* The working folder: serve always previews the working files. */
+	cb_gitsrc *g = NULL;
+	cb_error err = {{0}, 0, 0, {0}};
+	if (cb_gitsrc_open(&g, repo, &err) != 0) {
+		fprintf(stderr, "casebook: %s\n", err.msg);
+		return 2;
+	}
+	if (!cb_gitsrc_workdir(g)) {
+		fprintf(stderr,
+			"casebook: the repository is bare, so it has no working files to preview; run "
+			"casebook serve in a clone\n");
+		cb_gitsrc_free(g);
+		return 2;
+	}
+	char *workdir = cb_xstrdup(cb_gitsrc_workdir(g));
+	cb_gitsrc_free(g);
+
+	char *base = cb_path_join(workdir, ".casebook/serve");
+	char *mine = cb_xasprintf("%s/%ld", base, (long)getpid());
+	S_sweep(base);
+	S_serve s;
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.lock, NULL);
+	s.site = cb_path_join(mine, "site");
+	cb_build_opts bo = {{workdir, NULL, true, audience}, s.site, datadir, CB_VERSION, false, 0};
+
+	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
+	 * server's thread starts, so that only this thread receives them. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = S_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	S_stop = 0;
+
+	uint64_t sig = S_signature(workdir, datadir);
+	S_build(&s, &bo, true);
+
+	struct sockaddr_in addr;
+	memset(&addr, 0, sizeof addr);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	struct MHD_Daemon *daemon =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
+			     S_handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = 0;
+	if (!daemon) {
+		fprintf(
+		    stderr,
+		    "casebook: cannot listen on 127.0.0.1:%ld; is another program using that port? Choose "
+		    "another with --port\n",
+		    port);
+		rc = 2;
+		goto out;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port_used = info ? info->port : (unsigned)port;
+	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
+		workdir, port_used, cb_visibility_name(audience));
+
+	while (!S_stop) {
+		S_sleep_ms(S_POLL_MS);
+		if (S_stop)
+			break;
+		uint64_t now = S_signature(workdir, datadir);
+		if (now == sig)
+			continue;
+		/* Wait until the files stop changing: editors often write a
+		 * file in several steps. */
+		for (int i = 0; i < 20 && !S_stop; i++) {
+			S_sleep_ms(S_SETTLE_MS);
+			uint64_t again = S_signature(workdir, datadir);
+			if (again == now)
+				break;
+			now = again;
+		}
+		if (S_stop)
+			break;
+		sig = now;
+		fprintf(stderr, "casebook: files changed; rebuilding\n");
+		S_build(&s, &bo, false);
+	}
+	MHD_stop_daemon(daemon);
+	fprintf(stderr, "casebook: stopped\n");
+out:
+	cb_rm_rf(mine);
+	rmdir(base); /* only when no other preview is running */
+	char *dotdir = cb_path_join(workdir, ".casebook");
+	rmdir(dotdir);
+	free(dotdir);
+	pthread_mutex_destroy(&s.lock);
+	free(s.problems);
+	free(s.site);
+	free(mine);
+	free(base);
+	free(workdir);
+	return rc;
+}

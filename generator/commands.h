@@ -1,0 +1,52 @@
+/*
+ * commands: the authoring and supervision commands — init, new, pack and
+ * serve — each in its own file (cmd_<name>.c). main.c only dispatches to
+ * them: each takes the command's arguments (argv[0] is the command name)
+ * and the data folder (holding themes/ and skeleton/), prints its own
+ * messages and returns the exit status: 0 done, 1 content errors, 2 usage
+ * or environment errors.
+ *
+ * Each command's usage text is exported so that `casebook help COMMAND`
+ * prints the same text as `casebook COMMAND --help`.
+ */
+#ifndef CB_COMMANDS_H
+#define CB_COMMANDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "util.h"
+
+int cb_cmd_init(int argc, char **argv, const char *datadir);
+int cb_cmd_new(int argc, char **argv, const char *datadir);
+int cb_cmd_pack(int argc, char **argv, const char *datadir);
+int cb_cmd_serve(int argc, char **argv, const char *datadir);
+
+extern const char cb_init_usage[];
+extern const char cb_new_usage[];
+extern const char cb_pack_usage[];
+extern const char cb_serve_usage[];
+
+/* Shared by the commands (cmd_new.c). */
+
+/* The folder under the content folder where documents of a type live, e.g.
+ * "reviews" for "case-review"; NULL for an unknown type. */
+const char *cb_type_folder(const char *type);
+
+/* The skeleton folder inside datadir (skeleton/ when installed,
+ * generator/skeleton/ in a source tree); NULL when neither exists.
+ * Caller frees. */
+char *cb_skeleton_dir(const char *datadir);
+
+/* Creates the file at path (and its parent folders) with data, failing
+ * with errno EEXIST when it exists: the check and the creation are one
+ * step, so nothing is ever overwritten. 0 or -1 (errno). */
+int cb_file_create(const char *path, const char *data, size_t len);
+
+/* Today's date as YYYY-MM-DD (UTC), or the date of SOURCE_DATE_EPOCH when
+ * set, so scripted runs are reproducible. -1 with err when
+ * SOURCE_DATE_EPOCH is not a number. buf >= 11. */
+int cb_today(char *buf, cb_error *err);
+
+#endif

@@ -1,0 +1,1695 @@
+/* plugin: see plugin.h. */
+#include "plugin.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "schema.h"
+
+const char *const cb_plugin_defaults[] = {"taxonomy", "glossary", "backlinks",
+					  "related",  "learning", "actions"};
+const size_t cb_plugin_ndefaults = sizeof cb_plugin_defaults / sizeof cb_plugin_defaults[0];
+
+/* The count hook runs every S_STEP VM instructions: often enough to stop a
+ * runaway loop promptly, rarely enough to cost nothing measurable. */
+#define S_STEP 1000
+/* Plugin data nests at most this deep (a table inside itself would
+ * otherwise never end). */
+#define S_MAX_DEPTH 32
+
+enum { S_LOADING, S_DOCUMENT, S_SITE };
+
+/* A unique address: the key under which document tables keep their index,
+ * which Lua code cannot forge. */
+static const char S_KEY = 0;
+
+typedef struct S_plugin S_plugin;
+
+struct cb_plugin_host {
+	cb_site *site;
+	cb_plugin_limits lim;
+	char *theme_dir;
+	cb_plugin_query_fn query;
+	void *query_ctx;
+	S_plugin **v;
+	size_t n;
+	cb_diags *d; /* where casebook.log and friends report, while running */
+	bool themes_changed;
+};
+
+struct S_plugin {
+	cb_plugin_host *h;
+	char *name;
+	char *path; /* the chunk name, e.g. "plugins/related.lua" */
+	char *note; /* added to Lua error messages; may be NULL */
+	lua_State *L;
+	size_t mem, mem_max;
+	long long used, budget;
+	bool mem_refused;
+	int mem_line; /* the plugin's line when memory first ran out */
+	int ref_document, ref_site;
+	int ref_docs; /* site phase: every document table, in site order */
+	int phase;
+	void *pending;	   /* C memory to free should Lua unwind past it */
+	const void *chunk; /* what S_init_step loads */
+	char what[1200];   /* what the plugin was doing, for messages */
+	double seconds;
+};
+
+static double S_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- limits, positions and errors ---- */
+
+/* The line of the plugin's own file that is running, searching outwards
+ * from the innermost call (the error may come from inside a library
+ * function the plugin called). 0 when none is. */
+static int S_plugin_line(lua_State *L, const S_plugin *p)
+{
+	lua_Debug ar;
+	for (int level = 0; lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sl", &ar))
+			break;
+		if (ar.currentline > 0 && ar.source[0] == '@' && strcmp(ar.source + 1, p->path) == 0)
+			return ar.currentline;
+	}
+	return 0;
+}
+
+/* Every allocation of a plugin's state comes here, so its memory can be
+ * capped. Lua raises "not enough memory" when this returns NULL, without
+ * calling the message handler, so the position is noted now. */
+static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	S_plugin *p = ud;
+	size_t old = ptr ? osize : 0;
+	if (nsize == 0) {
+		free(ptr);
+		p->mem -= old;
+		return NULL;
+	}
+	if (nsize > old && p->mem - old + nsize > p->mem_max) {
+		if (!p->mem_refused && p->L) {
+			p->mem_refused = true;
+			p->mem_line = S_plugin_line(p->L, p);
+		}
+		return NULL;
+	}
+	void *q = realloc(ptr, nsize);
+	if (q)
+		p->mem = p->mem - old + nsize;
+	return q;
+}
+
+static S_plugin *S_of(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* The instruction budget. Once it is spent the hook fires on every
+ * instruction, so a plugin that catches the error with pcall cannot carry
+ * on looping. */
+static void S_count(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	S_plugin *p = S_of(L);
+	p->used += S_STEP;
+	if (p->used > p->budget) {
+		lua_sethook(L, S_count, LUA_MASKCOUNT, 1);
+		luaL_error(
+		    L,
+		    "stopped after %I instructions in one call; look for a loop that never ends, or raise "
+		    "'plugin-limits: instructions' in casebook.yml",
+		    (lua_Integer)p->budget);
+	}
+}
+
+/* True when msg starts "<path>:<line>:". */
+static bool S_positioned(const S_plugin *p, const char *msg, int *line, const char **rest)
+{
+	size_t n = strlen(p->path);
+	if (strncmp(msg, p->path, n) != 0 || msg[n] != ':' || !(msg[n + 1] >= '0' && msg[n + 1] <= '9'))
+		return false;
+	char *end;
+	long l = strtol(msg + n + 1, &end, 10);
+	if (*end != ':')
+		return false;
+	if (line)
+		*line = l > 0 && l < INT_MAX ? (int)l : 0;
+	if (rest)
+		*rest = end[1] == ' ' ? end + 2 : end + 1;
+	return true;
+}
+
+/* The message handler of every call: makes sure the message is text and
+ * says which line of the plugin was running. */
+static int S_msgh(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	const char *msg = lua_tostring(L, 1);
+	if (!msg) {
+		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		else
+			msg = lua_pushfstring(L, "error() was called with a %s instead of a message",
+					      luaL_typename(L, 1));
+	}
+	int line;
+	if (!S_positioned(p, msg, NULL, NULL) && (line = S_plugin_line(L, p)) > 0)
+		lua_pushfstring(L, "%s:%d: %s", p->path, line, msg);
+	else
+		lua_pushstring(L, msg);
+	return 1;
+}
+
+static void S_report_failure(S_plugin *p, int rc, cb_diags *d)
+{
+	lua_State *L = p->L;
+	int line = 0;
+	const char *msg = lua_tostring(L, -1), *rest = msg;
+	char buf[512];
+	if (rc == LUA_ERRMEM) {
+		snprintf(
+		    buf, sizeof buf,
+		    "ran out of memory: a plugin may use at most %zu MB; look for a table or string that "
+		    "grows without end, or raise 'plugin-limits: memory-mb' in casebook.yml",
+		    p->mem_max >> 20);
+		rest = buf;
+		line = p->mem_refused ? p->mem_line : 0;
+	} else if (!msg) {
+		rest = "failed without a message";
+	} else if (!S_positioned(p, msg, &line, &rest)) {
+		rest = msg;
+	}
+	cb_diags_add(d, CB_ERROR, p->path, line, 0, "plugin", "%s%s%s%s%s%s", rest, p->what[0] ? " (" : "",
+		     p->what, p->what[0] ? ")" : "", p->note ? "; " : "", p->note ? p->note : "");
+}
+
+/* Calls the C function f with one integer argument in protected mode,
+ * with the budget reset. Returns 0, or -1 after reporting the failure. */
+static int S_pcall(S_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
+{
+	lua_State *L = p->L;
+	int base = lua_gettop(L);
+	lua_pushcfunction(L, S_msgh);
+	lua_pushcfunction(L, f);
+	lua_pushinteger(L, arg);
+	p->used = 0;
+	p->mem_refused = false;
+	lua_sethook(L, S_count, LUA_MASKCOUNT, S_STEP);
+	int rc = lua_pcall(L, 1, 0, base + 1);
+	free(p->pending);
+	p->pending = NULL;
+	if (rc != LUA_OK)
+		S_report_failure(p, rc, d);
+	lua_settop(L, base);
+	return rc == LUA_OK ? 0 : -1;
+}
+
+/* ---- Lua values to casebook data and back ---- */
+
+static int S_doc_index(lua_State *L, int i)
+{
+	if (lua_type(L, i) != LUA_TTABLE || !lua_getmetatable(L, i))
+		return -1;
+	int idx = -1;
+	if (lua_rawgetp(L, -1, &S_KEY) == LUA_TNUMBER)
+		idx = (int)lua_tointeger(L, -1);
+	lua_pop(L, 2);
+	return idx;
+}
+
+static int S_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Converts the Lua value at i into data (caller frees), never raising a
+ * Lua error once the stack has room: on a value that cannot be stored it
+ * returns NULL with the reason in err. A document table becomes the
+ * reference {"$doc": index}. Map keys are sorted, because the order pairs()
+ * visits them in changes from run to run. */
+static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t errsize)
+{
+	i = lua_absindex(L, i);
+	switch (lua_type(L, i)) {
+	case LUA_TNIL: return cb_value_null();
+	case LUA_TBOOLEAN: return cb_value_bool(lua_toboolean(L, i));
+	case LUA_TNUMBER: return cb_value_num((double)lua_tonumber(L, i));
+	case LUA_TSTRING: {
+		size_t n;
+		const char *s = lua_tolstring(L, i, &n);
+		return cb_value_strn(s, n);
+	}
+	case LUA_TTABLE: break;
+	default:
+		snprintf(err, errsize, "a %s cannot be stored; use text, numbers, true/false and tables",
+			 lua_typename(L, lua_type(L, i)));
+		return NULL;
+	}
+	if (depth >= S_MAX_DEPTH) {
+		snprintf(err, errsize, "tables nest more than %d deep (is a table inside itself?)",
+			 S_MAX_DEPTH);
+		return NULL;
+	}
+	int idx = S_doc_index(L, i);
+	if (idx >= 0) {
+		cb_value *ref = cb_value_map();
+		cb_map_set_num(ref, "$doc", idx);
+		return ref;
+	}
+	/* A list when the keys are exactly 1..n; an empty table is an empty
+	 * list, which templates treat as false. */
+	size_t len = lua_rawlen(L, i), count = 0;
+	bool text_keys = true;
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		count++;
+		if (lua_type(L, -2) != LUA_TSTRING)
+			text_keys = false;
+		lua_pop(L, 1);
+	}
+	if (count == len) {
+		cb_value *list = cb_value_list();
+		for (size_t k = 1; k <= len; k++) {
+			lua_rawgeti(L, i, (lua_Integer)k);
+			cb_value *item = S_to_data(L, -1, depth + 1, err, errsize);
+			lua_pop(L, 1);
+			if (!item) {
+				cb_value_free(list);
+				return NULL;
+			}
+			cb_list_push(list, item);
+		}
+		return list;
+	}
+	if (!text_keys) {
+		snprintf(err, errsize,
+			 "a table mixes a list with named fields; keep lists and records apart");
+		return NULL;
+	}
+	const char **keys = cb_xcalloc(count, sizeof *keys);
+	size_t nk = 0;
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		keys[nk++] = lua_tostring(L, -2); /* kept alive by the table */
+		lua_pop(L, 1);
+	}
+	qsort(keys, nk, sizeof *keys, S_cmp_str);
+	cb_value *map = cb_value_map();
+	for (size_t k = 0; k < nk; k++) {
+		lua_pushstring(L, keys[k]);
+		lua_rawget(L, i);
+		cb_value *item = S_to_data(L, -1, depth + 1, err, errsize);
+		lua_pop(L, 1);
+		if (!item) {
+			cb_value_free(map);
+			map = NULL;
+			break;
+		}
+		cb_map_set(map, keys[k], item);
+	}
+	free(keys);
+	return map;
+}
+
+static void S_push_doc(lua_State *L, S_plugin *p, int idx);
+
+/* A stored document reference read back: in a site hook the document's own
+ * table; in a document hook, which sees only its own document, a small
+ * table naming it. */
+static void S_push_ref(lua_State *L, S_plugin *p, int idx)
+{
+	if (p->phase == S_SITE && p->ref_docs != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_docs);
+		lua_rawgeti(L, -1, idx + 1);
+		lua_remove(L, -2);
+		return;
+	}
+	const cb_doc *d = &p->h->site->docs[idx];
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, d->path);
+	lua_setfield(L, -2, "path");
+	lua_pushstring(L, d->slug);
+	lua_setfield(L, -2, "slug");
+	lua_pushstring(L, d->meta.title);
+	lua_setfield(L, -2, "title");
+	lua_pushfstring(L, "documents/%s.html", d->slug);
+	lua_setfield(L, -2, "url");
+}
+
+static void S_push_data(lua_State *L, S_plugin *p, const cb_value *v)
+{
+	luaL_checkstack(L, 4, "data nested too deeply");
+	switch (v ? v->type : CB_V_NULL) {
+	case CB_V_NULL: lua_pushnil(L); return;
+	case CB_V_BOOL: lua_pushboolean(L, v->u.b); return;
+	case CB_V_NUM:
+		if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 9e15)
+			lua_pushinteger(L, (lua_Integer)v->u.num);
+		else
+			lua_pushnumber(L, v->u.num);
+		return;
+	case CB_V_STR: lua_pushlstring(L, v->u.str.s, v->u.str.len); return;
+	case CB_V_LIST:
+		lua_createtable(L, (int)v->u.list.n, 0);
+		for (size_t i = 0; i < v->u.list.n; i++) {
+			S_push_data(L, p, v->u.list.items[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		return;
+	case CB_V_MAP: {
+		const cb_value *ref = cb_map_lookup(v, "$doc");
+		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 &&
+		    ref->u.num < (double)p->h->site->ndocs) {
+			S_push_ref(L, p, (int)ref->u.num);
+			return;
+		}
+		lua_createtable(L, 0, (int)v->u.map.n);
+		for (size_t i = 0; i < v->u.map.n; i++) {
+			S_push_data(L, p, v->u.map.vals[i]);
+			lua_setfield(L, -2, v->u.map.keys[i]);
+		}
+		return;
+	}
+	}
+}
+
+static void S_push_strv(lua_State *L, const cb_strv *sv)
+{
+	lua_createtable(L, (int)sv->n, 0);
+	for (size_t i = 0; i < sv->n; i++) {
+		lua_pushstring(L, sv->v[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+static void S_set_str(lua_State *L, const char *key, const char *s)
+{
+	if (!s)
+		return;
+	lua_pushstring(L, s);
+	lua_setfield(L, -2, key);
+}
+
+static void S_set_int(lua_State *L, const char *key, lua_Integer n)
+{
+	lua_pushinteger(L, n);
+	lua_setfield(L, -2, key);
+}
+
+/* ---- document tables ---- */
+
+/*
+ * A document reaches Lua as an empty table T whose metatable looks fields
+ * up in a shadow table S, and S builds each field from the site model the
+ * first time it is asked for (text and HTML are large, and most plugins
+ * read a few fields only). What the plugin assigns lands in T itself, so
+ * after a hook T holds exactly the plugin's changes.
+ */
+
+/* Fields the host provides; a plugin may set only themes and html. The
+ * other names of the template data are refused too, so that a plugin
+ * field never hides one of casebook's. */
+static const char *const S_readonly[] = {
+    "actions",
+    "age_band",
+    "area",
+    "audience",
+    "authors",
+    "body",
+    "date",
+    "date_label",
+    "draft",
+    "first_published",
+    "has_actions",
+    "has_learning",
+    "has_linked_from",
+    "has_links_to",
+    "has_questions",
+    "has_toc",
+    "headings",
+    "is_seven_minute",
+    "last_updated",
+    "learning",
+    "learning_count",
+    "linked_from",
+    "links",
+    "links_to",
+    "path",
+    "questions",
+    "review",
+    "review_by",
+    "review_by_label",
+    "review_overdue",
+    "slug",
+    "source",
+    "summary",
+    "text",
+    "theme_lines",
+    "title",
+    "toc",
+    "type",
+    "type_label",
+    "url",
+    "visibility",
+};
+
+static bool S_is_readonly(const char *k)
+{
+	const char *const *hit = bsearch(&k, S_readonly, sizeof S_readonly / sizeof S_readonly[0],
+					 sizeof S_readonly[0], S_cmp_str);
+	return hit != NULL;
+}
+
+static void S_push_history_date(lua_State *L, int64_t t, int tz)
+{
+	char date[11];
+	cb_format_date(t, tz, date);
+	lua_pushstring(L, date);
+}
+
+/* __index of a shadow table: S_field(S, key) builds the field, caches it
+ * in S and returns it. */
+static int S_field(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	lua_rawgetp(L, 1, &S_KEY);
+	int idx = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (lua_type(L, 2) != LUA_TSTRING || idx < 0 || (size_t)idx >= p->h->site->ndocs)
+		return 0;
+	const char *k = lua_tostring(L, 2);
+	const cb_doc *d = &p->h->site->docs[idx];
+	const cb_meta *m = &d->meta;
+	const cb_mdoc *md = &d->md;
+	if (strcmp(k, "path") == 0) {
+		lua_pushstring(L, d->path);
+	} else if (strcmp(k, "slug") == 0) {
+		lua_pushstring(L, d->slug);
+	} else if (strcmp(k, "url") == 0) {
+		lua_pushfstring(L, "documents/%s.html", d->slug);
+	} else if (strcmp(k, "title") == 0) {
+		lua_pushstring(L, m->title);
+	} else if (strcmp(k, "type") == 0) {
+		lua_pushstring(L, m->type);
+	} else if (strcmp(k, "type_label") == 0) {
+		lua_pushstring(L, cb_type_label(m->type));
+	} else if (strcmp(k, "date") == 0) {
+		lua_pushstring(L, m->date);
+	} else if (strcmp(k, "summary") == 0 || strcmp(k, "area") == 0 || strcmp(k, "review") == 0 ||
+		   strcmp(k, "age_band") == 0 || strcmp(k, "source") == 0 || strcmp(k, "review_by") == 0) {
+		const char *v = strcmp(k, "summary") == 0    ? m->summary
+				: strcmp(k, "area") == 0     ? m->area
+				: strcmp(k, "review") == 0   ? m->review
+				: strcmp(k, "age_band") == 0 ? m->age_band
+				: strcmp(k, "source") == 0   ? m->source
+							     : m->review_by;
+		if (!v)
+			return 0;
+		lua_pushstring(L, v);
+	} else if (strcmp(k, "visibility") == 0) {
+		lua_pushstring(L, cb_visibility_name(m->visibility));
+	} else if (strcmp(k, "draft") == 0) {
+		lua_pushboolean(L, m->draft);
+	} else if (strcmp(k, "themes") == 0) {
+		S_push_strv(L, &m->themes);
+	} else if (strcmp(k, "theme_lines") == 0) {
+		lua_createtable(L, (int)m->themes.n, 0);
+		for (size_t i = 0; i < m->themes.n; i++) {
+			lua_pushinteger(L, m->theme_lines ? m->theme_lines[i] : 0);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else if (strcmp(k, "audience") == 0) {
+		S_push_strv(L, &m->audience);
+	} else if (strcmp(k, "questions") == 0) {
+		S_push_strv(L, &m->questions);
+	} else if (strcmp(k, "actions") == 0) {
+		lua_createtable(L, (int)m->nactions, 0);
+		for (size_t i = 0; i < m->nactions; i++) {
+			const cb_action *a = &m->actions[i];
+			lua_createtable(L, 0, 6);
+			S_set_str(L, "action", a->action);
+			S_set_str(L, "owner", a->owner);
+			S_set_str(L, "due", a->due);
+			S_set_str(L, "rag", a->rag);
+			S_set_str(L, "evidence", a->evidence);
+			S_set_int(L, "line", a->line);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else if (strcmp(k, "text") == 0) {
+		lua_pushstring(L, md->text ? md->text : "");
+	} else if (strcmp(k, "html") == 0) {
+		lua_pushstring(L, md->html ? md->html : "");
+	} else if (strcmp(k, "headings") == 0) {
+		lua_createtable(L, (int)md->nheadings, 0);
+		for (size_t i = 0; i < md->nheadings; i++) {
+			const cb_heading *hd = &md->headings[i];
+			lua_createtable(L, 0, 4);
+			S_set_int(L, "level", hd->level);
+			S_set_str(L, "text", hd->text);
+			S_set_str(L, "id", hd->id);
+			S_set_int(L, "line", hd->line);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else if (strcmp(k, "learning") == 0) {
+		lua_createtable(L, (int)md->nlearning, 0);
+		for (size_t i = 0; i < md->nlearning; i++) {
+			const cb_lpoint *lp = &md->learning[i];
+			lua_createtable(L, 0, 5);
+			S_set_str(L, "text", lp->text);
+			S_set_str(L, "html", lp->html);
+			S_set_str(L, "heading", lp->heading);
+			S_set_str(L, "heading_id", lp->heading_id);
+			S_set_int(L, "line", lp->line);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else if (strcmp(k, "learning_count") == 0) {
+		lua_pushinteger(L, (lua_Integer)md->nlearning);
+	} else if (strcmp(k, "links") == 0 || strcmp(k, "linked_from") == 0) {
+		const int *v = k[4] == 's' ? md->links : d->linked_from;
+		size_t n = k[4] == 's' ? md->nlinks : d->nlinked_from;
+		lua_createtable(L, (int)n, 0);
+		for (size_t i = 0; i < n; i++) {
+			lua_pushstring(L, p->h->site->docs[v[i]].path);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+	} else if (strcmp(k, "first_published") == 0 || strcmp(k, "last_updated") == 0) {
+		if (!d->hist)
+			return 0;
+		if (k[0] == 'f')
+			S_push_history_date(L, d->hist->first_time, d->hist->first_tz);
+		else
+			S_push_history_date(L, d->hist->last_time, d->hist->last_tz);
+	} else if (strcmp(k, "authors") == 0) {
+		if (d->hist)
+			S_push_strv(L, &d->hist->authors);
+		else
+			lua_newtable(L);
+	} else {
+		/* A field an earlier plugin stored. */
+		const cb_value *v = cb_map_lookup(d->extra, k);
+		if (!v)
+			return 0;
+		S_push_data(L, p, v);
+	}
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+/* Pushes the table of document idx. */
+static void S_push_doc(lua_State *L, S_plugin *p, int idx)
+{
+	lua_createtable(L, 0, 0); /* T */
+	lua_createtable(L, 0, 3); /* its metatable */
+	lua_createtable(L, 0, 4); /* the shadow S */
+	lua_pushinteger(L, idx);
+	lua_rawsetp(L, -2, &S_KEY);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &S_KEY); /* the shadows' shared metatable */
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "__index");
+	lua_pushliteral(L, "casebook document");
+	lua_setfield(L, -2, "__metatable");
+	lua_pushinteger(L, idx);
+	lua_rawsetp(L, -2, &S_KEY);
+	lua_setmetatable(L, -2);
+	(void)p;
+}
+
+static bool S_theme_id_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 100 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Reads a themes list (at i) into out; false with err when it is not a
+ * list of theme ids the site can use. */
+static bool S_read_themes(lua_State *L, S_plugin *p, int i, cb_strv *out, char *err, size_t errsize)
+{
+	if (lua_type(L, i) != LUA_TTABLE) {
+		snprintf(err, errsize, "themes must be a list of theme ids, not a %s", luaL_typename(L, i));
+		return false;
+	}
+	size_t n = lua_rawlen(L, i);
+	for (size_t k = 1; k <= n; k++) {
+		lua_rawgeti(L, i, (lua_Integer)k);
+		size_t len = 0;
+		const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+		if (!s || !S_theme_id_ok(s, len) || strlen(s) != len) {
+			snprintf(err, errsize,
+				 "theme %zu is not a theme id; ids are lower-case letters, digits and "
+				 "dashes, like "
+				 "'was-not-brought'",
+				 k);
+			lua_pop(L, 1);
+			return false;
+		}
+		if (p->h->site->has_taxonomy && !cb_taxonomy_find(&p->h->site->tax, s)) {
+			snprintf(err, errsize,
+				 "theme '%.100s' is not in the taxonomy (%.200s); add it there first", s,
+				 p->h->site->cfg.taxonomy_file);
+			lua_pop(L, 1);
+			return false;
+		}
+		if (!cb_strv_contains(out, s))
+			cb_strv_push(out, s);
+		lua_pop(L, 1);
+	}
+	return true;
+}
+
+static void S_apply_themes(cb_plugin_host *h, cb_doc *doc, cb_strv *themes)
+{
+	cb_meta *m = &doc->meta;
+	bool same = themes->n == m->themes.n;
+	for (size_t i = 0; same && i < themes->n; i++)
+		same = strcmp(themes->v[i], m->themes.v[i]) == 0;
+	if (same) {
+		cb_strv_free(themes);
+		return;
+	}
+	/* Keep the position of every theme that was written in the file. */
+	int *lines = cb_xcalloc(themes->n ? themes->n : 1, sizeof(int));
+	int *cols = cb_xcalloc(themes->n ? themes->n : 1, sizeof(int));
+	for (size_t i = 0; i < themes->n; i++)
+		for (size_t k = 0; k < m->themes.n; k++)
+			if (strcmp(themes->v[i], m->themes.v[k]) == 0) {
+				lines[i] = m->theme_lines ? m->theme_lines[k] : 0;
+				cols[i] = m->theme_cols ? m->theme_cols[k] : 0;
+			}
+	cb_strv_free(&m->themes);
+	free(m->theme_lines);
+	free(m->theme_cols);
+	m->themes = *themes;
+	m->theme_lines = lines;
+	m->theme_cols = cols;
+	memset(themes, 0, sizeof *themes);
+	h->themes_changed = true;
+}
+
+/* Takes the changes a hook made to the document table at t into the site
+ * model. On a change the site cannot take it raises an error (after
+ * freeing what it made), which the caller reports as the plugin's. */
+static void S_readback(lua_State *L, S_plugin *p, int t)
+{
+	t = lua_absindex(L, t);
+	luaL_checkstack(L, 3 * S_MAX_DEPTH + 10, "no room to read the document back");
+	int idx = S_doc_index(L, t);
+	if (idx < 0)
+		return;
+	cb_doc *doc = &p->h->site->docs[idx];
+	char err[512] = "";
+	const char *bad = NULL;
+
+	/* Themes: assigned, or the materialised list changed in place. */
+	cb_strv themes = CB_STRV_INIT;
+	bool have_themes = true;
+	lua_pushliteral(L, "themes");
+	if (lua_rawget(L, t) == LUA_TNIL) {
+		lua_pop(L, 1);
+		lua_getmetatable(L, t);
+		lua_getfield(L, -1, "__index");
+		lua_remove(L, -2);
+		lua_pushliteral(L, "themes");
+		lua_rawget(L, -2);
+		lua_remove(L, -2);
+		have_themes = !lua_isnil(L, -1);
+	}
+	if (have_themes && !S_read_themes(L, p, lua_gettop(L), &themes, err, sizeof err))
+		bad = "themes";
+	lua_pop(L, 1);
+
+	/* Everything else the hook assigned. Nothing below may raise a Lua
+	 * error until the C memory is released. */
+	size_t cap = 8, nk = 0;
+	struct S_kv {
+		const char *key; /* kept alive by the table */
+		cb_value *val;
+	} *kv = cb_xcalloc(cap, sizeof *kv);
+	char *html = NULL;
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (bad) {
+			/* already failed: only finish the walk */
+		} else if (!key) {
+			snprintf(err, sizeof err, "fields must be named with text, not a %s",
+				 luaL_typename(L, -2));
+			bad = "?";
+		} else if (strcmp(key, "themes") == 0) {
+			/* read above */
+		} else if (strcmp(key, "html") == 0) {
+			size_t len = 0, off = 0;
+			const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+			if (!s)
+				snprintf(err, sizeof err, "html must be text, not a %s",
+					 luaL_typename(L, -1));
+			else if (strlen(s) != len || !cb_utf8_valid(s, len, &off))
+				snprintf(err, sizeof err, "html is not valid UTF-8 text (byte %zu)", off);
+			else
+				html = cb_xstrndup(s, len);
+			if (!html)
+				bad = key;
+		} else if (S_is_readonly(key) || key[0] == '$') {
+			snprintf(
+			    err, sizeof err,
+			    "'%s' is one of casebook's own document fields and cannot be set by a plugin; "
+			    "store your data under a name of your own",
+			    key);
+			bad = key;
+		} else {
+			cb_value *v = S_to_data(L, -1, 0, err, sizeof err);
+			if (!v) {
+				bad = key;
+			} else {
+				if (nk == cap)
+					kv = cb_xrealloc(kv, (cap *= 2) * sizeof *kv);
+				kv[nk].key = key;
+				kv[nk++].val = v;
+			}
+		}
+		lua_pop(L, 1);
+	}
+	if (bad) {
+		cb_strv_free(&themes);
+		for (size_t k = 0; k < nk; k++)
+			cb_value_free(kv[k].val);
+		free(kv);
+		free(html);
+		luaL_error(L, "%s: %s", doc->path, err);
+		return;
+	}
+	/* Sorted, because pairs() order changes from run to run. */
+	qsort(kv, nk, sizeof *kv, S_cmp_str);
+	if (have_themes)
+		S_apply_themes(p->h, doc, &themes);
+	if (html) {
+		free(doc->md.html);
+		doc->md.html = html;
+	}
+	for (size_t k = 0; k < nk; k++) {
+		if (!doc->extra)
+			doc->extra = cb_value_map();
+		cb_map_set(doc->extra, kv[k].key, kv[k].val);
+	}
+	free(kv);
+}
+
+/* ---- the host API: casebook.* ---- */
+
+static S_plugin *S_self(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* casebook.log / warn / error (message [, document [, line [, column]]]):
+ * a diagnostic at the document's position, or at the plugin's own line
+ * when no document is given. */
+static int S_report(lua_State *L, cb_severity sev)
+{
+	S_plugin *p = S_self(L);
+	const char *msg = luaL_checkstring(L, 1);
+	const char *file = p->path;
+	int line = 0, col = 0;
+	if (lua_isnoneornil(L, 2)) {
+		line = S_plugin_line(L, p);
+	} else {
+		int idx = S_doc_index(L, 2);
+		if (idx >= 0) {
+			file = p->h->site->docs[idx].path;
+		} else if (lua_type(L, 2) == LUA_TSTRING) {
+			file = lua_tostring(L, 2);
+		} else if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "path") == LUA_TSTRING) {
+			file = lua_tostring(L, -1); /* stays on the stack while used */
+		} else {
+			return luaL_argerror(L, 2, "expected a document or a file path");
+		}
+		lua_Integer l = luaL_optinteger(L, 3, 0), c = luaL_optinteger(L, 4, 0);
+		line = l > 0 && l < INT_MAX ? (int)l : 0;
+		col = c > 0 && c < INT_MAX ? (int)c : 0;
+	}
+	cb_diags_add(p->h->d, sev, file, line, col, p->name, "%s", msg);
+	return 0;
+}
+
+static int S_api_log(lua_State *L)
+{
+	return S_report(L, CB_NOTE);
+}
+static int S_api_warn(lua_State *L)
+{
+	return S_report(L, CB_WARNING);
+}
+static int S_api_error(lua_State *L)
+{
+	return S_report(L, CB_ERROR);
+}
+
+/* print() writes notes, since a plugin has no terminal of its own. */
+static int S_api_print(lua_State *L)
+{
+	S_plugin *p = S_self(L);
+	int n = lua_gettop(L);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, '\t');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	cb_diags_add(p->h->d, CB_NOTE, p->path, S_plugin_line(L, p), 0, p->name, "%s", lua_tostring(L, -1));
+	return 0;
+}
+
+static int S_api_slug(lua_State *L)
+{
+	S_plugin *p = S_self(L);
+	const char *s = luaL_checkstring(L, 1);
+	p->pending = cb_slugify(s);
+	lua_pushstring(L, p->pending);
+	free(p->pending);
+	p->pending = NULL;
+	return 1;
+}
+
+static int S_api_escape(lua_State *L)
+{
+	size_t n;
+	const char *s = luaL_checklstring(L, 1, &n);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': luaL_addstring(&b, "&amp;"); break;
+		case '<': luaL_addstring(&b, "&lt;"); break;
+		case '>': luaL_addstring(&b, "&gt;"); break;
+		case '"': luaL_addstring(&b, "&quot;"); break;
+		case '\'': luaL_addstring(&b, "&#39;"); break;
+		default: luaL_addchar(&b, s[i]);
+		}
+	}
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* casebook.taxonomy(): the themes of taxonomy.yml in file order, each
+ * {id, label, description, synonyms, file, line}; empty without one. */
+static int S_api_taxonomy(lua_State *L)
+{
+	const cb_site *s = S_self(L)->h->site;
+	size_t n = s->has_taxonomy ? s->tax.n : 0;
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		const cb_theme_def *t = &s->tax.themes[i];
+		lua_createtable(L, 0, 6);
+		S_set_str(L, "id", t->id);
+		S_set_str(L, "label", t->label);
+		S_set_str(L, "description", t->description);
+		S_push_strv(L, &t->synonyms);
+		lua_setfield(L, -2, "synonyms");
+		S_set_str(L, "file", s->cfg.taxonomy_file);
+		S_set_int(L, "line", t->line);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* casebook.glossary(): the terms of glossary.yml, sorted, each {term,
+ * expansion, description, file}; empty without one. */
+static int S_api_glossary(lua_State *L)
+{
+	const cb_site *s = S_self(L)->h->site;
+	lua_createtable(L, (int)s->glossary.n, 0);
+	for (size_t i = 0; i < s->glossary.n; i++) {
+		const cb_glossary_term *t = &s->glossary.terms[i];
+		lua_createtable(L, 0, 4);
+		S_set_str(L, "term", t->term);
+		S_set_str(L, "expansion", t->expansion);
+		S_set_str(L, "description", t->description);
+		S_set_str(L, "file", s->cfg.glossary_file);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* casebook.query(text [, limit]): the documents matching a full-text
+ * query, best first, each {path, slug, title, url, score} (and doc, the
+ * document's table, in a site hook); nil and a message when this build has
+ * no search to ask. */
+static int S_api_query(lua_State *L)
+{
+	S_plugin *p = S_self(L);
+	cb_plugin_host *h = p->h;
+	const char *q = luaL_checkstring(L, 1);
+	lua_Integer limit = luaL_optinteger(L, 2, 10);
+	if (limit < 1 || limit > 10000)
+		return luaL_argerror(L, 2, "the limit must be from 1 to 10000");
+	if (!h->query) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "full-text search is not available in this build");
+		return 2;
+	}
+	cb_plugin_hit *hits = NULL;
+	size_t n = 0;
+	char *msg = NULL;
+	if (h->query(h->query_ctx, q, (size_t)limit, &hits, &n, &msg) != 0) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", msg ? msg : "the query could not run");
+		free(msg);
+		free(hits);
+		return luaL_error(L, "casebook.query: %s", buf);
+	}
+	free(msg);
+	p->pending = hits; /* freed after the call even if Lua unwinds */
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (hits[i].doc < 0 || (size_t)hits[i].doc >= h->site->ndocs)
+			continue;
+		const cb_doc *d = &h->site->docs[hits[i].doc];
+		lua_createtable(L, 0, 6);
+		S_set_str(L, "path", d->path);
+		S_set_str(L, "slug", d->slug);
+		S_set_str(L, "title", d->meta.title);
+		lua_pushfstring(L, "documents/%s.html", d->slug);
+		lua_setfield(L, -2, "url");
+		lua_pushnumber(L, hits[i].score);
+		lua_setfield(L, -2, "score");
+		if (p->phase == S_SITE) {
+			S_push_ref(L, p, hits[i].doc);
+			lua_setfield(L, -2, "doc");
+		}
+		lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+	}
+	free(hits);
+	p->pending = NULL;
+	return 1;
+}
+
+/* Output paths a plugin may add: relative, in lower-case words, ending in
+ * .html, and clear of the pages casebook writes itself. */
+static const char *S_page_path_problem(const char *path, const cb_site *s)
+{
+	static const char *const taken[] = {"index.html", "404.html", "search.html"};
+	static const char *const dirs[] = {"documents/", "themes/", "assets/", "search/"};
+	size_t n = strlen(path);
+	if (n < 6 || n > 200 || !cb_str_ends(path, ".html"))
+		return "must be a file name ending in .html, such as 'glossary.html'";
+	const char *seg = path;
+	int depth = 0;
+	while (*seg) {
+		size_t len = strcspn(seg, "/");
+		if (len == 0 || seg[0] == '.' || seg[0] == '-')
+			return "must be written as folder/name.html, each part starting with a letter or "
+			       "digit";
+		for (size_t i = 0; i < len; i++) {
+			char c = seg[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			      c == '.'))
+				return "may use only lower-case letters, digits, '-', '_', '.' and '/'";
+		}
+		seg += len;
+		if (*seg == '/') {
+			seg++;
+			if (++depth > 3)
+				return "may be at most three folders deep";
+		}
+	}
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+		if (strcmp(path, taken[i]) == 0)
+			return "is a page casebook writes itself";
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (cb_str_starts(path, dirs[i]))
+			return "is in a folder casebook writes itself";
+	for (size_t i = 0; i < s->npages; i++)
+		if (strcmp(s->pages[i].path, path) == 0)
+			return "was already added";
+	return NULL;
+}
+
+static const char *S_opt_field(lua_State *L, const char *key, bool required)
+{
+	int t = lua_getfield(L, 1, key);
+	if (t == LUA_TNIL && !required) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	if (t != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+		luaL_error(L, "casebook.add_page: '%s' must be text%s", key,
+			   required ? " and is required" : "");
+	const char *s = lua_tostring(L, -1);
+	lua_pop(L, 1); /* still referenced by the argument table */
+	return s;
+}
+
+/* casebook.add_page{path=, template=, title=, data=, nav=}: a page
+ * rendered with the named template, the data every page has, and
+ * page.data; nav puts it in the main navigation under that label. */
+static int S_api_add_page(lua_State *L)
+{
+	S_plugin *p = S_self(L);
+	cb_site *s = p->h->site;
+	if (p->phase != S_SITE)
+		return luaL_error(L, "casebook.add_page can only be called from a site hook (p.site)");
+	luaL_checktype(L, 1, LUA_TTABLE);
+	const char *path = S_opt_field(L, "path", true);
+	const char *tpl = S_opt_field(L, "template", true);
+	const char *title = S_opt_field(L, "title", true);
+	const char *nav = S_opt_field(L, "nav", false);
+	const char *problem = S_page_path_problem(path, s);
+	if (problem)
+		return luaL_error(L, "casebook.add_page: the path '%s' %s", path, problem);
+	size_t tl = strlen(tpl);
+	for (size_t i = 0; i < tl; i++)
+		if (!((tpl[i] >= 'a' && tpl[i] <= 'z') || (tpl[i] >= '0' && tpl[i] <= '9') || tpl[i] == '-' ||
+		      tpl[i] == '_'))
+			return luaL_error(
+			    L, "casebook.add_page: '%s' is not a template name such as 'glossary'", tpl);
+	if (p->h->theme_dir) {
+		char file[PATH_MAX];
+		struct stat st;
+		snprintf(file, sizeof file, "%s/templates/%s.mustache", p->h->theme_dir, tpl);
+		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+			return luaL_error(L, "casebook.add_page: the theme has no template '%s.mustache'",
+					  tpl);
+	}
+	luaL_checkstack(L, 3 * S_MAX_DEPTH + 10, "no room to read the page's data");
+	lua_getfield(L, 1, "data");
+	char err[512];
+	cb_value *data = lua_isnil(L, -1) ? cb_value_map() : S_to_data(L, -1, 0, err, sizeof err);
+	if (!data)
+		return luaL_error(L, "casebook.add_page: data: %s", err);
+	if (data->type != CB_V_MAP) {
+		cb_value_free(data);
+		return luaL_error(L, "casebook.add_page: data must be a table of named fields");
+	}
+	s->pages = cb_xrealloc(s->pages, (s->npages + 1) * sizeof *s->pages);
+	cb_page *pg = &s->pages[s->npages++];
+	pg->path = cb_xstrdup(path);
+	pg->tpl = cb_xstrdup(tpl);
+	pg->title = cb_xstrdup(title);
+	pg->nav = nav ? cb_xstrdup(nav) : NULL;
+	pg->data = data;
+	return 0;
+}
+
+/*
+ * casebook.matcher(phrases [, case_sensitive]): finds which of many
+ * phrases a text mentions, in one pass over the text, as whole words
+ * ("did not attend" matches "Did not  attend," but not "did not attendance"),
+ * any run of spaces or punctuation matching the space between two words.
+ * Looking each phrase up with string.find instead would read every text
+ * once per phrase. Letters are compared without case unless asked.
+ */
+typedef struct S_matcher {
+	uint32_t n, nslots;
+	bool cs;
+	/* followed by: uint32_t slot[nslots] (first phrase + 1, 0 = none),
+	 * uint32_t next[n], uint32_t hash[n], uint32_t off[n], uint32_t len[n],
+	 * then the normalised phrases */
+} S_matcher;
+
+#define S_MATCHER "casebook.matcher"
+
+static bool S_wordc(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static unsigned char S_fold(unsigned char c, bool cs)
+{
+	return !cs && c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* FNV-1a of a word's folded bytes. */
+static uint32_t S_word_hash(const unsigned char *w, size_t n, bool cs)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= S_fold(w[i], cs);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static int S_api_matcher(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	bool cs = lua_toboolean(L, 2);
+	size_t n = lua_rawlen(L, 1), text = 0;
+	if (n > 1000000)
+		return luaL_error(L, "casebook.matcher: too many phrases");
+	for (size_t i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, 1, (lua_Integer)i) != LUA_TSTRING)
+			return luaL_error(L, "casebook.matcher: phrase %d is not text", (int)i);
+		text += lua_rawlen(L, -1) + 1;
+		lua_pop(L, 1);
+	}
+	uint32_t nslots = 16;
+	while (nslots < 2 * n)
+		nslots *= 2;
+	size_t words = (size_t)nslots + 4 * n;
+	S_matcher *m = lua_newuserdatauv(L, sizeof *m + words * sizeof(uint32_t) + text, 1);
+	m->n = (uint32_t)n;
+	m->nslots = nslots;
+	m->cs = cs;
+	uint32_t *slot = (uint32_t *)(m + 1), *next = slot + nslots, *hash = next + n, *off = hash + n,
+		 *len = off + n;
+	unsigned char *buf = (unsigned char *)(len + n);
+	memset(slot, 0, nslots * sizeof *slot);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		lua_rawgeti(L, 1, (lua_Integer)i + 1);
+		size_t sl;
+		const unsigned char *ph = (const unsigned char *)lua_tolstring(L, -1, &sl);
+		/* Normalised: folded words, one space between them. */
+		off[i] = (uint32_t)at;
+		size_t first_end = 0;
+		for (size_t k = 0; k < sl;) {
+			while (k < sl && !S_wordc(ph[k]))
+				k++;
+			if (k == sl)
+				break;
+			if (at > off[i])
+				buf[at++] = ' ';
+			while (k < sl && S_wordc(ph[k]))
+				buf[at++] = S_fold(ph[k++], cs);
+			if (!first_end)
+				first_end = at;
+		}
+		len[i] = (uint32_t)(at - off[i]);
+		lua_pop(L, 1);
+		next[i] = 0;
+		if (!len[i])
+			continue; /* no words: never matches */
+		hash[i] = S_word_hash(buf + off[i], first_end - off[i], true);
+		uint32_t *s = &slot[hash[i] & (nslots - 1)];
+		next[i] = *s;
+		*s = (uint32_t)i + 1;
+	}
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1); /* the phrases as given, for results */
+	luaL_setmetatable(L, S_MATCHER);
+	return 1;
+}
+
+/* matcher:count(text): {[phrase] = how many times it occurs}, only for
+ * the phrases that occur. */
+static int S_matcher_count(lua_State *L)
+{
+	S_matcher *m = luaL_checkudata(L, 1, S_MATCHER);
+	size_t tl;
+	const unsigned char *t = (const unsigned char *)luaL_checklstring(L, 2, &tl);
+	uint32_t n = m->n, *slot = (uint32_t *)(m + 1), *next = slot + m->nslots, *hash = next + n,
+		 *off = hash + n, *len = off + n;
+	const unsigned char *buf = (const unsigned char *)(len + n);
+	lua_newtable(L);
+	int res = lua_gettop(L);
+	lua_getiuservalue(L, 1, 1);
+	int phrases = res + 1;
+	for (size_t i = 0; i < tl;) {
+		while (i < tl && !S_wordc(t[i]))
+			i++;
+		size_t ws = i;
+		while (i < tl && S_wordc(t[i]))
+			i++;
+		if (i == ws)
+			break;
+		/* The longest phrase starting here; the text after it is read
+		 * next, so "risk assessment" does not count "assessment" too. */
+		uint32_t hsh = S_word_hash(t + ws, i - ws, m->cs);
+		size_t best_end = 0;
+		uint32_t best = 0;
+		for (uint32_t k = slot[hsh & (m->nslots - 1)]; k; k = next[k - 1]) {
+			uint32_t p = k - 1;
+			if (hash[p] != hsh)
+				continue;
+			const unsigned char *ph = buf + off[p];
+			size_t j = 0, x = ws;
+			bool ok = true;
+			while (ok && j < len[p]) {
+				if (ph[j] == ' ') {
+					ok = x < tl && !S_wordc(t[x]);
+					while (x < tl && !S_wordc(t[x]))
+						x++;
+					j++;
+				} else {
+					ok = x < tl && S_fold(t[x], m->cs) == ph[j];
+					x++;
+					j++;
+				}
+			}
+			if (!ok || (x < tl && S_wordc(t[x])) || x <= best_end)
+				continue;
+			best_end = x;
+			best = k;
+		}
+		if (!best)
+			continue;
+		i = best_end;
+		lua_rawgeti(L, phrases, (lua_Integer)best);
+		lua_pushvalue(L, -1);
+		lua_rawget(L, res);
+		lua_Integer c = lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		lua_pushinteger(L, c + 1);
+		lua_rawset(L, res);
+	}
+	lua_settop(L, res);
+	return 1;
+}
+
+/* ---- the sandbox ---- */
+
+/* load() for text chunks only: compiled chunks could break the VM. */
+static int S_safe_load(lua_State *L)
+{
+	int n = lua_gettop(L);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	if (n >= 2)
+		lua_pushvalue(L, 2);
+	else
+		lua_pushnil(L);
+	lua_pushliteral(L, "t");
+	int nargs = 3;
+	if (n >= 4) {
+		lua_pushvalue(L, 4);
+		nargs = 4;
+	}
+	lua_call(L, nargs, LUA_MULTRET);
+	return lua_gettop(L) - n;
+}
+
+/* Runs in protected mode: the libraries, pruned, and the casebook table. */
+static int S_open_step(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
+					{LUA_TABLIBNAME, luaopen_table},
+					{LUA_STRLIBNAME, luaopen_string},
+					{LUA_MATHLIBNAME, luaopen_math},
+					{LUA_UTF8LIBNAME, luaopen_utf8},
+					{LUA_COLIBNAME, luaopen_coroutine},
+					{NULL, NULL}};
+	for (const luaL_Reg *l = libs; l->name; l++) {
+		luaL_requiref(L, l->name, l->func, 1);
+		lua_pop(L, 1);
+	}
+	/* The same numbers from math.random in every build, so a plugin that
+	 * uses it cannot make two builds of one commit differ. */
+	lua_getglobal(L, "math");
+	lua_getfield(L, -1, "randomseed");
+	lua_pushinteger(L, 20240101);
+	lua_call(L, 1, 0);
+	lua_pop(L, 1);
+	/* os: the clock and dates only. */
+	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+	lua_createtable(L, 0, 3);
+	static const char *const os_keep[] = {"clock", "date", "time"};
+	for (size_t i = 0; i < 3; i++) {
+		lua_getfield(L, -2, os_keep[i]);
+		lua_setfield(L, -2, os_keep[i]);
+	}
+	lua_setglobal(L, "os");
+	lua_pop(L, 1);
+	/* Nothing that reads files, loads compiled code or reaches C modules
+	 * (package and debug are never opened). */
+	static const char *const drop[] = {"dofile", "loadfile", "require", "collectgarbage", "warn"};
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, drop[i]);
+	}
+	lua_getglobal(L, "string");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+	lua_getglobal(L, "load");
+	lua_pushcclosure(L, S_safe_load, 1);
+	lua_setglobal(L, "load");
+
+	luaL_newmetatable(L, S_MATCHER);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, S_matcher_count);
+	lua_setfield(L, -2, "count");
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
+	/* The shadow tables' metatable, shared by every document. */
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, S_field);
+	lua_setfield(L, -2, "__index");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &S_KEY);
+
+	static const luaL_Reg api[] = {{"log", S_api_log},
+				       {"warn", S_api_warn},
+				       {"error", S_api_error},
+				       {"slug", S_api_slug},
+				       {"escape", S_api_escape},
+				       {"taxonomy", S_api_taxonomy},
+				       {"glossary", S_api_glossary},
+				       {"query", S_api_query},
+				       {"add_page", S_api_add_page},
+				       {"matcher", S_api_matcher},
+				       {NULL, NULL}};
+	lua_newtable(L);
+	lua_pushlightuserdata(L, p);
+	luaL_setfuncs(L, api, 1);
+	const cb_site *s = p->h->site;
+	S_set_str(L, "name", p->name);
+	S_set_str(L, "build_date", s->build_date);
+	S_set_str(L, "audience", cb_visibility_name(s->audience));
+	lua_setglobal(L, "casebook");
+	lua_pushlightuserdata(L, p);
+	lua_pushcclosure(L, S_api_print, 1);
+	lua_setglobal(L, "print");
+	return 0;
+}
+
+/* ---- loading and running ---- */
+
+typedef struct S_chunk {
+	const char *src;
+	size_t len;
+	const cb_value *options;
+} S_chunk;
+
+/* A name one letter away from a hook's, or the same in other capitals. */
+static bool S_near(const char *k, const char *want)
+{
+	return strcmp(k, want) != 0 && (cb_str_ieq(k, want) || cb_edit_distance(k, want, 1) <= 1);
+}
+
+/* Runs the plugin's chunk and keeps its hooks. */
+static int S_init_step(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	const S_chunk *c = p->chunk;
+	lua_getglobal(L, "casebook");
+	if (c->options)
+		S_push_data(L, p, c->options);
+	else
+		lua_newtable(L);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	}
+	lua_setfield(L, -2, "options");
+	lua_pop(L, 1);
+	char *chunkname = cb_xasprintf("@%s", p->path);
+	int rc = luaL_loadbufferx(L, c->src, c->len, chunkname, "t");
+	free(chunkname);
+	if (rc != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	if (!lua_istable(L, -1))
+		return luaL_error(
+		    L,
+		    "%s:%d: the plugin must end with 'return p', a table of hooks such as p.document "
+		    "and p.site, but it returned %s",
+		    p->path, 1, luaL_typename(L, -1));
+	static const char *const hooks[] = {"document", "site"};
+	int *refs[] = {&p->ref_document, &p->ref_site};
+	for (size_t i = 0; i < 2; i++) {
+		int t = lua_getfield(L, -1, hooks[i]);
+		if (t == LUA_TFUNCTION) {
+			*refs[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+		} else {
+			lua_pop(L, 1);
+			if (t != LUA_TNIL)
+				return luaL_error(L, "%s:1: p.%s must be a function, not a %s", p->path,
+						  hooks[i], lua_typename(L, t));
+		}
+	}
+	/* A misspelt hook would silently never run. */
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TFUNCTION) {
+			const char *k = lua_tostring(L, -2);
+			for (size_t i = 0; i < 2; i++)
+				if (strcmp(k, "document") != 0 && strcmp(k, "site") != 0 &&
+				    S_near(k, hooks[i]))
+					cb_diags_add(p->h->d, CB_WARNING, p->path, 0, 0, "plugin",
+						     "the hook '%s' is never called; did you mean '%s'?", k,
+						     hooks[i]);
+		}
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+/* One document through the plugin's document hook. */
+static int S_document_step(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	int idx = (int)lua_tointeger(L, 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_document);
+	S_push_doc(L, p, idx);
+	lua_pushvalue(L, -1);
+	lua_insert(L, -3); /* keep the table below the call */
+	lua_call(L, 1, 0);
+	S_readback(L, p, -1);
+	return 0;
+}
+
+/* The site table: every document, in site order; by path; the themes. */
+static int S_site_step(lua_State *L)
+{
+	S_plugin *p = S_of(L);
+	const cb_site *s = p->h->site;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_site);
+	lua_createtable(L, 0, 10); /* site */
+	S_set_str(L, "title", s->cfg.title);
+	S_set_str(L, "description", s->cfg.description);
+	S_set_str(L, "language", s->cfg.language);
+	S_set_str(L, "build_date", s->build_date);
+	S_set_str(L, "audience", cb_visibility_name(s->audience));
+	lua_createtable(L, (int)s->ndocs, 0); /* the host's own list */
+	lua_createtable(L, (int)s->ndocs, 0); /* site.documents */
+	lua_createtable(L, 0, (int)s->ndocs); /* site.by_path */
+	for (size_t i = 0; i < s->ndocs; i++) {
+		S_push_doc(L, p, (int)i);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -5, (lua_Integer)i + 1);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, -4, (lua_Integer)i + 1);
+		lua_setfield(L, -2, s->docs[i].path);
+	}
+	lua_setfield(L, -4, "by_path");
+	lua_setfield(L, -3, "documents");
+	lua_pushvalue(L, -1);
+	p->ref_docs = luaL_ref(L, LUA_REGISTRYINDEX);
+	int all = lua_gettop(L);
+	lua_createtable(L, (int)s->nthemes, 0);
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *tg = &s->themes[i];
+		lua_createtable(L, 0, 5);
+		S_set_str(L, "id", tg->id);
+		S_set_str(L, "label", tg->label);
+		S_set_str(L, "description", tg->description);
+		if (tg->synonyms)
+			S_push_strv(L, tg->synonyms);
+		else
+			lua_newtable(L);
+		lua_setfield(L, -2, "synonyms");
+		lua_pushfstring(L, "themes/%s.html", tg->id);
+		lua_setfield(L, -2, "url");
+		lua_createtable(L, (int)tg->ndocs, 0);
+		for (size_t k = 0; k < tg->ndocs; k++) {
+			lua_rawgeti(L, all, tg->docs[k] + 1);
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		lua_setfield(L, -2, "documents");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, all - 1, "themes");
+	lua_pop(L, 1);	   /* the host's list stays in the registry */
+	lua_call(L, 1, 0); /* hook(site) */
+	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_docs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		lua_rawgeti(L, -1, (lua_Integer)i + 1);
+		S_readback(L, p, -1);
+		lua_pop(L, 1);
+	}
+	return 0;
+}
+
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir)
+{
+	cb_plugin_host *h = cb_xcalloc(1, sizeof *h);
+	h->site = site;
+	h->lim.instructions =
+	    limits && limits->instructions > 0 ? limits->instructions : CB_PLUGIN_INSTRUCTIONS;
+	h->lim.memory = limits && limits->memory > 0 ? limits->memory : (size_t)CB_PLUGIN_MEMORY_MB << 20;
+	h->theme_dir = theme_dir ? cb_xstrdup(theme_dir) : NULL;
+	return h;
+}
+
+void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx)
+{
+	h->query = fn;
+	h->query_ctx = ctx;
+}
+
+/* Closes the plugin's Lua state once its hooks have run. */
+static void S_plugin_close(S_plugin *p)
+{
+	if (!p->L)
+		return;
+	/* Finalizers a plugin set run while the state closes: give them a
+	 * small budget of their own. */
+	p->used = 0;
+	p->budget = 10000000;
+	lua_sethook(p->L, S_count, LUA_MASKCOUNT, S_STEP);
+	lua_close(p->L);
+	p->L = NULL;
+}
+
+static void S_plugin_free(S_plugin *p)
+{
+	if (!p)
+		return;
+	S_plugin_close(p);
+	free(p->name);
+	free(p->path);
+	free(p->note);
+	free(p);
+}
+
+int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, const char *note,
+		       const char *src, size_t len, const cb_value *options, cb_diags *d)
+{
+	double t0 = S_now();
+	S_plugin *p = cb_xcalloc(1, sizeof *p);
+	p->h = h;
+	p->name = cb_xstrdup(name);
+	p->path = cb_xstrdup(path);
+	p->note = note ? cb_xstrdup(note) : NULL;
+	p->mem_max = h->lim.memory;
+	p->budget = h->lim.instructions;
+	p->ref_document = p->ref_site = p->ref_docs = LUA_NOREF;
+	p->phase = S_LOADING;
+	h->v = cb_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
+	h->v[h->n++] = p;
+	h->d = d;
+	p->L = lua_newstate(S_alloc, p);
+	if (!p->L) {
+		cb_diags_add(d, CB_ERROR, p->path, 0, 0, "plugin",
+			     "cannot start Lua for this plugin (out of memory)");
+		return -1;
+	}
+	S_chunk c = {src, len, options};
+	int rc = S_pcall(p, S_open_step, 0, d);
+	if (rc == 0) {
+		p->chunk = &c;
+		rc = S_pcall(p, S_init_step, 0, d);
+		p->chunk = NULL;
+	}
+	p->seconds += S_now() - t0;
+	return rc;
+}
+
+int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
+{
+	cb_site *s = h->site;
+	h->d = d;
+	h->themes_changed = false;
+	for (size_t i = 0; i < h->n; i++) {
+		S_plugin *p = h->v[i];
+		if (p->ref_document == LUA_NOREF)
+			continue;
+		double t0 = S_now();
+		p->phase = S_DOCUMENT;
+		int rc = 0;
+		for (size_t k = 0; k < s->ndocs && rc == 0; k++) {
+			snprintf(p->what, sizeof p->what, "in the document hook, for %s", s->docs[k].path);
+			rc = S_pcall(p, S_document_step, (lua_Integer)k, d);
+		}
+		p->what[0] = '\0';
+		p->seconds += S_now() - t0;
+		if (rc != 0)
+			return -1;
+	}
+	/* A plugin that has no site hook is done: its memory goes back now. */
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->v[i]->ref_site == LUA_NOREF) {
+			double t0 = S_now();
+			S_plugin_close(h->v[i]);
+			h->v[i]->seconds += S_now() - t0;
+		}
+	}
+	if (h->themes_changed)
+		cb_site_group_themes(s);
+	h->themes_changed = false;
+	for (size_t i = 0; i < h->n; i++) {
+		S_plugin *p = h->v[i];
+		if (p->ref_site == LUA_NOREF)
+			continue;
+		double t0 = S_now();
+		p->phase = S_SITE;
+		snprintf(p->what, sizeof p->what, "in the site hook");
+		int rc = S_pcall(p, S_site_step, 0, d);
+		p->what[0] = '\0';
+		if (p->ref_docs != LUA_NOREF) {
+			luaL_unref(p->L, LUA_REGISTRYINDEX, p->ref_docs);
+			p->ref_docs = LUA_NOREF;
+		}
+		p->phase = S_LOADING;
+		S_plugin_close(p);
+		/* Another plugin's site hook must see these themes. */
+		if (h->themes_changed) {
+			cb_site_group_themes(s);
+			h->themes_changed = false;
+		}
+		p->seconds += S_now() - t0;
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+size_t cb_plugin_host_count(const cb_plugin_host *h)
+{
+	return h->n;
+}
+const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i)
+{
+	return h->v[i]->name;
+}
+double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i)
+{
+	return h->v[i]->seconds;
+}
+
+void cb_plugin_host_free(cb_plugin_host *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++)
+		S_plugin_free(h->v[i]);
+	free(h->v);
+	free(h->theme_dir);
+	free(h);
+}

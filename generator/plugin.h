@@ -1,0 +1,102 @@
+/*
+ * plugin: the Lua 5.4 plugin host. A plugin is a Lua file returning a table
+ * of hooks: `document(doc)` runs once for every document and may change
+ * that document's themes, its HTML and fields of its own; `site(site)` runs
+ * once with every document and may cross-reference them and add pages.
+ * Plugins run in the order casebook.yml gives (or the default set), each in
+ * its own Lua state, with the host API `casebook.*` (see
+ * doc/casebook-plugins.7 and plugins/README.md).
+ *
+ * The sandbox: no io, no os beyond clock/date/time, no package or require,
+ * no debug, no dofile or loadfile, load of text chunks only; an instruction
+ * budget for each hook call and a memory cap for each plugin. A plugin can
+ * neither read nor write files, run programs or reach the network. Every
+ * failure is a diagnostic naming the plugin file and line.
+ *
+ * This is the only module that includes Lua headers.
+ */
+#ifndef CB_PLUGIN_H
+#define CB_PLUGIN_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "site.h"
+#include "util.h"
+#include "value.h"
+
+/* Limits when casebook.yml sets none (plugin-limits:). A hook call of the
+ * shipped plugins on 10,000 documents needs well under a tenth of the
+ * budget; an endless loop uses it up in a few seconds. */
+#define CB_PLUGIN_INSTRUCTIONS 1000000000LL
+#define CB_PLUGIN_MEMORY_MB 256
+
+/* The default plugins, in the order they run when casebook.yml has no
+ * 'plugins:' list. */
+extern const char *const cb_plugin_defaults[];
+extern const size_t cb_plugin_ndefaults;
+
+/* One hit of casebook.query. */
+typedef struct cb_plugin_hit {
+	int doc;      /* index in site->docs */
+	double score; /* higher is better */
+} cb_plugin_hit;
+
+/* A full-text query over the site's documents, for casebook.query: fills
+ * *hits (caller frees with free) with at most limit hits, best first.
+ * Returns 0, or -1 with a message for the plugin's author in *msg (caller
+ * frees) when the query is malformed or cannot run. */
+typedef int (*cb_plugin_query_fn)(void *ctx, const char *query, size_t limit, cb_plugin_hit **hits, size_t *n,
+				  char **msg);
+
+typedef struct cb_plugin_limits {
+	long long instructions; /* Lua VM instructions per hook call */
+	size_t memory;		/* bytes per plugin state */
+} cb_plugin_limits;
+
+typedef struct cb_plugin_host cb_plugin_host;
+
+/* A host for plugins working on site (borrowed, and changed by the
+ * plugins: document themes, HTML and extra fields, added pages). theme_dir,
+ * when not NULL, is where add_page checks that a template exists. */
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir);
+/* Gives casebook.query something to ask; without it the function returns
+ * nil and a message. */
+void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx);
+/* Loads one plugin from src (len bytes of Lua text): runs the chunk, named
+ * path in messages (e.g. "plugins/related.lua"), with casebook.options set
+ * to options (a map, copied; NULL for none). note, when not NULL, is added
+ * to the messages of Lua errors (e.g. where a shipped plugin lives).
+ * Problems go to d; returns 0 or -1. */
+int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, const char *note,
+		       const char *src, size_t len, const cb_value *options, cb_diags *d);
+/* Runs every document hook (plugin by plugin, document by document), then
+ * every site hook, regrouping the themes after each phase if any changed.
+ * Returns -1 when a plugin failed (reported in d; the run stops there), 0
+ * otherwise — casebook.error adds errors to d without stopping the run. */
+int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d);
+/* Plugins loaded, and for each its name and the seconds it took (loading
+ * and hooks). */
+size_t cb_plugin_host_count(const cb_plugin_host *h);
+const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i);
+double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i);
+void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
+
+typedef struct cb_plugins_opts {
+	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
+	const char *theme_dir;	  /* the theme's folder, for add_page; may be NULL */
+	cb_plugin_query_fn query; /* may be NULL */
+	void *query_ctx;
+	cb_buf *timings; /* when not NULL, gets one line per plugin: "plugin NAME SECONDS" */
+} cb_plugins_opts;
+
+/* The plugin stage of a build. Picks the plugins casebook.yml lists (or
+ * the default set, followed by the repository's own plugins by name), each
+ * from the repository's plugins/NAME.lua when there is one, else from the
+ * shipped ones, then loads and runs them. Returns 0 when done (content
+ * errors from casebook.error may be in d), 1 when a plugin or its
+ * configuration failed (in d), 2 when a shipped plugin cannot be read
+ * (err). A default plugin the data folder lacks is left out. */
+int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
+
+#endif

@@ -1,0 +1,253 @@
+/* plugin_stage: the plugin stage of a build (see cb_plugins_run in
+ * plugin.h): which plugins run, where each comes from, and casebook.query
+ * answered by the search module. No Lua here; the host is plugin.c. */
+#include "plugin.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "index.h"
+#include "search.h"
+#include "writer.h"
+
+/* ---- the build's plugin stage ---- */
+
+static const cb_source *S_repo_plugin(const cb_site *s, const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof path, "plugins/%s.lua", name);
+	for (size_t i = 0; i < s->nplugin_srcs; i++)
+		if (strcmp(s->plugin_srcs[i].path, path) == 0)
+			return &s->plugin_srcs[i];
+	return NULL;
+}
+
+/* The name of plugins/NAME.lua directly in plugins/, or NULL. */
+static char *S_repo_name(const char *path)
+{
+	const char *base = path + strlen("plugins/");
+	if (!cb_str_starts(path, "plugins/") || strchr(base, '/') || !cb_str_ends(base, ".lua"))
+		return NULL;
+	return cb_xstrndup(base, strlen(base) - 4);
+}
+
+static bool S_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 40 || s[0] == '-' || s[0] == '_')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Every plugin name on offer, for "did you mean". */
+static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	while (dh && (e = readdir(dh)))
+		if (e->d_name[0] != '.' && cb_str_ends(e->d_name, ".lua"))
+			cb_strv_push_own(out, cb_xstrndup(e->d_name, strlen(e->d_name) - 4));
+	if (dh)
+		closedir(dh);
+	for (size_t i = 0; i < s->nplugin_srcs; i++) {
+		char *n = S_repo_name(s->plugin_srcs[i].path);
+		if (n)
+			cb_strv_push_own(out, n);
+	}
+	cb_strv_sort(out);
+	cb_strv_uniq(out);
+}
+
+/*
+ * casebook.query asks the search module. Its index is normally written
+ * after rendering; a plugin that queries gets one built the first time it
+ * asks, from the site as it is then, in a temporary folder that is removed
+ * when the stage ends. Builds whose plugins never query pay nothing.
+ */
+typedef struct S_search {
+	cb_site *site;
+	char *web_dir;
+	char *tmp;    /* the temporary folder; NULL until built */
+	cb_writer *w; /* whose staging folder holds the database */
+	cb_search *s;
+	bool failed;
+	char why[600];	 /* why the index could not be built */
+	cb_map *by_path; /* document path -> index + 1 */
+} S_search;
+
+static int S_search_open(S_search *q)
+{
+	const char *t = getenv("TMPDIR");
+	q->tmp = cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp");
+	cb_error err = {{0}, 0, 0, {0}};
+	char *out = NULL, *db = NULL;
+	int rc = -1;
+	if (!mkdtemp(q->tmp)) {
+		snprintf(q->why, sizeof q->why, "cannot make a temporary folder: %s", strerror(errno));
+		free(q->tmp);
+		q->tmp = NULL;
+		return -1;
+	}
+	out = cb_path_join(q->tmp, "out");
+	if (cb_writer_open(&q->w, out, &err) == 0 &&
+	    cb_search_build(q->site, q->web_dir, q->w, NULL, &err) == 0) {
+		db = cb_path_join(cb_writer_stage_dir(q->w), CB_SEARCH_DB);
+		rc = cb_search_open(&q->s, db, &err);
+	}
+	if (rc != 0)
+		cb_error_format(&err, q->why, sizeof q->why);
+	free(db);
+	free(out);
+	q->by_path = cb_map_new();
+	for (size_t i = 0; i < q->site->ndocs; i++)
+		cb_map_put(q->by_path, q->site->docs[i].path, (void *)(uintptr_t)(i + 1));
+	return rc;
+}
+
+static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_hit **hits, size_t *n,
+			  char **msg)
+{
+	S_search *q = ctx;
+	*hits = NULL;
+	*n = 0;
+	if (!q->s && !q->failed && S_search_open(q) != 0)
+		q->failed = true;
+	if (q->failed) {
+		*msg = cb_xasprintf("the search index could not be built: %s", q->why);
+		return -1;
+	}
+	cb_search_result res;
+	cb_error err = {{0}, 0, 0, {0}};
+	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
+		*msg = cb_xstrdup(err.msg);
+		cb_search_result_free(&res);
+		return -1;
+	}
+	*hits = cb_xcalloc(res.n ? res.n : 1, sizeof **hits);
+	for (size_t i = 0; i < res.n; i++) {
+		size_t at = (size_t)(uintptr_t)cb_map_get(q->by_path, res.hits[i].path);
+		if (!at)
+			continue;
+		(*hits)[*n].doc = (int)(at - 1);
+		(*hits)[(*n)++].score = res.hits[i].score;
+	}
+	cb_search_result_free(&res);
+	return 0;
+}
+
+static void S_search_close(S_search *q)
+{
+	cb_search_close(q->s);
+	cb_writer_abort(q->w);
+	if (q->tmp)
+		cb_rm_rf(q->tmp);
+	free(q->tmp);
+	free(q->web_dir);
+	cb_map_free(q->by_path);
+}
+
+int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err)
+{
+	const cb_config *cfg = &site->cfg;
+	char *dir = cb_path_join(opts->datadir, "plugins");
+	cb_strv names = CB_STRV_INIT;
+	int rc = 0;
+	if (cfg->plugins_set) {
+		for (size_t i = 0; i < cfg->plugins.n; i++)
+			cb_strv_push(&names, cfg->plugins.v[i]);
+	} else {
+		for (size_t i = 0; i < cb_plugin_ndefaults; i++)
+			cb_strv_push(&names, cb_plugin_defaults[i]);
+		/* The repository's own plugins follow, by name. */
+		for (size_t i = 0; i < site->nplugin_srcs; i++) {
+			char *n = S_repo_name(site->plugin_srcs[i].path);
+			if (!n)
+				continue;
+			if (!S_name_ok(n))
+				cb_diags_add(
+				    d, CB_WARNING, site->plugin_srcs[i].path, 0, 0, "plugin",
+				    "not used: plugin file names are lower-case letters, digits, '-' and '_' "
+				    "(at most 40) followed by .lua");
+			else if (!cb_strv_contains(&names, n))
+				cb_strv_push(&names, n);
+			free(n);
+		}
+	}
+	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
+	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme_dir);
+	S_search sq = {site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL};
+	if (opts->query)
+		cb_plugin_set_query(h, opts->query, opts->query_ctx);
+	else
+		cb_plugin_set_query(h, S_search_query, &sq);
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		const char *name = names.v[i];
+		const cb_value *options = cfg->plugins_set ? cfg->plugin_confs[i].options : NULL;
+		const cb_source *own = S_repo_plugin(site, name);
+		char *path = cb_xasprintf("plugins/%s.lua", name);
+		if (own) {
+			if (!own->data)
+				cb_diags_add(d, CB_ERROR, own->path, 0, 0, "plugin",
+					     "the file is too large to be a plugin");
+			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, options, d) !=
+				 0)
+				rc = 1;
+			free(path);
+			continue;
+		}
+		char *file = cb_path_join(dir, path + strlen("plugins/"));
+		char *src = NULL, *note = NULL;
+		size_t len = 0;
+		if (cb_file_read(file, &src, &len) == 0) {
+			note = cb_xasprintf("casebook's own plugin, from %s", file);
+			if (cb_plugin_host_add(h, name, path, note, src, len, options, d) != 0)
+				rc = 1;
+		} else if (cfg->plugins_set) {
+			cb_strv known = CB_STRV_INIT;
+			S_known_names(site, dir, &known);
+			const char *sug = cb_did_you_mean(name, (const char *const *)known.v, known.n);
+			cb_buf list = CB_BUF_INIT;
+			for (size_t k = 0; k < known.n; k++)
+				cb_buf_printf(&list, "%s%s", k ? ", " : "", known.v[k]);
+			cb_diags_add(
+			    d, CB_ERROR, "casebook.yml", cfg->plugin_confs[i].line, cfg->plugin_confs[i].col,
+			    "unknown-plugin",
+			    "there is no plugin '%s'%s%s%s; the plugins on offer are %s, and a plugin of "
+			    "your own goes in plugins/%s.lua",
+			    name, sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "",
+			    list.data ? list.data : "none", name);
+			cb_buf_free(&list);
+			cb_strv_free(&known);
+			rc = 1;
+		} else if (errno != ENOENT) {
+			cb_error_set(err, file, 0, 0, "cannot read casebook's own plugin: %s",
+				     strerror(errno));
+			rc = 2;
+		}
+		/* A default the data folder does not hold (a CASEBOOK_DATADIR with
+		 * only a theme in it) is left out. */
+		free(note);
+		free(src);
+		free(file);
+		free(path);
+	}
+	if (rc == 0 && cb_plugin_host_run(h, d) != 0)
+		rc = 1;
+	if (opts->timings)
+		for (size_t i = 0; i < cb_plugin_host_count(h); i++)
+			cb_buf_printf(opts->timings, "plugin %s %.3f\n", cb_plugin_host_name(h, i),
+				      cb_plugin_host_seconds(h, i));
+	cb_plugin_host_free(h);
+	S_search_close(&sq);
+	cb_strv_free(&names);
+	free(dir);
+	return rc;
+}

@@ -1,0 +1,291 @@
+/* index: see index.h. */
+#include "index.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shards.h"
+#include "tokenize.h"
+#include "util.h"
+
+static const char S_schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL, type TEXT NOT NULL,"
+    " type_label TEXT NOT NULL, date TEXT NOT NULL, area TEXT NOT NULL, title TEXT NOT NULL,"
+    " summary TEXT NOT NULL, themes TEXT NOT NULL, body TEXT NOT NULL);"
+    "CREATE TABLE themes(id TEXT PRIMARY KEY, label TEXT NOT NULL, ord INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE doc_themes(theme TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(theme, doc)) WITHOUT "
+    "ROWID;"
+    "CREATE TABLE synonyms(id INTEGER PRIMARY KEY, phrase TEXT NOT NULL, theme TEXT NOT NULL);"
+    "CREATE TABLE learning(id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, heading TEXT NOT NULL,"
+    " url TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE VIRTUAL TABLE docs_fts USING fts5(title, summary, themes, body, content='docs',"
+    " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');"
+    "CREATE VIRTUAL TABLE learning_fts USING fts5(text, heading, content='learning',"
+    " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');";
+
+/* Prepared once, stepped and reset for every row. */
+enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_LP_FTS, S_META, S_NSTMT };
+static const char *const S_sql[S_NSTMT] = {
+    [S_DOC] = "INSERT INTO docs VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [S_DOC_FTS] = "INSERT INTO docs_fts(rowid,title,summary,themes,body) VALUES(?1,?2,?3,?4,?5)",
+    [S_DOC_THEME] = "INSERT OR IGNORE INTO doc_themes VALUES(?1,?2)",
+    [S_THEME] = "INSERT INTO themes VALUES(?1,?2,?3)",
+    [S_SYN] = "INSERT INTO synonyms(phrase,theme) VALUES(?1,?2)",
+    [S_LP] = "INSERT INTO learning VALUES(?1,?2,?3,?4,?5)",
+    [S_LP_FTS] = "INSERT INTO learning_fts(rowid,text,heading) VALUES(?1,?2,?3)",
+    [S_META] = "INSERT INTO meta VALUES(?1,?2)",
+};
+
+typedef struct S_ix {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_NSTMT];
+	cb_error *err;
+	const char *path;
+} S_ix;
+
+static int S_fail(S_ix *x, const char *what)
+{
+	cb_error_set(x->err, x->path, 0, 0, "cannot write the search index (%s): %s", what,
+		     sqlite3_errmsg(x->db));
+	return -1;
+}
+
+static int S_exec(S_ix *x, const char *sql)
+{
+	return sqlite3_exec(x->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : S_fail(x, sql);
+}
+
+static void S_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+static int S_step(S_ix *x, int which)
+{
+	sqlite3_stmt *st = x->st[which];
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : S_fail(x, S_sql[which]);
+}
+
+static const cb_theme_group *S_group(const cb_site *s, const char *id)
+{
+	for (size_t i = 0; i < s->nthemes; i++)
+		if (strcmp(s->themes[i].id, id) == 0)
+			return &s->themes[i];
+	return NULL;
+}
+
+/* The themes column: the labels of the document's themes, in its order. */
+static char *S_theme_labels(const cb_site *s, const cb_doc *d)
+{
+	cb_buf b = CB_BUF_INIT;
+	for (size_t k = 0; k < d->meta.themes.n; k++) {
+		const cb_theme_group *g = S_group(s, d->meta.themes.v[k]);
+		if (!g)
+			continue;
+		if (b.len)
+			cb_buf_puts(&b, ". ");
+		cb_buf_puts(&b, g->label);
+	}
+	return cb_buf_detach(&b);
+}
+
+static int S_on_token(void *ctx, const char *tok, int len, int start, int end)
+{
+	(void)start;
+	(void)end;
+	cb_postings_add(ctx, tok, len);
+	return 0;
+}
+
+static int S_index_column(cb_tokenizer *tk, cb_postings *p, int doc, int col, const char *text)
+{
+	cb_postings_begin_column(p, doc, col);
+	int rc = cb_tokenizer_run(tk, text, strlen(text), S_on_token, p);
+	cb_postings_end_column(p);
+	return rc;
+}
+
+static int S_meta(S_ix *x, const char *key, const char *value)
+{
+	S_text(x->st[S_META], 1, key);
+	S_text(x->st[S_META], 2, value);
+	return S_step(x, S_META);
+}
+
+static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, cb_search_stats *stats)
+{
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *g = &s->themes[i];
+		S_text(x->st[S_THEME], 1, g->id);
+		S_text(x->st[S_THEME], 2, g->label);
+		sqlite3_bind_int(x->st[S_THEME], 3, (int)i);
+		if (S_step(x, S_THEME))
+			return -1;
+		for (size_t k = 0; g->synonyms && k < g->synonyms->n; k++) {
+			S_text(x->st[S_SYN], 1, g->synonyms->v[k]);
+			S_text(x->st[S_SYN], 2, g->id);
+			if (S_step(x, S_SYN))
+				return -1;
+		}
+	}
+	sqlite3_int64 lp_id = 0;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_doc *d = &s->docs[i];
+		const cb_meta *m = &d->meta;
+		sqlite3_int64 id = (sqlite3_int64)i + 1;
+		char *url = cb_xasprintf("documents/%s.html", d->slug);
+		char *labels = S_theme_labels(s, d);
+		const char *body = d->md.text ? d->md.text : "";
+		sqlite3_stmt *st = x->st[S_DOC];
+		sqlite3_bind_int64(st, 1, id);
+		S_text(st, 2, d->path);
+		S_text(st, 3, url);
+		S_text(st, 4, m->type);
+		S_text(st, 5, cb_type_label(m->type));
+		S_text(st, 6, m->date);
+		S_text(st, 7, m->area);
+		S_text(st, 8, m->title);
+		S_text(st, 9, m->summary);
+		S_text(st, 10, labels);
+		S_text(st, 11, body);
+		int rc = S_step(x, S_DOC);
+		st = x->st[S_DOC_FTS];
+		sqlite3_bind_int64(st, 1, id);
+		S_text(st, 2, m->title);
+		S_text(st, 3, m->summary);
+		S_text(st, 4, labels);
+		S_text(st, 5, body);
+		if (rc == 0)
+			rc = S_step(x, S_DOC_FTS);
+		const char *cols[4] = {m->title, m->summary ? m->summary : "", labels, body};
+		for (int c = 0; rc == 0 && c < 4; c++)
+			if (S_index_column(tk, p, (int)i, c, cols[c]) != 0)
+				rc = S_fail(x, "tokenizing a document");
+		for (size_t k = 0; rc == 0 && k < m->themes.n; k++) {
+			if (!S_group(s, m->themes.v[k]))
+				continue;
+			S_text(x->st[S_DOC_THEME], 1, m->themes.v[k]);
+			sqlite3_bind_int64(x->st[S_DOC_THEME], 2, id);
+			rc = S_step(x, S_DOC_THEME);
+		}
+		for (size_t k = 0; rc == 0 && k < d->md.nlearning; k++) {
+			const cb_lpoint *lp = &d->md.learning[k];
+			char *lurl = cb_xasprintf("%s#%s", url, lp->heading_id);
+			lp_id++;
+			st = x->st[S_LP];
+			sqlite3_bind_int64(st, 1, lp_id);
+			sqlite3_bind_int64(st, 2, id);
+			S_text(st, 3, lp->heading);
+			S_text(st, 4, lurl);
+			S_text(st, 5, lp->text);
+			rc = S_step(x, S_LP);
+			st = x->st[S_LP_FTS];
+			sqlite3_bind_int64(st, 1, lp_id);
+			S_text(st, 2, lp->text);
+			S_text(st, 3, lp->heading);
+			if (rc == 0)
+				rc = S_step(x, S_LP_FTS);
+			free(lurl);
+		}
+		free(url);
+		free(labels);
+		if (rc)
+			return -1;
+	}
+	stats->docs = s->ndocs;
+	stats->learning = (size_t)lp_id;
+	char num[32];
+	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
+	char *weights = cb_xasprintf("%g %g %g %g", CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
+	int rc = S_meta(x, "schema", num);
+	if (rc == 0)
+		rc = S_meta(x, "title", s->cfg.title);
+	if (rc == 0)
+		rc = S_meta(x, "commit", s->commit ? s->commit : "");
+	if (rc == 0)
+		rc = S_meta(x, "build_date", s->build_date);
+	if (rc == 0)
+		rc = S_meta(x, "audience", cb_visibility_name(s->audience));
+	if (rc == 0)
+		rc = S_meta(x, "weights", weights);
+	if (rc == 0)
+		rc = S_meta(x, "tokenize", CB_FTS_TOKENIZE);
+	free(weights);
+	return rc;
+}
+
+int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
+		    cb_error *err)
+{
+	cb_search_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	char *path = cb_path_join(cb_writer_stage_dir(w), CB_SEARCH_DB);
+	S_ix x = {NULL, {NULL}, err, path};
+	cb_tokenizer *tk = NULL;
+	cb_postings *p = NULL;
+	int rc = -1;
+	unlink(path);
+	if (cb_tokenizer_new(&tk, err) != 0)
+		goto out;
+	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		S_fail(&x, "open");
+		goto out;
+	}
+	/* The file is private to this build until the output is swapped in,
+	 * so there is nothing to protect with a journal. */
+	if (S_exec(&x, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+		       "BEGIN;") ||
+	    S_exec(&x, S_schema))
+		goto out;
+	for (int i = 0; i < S_NSTMT; i++)
+		if (sqlite3_prepare_v2(x.db, S_sql[i], -1, &x.st[i], NULL) != SQLITE_OK) {
+			S_fail(&x, S_sql[i]);
+			goto out;
+		}
+	p = cb_postings_new();
+	if (S_fill(&x, site, tk, p, stats) != 0)
+		goto out;
+	if (S_exec(&x, "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
+		       "INSERT INTO learning_fts(learning_fts) VALUES('optimize');"
+		       "COMMIT;") ||
+	    S_exec(&x, "VACUUM;"))
+		goto out;
+	rc = 0;
+out:
+	for (int i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(x.st[i]);
+	if (x.db && sqlite3_close(x.db) != SQLITE_OK && rc == 0) {
+		cb_error_set(err, path, 0, 0, "cannot close the search index");
+		rc = -1;
+	}
+	cb_tokenizer_free(tk);
+	if (rc == 0) {
+		struct stat sb;
+		if (stat(path, &sb) == 0)
+			stats->db_bytes = (size_t)sb.st_size;
+		cb_shard_stats ss;
+		rc = cb_shards_write(site, p, w, &ss, err);
+		stats->terms = ss.terms;
+		stats->shards = ss.shards;
+		stats->shard_bytes = ss.bytes;
+	}
+	/* The browser search's scripts, beside the shards they load. */
+	if (rc == 0 && !cb_is_dir(web_dir)) {
+		cb_error_set(err, NULL, 0, 0, "cannot find the browser search scripts in '%s'", web_dir);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = cb_writer_copy_tree(w, web_dir, "search", err);
+	cb_postings_free(p);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * shards: the search index for the browser, as plain .js files that a page
+ * loads with <script> elements (so search works from file://, where fetch
+ * and modules do not). Each file calls one function of the global CBS
+ * object defined by search/web/search.js:
+ *
+ *   search/meta.js     CBS.meta({...})      table statistics, shard bounds,
+ *                                           per-document lengths, types and
+ *                                           themes, synonyms
+ *   search/t-N.js      CBS.shard(N, {...})  terms -> postings, a contiguous
+ *                                           range of the sorted terms
+ *   search/d-N.js      CBS.docs(N, [...])   titles, links and text of a block
+ *                                           of documents, for showing results
+ *
+ * The postings are the positions the FTS5 tokenizer produced while the
+ * database was built, so the browser scores exactly what SQLite indexed.
+ * The format is described in search/README.md.
+ */
+#ifndef CB_SHARDS_H
+#define CB_SHARDS_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "site.h"
+#include "util.h"
+#include "writer.h"
+
+/* Target size of one term shard, in bytes; a single term may exceed it. */
+#define CB_SHARD_TARGET 64000
+/* Documents per text block. */
+#define CB_DOC_BLOCK 16
+
+typedef struct cb_postings cb_postings;
+
+cb_postings *cb_postings_new(void);
+void cb_postings_free(cb_postings *p); /* NULL-safe */
+/* Adds the tokens of one column of document doc (0-based, increasing). */
+void cb_postings_begin_column(cb_postings *p, int doc, int col);
+void cb_postings_add(cb_postings *p, const char *tok, int len);
+void cb_postings_end_column(cb_postings *p);
+/* The token count of document doc (all columns). */
+long cb_postings_doc_len(const cb_postings *p, int doc);
+
+typedef struct cb_shard_stats {
+	size_t terms, shards, bytes;
+} cb_shard_stats;
+
+/* Writes search/meta.js, search/t-*.js and search/d-*.js for site, whose
+ * documents were added to p in site order. */
+int cb_shards_write(const cb_site *site, const cb_postings *p, cb_writer *w, cb_shard_stats *st,
+		    cb_error *err);
+
+#endif

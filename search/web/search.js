@@ -1,0 +1,893 @@
+/*
+ * casebook browser search: the engine. A plain script (no modules, no
+ * fetch) so that it works from file://. It loads the index files that
+ * `casebook build` wrote beside it (search/meta.js, search/t-N.js,
+ * search/d-N.js) by inserting <script> elements, and implements the same
+ * rules as the command line so both give the same ranking:
+ *
+ *  - tokens as SQLite FTS5's "porter unicode61 remove_diacritics 2" makes
+ *    them (letters and digits, case folded, diacritics removed, then the
+ *    Porter stemmer exactly as FTS5's porter tokenizer applies it);
+ *  - the query language and synonym expansion of search/query.c;
+ *  - FTS5's bm25() with the same column weights, ranked by the score
+ *    rounded to 1e-6, then by site order.
+ *
+ * Everything is in one global, CBS. search/ui.js drives the page.
+ */
+var CBS = (function () {
+	'use strict';
+
+	/* ---- tokenizer ---- */
+
+	var MARKS = /[\u0300-\u036f]/g;
+	var ASCII = /^[\x00-\x7f]*$/;
+
+	/* Lower case and without diacritics, as unicode61 folds a character. */
+	function fold(ch) {
+		var c = ch.charCodeAt(0);
+		if (c < 128)
+			return c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : ch;
+		return ch.toLowerCase().normalize('NFD').replace(MARKS, '');
+	}
+
+	/* The UTF-8 bytes of s as a string of char codes 0-255: the stemmer
+	 * works on bytes, as SQLite's does. */
+	function utf8(s) {
+		return unescape(encodeURIComponent(s));
+	}
+
+	function fromUtf8(b) {
+		try {
+			return decodeURIComponent(escape(b));
+		} catch (e) {
+			return b;
+		}
+	}
+
+	function isVowel(c, yIsVowel) {
+		return c === 'a' || c === 'e' || c === 'i' || c === 'o' || c === 'u' || (yIsVowel && c === 'y');
+	}
+
+	/* Skips a run of vowels then consonants in w[start, start+n); returns
+	 * the length consumed (0 when there was no such VC pair). */
+	function gobbleVC(w, start, n, prevCons) {
+		var i, cons = prevCons;
+		for (i = 0; i < n; i++) {
+			cons = !isVowel(w[start + i], cons);
+			if (!cons)
+				break;
+		}
+		for (i++; i < n; i++) {
+			cons = !isVowel(w[start + i], cons);
+			if (cons)
+				return i + 1;
+		}
+		return 0;
+	}
+
+	function mGt0(w, n) {
+		return gobbleVC(w, 0, n, false) !== 0;
+	}
+
+	function mGt1(w, n) {
+		var k = gobbleVC(w, 0, n, false);
+		return k !== 0 && gobbleVC(w, k, n - k, true) !== 0;
+	}
+
+	function mEq1(w, n) {
+		var k = gobbleVC(w, 0, n, false);
+		return k !== 0 && gobbleVC(w, k, n - k, true) === 0;
+	}
+
+	/* *o: the stem ends consonant-vowel-consonant, the last not w, x or y. */
+	function oStar(w, n) {
+		var last = w[n - 1];
+		if (last === 'w' || last === 'x' || last === 'y')
+			return false;
+		var mask = 0, cons = false;
+		for (var i = 0; i < n; i++) {
+			cons = !isVowel(w[i], cons);
+			mask = ((mask << 1) | (cons ? 1 : 0)) & 7;
+		}
+		return mask === 5;
+	}
+
+	function mGt1ST(w, n) {
+		return (w[n - 1] === 's' || w[n - 1] === 't') && mGt1(w, n);
+	}
+
+	/* *v*: the stem holds a vowel. */
+	function hasVowel(w, n) {
+		for (var i = 0; i < n; i++)
+			if (isVowel(w[i], i > 0))
+				return true;
+		return false;
+	}
+
+	/* Rules: [suffix, condition, replacement, result]. As in SQLite, the
+	 * first rule whose suffix matches (the word being longer) decides:
+	 * when its condition fails, no later rule is tried. */
+	var STEP1B = [['eed', mGt0, 'ee', 0], ['ed', hasVowel, '', 1], ['ing', hasVowel, '', 1]];
+	var STEP1B2 = [['at', null, 'ate', 1], ['bl', null, 'ble', 1], ['iz', null, 'ize', 1]];
+	var STEP2 = [['ational', mGt0, 'ate'], ['tional', mGt0, 'tion'], ['enci', mGt0, 'ence'], ['anci', mGt0, 'ance'],
+		['izer', mGt0, 'ize'], ['logi', mGt0, 'log'], ['bli', mGt0, 'ble'], ['alli', mGt0, 'al'],
+		['entli', mGt0, 'ent'], ['eli', mGt0, 'e'], ['ousli', mGt0, 'ous'], ['ization', mGt0, 'ize'],
+		['ation', mGt0, 'ate'], ['ator', mGt0, 'ate'], ['alism', mGt0, 'al'], ['iveness', mGt0, 'ive'],
+		['fulness', mGt0, 'ful'], ['ousness', mGt0, 'ous'], ['aliti', mGt0, 'al'], ['iviti', mGt0, 'ive'],
+		['biliti', mGt0, 'ble']];
+	var STEP3 = [['icate', mGt0, 'ic'], ['ative', mGt0, ''], ['alize', mGt0, 'al'], ['iciti', mGt0, 'ic'],
+		['ical', mGt0, 'ic'], ['ful', mGt0, ''], ['ness', mGt0, '']];
+	var STEP4 = [['al', mGt1, ''], ['ance', mGt1, ''], ['ence', mGt1, ''], ['er', mGt1, ''], ['ic', mGt1, ''],
+		['able', mGt1, ''], ['ible', mGt1, ''], ['ant', mGt1, ''], ['ement', mGt1, ''], ['ment', mGt1, ''],
+		['ent', mGt1, ''], ['ion', mGt1ST, ''], ['ou', mGt1, ''], ['ism', mGt1, ''], ['ate', mGt1, ''],
+		['iti', mGt1, ''], ['ous', mGt1, ''], ['ive', mGt1, ''], ['ize', mGt1, '']];
+
+	/* Applies the first matching rule; returns [word, result]. */
+	function applyRules(rules, w) {
+		for (var i = 0; i < rules.length; i++) {
+			var r = rules[i], s = r[0];
+			if (w.length > s.length && w.slice(w.length - s.length) === s) {
+				var stem = w.length - s.length;
+				if (!r[1] || r[1](w, stem))
+					return [w.slice(0, stem) + r[2], r[3] || 0];
+				return [w, 0];
+			}
+		}
+		return [w, 0];
+	}
+
+	/* The Porter stemmer as SQLite's FTS5 porter tokenizer runs it, on the
+	 * token's UTF-8 bytes; tokens under 3 or over 64 bytes pass through. */
+	var stemCache = new Map();
+
+	function stem(token) {
+		var hit = stemCache.get(token);
+		if (hit === undefined) {
+			hit = stemBytes(token);
+			if (stemCache.size > 50000)
+				stemCache.clear();
+			stemCache.set(token, hit);
+		}
+		return hit;
+	}
+
+	function stemBytes(token) {
+		var ascii = ASCII.test(token), w = ascii ? token : utf8(token);
+		if (w.length < 3 || w.length > 64)
+			return token;
+		/* Step 1a */
+		if (w[w.length - 1] === 's') {
+			if (w[w.length - 2] === 'e') {
+				if ((w.length > 4 && w[w.length - 4] === 's' && w[w.length - 3] === 's') ||
+					(w.length > 3 && w[w.length - 3] === 'i'))
+					w = w.slice(0, -2);
+				else
+					w = w.slice(0, -1);
+			} else if (w[w.length - 2] !== 's') {
+				w = w.slice(0, -1);
+			}
+		}
+		/* Step 1b */
+		var r = applyRules(STEP1B, w);
+		w = r[0];
+		if (r[1]) {
+			r = applyRules(STEP1B2, w);
+			w = r[0];
+			if (!r[1]) {
+				var c = w[w.length - 1];
+				if (!isVowel(c, false) && c !== 'l' && c !== 's' && c !== 'z' && c === w[w.length - 2])
+					w = w.slice(0, -1);
+				else if (mEq1(w, w.length) && oStar(w, w.length))
+					w += 'e';
+			}
+		}
+		/* Step 1c */
+		if (w[w.length - 1] === 'y' && hasVowel(w, w.length - 1))
+			w = w.slice(0, -1) + 'i';
+		w = applyRules(STEP2, w)[0];
+		w = applyRules(STEP3, w)[0];
+		w = applyRules(STEP4, w)[0];
+		/* Step 5a */
+		if (w[w.length - 1] === 'e' && (mGt1(w, w.length - 1) || (mEq1(w, w.length - 1) && !oStar(w, w.length - 1))))
+			w = w.slice(0, -1);
+		/* Step 5b */
+		if (w.length > 1 && w[w.length - 1] === 'l' && w[w.length - 2] === 'l' && mGt1(w, w.length - 1))
+			w = w.slice(0, -1);
+		return ascii ? w : fromUtf8(w);
+	}
+
+	/* A token: a letter, digit or private-use character, then any more of
+	 * those or combining diacritics (which folding removes). */
+	var TOKEN = /[\p{L}\p{N}\p{Co}][\p{L}\p{N}\p{Co}\u0300-\u036f]*/gu;
+
+	/* Tokens of text: stemmed strings, or {t, s, e} with UTF-16 offsets
+	 * into text when withOffsets is set. */
+	function tokenize(text, withOffsets) {
+		var out = [], m;
+		TOKEN.lastIndex = 0;
+		while ((m = TOKEN.exec(text))) {
+			var raw = m[0], tok;
+			if (ASCII.test(raw)) {
+				tok = raw.toLowerCase();
+			} else {
+				tok = '';
+				for (var ch of raw)
+					tok += fold(ch);
+			}
+			tok = stem(tok);
+			out.push(withOffsets ? {t: tok, s: m.index, e: m.index + raw.length} : tok);
+		}
+		return out;
+	}
+
+	/* ---- query language (search/query.c) ---- */
+
+	function QueryError(msg) {
+		this.message = msg;
+	}
+
+	function isSpace(c) {
+		return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+	}
+
+	/* Character column (code points) of UTF-16 offset off. */
+	function col(q, off) {
+		return Array.from(q.slice(0, off)).length + 1;
+	}
+
+	function lex(q) {
+		var items = [], n = q.length, i = 0;
+		while (i < n) {
+			if (isSpace(q[i])) {
+				i++;
+				continue;
+			}
+			var start = i, excluded = false, t = {text: '', tokens: [], quoted: false, prefix: false, themes: false};
+			if (q[i] === '-') {
+				if (i + 1 === n || isSpace(q[i + 1]))
+					throw new QueryError("a '-' on its own at column " + col(q, i) +
+						': put it straight before a word to leave out results containing that word, as in: neglect -audit');
+				excluded = true;
+				i++;
+			}
+			if (q[i] === '"') {
+				var close = q.indexOf('"', i + 1);
+				if (close < 0)
+					throw new QueryError('the quote at column ' + col(q, i) +
+						' is never closed: add a closing " after the phrase, or remove the quote');
+				t.text = q.slice(i + 1, close);
+				t.quoted = true;
+				i = close + 1;
+				if (i < n && q[i] === '*') {
+					t.prefix = true;
+					while (i < n && q[i] === '*')
+						i++;
+				}
+			} else {
+				var j = i;
+				while (j < n && !isSpace(q[j]) && q[j] !== '"')
+					j++;
+				var end = j;
+				while (end > i && q[end - 1] === '*')
+					end--;
+				if (end < j)
+					t.prefix = true;
+				var star = q.slice(i, end).indexOf('*');
+				if (star >= 0 || end === i) {
+					var c = col(q, star >= 0 ? i + star : i);
+					throw new QueryError("the '*' at column " + c + " is not at the end of a word: '*' finds words " +
+						'that start with what comes before it, as in: safeguard*');
+				}
+				if (!excluded && !t.prefix && end - i === 2 && q[i] === 'O' && q[i + 1] === 'R') {
+					items.push({or: true, col: col(q, start)});
+					i = j;
+					continue;
+				}
+				t.text = q.slice(i, end);
+				i = j;
+			}
+			items.push({or: false, excluded: excluded, col: col(q, start), term: t});
+		}
+		return items;
+	}
+
+	function sameTokens(a, b) {
+		if (a.length !== b.length)
+			return false;
+		for (var i = 0; i < a.length; i++)
+			if (a[i] !== b[i])
+				return false;
+		return true;
+	}
+
+	function copyTerm(t) {
+		return {text: t.text, tokens: t.tokens.slice(), quoted: t.quoted, prefix: t.prefix, themes: t.themes};
+	}
+
+	function isPlain(g) {
+		return g.length === 1 && g[0].length === 1 && !g[0][0].quoted && !g[0][0].prefix;
+	}
+
+	/* Adds a theme alternative to group g and records the expansion. */
+	function addExpansion(q, g, typed, syn) {
+		var seen = false;
+		q.exp.forEach(function (x) {
+			if (x.theme === syn.theme && x.typed === typed)
+				seen = true;
+		});
+		if (!seen)
+			q.exp.push({typed: typed, theme: syn.theme, label: syn.label});
+		for (var i = 0; i < g.length; i++)
+			if (g[i].length === 1 && g[i][0].themes && g[i][0].text === syn.label)
+				return;
+		g.push([{text: syn.label, tokens: tokenize(syn.label), quoted: true, prefix: false, themes: true}]);
+	}
+
+	function expand(q, syns) {
+		var old = q.groups, g = 0;
+		q.groups = [];
+		while (g < old.length) {
+			var best = 0, k, m;
+			if (isPlain(old[g])) {
+				var run = [];
+				for (k = g; k < old.length && isPlain(old[k]); k++) {
+					run = run.concat(old[k][0][0].tokens);
+					for (m = 0; m < syns.length; m++)
+						if (sameTokens(syns[m].tokens, run))
+							best = k - g + 1;
+				}
+			}
+			if (best) {
+				var words = [], toks = [], typed = [];
+				for (k = g; k < g + best; k++) {
+					var src = old[k][0][0];
+					words.push(copyTerm(src));
+					toks = toks.concat(src.tokens);
+					typed.push(src.text);
+				}
+				var ng = [words];
+				q.groups.push(ng);
+				for (m = 0; m < syns.length; m++)
+					if (sameTokens(syns[m].tokens, toks))
+						addExpansion(q, ng, typed.join(' '), syns[m]);
+				g += best;
+				continue;
+			}
+			var grp = old[g];
+			q.groups.push(grp);
+			var nalts = grp.length;
+			for (var a = 0; a < nalts; a++) {
+				if (grp[a].length !== 1 || grp[a][0].prefix || grp[a][0].themes)
+					continue;
+				var t = copyTerm(grp[a][0]);
+				for (m = 0; m < syns.length; m++)
+					if (sameTokens(syns[m].tokens, t.tokens))
+						addExpansion(q, grp, t.text, syns[m]);
+			}
+			g++;
+		}
+	}
+
+	/* Parses like cb_query_parse: {groups: [[alt: [term]]], excluded:
+	 * [term], exp: [{typed, theme, label}]}. Throws QueryError. */
+	function parse(qs, syns) {
+		var items = lex(qs), wordsSeen = 0, kept = [], i;
+		for (i = 0; i < items.length; i++) {
+			var x = items[i];
+			if (!x.or) {
+				wordsSeen++;
+				x.term.tokens = tokenize(x.term.text);
+				if (!x.term.tokens.length)
+					continue;
+			}
+			kept.push(x);
+		}
+		items = kept;
+		if (wordsSeen === 0 && items.length === 0)
+			throw new QueryError('the search is empty: type one or more words to look for');
+		for (i = 0; i < items.length; i++) {
+			if (!items[i].or)
+				continue;
+			if (i === 0 || i + 1 === items.length || items[i + 1].or || items[i - 1].or)
+				throw new QueryError('OR at column ' + items[i].col +
+					' needs a word to search for on each side, as in: bruising OR bruise');
+			if (items[i - 1].excluded || items[i + 1].excluded)
+				throw new QueryError('OR at column ' + items[i].col + " is next to a word left out with '-': " +
+					'a left-out word cannot be one of the choices of OR');
+		}
+		var q = {groups: [], excluded: [], exp: []};
+		for (i = 0; i < items.length; i++) {
+			var it = items[i];
+			if (it.or)
+				continue;
+			if (it.excluded) {
+				q.excluded.push(it.term);
+				continue;
+			}
+			if (i > 0 && items[i - 1].or)
+				q.groups[q.groups.length - 1].push([it.term]);
+			else
+				q.groups.push([[it.term]]);
+		}
+		if (!q.groups.length) {
+			if (q.excluded.length)
+				throw new QueryError('the search only leaves words out: add at least one word to look for, as in: neglect -audit');
+			throw new QueryError('there is nothing to search for: use words made of letters or numbers');
+		}
+		if (syns.length)
+			expand(q, syns);
+		return q;
+	}
+
+	/* The FTS5 expression cb_query_fts writes, for tests and debugging. */
+	function ftsTerm(t) {
+		return (t.themes ? '{themes} : ' : '') + '"' + t.text.replace(/"/g, '""') + '"' + (t.prefix ? ' *' : '');
+	}
+
+	function fts(q) {
+		var pos = q.groups.map(function (g) {
+			var s = g.map(function (alt) {
+				var a = alt.map(ftsTerm).join(' AND ');
+				return alt.length > 1 ? '(' + a + ')' : a;
+			}).join(' OR ');
+			return g.length > 1 ? '(' + s + ')' : s;
+		}).join(' AND ');
+		if (!q.excluded.length)
+			return pos;
+		return '(' + pos + ') NOT (' + q.excluded.map(ftsTerm).join(' OR ') + ')';
+	}
+
+	/* ---- loading the index ---- */
+
+	var base = 'search/';
+	var meta = null, metaWaiters = [];
+	var shards = {}, docBlocks = {};
+	var loading = {};
+	var loader = null; /* for tests outside a browser */
+
+	function loadScript(file, done) {
+		if (loading[file]) {
+			loading[file].push(done);
+			return;
+		}
+		loading[file] = [done];
+		var finish = function (err) {
+			var w = loading[file];
+			loading[file] = null;
+			if (err)
+				delete loading[file];
+			w.forEach(function (f) {
+				f(err);
+			});
+		};
+		if (loader) {
+			loader(base + file, finish);
+			return;
+		}
+		var s = document.createElement('script');
+		s.src = base + file;
+		s.async = true;
+		s.onload = function () {
+			finish(null);
+		};
+		s.onerror = function () {
+			finish(new Error('cannot load ' + base + file));
+		};
+		document.head.appendChild(s);
+	}
+
+	/* Calls done(err) once every file has loaded. */
+	function loadAll(files, done) {
+		var need = files.filter(function (f) {
+			return loading[f] !== null; /* null: loaded already */
+		});
+		var left = need.length, failed = null;
+		if (!left)
+			return done(null);
+		need.forEach(function (f) {
+			loadScript(f, function (err) {
+				failed = failed || err;
+				if (--left === 0)
+					done(failed);
+			});
+		});
+	}
+
+	function metaLoaded(m) {
+		meta = m;
+		meta.avgdl = m.n ? m.total / m.n : 0;
+		meta.syns = m.syn.map(function (s) {
+			return {phrase: s[0], theme: m.themes[s[1]][0], label: m.themes[s[1]][1], tokens: tokenize(s[0])};
+		});
+	}
+
+	function ready(done) {
+		if (meta)
+			return done(null);
+		loadScript('meta.js', function (err) {
+			done(err || (meta ? null : new Error('the search index is missing')));
+		});
+	}
+
+	/* The shards that may hold term, or every term with the prefix. */
+	function shardsFor(term, prefix) {
+		var b = meta.shards, lo = 0, hi = b.length - 1, at = 0;
+		if (!b.length)
+			return []; /* an empty site */
+		while (lo <= hi) {
+			var mid = (lo + hi) >> 1;
+			if (b[mid] <= term) {
+				at = mid;
+				lo = mid + 1;
+			} else {
+				hi = mid - 1;
+			}
+		}
+		var out = [at];
+		if (prefix)
+			for (var i = at + 1; i < b.length && b[i].slice(0, term.length) === term; i++)
+				out.push(i);
+		return out;
+	}
+
+	/* The postings of a term as stored (see shards.h), or null. */
+	function raw(term) {
+		var idx = shardsFor(term, false)[0], sh = idx === undefined ? null : shards[idx];
+		return sh && Object.prototype.hasOwnProperty.call(sh, term) ? sh[term] : null;
+	}
+
+	/* Every term of the loaded shards with the given prefix. */
+	function termsWithPrefix(p, idxs) {
+		var out = [];
+		idxs.forEach(function (i) {
+			var sh = shards[i];
+			for (var t in sh)
+				if (Object.prototype.hasOwnProperty.call(sh, t) && t.slice(0, p.length) === p)
+					out.push(t);
+		});
+		return out;
+	}
+
+	/* The index terms a query token stands for. */
+	function termsFor(tok, prefix) {
+		return prefix ? termsWithPrefix(tok, shardsFor(tok, true)) : [tok];
+	}
+
+	/* Every term (and whether it is a prefix) a query needs. */
+	function queryTokens(q) {
+		var out = [];
+		function term(t) {
+			t.tokens.forEach(function (tok, i) {
+				out.push([tok, t.prefix && i === t.tokens.length - 1]);
+			});
+		}
+		q.groups.forEach(function (g) {
+			g.forEach(function (alt) {
+				alt.forEach(term);
+			});
+		});
+		q.excluded.forEach(term);
+		return out;
+	}
+
+	function shardFiles(q) {
+		var want = {};
+		queryTokens(q).forEach(function (x) {
+			shardsFor(x[0], x[1]).forEach(function (i) {
+				want['t-' + i + '.js'] = true;
+			});
+		});
+		return Object.keys(want).sort();
+	}
+
+	/* ---- matching and scoring (FTS5 semantics) ---- */
+
+	/* A one-token term: Map document -> f, the sum of the column weights
+	 * of its occurrences (each occurrence is an FTS5 instance). */
+	function tokenFreq(terms, themesOnly, w) {
+		var out = new Map();
+		terms.forEach(function (term) {
+			var a = raw(term), doc = 0, i = 0;
+			while (a && i < a.length) {
+				doc += a[i];
+				var c = a[i + 1], n = a[i + 2];
+				i += 3 + n;
+				if (!themesOnly || c === 2)
+					out.set(doc, (out.get(doc) || 0) + n * w[c]);
+			}
+		});
+		return out;
+	}
+
+	/* Positions of a token: Map document -> Map column -> Set of positions. */
+	function tokenPositions(terms, themesOnly) {
+		var out = new Map();
+		terms.forEach(function (term) {
+			var a = raw(term), doc = 0, i = 0;
+			while (a && i < a.length) {
+				doc += a[i];
+				var c = a[i + 1], n = a[i + 2], p = 0;
+				i += 3;
+				if (!themesOnly || c === 2) {
+					var cols = out.get(doc);
+					if (!cols)
+						out.set(doc, cols = new Map());
+					var set = cols.get(c);
+					if (!set)
+						cols.set(c, set = new Set());
+					for (var k = 0; k < n; k++) {
+						p += a[i + k];
+						set.add(p);
+					}
+				}
+				i += n;
+			}
+		});
+		return out;
+	}
+
+	/* A term of several tokens, a phrase: Map document -> f over the
+	 * positions where every token follows the one before. */
+	function phraseFreq(t, w) {
+		var last = t.tokens.length - 1;
+		var lists = t.tokens.map(function (tok, i) {
+			return tokenPositions(termsFor(tok, t.prefix && i === last), t.themes);
+		});
+		var out = new Map();
+		lists[0].forEach(function (cols, doc) {
+			var f = 0;
+			cols.forEach(function (first, c) {
+				var sets = [];
+				for (var j = 1; j <= last; j++) {
+					var cj = lists[j].get(doc), sj = cj && cj.get(c);
+					if (!sj)
+						return;
+					sets.push(sj);
+				}
+				first.forEach(function (p) {
+					for (var j = 0; j < sets.length; j++)
+						if (!sets[j].has(p + j + 1))
+							return;
+					f += w[c];
+				});
+			});
+			if (f)
+				out.set(doc, f);
+		});
+		return out;
+	}
+
+	/* Runs a parsed query over the loaded shards; returns every match as
+	 * {doc, score, key} ranked best first. */
+	function evaluate(q) {
+		var N = meta.n, k1 = meta.k1, b = meta.b, w = meta.weights, avgdl = meta.avgdl, cache = {};
+		function freq(t) {
+			if (!t.freq) {
+				var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
+				if (!cache[key])
+					cache[key] = t.tokens.length === 1
+						? tokenFreq(termsFor(t.tokens[0], t.prefix), t.themes, w) : phraseFreq(t, w);
+				t.freq = cache[key];
+				var nHit = t.freq.size, idf = Math.log((N - nHit + 0.5) / (nHit + 0.5));
+				t.idf = idf <= 0 ? 1e-6 : idf;
+			}
+			return t.freq;
+		}
+		function altMatches(alt, d) {
+			for (var i = 0; i < alt.length; i++)
+				if (!freq(alt[i]).has(d))
+					return false;
+			return true;
+		}
+		var cand = new Set();
+		q.groups[0].forEach(function (alt) {
+			freq(alt[0]).forEach(function (f, d) {
+				cand.add(d);
+			});
+		});
+		var out = [];
+		cand.forEach(function (d) {
+			var gi, ai, x;
+			for (gi = 0; gi < q.groups.length; gi++) {
+				for (ai = 0; ai < q.groups[gi].length; ai++)
+					if (altMatches(q.groups[gi][ai], d))
+						break;
+				if (ai === q.groups[gi].length)
+					return;
+			}
+			for (x = 0; x < q.excluded.length; x++)
+				if (freq(q.excluded[x]).has(d))
+					return;
+			/* FTS5's bm25(), phrase by phrase in the expression's order;
+			 * terms of alternatives that did not match count nothing. */
+			var D = meta.len[d], score = 0;
+			for (gi = 0; gi < q.groups.length; gi++)
+				for (ai = 0; ai < q.groups[gi].length; ai++) {
+					var alt = q.groups[gi][ai];
+					if (!altMatches(alt, d))
+						continue;
+					for (var ti = 0; ti < alt.length; ti++) {
+						var t = alt[ti], f = t.freq.get(d);
+						score += t.idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / avgdl)));
+					}
+				}
+			out.push({doc: d, score: score, key: Math.round(score * 1e6)});
+		});
+		out.sort(function (a, c) {
+			return c.key - a.key || a.doc - c.doc;
+		});
+		return out;
+	}
+
+	/* Themes a document matched through the query's synonyms. */
+	function matchedThemes(q, doc) {
+		var out = [], seen = {};
+		var mine = meta.dthemes[doc].map(function (i) {
+			return meta.themes[i][0];
+		});
+		q.exp.forEach(function (x) {
+			if (seen[x.theme] || mine.indexOf(x.theme) < 0)
+				return;
+			seen[x.theme] = true;
+			out.push({id: x.theme, label: x.label, typed: x.typed});
+		});
+		return out;
+	}
+
+	/* ---- public interface ---- */
+
+	/* Searches; calls done(err, result) with result = {query, total, hits:
+	 * [{doc, score, themes}], files: [shard files this query needed]}.
+	 * filter: {theme: id, type: id}. Errors: {message} (QueryError for a
+	 * malformed query). */
+	function search(qs, filter, done) {
+		ready(function (err) {
+			if (err)
+				return done(err);
+			var q;
+			try {
+				q = parse(qs, meta.syns);
+			} catch (e) {
+				if (e instanceof QueryError)
+					return done(e);
+				throw e;
+			}
+			var files = shardFiles(q);
+			loadAll(files, function (err2) {
+				if (err2)
+					return done(err2);
+				var hits = evaluate(q);
+				filter = filter || {};
+				if (filter.theme || filter.type) {
+					var ti = -1, yi = -1;
+					meta.themes.forEach(function (t, i) {
+						if (t[0] === filter.theme)
+							ti = i;
+					});
+					meta.types.forEach(function (t, i) {
+						if (t[0] === filter.type)
+							yi = i;
+					});
+					hits = hits.filter(function (h) {
+						return (!filter.theme || meta.dthemes[h.doc].indexOf(ti) >= 0) &&
+							(!filter.type || meta.type[h.doc] === yi);
+					});
+				}
+				hits.forEach(function (h) {
+					h.themes = matchedThemes(q, h.doc);
+				});
+				done(null, {query: q, total: hits.length, hits: hits, files: files});
+			});
+		});
+	}
+
+	/* Loads what is needed to show documents: calls done(err, [info]) with
+	 * info = {title, url, date, area, summary, path, text, type, typeLabel}. */
+	function documents(ids, done) {
+		var files = {};
+		ids.forEach(function (d) {
+			files['d-' + Math.floor(d / meta.block) + '.js'] = true;
+		});
+		loadAll(Object.keys(files).sort(), function (err) {
+			if (err)
+				return done(err);
+			done(null, ids.map(function (d) {
+				var r = docBlocks[Math.floor(d / meta.block)][d % meta.block];
+				var ty = meta.types[meta.type[d]];
+				return {title: r[0], url: r[1], date: r[2], area: r[3], summary: r[4], path: r[5], text: r[6],
+					type: ty[0], typeLabel: ty[1]};
+			}));
+		});
+	}
+
+	/* A snippet of text around the query's words: [{text, mark}] pieces,
+	 * about 32 tokens long, or null when no word of the query is in it. */
+	function snippet(q, text, size) {
+		size = size || 32;
+		var words = [];
+		q.groups.forEach(function (g) {
+			g.forEach(function (alt) {
+				alt.forEach(function (t) {
+					if (!t.themes)
+						t.tokens.forEach(function (tok, i) {
+							words.push([tok, t.prefix && i === t.tokens.length - 1]);
+						});
+				});
+			});
+		});
+		var toks = tokenize(text, true);
+		var hit = toks.map(function (t) {
+			for (var i = 0; i < words.length; i++)
+				if (words[i][1] ? t.t.slice(0, words[i][0].length) === words[i][0] : t.t === words[i][0])
+					return 1;
+			return 0;
+		});
+		var best = -1, bestN = 0, n = 0, i;
+		for (i = 0; i < toks.length; i++) {
+			n += hit[i];
+			if (i >= size)
+				n -= hit[i - size];
+			if (n > bestN) {
+				bestN = n;
+				best = Math.max(0, i - size + 1);
+			}
+		}
+		if (best < 0)
+			return null;
+		/* Start a little before the first match in the window. */
+		while (best < toks.length && !hit[best])
+			best++;
+		best = Math.max(0, best - 6);
+		var last = Math.min(toks.length, best + size) - 1;
+		var pieces = [], at = toks[best].s;
+		if (best > 0)
+			pieces.push({text: '…', mark: false});
+		for (i = best; i <= last; i++) {
+			if (!hit[i])
+				continue;
+			if (toks[i].s > at)
+				pieces.push({text: text.slice(at, toks[i].s), mark: false});
+			pieces.push({text: text.slice(toks[i].s, toks[i].e), mark: true});
+			at = toks[i].e;
+		}
+		pieces.push({text: text.slice(at, toks[last].e), mark: false});
+		if (last < toks.length - 1)
+			pieces.push({text: '…', mark: false});
+		return pieces;
+	}
+
+	return {
+		/* Called by the index files. */
+		meta: metaLoaded,
+		shard: function (n, data) {
+			shards[n] = data;
+		},
+		docs: function (n, rows) {
+			docBlocks[n] = rows;
+		},
+		/* For the page and for tests. */
+		setBase: function (b) {
+			base = b;
+		},
+		setLoader: function (f) {
+			loader = f;
+		},
+		ready: ready,
+		info: function () {
+			return meta;
+		},
+		search: search,
+		documents: documents,
+		snippet: snippet,
+		tokenize: tokenize,
+		stem: stem,
+		parse: function (qs) {
+			return parse(qs, meta ? meta.syns : []);
+		},
+		fts: fts,
+		QueryError: QueryError
+	};
+})();
+
+if (typeof module !== 'undefined' && module.exports)
+	module.exports = CBS;

@@ -1,0 +1,225 @@
+/*
+ * casebook browser search: the search page (search.html). Results appear
+ * as the user types; the query and filters are kept in the address
+ * (?q=…&theme=…&type=…) so a search can be bookmarked and shared; the
+ * number of results is announced through a live region. Everything from
+ * the index is inserted as text (textContent), never as HTML.
+ */
+(function () {
+	'use strict';
+	var form = document.getElementById('search-form');
+	if (!form || typeof CBS === 'undefined')
+		return;
+	var input = document.getElementById('search-q');
+	var themeSel = document.getElementById('search-theme');
+	var typeSel = document.getElementById('search-type');
+	var status = document.getElementById('search-status');
+	var list = document.getElementById('search-results');
+	var moreWrap = document.getElementById('search-more-wrap');
+	var moreBtn = document.getElementById('search-more');
+	var PAGE = 10;
+	var MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
+		'October', 'November', 'December'];
+	var seq = 0, timer = null, current = null, shown = 0, started = 0, lastRun = 0;
+
+	/* The index files live in search/ beside this page. */
+	var here = document.currentScript && document.currentScript.src;
+	if (here)
+		CBS.setBase(here.replace(/[^/]*$/, ''));
+
+	function el(tag, cls, text) {
+		var e = document.createElement(tag);
+		if (cls)
+			e.className = cls;
+		if (text !== undefined)
+			e.textContent = text;
+		return e;
+	}
+
+	function dateLabel(d) {
+		var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d || '');
+		return m ? +m[3] + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] : d || '';
+	}
+
+	function params() {
+		var out = {q: '', theme: '', type: ''};
+		(location.search || '').replace(/^\?/, '').split('&').forEach(function (kv) {
+			if (!kv)
+				return;
+			var i = kv.indexOf('='), k = decodeURIComponent((i < 0 ? kv : kv.slice(0, i)).replace(/\+/g, ' '));
+			var v = i < 0 ? '' : decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' '));
+			if (Object.prototype.hasOwnProperty.call(out, k))
+				out[k] = v;
+		});
+		return out;
+	}
+
+	/* Keeps the search in the address without adding history entries. */
+	function remember() {
+		var parts = [];
+		if (input.value)
+			parts.push('q=' + encodeURIComponent(input.value));
+		if (themeSel.value)
+			parts.push('theme=' + encodeURIComponent(themeSel.value));
+		if (typeSel.value)
+			parts.push('type=' + encodeURIComponent(typeSel.value));
+		var url = location.pathname + (parts.length ? '?' + parts.join('&') : '');
+		try {
+			history.replaceState(null, '', url);
+		} catch (e) {
+			/* Some browsers refuse this on file://; the search still works. */
+		}
+	}
+
+	function setStatus(text) {
+		status.textContent = text;
+	}
+
+	function renderHit(h, info) {
+		var li = el('li', 'search-result');
+		var h2 = el('h2', 'search-result__title');
+		var a = el('a', null, info.title);
+		a.href = info.url;
+		h2.appendChild(a);
+		li.appendChild(h2);
+		var meta = el('p', 'search-result__meta');
+		meta.appendChild(el('span', 'tag tag--type', info.typeLabel));
+		meta.appendChild(document.createTextNode(' '));
+		var t = el('time', null, dateLabel(info.date));
+		t.setAttribute('datetime', info.date);
+		meta.appendChild(t);
+		if (info.area)
+			meta.appendChild(document.createTextNode(' · ' + info.area));
+		li.appendChild(meta);
+		h.themes.forEach(function (th) {
+			li.appendChild(el('p', 'search-result__theme', 'Theme: ' + th.label + ' (matched “' + th.typed + '”)'));
+		});
+		var pieces = CBS.snippet(current.query, info.text) || CBS.snippet(current.query, info.summary);
+		var p = el('p', 'search-result__snippet');
+		if (pieces) {
+			pieces.forEach(function (x) {
+				p.appendChild(x.mark ? el('mark', null, x.text) : document.createTextNode(x.text));
+			});
+		} else {
+			p.textContent = info.summary;
+		}
+		li.appendChild(p);
+		return li;
+	}
+
+	/* Shows the next page of results; t0 is when the user typed, for the
+	 * timing kept in window.CBS_LAST (read by the benchmark). */
+	function showMore(first, t0, q) {
+		var res = current, my = seq;
+		var ids = res.hits.slice(shown, shown + PAGE).map(function (h) {
+			return h.doc;
+		});
+		CBS.documents(ids, function (err, infos) {
+			if (my !== seq)
+				return;
+			if (err) {
+				setStatus('The search index could not be loaded: ' + err.message);
+				return;
+			}
+			var frag = document.createDocumentFragment();
+			infos.forEach(function (info, i) {
+				frag.appendChild(renderHit(res.hits[shown + i], info));
+			});
+			list.appendChild(frag);
+			shown += infos.length;
+			moreWrap.hidden = shown >= res.total;
+			if (first) {
+				var n = res.total;
+				setStatus(n === 0 ? 'No results for “' + input.value.trim() + '”.'
+					: n + (n === 1 ? ' result' : ' results') + ' for “' + input.value.trim() + '”.');
+				window.CBS_LAST = {ms: performance.now() - t0, files: res.files, total: n, q: q};
+			}
+		});
+	}
+
+	function run() {
+		var my = ++seq, q = input.value, t0 = started || performance.now();
+		started = 0;
+		lastRun = performance.now();
+		remember();
+		if (!q.trim()) {
+			list.textContent = '';
+			moreWrap.hidden = true;
+			setStatus('');
+			return;
+		}
+		CBS.search(q, {theme: themeSel.value, type: typeSel.value}, function (err, res) {
+			if (my !== seq)
+				return;
+			list.textContent = '';
+			shown = 0;
+			moreWrap.hidden = true;
+			if (err) {
+				current = null;
+				setStatus(err instanceof CBS.QueryError ? 'This search cannot be read: ' + err.message + '.'
+					: 'The search index could not be loaded: ' + err.message);
+				window.CBS_LAST = {ms: performance.now() - t0, files: [], total: -1, q: q};
+				return;
+			}
+			current = res;
+			showMore(true, t0, q);
+		});
+	}
+
+	/* Searches at once on the first key, then at most every 60 ms while
+	 * the user keeps typing (older answers are dropped by seq). */
+	function later() {
+		started = started || performance.now();
+		clearTimeout(timer);
+		if (performance.now() - lastRun > 120)
+			run();
+		else
+			timer = setTimeout(run, 60);
+	}
+
+	function fill(sel, items, value) {
+		items.forEach(function (it) {
+			var o = el('option', null, it[1]);
+			o.value = it[0];
+			sel.appendChild(o);
+		});
+		sel.value = value;
+		if (sel.value !== value)
+			sel.value = '';
+	}
+
+	var start = params();
+	input.value = start.q;
+	CBS.ready(function (err) {
+		if (err) {
+			setStatus('The search index could not be loaded: ' + err.message);
+			return;
+		}
+		var m = CBS.info();
+		fill(themeSel, m.themes, start.theme);
+		fill(typeSel, m.types, start.type);
+		if (input.value)
+			run();
+	});
+	input.addEventListener('input', later);
+	themeSel.addEventListener('change', run);
+	typeSel.addEventListener('change', run);
+	moreBtn.addEventListener('click', function () {
+		var first = list.children.length;
+		showMore(false);
+		/* Move focus to the first new result once it is there. */
+		var tries = 0, wait = setInterval(function () {
+			var li = list.children[first];
+			if (li || ++tries > 50) {
+				clearInterval(wait);
+				if (li)
+					li.querySelector('a').focus();
+			}
+		}, 20);
+	});
+	form.addEventListener('submit', function (e) {
+		e.preventDefault();
+		clearTimeout(timer);
+		run();
+	});
+})();

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Part of `make bench`: search figures on a built site.
+#   tests/bench/search.sh CORPUS SITE
+# Prints the index build time (the build's "search" stage), the sizes of
+# casebook.db and of the browser index, the median and 95th-percentile
+# time of `casebook search` over 100 varied queries, and — when the
+# browser test packages are installed — the browser's time from typing to
+# first results and the bytes of index files each query loaded.
+set -eu
+cd "$(dirname "$0")/../.."
+corpus=$1
+site=$2
+db=$site/casebook.db
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$tmp/out" 2>"$tmp/timings" >/dev/null
+stage=$(awk '/timing: search/ {print $4}' "$tmp/timings")
+echo "  search index build (the build's search stage): ${stage:-?} s"
+bytes() { find "$site/search" -name "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f MB in %d files", s/1048576, NR}'; }
+echo "  casebook.db: $(du -b "$db" | awk '{printf "%.1f MB", $1/1048576}')"
+echo "  browser index: term shards $(bytes 't-*.js'); document texts $(bytes 'd-*.js'); meta.js $(bytes meta.js)"
+
+python3 - "$db" <<'PY'
+import statistics, subprocess, sys, time
+db = sys.argv[1]
+words = ["missed", "appointments", "bruising", "baby", "father", "history", "school", "mother", "low", "mood",
+         "sibling", "disclosure", "repeated", "attendances", "strategy", "discussion", "consent", "housing",
+         "health", "assessment", "discharge", "plan", "weight", "loss", "domestic", "abuse", "notification",
+         "GP", "police", "MASH", "CAMHS", "supervision", "escalate", "referral", "neglect", "practitioners"]
+queries = []
+for i, w in enumerate(words):
+    queries.append(w)
+    queries.append(w + " " + words[(i * 7 + 3) % len(words)])
+queries += ['"missed appointments"', '"strategy discussion"', '"discharge plan"', 'safeguard*', 'escalat*',
+            'father*', 'neglect -audit', 'GP OR police', 'DNA', 'WNB', 'NAI', 'did not attend',
+            'school -housing', '"low mood" OR anxiety', 'health visitor', 'emergency department',
+            'out-of-hours', 'learning disability', 'self-harm', 'child sexual exploitation', 'county lines',
+            'hidden men', 'voice of the child', 'information sharing', 'professional curiosity',
+            'think family', 'risk assessment', 'early help']
+queries = queries[:100]
+times = []
+for q in queries:
+    t0 = time.perf_counter()
+    r = subprocess.run(["./casebook", "search", "--db", db, "--json", "--", q], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    times.append((time.perf_counter() - t0) * 1000)
+    if r.returncode == 2:
+        print("  query failed:", q)
+times.sort()
+p95 = times[int(round(0.95 * (len(times) - 1)))]
+print("  casebook search, %d queries (whole command, process start included): median %.1f ms, 95th percentile %.1f ms"
+      % (len(times), statistics.median(times), p95))
+PY
+
+if [ -d tests/browser/node_modules/playwright-core ] && [ -x /usr/bin/chromium ]; then
+	node tests/bench/search-browser.js "$site"
+else
+	echo "  browser: skipped (run 'npm ci' in tests/browser and install chromium)"
+fi

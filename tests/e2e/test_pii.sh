@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The personal-data check through the command line: check and build fail on
+# a finding, with its position and rule; only documents in the audience are
+# checked; pii-allow; the names deny-list (default file and casebook.yml's
+# pii-names); the demo content passes.
+. "$(dirname "$0")/lib.sh"
+
+R=$TMP/repo
+git init -q "$R"
+doc "$R/content/clean.md" "A clean briefing" "" "Children not brought to appointments."
+doc "$R/content/leaky.md" "Call 020 7946 0958 for the family" "summary: Baby B was born on 4 May 2021." \
+	"## Background
+
+Her NHS number 943 476 5919 was in the referral.
+The NHS number 943 476 5918 fails the check, so it is not personal data.
+Write to jane.doe@harrowdene.example.org or visit SW1A 1AA; NI number AB 12 34 56 C."
+doc "$R/content/restricted.md" "Restricted case note" "visibility: restricted" "NHS number 401 023 2137."
+commit "$R" "documents"
+
+expected="content/leaky.md:2:14: error: possible phone number '020 7946 0958'; remove it, or if it must be published add it to pii-allow in the front matter [pii-phone]
+content/leaky.md:5:29: error: possible date of birth '4 May 2021'; remove it, or if it must be published add it to pii-allow in the front matter [pii-date-of-birth]
+content/leaky.md:10:16: error: possible NHS number '943 476 5919'; remove it, or if it must be published add it to pii-allow in the front matter [pii-nhs-number]
+content/leaky.md:12:10: error: possible e-mail address 'jane.doe@harrowdene.example.org'; remove it, or if it must be published add it to pii-allow in the front matter [pii-email]
+content/leaky.md:12:51: error: possible full postcode 'SW1A 1AA'; remove it, or if it must be published add it to pii-allow in the front matter [pii-postcode]
+content/leaky.md:12:71: error: possible National Insurance number 'AB 12 34 56 C'; remove it, or if it must be published add it to pii-allow in the front matter [pii-ni-number]"
+
+run "$CASEBOOK" check --repo "$R"
+assert_eq "check exits 1 on personal data" "$RC" "1"
+assert_eq "check reports each finding with its position and rule" "$(grep 'error:' <<<"$OUT")" "$expected"
+assert_not_contains "the restricted document is not checked for a public build" "$OUT" "restricted.md"
+
+run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
+assert_eq "build exits 1 on personal data" "$RC" "1"
+assert_eq "build reports the same findings" "$(grep 'error:' <<<"$OUT")" "$expected"
+assert_no_file "build writes nothing" "$TMP/site/index.html"
+
+run "$CASEBOOK" check --repo "$R" --audience restricted
+assert_contains "a restricted check also checks the restricted document" "$OUT" \
+	"content/restricted.md:8:12: error: possible NHS number '401 023 2137'"
+
+# pii-allow: values published on purpose, compared ignoring case and spacing.
+doc "$R/content/leaky.md" "Call 020 7946 0958 for the family" "summary: Baby B was born on 4 May 2021.
+pii-allow:
+  - 02079460958
+  - 4 MAY 2021
+  - 943-476-5919
+  - Jane.Doe@harrowdene.example.org
+  - sw1a1aa
+  - AB123456C" "## Background
+
+Her NHS number 943 476 5919 was in the referral.
+Write to jane.doe@harrowdene.example.org or visit SW1A 1AA; NI number AB 12 34 56 C."
+commit "$R" "allow"
+run "$CASEBOOK" check --repo "$R"
+assert_eq "values in pii-allow pass" "$RC" "0"
+run "$CASEBOOK" check --repo "$R" --audience restricted
+assert_eq "the restricted document still fails a restricted check" "$RC" "1"
+git -C "$R" rm -q content/restricted.md
+commit "$R" "remove the restricted note"
+
+# The deny-list: content/pii-names.txt by default.
+printf '# family names\nKayden Marsh\nRosalind\n' >"$R/content/pii-names.txt"
+doc "$R/content/names.md" "Names" "" "Kayden Marsh's mother and KAYDEN MARSH's sister; rosalind is a word here,
+Rosalind is not."
+commit "$R" "names"
+run "$CASEBOOK" check --repo "$R"
+assert_eq "deny-listed names fail the check" "$RC" "1"
+assert_eq "each name is reported" "$(grep 'error:' <<<"$OUT" | sed -E "s/ error: ('[^']*').*/ \1/")" \
+	"content/names.md:7:1: 'Kayden Marsh'
+content/names.md:7:27: 'KAYDEN MARSH'
+content/names.md:8:1: 'Rosalind'"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
+assert_eq "and the build" "$RC" "1"
+
+# pii-names in casebook.yml points somewhere else; the default is then unused.
+git -C "$R" mv content/pii-names.txt private-names.txt
+printf 'pii-names: private-names.txt\n' >"$R/casebook.yml"
+commit "$R" "move the list"
+run "$CASEBOOK" check --repo "$R"
+assert_contains "the configured deny-list is used" "$OUT" "content/names.md:8:1: error: 'Rosalind' is on the list"
+printf 'pii-names: missing.txt\n' >"$R/casebook.yml"
+commit "$R" "wrong path"
+run "$CASEBOOK" check --repo "$R"
+assert_eq "a configured deny-list that does not exist is an error" "$RC" "1"
+assert_contains "it says which file is missing" "$OUT" \
+	"casebook.yml: error: pii-names: there is no file 'missing.txt' in the repository; commit the list of names, or correct the path [pii-names]"
+git -C "$R" rm -q content/names.md casebook.yml
+commit "$R" "no names"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
+assert_eq "a clean repository builds" "$RC" "0"
+check "the deny-list is not published" bash -c "! grep -rqi 'Kayden' '$TMP/site'"
+
+# No false alarm on the demo content, whatever the audience.
+for aud in public internal restricted; do
+	run "$CASEBOOK" check --repo "$ROOT" --audience $aud
+	assert_eq "the demo content passes the $aud check" "$RC" "0"
+	assert_not_contains "no personal-data finding in the demo ($aud)" "$OUT" "[pii-"
+done
+finish

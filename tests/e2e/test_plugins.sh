@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Plugins: each shipped plugin on a fixture library (tests/fixtures/plugins)
+# against expected output; repository plugins adding to and overriding the
+# shipped ones; and the sandbox: plugins that misbehave fail the build
+# within seconds, naming the plugin and line, and nothing is written.
+. "$(dirname "$0")/lib.sh"
+
+FX=$ROOT/tests/fixtures/plugins
+R=$TMP/library
+cp -R "$FX/library" "$R"
+git init -q "$R"
+commit "$R" "the library" "2024-06-01T10:00:00Z"
+extract() { python3 "$FX/extract.py" "$@"; }
+
+run "$CASEBOOK" build --repo "$R" --out "$TMP/out"
+assert_eq "the fixture library builds" "$RC" "0"
+P=$TMP/out
+
+# taxonomy: suggests a theme whose synonym the text keeps using.
+assert_contains "taxonomy suggests a theme from its synonyms" "$OUT" \
+	"content/briefings/wnb.md:5: warning: mentions 'co-sleeping' 3 times but is not filed under 'safer-sleep'; add it to 'themes' if the document is about safer sleep [taxonomy]"
+assert_eq "taxonomy warns about nothing else" "$(grep -c '\[taxonomy\]' <<<"$OUT")" "1"
+
+# related, backlinks and learning, document by document.
+assert_eq "related, referenced by and more learning" "$(extract cross "$P")" "$(cat "$FX/expected/cross.txt")"
+assert_eq "the learning page" "$(extract learning "$P")" "$(cat "$FX/expected/learning.txt")"
+assert_eq "the actions dashboard" "$(extract actions "$P")" "$(cat "$FX/expected/actions.txt")"
+
+# glossary: <abbr> on the first use in text only: not in a link, in code or
+# in a heading, and only once.
+body=$(sed -n '/class="document-body"/,/<\/div>/p' "$P/documents/reviews-child-a.html")
+assert_contains "glossary: first use in text gets <abbr>" "$body" \
+	'<p>The <a href="https://example.org/gp">GP practice</a> and the <code>GP</code> field come first here. Then the <abbr title="General Practitioner">GP</abbr> wrote to the family; the GP called again. Child A was later taken to <abbr title="Accident and Emergency">A&amp;E</abbr>.</p>'
+assert_contains "glossary: headings are left alone" "$body" '<h2 id="what-the-gp-knew">What the GP knew</h2>'
+assert_eq "glossary: one <abbr> per term on a page" "$(grep -o '<abbr title="General Practitioner">' <<<"$body" | wc -l)" "1"
+assert_contains "glossary: table cells too" "$(cat "$P/documents/plans-plan-b.html")" \
+	'<td>Refer high-risk cases to <abbr title="Multi-Agency Risk Assessment Conference">MARAC</abbr></td>'
+glossary=$(cat "$P/glossary.html")
+assert_contains "glossary page lists each term" "$glossary" '<dt><abbr title="Multi-Agency Risk Assessment Conference">MARAC</abbr></dt>'
+assert_contains "glossary page has descriptions" "$glossary" "Agencies meet to plan for the safety of people at high risk of domestic abuse."
+assert_eq "glossary page terms" "$(grep -c '<div class="summary-list__row" id="term-' <<<"$glossary")" "3"
+nav=$(grep -A8 'class="site-nav__list"' "$P/documents/briefings-sleep.html")
+assert_contains "navigation links the glossary" "$nav" '<li><a href="../glossary.html">Glossary</a></li>'
+assert_contains "navigation links learning by theme" "$nav" '<li><a href="../learning/index.html">Learning</a></li>'
+assert_contains "navigation links the actions" "$nav" '<li><a href="../actions.html">Actions</a></li>'
+out=$(broken_links "$P")
+assert_eq "every link in the plugins' pages resolves" "$out" ""
+
+# Privacy: the internal document leaves no trace in a public build, and is
+# cross-referenced in an internal one.
+assert_eq "no trace of the internal document" "$(grep -rl ZQX "$P" || true)" ""
+run "$CASEBOOK" build --repo "$R" --out "$TMP/internal" --audience internal
+assert_eq "internal build" "$RC" "0"
+assert_contains "internal: its action on the dashboard" "$(cat "$TMP/internal/actions.html")" "Secret action ZQX"
+assert_contains "internal: it refers to Child A" "$(extract cross "$TMP/internal")" \
+	"referenced by: Secret internal review ZQX under ../documents/internal-secret.html#key-learning | Sleeping safely"
+
+# Two builds of one commit are identical, plugins and all.
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/again" 2>/dev/null
+assert_eq "plugin output is reproducible" "$(cd "$TMP/again" && tree_sum .)" "$(cd "$P" && tree_sum .)"
+
+# taxonomy in "add" mode files the document under the suggested theme.
+cat >"$R/casebook.yml" <<'EOF'
+plugins:
+  - name: taxonomy
+    options: {synonyms: add}
+EOF
+commit "$R" "add themes from synonyms" "2024-06-02T10:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/add"
+assert_eq "taxonomy add mode builds" "$RC" "0"
+assert_not_contains "add mode warns about nothing" "$OUT" "[taxonomy]"
+assert_contains "add mode: the theme page lists the document" "$(cat "$TMP/add/themes/safer-sleep.html")" "briefings-wnb.html"
+assert_no_file "only the configured plugins ran" "$TMP/add/glossary.html"
+
+# related with its defaults: the full-text search finds what shares words.
+doc "$R/content/briefings/hammock.md" "Hammock safety at home" "themes: [domestic-abuse]" "A hammock is not a safe place for a baby."
+doc "$R/content/reviews/hammock-review.md" "Review: the hammock incident" "themes: [neglect]" "The baby slept in a hammock."
+printf 'plugins: [related]\n' >"$R/casebook.yml"
+commit "$R" "hammocks" "2024-06-03T10:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/text"
+assert_eq "related with text similarity builds" "$RC" "0"
+assert_contains "related: found by the words of the title" "$(extract cross "$TMP/text")" "briefings-hammock.html
+  related: Review: the hammock incident"
+
+# A repository's own plugins: one added, one overriding a shipped plugin.
+mkdir -p "$R/plugins"
+cat >"$R/plugins/glossary.lua" <<'EOF'
+-- Our own glossary page replaces the shipped one.
+local p = {}
+function p.site(site)
+  casebook.add_page{path = "glossary.html", template = "glossary", title = "Our own terms",
+    data = {terms = {{term = "WNB", expansion = "Was not brought", id = "term-wnb"}}}}
+end
+return p
+EOF
+cat >"$R/plugins/count-words.lua" <<'EOF'
+local p = {}
+function p.document(doc)
+  if doc.path == "content/briefings/sleep.md" then
+    casebook.log("counted " .. select(2, doc.text:gsub("%S+", "")) .. " words", doc)
+  end
+end
+return p
+EOF
+rm "$R/casebook.yml"
+commit "$R" "our own plugins" "2024-06-04T10:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/own"
+assert_eq "repository plugins build" "$RC" "0"
+assert_contains "a repository plugin overrides a shipped one" "$(cat "$TMP/own/glossary.html")" "<h1>Our own terms</h1>"
+assert_contains "a repository plugin is added to the defaults" "$OUT" "content/briefings/sleep.md: note: counted 18 words [count-words]"
+assert_file "the other defaults still run" "$TMP/own/actions.html"
+
+# A plugin casebook.yml names but nobody has.
+printf 'plugins:\n  - relatd\n' >"$R/casebook.yml"
+commit "$R" "typo" "2024-06-05T10:00:00Z"
+run "$CASEBOOK" check --repo "$R"
+assert_eq "an unknown plugin is an error" "$RC" "1"
+assert_contains "it says what is on offer" "$OUT" \
+	"casebook.yml:2:5: error: there is no plugin 'relatd' (did you mean 'related'?); the plugins on offer are actions, backlinks, count-words, glossary, learning, related, taxonomy, and a plugin of your own goes in plugins/relatd.lua [unknown-plugin]"
+
+# The sandbox. Each plugin below must fail the build within seconds with
+# its file and line, and leave the previous output as it was.
+rm -f "$R/plugins/"*.lua
+printf 'plugins: [bad]\n' >"$R/casebook.yml"
+before=$(cd "$P" && tree_sum .)
+sandbox() {
+	local what=$1 want=$2 src=$3
+	printf '%s\n' "$src" >"$R/plugins/bad.lua"
+	commit "$R" "$what" "2024-06-06T10:00:00Z"
+	local t0=$SECONDS
+	run "$CASEBOOK" build --repo "$R" --out "$P"
+	local took=$((SECONDS - t0))
+	assert_eq "$what: the build fails" "$RC" "1"
+	assert_contains "$what: the message names the plugin and line" "$OUT" "$want"
+	check "$what: stopped within seconds ($took s)" test "$took" -le 20
+	assert_eq "$what: nothing was written" "$(cd "$P" && tree_sum .)" "$before"
+}
+sandbox "a loop that never ends" "plugins/bad.lua:3: error: stopped after 1000000000 instructions in one call" \
+	'local p = {}
+function p.site(site)
+  while true do end
+end
+return p'
+sandbox "allocating without end" "plugins/bad.lua:4: error: ran out of memory: a plugin may use at most 256 MB" \
+	'local p = {}
+function p.document(doc)
+  local t = {}
+  while true do t[#t + 1] = {doc.title} end
+end
+return p'
+sandbox "a gigantic string" "plugins/bad.lua:2: error: ran out of memory: a plugin may use at most 256 MB" \
+	'local s = "x"
+for i = 1, 40 do s = s .. s end
+return {}'
+sandbox "io.open" "plugins/bad.lua:3: error: attempt to index a nil value (global 'io') (in the document hook, for" \
+	'local p = {}
+function p.document(doc)
+  local f = io.open("/etc/passwd")
+end
+return p'
+sandbox "os.execute" "plugins/bad.lua:1: error: attempt to call a nil value (field 'execute')" \
+	'os.execute("touch /tmp/casebook-sandbox-escape")
+return {}'
+check "os.execute ran nothing" test ! -e /tmp/casebook-sandbox-escape
+sandbox "require" "plugins/bad.lua:1: error: attempt to call a nil value (global 'require')" \
+	'local lfs = require("lfs")
+return {}'
+sandbox "load with bytecode" "plugins/bad.lua:2: error: attempt to load a binary chunk (mode is 't')" \
+	'local chunk = "\27Lua\84\0\25\147\13\10\26\10"
+local f = assert(load(chunk, "x", "b"))
+return {}'
+sandbox "debug" "plugins/bad.lua:1: error: attempt to index a nil value (global 'debug')" \
+	'debug.sethook()
+return {}'
+sandbox "a plugin error()" "plugins/bad.lua:3: error: content/briefings/hammock.md looks wrong" \
+	'local p = {}
+function p.document(doc)
+  if doc.path:find("hammock") then error(doc.path .. " looks wrong") end
+end
+return p'
+
+# Limits from casebook.yml.
+printf 'plugins: [bad]\nplugin-limits: {instructions: 100000, memory-mb: 16}\n' >"$R/casebook.yml"
+sandbox "a lower instruction limit" "plugins/bad.lua:2: error: stopped after 100000 instructions in one call" \
+	'local n = 0
+for i = 1, 1000000 do n = n + i end
+return {}'
+sandbox "a lower memory limit" "plugins/bad.lua:2: error: ran out of memory: a plugin may use at most 16 MB" \
+	'local s = "x"
+for i = 1, 30 do s = s .. s end
+return {}'
+
+# check runs the plugins too.
+run "$CASEBOOK" check --repo "$R"
+assert_eq "check reports plugin failures" "$RC" "1"
+finish

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# casebook search on the demo site: phrases, prefixes, exclusions, filters,
+# synonyms, no hits (exit 1), malformed queries (exit 2, a plain message),
+# JSON output, the default database (the last build), the browser index
+# files, and privacy (nothing of an excluded document in the index).
+. "$(dirname "$0")/lib.sh"
+
+# The demo content in a repository of its own, so builds may record
+# themselves in its .casebook/ folder.
+R=$TMP/demo
+mkdir -p "$R"
+cp -R "$ROOT/content" "$R/"
+[ -f "$ROOT/casebook.yml" ] && cp "$ROOT/casebook.yml" "$R/"
+git init -q "$R"
+commit "$R" "demo"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
+assert_eq "the demo builds" "$RC" "0"
+DB=$TMP/site/casebook.db
+assert_file "the build writes casebook.db" "$DB"
+assert_file "the build writes the browser index" "$TMP/site/search/meta.js"
+assert_file "the build writes search.html" "$TMP/site/search.html"
+check "every page has a search box" grep -q 'action="search.html" method="get"' "$TMP/site/index.html"
+check "document pages' search box points up" grep -q 'action="../search.html"' "$TMP/site/documents/briefings-7mb-safer-sleep.html"
+
+# paths QUERY [OPTIONS…]: the result files (names only), one line.
+paths() {
+	local q=$1
+	shift
+	"$CASEBOOK" search --db "$DB" --json --limit 50 "$@" -- "$q" |
+		python3 -c 'import json,sys; print(" ".join(r["path"].rsplit("/",1)[-1] for r in json.load(sys.stdin)["results"]))'
+}
+
+assert_eq "a phrase" "$(paths '"did not attend"')" \
+	"7mb-was-not-brought.md neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md"
+assert_eq "a prefix" "$(paths 'bruis*')" \
+	"7mb-bruising-non-mobile-babies.md lcspr-child-a-2023.md cpma-audit-2024.md"
+assert_eq "without an exclusion" "$(paths neglect)" \
+	"neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md 7mb-was-not-brought.md"
+assert_eq "an exclusion" "$(paths 'neglect -drift')" "7mb-was-not-brought.md"
+assert_eq "OR" "$(paths 'sofa OR cot')" \
+	"7mb-safer-sleep.md sudi-thematic-2025.md rapid-review-baby-b-2024.md"
+assert_eq "a type filter" "$(paths child --type audit)" \
+	"neglect-multi-agency-audit-2025.md cpma-audit-2024.md"
+assert_eq "a theme filter (by label)" "$(paths child --theme 'Was not brought')" \
+	"neglect-multi-agency-audit-2025.md 7mb-was-not-brought.md scr-children-d-and-e-2020.md"
+assert_eq "year filters" "$(paths DNA --since 2025 --until 2025)" "neglect-multi-agency-audit-2025.md"
+assert_eq "a synonym (DNA) finds was-not-brought" "$(paths DNA)" \
+	"7mb-was-not-brought.md neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md"
+assert_eq "a synonym (WNB) finds the same" "$(paths WNB)" "$(paths DNA)"
+assert_eq "a synonym (NAI) finds non-mobile bruising first" "$(paths NAI | cut -d' ' -f1)" \
+	"7mb-bruising-non-mobile-babies.md"
+
+run "$CASEBOOK" search --db "$DB" DNA
+assert_eq "matches exit 0" "$RC" "0"
+assert_contains "a hit shows title" "$OUT" "1. 7-minute briefing: children who are not brought to appointments"
+assert_contains "a hit shows type, date, area and path" "$OUT" \
+	"7-minute briefing · 2024-03-04 · Harrowdene · content/briefings/7mb-was-not-brought.md"
+assert_contains "the expansion is visible" "$OUT" 'theme: Was not brought (matched "DNA")'
+assert_not_contains "no escape codes with NO_COLOR" "$OUT" $'\033['
+if command -v script >/dev/null; then
+	tty=$(env -u NO_COLOR script -qec "'$CASEBOOK' search --db '$DB' --limit 1 DNA" /dev/null)
+	assert_contains "on a terminal, matched words are bold" "$tty" $'\033[1m'
+	tty=$(NO_COLOR=1 script -qec "'$CASEBOOK' search --db '$DB' --limit 1 DNA" /dev/null)
+	assert_not_contains "on a terminal with NO_COLOR, no bold" "$tty" $'\033['
+fi
+run "$CASEBOOK" search --db "$DB" --limit 1 missed appointments
+assert_contains "several words without quotes are one query" "$OUT" "4 documents match \"missed appointments\""
+assert_contains "the limit is shown" "$OUT" "3 more: use --limit 4 to see them all"
+assert_contains "the snippet has the matched words" "$OUT" "missed health appointments"
+
+run "$CASEBOOK" search neglect -drift --db "$DB" --limit 5
+assert_contains "options may follow the query; -word stays a query word" "$OUT" '1 document matches "neglect -drift"'
+json=$("$CASEBOOK" search --db "$DB" --json --limit 2 NAI)
+schema=$(python3 - "$json" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+r = d["results"][0]
+marked = [r["snippet"][s:s + n] for s, n in r["highlights"]]
+print(d["version"], d["query"], d["total"], len(d["results"]), sorted(r),
+      [t["id"] for t in r["themes_matched"]], r["themes_matched"][0]["synonym"],
+      d["expanded"][0]["theme"], marked[0], type(r["score"]).__name__)
+PY
+)
+assert_eq "--json follows the documented schema" "$schema" \
+	"1 NAI 3 2 ['area', 'date', 'highlights', 'path', 'rank', 'score', 'snippet', 'themes_matched', 'title', 'type', 'type_label', 'url'] ['non-mobile-bruising', 'physical-abuse'] NAI non-mobile-bruising Bruising in non-mobile babies float"
+
+run "$CASEBOOK" search --db "$DB" zzqqxx
+assert_eq "no hits exit 1" "$RC" "1"
+assert_contains "no hits says so" "$OUT" 'no documents match "zzqqxx"'
+run "$CASEBOOK" search --db "$DB" --json zzqqxx
+assert_eq "no hits exit 1 with --json too" "$RC" "1"
+assert_contains "--json with no hits is still JSON" "$OUT" '"total":0,"results":[]'
+
+# Malformed queries: a plain message and exit 2, never SQLite's words.
+malformed() {
+	local desc=$1 want=$2
+	shift 2
+	run "$CASEBOOK" search --db "$DB" "$@"
+	assert_eq "$desc exits 2" "$RC" "2"
+	assert_contains "$desc is explained" "$OUT" "$want"
+	assert_not_contains "$desc shows no SQLite message" "$OUT" "fts5"
+}
+malformed "an unbalanced quote" "the quote at column 9 is never closed" -- 'neglect "did not'
+malformed "a lone -" "a '-' on its own at column 9" -- 'neglect - audit'
+malformed "OR at the start" "OR at column 1 needs a word to search for on each side" -- 'OR neglect'
+malformed "OR at the end" "OR at column 9 needs a word to search for on each side" -- 'neglect OR'
+malformed "an empty query" "the search is empty" -- ''
+malformed "only exclusions" "the search only leaves words out" -- -neglect
+malformed "a stray *" "is not at the end of a word" -- 'a*b'
+malformed "only punctuation" "there is nothing to search for" -- '!!!'
+assert_eq "FTS5 syntax gives no hits, not an error" "$(
+	"$CASEBOOK" search --db "$DB" -- 'NEAR(' >/dev/null 2>&1
+	echo $?
+)" "1"
+run "$CASEBOOK" search --db "$DB" --theme negelct child
+assert_eq "an unknown theme exits 2" "$RC" "2"
+assert_contains "an unknown theme gets a suggestion" "$OUT" "no theme 'negelct' in this index (did you mean 'neglect'?)"
+run "$CASEBOOK" search --db "$DB" --since 20 child
+assert_eq "a bad year exits 2" "$RC" "2"
+assert_contains "a bad year is explained" "$OUT" "--since needs a year such as 2023, not '20'"
+run "$CASEBOOK" search --db "$DB"
+assert_eq "no query exits 2" "$RC" "2"
+run "$CASEBOOK" search --db "$TMP/nowhere.db" child
+assert_eq "a missing database exits 2" "$RC" "2"
+assert_eq "a missing database is one line telling what to do" "$OUT" \
+	"casebook search: no search index at '$TMP/nowhere.db': run 'casebook build' first"
+run "$CASEBOOK" search --db "$R/content/taxonomy.yml" child
+assert_eq "a file that is not an index exits 2" "$RC" "2"
+
+# With no --db: the last build of the repository containing this folder.
+run bash -c "cd '$R/content' && '$CASEBOOK' search DNA"
+assert_eq "no --db uses the last build" "$RC" "0"
+assert_eq "the last build is recorded" "$(cat "$R/.casebook/last-build")" "$(cd "$TMP/site" && pwd -P)"
+run bash -c "cd '$TMP' && '$CASEBOOK' search DNA"
+assert_eq "outside a repository, no --db is an error" "$RC" "2"
+assert_contains "outside a repository, it says what to do" "$OUT" "give the index with --db FILE"
+rm -rf "$TMP/site"
+run bash -c "cd '$R' && '$CASEBOOK' search DNA"
+assert_eq "with the last build gone and no public/, exit 2" "$RC" "2"
+assert_contains "and the message says to build" "$OUT" "run 'casebook build' first"
+
+# Privacy: documents outside the audience leave no trace in the index.
+doc "$R/content/secret.md" "Internal ZQXHIDDEN review" "visibility: internal
+themes: [neglect]" "Missed appointments ZQXHIDDEN."
+commit "$R" "internal"
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/pub" 2>/dev/null
+check "public: no trace of an internal document in casebook.db or the shards" \
+	bash -c "! grep -rqi zqxhidden '$TMP/pub'"
+run "$CASEBOOK" search --db "$TMP/pub/casebook.db" zqxhidden
+assert_eq "public: the internal document is not found" "$RC" "1"
+"$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
+assert_eq "internal: it is found" "$(paths zqxhidden --db "$TMP/int/casebook.db")" "secret.md"
+finish

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# casebook serve: a preview on a free loopback port that rebuilds when a
+# file changes, shows build errors in the page while the last good site
+# stays served, refuses paths outside the output, and stops cleanly.
+# Every wait is bounded and the server is always killed.
+. "$(dirname "$0")/lib.sh"
+
+SERVERS=()
+cleanup() {
+	for p in "${SERVERS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# until SECONDS CMD...: runs CMD every 0.2 s until it succeeds or time is up.
+until_ok() {
+	local end=$((SECONDS + $1))
+	shift
+	while ((SECONDS < end)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+R=$TMP/repo
+git init -q "$R"
+doc "$R/content/first.md" "First briefing" "themes: [neglect]" "## Key learning
+
+- Look at the whole record."
+doc "$R/content/second.md" "Second briefing"
+commit "$R" "content"
+
+LOG=$TMP/serve.log
+"$CASEBOOK" serve --repo "$R" --port 0 >"$LOG" 2>&1 &
+PID=$!
+SERVERS+=("$PID")
+if until_ok 30 grep -q 'serving .* at http://127.0.0.1:[0-9]*/' "$LOG"; then
+	ok "serve starts and prints its address"
+else
+	not_ok "serve starts and prints its address" "$(cat "$LOG")"
+	finish
+fi
+PORT=$(sed -n 's|.* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$LOG" | head -1)
+U=http://127.0.0.1:$PORT
+assert_contains "the first build is reported" "$(cat "$LOG")" "casebook: built 2 of 2 documents"
+
+# Listening on the loopback address only (IPv4 127.0.0.1, nothing on IPv6).
+listen=$(python3 - "$PORT" <<'PY'
+import sys
+port = int(sys.argv[1])
+found = []
+for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+        lines = open(name).read().splitlines()[1:]
+    except OSError:
+        continue
+    for l in lines:
+        f = l.split()
+        addr, p = f[1].split(":")
+        if int(p, 16) == port and f[3] == "0A":
+            found.append(addr)
+print(" ".join(found))
+PY
+)
+assert_eq "listens on 127.0.0.1 only" "$listen" "0100007F"
+
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+assert_eq "home page: 200" "$(code "$U/")" "200"
+home=$(curl -s "$U/")
+assert_contains "home page lists a document" "$home" "First briefing"
+assert_contains "pages get the reload script" "$home" "/__casebook/version"
+assert_eq "a document page: 200" "$(code "$U/documents/first.html")" "200"
+assert_eq "CSS with its type" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$U/assets/style.css")" \
+	"200 text/css; charset=utf-8"
+assert_eq "a folder redirects to its slash" "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$U/themes")" \
+	"301 $U/themes/"
+assert_eq "a folder serves its index" "$(code "$U/themes/")" "200"
+assert_eq "a missing page: 404" "$(code "$U/documents/nothing.html")" "404"
+assert_eq ".. is refused" "$(code --path-as-is "$U/../casebook.yml")" "403"
+assert_eq "encoded .. is refused" "$(code --path-as-is "$U/%2e%2e/%2e%2e/etc/passwd")" "403"
+assert_eq "hidden files are refused" "$(code "$U/.casebook-output")" "403"
+assert_eq "POST is refused" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x=1 "$U/")" "405"
+assert_contains "405 says what is allowed" "$(curl -s -i -X DELETE "$U/")" "Allow: GET, HEAD"
+assert_eq "HEAD works, without a body" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$U/index.html")" "200 0"
+assert_eq "nothing is cached" "$(curl -s -I "$U/" | tr -d '\r' | grep -i '^cache-control:')" "Cache-Control: no-store"
+built=$(find "$R/.casebook/serve" -name index.html -path '*/site/index.html' | head -1)
+check "the site is built in a private folder" test -f "$built"
+assert_eq "the built files never hold the script" "$(grep -l '__casebook' "$built" || true)" ""
+assert_eq "the working tree stays clean apart from .casebook" "$(git -C "$R" status --porcelain | grep -v '^?? .casebook/$' || true)" ""
+
+# An edit is rebuilt and the version changes, so open pages reload.
+v1=$(curl -s "$U/__casebook/version")
+doc "$R/content/first.md" "First briefing, revised" "themes: [neglect]" "## Key learning
+
+- Look at the whole record."
+if until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$U" "$v1"; then
+	ok "an edit changes the version"
+else
+	not_ok "an edit changes the version" "$(cat "$LOG")"
+fi
+assert_contains "the page shows the edit" "$(curl -s "$U/documents/first.html")" "<title>First briefing, revised —"
+assert_contains "the terminal reports the rebuild" "$(cat "$LOG")" "casebook: rebuilt 2 of 2 documents"
+doc "$R/content/third.md" "A third, uncommitted briefing"
+until_ok 20 bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" "$1")" = 200 ]' _ "$U/documents/third.html" && ok "a new uncommitted file is served" ||
+	not_ok "a new uncommitted file is served"
+
+# A broken file: the error is in the page and the terminal, and the last
+# good page is still served.
+v2=$(curl -s "$U/__casebook/version")
+sed -i 's/^date: .*/date: 2024-13-40/' "$R/content/first.md"
+until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$U" "$v2" && ok "a broken file is noticed" ||
+	not_ok "a broken file is noticed"
+page=$(curl -s "$U/documents/first.html")
+assert_eq "the last good page is still served (200)" "$(code "$U/documents/first.html")" "200"
+assert_contains "the last good page's content" "$page" "<title>First briefing, revised —"
+assert_contains "the page shows the problem" "$page" "casebook could not build the site"
+assert_contains "the page names file, line and column" "$page" \
+	"content/first.md:4:7: error: &#39;2024-13-40&#39; is not a real calendar date"
+assert_contains "the terminal names it too" "$(cat "$LOG")" \
+	"content/first.md:4:7: error: '2024-13-40' is not a real calendar date"
+assert_contains "the terminal says the last good site stays" "$(cat "$LOG")" "still serving the last good site"
+v3=$(curl -s "$U/__casebook/version")
+sed -i 's/^date: .*/date: 2024-03-01/' "$R/content/first.md"
+until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$U" "$v3" && ok "the fix is noticed" ||
+	not_ok "the fix is noticed"
+assert_not_contains "the problem is gone once fixed" "$(curl -s "$U/documents/first.html")" "could not build"
+
+# Another server on the same port is refused; SIGTERM stops a server too.
+run timeout 20 "$CASEBOOK" serve --repo "$R" --port "$PORT"
+assert_eq "a port in use: exit 2" "$RC" "2"
+assert_contains "a port in use: explained" "$OUT" "cannot listen on 127.0.0.1:$PORT"
+"$CASEBOOK" serve --repo "$R" --port 0 >"$TMP/serve2.log" 2>&1 &
+PID2=$!
+SERVERS+=("$PID2")
+until_ok 30 grep -q 'serving' "$TMP/serve2.log"
+kill -TERM "$PID2"
+until_ok 10 bash -c '! kill -0 "$1"' _ "$PID2" && ok "SIGTERM stops it" || not_ok "SIGTERM stops it"
+wait "$PID2"
+assert_eq "SIGTERM: exit 0" "$?" "0"
+
+# Ctrl-C stops it cleanly and removes its private folder.
+kill -INT "$PID"
+until_ok 10 bash -c '! kill -0 "$1"' _ "$PID" && ok "Ctrl-C stops it" || not_ok "Ctrl-C stops it"
+wait "$PID"
+assert_eq "Ctrl-C: exit 0" "$?" "0"
+assert_contains "says it stopped" "$(tail -1 "$LOG")" "casebook: stopped"
+assert_eq "the private folder is removed" "$(ls "$R/.casebook/serve" 2>/dev/null || true)" ""
+assert_eq "no longer listening" "$(code --max-time 2 "$U/")" "000"
+
+run "$CASEBOOK" serve --repo "$R" --port 70000
+assert_eq "a bad port: exit 2" "$RC" "2"
+run env -C "$TMP" "$CASEBOOK" serve --port 0
+assert_eq "no repository: exit 2" "$RC" "2"
+finish

@@ -1,0 +1,247 @@
+/* Unit tests for the search index and queries (search/index.c, shards.c,
+ * search.c) over a small real repository: ranking, filters, synonyms,
+ * snippets, privacy and reproducibility. Run from the repository root
+ * (tests/run.sh does), where search/web/ is. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "search.h"
+#include "site.h"
+#include "util.h"
+#include "writer.h"
+
+static char *S_tmp;
+
+static void S_sh(const char *cmd)
+{
+	char *full =
+	    cb_xasprintf("cd '%s/repo' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
+			 "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
+			 "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
+			 "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
+			 S_tmp, cmd);
+	assert_int_equal(system(full), 0);
+	free(full);
+}
+
+static void S_write(const char *rel, const char *text)
+{
+	char *p = cb_xasprintf("%s/repo/%s", S_tmp, rel);
+	assert_int_equal(cb_file_write(p, text, strlen(text)), 0);
+	free(p);
+}
+
+static char *S_read(const char *dir, const char *rel)
+{
+	char *p = cb_xasprintf("%s/%s/%s", S_tmp, dir, rel), *data = NULL;
+	size_t len;
+	if (cb_file_read(p, &data, &len) != 0)
+		data = NULL;
+	free(p);
+	return data;
+}
+
+/* Builds the index only (no pages) into S_tmp/<dir>. */
+static void S_build(const char *dir, cb_search_stats *st)
+{
+	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
+	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_search_build(&s, "search/web", w, st, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	cb_site_free(&s);
+	cb_diags_free(&d);
+	free(repo);
+	free(out);
+}
+
+static int setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+	S_tmp = cb_xasprintf("%s/cbsearch-XXXXXX", t && t[0] ? t : "/tmp");
+	if (!mkdtemp(S_tmp))
+		return -1;
+	char *repo = cb_path_join(S_tmp, "repo");
+	cb_mkdir_p(repo);
+	free(repo);
+	S_sh("git init -q -b main .");
+	S_write("content/taxonomy.yml", "themes:\n"
+					"  was-not-brought:\n    label: Was not brought\n"
+					"    synonyms: [DNA, did not attend]\n"
+					"  neglect:\n    label: Neglect\n");
+	S_write("content/a.md",
+		"---\ntitle: Appointments missed by Baby B\ntype: briefing\ndate: 2023-05-01\n"
+		"themes: [was-not-brought]\nsummary: A baby who was not brought.\n---\n\n"
+		"## Key learning\n\n- Follow up every missed appointment.\n");
+	S_write("content/b.md",
+		"---\ntitle: Neglect audit\ntype: audit\ndate: 2024-02-01\nthemes: [neglect]\n---\n\n"
+		"The audit found a missed appointment in one case, and drift in plans.\n");
+	S_write("content/c.md", "---\ntitle: Supervision ZQXSECRET\ntype: briefing\ndate: 2024-02-02\n"
+				"visibility: internal\n---\n\nMissed appointment ZQXSECRET notes.\n");
+	S_sh("git add -A && git commit -q -m first");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	cb_rm_rf(S_tmp);
+	free(S_tmp);
+	return 0;
+}
+
+static cb_search *S_open(const char *dir)
+{
+	char *db = cb_xasprintf("%s/%s/casebook.db", S_tmp, dir);
+	cb_search *s;
+	cb_error err;
+	assert_int_equal(cb_search_open(&s, db, &err), 0);
+	free(db);
+	return s;
+}
+
+static void test_build_writes_db_and_shards(void **state)
+{
+	cb_search_stats st;
+	S_build("one", &st);
+	assert_int_equal(st.docs, 2); /* the internal document is left out */
+	assert_int_equal(st.learning, 1);
+	assert_true(st.db_bytes > 0);
+	assert_true(st.shards >= 1);
+	char *meta = S_read("one", "search/meta.js");
+	assert_non_null(meta);
+	assert_non_null(strstr(meta, "CBS.meta({\"v\":1,\"n\":2,"));
+	assert_non_null(strstr(meta, "[\"DNA\",1]")); /* themes sorted by label: Neglect, Was not brought */
+	free(meta);
+	char *engine = S_read("one", "search/search.js");
+	assert_non_null(engine);
+	free(engine);
+	/* Nothing of the internal document anywhere in the index. */
+	char *cmd = cb_xasprintf("! grep -rqi zqxsecret '%s/one'", S_tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static void test_ranking_and_snippets(void **state)
+{
+	cb_search *s = S_open("one");
+	cb_search_result r;
+	cb_error err;
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 2);
+	/* A title match outranks a body match. */
+	assert_string_equal(r.hits[0].path, "content/a.md");
+	assert_string_equal(r.hits[0].url, "documents/a.html");
+	assert_string_equal(r.hits[0].type, "briefing");
+	assert_string_equal(r.hits[1].path, "content/b.md");
+	assert_true(r.hits[0].score > r.hits[1].score);
+	assert_non_null(strstr(r.hits[1].snippet, "\001missed\002 \001appointment\002"));
+	cb_search_result_free(&r);
+
+	assert_int_equal(cb_search_run(s, "missed -audit", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 1);
+	assert_string_equal(r.hits[0].path, "content/a.md");
+	cb_search_result_free(&r);
+
+	assert_int_equal(cb_search_run(s, "zzqq", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 0);
+	cb_search_result_free(&r);
+	cb_search_close(s);
+}
+
+static void test_synonyms_report_the_theme(void **state)
+{
+	cb_search *s = S_open("one");
+	cb_search_result r;
+	cb_error err;
+	assert_int_equal(cb_search_run(s, "did not attend", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 1);
+	assert_string_equal(r.hits[0].path, "content/a.md");
+	assert_int_equal(r.hits[0].nthemes, 1);
+	assert_string_equal(r.hits[0].themes[0].id, "was-not-brought");
+	assert_string_equal(r.hits[0].themes[0].typed, "did not attend");
+	cb_search_result_free(&r);
+	cb_search_close(s);
+}
+
+static void test_filters(void **state)
+{
+	cb_search *s = S_open("one");
+	cb_search_result r;
+	cb_error err;
+	cb_search_filter f = {NULL, "Audit", NULL, 0, 0};
+	assert_int_equal(cb_search_run(s, "missed", &f, 10, &r, &err), 0);
+	assert_int_equal(r.total, 1);
+	assert_string_equal(r.hits[0].path, "content/b.md");
+	cb_search_result_free(&r);
+	cb_search_filter g = {"was not brought", NULL, NULL, 0, 2023};
+	assert_int_equal(cb_search_run(s, "missed", &g, 10, &r, &err), 0);
+	assert_int_equal(r.total, 1);
+	assert_string_equal(r.hits[0].path, "content/a.md");
+	cb_search_result_free(&r);
+	cb_search_filter h = {NULL, NULL, NULL, 2024, 0};
+	assert_int_equal(cb_search_run(s, "missed", &h, 10, &r, &err), 0);
+	assert_int_equal(r.total, 1);
+	cb_search_result_free(&r);
+	cb_search_filter bad = {"negelct", NULL, NULL, 0, 0};
+	assert_int_equal(cb_search_run(s, "missed", &bad, 10, &r, &err), -1);
+	assert_string_equal(err.msg, "no theme 'negelct' in this index (did you mean 'neglect'?)");
+	cb_search_result_free(&r);
+	cb_search_filter badtype = {NULL, "memo", NULL, 0, 0};
+	assert_int_equal(cb_search_run(s, "missed", &badtype, 10, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown document type 'memo'"));
+	cb_search_result_free(&r);
+	cb_search_close(s);
+}
+
+static void test_errors_are_plain(void **state)
+{
+	cb_search *s = S_open("one");
+	cb_search_result r;
+	cb_error err;
+	assert_int_equal(cb_search_run(s, "\"missed", NULL, 10, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "never closed"));
+	cb_search_result_free(&r);
+	cb_search_close(s);
+	char *missing = cb_xasprintf("%s/nowhere/casebook.db", S_tmp);
+	assert_int_equal(cb_search_open(&s, missing, &err), -1);
+	assert_non_null(strstr(err.msg, "run 'casebook build' first"));
+	free(missing);
+	char *notdb = cb_xasprintf("%s/repo/content/a.md", S_tmp);
+	assert_int_equal(cb_search_open(&s, notdb, &err), -1);
+	assert_string_equal(err.msg, "not a casebook search index: run 'casebook build' to make one");
+	free(notdb);
+	cb_search_close(NULL);
+}
+
+static void test_reproducible(void **state)
+{
+	S_build("two", NULL);
+	S_build("three", NULL);
+	char *cmd = cb_xasprintf("cd '%s' && diff -r two three", S_tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_build_writes_db_and_shards), cmocka_unit_test(test_ranking_and_snippets),
+	    cmocka_unit_test(test_synonyms_report_the_theme),  cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_errors_are_plain),	       cmocka_unit_test(test_reproducible),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
