@@ -11,7 +11,7 @@ DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
             libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev \
             libmicrohttpd-dev curl chromium poppler-utils groff-base \
-            nodejs
+            nodejs default-jre-headless
 
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -34,7 +34,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests-san/%)
 
 .SECONDARY:
-.PHONY: all deps site test unit bench fuzz install uninstall format clean help check-deps
+.PHONY: all deps site test unit bench bench-tools fuzz install uninstall format clean help check-deps
 
 all: casebook
 
@@ -95,6 +95,12 @@ test: deps casebook unit
 
 bench: casebook
 	@bash tests/bench/run.sh
+
+# Tools the benchmark compares against; never needed by `make test`.
+bench-tools:
+	@command -v hugo >/dev/null || apt-get install -y -qq hugo
+	@command -v cmark-gfm >/dev/null || apt-get install -y -qq cmark-gfm
+	@mkdir -p build/bench && cd build/bench && { [ -x node_modules/.bin/pagefind ] || npm install --no-save --no-audit --no-fund pagefind@1; }
 
 fuzz:
 	@$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)

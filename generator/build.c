@@ -1,6 +1,8 @@
 /* build: see build.h. */
 #include "build.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,24 @@ static void S_lap(cb_build_result *res, const char *stage, double *t)
 	*t = now;
 }
 
+typedef struct S_search_job {
+	const cb_site *site;
+	const char *web;
+	cb_writer *w;
+	cb_error err;
+	int rc;
+	double seconds;
+} S_search_job;
+
+static void *S_search_thread(void *arg)
+{
+	S_search_job *j = arg;
+	double t0 = S_now();
+	j->rc = cb_search_build(j->site, j->web, j->w, NULL, &j->err);
+	j->seconds = S_now() - t0;
+	return NULL;
+}
+
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
@@ -48,7 +68,9 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 
 	/* 1. load */
 	double t = S_now();
-	int rc = cb_site_load(&opts->site, &site, d, err);
+	cb_site_opts so = opts->site;
+	so.jobs = opts->jobs;
+	int rc = cb_site_load(&so, &site, d, err);
 	S_lap(res, "load", &t);
 	S_time(res, "pii-check", site.pii_seconds);
 	res->sources = site.nsources;
@@ -60,6 +82,21 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	/* 1b. plugins: document and site hooks (plugin.h); their errors are
 	 * content errors, so a check reports them too */
 	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
+	if (!cb_is_dir(theme_dir)) {
+		if (site.ntheme_srcs == 0) {
+			/* Neither casebook nor the repository has it: a typo. */
+			cb_error_set(err, "casebook.yml", 0, 0,
+				     "no theme '%s': it is not a built-in theme and the repository has no "
+				     "themes/%s/ folder; use 'theme: default' or add that folder",
+				     site.cfg.theme, site.cfg.theme);
+			st = CB_BUILD_FAILED;
+			goto out;
+		}
+		/* A theme only the repository has (themes/<name>/ in its tree)
+		 * takes every file it does not provide from the default theme. */
+		free(theme_dir);
+		theme_dir = cb_xasprintf("%s/themes/default", opts->datadir);
+	}
 	cb_buf ptimes = CB_BUF_INIT;
 	cb_plugins_opts po = {opts->datadir, theme_dir, NULL, NULL, &ptimes};
 	int prc = cb_plugins_run(&site, &po, d, err);
@@ -94,25 +131,34 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	res->out = opts->out ? cb_xstrdup(opts->out)
 		   : site.workdir ? cb_path_join(site.workdir, "public")
 				  : cb_xstrdup("public");
-	cb_render_opts ro = {theme_dir, opts->version};
+	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
 	if (cb_writer_open(&w, res->out, err) != 0) {
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
-	if (cb_render_site(&site, &ro, w, err) != 0) {
-		cb_writer_abort(w);
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	S_lap(res, "render", &t);
-	/* 3b. search: casebook.db and the browser index (search/index.h) */
+	/* 3b. search: casebook.db and the browser index (search/index.h),
+	 * built on its own thread while the pages render: the index is
+	 * written by one SQLite connection, so overlapping it with the
+	 * rendering threads keeps every core busy. Both only read the site. */
 	search_web = cb_xasprintf("%s/search/web", opts->datadir);
-	if (cb_search_build(&site, search_web, w, NULL, err) != 0) {
+	S_search_job sj = {&site, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+	pthread_t sth;
+	bool threaded = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
+	int rrc = cb_render_site(&site, &ro, w, err);
+	S_lap(res, "render", &t);
+	if (threaded)
+		pthread_join(sth, NULL);
+	else
+		S_search_thread(&sj);
+	S_time(res, "search", sj.seconds);
+	if (rrc == 0 && sj.rc != 0)
+		*err = sj.err;
+	if (rrc != 0 || sj.rc != 0) {
 		cb_writer_abort(w);
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
-	S_lap(res, "search", &t);
+	t = S_now();
 	res->files = cb_writer_count(w);
 
 	/* 4. swap */

@@ -9,7 +9,7 @@
 
 static const char *const S_config_keys[] = {
     "title", "description", "content", "theme", "taxonomy", "glossary", "base-url", "language", "plugins", "pii-names",
-    "plugin-limits",
+    "plugin-limits", "accessibility-contact",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -410,6 +410,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 				S_set(&cfg->title, s);
 		} else if (strcmp(key, "description") == 0) {
 			S_set(&cfg->description, S_text(k, v, file, false, d));
+		} else if (strcmp(key, "accessibility-contact") == 0) {
+			S_set(&cfg->a11y_contact, S_text(k, v, file, false, d));
 		} else if (strcmp(key, "language") == 0) {
 			if ((s = S_text(k, v, file, true, d)))
 				S_set(&cfg->language, s);
@@ -467,6 +469,7 @@ void cb_config_free(cb_config *cfg)
 	free(cfg->pii_names_file);
 	free(cfg->base_url);
 	free(cfg->language);
+	free(cfg->a11y_contact);
 	for (size_t i = 0; i < cfg->plugins.n; i++) {
 		free(cfg->plugin_confs[i].name);
 		cb_value_free(cfg->plugin_confs[i].options);

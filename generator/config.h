@@ -23,6 +23,7 @@ typedef struct cb_config {
 	char *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present */
 	char *base_url;      /* absolute site address for feed and sitemap; may be NULL */
 	char *language;      /* default "en-GB" */
+	char *a11y_contact;  /* accessibility-contact: how to report an accessibility problem; may be NULL */
 	cb_strv plugins;     /* plugin names in order; see plugins_set */
 	struct cb_plugin_conf *plugin_confs; /* the same entries with their options */
 	bool plugins_set;    /* casebook.yml has 'plugins:'; when false the default set runs */

@@ -2,6 +2,9 @@
 #include "render.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +209,512 @@ static cb_value *S_history_entry(int64_t t, int tz, const char *author)
 	return v;
 }
 
+/* Readable names of the agencies front matter lists under `audience`. An
+ * id not listed here is shown with its hyphens as spaces. */
+static const struct {
+	const char *id, *label;
+} S_agencies[] = {
+    {"gp", "GP and primary care"},
+    {"health-visiting", "Health visiting"},
+    {"midwifery", "Midwifery"},
+    {"emergency-department", "Emergency department"},
+    {"ambulance", "Ambulance service"},
+    {"paediatrics", "Paediatrics"},
+    {"camhs", "CAMHS (child and adolescent mental health)"},
+    {"police", "Police"},
+    {"childrens-social-care", "Children's social care"},
+    {"education", "Education"},
+    {"early-years", "Early years"},
+    {"housing", "Housing"},
+    {"probation", "Probation"},
+    {"adult-services", "Adult services"},
+    {"school-nursing", "School nursing"},
+    {"mental-health", "Adult mental health"},
+    {"substance-misuse", "Drug and alcohol services"},
+};
+
+/* The readable name of an agency id; caller frees. */
+static char *S_agency_label(const char *id)
+{
+	for (size_t i = 0; i < sizeof S_agencies / sizeof S_agencies[0]; i++)
+		if (strcmp(S_agencies[i].id, id) == 0)
+			return cb_xstrdup(S_agencies[i].label);
+	char *s = cb_xstrdup(id);
+	for (char *c = s; *c; c++)
+		if (*c == '-')
+			*c = ' ';
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+	return s;
+}
+
+/* "areas/<slug>.html" and the like; caller frees. */
+static char *S_listing_url(const char *dir, const char *name)
+{
+	char *slug = cb_slugify(name);
+	char *url = cb_xasprintf("%s/%s.html", dir, slug[0] ? slug : "other");
+	free(slug);
+	return url;
+}
+
+/* The agencies of a document: id, label and the url of their listing. */
+static cb_value *S_agency_list(const cb_strv *ids)
+{
+	cb_value *l = cb_value_list();
+	for (size_t i = 0; i < ids->n; i++) {
+		cb_value *a = cb_list_push(l, cb_value_map());
+		cb_map_set_str(a, "id", ids->v[i]);
+		cb_map_set(a, "label", cb_value_str_own(S_agency_label(ids->v[i])));
+		cb_map_set(a, "url", cb_value_str_own(S_listing_url("audiences", ids->v[i])));
+	}
+	return l;
+}
+
+/* One group of a listing: documents sharing a type, an area or an agency. */
+typedef struct S_group {
+	char *key;   /* the output path, e.g. "areas/harrowdene.html" */
+	char *label; /* shown to people */
+	int *docs;   /* in site order (newest first) */
+	size_t ndocs;
+} S_group;
+
+static S_group *S_group_get(S_group **v, size_t *n, const char *key, const char *label)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].key, key) == 0)
+			return &(*v)[i];
+	*v = cb_xrealloc(*v, (*n + 1) * sizeof **v);
+	S_group *g = &(*v)[(*n)++];
+	g->key = cb_xstrdup(key);
+	g->label = cb_xstrdup(label);
+	g->docs = NULL;
+	g->ndocs = 0;
+	return g;
+}
+
+static void S_group_add(S_group *g, int doc)
+{
+	if (g->ndocs && g->docs[g->ndocs - 1] == doc)
+		return;
+	g->docs = cb_xrealloc(g->docs, (g->ndocs + 1) * sizeof *g->docs);
+	g->docs[g->ndocs++] = doc;
+}
+
+static int S_group_cmp(const void *a, const void *b)
+{
+	const S_group *x = a, *y = b;
+	int c = strcmp(x->label, y->label);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+/* Writes one page per group (template "listing") and an index of them
+ * (template "listings"). kind is "type", "area" or "audience". */
+static int S_listing_pages(S_r *r, const char *kind, const char *dir, const char *title, const char *intro,
+			   const char *kind_label)
+{
+	const cb_site *s = r->site;
+	S_group *groups = NULL;
+	size_t ngroups = 0;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_meta *m = &s->docs[i].meta;
+		if (strcmp(kind, "type") == 0) {
+			char *key = S_listing_url(dir, m->type);
+			S_group_add(S_group_get(&groups, &ngroups, key, cb_type_label(m->type)), (int)i);
+			free(key);
+		} else if (strcmp(kind, "area") == 0) {
+			if (!m->area || !m->area[0])
+				continue;
+			char *key = S_listing_url(dir, m->area);
+			S_group_add(S_group_get(&groups, &ngroups, key, m->area), (int)i);
+			free(key);
+		} else {
+			for (size_t k = 0; k < m->audience.n; k++) {
+				char *key = S_listing_url(dir, m->audience.v[k]);
+				char *label = S_agency_label(m->audience.v[k]);
+				S_group_add(S_group_get(&groups, &ngroups, key, label), (int)i);
+				free(label);
+				free(key);
+			}
+		}
+	}
+	if (ngroups)
+		qsort(groups, ngroups, sizeof *groups, S_group_cmp);
+	int rc = 0;
+	char *index_url = cb_xasprintf("%s/index.html", dir);
+	for (size_t g = 0; rc == 0 && g < ngroups; g++) {
+		cb_value *v = S_base(r, "../", "listing", groups[g].label);
+		cb_value *l = cb_map_set(v, "listing", cb_value_map());
+		cb_map_set_str(l, "kind", kind);
+		cb_map_set_str(l, "kind_label", kind_label);
+		cb_map_set_str(l, "label", groups[g].label);
+		cb_map_set_num(l, "count", (double)groups[g].ndocs);
+		cb_map_set_bool(l, "one", groups[g].ndocs == 1);
+		cb_map_set_str(l, "index_url", index_url);
+		cb_map_set_str(l, "index_title", title);
+		cb_value *docs = cb_map_set(l, "documents", cb_value_list());
+		for (size_t k = 0; k < groups[g].ndocs; k++)
+			cb_list_push(docs, S_docref(&s->docs[groups[g].docs[k]]));
+		rc = S_render(r, "listing", v, groups[g].key);
+	}
+	if (rc == 0) {
+		cb_value *v = S_base(r, "../", "listings", title);
+		cb_value *l = cb_map_set(v, "listings", cb_value_map());
+		cb_map_set_str(l, "kind", kind);
+		cb_map_set_str(l, "title", title);
+		cb_map_set_str(l, "intro", intro);
+		cb_value *items = cb_map_set(l, "items", cb_value_list());
+		for (size_t g = 0; g < ngroups; g++) {
+			cb_value *it = cb_list_push(items, cb_value_map());
+			cb_map_set_str(it, "label", groups[g].label);
+			cb_map_set_str(it, "url", groups[g].key);
+			cb_map_set_num(it, "count", (double)groups[g].ndocs);
+		}
+		rc = S_render(r, "listings", v, index_url);
+	}
+	free(index_url);
+	for (size_t g = 0; g < ngroups; g++) {
+		free(groups[g].key);
+		free(groups[g].label);
+		free(groups[g].docs);
+	}
+	free(groups);
+	return rc;
+}
+
+/* Documents ordered by their latest change, newest first (then by slug so
+ * the order is stable); documents never committed are left out. Caller
+ * frees the array. */
+static int S_change_cmp(const void *a, const void *b)
+{
+	const cb_doc *x = *(const cb_doc *const *)a, *y = *(const cb_doc *const *)b;
+	if (x->hist->last_time != y->hist->last_time)
+		return x->hist->last_time > y->hist->last_time ? -1 : 1;
+	return strcmp(x->slug, y->slug);
+}
+
+static const cb_doc **S_by_change(const cb_site *s, size_t *n)
+{
+	const cb_doc **v = cb_xcalloc(s->ndocs + 1, sizeof *v);
+	*n = 0;
+	for (size_t i = 0; i < s->ndocs; i++)
+		if (s->docs[i].hist)
+			v[(*n)++] = &s->docs[i];
+	if (*n)
+		qsort(v, *n, sizeof *v, S_change_cmp);
+	return v;
+}
+
+#define S_MAX_CHANGES 30
+
+/* "What's new": documents by their latest change. Only dates, document
+ * titles and who changed them: never commit messages, which may name
+ * documents outside the audience. */
+static int S_whatsnew(S_r *r)
+{
+	size_t n;
+	const cb_doc **v = S_by_change(r->site, &n);
+	cb_value *page = S_base(r, "", "whatsnew", "What's new");
+	cb_value *changes = cb_map_set(page, "changes", cb_value_list());
+	for (size_t i = 0; i < n && i < S_MAX_CHANGES; i++) {
+		const cb_history *h = v[i]->hist;
+		cb_value *c = cb_list_push(changes, cb_value_map());
+		cb_map_set(c, "doc", S_docref(v[i]));
+		bool added = h->first_time == h->last_time;
+		cb_map_set_bool(c, "new", added);
+		cb_map_set_str(c, "change_label", added ? "New" : "Updated");
+		char date[11];
+		cb_format_date(h->last_time, h->last_tz, date);
+		S_set_date(c, "date", date);
+		cb_map_set_str(c, "author", h->last_author ? h->last_author : "");
+	}
+	cb_map_set_bool(page, "has_changes", n > 0);
+	cb_map_set_bool(page, "has_more", n > S_MAX_CHANGES);
+	free(v);
+	return S_render(r, "whatsnew", page, "whatsnew.html");
+}
+
+/* The Atom feed. With base-url set every address is absolute; without it
+ * links are relative to the feed (RFC 4287 allows relative references,
+ * resolved against the feed's own address) and ids are tag: URIs, which
+ * must be absolute. */
+static int S_feed(S_r *r)
+{
+	const cb_site *s = r->site;
+	const char *base = s->cfg.base_url;
+	size_t n;
+	const cb_doc **v = S_by_change(s, &n);
+	cb_value *data = S_base(r, "", "feed", s->cfg.title);
+	cb_value *f = cb_map_set(data, "feed", cb_value_map());
+	char stamp[32];
+	cb_format_rfc3339(n ? v[0]->hist->last_time : s->build_time, stamp);
+	cb_map_set_str(f, "updated", stamp);
+	char *site_slug = cb_slugify(s->cfg.title);
+	cb_map_set(f, "id", cb_value_str_own(base ? cb_xasprintf("%s/", base)
+						 : cb_xasprintf("tag:casebook.invalid,2024:%s", site_slug)));
+	cb_map_set(f, "home", cb_value_str_own(base ? cb_xasprintf("%s/index.html", base) : cb_xstrdup("index.html")));
+	cb_map_set(f, "self", cb_value_str_own(base ? cb_xasprintf("%s/feed.atom", base) : cb_xstrdup("feed.atom")));
+	cb_value *entries = cb_map_set(data, "entries", cb_value_list());
+	for (size_t i = 0; i < n && i < S_MAX_CHANGES; i++) {
+		const cb_doc *d = v[i];
+		cb_value *e = cb_list_push(entries, cb_value_map());
+		cb_map_set_str(e, "title", d->meta.title);
+		cb_map_set_str(e, "type_label", cb_type_label(d->meta.type));
+		cb_map_set_str(e, "summary", d->meta.summary ? d->meta.summary : "");
+		char *url = S_doc_url(d);
+		cb_map_set(e, "url", cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url) : cb_xstrdup(url)));
+		cb_map_set(e, "id", cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url)
+							  : cb_xasprintf("tag:casebook.invalid,2024:%s/%s",
+									 site_slug, url)));
+		free(url);
+		cb_format_rfc3339(d->hist->last_time, stamp);
+		cb_map_set_str(e, "updated", stamp);
+		cb_format_rfc3339(d->hist->first_time, stamp);
+		cb_map_set_str(e, "published", stamp);
+	}
+	free(site_slug);
+	free(v);
+	return S_render(r, "feed", data, "feed.atom");
+}
+
+/* sitemap.xml lists absolute addresses only, so it is written only when
+ * base-url is configured. */
+static int S_sitemap(S_r *r)
+{
+	const cb_site *s = r->site;
+	if (!s->cfg.base_url)
+		return 0;
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	static const char *const fixed[] = {"index.html", "themes/index.html", "types/index.html",
+					    "areas/index.html", "audiences/index.html", "whatsnew.html",
+					    "accessibility.html"};
+	cb_strv urls = CB_STRV_INIT;
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		cb_strv_push(&urls, fixed[i]);
+	for (size_t i = 0; i < s->nthemes; i++)
+		cb_strv_push_own(&urls, S_theme_url(s->themes[i].id));
+	for (size_t i = 0; i < s->npages; i++)
+		cb_strv_push(&urls, s->pages[i].path);
+	for (size_t i = 0; i < urls.n; i++) {
+		cb_buf_puts(&b, "<url><loc>");
+		cb_buf_html(&b, s->cfg.base_url, strlen(s->cfg.base_url));
+		cb_buf_putc(&b, '/');
+		cb_buf_html(&b, urls.v[i], strlen(urls.v[i]));
+		cb_buf_puts(&b, "</loc></url>\n");
+	}
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_doc *d = &s->docs[i];
+		char *url = S_doc_url(d);
+		cb_buf_puts(&b, "<url><loc>");
+		cb_buf_html(&b, s->cfg.base_url, strlen(s->cfg.base_url));
+		cb_buf_putc(&b, '/');
+		cb_buf_html(&b, url, strlen(url));
+		cb_buf_puts(&b, "</loc>");
+		if (d->hist) {
+			char date[11];
+			cb_format_date(d->hist->last_time, d->hist->last_tz, date);
+			cb_buf_printf(&b, "<lastmod>%s</lastmod>", date);
+		}
+		cb_buf_puts(&b, "</url>\n");
+		free(url);
+	}
+	cb_buf_puts(&b, "</urlset>\n");
+	int rc = cb_writer_put(r->w, "sitemap.xml", b.data, b.len, r->err);
+	cb_buf_free(&b);
+	cb_strv_free(&urls);
+	return rc;
+}
+
+/* The accessibility statement. */
+static int S_accessibility(S_r *r)
+{
+	const cb_site *s = r->site;
+	cb_value *v = S_base(r, "", "accessibility", "Accessibility statement");
+	cb_value *a = cb_map_set(v, "a11y", cb_value_map());
+	cb_map_set_str(a, "contact", s->cfg.a11y_contact ? s->cfg.a11y_contact : "");
+	S_set_date(a, "date", s->build_date);
+	return S_render(r, "accessibility", v, "accessibility.html");
+}
+
+/* A theme's documents per year, from the first year to the last with no
+ * gaps, and the geometry of a bar chart of them (the SVG is drawn by the
+ * template; numbers are worked out here because templates have no logic). */
+static void S_theme_years(const cb_site *s, const cb_theme_group *tg, cb_value *t)
+{
+	int lo = 0, hi = 0;
+	for (size_t i = 0; i < tg->ndocs; i++) {
+		int y = atoi(s->docs[tg->docs[i]].meta.date);
+		if (y <= 0)
+			continue;
+		if (!lo || y < lo)
+			lo = y;
+		if (y > hi)
+			hi = y;
+	}
+	cb_value *years = cb_map_set(t, "years", cb_value_list());
+	if (!lo) {
+		cb_map_set_bool(t, "has_years", false);
+		return;
+	}
+	if (hi - lo > 30)
+		lo = hi - 30; /* a readable chart: the last 31 years at most */
+	size_t ny = (size_t)(hi - lo + 1);
+	int *counts = cb_xcalloc(ny, sizeof *counts);
+	int max = 0;
+	for (size_t i = 0; i < tg->ndocs; i++) {
+		int y = atoi(s->docs[tg->docs[i]].meta.date);
+		if (y >= lo && y <= hi && ++counts[y - lo] > max)
+			max = counts[y - lo];
+	}
+	const int bar = 36, gap = 12, top = 20, plot = 100, bottom = 24;
+	for (size_t i = 0; i < ny; i++) {
+		int h = max ? counts[i] * plot / max : 0;
+		int x = gap + (int)i * (bar + gap);
+		cb_value *y = cb_list_push(years, cb_value_map());
+		cb_map_set_num(y, "year", lo + (int)i);
+		cb_map_set_num(y, "count", counts[i]);
+		cb_map_set_bool(y, "one", counts[i] == 1);
+		cb_map_set_num(y, "x", x);
+		cb_map_set_num(y, "y", top + plot - h);
+		cb_map_set_num(y, "width", bar);
+		cb_map_set_num(y, "height", h);
+		cb_map_set_num(y, "mid", x + bar / 2);
+		cb_map_set_num(y, "count_y", top + plot - h - 5);
+		cb_map_set_num(y, "label_y", top + plot + 17);
+	}
+	cb_value *chart = cb_map_set(t, "chart", cb_value_map());
+	cb_map_set_num(chart, "width", gap + (int)ny * (bar + gap));
+	cb_map_set_num(chart, "height", top + plot + bottom);
+	cb_map_set_num(chart, "axis_y", top + plot);
+	cb_map_set_num(chart, "first_year", lo);
+	cb_map_set_num(chart, "last_year", hi);
+	cb_map_set_num(chart, "max", max);
+	cb_map_set_bool(t, "has_years", true);
+	free(counts);
+}
+
+/* True when the repository's theme folder is the built-in theme itself, as
+ * when casebook's own repository builds its demo with the theme it ships:
+ * its committed copy must not shadow the files being worked on. */
+static bool S_repo_theme_is_builtin(S_r *r)
+{
+	const cb_site *s = r->site;
+	if (!s->ntheme_srcs || !s->workdir)
+		return false;
+	char *mine = cb_xasprintf("%s/themes/%s", s->workdir, s->cfg.theme);
+	char *a = realpath(mine, NULL), *b = realpath(r->opts->theme_dir, NULL);
+	bool same = a && b && strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	free(mine);
+	return same;
+}
+
+/* Replaces or adds the repository's own templates (themes/<name>/templates/
+ * NAME.mustache in the build's tree) after the built-in ones are loaded. */
+static int S_repo_templates(S_r *r)
+{
+	const cb_site *s = r->site;
+	char *prefix = cb_xasprintf("themes/%s/templates/", s->cfg.theme);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ntheme_srcs; i++) {
+		const cb_source *src = &s->theme_srcs[i];
+		const char *rest = src->path + strlen(prefix);
+		if (!cb_str_starts(src->path, prefix) || strchr(rest, '/') || !cb_str_ends(rest, ".mustache"))
+			continue;
+		if (!src->data) {
+			cb_error_set(r->err, src->path, 0, 0, "this template is too large (over 1 MB)");
+			rc = -1;
+			break;
+		}
+		char *name = cb_xstrndup(rest, strlen(rest) - strlen(".mustache"));
+		if (cb_mustache_add(r->tpl, name, src->data, src->len, r->err) != 0) {
+			snprintf(r->err->file, sizeof r->err->file, "%s", src->path);
+			rc = -1;
+		}
+		free(name);
+	}
+	free(prefix);
+	return rc;
+}
+
+/* True when the repository's theme has a file at out (e.g. "assets/x.css"). */
+static bool S_repo_has(const cb_site *s, const char *out)
+{
+	char *path = cb_xasprintf("themes/%s/%s", s->cfg.theme, out);
+	bool found = false;
+	for (size_t i = 0; !found && i < s->ntheme_srcs; i++)
+		found = strcmp(s->theme_srcs[i].path, path) == 0;
+	free(path);
+	return found;
+}
+
+/* Copies the built-in theme's files under dir to out, leaving out those
+ * the repository's theme replaces (each output file is written once:
+ * rewriting one could change a file shared with the previous output). */
+static int S_copy_builtin(S_r *r, const char *dir, const char *out)
+{
+	DIR *dh = opendir(dir);
+	if (!dh) {
+		cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	cb_strv names = CB_STRV_INIT;
+	struct dirent *e;
+	while ((e = readdir(dh)))
+		if (e->d_name[0] != '.')
+			cb_strv_push(&names, e->d_name);
+	closedir(dh);
+	cb_strv_sort(&names);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		char *src = cb_path_join(dir, names.v[i]);
+		char *dst = cb_path_join(out, names.v[i]);
+		char *data;
+		size_t len;
+		if (cb_is_dir(src)) {
+			rc = S_copy_builtin(r, src, dst);
+		} else if (!S_repo_has(r->site, dst)) {
+			if (cb_file_read(src, &data, &len) != 0) {
+				cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", src, strerror(errno));
+				rc = -1;
+			} else {
+				rc = cb_writer_put(r->w, dst, data, len, r->err);
+				free(data);
+			}
+		}
+		free(src);
+		free(dst);
+	}
+	cb_strv_free(&names);
+	return rc;
+}
+
+/* Writes the repository's own assets (themes/<name>/assets/…) over the
+ * built-in ones of the same name. */
+static int S_repo_assets(S_r *r)
+{
+	const cb_site *s = r->site;
+	char *prefix = cb_xasprintf("themes/%s/assets/", s->cfg.theme);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ntheme_srcs; i++) {
+		const cb_source *src = &s->theme_srcs[i];
+		if (!cb_str_starts(src->path, prefix))
+			continue;
+		if (!src->data) {
+			cb_error_set(r->err, src->path, 0, 0, "this theme file is too large (over 1 MB)");
+			rc = -1;
+			break;
+		}
+		char *out = cb_xasprintf("assets/%s", src->path + strlen(prefix));
+		rc = cb_writer_put(r->w, out, src->data, src->len, r->err);
+		free(out);
+	}
+	free(prefix);
+	return rc;
+}
+
 static int S_document(S_r *r, const cb_doc *d)
 {
 	const cb_site *s = r->site;
@@ -240,6 +749,10 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set(t, "url", cb_value_str_own(S_theme_url(tg->id)));
 	}
 	cb_map_set(doc, "audience", S_strlist(&m->audience));
+	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
+	if (m->area && m->area[0])
+		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
+	cb_map_set(doc, "type_url", cb_value_str_own(S_listing_url("types", m->type)));
 	cb_map_set(doc, "questions", S_strlist(&m->questions));
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
@@ -363,6 +876,7 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 		}
 	}
 	cb_map_set_bool(t, "has_learning", nlearning > 0);
+	S_theme_years(s, tg, t);
 	char *path = S_theme_url(tg->id);
 	int rc = S_render(r, "theme", v, path);
 	free(path);
@@ -393,6 +907,7 @@ static int S_home(S_r *r)
 		cb_map_set_str(tv, "id", cb_doc_types[t]);
 		cb_map_set_str(tv, "label", cb_type_label(cb_doc_types[t]));
 		cb_map_set_num(tv, "count", (double)count);
+		cb_map_set(tv, "url", cb_value_str_own(S_listing_url("types", cb_doc_types[t])));
 	}
 	return S_render(r, "index", v, "index.html");
 }
@@ -420,19 +935,126 @@ static int S_added_page(S_r *r, const cb_page *pg)
 	return S_render(r, pg->tpl, v, pg->path);
 }
 
+/* Document and theme pages — nearly all the work — are rendered by a pool
+ * of threads taking the next page from a shared counter. Templates and the
+ * site are only read, the writer is thread-safe, and every page's bytes
+ * depend only on the site, so the output is the same for any number of
+ * threads. Theme pages (the largest) go first so the pool ends together. */
+typedef struct S_pool {
+	const S_r *proto;
+	pthread_mutex_t lock;
+	size_t next;
+	size_t failed_at; /* lowest failing item, SIZE_MAX when none */
+	cb_error err;
+} S_pool;
+
+static int S_page_item(S_r *r, size_t i)
+{
+	const cb_site *s = r->site;
+	return i < s->nthemes ? S_theme(r, &s->themes[i]) : S_document(r, &s->docs[i - s->nthemes]);
+}
+
+static void *S_worker(void *arg)
+{
+	S_pool *p = arg;
+	S_r r = *p->proto;
+	cb_error err = {{0}, 0, 0, {0}};
+	r.err = &err;
+	size_t total = r.site->nthemes + r.site->ndocs;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->failed_at != SIZE_MAX ? total : p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= total)
+			break;
+		if (S_page_item(&r, i) != 0) {
+			/* Report the first failing page in page order, whichever
+			 * thread met it, so the message does not depend on timing. */
+			pthread_mutex_lock(&p->lock);
+			if (i < p->failed_at) {
+				p->failed_at = i;
+				p->err = err;
+			}
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int S_pages_parallel(S_r *r)
+{
+	size_t total = r->site->nthemes + r->site->ndocs;
+	long jobs = r->opts->jobs > 0 ? r->opts->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > 64)
+		jobs = 64;
+	if ((size_t)jobs > total)
+		jobs = total ? (long)total : 1;
+	if (jobs == 1) {
+		for (size_t i = 0; i < total; i++)
+			if (S_page_item(r, i) != 0)
+				return -1;
+		return 0;
+	}
+	S_pool p = {r, PTHREAD_MUTEX_INITIALIZER, 0, SIZE_MAX, {{0}, 0, 0, {0}}};
+	pthread_t th[64];
+	long started = 0;
+	for (; started < jobs; started++)
+		if (pthread_create(&th[started], NULL, S_worker, &p) != 0)
+			break;
+	if (started == 0)
+		S_worker(&p); /* no threads to be had: do the work here */
+	for (long i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (p.failed_at != SIZE_MAX) {
+		*r->err = p.err;
+		return -1;
+	}
+	return 0;
+}
+
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
 	S_r r = {site, opts, cb_mustache_new(), w, err, {0}};
+	/* The repository's theme files (site.h), unless they are the built-in
+	 * theme's own folder. */
+	cb_site own = *site;
+	if (S_repo_theme_is_builtin(&r)) {
+		own.ntheme_srcs = 0;
+		r.site = &own;
+	}
 	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
 	int rc = S_load_templates(&r);
 	if (rc == 0)
+		rc = S_repo_templates(&r);
+	if (rc == 0)
 		rc = S_home(&r);
-	for (size_t i = 0; rc == 0 && i < site->ndocs; i++)
-		rc = S_document(&r, &site->docs[i]);
-	for (size_t i = 0; rc == 0 && i < site->nthemes; i++)
-		rc = S_theme(&r, &site->themes[i]);
+	if (rc == 0)
+		rc = S_pages_parallel(&r);
 	if (rc == 0)
 		rc = S_theme_index(&r);
+	/* Listings, what's new, the feed, the sitemap and the accessibility
+	 * statement; a theme without a page's template goes without it. */
+	if (rc == 0 && cb_mustache_has(r.tpl, "listing") && cb_mustache_has(r.tpl, "listings")) {
+		rc = S_listing_pages(&r, "type", "types", "Types of document",
+				     "Every kind of document in the library, with how many there are.", "Type of document");
+		if (rc == 0)
+			rc = S_listing_pages(&r, "area", "areas", "Areas",
+					     "The places the documents come from.", "Area");
+		if (rc == 0)
+			rc = S_listing_pages(&r, "audience", "audiences", "Agencies",
+					     "The agencies and professions each document is written for.", "Agency");
+	}
+	if (rc == 0 && cb_mustache_has(r.tpl, "whatsnew"))
+		rc = S_whatsnew(&r);
+	if (rc == 0 && cb_mustache_has(r.tpl, "feed"))
+		rc = S_feed(&r);
+	if (rc == 0)
+		rc = S_sitemap(&r);
+	if (rc == 0 && cb_mustache_has(r.tpl, "accessibility"))
+		rc = S_accessibility(&r);
 	if (rc == 0)
 		rc = S_render(&r, "404", S_base(&r, "", "notfound", "Page not found"), "404.html");
 	for (size_t i = 0; rc == 0 && i < site->npages; i++)
@@ -443,8 +1065,10 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	if (rc == 0) {
 		char *assets = cb_path_join(opts->theme_dir, "assets");
 		if (cb_is_dir(assets))
-			rc = cb_writer_copy_tree(w, assets, "assets", err);
+			rc = S_copy_builtin(&r, assets, "assets");
 		free(assets);
+		if (rc == 0)
+			rc = S_repo_assets(&r);
 	}
 	cb_mustache_free(r.tpl);
 	return rc;

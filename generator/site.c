@@ -2,6 +2,8 @@
 #include "site.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -199,6 +201,64 @@ void cb_site_group_themes(cb_site *site)
 		qsort(site->themes, site->nthemes, sizeof *site->themes, S_cmp_themes);
 }
 
+/* Markdown is the dearest part of loading, and each body is independent:
+ * a pool of threads takes the next document from a shared counter. Each
+ * thread collects its own diagnostics; they are merged afterwards and
+ * sorted before printing, so the output does not depend on the threads. */
+typedef struct S_mdpool {
+	S_load *L;
+	cb_split *splits;
+	pthread_mutex_t lock;
+	size_t next;
+	cb_diags d;
+	int errors;
+} S_mdpool;
+
+static void *S_md_worker(void *arg)
+{
+	S_mdpool *p = arg;
+	cb_diags d = CB_DIAGS_INIT;
+	int errors = 0;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->L->n)
+			break;
+		const cb_split *sp = &p->splits[i];
+		S_src *s = &p->L->srcs[i];
+		if (sp->meta && cb_markdown_render(sp->body, sp->body_len, sp->body_line, s->doc.path, S_resolve,
+						   p->L, &s->doc.md, &d) != 0)
+			errors = 1;
+	}
+	pthread_mutex_lock(&p->lock);
+	cb_diags_take(&p->d, &d);
+	p->errors |= errors;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int S_markdown_parallel(S_load *L, cb_split *splits, int jobs, cb_diags *d)
+{
+	long n = jobs > 0 ? jobs : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 64)
+		n = 64;
+	S_mdpool p = {L, splits, PTHREAD_MUTEX_INITIALIZER, 0, CB_DIAGS_INIT, 0};
+	pthread_t th[64];
+	long started = 0;
+	for (; n > 1 && started < n; started++)
+		if (pthread_create(&th[started], NULL, S_md_worker, &p) != 0)
+			break;
+	if (started == 0)
+		S_md_worker(&p);
+	for (long i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	cb_diags_take(d, &p.d);
+	return p.errors ? -1 : 0;
+}
+
 int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
@@ -245,6 +305,15 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	/* The repository's own plugins (plugins/NAME.lua), from the same tree. */
 	if (cb_gitsrc_has_dir(g, "plugins") && cb_gitsrc_list(g, "plugins", ".lua", CB_MAX_DOC_SIZE, &site->plugin_srcs,
 							       &site->nplugin_srcs, d, err) != 0)
+		goto out;
+	/* The repository's own theme files (themes/<theme>/…), which replace
+	 * the built-in theme's files of the same name; from the same tree. */
+	char *theme_dir = cb_xasprintf("themes/%s", site->cfg.theme);
+	int trc = cb_gitsrc_has_dir(g, theme_dir) ? cb_gitsrc_list(g, theme_dir, NULL, CB_MAX_DOC_SIZE,
+								     &site->theme_srcs, &site->ntheme_srcs, d, err)
+						  : 0;
+	free(theme_dir);
+	if (trc != 0)
 		goto out;
 	/* The personal-data check's deny-list of names: the file casebook.yml
 	 * names (which must then exist), else <content>/pii-names.txt if any. */
@@ -319,14 +388,10 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	 * documents this build leaves out can be made harmless. Bodies are
 	 * checked even when the front matter had errors, so one run reports
 	 * every problem. */
-	for (size_t i = 0; i < nsources; i++) {
-		S_src *s = &L.srcs[i];
-		if (splits[i].meta &&
-		    cb_markdown_render(splits[i].body, splits[i].body_len, splits[i].body_line, s->doc.path,
-				       S_resolve, &L, &s->doc.md, d) != 0)
-			content_errors = 1;
+	if (S_markdown_parallel(&L, splits, opts->jobs, d) != 0)
+		content_errors = 1;
+	for (size_t i = 0; i < nsources; i++)
 		cb_split_free(&splits[i]);
-	}
 	free(splits);
 
 	if (cb_gitsrc_history(g, site->cfg.content_dir, &site->hist, &site->nhist, err) != 0)
@@ -420,6 +485,7 @@ void cb_site_free(cb_site *site)
 	}
 	free(site->pages);
 	cb_sources_free(site->plugin_srcs, site->nplugin_srcs);
+	cb_sources_free(site->theme_srcs, site->ntheme_srcs);
 	for (size_t i = 0; i < site->nthemes; i++) {
 		free(site->themes[i].label);
 		free(site->themes[i].docs);

@@ -26,6 +26,7 @@ typedef struct cb_site_opts {
 	const char *ref;      /* NULL: HEAD */
 	bool worktree;        /* read working files instead of the committed tree */
 	cb_visibility audience;
+	int jobs;             /* threads for parsing; 0: one per core */
 } cb_site_opts;
 
 typedef struct cb_doc {
@@ -80,6 +81,8 @@ typedef struct cb_site {
 	size_t npages;
 	cb_source *plugin_srcs; /* the repository's plugins/NAME.lua files, by path */
 	size_t nplugin_srcs;
+	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
+	size_t ntheme_srcs;
 } cb_site;
 
 /* Loads and checks the site. Returns 0 when usable (warnings allowed),

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,11 @@
 struct cb_writer {
 	char *out;
 	char *stage;
+	char *prev;       /* the previous output, when it was ours; NULL otherwise */
 	size_t count;
+	size_t reused;    /* files linked unchanged from the previous output */
+	cb_map *dirs;     /* folders already made in the staging folder */
+	pthread_mutex_t lock;
 };
 
 static bool S_dir_empty(const char *path)
@@ -77,6 +82,14 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 	cb_writer *w = cb_xcalloc(1, sizeof *w);
 	w->out = cb_xstrndup(out, lo);
 	w->stage = parent_tmpl;
+	w->dirs = cb_map_new();
+	pthread_mutex_init(&w->lock, NULL);
+	if (cb_is_dir(w->out)) {
+		char *marker = cb_path_join(w->out, CB_OUTPUT_MARKER);
+		if (access(marker, F_OK) == 0)
+			w->prev = cb_xstrdup(w->out);
+		free(marker);
+	}
 	*wp = w;
 	if (cb_writer_put(w, CB_OUTPUT_MARKER, "casebook output folder; replaced whole by each build\n", 53, err)) {
 		cb_writer_abort(w);
@@ -84,6 +97,7 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 		return -1;
 	}
 	w->count = 0;
+	w->reused = 0;
 	return 0;
 }
 
@@ -107,6 +121,51 @@ static bool S_safe_path(const char *path)
 	return true;
 }
 
+/* Makes the folders above path (relative to the staging folder). Each
+ * folder is made once per build. */
+static int S_parents(cb_writer *w, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	char *rel = cb_xstrndup(path, (size_t)(slash - path));
+	pthread_mutex_lock(&w->lock);
+	int rc = 0;
+	if (!cb_map_has(w->dirs, rel)) {
+		char *full = cb_path_join(w->stage, rel);
+		rc = cb_mkdir_p(full);
+		free(full);
+		if (rc == 0)
+			cb_map_put(w->dirs, rel, NULL);
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(rel);
+	return rc;
+}
+
+/* True when the previous output holds a regular file at path with exactly
+ * these bytes. */
+static bool S_unchanged(const char *old, const char *data, size_t len)
+{
+	int fd = open(old, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+	char buf[65536];
+	size_t off = 0;
+	while (same && off < len) {
+		size_t want = len - off < sizeof buf ? len - off : sizeof buf;
+		ssize_t n = read(fd, buf, want);
+		if (n <= 0 || memcmp(buf, data + off, (size_t)n) != 0)
+			same = false;
+		else
+			off += (size_t)n;
+	}
+	close(fd);
+	return same;
+}
+
 int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
 	if (!S_safe_path(path)) {
@@ -115,11 +174,34 @@ int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, 
 		return -1;
 	}
 	char *full = cb_path_join(w->stage, path);
-	int rc = cb_file_write(full, data, len);
-	if (rc != 0)
+	int rc = S_parents(w, path);
+	/* A page identical to the one in the previous output is linked, not
+	 * written: the bytes are the same by construction, and making a new
+	 * file (an inode) is the dearest part of writing a page on many file
+	 * systems. Rebuilds touch only what changed. */
+	bool linked = false;
+	if (rc == 0 && w->prev) {
+		char *old = cb_path_join(w->prev, path);
+		linked = S_unchanged(old, data, len) && link(old, full) == 0;
+		free(old);
+	}
+	if (rc == 0 && !linked) {
+		/* A path written twice may be a link into the previous output:
+		 * unlink it rather than truncate a file the old site still uses. */
+		if (unlink(full) != 0 && errno != ENOENT)
+			rc = -1;
+		if (rc == 0)
+			rc = cb_file_write(full, data, len);
+	}
+	if (rc != 0) {
 		cb_error_set(err, NULL, 0, 0, "cannot write '%s': %s", full, strerror(errno));
-	else
+	} else {
+		pthread_mutex_lock(&w->lock);
 		w->count++;
+		if (linked)
+			w->reused++;
+		pthread_mutex_unlock(&w->lock);
+	}
 	free(full);
 	return rc;
 }
@@ -177,6 +259,21 @@ size_t cb_writer_count(const cb_writer *w)
 	return w->count;
 }
 
+size_t cb_writer_reused(const cb_writer *w)
+{
+	return w->reused;
+}
+
+static void S_free(cb_writer *w)
+{
+	cb_map_free(w->dirs);
+	pthread_mutex_destroy(&w->lock);
+	free(w->out);
+	free(w->stage);
+	free(w->prev);
+	free(w);
+}
+
 int cb_writer_commit(cb_writer *w, cb_error *err)
 {
 	int rc = 0;
@@ -205,9 +302,7 @@ int cb_writer_commit(cb_writer *w, cb_error *err)
 	}
 	if (rc != 0)
 		cb_rm_rf(w->stage);
-	free(w->out);
-	free(w->stage);
-	free(w);
+	S_free(w);
 	return rc;
 }
 
@@ -216,7 +311,5 @@ void cb_writer_abort(cb_writer *w)
 	if (!w)
 		return;
 	cb_rm_rf(w->stage);
-	free(w->out);
-	free(w->stage);
-	free(w);
+	S_free(w);
 }

@@ -20,7 +20,9 @@ typedef struct cb_writer cb_writer;
 int cb_writer_open(cb_writer **w, const char *out, cb_error *err);
 /* Writes one file at path (relative to the output root). Paths that are
  * absolute, empty, or have "." or ".." parts are refused: output never
- * leaves the output folder. */
+ * leaves the output folder. A file whose bytes equal the previous output's
+ * is hard-linked from there instead of written. Safe to call from several
+ * threads at once. */
 int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err);
 /* Copies the regular files of a folder tree (symlinks are not followed)
  * into dest (relative to the output root). */
@@ -33,8 +35,10 @@ int cb_writer_commit(cb_writer *w, cb_error *err);
 /* Removes the staging folder, leaving the output untouched. Frees w;
  * NULL-safe. */
 void cb_writer_abort(cb_writer *w);
-/* Files written so far. */
+/* Files written so far, and how many of them were linked unchanged from
+ * the previous output. */
 size_t cb_writer_count(const cb_writer *w);
+size_t cb_writer_reused(const cb_writer *w);
 
 /* The marker file casebook leaves in every output folder. */
 #define CB_OUTPUT_MARKER ".casebook-output"

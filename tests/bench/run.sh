@@ -1,39 +1,113 @@
 #!/usr/bin/env bash
 # make bench: builds synthetic corpora (../shared/bench/make-corpus.py) and
-# prints wall time and peak memory of a full build. Corpora are cached in
-# build/bench/ (delete it to regenerate). BENCH_SIZES overrides the sizes.
+# prints, for each size: the full build (wall time, peak memory, stage
+# times), a rebuild with nothing changed, a rebuild after a one-document
+# commit, the full build on one core (--jobs 1), the cmark-gfm floor (the
+# same Markdown through the cmark-gfm command alone), search figures, and —
+# when hugo (Debian) and pagefind (npm, in build/bench/node_modules) are
+# installed — the same corpus built by Hugo and indexed by Pagefind, with
+# our time and memory as ratios to theirs. Installing those belongs to the
+# benchmark only: `make bench-tools` does it.
+#
+# BENCH_SIZES (default "1000 10000"; BENCH_LARGE=1 adds 100000) chooses
+# sizes. Corpora are cached in build/bench/ (delete it to regenerate).
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 GEN=${BENCH_CORPUS_SCRIPT:-$ROOT/../shared/bench/make-corpus.py}
 SIZES=${BENCH_SIZES:-"1000 10000"}
+[ "${BENCH_LARGE:-0}" = 1 ] && SIZES="$SIZES 100000"
 OUT=$ROOT/build/bench
 mkdir -p "$OUT"
 [ -f "$GEN" ] || { echo "bench: corpus generator not found at $GEN" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-printf '%-8s %-10s %10s %12s %14s\n' docs commits "wall (s)" "peak (MB)" "files written"
+# timed LABEL CMD...: runs CMD under /usr/bin/time; sets WALL and MB.
+timed() {
+	local label=$1
+	shift
+	if ! /usr/bin/time -f '%e %M' -o "$OUT/.time" "$@" >"$OUT/.out" 2>&1; then
+		echo "bench: $label failed:" >&2
+		tail -20 "$OUT/.out" >&2
+		exit 1
+	fi
+	read -r WALL kb <"$OUT/.time"
+	MB=$(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}')
+}
+row() { printf '  %-44s %9s s %9s MB\n' "$1" "$2" "$3"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }'; }
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; casebook $(./casebook version | cut -d' ' -f2)"
 for n in $SIZES; do
 	commits=$((n >= 10000 ? 300 : 50))
 	corpus=$OUT/corpus-$n
 	if [ ! -d "$corpus/.git" ]; then
 		rm -rf "$corpus"
+		echo "making a $n-document corpus (once)…"
 		python3 "$GEN" "$corpus" --docs "$n" --commits "$commits" >/dev/null
 	fi
-	site=$(mktemp -d "$OUT/site-$n.XXXXXX")
-	# Per-stage timings (CASEBOOK_TIMINGS) go to a file; anything else is shown.
-	if ! CASEBOOK_TIMINGS=1 /usr/bin/time -f '%e %M' -o "$site.time" ./casebook build -q --repo "$corpus" --out "$site/out" 2>"$site.stages"; then
-		cat "$site.stages" >&2
-		exit 1
+	md_mb=$(find "$corpus/content" -name '*.md' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s/1048576}')
+	echo
+	echo "== $n documents ($md_mb MB of Markdown, $commits commits)"
+	work=$(mktemp -d "$OUT/run-$n.XXXXXX")
+
+	# Full build into a new folder, with per-stage timings.
+	timed "full build" env CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$work/site"
+	full=$WALL full_mb=$MB
+	row "full build (all cores)" "$WALL" "$MB"
+	grep 'casebook: timing:' "$OUT/.out" | sed 's/casebook: timing: */      /'
+	echo "      files written: $(find "$work/site" -type f | wc -l)"
+
+	# Nothing changed: every page is linked from the previous output.
+	timed "no-change rebuild" ./casebook build -q --repo "$corpus" --out "$work/site"
+	row "rebuild, nothing changed" "$WALL" "$MB"
+
+	# One document changed in a new commit, on a private clone.
+	git clone -q "$corpus" "$work/repo"
+	doc=$(git -C "$work/repo" ls-files content | grep '\.md$' | head -1)
+	printf '\nA sentence added for the benchmark.\n' >>"$work/repo/$doc"
+	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -qam "bench: one document"
+	timed "first build of the clone" ./casebook build -q --repo "$work/repo" --out "$work/clone-site"
+	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -q --allow-empty -m "bench: nothing"
+	printf '\nAnother sentence.\n' >>"$work/repo/$doc"
+	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -qam "bench: one more edit"
+	timed "one-document rebuild" ./casebook build -q --repo "$work/repo" --out "$work/clone-site"
+	row "rebuild after a one-document commit" "$WALL" "$MB"
+
+	timed "one core" ./casebook build -q --jobs 1 --repo "$corpus" --out "$work/one"
+	row "full build on one core (--jobs 1)" "$WALL" "$MB"
+
+	if command -v cmark-gfm >/dev/null; then
+		timed "cmark-gfm" sh -c "find '$corpus/content' -name '*.md' -print0 | xargs -0 cat | cmark-gfm -e table -e autolink -e strikethrough -e tasklist >/dev/null"
+		floor=$WALL
+		row "cmark-gfm alone, same Markdown (the floor)" "$WALL" "$MB"
+		echo "      full build / floor: $(ratio "$full" "$floor") ×"
+	else
+		echo "  (cmark-gfm not installed: apt-get install cmark-gfm for the floor)"
 	fi
-	grep -v '^casebook: timing:' "$site.stages" >&2 || true
-	read -r wall kb <"$site.time"
-	files=$(find "$site/out" -type f | wc -l)
-	printf '%-8s %-10s %10s %12.1f %14s\n' "$n" "$commits" "$wall" "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$files"
-	printf '         personal-data check: %s s of that build\n' "$(awk '$3 == "pii-check" {print $4}' "$site.stages")"
-	printf '         plugins: %s s of that build (%s)\n' "$(awk '$3 == "plugins" {print $4}' "$site.stages")" \
-		"$(grep 'timing:   ' "$site.stages" | awk '{printf "%s%s %s s", sep, $3, $4; sep = ", "}')"
-	bash tests/bench/search.sh "$corpus" "$site/out" # search figures (index, CLI, browser)
-	rm -rf "$site" "$site.time" "$site.stages"
+
+	hugo_site=$work/hugo
+	if command -v hugo >/dev/null; then
+		bash tests/bench/hugo-site.sh "$corpus" "$hugo_site"
+		timed "hugo" hugo --quiet --source "$hugo_site" --destination "$hugo_site/public"
+		hugo_t=$WALL hugo_mb=$MB
+		row "Hugo $(hugo version | grep -o 'v[0-9.]*' | head -1) alone" "$WALL" "$MB"
+		if [ -x "$OUT/node_modules/.bin/pagefind" ]; then
+			timed "pagefind" "$OUT/node_modules/.bin/pagefind" --site "$hugo_site/public"
+			pf_t=$WALL pf_mb=$MB
+			row "Pagefind over Hugo's output" "$WALL" "$MB"
+			both=$(awk -v a="$hugo_t" -v b="$pf_t" 'BEGIN{printf "%.2f", a+b}')
+			peak=$(awk -v a="$hugo_mb" -v b="$pf_mb" 'BEGIN{print (a > b ? a : b)}')
+			row "Hugo + Pagefind" "$both" "$peak"
+			echo "      casebook / (Hugo + Pagefind): time $(ratio "$full" "$both") ×, memory $(ratio "$full_mb" "$peak") ×"
+		else
+			echo "      casebook / Hugo: time $(ratio "$full" "$hugo_t") ×, memory $(ratio "$full_mb" "$hugo_mb") ×"
+			echo "  (pagefind not installed: make bench-tools)"
+		fi
+	else
+		echo "  (hugo not installed: make bench-tools)"
+	fi
+
+	bash tests/bench/search.sh "$corpus" "$work/site" # search figures (index, CLI, browser)
+	rm -rf "$work" "$OUT/.time" "$OUT/.out"
 done
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB"

@@ -81,6 +81,14 @@ run "$CASEBOOK" build --repo "$R" --out "$TMP/precious"
 assert_eq "refuses a foreign non-empty output folder" "$RC" "2"
 assert_eq "the foreign folder is untouched" "$(cat "$TMP/precious/notes.txt")" "keep"
 
+# A misspelled theme is an error, not a silent fallback.
+echo 'theme: defualt' >"$R/casebook.yml"
+commit "$R" "typo theme" "2024-02-02T10:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/typo"
+assert_eq "an unknown theme exits 2" "$RC" "2"
+assert_contains "an unknown theme is named" "$OUT" "no theme 'defualt'"
+git -C "$R" rm -q casebook.yml && commit "$R" "no config" "2024-02-03T10:00:00Z"
+
 # check writes nothing and reports success.
 run "$CASEBOOK" check --repo "$R"
 assert_eq "check exits 0 on clean content" "$RC" "0"

@@ -176,7 +176,7 @@ assert_contains "public: the shared theme counts one document" "$home" 'Shared t
 for label in "Case review" "Audit" "Inspection" "Supervision note"; do
 	assert_not_contains "public: no count for the hidden type '$label'" "$home" "$label"
 done
-assert_contains "public: one briefing" "$home" 'Briefing <span class="count">(1)</span>'
+assert_contains "public: one briefing" "$home" 'Briefing</a> <span class="count">(1)</span>'
 assert_contains "internal: the shared theme counts three" \
 	"$(grep 'class="count"' "$TMP/out-internal/index.html")" 'Shared theme</a> <span class="count">(3)</span>'
 assert_contains "restricted: the shared theme counts five" \

@@ -94,4 +94,19 @@ check "internal: no restricted doc" bash -c "! grep -rq ZQR '$TMP/internal'"
 check "internal: no supervision note" bash -c "! grep -rq ZQS '$TMP/internal'"
 check "restricted: has everything" bash -c "grep -rq ZQR '$TMP/restricted' && grep -rq ZQS '$TMP/restricted'"
 check "restricted pages are marked noindex" grep -q 'noindex' "$TMP/restricted/index.html"
+# The number of threads never changes the output (the demo, every audience).
+for aud in public restricted; do
+	"$CASEBOOK" build -q --jobs 1 --audience $aud --repo "$ROOT" --out "$TMP/j1-$aud"
+	"$CASEBOOK" build -q --jobs 4 --audience $aud --repo "$ROOT" --out "$TMP/j4-$aud"
+	assert_eq "--jobs 1 and --jobs 4 give the same bytes ($aud)" "$(cd "$TMP/j1-$aud" && tree_sum .)" \
+		"$(cd "$TMP/j4-$aud" && tree_sum .)"
+done
+
+# A rebuild links unchanged pages from the previous output and writes the
+# rest; the result equals a clean build byte for byte.
+"$CASEBOOK" build -q --repo "$ROOT" --out "$TMP/re"
+ino_before=$(stat -c %i "$TMP/re/index.html")
+"$CASEBOOK" build -q --repo "$ROOT" --out "$TMP/re"
+assert_eq "an unchanged page is kept, not rewritten" "$(stat -c %i "$TMP/re/index.html")" "$ino_before"
+assert_eq "the rebuild equals a clean build" "$(cd "$TMP/re" && tree_sum .)" "$(cd "$TMP/j1-public" && tree_sum .)"
 finish

@@ -75,14 +75,14 @@ static int teardown(void **state)
 static void S_build(void)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, "out");
-	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC};
+	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	cb_render_opts ro = {"themes/default", "9.9.9"};
+	cb_render_opts ro = {"themes/default", "9.9.9", 2};
 	assert_int_equal(cb_render_site(&s, &ro, w, &err), 0);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_site_free(&s);
@@ -145,14 +145,14 @@ static void test_missing_template(void **state)
 	char *tpl = cb_path_join(theme, "templates/layout.mustache");
 	cb_file_write(tpl, "{{$content}}{{/content}}", 24);
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, "out2");
-	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC};
+	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	cb_render_opts ro = {theme, "1"};
+	cb_render_opts ro = {theme, "1", 1};
 	assert_int_equal(cb_render_site(&s, &ro, w, &err), -1);
 	assert_non_null(strstr(err.msg, "no template 'index.mustache'"));
 	cb_writer_abort(w);

@@ -170,12 +170,66 @@ static void test_copy_tree_skips_symlinks(void **state)
 	free(tmp);
 }
 
+static ino_t S_ino(const char *dir, const char *rel)
+{
+	char *p = cb_path_join(dir, rel);
+	struct stat st;
+	ino_t ino = stat(p, &st) == 0 ? st.st_ino : 0;
+	free(p);
+	return ino;
+}
+
+static void test_unchanged_files_are_linked(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "site");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_put(w, "same.html", "same", 4, &err);
+	cb_writer_put(w, "changed.html", "old", 3, &err);
+	assert_int_equal(cb_writer_reused(w), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	ino_t same = S_ino(out, "same.html"), changed = S_ino(out, "changed.html");
+
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_put(w, "same.html", "same", 4, &err);
+	cb_writer_put(w, "changed.html", "new", 3, &err); /* same size, other bytes */
+	cb_writer_put(w, "added.html", "added", 5, &err);
+	assert_int_equal(cb_writer_count(w), 3);
+	assert_int_equal(cb_writer_reused(w), 1);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	/* The unchanged page is the same file; the changed one is new. */
+	assert_true(S_ino(out, "same.html") == same);
+	assert_true(S_ino(out, "changed.html") != changed);
+	char *s = S_read(out, "changed.html");
+	assert_string_equal(s, "new");
+	free(s);
+	s = S_read(out, "same.html");
+	assert_string_equal(s, "same");
+	free(s);
+	/* Writing a linked path again never touches the previous output. */
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_put(w, "same.html", "same", 4, &err);
+	cb_writer_put(w, "same.html", "twice", 5, &err);
+	cb_writer_abort(w);
+	s = S_read(out, "same.html");
+	assert_string_equal(s, "same");
+	free(s);
+	/* Removing the old output (done by the commit) left the new intact,
+	 * and nothing but the output remains beside it. */
+	assert_int_equal(S_entries(tmp), 1);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commit_and_replace), cmocka_unit_test(test_abort_leaves_output),
 		cmocka_unit_test(test_unsafe_paths),       cmocka_unit_test(test_refuses_foreign_folder),
-		cmocka_unit_test(test_copy_tree_skips_symlinks),
+		cmocka_unit_test(test_copy_tree_skips_symlinks), cmocka_unit_test(test_unchanged_files_are_linked),
 	};
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The theme: a repository overrides templates and assets with files of the
+# same name in its own themes/<name>/ folder, read from the same git tree
+# as the content (committed files for a build, working files with
+# --worktree); a broken override names its file, line and column; a theme
+# only the repository has falls back to the default for everything else.
+# Also the pages the default theme adds: listings, what's new, the Atom
+# feed, sitemap.xml (only with base-url), the accessibility statement and
+# agency labels, with nothing from outside the audience in any of them.
+. "$(dirname "$0")/lib.sh"
+
+R=$TMP/repo
+mkdir -p "$R"
+git init -q "$R"
+doc "$R/content/a.md" "Alpha briefing" "audience: [gp, health-visiting, made-up-agency]
+area: North Vale
+themes: [neglect]"
+mkdir -p "$R/content"
+printf -- '---\ntitle: Bravo review\ntype: case-review\ndate: 2022-05-01\narea: South Vale\nthemes: [neglect]\n---\n\nText.\n' >"$R/content/b.md"
+doc "$R/content/hidden.md" "Hidden internal note" "visibility: internal
+audience: [police]
+area: Secret Valley
+themes: [neglect]"
+commit "$R" "first" "2024-01-15T10:00:00Z"
+printf '\nMore text.\n' >>"$R/content/b.md"
+commit "$R" "edit mentioning Hidden internal note" "2024-02-20T10:00:00Z"
+
+# Without an override: the default theme's pages.
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o1"
+assert_eq "builds with the default theme" "$RC" "0"
+O=$TMP/o1
+for f in types/index.html types/briefing.html types/case-review.html areas/index.html areas/north-vale.html \
+	areas/south-vale.html audiences/index.html audiences/gp.html audiences/made-up-agency.html whatsnew.html \
+	feed.atom accessibility.html; do
+	assert_file "writes $f" "$O/$f"
+done
+assert_no_file "no sitemap.xml without base-url" "$O/sitemap.xml"
+assert_no_file "no listing for an area only an internal document has" "$O/areas/secret-valley.html"
+assert_no_file "no listing for an agency only an internal document has" "$O/audiences/police.html"
+A=$(cat "$O"/documents/*a.html)
+assert_contains "agency ids become readable labels" "$A" '<a href="../audiences/gp.html">GP and primary care</a>'
+assert_contains "an unknown agency id is shown readably" "$A" '<a href="../audiences/made-up-agency.html">Made up agency</a>'
+assert_eq "what's new lists the newest change first" \
+	"$(grep -o 'doc-list__title"><a href="[^"]*">[^<]*' "$O/whatsnew.html" | sed 's/.*">//')" "Bravo review
+Alpha briefing"
+assert_contains "what's new says which are updates" "$(cat "$O/whatsnew.html")" '>Updated</strong> <time datetime="2024-02-20">20 February 2024</time>'
+F=$(cat "$O/feed.atom")
+assert_contains "the feed links relatively without base-url" "$F" '<link rel="alternate" type="text/html" href="documents/'
+assert_contains "the feed's ids are absolute tag: URIs" "$F" '<id>tag:casebook.invalid,2024:'
+assert_eq "the feed has one entry per document" "$(grep -c '<entry>' <<<"$F")" "2"
+assert_contains "an entry carries its first and last dates" "$F" '<updated>2024-02-20T10:00:00Z</updated>'
+python3 -c 'import sys,xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$O/feed.atom"
+assert_eq "the feed is well-formed XML" "$?" "0"
+T=$(cat "$O/themes/neglect.html")
+assert_contains "a theme page has a chart of documents per year" "$T" '<svg class="chart__svg"'
+assert_contains "the chart has a table as its text alternative" "$T" '<tr><th scope="row">2023</th><td>0</td></tr>'
+assert_contains "the year with two documents" "$T" '<tr><th scope="row">2024</th><td>1</td></tr>'
+assert_contains "the accessibility statement has a placeholder contact" "$(cat "$O/accessibility.html")" 'accessibility-contact'
+leak=$(grep -rl -e "Hidden internal note" -e "Secret Valley" -e "documents/hidden" "$O" --include='*.html' --include='*.atom' --include='*.xml' | grep -v '/search/' || true)
+assert_eq "nothing of the internal document in pages, feed or listings" "$leak" ""
+
+# base-url: absolute feed and a sitemap; a contact for accessibility problems.
+cat >"$R/casebook.yml" <<'YML'
+title: Vale learning
+base-url: https://learning.example.org/vale/
+accessibility-contact: email accessibility@example.org or call 0300 123 4567
+YML
+commit "$R" "config" "2024-03-01T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o2"
+assert_eq "builds with base-url" "$RC" "0"
+S=$(cat "$TMP/o2/sitemap.xml" 2>/dev/null)
+assert_contains "sitemap.xml lists absolute addresses" "$S" '<url><loc>https://learning.example.org/vale/index.html</loc></url>'
+assert_eq "every sitemap address is absolute" "$(grep -o '<loc>[^<]*' <<<"$S" | grep -vc '<loc>https://learning.example.org/vale/')" "0"
+assert_not_contains "the sitemap leaves out the internal document" "$S" "documents/hidden"
+assert_contains "the feed is absolute with base-url" "$(cat "$TMP/o2/feed.atom")" '<link rel="self" type="application/atom+xml" href="https://learning.example.org/vale/feed.atom"/>'
+assert_contains "the accessibility contact from casebook.yml" "$(cat "$TMP/o2/accessibility.html")" 'tell us: email accessibility@example.org or call 0300 123 4567.'
+
+# Overrides from the repository's themes/default/.
+mkdir -p "$R/themes/default/templates" "$R/themes/default/assets"
+cat >"$R/themes/default/templates/index.mustache" <<'TPL'
+{{<layout}}{{$content}}<h1>Custom home of {{site.title}}</h1>{{#documents}}<p class="mine">{{title}}</p>{{/documents}}{{/content}}{{/layout}}
+TPL
+printf 'body { color: #123456; }\n' >"$R/themes/default/assets/style.css"
+printf '.extra { margin: 0; }\n' >"$R/themes/default/assets/extra.css"
+commit "$R" "theme" "2024-03-02T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o3"
+assert_eq "builds with overrides" "$RC" "0"
+H=$(cat "$TMP/o3/index.html")
+assert_contains "the repository's index.mustache replaces the built-in one" "$H" '<h1>Custom home of Vale learning</h1><p class="mine">Alpha briefing</p><p class="mine">Bravo review</p>'
+assert_contains "the built-in layout still wraps it" "$H" 'Skip to main content'
+assert_eq "the repository's style.css replaces the built-in one" "$(cat "$TMP/o3/assets/style.css")" "body { color: #123456; }"
+assert_file "a new asset is added" "$TMP/o3/assets/extra.css"
+assert_file "built-in assets not overridden are kept" "$TMP/o3/assets/pack.css"
+assert_contains "other templates still come from the built-in theme" "$(cat "$TMP/o3/themes/neglect.html")" 'class="chart__svg"'
+
+# Committed files are used; working files only with --worktree.
+printf 'body { color: #654321; }\n' >"$R/themes/default/assets/style.css"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o4"
+assert_eq "an uncommitted theme change is not built from HEAD" "$(cat "$TMP/o4/assets/style.css")" "body { color: #123456; }"
+run "$CASEBOOK" build -q --repo "$R" --worktree --out "$TMP/o5"
+assert_eq "--worktree uses the working theme file" "$(cat "$TMP/o5/assets/style.css")" "body { color: #654321; }"
+git -C "$R" checkout -q -- themes
+
+# A broken override names the file, line and column, and writes nothing.
+printf 'line one\n{{#documents}}\n' >"$R/themes/default/templates/theme.mustache"
+commit "$R" "broken theme" "2024-03-03T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o6"
+assert_eq "a broken override fails the build" "$RC" "2"
+assert_contains "the error names the repository's template and position" "$OUT" "themes/default/templates/theme.mustache:2:1:"
+assert_no_file "nothing is written" "$TMP/o6"
+
+# A theme only the repository has: its files, the default theme's for the rest.
+git -C "$R" rm -q -r themes/default
+mkdir -p "$R/themes/vale/templates"
+cat >"$R/themes/vale/templates/404.mustache" <<'TPL'
+{{<layout}}{{$content}}<h1>Vale: not here</h1>{{/content}}{{/layout}}
+TPL
+printf 'title: Vale learning\ntheme: vale\n' >"$R/casebook.yml"
+commit "$R" "own theme" "2024-03-04T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o7"
+assert_eq "a repository-only theme builds" "$RC" "0"
+assert_contains "its template is used" "$(cat "$TMP/o7/404.html")" '<h1>Vale: not here</h1>'
+assert_contains "the rest comes from the default theme" "$(cat "$TMP/o7/index.html")" 'Latest documents'
+finish
