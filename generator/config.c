@@ -139,36 +139,6 @@ static char *S_path(const cb_ynode *k, const cb_ynode *v, const char *file, cb_d
 	return cb_xstrndup(s, n);
 }
 
-static bool S_url_ok(const char *s)
-{
-	size_t skip;
-	if (strncasecmp(s, "https://", 8) == 0)
-		skip = 8;
-	else if (strncasecmp(s, "http://", 7) == 0)
-		skip = 7;
-	else
-		return false;
-	if (s[skip] == '\0' || s[skip] == '/')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7F || *p == '"' || *p == '<' || *p == '>')
-			return false;
-	return true;
-}
-
-static bool S_theme_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* Parses text (when any) as a YAML mapping; NULL when empty or on error,
  * with *rc set to -1 on error. */
 static cb_ynode *S_parse_root(const char *text, size_t len, const char *file, const char *what, cb_diags *d,
@@ -427,7 +397,7 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			}
 		} else if (strcmp(key, "base-url") == 0) {
 			s = S_text(k, v, file, false, d);
-			if (s && !S_url_ok(s)) {
+			if (s && !cb_web_url_ok(s)) {
 				cb_diags_add(
 				    d, CB_ERROR, file, v->line, v->col, "invalid-url",
 				    "'%s' is not a web address; write the site's full address, starting "
@@ -535,7 +505,7 @@ int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy
 		tax->themes = cb_xcalloc(themes->n, sizeof *tax->themes);
 	for (size_t i = 0; themes && i < themes->n; i++) {
 		const cb_ynode *k = themes->keys[i], *v = themes->items[i];
-		if (!S_theme_id_ok(k->str)) {
+		if (!cb_id_ok(k->str)) {
 			char *slug = cb_slugify(k->str);
 			cb_diags_add(
 			    d, CB_ERROR, file, k->line, k->col, "invalid-theme-id",

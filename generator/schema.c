@@ -114,36 +114,6 @@ static const char *S_date(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 	return NULL;
 }
 
-static bool S_url_ok(const char *s)
-{
-	size_t skip;
-	if (strncasecmp(s, "https://", 8) == 0)
-		skip = 8;
-	else if (strncasecmp(s, "http://", 7) == 0)
-		skip = 7;
-	else
-		return false;
-	if (s[skip] == '\0' || s[skip] == '/')
-		return false;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p == 0x7F || *p == '"' || *p == '<' || *p == '>')
-			return false;
-	return true;
-}
-
-static bool S_theme_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* A value short and plain enough to show inside "[...]" in a hint. */
 static bool S_fits_brackets(const char *s)
 {
@@ -207,7 +177,7 @@ static void S_themes(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 			continue;
 		}
 		const char *id = it->str;
-		if (!S_theme_id_ok(id)) {
+		if (!cb_id_ok(id)) {
 			char *slug = cb_slugify(id);
 			if (slug[0])
 				cb_diags_add(c->d, CB_ERROR, c->file, it->line, it->col, "invalid-theme-id",
@@ -457,7 +427,7 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 			}
 		} else if (strcmp(key, "source") == 0) {
 			s = S_text(&c, k, v);
-			if (s && !S_url_ok(s))
+			if (s && !cb_web_url_ok(s))
 				cb_diags_add(
 				    d, CB_ERROR, file, v->line, v->col, "invalid-url",
 				    "'%s' is not a web address casebook can link to; give the full address "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -488,6 +489,36 @@ const char *cb_did_you_mean(const char *word, const char *const *cands, size_t n
 		}
 	}
 	return bestd <= max ? best : NULL;
+}
+
+bool cb_web_url_ok(const char *s)
+{
+	size_t skip;
+	if (strncasecmp(s, "https://", 8) == 0)
+		skip = 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		skip = 7;
+	else
+		return false;
+	if (s[skip] == '\0' || s[skip] == '/')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7F || *p == '"' || *p == '<' || *p == '>')
+			return false;
+	return true;
+}
+
+bool cb_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'))
+			return false;
+	}
+	return true;
 }
 
 bool cb_str_starts(const char *s, const char *prefix)

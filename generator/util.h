@@ -92,6 +92,12 @@ int cb_edit_distance(const char *a, const char *b, int max);
 /* The candidate closest to word within a sensible distance, or NULL. */
 const char *cb_did_you_mean(const char *word, const char *const *cands, size_t n);
 
+/* An http:// or https:// address with a host and no spaces, quotes or
+ * angle brackets: the only links casebook writes from front matter. */
+bool cb_web_url_ok(const char *s);
+/* An id such as a theme id: lower-case letters, digits and inner dashes. */
+bool cb_id_ok(const char *s);
+
 bool cb_str_starts(const char *s, const char *prefix);
 bool cb_str_ends(const char *s, const char *suffix);
 bool cb_str_ieq(const char *a, const char *b);     /* ASCII case-insensitive */
