@@ -17,36 +17,30 @@
 #include "search.h"
 #include "site.h"
 #include "util.h"
+#include "testutil.h"
 #include "writer.h"
 
 static char *S_tmp;
 
 static void S_sh(const char *cmd)
 {
-	char *full =
-	    cb_xasprintf("cd '%s/repo' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
-			 "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
-			 "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
-			 "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
-			 S_tmp, cmd);
-	assert_int_equal(system(full), 0);
-	free(full);
+	char *repo = cb_path_join(S_tmp, "repo");
+	tu_git(repo, cmd);
+	free(repo);
 }
 
 static void S_write(const char *rel, const char *text)
 {
-	char *p = cb_xasprintf("%s/repo/%s", S_tmp, rel);
-	assert_int_equal(cb_file_write(p, text, strlen(text)), 0);
-	free(p);
+	char *repo = cb_path_join(S_tmp, "repo");
+	tu_write(repo, rel, text);
+	free(repo);
 }
 
 static char *S_read(const char *dir, const char *rel)
 {
-	char *p = cb_xasprintf("%s/%s/%s", S_tmp, dir, rel), *data = NULL;
-	size_t len;
-	if (cb_file_read(p, &data, &len) != 0)
-		data = NULL;
-	free(p);
+	char *base = cb_path_join(S_tmp, dir);
+	char *data = tu_read(base, rel);
+	free(base);
 	return data;
 }
 
@@ -71,9 +65,8 @@ static void S_build(const char *dir, cb_search_stats *st)
 
 static int setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-	S_tmp = cb_xasprintf("%s/cbsearch-XXXXXX", t && t[0] ? t : "/tmp");
-	if (!mkdtemp(S_tmp))
+	S_tmp = tu_tmpdir("cbsearch");
+	if (!S_tmp)
 		return -1;
 	char *repo = cb_path_join(S_tmp, "repo");
 	cb_mkdir_p(repo);

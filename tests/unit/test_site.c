@@ -12,33 +12,24 @@
 
 #include "site.h"
 #include "util.h"
+#include "testutil.h"
 
 static char *S_repo;
 
-/* Runs a shell command in the test repository with a fixed identity. */
 static void S_sh(const char *cmd)
 {
-	char *full = cb_xasprintf("cd '%s' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
-				  "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
-				  "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
-				  "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
-				  S_repo, cmd);
-	assert_int_equal(system(full), 0);
-	free(full);
+	tu_git(S_repo, cmd);
 }
 
 static void S_write(const char *rel, const char *text)
 {
-	char *p = cb_path_join(S_repo, rel);
-	assert_int_equal(cb_file_write(p, text, strlen(text)), 0);
-	free(p);
+	tu_write(S_repo, rel, text);
 }
 
 static int setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
-	S_repo = cb_xasprintf("%s/cbsite-XXXXXX", t && t[0] ? t : "/tmp");
-	if (!mkdtemp(S_repo))
+	S_repo = tu_tmpdir("cbsite");
+	if (!S_repo)
 		return -1;
 	S_sh("git init -q -b main .");
 	S_write("content/taxonomy.yml", "themes:\n  neglect:\n    label: Neglect\n    synonyms: [chronic neglect]\n"
