@@ -948,10 +948,16 @@ typedef struct S_pool {
 	cb_error err;
 } S_pool;
 
-static int S_page_item(S_r *r, size_t i)
+/* Renders theme page i, or document page i - nthemes, building its data
+ * in arena (value.h), which is emptied afterwards. */
+static int S_page_item(S_r *r, size_t i, cb_value_arena *arena)
 {
 	const cb_site *s = r->site;
-	return i < s->nthemes ? S_theme(r, &s->themes[i]) : S_document(r, &s->docs[i - s->nthemes]);
+	cb_value_arena *prev = cb_value_arena_use(arena);
+	int rc = i < s->nthemes ? S_theme(r, &s->themes[i]) : S_document(r, &s->docs[i - s->nthemes]);
+	cb_value_arena_use(prev);
+	cb_value_arena_reset(arena);
+	return rc;
 }
 
 static void *S_worker(void *arg)
@@ -961,13 +967,14 @@ static void *S_worker(void *arg)
 	cb_error err = {{0}, 0, 0, {0}};
 	r.err = &err;
 	size_t total = r.site->nthemes + r.site->ndocs;
+	cb_value_arena *arena = cb_value_arena_new();
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		size_t i = p->failed_at != SIZE_MAX ? total : p->next++;
 		pthread_mutex_unlock(&p->lock);
 		if (i >= total)
 			break;
-		if (S_page_item(&r, i) != 0) {
+		if (S_page_item(&r, i, arena) != 0) {
 			/* Report the first failing page in page order, whichever
 			 * thread met it, so the message does not depend on timing. */
 			pthread_mutex_lock(&p->lock);
@@ -979,6 +986,7 @@ static void *S_worker(void *arg)
 			break;
 		}
 	}
+	cb_value_arena_free(arena);
 	return NULL;
 }
 
@@ -993,10 +1001,12 @@ static int S_pages_parallel(S_r *r)
 	if ((size_t)jobs > total)
 		jobs = total ? (long)total : 1;
 	if (jobs == 1) {
-		for (size_t i = 0; i < total; i++)
-			if (S_page_item(r, i) != 0)
-				return -1;
-		return 0;
+		cb_value_arena *arena = cb_value_arena_new();
+		int rc = 0;
+		for (size_t i = 0; rc == 0 && i < total; i++)
+			rc = S_page_item(r, i, arena);
+		cb_value_arena_free(arena);
+		return rc;
 	}
 	S_pool p = {r, PTHREAD_MUTEX_INITIALIZER, 0, SIZE_MAX, {{0}, 0, 0, {0}}};
 	pthread_t th[64];

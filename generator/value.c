@@ -1,14 +1,140 @@
 /* value: see value.h. */
 #include "value.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
+/* Arena memory comes in chunks; the first is kept across resets. */
+typedef struct S_chunk {
+	struct S_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+} S_chunk;
+
+struct cb_value_arena {
+	S_chunk *chunks;    /* newest first */
+	cb_value **adopted; /* values made outside the arena, freed on reset */
+	size_t nadopted, capadopted;
+};
+
+enum { S_CHUNK = 64 * 1024 };
+
+static _Thread_local cb_value_arena *S_arena;
+
+cb_value_arena *cb_value_arena_new(void) { return cb_xcalloc(1, sizeof(cb_value_arena)); }
+
+void cb_value_arena_reset(cb_value_arena *a)
+{
+	if (!a)
+		return;
+	/* Adopted values may themselves adopt nothing (they are not in the
+	 * arena), so freeing them normally is complete. */
+	for (size_t i = 0; i < a->nadopted; i++)
+		cb_value_free(a->adopted[i]);
+	a->nadopted = 0;
+	while (a->chunks && a->chunks->next) {
+		S_chunk *c = a->chunks;
+		a->chunks = c->next;
+		free(c);
+	}
+	if (a->chunks)
+		a->chunks->used = 0;
+}
+
+void cb_value_arena_free(cb_value_arena *a)
+{
+	if (!a)
+		return;
+	cb_value_arena_reset(a);
+	free(a->chunks);
+	free(a->adopted);
+	free(a);
+}
+
+cb_value_arena *cb_value_arena_use(cb_value_arena *a)
+{
+	cb_value_arena *prev = S_arena;
+	S_arena = a;
+	return prev;
+}
+
+/* n bytes from the thread's arena, aligned for any type. */
+static void *S_alloc(size_t n)
+{
+	cb_value_arena *a = S_arena;
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	S_chunk *c = a->chunks;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > S_CHUNK / 2 ? n : S_CHUNK;
+		c = cb_xmalloc(sizeof *c + cap);
+		c->used = 0;
+		c->cap = cap;
+		if (a->chunks && n > S_CHUNK / 2) {
+			/* A large block goes behind the current chunk, which
+			 * keeps its free space. */
+			c->next = a->chunks->next;
+			a->chunks->next = c;
+		} else {
+			c->next = a->chunks;
+			a->chunks = c;
+		}
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+static char *S_strndup(const char *s, size_t n)
+{
+	if (!S_arena)
+		return cb_xstrndup(s, n);
+	char *d = S_alloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* Grows an array of pointers of a container to cap entries. */
+static void *S_grow(const cb_value *owner, void *old, size_t n, size_t cap)
+{
+	if (!owner->in_arena)
+		return cb_xrealloc(old, cap * sizeof(void *));
+	if (!S_arena)
+		abort(); /* an arena container changed outside its arena */
+	void *p = S_alloc(cap * sizeof(void *));
+	if (n)
+		memcpy(p, old, n * sizeof(void *));
+	return p;
+}
+
+/* An item joining container: one made outside the arena is adopted. */
+static void S_adopt(const cb_value *container, cb_value *item)
+{
+	if (!container->in_arena || !item || item->in_arena)
+		return;
+	cb_value_arena *a = S_arena;
+	if (!a)
+		abort();
+	if (a->nadopted == a->capadopted) {
+		a->capadopted = a->capadopted ? a->capadopted * 2 : 16;
+		a->adopted = cb_xrealloc(a->adopted, a->capadopted * sizeof *a->adopted);
+	}
+	a->adopted[a->nadopted++] = item;
+}
+
 static cb_value *S_new(cb_vtype t)
 {
-	cb_value *v = cb_xcalloc(1, sizeof *v);
+	cb_value *v;
+	if (S_arena) {
+		v = S_alloc(sizeof *v);
+		memset(v, 0, sizeof *v);
+		v->in_arena = true;
+	} else {
+		v = cb_xcalloc(1, sizeof *v);
+	}
 	v->type = t;
 	return v;
 }
@@ -32,7 +158,7 @@ cb_value *cb_value_num(double n)
 cb_value *cb_value_strn(const char *s, size_t n)
 {
 	cb_value *v = S_new(CB_V_STR);
-	v->u.str.s = cb_xstrndup(s ? s : "", s ? n : 0);
+	v->u.str.s = S_strndup(s ? s : "", s ? n : 0);
 	v->u.str.len = s ? n : 0;
 	return v;
 }
@@ -44,6 +170,11 @@ cb_value *cb_value_str(const char *s)
 
 cb_value *cb_value_str_own(char *s)
 {
+	if (S_arena) {
+		cb_value *v = cb_value_str(s);
+		free(s);
+		return v;
+	}
 	cb_value *v = S_new(CB_V_STR);
 	v->u.str.s = s ? s : cb_xstrdup("");
 	v->u.str.len = strlen(v->u.str.s);
@@ -55,7 +186,7 @@ cb_value *cb_value_map(void) { return S_new(CB_V_MAP); }
 
 void cb_value_free(cb_value *v)
 {
-	if (!v)
+	if (!v || v->in_arena)
 		return;
 	switch (v->type) {
 	case CB_V_STR:
@@ -84,8 +215,9 @@ cb_value *cb_list_push(cb_value *list, cb_value *item)
 {
 	if (list->u.list.n == list->u.list.cap) {
 		list->u.list.cap = list->u.list.cap ? list->u.list.cap * 2 : 4;
-		list->u.list.items = cb_xrealloc(list->u.list.items, list->u.list.cap * sizeof(cb_value *));
+		list->u.list.items = S_grow(list, list->u.list.items, list->u.list.n, list->u.list.cap);
 	}
+	S_adopt(list, item);
 	list->u.list.items[list->u.list.n++] = item;
 	return item;
 }
@@ -95,16 +227,18 @@ cb_value *cb_map_set(cb_value *map, const char *key, cb_value *v)
 	for (size_t i = 0; i < map->u.map.n; i++) {
 		if (strcmp(map->u.map.keys[i], key) == 0) {
 			cb_value_free(map->u.map.vals[i]);
+			S_adopt(map, v);
 			map->u.map.vals[i] = v;
 			return v;
 		}
 	}
 	if (map->u.map.n == map->u.map.cap) {
 		map->u.map.cap = map->u.map.cap ? map->u.map.cap * 2 : 8;
-		map->u.map.keys = cb_xrealloc(map->u.map.keys, map->u.map.cap * sizeof(char *));
-		map->u.map.vals = cb_xrealloc(map->u.map.vals, map->u.map.cap * sizeof(cb_value *));
+		map->u.map.keys = S_grow(map, map->u.map.keys, map->u.map.n, map->u.map.cap);
+		map->u.map.vals = S_grow(map, map->u.map.vals, map->u.map.n, map->u.map.cap);
 	}
-	map->u.map.keys[map->u.map.n] = cb_xstrdup(key);
+	S_adopt(map, v);
+	map->u.map.keys[map->u.map.n] = map->in_arena ? S_strndup(key, strlen(key)) : cb_xstrdup(key);
 	map->u.map.vals[map->u.map.n++] = v;
 	return v;
 }

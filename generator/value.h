@@ -18,6 +18,7 @@ typedef enum { CB_V_NULL, CB_V_BOOL, CB_V_NUM, CB_V_STR, CB_V_LIST, CB_V_MAP } c
 typedef struct cb_value cb_value;
 struct cb_value {
 	cb_vtype type;
+	bool in_arena; /* made while an arena was in use (see below) */
 	union {
 		bool b;
 		double num;
@@ -67,5 +68,23 @@ bool cb_value_truthy(const cb_value *v);
 
 /* A deep copy; caller frees. */
 cb_value *cb_value_copy(const cb_value *v);
+
+/*
+ * Arenas: a page's template data is thousands of small values built and
+ * freed together, so allocating each with malloc is most of the cost of
+ * rendering. While an arena is in use on a thread, every value made on that
+ * thread (and its strings, keys and arrays) comes from the arena, freeing
+ * such a value does nothing, and cb_value_arena_reset frees them all at
+ * once. A value made outside the arena and added to an arena container is
+ * handed to the arena and freed by the next reset. Rules: a container made
+ * in an arena is changed only while that arena is in use, and no value made
+ * in an arena is kept past the next reset.
+ */
+typedef struct cb_value_arena cb_value_arena;
+cb_value_arena *cb_value_arena_new(void);
+void cb_value_arena_free(cb_value_arena *a); /* NULL-safe; resets first */
+/* Makes a (or NULL: none) the arena of this thread; returns the previous. */
+cb_value_arena *cb_value_arena_use(cb_value_arena *a);
+void cb_value_arena_reset(cb_value_arena *a);
 
 #endif

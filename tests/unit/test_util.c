@@ -214,6 +214,50 @@ static void test_value(void **state)
 	cb_value_free(NULL);
 }
 
+/* Values made in an arena: same behaviour, freed by the reset; a value made
+ * outside and added to an arena container is adopted (the sanitizer build
+ * catches a leak or a double free here). */
+static void test_value_arena(void **state)
+{
+	cb_value *outside = cb_value_map();
+	cb_map_set_str(outside, "k", "kept");
+	cb_value *adopted = cb_value_str("adopted");
+	cb_value_arena *a = cb_value_arena_new();
+	for (int round = 0; round < 3; round++) {
+		assert_null(cb_value_arena_use(a));
+		cb_value *m = cb_value_map();
+		assert_true(m->in_arena);
+		for (int i = 0; i < 1000; i++) {
+			char key[16];
+			snprintf(key, sizeof key, "k%d", i % 50);
+			cb_map_set_str(m, key, key); /* replaces after the first 50 */
+		}
+		assert_int_equal(cb_value_len(m), 50);
+		cb_value *l = cb_map_set(m, "l", cb_value_list());
+		char *big = cb_xmalloc(100000); /* larger than a chunk */
+		memset(big, 'x', 99999);
+		big[99999] = '\0';
+		for (int i = 0; i < 100; i++)
+			cb_list_push(l, cb_value_str(i == 50 ? big : "item"));
+		free(big);
+		if (round == 0)
+			cb_list_push(l, adopted);
+		assert_string_equal(cb_map_lookup(m, "k7")->u.str.s, "k7");
+		assert_int_equal(cb_value_len(l), round == 0 ? 101 : 100);
+		assert_int_equal(strlen(cb_list_at(l, 50)->u.str.s), 99999);
+		cb_value *c = cb_value_copy(m);
+		assert_true(c->in_arena);
+		cb_value_free(m); /* does nothing */
+		assert_string_equal(cb_map_lookup(m, "k49")->u.str.s, "k49");
+		assert_ptr_equal(cb_value_arena_use(NULL), a);
+		cb_value_arena_reset(a);
+	}
+	cb_value_arena_free(a);
+	cb_value_arena_free(NULL);
+	assert_string_equal(cb_map_lookup(outside, "k")->u.str.s, "kept");
+	cb_value_free(outside);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
 		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
+		cmocka_unit_test(test_value_arena),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
