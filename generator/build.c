@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache.h"
+#include "gitsrc.h"
 #include "index.h"
 #include "plugin.h"
 #include "render.h"
@@ -57,6 +59,38 @@ static void *S_search_thread(void *arg)
 	return NULL;
 }
 
+/* What the cache's records are only good for: this version, and this very
+ * program (a hash of the executable), so a casebook built from changed
+ * sources never trusts what another one worked out. Caller frees. */
+static char *S_identity(const char *version)
+{
+	char *exe = NULL;
+	size_t len = 0;
+	if (cb_file_read("/proc/self/exe", &exe, &len) != 0)
+		return cb_xstrdup(version);
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_add(&h, exe, len);
+	free(exe);
+	char hex[33];
+	cb_hash_hex(&h, hex);
+	return cb_xasprintf("%s+%s", version, hex);
+}
+
+/* Where a build without --out writes: public/ in the repository's working
+ * folder (as cb_build_run decides once the repository is open), or NULL
+ * when that cannot be known yet. */
+static char *S_default_out(const char *repo)
+{
+	cb_gitsrc *g = NULL;
+	cb_error err;
+	char *out = NULL;
+	if (cb_gitsrc_open(&g, repo, &err) == 0)
+		out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public") : cb_xstrdup("public");
+	cb_gitsrc_free(g);
+	return out;
+}
+
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
@@ -66,10 +100,23 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	char *search_web = NULL;
 	cb_build_status st;
 
-	/* 1. load */
+	/* 0. the cache of earlier builds into the same output (cache.h) */
 	double t = S_now();
+	cb_cache *cache = NULL;
+	cb_map *keys = NULL;
+	char *out_dir = opts->out ? cb_xstrdup(opts->out) : S_default_out(opts->site.repo);
+	if (!opts->check_only && !opts->no_cache && out_dir) {
+		char *cpath = cb_cache_path_for(out_dir);
+		char *ident = S_identity(opts->version);
+		cache = cb_cache_open(cpath, ident, d);
+		free(ident);
+		free(cpath);
+	}
+
+	/* 1. load */
 	cb_site_opts so = opts->site;
 	so.jobs = opts->jobs;
+	so.cache = cache;
 	int rc = cb_site_load(&so, &site, d, err);
 	S_lap(res, "load", &t);
 	S_time(res, "pii-check", site.pii_seconds);
@@ -131,11 +178,18 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	res->out = opts->out ? cb_xstrdup(opts->out)
 		   : site.workdir ? cb_path_join(site.workdir, "public")
 				  : cb_xstrdup("public");
+	if (cache && strcmp(res->out, out_dir) != 0) {
+		/* The cache was opened for another folder than the one the
+		 * repository turned out to have: use none rather than guess. */
+		cb_cache_close(cache);
+		cache = NULL;
+	}
 	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
 	if (cb_writer_open(&w, res->out, err) != 0) {
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
+	cb_writer_set_known(w, cb_cache_pages(cache, res->out));
 	/* 3b. search: casebook.db and the browser index (search/index.h),
 	 * built on its own thread while the pages render: the index is
 	 * written by one SQLite connection, so overlapping it with the
@@ -160,16 +214,26 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 	t = S_now();
 	res->files = cb_writer_count(w);
+	res->reused = cb_writer_reused(w);
+	keys = cb_writer_take_keys(w);
 
 	/* 4. swap */
 	st = cb_writer_commit(w, err) == 0 ? CB_BUILD_OK : CB_BUILD_FAILED;
 	S_lap(res, "swap", &t);
+	/* What the new output was made from, for the next build. */
+	if (st == CB_BUILD_OK && cache) {
+		cb_cache_pages_store(cache, res->out, keys);
+		S_lap(res, "cache", &t);
+	}
 	if (st == CB_BUILD_OK && site.workdir)
 		cb_search_note_build(site.workdir, res->out); /* for `casebook search` */
 out:
 	free(search_web);
 	free(theme_dir);
 	cb_site_free(&site);
+	cb_file_keys_free(keys);
+	cb_cache_close(cache);
+	free(out_dir);
 	return st;
 }
 

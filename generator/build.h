@@ -25,10 +25,12 @@ typedef struct cb_build_opts {
 	const char *version; /* casebook's version */
 	bool check_only;     /* stop after the checks; write nothing */
 	int jobs;            /* worker threads; 0: one per core */
+	bool no_cache;       /* neither read nor write the build cache (cache.h) */
 } cb_build_opts;
 
 typedef struct cb_build_result {
 	size_t files;     /* files written */
+	size_t reused;    /* of which linked unchanged from the previous output */
 	size_t documents; /* documents in the site */
 	size_t sources;   /* documents read */
 	char *out;        /* the output folder used (owned); NULL for checks */

@@ -234,6 +234,36 @@ static int S_tree_walk_cb(const char *root, const git_tree_entry *entry, void *p
 
 /* Reads the blobs named by the listed sources' ids. Objects bigger than
  * max_size are only measured, so a stray video never lands in memory. */
+/* Reads one listed blob from odb (see cb_blob_reader_load). */
+static int S_read_blob(git_odb *odb, cb_source *s, size_t max_size, cb_error *err)
+{
+	git_oid oid;
+	size_t size = 0;
+	git_object_t type;
+	if (git_oid_fromstr(&oid, s->oid) < 0 || git_odb_read_header(&size, &type, odb, &oid) < 0) {
+		cb_error_set(err, s->path, 0, 0, "cannot read blob %s: %s", s->oid, S_git_detail());
+		return -1;
+	}
+	s->unread = false;
+	if (size > max_size) {
+		s->len = size;
+		return 0;
+	}
+	git_odb_object *obj = NULL;
+	if (git_odb_read(&obj, odb, &oid) < 0) {
+		cb_error_set(err, s->path, 0, 0, "cannot read blob %s: %s", s->oid, S_git_detail());
+		return -1;
+	}
+	s->len = git_odb_object_size(obj);
+	s->data = cb_xmalloc(s->len + 1);
+	memcpy(s->data, git_odb_object_data(obj), s->len);
+	s->data[s->len] = '\0';
+	git_odb_object_free(obj);
+	return 0;
+}
+
+/* Reads the blobs named by the listed sources' ids. Objects bigger than
+ * max_size are only measured, so a stray video never lands in memory. */
 static int S_read_blobs(cb_gitsrc *g, S_srcvec *sv, size_t max_size, cb_error *err)
 {
 	git_odb *odb = NULL;
@@ -242,38 +272,50 @@ static int S_read_blobs(cb_gitsrc *g, S_srcvec *sv, size_t max_size, cb_error *e
 		return -1;
 	}
 	int ret = 0;
-	for (size_t i = 0; i < sv->n; i++) {
-		cb_source *s = &sv->v[i];
-		git_oid oid;
-		size_t size = 0;
-		git_object_t type;
-		if (git_oid_fromstr(&oid, s->oid) < 0 || git_odb_read_header(&size, &type, odb, &oid) < 0) {
-			cb_error_set(err, s->path, 0, 0, "cannot read blob %s: %s", s->oid, S_git_detail());
-			ret = -1;
-			break;
-		}
-		if (size > max_size) {
-			s->len = size;
-			continue;
-		}
-		git_odb_object *obj = NULL;
-		if (git_odb_read(&obj, odb, &oid) < 0) {
-			cb_error_set(err, s->path, 0, 0, "cannot read blob %s: %s", s->oid, S_git_detail());
-			ret = -1;
-			break;
-		}
-		s->len = git_odb_object_size(obj);
-		s->data = cb_xmalloc(s->len + 1);
-		memcpy(s->data, git_odb_object_data(obj), s->len);
-		s->data[s->len] = '\0';
-		git_odb_object_free(obj);
-	}
+	for (size_t i = 0; ret == 0 && i < sv->n; i++)
+		ret = S_read_blob(odb, &sv->v[i], max_size, err);
 	git_odb_free(odb);
 	return ret;
 }
 
-static int S_list_tree(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, S_srcvec *sv,
-		       cb_diags *d, cb_error *err)
+struct cb_blob_reader {
+	git_odb *odb;
+};
+
+int cb_blob_reader_open(cb_gitsrc *g, cb_blob_reader **out, cb_error *err)
+{
+	/* A database of its own: libgit2 objects are not to be shared
+	 * between threads. */
+	char *objects = cb_path_join(git_repository_commondir(g->repo), "objects");
+	git_odb *odb = NULL;
+	int rc = git_odb_open(&odb, objects);
+	free(objects);
+	if (rc < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot open the object database: %s", S_git_detail());
+		*out = NULL;
+		return -1;
+	}
+	*out = cb_xcalloc(1, sizeof **out);
+	(*out)->odb = odb;
+	return 0;
+}
+
+int cb_blob_reader_load(cb_blob_reader *r, cb_source *s, size_t max_size, cb_error *err)
+{
+	return s->unread ? S_read_blob(r->odb, s, max_size, err) : 0;
+}
+
+void cb_blob_reader_free(cb_blob_reader *r)
+{
+	if (!r)
+		return;
+	git_odb_free(r->odb);
+	free(r);
+}
+
+/* With lazy, blobs are listed, not read (cb_gitsrc_list_lazy). */
+static int S_list_tree(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, bool lazy,
+		       S_srcvec *sv, cb_diags *d, cb_error *err)
 {
 	git_tree *sub = NULL;
 	bool own = false;
@@ -310,6 +352,11 @@ static int S_list_tree(cb_gitsrc *g, const char *dir, const char *suffix, size_t
 	}
 	if (sv->n > 1)
 		qsort(sv->v, sv->n, sizeof *sv->v, S_source_cmp);
+	if (lazy) {
+		for (size_t i = 0; i < sv->n; i++)
+			sv->v[i].unread = true;
+		return 0;
+	}
 	return S_read_blobs(g, sv, max_size, err);
 }
 
@@ -390,8 +437,8 @@ static int S_list_worktree(cb_gitsrc *g, const char *dir, const char *suffix, si
 	return 0;
 }
 
-int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
-		   size_t *n, cb_diags *d, cb_error *err)
+static int S_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, bool lazy,
+		  cb_source **out, size_t *n, cb_diags *d, cb_error *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -410,7 +457,7 @@ int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max
 	if (g->worktree)
 		rc = S_list_worktree(g, ndir, suffix, max_size, &sv, d, err);
 	else
-		rc = S_list_tree(g, ndir, suffix, max_size, &sv, d, err);
+		rc = S_list_tree(g, ndir, suffix, max_size, lazy, &sv, d, err);
 	free(ndir);
 	if (rc < 0) {
 		cb_sources_free(sv.v, sv.n);
@@ -419,6 +466,18 @@ int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max
 	*out = sv.v;
 	*n = sv.n;
 	return 0;
+}
+
+int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
+		   size_t *n, cb_diags *d, cb_error *err)
+{
+	return S_list(g, dir, suffix, max_size, false, out, n, d, err);
+}
+
+int cb_gitsrc_list_lazy(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
+			size_t *n, cb_diags *d, cb_error *err)
+{
+	return S_list(g, dir, suffix, max_size, true, out, n, d, err);
 }
 
 void cb_sources_free(cb_source *v, size_t n)

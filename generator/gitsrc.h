@@ -24,6 +24,7 @@ typedef struct cb_source {
 	char *data;   /* contents, NUL-terminated (owned) */
 	size_t len;   /* length without the NUL */
 	char oid[41]; /* blob id in hex (for --worktree: the id git would give it) */
+	bool unread;  /* listed by cb_gitsrc_list_lazy and not read yet */
 } cb_source;
 
 /* What history says about one path (at the ref's naming). */
@@ -58,6 +59,22 @@ int cb_gitsrc_select(cb_gitsrc *g, const char *ref, bool worktree, cb_error *err
 int cb_gitsrc_list(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
 		   size_t *n, cb_diags *d, cb_error *err);
 void cb_sources_free(cb_source *v, size_t n);
+
+/* Like cb_gitsrc_list, but files of a committed tree are only listed (path
+ * and blob id, unread set), to be read later — on any thread — with a blob
+ * reader, or not at all when a cache already knows that blob. Working files
+ * are read at once, as cb_gitsrc_list does. */
+int cb_gitsrc_list_lazy(cb_gitsrc *g, const char *dir, const char *suffix, size_t max_size, cb_source **out,
+			size_t *n, cb_diags *d, cb_error *err);
+
+/* A reader of blobs with its own handle on the object database, so each
+ * thread can have one. Opened on the thread that owns g. */
+typedef struct cb_blob_reader cb_blob_reader;
+int cb_blob_reader_open(cb_gitsrc *g, cb_blob_reader **out, cb_error *err);
+/* Reads s when it is unread: its contents, or (bigger than max_size) only
+ * its size in len with data NULL. 0, or -1 with err. */
+int cb_blob_reader_load(cb_blob_reader *r, cb_source *s, size_t max_size, cb_error *err);
+void cb_blob_reader_free(cb_blob_reader *r); /* NULL-safe */
 
 /* True when dir (repository-relative) is a folder in what was selected:
  * the tree, or the working files. A symlink is not a folder. */

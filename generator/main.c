@@ -48,7 +48,8 @@ static const char S_usage[] =
 
 static const char S_build_usage[] =
 	"usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
-	"                      [--audience public|internal|restricted] [--jobs N] [--quiet]\n"
+	"                      [--audience public|internal|restricted] [--jobs N]\n"
+	"                      [--no-cache] [--quiet]\n"
 	"\n"
 	"Builds the site from the Markdown documents committed under content/.\n"
 	"\n"
@@ -60,6 +61,9 @@ static const char S_build_usage[] =
 	"                    sensitive documents the site may contain\n"
 	"  --jobs N          threads for parsing and rendering (default: one per core);\n"
 	"                    the output is the same for any N\n"
+	"  --no-cache        redo everything: neither read nor update the cache of\n"
+	"                    earlier builds (.casebook/ beside the output folder);\n"
+	"                    the output is the same either way\n"
 	"  -q, --quiet       print only problems\n"
 	"\n"
 	"Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
@@ -78,6 +82,7 @@ typedef struct S_args {
 	const char *out;
 	int jobs;
 	bool quiet;
+	bool no_cache;
 } S_args;
 
 static int S_usage_error(const char *usage, const char *fmt, const char *arg)
@@ -99,7 +104,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		{"worktree", no_argument, NULL, 'w'},        {"out", required_argument, NULL, 'o'},
 		{"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"no-cache", no_argument, NULL, 'C'},        {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->site.audience = CB_VIS_PUBLIC;
 	optind = 1;
@@ -136,6 +141,11 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'C':
+			if (!build)
+				return S_usage_error(usage, "check writes nothing, so it takes no %s", "--no-cache"), -2;
+			a->no_cache = true;
+			break;
 		case 'h': fputs(usage, stdout); return -1;
 		case ':': return S_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
 		default: return S_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
@@ -207,7 +217,7 @@ static int S_run(int argc, char **argv, bool build)
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = {{0}, 0, 0, {0}};
 	char *datadir = S_datadir();
-	cb_build_opts bo = {a.site, a.out, datadir, CB_VERSION, !build, a.jobs};
+	cb_build_opts bo = {a.site, a.out, datadir, CB_VERSION, !build, a.jobs, a.no_cache};
 	cb_build_result res;
 	cb_build_status st = cb_build_run(&bo, &res, &d, &err);
 	cb_diags_sort(&d);
@@ -232,9 +242,12 @@ static int S_run(int argc, char **argv, bool build)
 			res.sources == 1 ? "" : "s",
 			d.warnings ? (d.warnings == 1 ? ", 1 warning" : ", some warnings") : "");
 	} else if (!a.quiet) {
-		fprintf(stderr, "casebook: built %zu files from %zu of %zu documents (%s) into %s in %.2f s\n",
-			res.files, res.documents, res.sources, cb_visibility_name(a.site.audience), res.out,
-			S_now() - t0);
+		char unchanged[64] = "";
+		if (res.reused)
+			snprintf(unchanged, sizeof unchanged, " (%zu unchanged)", res.reused);
+		fprintf(stderr, "casebook: built %zu files%s from %zu of %zu documents (%s) into %s in %.2f s\n",
+			res.files, unchanged, res.documents, res.sources, cb_visibility_name(a.site.audience),
+			res.out, S_now() - t0);
 	}
 	cb_build_result_free(&res);
 	free(datadir);

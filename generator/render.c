@@ -20,6 +20,7 @@ typedef struct S_r {
 	cb_writer *w;
 	cb_error *err;
 	char generator[64];
+	cb_hash tpl_hash; /* every template's name and text, in the order added */
 } S_r;
 
 static const char *const S_months[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -69,6 +70,9 @@ static int S_load_templates(S_r *r)
 			rc = -1;
 		} else {
 			char *name = cb_xstrndup(names.v[i], strlen(names.v[i]) - strlen(".mustache"));
+			cb_hash_str(&r->tpl_hash, name);
+			cb_hash_u64(&r->tpl_hash, len);
+			cb_hash_add(&r->tpl_hash, src, len);
 			if (cb_mustache_add(r->tpl, name, src, len, r->err) != 0) {
 				/* Name the file, keeping the engine's line and column. */
 				snprintf(r->err->file, sizeof r->err->file, "%s", path);
@@ -180,12 +184,56 @@ static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
 	return NULL;
 }
 
+/* Feeds a template data tree to h: types, lengths and bytes, so two trees
+ * hash alike only when they are alike. */
+static void S_hash_value(cb_hash *h, const cb_value *v)
+{
+	if (!v) {
+		cb_hash_u64(h, 0xff);
+		return;
+	}
+	cb_hash_u64(h, (uint64_t)v->type);
+	switch (v->type) {
+	case CB_V_NULL: break;
+	case CB_V_BOOL: cb_hash_u64(h, v->u.b); break;
+	case CB_V_NUM: cb_hash_add(h, &v->u.num, sizeof v->u.num); break;
+	case CB_V_STR:
+		cb_hash_u64(h, v->u.str.len);
+		cb_hash_add(h, v->u.str.s, v->u.str.len);
+		break;
+	case CB_V_LIST:
+		cb_hash_u64(h, v->u.list.n);
+		for (size_t i = 0; i < v->u.list.n; i++)
+			S_hash_value(h, v->u.list.items[i]);
+		break;
+	case CB_V_MAP:
+		cb_hash_u64(h, v->u.map.n);
+		for (size_t i = 0; i < v->u.map.n; i++) {
+			cb_hash_str(h, v->u.map.keys[i]);
+			S_hash_value(h, v->u.map.vals[i]);
+		}
+		break;
+	}
+}
+
+/* Renders data with template tpl into path, unless the previous output has
+ * that page made from the same templates and data (writer.h): the page's
+ * bytes are a function of exactly those. */
 static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
 {
+	cb_hash h = r->tpl_hash;
+	cb_hash_str(&h, tpl);
+	S_hash_value(&h, data);
+	char key[33];
+	cb_hash_hex(&h, key);
+	if (cb_writer_reuse(r->w, path, key)) {
+		cb_value_free(data);
+		return 0;
+	}
 	cb_buf out = CB_BUF_INIT;
 	int rc = cb_mustache_render(r->tpl, tpl, data, &out, r->err);
 	if (rc == 0)
-		rc = cb_writer_put(r->w, path, out.data ? out.data : "", out.len, r->err);
+		rc = cb_writer_put_keyed(r->w, path, key, out.data ? out.data : "", out.len, r->err);
 	cb_buf_free(&out);
 	cb_value_free(data);
 	return rc;
@@ -629,6 +677,9 @@ static int S_repo_templates(S_r *r)
 			break;
 		}
 		char *name = cb_xstrndup(rest, strlen(rest) - strlen(".mustache"));
+		cb_hash_str(&r->tpl_hash, name);
+		cb_hash_u64(&r->tpl_hash, src->len);
+		cb_hash_add(&r->tpl_hash, src->data, src->len);
 		if (cb_mustache_add(r->tpl, name, src->data, src->len, r->err) != 0) {
 			snprintf(r->err->file, sizeof r->err->file, "%s", src->path);
 			rc = -1;
@@ -1027,7 +1078,7 @@ static int S_pages_parallel(S_r *r)
 
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
-	S_r r = {site, opts, cb_mustache_new(), w, err, {0}};
+	S_r r = {site, opts, cb_mustache_new(), w, err, {0}, {0, 0, 0, {0}, 0}};
 	/* The repository's theme files (site.h), unless they are the built-in
 	 * theme's own folder. */
 	cb_site own = *site;
@@ -1036,6 +1087,8 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 		r.site = &own;
 	}
 	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
+	cb_hash_init(&r.tpl_hash);
+	cb_hash_str(&r.tpl_hash, r.generator);
 	int rc = S_load_templates(&r);
 	if (rc == 0)
 		rc = S_repo_templates(&r);

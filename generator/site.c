@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache.h"
 #include "frontmatter.h"
 #include "pii.h"
 #include "util.h"
@@ -40,12 +41,26 @@ typedef struct S_src {
 	bool valid;    /* front matter usable */
 	bool included; /* in this build's audience */
 	int final;     /* index in site->docs, or -1 */
+	cb_source *src;    /* as listed (read only when the cache has no record) */
+	cb_split split;    /* front matter and body, when read */
+	cb_diags front;    /* front matter, schema and personal-data findings */
+	cb_diags body;     /* Markdown findings */
+	bool hit;          /* front matter results came from the cache ... */
+	cb_doc_record rec; /* ... with the Markdown results to check in pass 2 */
+	cb_link_dep *deps; /* link resolutions of this build's Markdown run */
+	size_t ndeps;
 } S_src;
 
 typedef struct S_load {
 	S_src *srcs;
 	size_t n;
 	cb_map *by_path; /* path -> S_src* */
+	cb_gitsrc *g;
+	cb_cache *cache;   /* NULL: none */
+	char env[33];      /* everything but the blob a document's results depend on */
+	const cb_strv *theme_ids;
+	const cb_pii_names *pii_names;
+	cb_visibility audience;
 } S_load;
 
 static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *target)
@@ -201,62 +216,240 @@ void cb_site_group_themes(cb_site *site)
 		qsort(site->themes, site->nthemes, sizeof *site->themes, S_cmp_themes);
 }
 
-/* Markdown is the dearest part of loading, and each body is independent:
- * a pool of threads takes the next document from a shared counter. Each
- * thread collects its own diagnostics; they are merged afterwards and
- * sorted before printing, so the output does not depend on the threads. */
-typedef struct S_mdpool {
+/* Loading runs in two passes over the documents, each spread over a pool
+ * of threads taking the next document from a shared counter: first the
+ * front matter (every document's audience must be known before any link
+ * can be resolved), then the Markdown. A document the cache knows (blob,
+ * settings and every link resolving as before) is not even read. Each
+ * document keeps its own diagnostics; they are merged in path order after
+ * both passes, so the output does not depend on the threads. */
+typedef struct S_pool {
 	S_load *L;
-	cb_split *splits;
+	int pass; /* 1 or 2 */
 	pthread_mutex_t lock;
 	size_t next;
-	cb_diags d;
-	int errors;
-} S_mdpool;
+	double pii_seconds;
+	int failed;   /* a blob could not be read */
+	cb_error err; /* why */
+} S_pool;
 
-static void *S_md_worker(void *arg)
+/* The resolver a document's Markdown run uses: S_resolve, remembering each
+ * answer as a dependency of the document's cached results. */
+typedef struct S_dep_ctx {
+	S_load *L;
+	S_src *s;
+} S_dep_ctx;
+
+static cb_link_status S_resolve_dep(void *ctx, const char *path, char **href, int *target)
 {
-	S_mdpool *p = arg;
-	cb_diags d = CB_DIAGS_INIT;
-	int errors = 0;
+	S_dep_ctx *c = ctx;
+	cb_link_status st = S_resolve(c->L, path, href, target);
+	S_src *s = c->s;
+	s->deps = cb_xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
+	s->deps[s->ndeps].path = cb_xstrdup(path);
+	s->deps[s->ndeps].status = (int)st;
+	s->deps[s->ndeps].href = st == CB_LINK_OK ? cb_xstrdup(*href) : NULL;
+	s->ndeps++;
+	return st;
+}
+
+static bool S_deps_hold(S_load *L, const cb_doc_record *rec)
+{
+	for (size_t i = 0; i < rec->ndeps; i++) {
+		char *href = NULL;
+		int target = -1;
+		cb_link_status st = S_resolve(L, rec->deps[i].path, &href, &target);
+		bool same = (int)st == rec->deps[i].status &&
+			    (st != CB_LINK_OK || (rec->deps[i].href && strcmp(href, rec->deps[i].href) == 0));
+		free(href);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+static int S_cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Reads the document's blob if the listing did not. */
+static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
+{
+	cb_error err = {{0}, 0, 0, {0}};
+	if (!br || cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
+		return br || !s->src->unread ? 0 : -1;
+	pthread_mutex_lock(&p->lock);
+	if (!p->failed) {
+		p->failed = 1;
+		p->err = err;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return -1;
+}
+
+/* Pass 1: front matter, schema and personal data — or the cache's record. */
+static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr, double *pii_seconds)
+{
+	S_load *L = p->L;
+	if (cr && cb_cache_doc_get(cr, s->doc.path, s->doc.oid, L->env, &s->rec)) {
+		s->hit = true;
+		s->doc.meta = s->rec.meta;
+		memset(&s->rec.meta, 0, sizeof s->rec.meta);
+		cb_diags_take(&s->front, &s->rec.front);
+		s->valid = true;
+		s->included = S_visible(&s->doc.meta, L->audience);
+		return;
+	}
+	if (S_read(p, br, s) != 0)
+		return;
+	const cb_source *src = s->src;
+	if (!src->data) {
+		cb_diags_add(&s->front, CB_ERROR, src->path, 1, 1, "too-large",
+			     "the file is %zu bytes; documents may be at most %d bytes, so split it", src->len,
+			     CB_MAX_DOC_SIZE);
+		return;
+	}
+	if (cb_frontmatter_split(src->data, src->len, src->path, &s->split, &s->front) != 0)
+		return;
+	if (cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front) != 0)
+		return;
+	s->valid = true;
+	s->included = S_visible(&s->doc.meta, L->audience);
+	/* The personal-data check, on every document this build publishes. */
+	if (s->included) {
+		double t0 = S_clock();
+		cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names, &s->front);
+		*pii_seconds += S_clock() - t0;
+	}
+}
+
+/* Pass 2: the Markdown — the cache's, when every link it resolved still
+ * resolves the same way. */
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
+{
+	S_load *L = p->L;
+	if (s->hit && S_deps_hold(L, &s->rec)) {
+		s->doc.md = s->rec.md;
+		memset(&s->rec.md, 0, sizeof s->rec.md);
+		s->doc.md.links = cb_xcalloc(s->rec.links.n ? s->rec.links.n : 1, sizeof(int));
+		s->doc.md.nlinks = 0;
+		for (size_t k = 0; k < s->rec.links.n; k++) {
+			S_src *t = cb_map_get(L->by_path, s->rec.links.v[k]);
+			if (t)
+				s->doc.md.links[s->doc.md.nlinks++] = (int)(t - L->srcs);
+		}
+		qsort(s->doc.md.links, s->doc.md.nlinks, sizeof(int), S_cmp_int);
+		cb_diags_take(&s->body, &s->rec.body);
+		cb_doc_record_free(&s->rec);
+		return;
+	}
+	if (s->hit) {
+		/* Cached front matter, but a link now resolves differently:
+		 * read the file for its body. */
+		cb_doc_record_free(&s->rec);
+		cb_diags scratch = CB_DIAGS_INIT;
+		int rc = S_read(p, br, s) != 0 || !s->src->data ? -1
+			 : cb_frontmatter_split(s->src->data, s->src->len, s->src->path, &s->split, &scratch);
+		cb_diags_free(&scratch);
+		if (rc != 0)
+			return;
+	}
+	/* Bodies are checked even when the front matter had errors, so one
+	 * run reports every problem. */
+	if (!s->split.meta)
+		return;
+	S_dep_ctx dc = {L, s};
+	cb_markdown_render(s->split.body, s->split.body_len, s->split.body_line, s->doc.path, S_resolve_dep, &dc,
+			   &s->doc.md, &s->body);
+	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
+		cb_doc_record rec = {s->front, s->doc.meta, s->body, s->doc.md, CB_STRV_INIT, s->deps, s->ndeps};
+		for (size_t k = 0; k < s->doc.md.nlinks; k++)
+			cb_strv_push(&rec.links, L->srcs[s->doc.md.links[k]].doc.path);
+		cb_cache_doc_put(L->cache, s->doc.path, s->doc.oid, L->env, &rec);
+		cb_strv_free(&rec.links);
+	}
+}
+
+static void *S_worker(void *arg)
+{
+	S_pool *p = arg;
+	S_load *L = p->L;
+	cb_error err;
+	cb_blob_reader *br = NULL;
+	if (L->g && cb_blob_reader_open(L->g, &br, &err) != 0)
+		br = NULL; /* S_read reports unread blobs */
+	cb_cache_reader *cr = p->pass == 1 ? cb_cache_reader_open(L->cache) : NULL;
+	double pii = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		size_t i = p->next++;
+		size_t i = p->failed ? L->n : p->next++;
 		pthread_mutex_unlock(&p->lock);
-		if (i >= p->L->n)
+		if (i >= L->n)
 			break;
-		const cb_split *sp = &p->splits[i];
-		S_src *s = &p->L->srcs[i];
-		if (sp->meta && cb_markdown_render(sp->body, sp->body_len, sp->body_line, s->doc.path, S_resolve,
-						   p->L, &s->doc.md, &d) != 0)
-			errors = 1;
+		if (p->pass == 1)
+			S_pass1(p, &L->srcs[i], br, cr, &pii);
+		else
+			S_pass2(p, &L->srcs[i], br);
 	}
+	cb_cache_reader_close(cr);
+	cb_blob_reader_free(br);
 	pthread_mutex_lock(&p->lock);
-	cb_diags_take(&p->d, &d);
-	p->errors |= errors;
+	p->pii_seconds += pii;
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-static int S_markdown_parallel(S_load *L, cb_split *splits, int jobs, cb_diags *d)
+/* Runs one pass over every document; -1 with err when a blob could not
+ * be read. */
+static int S_run_pass(S_load *L, int pass, int jobs, double *pii_seconds, cb_error *err)
 {
 	long n = jobs > 0 ? jobs : sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1)
 		n = 1;
 	if (n > 64)
 		n = 64;
-	S_mdpool p = {L, splits, PTHREAD_MUTEX_INITIALIZER, 0, CB_DIAGS_INIT, 0};
+	S_pool p = {L, pass, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, {{0}, 0, 0, {0}}};
 	pthread_t th[64];
 	long started = 0;
 	for (; n > 1 && started < n; started++)
-		if (pthread_create(&th[started], NULL, S_md_worker, &p) != 0)
+		if (pthread_create(&th[started], NULL, S_worker, &p) != 0)
 			break;
 	if (started == 0)
-		S_md_worker(&p);
+		S_worker(&p);
 	for (long i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	cb_diags_take(d, &p.d);
-	return p.errors ? -1 : 0;
+	*pii_seconds += p.pii_seconds;
+	if (p.failed) {
+		*err = p.err;
+		return -1;
+	}
+	return 0;
+}
+
+/* The history walk runs beside the two passes: it has the repository to
+ * itself (the passes read blobs through their own handles). */
+typedef struct S_hist_job {
+	cb_gitsrc *g;
+	cb_cache *cache;
+	const char *dir;
+	const char *commit;
+	cb_history *hist;
+	size_t nhist;
+	int rc;
+	bool walked; /* not from the cache: store it there once the load is done */
+	cb_error err;
+} S_hist_job;
+
+static void *S_hist_thread(void *arg)
+{
+	S_hist_job *j = arg;
+	if (j->cache && j->commit[0] && cb_cache_history_get(j->cache, j->dir, j->commit, &j->hist, &j->nhist) == 0)
+		return NULL;
+	j->rc = cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err);
+	j->walked = j->rc == 0;
+	return NULL;
 }
 
 int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
@@ -267,10 +460,18 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	cb_gitsrc *g = NULL;
 	cb_source *sources = NULL;
 	size_t nsources = 0;
-	S_load L = {NULL, 0, cb_map_new()};
+	S_load L;
+	memset(&L, 0, sizeof L);
+	L.by_path = cb_map_new();
 	char *text = NULL;
 	size_t len = 0;
 	cb_pii_names *pii_names = NULL;
+	/* What every document's cached results depend on besides the blob
+	 * (cache.h): the settings files are hashed as they are read. */
+	cb_hash env;
+	cb_hash_init(&env);
+	cb_hash_u64(&env, CB_CACHE_FORMAT);
+	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
 
 	if (cb_gitsrc_open(&g, opts->repo, err) != 0 || cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
 		goto out;
@@ -285,6 +486,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
 		goto out;
 	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
+	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
 	if (S_read_optional(g, site->cfg.taxonomy_file, &text, &len, err) != 0)
@@ -294,6 +496,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		if (cb_taxonomy_load(text, len, site->cfg.taxonomy_file, &site->tax, d) != 0)
 			content_errors = 1;
 	}
+	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
 	if (S_read_optional(g, site->cfg.glossary_file, &text, &len, err) != 0)
@@ -331,10 +534,11 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	if (nrc != 0)
 		goto out;
 	pii_names = cb_pii_names_parse(text, len);
+	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
 
-	if (cb_gitsrc_list(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d, err) != 0)
+	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d, err) != 0)
 		goto out;
 	if (nsources == 0) {
 		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s", site->cfg.content_dir,
@@ -346,56 +550,62 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	/* Read and check every document. */
 	L.n = nsources;
 	L.srcs = cb_xcalloc(nsources, sizeof *L.srcs);
+	L.g = g;
+	L.cache = opts->cache;
+	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	L.pii_names = pii_names;
+	L.audience = opts->audience;
+	cb_hash_u64(&env, (uint64_t)opts->audience);
+	cb_hash_str(&env, site->cfg.content_dir);
+	cb_hash_hex(&env, L.env);
 	for (size_t i = 0; i < nsources; i++) {
 		S_src *s = &L.srcs[i];
 		s->final = -1;
+		s->src = &sources[i];
 		s->doc.path = cb_xstrdup(sources[i].path);
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
 	S_slugs(&L, site->cfg.content_dir);
-	cb_split *splits = cb_xcalloc(nsources, sizeof *splits);
+	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, site->commit, NULL, 0, 0, false, {{0}, 0, 0, {0}}};
+	pthread_t hth;
+	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
+	if (!hthreaded)
+		S_hist_thread(&hj);
+	/* Markdown after every document's audience is known, so links to
+	 * documents this build leaves out can be made harmless. */
+	int prc = S_run_pass(&L, 1, opts->jobs, &site->pii_seconds, err);
+	if (prc == 0)
+		prc = S_run_pass(&L, 2, opts->jobs, &site->pii_seconds, err);
+	if (hthreaded)
+		pthread_join(hth, NULL);
+	site->hist = hj.hist;
+	site->nhist = hj.nhist;
 	for (size_t i = 0; i < nsources; i++) {
 		S_src *s = &L.srcs[i];
-		const cb_source *src = &sources[i];
-		if (!src->data) {
-			cb_diags_add(d, CB_ERROR, src->path, 1, 1, "too-large",
-				     "the file is %zu bytes; documents may be at most %d bytes, so split it",
-				     src->len, CB_MAX_DOC_SIZE);
+		cb_diags_take(d, &s->front);
+		cb_diags_take(d, &s->body);
+		cb_split_free(&s->split);
+		if (!s->valid)
 			content_errors = 1;
-			continue;
-		}
-		if (cb_frontmatter_split(src->data, src->len, src->path, &splits[i], d) != 0) {
-			content_errors = 1;
-			continue;
-		}
-		if (cb_schema_check(splits[i].meta, src->path, site->has_taxonomy ? &site->tax.ids : NULL,
-				    &s->doc.meta, d) != 0) {
-			content_errors = 1;
-			continue;
-		}
-		s->valid = true;
-		s->included = S_visible(&s->doc.meta, opts->audience);
-		/* The personal-data check, on every document this build publishes. */
-		if (s->included) {
-			double t0 = S_clock();
-			if (cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, pii_names, d))
-				content_errors = 1;
-			site->pii_seconds += S_clock() - t0;
-		}
 	}
-	/* Markdown after every document's audience is known, so links to
-	 * documents this build leaves out can be made harmless. Bodies are
-	 * checked even when the front matter had errors, so one run reports
-	 * every problem. */
-	if (S_markdown_parallel(&L, splits, opts->jobs, d) != 0)
+	if (d->errors)
 		content_errors = 1;
-	for (size_t i = 0; i < nsources; i++)
-		cb_split_free(&splits[i]);
-	free(splits);
-
-	if (cb_gitsrc_history(g, site->cfg.content_dir, &site->hist, &site->nhist, err) != 0)
+	if (prc != 0)
 		goto out;
+	if (hj.rc != 0) {
+		*err = hj.err;
+		goto out;
+	}
+	if (opts->cache) {
+		cb_strv keep = CB_STRV_INIT;
+		for (size_t i = 0; i < nsources; i++)
+			cb_strv_push(&keep, sources[i].path);
+		cb_cache_doc_flush(opts->cache, &keep);
+		cb_strv_free(&keep);
+		if (hj.walked && site->commit[0])
+			cb_cache_history_put(opts->cache, site->cfg.content_dir, site->commit, site->hist, site->nhist);
+	}
 
 	/* Keep what the audience may see, newest first. */
 	S_src **keep = cb_xcalloc(nsources, sizeof *keep);
@@ -454,6 +664,16 @@ out:
 			cb_meta_free(&doc->meta);
 			cb_mdoc_free(&doc->md);
 			free(doc->linked_from);
+			S_src *s = &L.srcs[i];
+			cb_split_free(&s->split);
+			cb_diags_free(&s->front);
+			cb_diags_free(&s->body);
+			cb_doc_record_free(&s->rec);
+			for (size_t k = 0; k < s->ndeps; k++) {
+				free(s->deps[k].path);
+				free(s->deps[k].href);
+			}
+			free(s->deps);
 		}
 		free(L.srcs);
 	}

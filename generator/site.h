@@ -27,6 +27,7 @@ typedef struct cb_site_opts {
 	bool worktree;        /* read working files instead of the committed tree */
 	cb_visibility audience;
 	int jobs;             /* threads for parsing; 0: one per core */
+	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
 } cb_site_opts;
 
 typedef struct cb_doc {

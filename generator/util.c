@@ -692,3 +692,80 @@ bool cb_date_valid(const char *s)
 		max = 29;
 	return d <= max;
 }
+
+/* cb_hash: two 64-bit lanes over 8-byte words, each a multiply-rotate
+ * mix with its own constants, finished with a full avalanche. */
+static const uint64_t S_K1 = 0x9e3779b97f4a7c15ULL, S_K2 = 0xc2b2ae3d27d4eb4fULL;
+static const uint64_t S_K3 = 0x165667b19e3779f9ULL, S_K4 = 0xd6e8feb86659fd93ULL;
+
+static uint64_t S_rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static uint64_t S_fmix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static void S_hash_word(cb_hash *h, uint64_t w)
+{
+	h->a = S_rotl(h->a ^ (w * S_K1), 31) * S_K2;
+	h->b = S_rotl(h->b + (w * S_K3), 29) * S_K4 + h->a;
+}
+
+void cb_hash_init(cb_hash *h)
+{
+	memset(h, 0, sizeof *h);
+	h->a = 0x243f6a8885a308d3ULL;
+	h->b = 0x13198a2e03707344ULL;
+}
+
+void cb_hash_add(cb_hash *h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	h->len += n;
+	while (n && h->ntail) {
+		h->tail[h->ntail++] = *p++;
+		n--;
+		if (h->ntail == 8) {
+			uint64_t w;
+			memcpy(&w, h->tail, 8);
+			S_hash_word(h, w);
+			h->ntail = 0;
+		}
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		S_hash_word(h, w);
+	}
+	memcpy(h->tail, p, n);
+	h->ntail = n;
+}
+
+void cb_hash_str(cb_hash *h, const char *s)
+{
+	if (!s) {
+		cb_hash_u64(h, UINT64_MAX);
+		return;
+	}
+	size_t n = strlen(s);
+	cb_hash_u64(h, n);
+	cb_hash_add(h, s, n);
+}
+
+void cb_hash_u64(cb_hash *h, uint64_t v) { cb_hash_add(h, &v, sizeof v); }
+
+void cb_hash_hex(const cb_hash *h, char out[33])
+{
+	cb_hash f = *h;
+	uint64_t w = 0;
+	memcpy(&w, f.tail, f.ntail);
+	S_hash_word(&f, w ^ ((uint64_t)f.ntail << 56));
+	S_hash_word(&f, f.len);
+	uint64_t a = S_fmix(f.a ^ S_rotl(f.b, 17)), b = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}

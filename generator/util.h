@@ -75,6 +75,23 @@ size_t cb_map_count(const cb_map *m);
 /* Visits every entry; *it starts at 0. Returns false when done. */
 bool cb_map_next(const cb_map *m, size_t *it, const char **key, void **value);
 
+/* A 128-bit hash of a stream of bytes, for cache keys: fast, well mixed,
+ * not cryptographic (an attacker who can write the repository gains
+ * nothing from a collision: they can change the content anyway). Feed
+ * variable-length parts with cb_hash_str so "ab"+"c" differs from "a"+"bc". */
+typedef struct cb_hash {
+	uint64_t a, b;
+	uint64_t len;
+	unsigned char tail[8];
+	size_t ntail;
+} cb_hash;
+void cb_hash_init(cb_hash *h);
+void cb_hash_add(cb_hash *h, const void *data, size_t n);
+void cb_hash_str(cb_hash *h, const char *s); /* length, then bytes; NULL differs from "" */
+void cb_hash_u64(cb_hash *h, uint64_t v);
+/* 32 lower-case hex digits and a NUL. */
+void cb_hash_hex(const cb_hash *h, char out[33]);
+
 /* Returns true when s[0..n) is valid UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF). On failure *bad is the offending offset. */
 bool cb_utf8_valid(const char *s, size_t n, size_t *bad);

@@ -21,6 +21,8 @@ struct cb_writer {
 	size_t count;
 	size_t reused;    /* files linked unchanged from the previous output */
 	cb_map *dirs;     /* folders already made in the staging folder */
+	const cb_map *known; /* keys of the previous output's files; may be NULL */
+	cb_map *keys;        /* keys of this build's files */
 	pthread_mutex_t lock;
 };
 
@@ -206,6 +208,88 @@ int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, 
 	return rc;
 }
 
+void cb_writer_set_known(cb_writer *w, const cb_map *known) { w->known = known; }
+
+/* Remembers key for the staged file at path (full: its place on disk). */
+static void S_remember(cb_writer *w, const char *path, const char *full, const char *key)
+{
+	struct stat st;
+	if (lstat(full, &st) != 0)
+		return;
+	cb_file_key *k = cb_xmalloc(sizeof *k);
+	snprintf(k->key, sizeof k->key, "%s", key);
+	k->size = (uint64_t)st.st_size;
+	k->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	k->ino = (uint64_t)st.st_ino;
+	pthread_mutex_lock(&w->lock);
+	if (!w->keys)
+		w->keys = cb_map_new();
+	free(cb_map_get(w->keys, path));
+	cb_map_put(w->keys, path, k);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
+{
+	if (!w->prev || !w->known || !S_safe_path(path))
+		return 0;
+	const cb_file_key *k = cb_map_get(w->known, path);
+	if (!k || strcmp(k->key, key) != 0)
+		return 0;
+	char *old = cb_path_join(w->prev, path);
+	char *full = cb_path_join(w->stage, path);
+	struct stat st;
+	bool ok = lstat(old, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == k->size &&
+		  (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == k->mtime_ns &&
+		  (uint64_t)st.st_ino == k->ino && S_parents(w, path) == 0;
+	if (ok && link(old, full) != 0) {
+		/* Written before in this build (cannot happen for a page) or
+		 * not linkable: make it instead. */
+		ok = false;
+	}
+	if (ok) {
+		pthread_mutex_lock(&w->lock);
+		w->count++;
+		w->reused++;
+		pthread_mutex_unlock(&w->lock);
+		S_remember(w, path, full, key);
+	}
+	free(old);
+	free(full);
+	return ok ? 1 : 0;
+}
+
+int cb_writer_put_keyed(cb_writer *w, const char *path, const char *key, const char *data, size_t len,
+			cb_error *err)
+{
+	int rc = cb_writer_put(w, path, data, len, err);
+	if (rc == 0) {
+		char *full = cb_path_join(w->stage, path);
+		S_remember(w, path, full, key);
+		free(full);
+	}
+	return rc;
+}
+
+cb_map *cb_writer_take_keys(cb_writer *w)
+{
+	cb_map *k = w->keys;
+	w->keys = NULL;
+	return k;
+}
+
+void cb_file_keys_free(cb_map *keys)
+{
+	if (!keys)
+		return;
+	size_t it = 0;
+	const char *path;
+	void *v;
+	while (cb_map_next(keys, &it, &path, &v))
+		free(v);
+	cb_map_free(keys);
+}
+
 int cb_writer_copy_tree(cb_writer *w, const char *src_dir, const char *dest, cb_error *err)
 {
 	DIR *d = opendir(src_dir);
@@ -267,6 +351,7 @@ size_t cb_writer_reused(const cb_writer *w)
 static void S_free(cb_writer *w)
 {
 	cb_map_free(w->dirs);
+	cb_file_keys_free(w->keys);
 	pthread_mutex_destroy(&w->lock);
 	free(w->out);
 	free(w->stage);

@@ -9,6 +9,9 @@
 #define CB_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
 
 #include "diag.h"
 
@@ -39,6 +42,34 @@ void cb_writer_abort(cb_writer *w);
  * the previous output. */
 size_t cb_writer_count(const cb_writer *w);
 size_t cb_writer_reused(const cb_writer *w);
+
+/*
+ * Keyed files. A caller that can name what a file is made from (a hash of
+ * all its inputs, as 32 hex digits) gives that key. When the previous
+ * output holds the file made from the same key, and the file is as it was
+ * written (same size, modification time and inode, so nobody edited it
+ * since), the file is linked from there without being made again.
+ */
+typedef struct cb_file_key {
+	char key[33];
+	uint64_t size;
+	int64_t mtime_ns;
+	uint64_t ino;
+} cb_file_key;
+
+/* What the previous output was made from: path -> cb_file_key* (borrowed;
+ * it must outlive the writer). Call before any put. */
+void cb_writer_set_known(cb_writer *w, const cb_map *known);
+/* Links path from the previous output when it was made from key: returns
+ * 1 then, 0 when the file must be made. Thread-safe. */
+int cb_writer_reuse(cb_writer *w, const char *path, const char *key);
+/* cb_writer_put, remembering key for the file. Thread-safe. */
+int cb_writer_put_keyed(cb_writer *w, const char *path, const char *key, const char *data, size_t len,
+			cb_error *err);
+/* Hands over the keys of this build's files (path -> cb_file_key*), to be
+ * stored once the output is committed; free with cb_file_keys_free. */
+cb_map *cb_writer_take_keys(cb_writer *w);
+void cb_file_keys_free(cb_map *keys); /* NULL-safe */
 
 /* The marker file casebook leaves in every output folder. */
 #define CB_OUTPUT_MARKER ".casebook-output"

@@ -1,0 +1,762 @@
+/* cache: see cache.h. */
+#include "cache.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char S_schema[] =
+    "CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS docs(path TEXT PRIMARY KEY, oid TEXT NOT NULL, env TEXT NOT NULL,"
+    " data BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS pages(out TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,"
+    " size INTEGER NOT NULL, mtime INTEGER NOT NULL, ino INTEGER NOT NULL, PRIMARY KEY(out, path))"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS history(dir TEXT NOT NULL, commit_id TEXT NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY(dir, commit_id)) WITHOUT ROWID;";
+
+struct cb_cache {
+	sqlite3 *db;
+	char *path;
+	char *version;
+	pthread_mutex_t lock; /* guards the writes of cb_cache_doc_put */
+	sqlite3_stmt *put;    /* prepared insert, inside an open transaction */
+	bool in_txn;
+	bool put_failed;
+	/* pages read for one output folder */
+	cb_map *pages;
+	cb_file_key *page_recs;
+};
+
+struct cb_cache_reader {
+	sqlite3 *db;
+	sqlite3_stmt *get;
+};
+
+char *cb_cache_path_for(const char *out)
+{
+	char *dir = cb_xstrdup(out);
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	char *slash = strrchr(dir, '/');
+	char *parent = !slash ? cb_xstrdup(".") : slash == dir ? cb_xstrdup("/") : cb_xstrndup(dir, (size_t)(slash - dir));
+	char *path = cb_xasprintf("%s/.casebook/cache.db", strcmp(parent, "/") == 0 ? "" : parent);
+	free(parent);
+	free(dir);
+	return path;
+}
+
+static int S_exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+
+static void S_tune(sqlite3 *db)
+{
+	sqlite3_busy_timeout(db, 5000);
+	/* A lost write only costs a rebuild of what it held. */
+	S_exec(db, "PRAGMA synchronous=OFF;");
+}
+
+static char *S_info(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM info WHERE key=?1", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = cb_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Opens path and checks it is a cache of this format and version: 0 when
+ * usable as it is, 1 when it was emptied for this version, -1 when it
+ * cannot be used. */
+static int S_open_checked(const char *path, const char *version, sqlite3 **out)
+{
+	sqlite3 *db = NULL;
+	*out = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	S_tune(db);
+	if (S_exec(db, S_schema) != 0) {
+		sqlite3_close(db);
+		return -1;
+	}
+	char want[64];
+	snprintf(want, sizeof want, "%d", CB_CACHE_FORMAT);
+	char *fmt = S_info(db, "format");
+	char *ver = S_info(db, "version");
+	int rc = 0;
+	if (!fmt || !ver || strcmp(fmt, want) != 0 || strcmp(ver, version) != 0) {
+		/* Another casebook wrote it: nothing in it can be trusted. */
+		sqlite3_stmt *st = NULL;
+		rc = S_exec(db, "BEGIN; DELETE FROM docs; DELETE FROM pages; DELETE FROM history; DELETE FROM info;") ==
+			     0 &&
+			     sqlite3_prepare_v2(db, "INSERT INTO info VALUES('format',?1),('version',?2)", -1, &st,
+						NULL) == SQLITE_OK
+			 ? 1
+			 : -1;
+		if (rc == 1) {
+			sqlite3_bind_text(st, 1, want, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE || S_exec(db, "COMMIT;") != 0)
+				rc = -1;
+		}
+		sqlite3_finalize(st);
+	}
+	free(fmt);
+	free(ver);
+	if (rc < 0) {
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return rc;
+}
+
+cb_cache *cb_cache_open(const char *path, const char *version, cb_diags *d)
+{
+	char *dir = cb_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (slash && cb_mkdir_p(dir) != 0) {
+		cb_diags_add(d, CB_WARNING, "", 0, 0, "cache",
+			     "cannot create the cache folder %s, so this build does all the work; check that "
+			     "folder's permissions",
+			     dir);
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+	sqlite3 *db = NULL;
+	if (S_open_checked(path, version, &db) < 0) {
+		/* Corrupt, or not a database at all: start afresh. */
+		unlink(path);
+		if (S_open_checked(path, version, &db) < 0) {
+			cb_diags_add(d, CB_WARNING, "", 0, 0, "cache",
+				     "cannot use the build cache %s, so this build does all the work; delete that "
+				     "file if the problem persists",
+				     path);
+			return NULL;
+		}
+	}
+	cb_cache *c = cb_xcalloc(1, sizeof *c);
+	c->db = db;
+	c->path = cb_xstrdup(path);
+	c->version = cb_xstrdup(version);
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+const char *cb_cache_version(const cb_cache *c) { return c->version; }
+
+void cb_cache_close(cb_cache *c)
+{
+	if (!c)
+		return;
+	if (c->in_txn)
+		S_exec(c->db, "ROLLBACK;");
+	sqlite3_finalize(c->put);
+	cb_map_free(c->pages);
+	free(c->page_recs);
+	sqlite3_close(c->db);
+	pthread_mutex_destroy(&c->lock);
+	free(c->path);
+	free(c->version);
+	free(c);
+}
+
+/* --- encoding: little-endian integers, strings as length + bytes --- */
+
+typedef struct S_rd {
+	const unsigned char *p, *end;
+	bool bad;
+} S_rd;
+
+static void S_put_u32(cb_buf *b, uint32_t v)
+{
+	unsigned char x[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 24)};
+	cb_buf_put(b, (const char *)x, 4);
+}
+
+static void S_put_i32(cb_buf *b, int v) { S_put_u32(b, (uint32_t)v); }
+
+static void S_put_str(cb_buf *b, const char *s)
+{
+	if (!s) {
+		S_put_u32(b, UINT32_MAX);
+		return;
+	}
+	size_t n = strlen(s);
+	S_put_u32(b, (uint32_t)n);
+	cb_buf_put(b, s, n);
+}
+
+static void S_put_strv(cb_buf *b, const cb_strv *v)
+{
+	S_put_u32(b, (uint32_t)v->n);
+	for (size_t i = 0; i < v->n; i++)
+		S_put_str(b, v->v[i]);
+}
+
+static uint32_t S_get_u32(S_rd *r)
+{
+	if (r->bad || r->end - r->p < 4) {
+		r->bad = true;
+		return 0;
+	}
+	uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	return v;
+}
+
+static int S_get_i32(S_rd *r) { return (int)S_get_u32(r); }
+
+static char *S_get_str(S_rd *r)
+{
+	uint32_t n = S_get_u32(r);
+	if (r->bad || n == UINT32_MAX)
+		return NULL;
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	char *s = cb_xstrndup((const char *)r->p, n);
+	r->p += n;
+	return s;
+}
+
+/* A count of items each at least min_bytes long, checked against what is
+ * left, so a damaged record cannot ask for a huge allocation. */
+static size_t S_get_count(S_rd *r, size_t min_bytes)
+{
+	uint32_t n = S_get_u32(r);
+	if (r->bad || (size_t)(r->end - r->p) / min_bytes < n) {
+		r->bad = true;
+		return 0;
+	}
+	return n;
+}
+
+static void S_get_strv(S_rd *r, cb_strv *v)
+{
+	size_t n = S_get_count(r, 4);
+	for (size_t i = 0; i < n && !r->bad; i++) {
+		char *s = S_get_str(r);
+		cb_strv_push_own(v, s ? s : cb_xstrdup(""));
+	}
+}
+
+static void S_put_diags(cb_buf *b, const cb_diags *d)
+{
+	S_put_u32(b, (uint32_t)d->n);
+	for (size_t i = 0; i < d->n; i++) {
+		const cb_diag *it = &d->v[i];
+		S_put_u32(b, (uint32_t)it->sev);
+		S_put_str(b, it->file);
+		S_put_i32(b, it->line);
+		S_put_i32(b, it->col);
+		S_put_str(b, it->msg);
+		S_put_str(b, it->rule);
+	}
+}
+
+static void S_get_diags(S_rd *r, cb_diags *d)
+{
+	size_t n = S_get_count(r, 24);
+	for (size_t i = 0; i < n && !r->bad; i++) {
+		uint32_t sev = S_get_u32(r);
+		char *file = S_get_str(r);
+		int line = S_get_i32(r);
+		int col = S_get_i32(r);
+		char *msg = S_get_str(r);
+		char *rule = S_get_str(r);
+		if (!r->bad && sev <= CB_NOTE)
+			cb_diags_add(d, (cb_severity)sev, file, line, col, rule, "%s", msg ? msg : "");
+		else
+			r->bad = true;
+		free(file);
+		free(msg);
+		free(rule);
+	}
+}
+
+static void S_put_meta(cb_buf *b, const cb_meta *m)
+{
+	const char *strs[] = {m->title, m->type, m->date, m->summary, m->area, m->review, m->age_band, m->source,
+			      m->review_by};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		S_put_str(b, strs[i]);
+	S_put_u32(b, (uint32_t)m->visibility);
+	S_put_u32(b, m->draft);
+	S_put_strv(b, &m->themes);
+	for (size_t i = 0; i < m->themes.n; i++) {
+		S_put_i32(b, m->theme_lines ? m->theme_lines[i] : 0);
+		S_put_i32(b, m->theme_cols ? m->theme_cols[i] : 0);
+	}
+	S_put_strv(b, &m->audience);
+	S_put_strv(b, &m->questions);
+	S_put_strv(b, &m->pii_allow);
+	S_put_u32(b, (uint32_t)m->nactions);
+	for (size_t i = 0; i < m->nactions; i++) {
+		const cb_action *a = &m->actions[i];
+		S_put_str(b, a->action);
+		S_put_str(b, a->owner);
+		S_put_str(b, a->due);
+		S_put_str(b, a->rag);
+		S_put_str(b, a->evidence);
+		S_put_i32(b, a->line);
+	}
+}
+
+static void S_get_meta(S_rd *r, cb_meta *m)
+{
+	char **strs[] = {&m->title, &m->type, &m->date, &m->summary, &m->area, &m->review, &m->age_band,
+			 &m->source, &m->review_by};
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		*strs[i] = S_get_str(r);
+	if (!m->title || !m->type || !m->date)
+		r->bad = true; /* required fields of a valid document */
+	uint32_t vis = S_get_u32(r);
+	if (vis > CB_VIS_RESTRICTED)
+		r->bad = true;
+	m->visibility = (cb_visibility)vis;
+	m->draft = S_get_u32(r) != 0;
+	S_get_strv(r, &m->themes);
+	if (m->themes.n && !r->bad) {
+		if ((size_t)(r->end - r->p) / 8 < m->themes.n) {
+			r->bad = true;
+		} else {
+			m->theme_lines = cb_xcalloc(m->themes.n, sizeof(int));
+			m->theme_cols = cb_xcalloc(m->themes.n, sizeof(int));
+			for (size_t i = 0; i < m->themes.n; i++) {
+				m->theme_lines[i] = S_get_i32(r);
+				m->theme_cols[i] = S_get_i32(r);
+			}
+		}
+	}
+	S_get_strv(r, &m->audience);
+	S_get_strv(r, &m->questions);
+	S_get_strv(r, &m->pii_allow);
+	m->nactions = S_get_count(r, 24);
+	if (m->nactions)
+		m->actions = cb_xcalloc(m->nactions, sizeof *m->actions);
+	for (size_t i = 0; i < m->nactions && !r->bad; i++) {
+		cb_action *a = &m->actions[i];
+		a->action = S_get_str(r);
+		a->owner = S_get_str(r);
+		a->due = S_get_str(r);
+		a->rag = S_get_str(r);
+		a->evidence = S_get_str(r);
+		a->line = S_get_i32(r);
+		if (!a->action)
+			r->bad = true;
+	}
+}
+
+static void S_put_md(cb_buf *b, const cb_mdoc *m)
+{
+	S_put_str(b, m->html);
+	S_put_str(b, m->text);
+	S_put_u32(b, (uint32_t)m->nheadings);
+	for (size_t i = 0; i < m->nheadings; i++) {
+		S_put_i32(b, m->headings[i].level);
+		S_put_str(b, m->headings[i].text);
+		S_put_str(b, m->headings[i].id);
+		S_put_i32(b, m->headings[i].line);
+	}
+	S_put_u32(b, (uint32_t)m->nlearning);
+	for (size_t i = 0; i < m->nlearning; i++) {
+		const cb_lpoint *lp = &m->learning[i];
+		S_put_str(b, lp->html);
+		S_put_str(b, lp->text);
+		S_put_str(b, lp->heading);
+		S_put_str(b, lp->heading_id);
+		S_put_i32(b, lp->line);
+	}
+}
+
+static void S_get_md(S_rd *r, cb_mdoc *m)
+{
+	m->html = S_get_str(r);
+	m->text = S_get_str(r);
+	m->nheadings = S_get_count(r, 16);
+	if (m->nheadings)
+		m->headings = cb_xcalloc(m->nheadings, sizeof *m->headings);
+	for (size_t i = 0; i < m->nheadings && !r->bad; i++) {
+		m->headings[i].level = S_get_i32(r);
+		m->headings[i].text = S_get_str(r);
+		m->headings[i].id = S_get_str(r);
+		m->headings[i].line = S_get_i32(r);
+		if (!m->headings[i].text || !m->headings[i].id)
+			r->bad = true;
+	}
+	m->nlearning = S_get_count(r, 20);
+	if (m->nlearning)
+		m->learning = cb_xcalloc(m->nlearning, sizeof *m->learning);
+	for (size_t i = 0; i < m->nlearning && !r->bad; i++) {
+		cb_lpoint *lp = &m->learning[i];
+		lp->html = S_get_str(r);
+		lp->text = S_get_str(r);
+		lp->heading = S_get_str(r);
+		lp->heading_id = S_get_str(r);
+		lp->line = S_get_i32(r);
+		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
+			r->bad = true;
+	}
+}
+
+static void S_encode(cb_buf *b, const cb_doc_record *rec)
+{
+	S_put_u32(b, CB_CACHE_FORMAT);
+	S_put_diags(b, &rec->front);
+	S_put_meta(b, &rec->meta);
+	S_put_diags(b, &rec->body);
+	S_put_md(b, &rec->md);
+	S_put_strv(b, &rec->links);
+	S_put_u32(b, (uint32_t)rec->ndeps);
+	for (size_t i = 0; i < rec->ndeps; i++) {
+		S_put_str(b, rec->deps[i].path);
+		S_put_i32(b, rec->deps[i].status);
+		S_put_str(b, rec->deps[i].href);
+	}
+}
+
+static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
+{
+	S_rd r = {data, (const unsigned char *)data + len, false};
+	memset(rec, 0, sizeof *rec);
+	if (S_get_u32(&r) != CB_CACHE_FORMAT)
+		return false;
+	S_get_diags(&r, &rec->front);
+	S_get_meta(&r, &rec->meta);
+	S_get_diags(&r, &rec->body);
+	S_get_md(&r, &rec->md);
+	S_get_strv(&r, &rec->links);
+	rec->ndeps = S_get_count(&r, 12);
+	if (rec->ndeps)
+		rec->deps = cb_xcalloc(rec->ndeps, sizeof *rec->deps);
+	for (size_t i = 0; i < rec->ndeps && !r.bad; i++) {
+		rec->deps[i].path = S_get_str(&r);
+		rec->deps[i].status = S_get_i32(&r);
+		rec->deps[i].href = S_get_str(&r);
+		if (!rec->deps[i].path)
+			r.bad = true;
+	}
+	if (r.bad || r.p != r.end) {
+		cb_doc_record_free(rec);
+		return false;
+	}
+	return true;
+}
+
+void cb_doc_record_free(cb_doc_record *r)
+{
+	cb_diags_free(&r->front);
+	cb_meta_free(&r->meta);
+	cb_diags_free(&r->body);
+	cb_mdoc_free(&r->md);
+	cb_strv_free(&r->links);
+	for (size_t i = 0; i < r->ndeps; i++) {
+		free(r->deps[i].path);
+		free(r->deps[i].href);
+	}
+	free(r->deps);
+	memset(r, 0, sizeof *r);
+}
+
+/* --- documents --- */
+
+cb_cache_reader *cb_cache_reader_open(cb_cache *c)
+{
+	if (!c)
+		return NULL;
+	cb_cache_reader *r = cb_xcalloc(1, sizeof *r);
+	if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "SELECT oid, env, data FROM docs WHERE path=?1", -1, &r->get, NULL) !=
+		SQLITE_OK) {
+		cb_cache_reader_close(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	return r;
+}
+
+void cb_cache_reader_close(cb_cache_reader *r)
+{
+	if (!r)
+		return;
+	sqlite3_finalize(r->get);
+	sqlite3_close(r->db);
+	free(r);
+}
+
+bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
+		      cb_doc_record *out)
+{
+	if (!r)
+		return false;
+	bool hit = false;
+	sqlite3_bind_text(r->get, 1, path, -1, SQLITE_STATIC);
+	if (sqlite3_step(r->get) == SQLITE_ROW) {
+		const char *roid = (const char *)sqlite3_column_text(r->get, 0);
+		const char *renv = (const char *)sqlite3_column_text(r->get, 1);
+		if (roid && renv && strcmp(roid, oid) == 0 && strcmp(renv, env) == 0)
+			hit = S_decode(sqlite3_column_blob(r->get, 2), (size_t)sqlite3_column_bytes(r->get, 2), out);
+	}
+	sqlite3_reset(r->get);
+	return hit;
+}
+
+void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env, const cb_doc_record *rec)
+{
+	if (!c)
+		return;
+	cb_buf data = CB_BUF_INIT;
+	S_encode(&data, rec);
+	/* Written at once (in one transaction for the whole load), so the
+	 * records never pile up in memory. */
+	pthread_mutex_lock(&c->lock);
+	if (!c->in_txn && !c->put_failed) {
+		if (S_exec(c->db, "BEGIN;") == 0 &&
+		    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO docs VALUES(?1,?2,?3,?4)", -1, &c->put, NULL) ==
+			SQLITE_OK)
+			c->in_txn = true;
+		else
+			c->put_failed = true;
+	}
+	if (c->in_txn) {
+		sqlite3_bind_text(c->put, 1, path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->put, 2, oid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->put, 3, env, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(c->put, 4, data.data ? data.data : "", (int)data.len, SQLITE_STATIC);
+		sqlite3_step(c->put);
+		sqlite3_reset(c->put);
+		sqlite3_clear_bindings(c->put);
+	}
+	pthread_mutex_unlock(&c->lock);
+	cb_buf_free(&data);
+}
+
+void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
+{
+	if (!c)
+		return;
+	sqlite3_stmt *tmp = NULL;
+	if (!c->in_txn && S_exec(c->db, "BEGIN;") != 0)
+		return;
+	c->in_txn = true;
+	/* Records of documents the repository no longer has. */
+	if (keep && S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS keep(path TEXT PRIMARY KEY); DELETE FROM keep;") ==
+			0 &&
+	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO keep VALUES(?1)", -1, &tmp, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < keep->n; i++) {
+			sqlite3_bind_text(tmp, 1, keep->v[i], -1, SQLITE_STATIC);
+			sqlite3_step(tmp);
+			sqlite3_reset(tmp);
+		}
+		S_exec(c->db, "DELETE FROM docs WHERE path NOT IN (SELECT path FROM keep);");
+	}
+	sqlite3_finalize(tmp);
+	sqlite3_finalize(c->put);
+	c->put = NULL;
+	S_exec(c->db, "COMMIT;");
+	c->in_txn = false;
+}
+
+/* --- pages --- */
+
+cb_map *cb_cache_pages(cb_cache *c, const char *out)
+{
+	if (!c)
+		return NULL;
+	if (c->pages)
+		return c->pages;
+	c->pages = cb_map_new();
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino FROM pages WHERE out=?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return c->pages;
+	sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
+	size_t cap = 0, n = 0;
+	cb_strv paths = CB_STRV_INIT;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+		if (!path || !key || strlen(key) != 32)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			c->page_recs = cb_xrealloc(c->page_recs, cap * sizeof *c->page_recs);
+		}
+		cb_file_key *p = &c->page_recs[n++];
+		memcpy(p->key, key, 33);
+		p->size = (uint64_t)sqlite3_column_int64(st, 2);
+		p->mtime_ns = sqlite3_column_int64(st, 3);
+		p->ino = (uint64_t)sqlite3_column_int64(st, 4);
+		cb_strv_push(&paths, path);
+	}
+	sqlite3_finalize(st);
+	/* Entries point into page_recs, so fill the map once it is final. */
+	for (size_t i = 0; i < n; i++)
+		cb_map_put(c->pages, paths.v[i], &c->page_recs[i]);
+	cb_strv_free(&paths);
+	return c->pages;
+}
+
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
+{
+	if (!c)
+		return;
+	sqlite3_stmt *del = NULL, *ins = NULL;
+	if (S_exec(c->db, "BEGIN;") != 0)
+		return;
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM pages WHERE out=?1", -1, &del, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?1,?2,?3,?4,?5,?6)", -1, &ins, NULL) ==
+		SQLITE_OK) {
+		sqlite3_bind_text(del, 1, out, -1, SQLITE_STATIC);
+		sqlite3_step(del);
+		size_t it = 0;
+		const char *path;
+		void *v;
+		while (recs && cb_map_next(recs, &it, &path, &v)) {
+			const cb_file_key *p = v;
+			sqlite3_bind_text(ins, 1, out, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 2, path, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 3, p->key, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 4, (sqlite3_int64)p->size);
+			sqlite3_bind_int64(ins, 5, p->mtime_ns);
+			sqlite3_bind_int64(ins, 6, (sqlite3_int64)p->ino);
+			sqlite3_step(ins);
+			sqlite3_reset(ins);
+		}
+	}
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	S_exec(c->db, "COMMIT;");
+}
+
+/* --- history --- */
+
+static void S_put_history(cb_buf *b, const cb_history *v, size_t n)
+{
+	S_put_u32(b, CB_CACHE_FORMAT);
+	S_put_u32(b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		const cb_history *h = &v[i];
+		S_put_str(b, h->path);
+		S_put_u32(b, (uint32_t)((uint64_t)h->first_time & 0xffffffffu));
+		S_put_u32(b, (uint32_t)((uint64_t)h->first_time >> 32));
+		S_put_i32(b, h->first_tz);
+		S_put_str(b, h->first_author);
+		S_put_u32(b, (uint32_t)((uint64_t)h->last_time & 0xffffffffu));
+		S_put_u32(b, (uint32_t)((uint64_t)h->last_time >> 32));
+		S_put_i32(b, h->last_tz);
+		S_put_str(b, h->last_author);
+		S_put_strv(b, &h->authors);
+	}
+}
+
+static int64_t S_get_time(S_rd *r)
+{
+	uint64_t lo = S_get_u32(r), hi = S_get_u32(r);
+	return (int64_t)(lo | hi << 32);
+}
+
+static bool S_get_history(const void *data, size_t len, cb_history **out, size_t *n)
+{
+	S_rd r = {data, (const unsigned char *)data + len, false};
+	if (S_get_u32(&r) != CB_CACHE_FORMAT)
+		return false;
+	size_t k = S_get_count(&r, 40);
+	cb_history *v = cb_xcalloc(k ? k : 1, sizeof *v);
+	for (size_t i = 0; i < k && !r.bad; i++) {
+		cb_history *h = &v[i];
+		h->path = S_get_str(&r);
+		h->first_time = S_get_time(&r);
+		h->first_tz = S_get_i32(&r);
+		h->first_author = S_get_str(&r);
+		h->last_time = S_get_time(&r);
+		h->last_tz = S_get_i32(&r);
+		h->last_author = S_get_str(&r);
+		S_get_strv(&r, &h->authors);
+		if (!h->path || !h->first_author || !h->last_author ||
+		    (i > 0 && v[i - 1].path && strcmp(v[i - 1].path, h->path) >= 0))
+			r.bad = true; /* must be sorted for cb_history_find */
+	}
+	if (r.bad || r.p != r.end) {
+		cb_history_free(v, k);
+		return false;
+	}
+	*out = v;
+	*n = k;
+	return true;
+}
+
+int cb_cache_history_get(cb_cache *c, const char *dir, const char *commit, cb_history **out, size_t *n)
+{
+	if (!c)
+		return 1;
+	sqlite3_stmt *st = NULL;
+	int rc = 1;
+	if (sqlite3_prepare_v2(c->db, "SELECT data FROM history WHERE dir=?1 AND commit_id=?2", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 1;
+	sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    S_get_history(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), out, n))
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+char *cb_cache_history_latest(cb_cache *c, const char *dir)
+{
+	if (!c)
+		return NULL;
+	sqlite3_stmt *st = NULL;
+	char *id = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT commit_id FROM history WHERE dir=?1 LIMIT 1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			id = cb_xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, const cb_history *v, size_t n)
+{
+	if (!c)
+		return;
+	cb_buf b = CB_BUF_INIT;
+	S_put_history(&b, v, n);
+	sqlite3_stmt *st = NULL;
+	/* One commit per folder: the newest built. */
+	if (S_exec(c->db, "BEGIN;") == 0) {
+		sqlite3_stmt *del = NULL;
+		if (sqlite3_prepare_v2(c->db, "DELETE FROM history WHERE dir=?1", -1, &del, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(del, 1, dir, -1, SQLITE_STATIC);
+			sqlite3_step(del);
+		}
+		sqlite3_finalize(del);
+		if (sqlite3_prepare_v2(c->db, "INSERT INTO history VALUES(?1,?2,?3)", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 3, b.data ? b.data : "", (int)b.len, SQLITE_STATIC);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		S_exec(c->db, "COMMIT;");
+	}
+	cb_buf_free(&b);
+}

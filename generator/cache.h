@@ -1,0 +1,106 @@
+/*
+ * cache: what earlier builds worked out, kept so that a rebuild redoes only
+ * the work whose inputs changed. One SQLite file, .casebook/cache.db in the
+ * folder that holds the output folder (public/ in a repository: the
+ * repository's .casebook/, which git ignores).
+ *
+ * It holds
+ * - documents: a document's checked front matter, personal-data findings,
+ *   rendered Markdown and diagnostics, keyed by its path and blob id and by
+ *   a hash of everything else they depend on (casebook's version, the
+ *   configuration, taxonomy and name list, the audience). Links are
+ *   dependencies too: the record lists what each link resolved to, and is
+ *   used only when every link still resolves the same way.
+ * - pages: for each output file, a hash of what it was made from (its
+ *   template data and the templates), with the file's size, change time
+ *   and inode as written, so an unchanged page is linked from the previous
+ *   output instead of being made again (writer.h).
+ * - history: the history walk's result at a commit (gitsrc.h), so a
+ *   rebuild walks only the commits made since.
+ *
+ * The cache is only an accelerator: a missing, corrupt, locked or stale
+ * file is started afresh (or, failing that, the build goes on without it,
+ * with a warning), and every build gives the same bytes with or without it.
+ */
+#ifndef CB_CACHE_H
+#define CB_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "gitsrc.h"
+#include "markdown.h"
+#include "schema.h"
+#include "util.h"
+#include "writer.h"
+
+typedef struct cb_cache cb_cache;
+
+/* Bumped whenever a record's layout changes; part of every key. */
+#define CB_CACHE_FORMAT 1
+
+/* The cache file for an output folder: <parent of out>/.casebook/cache.db.
+ * Caller frees. */
+char *cb_cache_path_for(const char *out);
+
+/* Opens (creating folder and file as needed) the cache at path for this
+ * casebook version. A file that cannot be used is replaced; when even that
+ * fails, returns NULL and adds a warning to d, and the build goes on
+ * without a cache. */
+cb_cache *cb_cache_open(const char *path, const char *version, cb_diags *d);
+void cb_cache_close(cb_cache *c); /* NULL-safe */
+const char *cb_cache_version(const cb_cache *c);
+
+/* Documents. A reader is one connection, for one thread. */
+typedef struct cb_cache_reader cb_cache_reader;
+cb_cache_reader *cb_cache_reader_open(cb_cache *c); /* NULL when c is NULL or on failure */
+void cb_cache_reader_close(cb_cache_reader *r);      /* NULL-safe */
+
+/* A document's cached results (see the top of this file). */
+typedef struct cb_link_dep {
+	char *path;   /* the link's target as resolved against the repository */
+	int status;   /* cb_link_status */
+	char *href;   /* for CB_LINK_OK */
+} cb_link_dep;
+
+typedef struct cb_doc_record {
+	cb_diags front;      /* front matter, schema and personal-data diagnostics */
+	cb_meta meta;
+	cb_diags body;       /* Markdown diagnostics */
+	cb_mdoc md;          /* md.links are not used: see links */
+	cb_strv links;       /* paths of linked documents, in md.links order */
+	cb_link_dep *deps;   /* every link resolution the Markdown asked for */
+	size_t ndeps;
+} cb_doc_record;
+
+void cb_doc_record_free(cb_doc_record *r);
+
+/* Looks up path: fills out and returns true when the record was made from
+ * blob oid under env; false otherwise (out untouched). */
+bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
+		      cb_doc_record *out);
+
+/* Stores a record (rec stays the caller's), in a transaction that
+ * cb_cache_doc_flush commits. Thread-safe; not while a reader is open. */
+void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env, const cb_doc_record *rec);
+/* Commits the records put and drops records of paths not in keep (the
+ * documents the repository has now). */
+void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep);
+
+/* Pages of one output folder (named by out as given to the build): every
+ * recorded file of out, a map from output path to cb_file_key* (owned by
+ * the cache, valid until cb_cache_close). */
+cb_map *cb_cache_pages(cb_cache *c, const char *out);
+/* Replaces the records of out with recs (map path -> cb_file_key*). */
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs);
+
+/* History at a commit of the files under dir: the cached result, or 1 when
+ * none; 0 when found (caller frees *out with cb_history_free). */
+int cb_cache_history_get(cb_cache *c, const char *dir, const char *commit, cb_history **out, size_t *n);
+/* The newest commit whose history is cached for dir, or NULL (caller frees). */
+char *cb_cache_history_latest(cb_cache *c, const char *dir);
+void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, const cb_history *v, size_t n);
+
+#endif
