@@ -950,6 +950,144 @@ static int S_hist_cmp(const void *a, const void *b)
 	return strcmp(((const cb_history *)a)->path, ((const cb_history *)b)->path);
 }
 
+/* The walk's records as the sorted result; h keeps none. */
+static void S_hist_finish(S_hist_ctx *h, cb_history **out, size_t *n)
+{
+	cb_history *v = cb_xcalloc(h->n ? h->n : 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < h->n; i++) {
+		cb_history *r = h->recs[i];
+		if (!r->last_author) {
+			/* Seen only as the new name of an exact rename with no
+			 * commit adding or editing it along the first-parent
+			 * lines walked (a tangle of merges can do this). */
+			cb_history_free(r, 1);
+			continue;
+		}
+		cb_strv_sort(&r->authors);
+		cb_strv_uniq(&r->authors);
+		v[k++] = *r;
+		free(r);
+	}
+	free(h->recs);
+	h->recs = NULL;
+	h->n = 0;
+	qsort(v, k, sizeof *v, S_hist_cmp);
+	*out = v;
+	*n = k;
+}
+
+/* Fills h->at_ref with every file under dir at the ref; -1 with err. */
+static int S_hist_at_ref(cb_gitsrc *g, S_hist_ctx *h, const char *ndir, S_treediff *t, cb_error *err)
+{
+	git_tree *at_ref = NULL;
+	cb_buf prefix = CB_BUF_INIT;
+	cb_buf_puts(&prefix, ndir);
+	if (ndir[0])
+		cb_buf_putc(&prefix, '/');
+	int frc = S_subtree(g->repo, g->tree, ndir, &at_ref);
+	if (frc == 0 && at_ref)
+		frc = S_diff_trees(g->repo, NULL, at_ref, &prefix, t);
+	git_tree_free(at_ref);
+	cb_buf_free(&prefix);
+	if (frc < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read folder '%s' at %s: %s", ndir, g->refname,
+			     S_git_detail());
+		return -1;
+	}
+	for (size_t i = 0; i < t->added.n; i++)
+		cb_map_put(h->at_ref, t->added.v[i].path, &S_present);
+	return 0;
+}
+
+int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, const cb_history *base,
+			    size_t nbase, cb_history **out, size_t *n, cb_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	git_oid boid;
+	if (!g->selected || !g->commit || git_oid_fromstr(&boid, base_id) < 0)
+		return 1;
+	/* The commits after base, newest first: only a straight line of
+	 * one-parent commits ending at base qualifies. */
+	enum { MAX_NEW = 10000 };
+	git_commit **line = NULL;
+	size_t nline = 0, cap = 0;
+	int ret = 1;
+	git_commit *c = NULL;
+	if (git_commit_dup(&c, g->commit) < 0)
+		return 1;
+	while (!git_oid_equal(git_commit_id(c), &boid)) {
+		git_commit *parent = NULL;
+		if (nline == MAX_NEW || git_commit_parentcount(c) != 1 || git_commit_parent(&parent, c, 0) < 0) {
+			git_commit_free(c);
+			goto out;
+		}
+		if (nline == cap) {
+			cap = cap ? cap * 2 : 16;
+			line = cb_xrealloc(line, cap * sizeof *line);
+		}
+		line[nline++] = c;
+		c = parent;
+	}
+	git_commit_free(c);
+
+	char *ndir = S_norm_dir(dir);
+	S_hist_ctx h = {0};
+	h.names = cb_map_new();
+	h.at_ref = cb_map_new();
+	S_treediff t = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
+	ret = S_hist_at_ref(g, &h, ndir, &t, err) < 0 ? -1 : 0;
+	for (size_t i = 0; ret == 0 && i < nline; i++) {
+		if (S_hist_commit(g, &h, line[i], ndir, &t) < 0) {
+			char id[41];
+			git_oid_tostr(id, sizeof id, git_commit_id(line[i]));
+			cb_error_set(err, NULL, 0, 0, "cannot compare commit %s with its parent: %s", id,
+				     S_git_detail());
+			ret = -1;
+		}
+	}
+	/* What happened before base, as the walk from base found it: each of
+	 * its files carries its older changes to the file it became. */
+	for (size_t i = 0; ret == 0 && i < nbase; i++) {
+		const cb_history *x = &base[i];
+		cb_history *r = cb_map_get(h.names, x->path);
+		if (r == &S_dead)
+			continue;
+		if (!r)
+			r = S_hist_lookup(&h, x->path);
+		if (!r)
+			continue;
+		if (!r->last_author) {
+			r->last_time = x->last_time;
+			r->last_tz = x->last_tz;
+			r->last_author = cb_xstrdup(x->last_author ? x->last_author : "");
+		}
+		r->first_time = x->first_time;
+		r->first_tz = x->first_tz;
+		free(r->first_author);
+		r->first_author = cb_xstrdup(x->first_author ? x->first_author : "");
+		for (size_t k = 0; k < x->authors.n; k++)
+			if (!cb_strv_contains(&r->authors, x->authors.v[k]))
+				cb_strv_push(&r->authors, x->authors.v[k]);
+	}
+	if (ret == 0)
+		S_hist_finish(&h, out, n);
+	for (size_t i = 0; i < h.n; i++)
+		cb_history_free(h.recs[i], 1);
+	free(h.recs);
+	cb_map_free(h.names);
+	cb_map_free(h.at_ref);
+	git_tree_free(h.next_sub);
+	S_treediff_free(&t);
+	free(ndir);
+out:
+	for (size_t i = 0; i < nline; i++)
+		git_commit_free(line[i]);
+	free(line);
+	return ret;
+}
+
 int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n, cb_error *err)
 {
 	*out = NULL;
@@ -969,23 +1107,8 @@ int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n
 	int ret = -1;
 	/* The files at the ref are the ones history is wanted for: every
 	 * file of the ref's folder against an empty tree. */
-	git_tree *at_ref = NULL;
-	cb_buf prefix = CB_BUF_INIT;
-	cb_buf_puts(&prefix, ndir);
-	if (ndir[0])
-		cb_buf_putc(&prefix, '/');
-	int frc = S_subtree(g->repo, g->tree, ndir, &at_ref);
-	if (frc == 0 && at_ref)
-		frc = S_diff_trees(g->repo, NULL, at_ref, &prefix, &t);
-	git_tree_free(at_ref);
-	cb_buf_free(&prefix);
-	if (frc < 0) {
-		cb_error_set(err, NULL, 0, 0, "cannot read folder '%s' at %s: %s", ndir, g->refname,
-			     S_git_detail());
+	if (S_hist_at_ref(g, &h, ndir, &t, err) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < t.added.n; i++)
-		cb_map_put(h.at_ref, t.added.v[i].path, &S_present);
 
 	if (git_revwalk_new(&walk, g->repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
@@ -1017,28 +1140,7 @@ int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n
 			     S_git_detail());
 		goto out;
 	}
-	cb_history *v = cb_xcalloc(h.n ? h.n : 1, sizeof *v);
-	size_t k = 0;
-	for (size_t i = 0; i < h.n; i++) {
-		cb_history *r = h.recs[i];
-		if (!r->last_author) {
-			/* Seen only as the new name of an exact rename with no
-			 * commit adding or editing it along the first-parent
-			 * lines walked (a tangle of merges can do this). */
-			cb_history_free(r, 1);
-			continue;
-		}
-		cb_strv_sort(&r->authors);
-		cb_strv_uniq(&r->authors);
-		v[k++] = *r;
-		free(r);
-	}
-	free(h.recs);
-	h.recs = NULL;
-	h.n = 0;
-	qsort(v, k, sizeof *v, S_hist_cmp);
-	*out = v;
-	*n = k;
+	S_hist_finish(&h, out, n);
 	ret = 0;
 out:
 	for (size_t i = 0; i < h.n; i++)

@@ -89,6 +89,15 @@ int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_
  * renames are followed); a rename with edits in the same commit starts a new
  * history. Results sorted by path. Files never committed are absent. */
 int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n, cb_error *err);
+/* The same result, from the history at an older commit base_id (base, as
+ * cb_gitsrc_history gave it for the same dir) and a walk of only the
+ * commits made since. That is exact when those commits form a straight
+ * line of one-parent commits down to base_id — what a lead committing on
+ * one branch makes — and then returns 0. Returns 1, with nothing done,
+ * when they do not (a merge, a rewritten history, base_id not an
+ * ancestor): the caller walks everything. -1 with err on a git error. */
+int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, const cb_history *base,
+			    size_t nbase, cb_history **out, size_t *n, cb_error *err);
 /* Binary search in a sorted history array; NULL when absent. */
 const cb_history *cb_history_find(const cb_history *v, size_t n, const char *path);
 void cb_history_free(cb_history *v, size_t n);

@@ -447,8 +447,18 @@ static void *S_hist_thread(void *arg)
 	S_hist_job *j = arg;
 	if (j->cache && j->commit[0] && cb_cache_history_get(j->cache, j->dir, j->commit, &j->hist, &j->nhist) == 0)
 		return NULL;
-	j->rc = cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err);
-	j->walked = j->rc == 0;
+	/* The history at the commit built last, extended by the commits since. */
+	char *base_id = j->cache && j->commit[0] ? cb_cache_history_latest(j->cache, j->dir) : NULL;
+	cb_history *base = NULL;
+	size_t nbase = 0;
+	int rc = 1;
+	if (base_id && cb_cache_history_get(j->cache, j->dir, base_id, &base, &nbase) == 0)
+		rc = cb_gitsrc_history_since(j->g, j->dir, base_id, base, nbase, &j->hist, &j->nhist, &j->err);
+	cb_history_free(base, nbase);
+	free(base_id);
+	j->walked = rc != -1;
+	j->rc = rc == 1 ? cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err) : rc;
+	j->walked = j->walked && j->rc == 0;
 	return NULL;
 }
 

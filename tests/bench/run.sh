@@ -51,10 +51,11 @@ for n in $SIZES; do
 	echo "== $n documents ($md_mb MB of Markdown, $commits commits)"
 	work=$(mktemp -d "$OUT/run-$n.XXXXXX")
 
-	# Full build into a new folder, with per-stage timings.
+	# Full build into a new folder (no build cache yet: it is written beside
+	# the output, in $work/.casebook), with per-stage timings.
 	timed "full build" env CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$work/site"
 	full=$WALL full_mb=$MB
-	row "full build (all cores)" "$WALL" "$MB"
+	row "full build (all cores, empty cache)" "$WALL" "$MB"
 	grep 'casebook: timing:' "$OUT/.out" | sed 's/casebook: timing: */      /'
 	echo "      files written: $(find "$work/site" -type f | wc -l)"
 
@@ -71,11 +72,12 @@ for n in $SIZES; do
 	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -q --allow-empty -m "bench: nothing"
 	printf '\nAnother sentence.\n' >>"$work/repo/$doc"
 	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -qam "bench: one more edit"
-	timed "one-document rebuild" ./casebook build -q --repo "$work/repo" --out "$work/clone-site"
+	timed "one-document rebuild" env CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$work/repo" --out "$work/clone-site"
 	row "rebuild after a one-document commit" "$WALL" "$MB"
+	grep 'casebook: timing:' "$OUT/.out" | grep -v 'timing:   ' | sed 's/casebook: timing: */      /'
 
-	timed "one core" ./casebook build -q --jobs 1 --repo "$corpus" --out "$work/one"
-	row "full build on one core (--jobs 1)" "$WALL" "$MB"
+	timed "one core" ./casebook build -q --no-cache --jobs 1 --repo "$corpus" --out "$work/one"
+	row "full build on one core (--jobs 1 --no-cache)" "$WALL" "$MB"
 
 	if command -v cmark-gfm >/dev/null; then
 		# The files in batches of 200 per process (each batch is read as one

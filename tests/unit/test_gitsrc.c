@@ -536,6 +536,96 @@ static void test_history_merge(void **state)
 	free(dir);
 }
 
+
+/* Two history results are equal field by field. */
+static void S_same_history(const cb_history *a, size_t na, const cb_history *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i].path, b[i].path);
+		assert_int_equal(a[i].first_time, b[i].first_time);
+		assert_int_equal(a[i].first_tz, b[i].first_tz);
+		assert_string_equal(a[i].first_author, b[i].first_author);
+		assert_int_equal(a[i].last_time, b[i].last_time);
+		assert_int_equal(a[i].last_tz, b[i].last_tz);
+		assert_string_equal(a[i].last_author, b[i].last_author);
+		assert_int_equal(a[i].authors.n, b[i].authors.n);
+		for (size_t k = 0; k < a[i].authors.n; k++)
+			assert_string_equal(a[i].authors.v[k], b[i].authors.v[k]);
+	}
+}
+
+/* The history extended from any earlier commit equals the full walk: edits,
+ * exact renames (across the base too), renames with edits, deletions and
+ * files deleted and added again, by several authors. */
+static void test_history_since(void **state)
+{
+	char *dir = S_tmpdir();
+	S_init(dir);
+	static const char *const who[] = {"Alice", "Bob", "Carol"};
+	S_write(dir, "content/a.md", "a\n");
+	S_write(dir, "content/b.md", "b\n");
+	S_write(dir, "content/c.md", "c\n");
+	S_write(dir, "content/d.md", "d\n");
+	S_commit(dir, who[0], T_JAN, "c0");
+	const char *const steps[] = {
+	    "echo a2 >> content/a.md",
+	    "git mv content/b.md content/b2.md",
+	    "echo c2 >> content/c.md && git mv content/c.md content/c2.md",
+	    "git rm -q content/d.md",
+	    "echo again > content/d.md",
+	    "mkdir -p content/x && git mv content/b2.md content/x/b3.md && echo a3 >> content/a.md",
+	    "echo new > content/e.md",
+	    "git mv content/a.md content/a-moved.md",
+	    "echo b4 >> content/x/b3.md",
+	};
+	size_t nsteps = sizeof steps / sizeof steps[0];
+	char *ids[16];
+	ids[0] = S_out(dir, "git rev-parse HEAD");
+	for (size_t i = 0; i < nsteps; i++) {
+		S_sh(dir, "%s", steps[i]);
+		S_commit(dir, who[(i + 1) % 3], T_FEB + (int64_t)i * 86400, "step");
+		ids[i + 1] = S_out(dir, "git rev-parse HEAD");
+	}
+	cb_error err = {0};
+	cb_gitsrc *head = S_open(dir, NULL, false);
+	cb_history *full = NULL;
+	size_t nfull = 0;
+	assert_int_equal(cb_gitsrc_history(head, "content", &full, &nfull, &err), 0);
+	for (size_t b = 0; b <= nsteps; b++) {
+		cb_gitsrc *at = S_open(dir, ids[b], false);
+		cb_history *base = NULL, *ext = NULL;
+		size_t nbase = 0, next = 0;
+		assert_int_equal(cb_gitsrc_history(at, "content", &base, &nbase, &err), 0);
+		assert_int_equal(cb_gitsrc_history_since(head, "content", ids[b], base, nbase, &ext, &next, &err), 0);
+		S_same_history(full, nfull, ext, next);
+		cb_history_free(base, nbase);
+		cb_history_free(ext, next);
+		cb_gitsrc_free(at);
+	}
+	/* Not an ancestor (or not a commit at all): nothing done, walk all. */
+	cb_history *ext = NULL;
+	size_t next = 0;
+	assert_int_equal(cb_gitsrc_history_since(head, "content", "0123456789012345678901234567890123456789", full,
+						 nfull, &ext, &next, &err),
+			 1);
+	assert_int_equal(cb_gitsrc_history_since(head, "content", "not an id", full, nfull, &ext, &next, &err), 1);
+	assert_null(ext);
+	cb_gitsrc_free(head);
+
+	/* A merge since the base: not a straight line, so 1. */
+	S_sh(dir, "git checkout -q -b side && echo side > content/side.md && git add -A && "
+		  "git commit -q -m side && git checkout -q main && git merge -q --no-ff --no-edit side");
+	head = S_open(dir, NULL, false);
+	assert_int_equal(cb_gitsrc_history_since(head, "content", ids[nsteps], full, nfull, &ext, &next, &err), 1);
+	cb_gitsrc_free(head);
+	cb_history_free(full, nfull);
+	for (size_t i = 0; i <= nsteps; i++)
+		free(ids[i]);
+	cb_rm_rf(dir);
+	free(dir);
+}
+
 static void test_symlink_skipped(void **state)
 {
 	char *dir = S_basic_repo();
@@ -663,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_history_renames_deletes),
 	    cmocka_unit_test(test_history_rename_and_copy),
 	    cmocka_unit_test(test_history_merge),
+	    cmocka_unit_test(test_history_since),
 	    cmocka_unit_test(test_symlink_skipped),
 	    cmocka_unit_test(test_errors),
 	};
