@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "cache.h"
@@ -29,15 +30,20 @@ static void S_time(cb_build_result *res, const char *stage, double seconds)
 {
 	if (res->ntimings < sizeof res->timings / sizeof res->timings[0]) {
 		res->timings[res->ntimings].stage = stage;
+		res->timings[res->ntimings].peak_mb = 0;
 		res->timings[res->ntimings++].seconds = seconds;
 	}
 }
 
-/* Records the time since *t for stage and restarts the clock. */
+/* Records the time since *t for stage, with the peak memory so far, and
+ * restarts the clock. */
 static void S_lap(cb_build_result *res, const char *stage, double *t)
 {
 	double now = S_now();
 	S_time(res, stage, now - *t);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		res->timings[res->ntimings - 1].peak_mb = (double)ru.ru_maxrss / 1024.0;
 	*t = now;
 }
 

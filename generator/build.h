@@ -40,6 +40,7 @@ typedef struct cb_build_result {
 	struct {
 		const char *stage;
 		double seconds;
+		double peak_mb; /* the process's peak memory when the stage ended; 0: not measured */
 	} timings[16];
 	size_t ntimings;
 	cb_strv timing_names; /* owned stage names, e.g. one per plugin */

@@ -224,8 +224,12 @@ static int S_run(int argc, char **argv, bool build)
 	cb_diags_print(&d, stderr, cb_want_color(stderr));
 	/* CASEBOOK_TIMINGS=1: seconds per stage, for `make bench`. */
 	const char *timings = getenv("CASEBOOK_TIMINGS");
-	for (size_t i = 0; timings && timings[0] && strcmp(timings, "0") != 0 && i < res.ntimings; i++)
-		fprintf(stderr, "casebook: timing: %-10s %8.3f s\n", res.timings[i].stage, res.timings[i].seconds);
+	for (size_t i = 0; timings && timings[0] && strcmp(timings, "0") != 0 && i < res.ntimings; i++) {
+		fprintf(stderr, "casebook: timing: %-10s %8.3f s", res.timings[i].stage, res.timings[i].seconds);
+		if (res.timings[i].peak_mb > 0)
+			fprintf(stderr, "   (peak memory so far %.0f MB)", res.timings[i].peak_mb);
+		fputc('\n', stderr);
+	}
 	int rc = EXIT_CLEAN;
 	if (st == CB_BUILD_FAILED) {
 		S_print_error(&err);

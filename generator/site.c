@@ -42,7 +42,10 @@ typedef struct S_src {
 	bool included; /* in this build's audience */
 	int final;     /* index in site->docs, or -1 */
 	cb_source *src;    /* as listed (read only when the cache has no record) */
-	cb_split split;    /* front matter and body, when read */
+	cb_split split;    /* the body, when read (the front matter tree is freed once checked) */
+	bool has_body;     /* split found a body to render: */
+	size_t body_off, body_len; /* where it is in the file */
+	int body_line;
 	cb_diags front;    /* front matter, schema and personal-data findings */
 	cb_diags body;     /* Markdown findings */
 	bool hit;          /* front matter results came from the cache ... */
@@ -278,8 +281,12 @@ static int S_cmp_int(const void *a, const void *b)
 static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 {
 	cb_error err = {{0}, 0, 0, {0}};
-	if (!br || cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
-		return br || !s->src->unread ? 0 : -1;
+	if (!s->src->unread)
+		return 0;
+	if (br && cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
+		return 0;
+	if (!br)
+		cb_error_set(&err, s->src->path, 0, 0, "cannot open the repository's object database to read this file");
 	pthread_mutex_lock(&p->lock);
 	if (!p->failed) {
 		p->failed = 1;
@@ -302,6 +309,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		s->included = S_visible(&s->doc.meta, L->audience);
 		return;
 	}
+	bool lazy = s->src->unread;
 	if (S_read(p, br, s) != 0)
 		return;
 	const cb_source *src = s->src;
@@ -313,15 +321,29 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	}
 	if (cb_frontmatter_split(src->data, src->len, src->path, &s->split, &s->front) != 0)
 		return;
-	if (cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front) != 0)
-		return;
-	s->valid = true;
-	s->included = S_visible(&s->doc.meta, L->audience);
-	/* The personal-data check, on every document this build publishes. */
-	if (s->included) {
-		double t0 = S_clock();
-		cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names, &s->front);
-		*pii_seconds += S_clock() - t0;
+	s->has_body = true;
+	s->body_off = (size_t)(s->split.body - src->data);
+	s->body_len = s->split.body_len;
+	s->body_line = s->split.body_line;
+	int rc = cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front);
+	cb_split_free(&s->split);
+	if (rc == 0) {
+		s->valid = true;
+		s->included = S_visible(&s->doc.meta, L->audience);
+		/* The personal-data check, on every document this build publishes. */
+		if (s->included) {
+			double t0 = S_clock();
+			cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names,
+				     &s->front);
+			*pii_seconds += S_clock() - t0;
+		}
+	}
+	/* A blob can be read again in pass 2, which costs less than holding
+	 * every document in memory in between; working files stay. */
+	if (lazy) {
+		free(s->src->data);
+		s->src->data = NULL;
+		s->src->unread = true;
 	}
 }
 
@@ -353,16 +375,27 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		int rc = S_read(p, br, s) != 0 || !s->src->data ? -1
 			 : cb_frontmatter_split(s->src->data, s->src->len, s->src->path, &s->split, &scratch);
 		cb_diags_free(&scratch);
+		if (rc == 0) {
+			s->has_body = true;
+			s->body_off = (size_t)(s->split.body - s->src->data);
+			s->body_len = s->split.body_len;
+			s->body_line = s->split.body_line;
+		}
+		cb_split_free(&s->split);
 		if (rc != 0)
 			return;
 	}
 	/* Bodies are checked even when the front matter had errors, so one
 	 * run reports every problem. */
-	if (!s->split.meta)
+	if (!s->has_body || S_read(p, br, s) != 0 || !s->src->data || s->body_off + s->body_len > s->src->len)
 		return;
 	S_dep_ctx dc = {L, s};
-	cb_markdown_render(s->split.body, s->split.body_len, s->split.body_line, s->doc.path, S_resolve_dep, &dc,
+	cb_markdown_render(s->src->data + s->body_off, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc,
 			   &s->doc.md, &s->body);
+	/* The file itself is not needed again: free it now, not at the end,
+	 * so a large collection is never all in memory at once. */
+	free(s->src->data);
+	s->src->data = NULL;
 	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
 		cb_doc_record rec = {s->front, s->doc.meta, s->body, s->doc.md, CB_STRV_INIT, s->deps, s->ndeps};
 		for (size_t k = 0; k < s->doc.md.nlinks; k++)

@@ -132,6 +132,10 @@ void cb_buf_clear(cb_buf *b)
 
 char *cb_buf_detach(cb_buf *b)
 {
+	/* Detached strings often live for the whole build (a document's HTML
+	 * and text): give back the room the doubling left over. */
+	if (b->data && b->cap - b->len > 64 && b->cap - b->len > b->len / 8)
+		b->data = cb_xrealloc(b->data, b->len + 1);
 	char *p = b->data ? b->data : cb_xstrdup("");
 	b->data = NULL;
 	b->len = b->cap = 0;
