@@ -71,6 +71,12 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 {
 	*out = NULL;
 	git_libgit2_init();
+	/* Pack files are read through memory maps, by default up to gigabytes
+	 * of them; each blob reader has its own. Reading every document once
+	 * needs no more than a few windows at a time, and mapped pages count
+	 * as the process's memory, so keep them few and small. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
 	char cwd[4096];
 	const char *shown = dir;
 	if (!dir) {
