@@ -111,18 +111,27 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	cb_cache *cache = NULL;
 	cb_map *keys = NULL;
 	char *out_dir = opts->out ? cb_xstrdup(opts->out) : S_default_out(opts->site.repo);
+	char *cache_dir = NULL;
 	if (!opts->check_only && !opts->no_cache && out_dir) {
 		char *cpath = cb_cache_path_for(out_dir);
 		char *ident = S_identity(opts->version);
 		cache = cb_cache_open(cpath, ident, d);
 		free(ident);
-		free(cpath);
+		/* The text store's file goes beside the cache: on the disk the
+		 * output goes to, rather than a /tmp that may be in memory. */
+		if (cache) {
+			cache_dir = cpath;
+			*strrchr(cache_dir, '/') = '\0';
+		} else {
+			free(cpath);
+		}
 	}
 
 	/* 1. load */
 	cb_site_opts so = opts->site;
 	so.jobs = opts->jobs;
 	so.cache = cache;
+	so.text_dir = cache_dir;
 	int rc = cb_site_load(&so, &site, d, err);
 	S_lap(res, "load", &t);
 	S_time(res, "pii-check", site.pii_seconds);
@@ -239,6 +248,7 @@ out:
 	cb_site_free(&site);
 	cb_file_keys_free(keys);
 	cb_cache_close(cache);
+	free(cache_dir);
 	free(out_dir);
 	return st;
 }

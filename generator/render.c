@@ -844,7 +844,7 @@ static int S_document(S_r *r, const cb_doc *d)
 	}
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
-	cb_map_set_str(doc, "body", d->md.html);
+	cb_map_set(doc, "body", cb_value_str_own(cb_doc_html(s, d)));
 	cb_value *toc = cb_map_set(doc, "toc", cb_value_list());
 	size_t ntoc = 0;
 	for (size_t i = 0; i < d->md.nheadings; i++) {

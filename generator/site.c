@@ -35,6 +35,47 @@ const char *cb_type_label(const char *type)
 	return type;
 }
 
+/* Whether documents' HTML and text leave memory after loading. */
+enum { S_OFFLOAD = 0 };
+
+char *cb_doc_html(const cb_site *site, const cb_doc *d)
+{
+	return d->md.html ? cb_xstrdup(d->md.html) : cb_textstore_get(site->text, d->html_ref);
+}
+
+char *cb_doc_text(const cb_site *site, const cb_doc *d)
+{
+	return d->md.text ? cb_xstrdup(d->md.text) : cb_textstore_get(site->text, d->text_ref);
+}
+
+void cb_doc_set_html(cb_site *site, cb_doc *d, char *html)
+{
+	if (d->md.html || !site->text) {
+		free(d->md.html);
+		d->md.html = html;
+		return;
+	}
+	d->html_ref = cb_textstore_put(site->text, html, strlen(html));
+	free(html);
+}
+
+/* Moves a document's HTML and text to the store (see cb_doc_html). */
+static void S_store_text(cb_textstore *t, cb_doc *d)
+{
+	if (!t)
+		return;
+	if (d->md.html) {
+		d->html_ref = cb_textstore_put(t, d->md.html, strlen(d->md.html));
+		free(d->md.html);
+		d->md.html = NULL;
+	}
+	if (d->md.text) {
+		d->text_ref = cb_textstore_put(t, d->md.text, strlen(d->md.text));
+		free(d->md.text);
+		d->md.text = NULL;
+	}
+}
+
 /* A document as read, before the audience decides whether it stays. */
 typedef struct S_src {
 	cb_doc doc;
@@ -64,6 +105,7 @@ typedef struct S_load {
 	const cb_strv *theme_ids;
 	const cb_pii_names *pii_names;
 	cb_visibility audience;
+	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
 } S_load;
 
 static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *target)
@@ -347,6 +389,19 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	}
 }
 
+/* After pass 2: a document this build leaves out needs its body no more;
+ * one it keeps has it moved to the text store. */
+static void S_keep_body(S_load *L, S_src *s)
+{
+	if (!s->valid || !s->included) {
+		free(s->doc.md.html);
+		free(s->doc.md.text);
+		s->doc.md.html = s->doc.md.text = NULL;
+		return;
+	}
+	S_store_text(L->store, &s->doc);
+}
+
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
 static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
@@ -365,6 +420,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		qsort(s->doc.md.links, s->doc.md.nlinks, sizeof(int), S_cmp_int);
 		cb_diags_take(&s->body, &s->rec.body);
 		cb_doc_record_free(&s->rec);
+		S_keep_body(L, s);
 		return;
 	}
 	if (s->hit) {
@@ -396,6 +452,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 	 * so a large collection is never all in memory at once. */
 	free(s->src->data);
 	s->src->data = NULL;
+	S_keep_body(L, s);
 	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
 		cb_doc_record rec = {s->front, s->doc.meta, s->body, s->doc.md, CB_STRV_INIT, s->deps, s->ndeps};
 		for (size_t k = 0; k < s->doc.md.nlinks; k++)
@@ -598,6 +655,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
 	L.pii_names = pii_names;
 	L.audience = opts->audience;
+	site->text = cb_textstore_new(opts->text_dir);
+	L.store = S_OFFLOAD ? site->text : NULL;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);
@@ -739,6 +798,7 @@ void cb_site_free(cb_site *site)
 		cb_value_free(doc->extra);
 	}
 	free(site->docs);
+	cb_textstore_free(site->text);
 	for (size_t i = 0; i < site->npages; i++) {
 		free(site->pages[i].path);
 		free(site->pages[i].tpl);

@@ -19,6 +19,7 @@
 #include "gitsrc.h"
 #include "markdown.h"
 #include "schema.h"
+#include "textstore.h"
 #include "value.h"
 
 typedef struct cb_site_opts {
@@ -28,6 +29,7 @@ typedef struct cb_site_opts {
 	cb_visibility audience;
 	int jobs;             /* threads for parsing; 0: one per core */
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
+	const char *text_dir; /* where the text store's file goes (textstore.h); NULL: $TMPDIR */
 } cb_site_opts;
 
 typedef struct cb_doc {
@@ -40,6 +42,10 @@ typedef struct cb_doc {
 	int *linked_from;       /* indices of documents linking here, sorted */
 	size_t nlinked_from;
 	cb_value *extra;        /* fields plugins set (a map, owned); NULL when none */
+	/* md.html and md.text are NULL once the load has moved them to the
+	 * site's text store (textstore.h): read them with cb_doc_html and
+	 * cb_doc_text. */
+	cb_textref html_ref, text_ref;
 } cb_doc;
 
 typedef struct cb_theme_group {
@@ -84,6 +90,7 @@ typedef struct cb_site {
 	size_t nplugin_srcs;
 	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
 	size_t ntheme_srcs;
+	cb_textstore *text;    /* documents' HTML and text (owned) */
 } cb_site;
 
 /* Loads and checks the site. Returns 0 when usable (warnings allowed),
@@ -96,6 +103,14 @@ void cb_site_free(cb_site *site);
 /* (Re)builds site->themes from the documents' themes; plugins call it
  * again after they change a document's themes. */
 void cb_site_group_themes(cb_site *site);
+
+/* A document's body as HTML, and as plain text: new copies (caller
+ * frees), wherever they are kept. Thread-safe. */
+char *cb_doc_html(const cb_site *site, const cb_doc *d);
+char *cb_doc_text(const cb_site *site, const cb_doc *d);
+/* Replaces the body's HTML (plugins do); takes html. Not thread-safe for
+ * the same document. */
+void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);
 
 /* "7-minute briefing" for "seven-minute-briefing". */
 const char *cb_type_label(const char *type);
