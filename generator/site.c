@@ -452,7 +452,6 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 	 * so a large collection is never all in memory at once. */
 	free(s->src->data);
 	s->src->data = NULL;
-	S_keep_body(L, s);
 	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
 		cb_doc_record rec = {s->front, s->doc.meta, s->body, s->doc.md, CB_STRV_INIT, s->deps, s->ndeps};
 		for (size_t k = 0; k < s->doc.md.nlinks; k++)
@@ -460,6 +459,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		cb_cache_doc_put(L->cache, s->doc.path, s->doc.oid, L->env, &rec);
 		cb_strv_free(&rec.links);
 	}
+	S_keep_body(L, s); /* after the cache has the body */
 }
 
 static void *S_worker(void *arg)
