@@ -150,17 +150,25 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		}
 	}
 	sqlite3_int64 lp_id = 0;
-	for (size_t i = 0; i < s->ndocs; i++) {
+	/* The page's address, then each learning point's (the page's with
+	 * "#heading"), built in one buffer: this runs for every row. */
+	cb_buf url = CB_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ndocs; i++) {
 		const cb_doc *d = &s->docs[i];
 		const cb_meta *m = &d->meta;
 		sqlite3_int64 id = (sqlite3_int64)i + 1;
-		char *url = cb_xasprintf("documents/%s.html", d->slug);
+		cb_buf_clear(&url);
+		cb_buf_puts(&url, "documents/");
+		cb_buf_puts(&url, d->slug);
+		cb_buf_puts(&url, ".html");
+		size_t url_len = url.len;
 		char *labels = S_theme_labels(s, d);
 		const char *body = d->md.text ? d->md.text : "";
 		sqlite3_stmt *st = x->st[S_DOC];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, d->path);
-		S_text(st, 3, url);
+		S_text(st, 3, url.data);
 		S_text(st, 4, m->type);
 		S_text(st, 5, cb_type_label(m->type));
 		S_text(st, 6, m->date);
@@ -169,7 +177,7 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		S_text(st, 9, m->summary);
 		S_text(st, 10, labels);
 		S_text(st, 11, body);
-		int rc = S_step(x, S_DOC);
+		rc = S_step(x, S_DOC);
 		st = x->st[S_DOC_FTS];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, m->title);
@@ -201,28 +209,29 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		}
 		for (size_t k = 0; rc == 0 && k < d->md.nlearning; k++) {
 			const cb_lpoint *lp = &d->md.learning[k];
-			char *lurl = cb_xasprintf("%s#%s", url, lp->heading_id);
+			url.len = url_len;
+			cb_buf_putc(&url, '#');
+			cb_buf_puts(&url, lp->heading_id);
 			lp_id++;
 			st = x->st[S_LP];
 			sqlite3_bind_int64(st, 1, lp_id);
 			sqlite3_bind_int64(st, 2, id);
 			S_text(st, 3, lp->heading);
-			S_text(st, 4, lurl);
+			S_text(st, 4, url.data);
 			S_text(st, 5, lp->text);
 			rc = S_step(x, S_LP);
-			free(lurl);
 		}
-		free(url);
 		free(labels);
-		if (rc)
-			return -1;
 	}
+	cb_buf_free(&url);
+	if (rc)
+		return -1;
 	stats->docs = s->ndocs;
 	stats->learning = (size_t)lp_id;
 	char num[32];
 	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
 	char *weights = cb_xasprintf("%g %g %g %g", CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
-	int rc = S_meta(x, "schema", num);
+	rc = S_meta(x, "schema", num);
 	if (rc == 0)
 		rc = S_meta(x, "title", s->cfg.title);
 	if (rc == 0)

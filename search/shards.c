@@ -251,6 +251,17 @@ static int S_theme_index(const cb_site *s, const char *id)
 	return -1;
 }
 
+/* Appends ",v" (or "v" for the first of a list), v non-negative: one
+ * for each document, so without printf. */
+static void S_list_int(cb_buf *b, bool first, long v)
+{
+	cb_buf_grow(b, 24);
+	if (!first)
+		b->data[b->len++] = ',';
+	S_put_int(b, v);
+	b->data[--b->len] = '\0'; /* S_put_int's comma */
+}
+
 static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *bounds, cb_writer *w,
 			cb_shard_stats *st, cb_error *err)
 {
@@ -270,7 +281,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	}
 	cb_buf_puts(&b, "],\n\"len\":[");
 	for (size_t i = 0; i < s->ndocs; i++)
-		cb_buf_printf(&b, "%s%ld", i ? "," : "", cb_postings_doc_len(p, (int)i));
+		S_list_int(&b, i == 0, cb_postings_doc_len(p, (int)i));
 	/* Types present in this build, in the schema's order. */
 	cb_buf_puts(&b, "],\n\"types\":[");
 	int *type_of = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *type_of);
@@ -293,7 +304,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	}
 	cb_buf_puts(&b, "],\n\"type\":[");
 	for (size_t i = 0; i < s->ndocs; i++)
-		cb_buf_printf(&b, "%s%d", i ? "," : "", type_of[i]);
+		S_list_int(&b, i == 0, type_of[i]);
 	free(type_of);
 	cb_buf_puts(&b, "],\n\"themes\":[");
 	for (size_t i = 0; i < s->nthemes; i++) {
@@ -312,7 +323,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 			int ti = S_theme_index(s, th->v[k]);
 			if (ti < 0)
 				continue;
-			cb_buf_printf(&b, "%s%d", first ? "" : ",", ti);
+			S_list_int(&b, first, ti);
 			first = false;
 		}
 		cb_buf_putc(&b, ']');
