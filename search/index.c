@@ -2,6 +2,7 @@
 #include "index.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,7 +29,7 @@ static const char S_schema[] =
     " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');";
 
 /* Prepared once, stepped and reset for every row. */
-enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_LP_FTS, S_META, S_NSTMT };
+enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_META, S_NSTMT };
 static const char *const S_sql[S_NSTMT] = {
     [S_DOC] = "INSERT INTO docs VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
     [S_DOC_FTS] = "INSERT INTO docs_fts(rowid,title,summary,themes,body) VALUES(?1,?2,?3,?4,?5)",
@@ -36,7 +37,6 @@ static const char *const S_sql[S_NSTMT] = {
     [S_THEME] = "INSERT INTO themes VALUES(?1,?2,?3)",
     [S_SYN] = "INSERT INTO synonyms(phrase,theme) VALUES(?1,?2)",
     [S_LP] = "INSERT INTO learning VALUES(?1,?2,?3,?4,?5)",
-    [S_LP_FTS] = "INSERT INTO learning_fts(rowid,text,heading) VALUES(?1,?2,?3)",
     [S_META] = "INSERT INTO meta VALUES(?1,?2)",
 };
 
@@ -96,20 +96,32 @@ static char *S_theme_labels(const cb_site *s, const cb_doc *d)
 	return cb_buf_detach(&b);
 }
 
-static int S_on_token(void *ctx, const char *tok, int len, int start, int end)
+/* Where the tap (tokenize.h) puts the tokens of the document being
+ * inserted into docs_fts: one column after another, into the postings. */
+typedef struct S_cols {
+	cb_postings *p;
+	int doc, col;
+} S_cols;
+
+static void S_col_begin(void *ctx)
+{
+	S_cols *c = ctx;
+	cb_postings_begin_column(c->p, c->doc, c->col);
+}
+
+static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 {
 	(void)start;
 	(void)end;
-	cb_postings_add(ctx, tok, len);
+	cb_postings_add(((S_cols *)ctx)->p, tok, len);
 	return 0;
 }
 
-static int S_index_column(cb_tokenizer *tk, cb_postings *p, int doc, int col, const char *text)
+static void S_col_end(void *ctx)
 {
-	cb_postings_begin_column(p, doc, col);
-	int rc = cb_tokenizer_run(tk, text, strlen(text), S_on_token, p);
-	cb_postings_end_column(p);
-	return rc;
+	S_cols *c = ctx;
+	cb_postings_end_column(c->p);
+	c->col++;
 }
 
 static int S_meta(S_ix *x, const char *key, const char *value)
@@ -119,8 +131,10 @@ static int S_meta(S_ix *x, const char *key, const char *value)
 	return S_step(x, S_META);
 }
 
-static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, cb_search_stats *stats)
+static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_search_stats *stats)
 {
+	S_cols cols = {p, 0, 0};
+	cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, &cols};
 	for (size_t i = 0; i < s->nthemes; i++) {
 		const cb_theme_group *g = &s->themes[i];
 		S_text(x->st[S_THEME], 1, g->id);
@@ -136,17 +150,25 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, c
 		}
 	}
 	sqlite3_int64 lp_id = 0;
-	for (size_t i = 0; i < s->ndocs; i++) {
+	/* The page's address, then each learning point's (the page's with
+	 * "#heading"), built in one buffer: this runs for every row. */
+	cb_buf url = CB_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < s->ndocs; i++) {
 		const cb_doc *d = &s->docs[i];
 		const cb_meta *m = &d->meta;
 		sqlite3_int64 id = (sqlite3_int64)i + 1;
-		char *url = cb_xasprintf("documents/%s.html", d->slug);
+		cb_buf_clear(&url);
+		cb_buf_puts(&url, "documents/");
+		cb_buf_puts(&url, d->slug);
+		cb_buf_puts(&url, ".html");
+		size_t url_len = url.len;
 		char *labels = S_theme_labels(s, d);
 		const char *body = d->md.text ? d->md.text : "";
 		sqlite3_stmt *st = x->st[S_DOC];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, d->path);
-		S_text(st, 3, url);
+		S_text(st, 3, url.data);
 		S_text(st, 4, m->type);
 		S_text(st, 5, cb_type_label(m->type));
 		S_text(st, 6, m->date);
@@ -155,19 +177,29 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, c
 		S_text(st, 9, m->summary);
 		S_text(st, 10, labels);
 		S_text(st, 11, body);
-		int rc = S_step(x, S_DOC);
+		rc = S_step(x, S_DOC);
 		st = x->st[S_DOC_FTS];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, m->title);
 		S_text(st, 3, m->summary);
 		S_text(st, 4, labels);
 		S_text(st, 5, body);
-		if (rc == 0)
+		if (rc == 0) {
+			/* FTS5 tokenizes the four columns in order, and the
+			 * browser's postings are made of those very tokens. */
+			cols.doc = (int)i;
+			cols.col = 0;
+			cb_tokenizer_tap_sink(tap, &sink);
 			rc = S_step(x, S_DOC_FTS);
-		const char *cols[4] = {m->title, m->summary ? m->summary : "", labels, body};
-		for (int c = 0; rc == 0 && c < 4; c++)
-			if (S_index_column(tk, p, (int)i, c, cols[c]) != 0)
-				rc = S_fail(x, "tokenizing a document");
+			cb_tokenizer_tap_sink(tap, NULL);
+			if (rc == 0 && cols.col != 4) {
+				cb_error_set(x->err, x->path, 0, 0,
+					     "cannot write the search index: FTS5 tokenized %d columns of "
+					     "document %s, not 4",
+					     cols.col, d->path);
+				rc = -1;
+			}
+		}
 		for (size_t k = 0; rc == 0 && k < m->themes.n; k++) {
 			if (!S_group(s, m->themes.v[k]))
 				continue;
@@ -177,34 +209,29 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, c
 		}
 		for (size_t k = 0; rc == 0 && k < d->md.nlearning; k++) {
 			const cb_lpoint *lp = &d->md.learning[k];
-			char *lurl = cb_xasprintf("%s#%s", url, lp->heading_id);
+			url.len = url_len;
+			cb_buf_putc(&url, '#');
+			cb_buf_puts(&url, lp->heading_id);
 			lp_id++;
 			st = x->st[S_LP];
 			sqlite3_bind_int64(st, 1, lp_id);
 			sqlite3_bind_int64(st, 2, id);
 			S_text(st, 3, lp->heading);
-			S_text(st, 4, lurl);
+			S_text(st, 4, url.data);
 			S_text(st, 5, lp->text);
 			rc = S_step(x, S_LP);
-			st = x->st[S_LP_FTS];
-			sqlite3_bind_int64(st, 1, lp_id);
-			S_text(st, 2, lp->text);
-			S_text(st, 3, lp->heading);
-			if (rc == 0)
-				rc = S_step(x, S_LP_FTS);
-			free(lurl);
 		}
-		free(url);
 		free(labels);
-		if (rc)
-			return -1;
 	}
+	cb_buf_free(&url);
+	if (rc)
+		return -1;
 	stats->docs = s->ndocs;
 	stats->learning = (size_t)lp_id;
 	char num[32];
 	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
 	char *weights = cb_xasprintf("%g %g %g %g", CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
-	int rc = S_meta(x, "schema", num);
+	rc = S_meta(x, "schema", num);
 	if (rc == 0)
 		rc = S_meta(x, "title", s->cfg.title);
 	if (rc == 0)
@@ -221,6 +248,28 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer *tk, cb_postings *p, c
 	return rc;
 }
 
+/* Pending FTS5 data (bytes) a table keeps in memory before it writes a
+ * segment. Large enough that the documents of a usual site go to disk as
+ * one segment at the end (so 'optimize' has nothing to merge), bounded so
+ * that a huge site still writes segments as it goes. */
+#define S_HASHSIZE "268435456"
+
+/* Whether more than an eighth of the file is free pages (left by merging
+ * segments), which VACUUM then gives back. */
+static int S_needs_vacuum(S_ix *x, bool *yes)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(x->db,
+			       "SELECT f.freelist_count * 8 > c.page_count FROM pragma_freelist_count f, "
+			       "pragma_page_count c",
+			       -1, &st, NULL) != SQLITE_OK)
+		return S_fail(x, "freelist_count");
+	int rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : S_fail(x, "freelist_count");
+}
+
 int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
 		    cb_error *err)
 {
@@ -230,21 +279,26 @@ int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_s
 	memset(stats, 0, sizeof *stats);
 	char *path = cb_path_join(cb_writer_stage_dir(w), CB_SEARCH_DB);
 	S_ix x = {NULL, {NULL}, err, path};
-	cb_tokenizer *tk = NULL;
+	cb_tokenizer_tap *tap = NULL;
 	cb_postings *p = NULL;
+	bool vacuum = false;
 	int rc = -1;
 	unlink(path);
-	if (cb_tokenizer_new(&tk, err) != 0)
-		goto out;
-	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	/* Only this thread uses the connection, so it needs no mutex. */
+	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		S_fail(&x, "open");
 		goto out;
 	}
+	if (cb_tokenizer_tap_install(x.db, &tap, err) != 0)
+		goto out;
 	/* The file is private to this build until the output is swapped in,
 	 * so there is nothing to protect with a journal. */
 	if (S_exec(&x, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
 		       "BEGIN;") ||
-	    S_exec(&x, S_schema))
+	    S_exec(&x, S_schema) ||
+	    S_exec(&x, "INSERT INTO docs_fts(docs_fts, rank) VALUES('hashsize', " S_HASHSIZE ");"
+		       "INSERT INTO learning_fts(learning_fts, rank) VALUES('hashsize', " S_HASHSIZE ");"))
 		goto out;
 	for (int i = 0; i < S_NSTMT; i++)
 		if (sqlite3_prepare_v2(x.db, S_sql[i], -1, &x.st[i], NULL) != SQLITE_OK) {
@@ -252,12 +306,19 @@ int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_s
 			goto out;
 		}
 	p = cb_postings_new();
-	if (S_fill(&x, site, tk, p, stats) != 0)
+	if (S_fill(&x, site, tap, p, stats) != 0)
 		goto out;
-	if (S_exec(&x, "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
+	/* learning_fts is filled from its content table in one pass ('rebuild'
+	 * reads the rows in id order), cheaper than a statement per row. The
+	 * 'hashsize' setting only speeds up this build: the file keeps FTS5's
+	 * defaults, as if it had never been set. */
+	if (S_exec(&x, "INSERT INTO learning_fts(learning_fts) VALUES('rebuild');"
+		       "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
 		       "INSERT INTO learning_fts(learning_fts) VALUES('optimize');"
+		       "DELETE FROM docs_fts_config WHERE k = 'hashsize';"
+		       "DELETE FROM learning_fts_config WHERE k = 'hashsize';"
 		       "COMMIT;") ||
-	    S_exec(&x, "VACUUM;"))
+	    S_needs_vacuum(&x, &vacuum) || (vacuum && S_exec(&x, "VACUUM;")))
 		goto out;
 	rc = 0;
 out:
@@ -267,7 +328,6 @@ out:
 		cb_error_set(err, path, 0, 0, "cannot close the search index");
 		rc = -1;
 	}
-	cb_tokenizer_free(tk);
 	if (rc == 0) {
 		struct stat sb;
 		if (stat(path, &sb) == 0)

@@ -6,8 +6,8 @@
  *
  * Only documents of the site model go in: the site has already dropped
  * everything outside the build's audience, so nothing excluded can leave a
- * term, title or count here. Documents are inserted in site order and the
- * database is vacuumed, so one commit always gives the same bytes.
+ * term, title or count here. Documents are inserted in site order into a
+ * new file, so one commit always gives the same bytes.
  */
 #ifndef CB_INDEX_H
 #define CB_INDEX_H

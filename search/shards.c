@@ -1,6 +1,7 @@
 /* shards: see shards.h. */
 #include "shards.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,9 +138,25 @@ void cb_postings_add(cb_postings *p, const char *tok, int len)
 	t->pos[t->npos++] = p->pos++;
 }
 
-/* Appends a non-negative integer and a comma; room for it is reserved. */
+/* Appends a non-negative integer and a comma; room for it is reserved.
+ * Most numbers here (columns, counts, gaps between positions) have one or
+ * two digits, so those are written directly. */
 static void S_put_int(cb_buf *b, long v)
 {
+	char *d = b->data + b->len;
+	if (v < 10) {
+		d[0] = (char)('0' + v);
+		d[1] = ',';
+		b->len += 2;
+		return;
+	}
+	if (v < 100) {
+		d[0] = (char)('0' + v / 10);
+		d[1] = (char)('0' + v % 10);
+		d[2] = ',';
+		b->len += 3;
+		return;
+	}
 	char tmp[24];
 	int n = 0;
 	do {
@@ -147,8 +164,9 @@ static void S_put_int(cb_buf *b, long v)
 		v /= 10;
 	} while (v);
 	while (n)
-		b->data[b->len++] = tmp[--n];
-	b->data[b->len++] = ',';
+		*d++ = tmp[--n];
+	*d++ = ',';
+	b->len = (size_t)(d - b->data);
 }
 
 void cb_postings_end_column(cb_postings *p)
@@ -184,6 +202,17 @@ static int S_term_cmp(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
+/* Bytes that S_str copies as they are: everything but control
+ * characters, '"', '\\', '<', '>', '&' and 0xE2 (which may start U+2028 or
+ * U+2029); below 64 as a bit mask. */
+#define S_PLAIN_LOW                                                                                          \
+	(0xFFFFFFFF00000000ULL & ~(1ULL << '"') & ~(1ULL << '&') & ~(1ULL << '<') & ~(1ULL << '>'))
+
+static inline bool S_plain(unsigned char c)
+{
+	return c < 64 ? (S_PLAIN_LOW >> c) & 1 : c != '\\' && c != 0xE2;
+}
+
 /* A JSON string safe inside a script: runs of plain bytes are copied at
  * once (documents' text is most of the browser index), the rest escaped
  * by cb_buf_json. */
@@ -193,8 +222,7 @@ static void S_str(cb_buf *b, const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (*p) {
 		const unsigned char *run = p;
-		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != '<' && *p != '>' && *p != '&' &&
-		       *p != 0xE2)
+		while (S_plain(*p))
 			p++;
 		if (p > run)
 			cb_buf_put(b, (const char *)run, (size_t)(p - run));
@@ -223,6 +251,17 @@ static int S_theme_index(const cb_site *s, const char *id)
 	return -1;
 }
 
+/* Appends ",v" (or "v" for the first of a list), v non-negative: one
+ * for each document, so without printf. */
+static void S_list_int(cb_buf *b, bool first, long v)
+{
+	cb_buf_grow(b, 24);
+	if (!first)
+		b->data[b->len++] = ',';
+	S_put_int(b, v);
+	b->data[--b->len] = '\0'; /* S_put_int's comma */
+}
+
 static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *bounds, cb_writer *w,
 			cb_shard_stats *st, cb_error *err)
 {
@@ -242,7 +281,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	}
 	cb_buf_puts(&b, "],\n\"len\":[");
 	for (size_t i = 0; i < s->ndocs; i++)
-		cb_buf_printf(&b, "%s%ld", i ? "," : "", cb_postings_doc_len(p, (int)i));
+		S_list_int(&b, i == 0, cb_postings_doc_len(p, (int)i));
 	/* Types present in this build, in the schema's order. */
 	cb_buf_puts(&b, "],\n\"types\":[");
 	int *type_of = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *type_of);
@@ -265,7 +304,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	}
 	cb_buf_puts(&b, "],\n\"type\":[");
 	for (size_t i = 0; i < s->ndocs; i++)
-		cb_buf_printf(&b, "%s%d", i ? "," : "", type_of[i]);
+		S_list_int(&b, i == 0, type_of[i]);
 	free(type_of);
 	cb_buf_puts(&b, "],\n\"themes\":[");
 	for (size_t i = 0; i < s->nthemes; i++) {
@@ -284,7 +323,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 			int ti = S_theme_index(s, th->v[k]);
 			if (ti < 0)
 				continue;
-			cb_buf_printf(&b, "%s%d", first ? "" : ",", ti);
+			S_list_int(&b, first, ti);
 			first = false;
 		}
 		cb_buf_putc(&b, ']');

@@ -33,4 +33,34 @@ int cb_tokenizer_run(cb_tokenizer *t, const char *s, size_t n, cb_token_fn fn, v
 /* Appends the tokens of s[0..n) to out (copies). */
 int cb_tokenizer_tokens(cb_tokenizer *t, const char *s, size_t n, cb_strv *out);
 
+/*
+ * A tap: lets the code that fills an FTS5 table see the tokens FTS5 itself
+ * produces, so that a document is tokenized once for both the database and
+ * the browser index. It registers, on one connection only, a tokenizer
+ * named "porter" that hides the built-in one: it creates the built-in
+ * tokenizer underneath with the same arguments and passes every token on
+ * unchanged, so the tables are declared exactly as before and the index
+ * holds the same bytes; the stock sqlite3 shell, or `casebook search`, opens
+ * the file with SQLite's own tokenizer. While a sink is set, each text FTS5
+ * tokenizes as a document (one column of one row, in column order) is also
+ * handed to the sink: begin, then its tokens, then end.
+ */
+typedef struct cb_token_sink {
+	void (*begin)(void *ctx);
+	cb_token_fn token;
+	void (*end)(void *ctx);
+	void *ctx;
+} cb_token_sink;
+
+typedef struct cb_tokenizer_tap cb_tokenizer_tap;
+struct sqlite3; /* sqlite3.h stays out of the headers of search/ */
+
+/* Installs a tap on db (an sqlite3 connection) before any FTS5 table of
+ * db is opened. The tap belongs to db and is freed when db is closed.
+ * Returns 0, or -1 with err. */
+int cb_tokenizer_tap_install(struct sqlite3 *db, cb_tokenizer_tap **tap, cb_error *err);
+/* Sets the sink (copied; NULL for none) for the texts tokenized from now
+ * on. */
+void cb_tokenizer_tap_sink(cb_tokenizer_tap *tap, const cb_token_sink *sink);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,70 @@ static void test_tokenizer_is_fts5_porter(void **state)
 	for (size_t i = 0; i < t.n; i++)
 		assert_string_equal(t.v[i], want[i]);
 	cb_strv_free(&t);
+}
+
+static void S_tap_begin(void *ctx)
+{
+	cb_strv_push(ctx, "<");
+}
+
+static int S_tap_token(void *ctx, const char *tok, int len, int start, int end)
+{
+	cb_strv_push_own(ctx, cb_xstrndup(tok, (size_t)len));
+	return 0;
+}
+
+static void S_tap_end(void *ctx)
+{
+	cb_strv_push(ctx, ">");
+}
+
+static int S_count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The tap hands over the tokens FTS5 indexes, column by column, while a
+ * sink is set, and changes nothing in the table. */
+static void test_tokenizer_tap(void **state)
+{
+	sqlite3 *db = NULL;
+	cb_error err;
+	cb_tokenizer_tap *tap = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(cb_tokenizer_tap_install(db, &tap, &err), 0);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(a, b, tokenize='" CB_FTS_TOKENIZE "')", NULL,
+			 NULL, NULL),
+	    SQLITE_OK);
+	cb_strv got = CB_STRV_INIT;
+	cb_token_sink sink = {S_tap_begin, S_tap_token, S_tap_end, &got};
+	cb_tokenizer_tap_sink(tap, &sink);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "INSERT INTO t VALUES('Missed APPOINTMENTS, café', 'naïve co-sleeping');"
+			 "INSERT INTO t VALUES('', '42')",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	cb_tokenizer_tap_sink(tap, NULL);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES('sleeping', 'unseen')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	const char *want[] = {"<",     "miss", "appoint", "cafe", ">", "<",  "naiv", "co",
+			      "sleep", ">",    "<",	  ">",	  "<", "42", ">"};
+	assert_int_equal(got.n, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < got.n; i++)
+		assert_string_equal(got.v[i], want[i]);
+	/* Queries, tokenized with the tap and no sink, see every row. */
+	assert_int_equal(S_count(db, "SELECT count(*) FROM t('sleep')"), 2);
+	assert_int_equal(S_count(db, "SELECT count(*) FROM t('appointment')"), 1);
+	assert_int_equal(S_count(db, "SELECT count(*) FROM t('unseen')"), 1);
+	cb_strv_free(&got);
+	sqlite3_close(db);
 }
 
 static void test_words_and_phrases(void **state)
@@ -208,10 +273,15 @@ static void test_no_synonyms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokenizer_is_fts5_porter), cmocka_unit_test(test_words_and_phrases),
-	    cmocka_unit_test(test_or_and_exclusions),	     cmocka_unit_test(test_fts5_syntax_is_quoted),
-	    cmocka_unit_test(test_malformed_queries),	     cmocka_unit_test(test_synonyms),
-	    cmocka_unit_test(test_expansions_are_reported),  cmocka_unit_test(test_no_synonyms),
+	    cmocka_unit_test(test_tokenizer_is_fts5_porter),
+	    cmocka_unit_test(test_words_and_phrases),
+	    cmocka_unit_test(test_or_and_exclusions),
+	    cmocka_unit_test(test_fts5_syntax_is_quoted),
+	    cmocka_unit_test(test_malformed_queries),
+	    cmocka_unit_test(test_synonyms),
+	    cmocka_unit_test(test_expansions_are_reported),
+	    cmocka_unit_test(test_no_synonyms),
+	    cmocka_unit_test(test_tokenizer_tap),
 	};
 	return cmocka_run_group_tests(tests, S_setup, S_teardown);
 }
