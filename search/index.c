@@ -164,7 +164,7 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		cb_buf_puts(&url, ".html");
 		size_t url_len = url.len;
 		char *labels = S_theme_labels(s, d);
-		const char *body = d->md.text ? d->md.text : "";
+		char *body = cb_doc_text(s, d);
 		sqlite3_stmt *st = x->st[S_DOC];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, d->path);
@@ -222,6 +222,7 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 			rc = S_step(x, S_LP);
 		}
 		free(labels);
+		free(body);
 	}
 	cb_buf_free(&url);
 	if (rc)

@@ -367,7 +367,9 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 			cb_buf_putc(&b, ',');
 			S_str(&b, d->path);
 			cb_buf_putc(&b, ',');
-			S_str(&b, d->md.text ? d->md.text : "");
+			char *text = cb_doc_text(s, d);
+			S_str(&b, text);
+			free(text);
 			cb_buf_putc(&b, ']');
 		}
 		cb_buf_puts(&b, "]);\n");
