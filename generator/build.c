@@ -1,6 +1,7 @@
 /* build: see build.h. */
 #include "build.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -83,18 +84,43 @@ static char *S_identity(const char *version)
 	return cb_xasprintf("%s+%s", version, hex);
 }
 
-/* Where a build without --out writes: public/ in the repository's working
- * folder (as cb_build_run decides once the repository is open), or NULL
- * when that cannot be known yet. */
-static char *S_default_out(const char *repo)
+/* Where the build cache goes, and the output folder a build without --out
+ * writes to (as cb_build_run decides once the repository is open); both
+ * NULL when the repository cannot be opened yet (the load says why).
+ *
+ * The cache is in the repository's private folder (.casebook/), never
+ * beside an output folder elsewhere: it holds every document the
+ * repository has, restricted ones included, and an output folder's parent
+ * may well be published (a web server's root). */
+static void S_places(const char *repo, char **cache, char **out)
 {
 	cb_gitsrc *g = NULL;
 	cb_error err;
-	char *out = NULL;
-	if (cb_gitsrc_open(&g, repo, &err) == 0)
-		out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public") : cb_xstrdup("public");
+	*cache = *out = NULL;
+	if (cb_gitsrc_open(&g, repo, &err) == 0) {
+		char *dir = cb_gitsrc_private_dir(g);
+		*cache = cb_path_join(dir, "cache.db");
+		free(dir);
+		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public") : cb_xstrdup("public");
+	}
 	cb_gitsrc_free(g);
-	return out;
+}
+
+/* out as an absolute path where it can be known, so the cache's records of
+ * an output folder do not depend on the current folder. Caller frees. */
+static char *S_abs(const char *out)
+{
+	char buf[PATH_MAX];
+	if (realpath(out, buf))
+		return cb_xstrdup(buf);
+	char *copy = cb_xstrdup(out);
+	char *slash = strrchr(copy, '/');
+	const char *base = slash ? slash + 1 : copy;
+	if (slash)
+		*slash = '\0';
+	char *abs = realpath(slash ? (copy[0] ? copy : "/") : ".", buf) ? cb_path_join(buf, base) : cb_xstrdup(out);
+	free(copy);
+	return abs;
 }
 
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
@@ -110,10 +136,12 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	double t = S_now();
 	cb_cache *cache = NULL;
 	cb_map *keys = NULL;
-	char *out_dir = opts->out ? cb_xstrdup(opts->out) : S_default_out(opts->site.repo);
+	char *cpath = NULL, *default_out = NULL, *out_abs = NULL;
+	S_places(opts->site.repo, &cpath, &default_out);
+	char *out_dir = opts->out ? cb_xstrdup(opts->out) : default_out ? cb_xstrdup(default_out) : NULL;
+	free(default_out);
 	char *cache_dir = NULL;
-	if (!opts->check_only && !opts->no_cache && out_dir) {
-		char *cpath = cb_cache_path_for(out_dir);
+	if (!opts->check_only && !opts->no_cache && cpath) {
 		char *ident = S_identity(opts->version);
 		cache = cb_cache_open(cpath, ident, d);
 		free(ident);
@@ -121,11 +149,11 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		 * output goes to, rather than a /tmp that may be in memory. */
 		if (cache) {
 			cache_dir = cpath;
+			cpath = NULL;
 			*strrchr(cache_dir, '/') = '\0';
-		} else {
-			free(cpath);
 		}
 	}
+	free(cpath);
 
 	/* 1. load */
 	cb_site_opts so = opts->site;
@@ -193,18 +221,19 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	res->out = opts->out ? cb_xstrdup(opts->out)
 		   : site.workdir ? cb_path_join(site.workdir, "public")
 				  : cb_xstrdup("public");
-	if (cache && strcmp(res->out, out_dir) != 0) {
-		/* The cache was opened for another folder than the one the
-		 * repository turned out to have: use none rather than guess. */
+	if (cache && (!out_dir || strcmp(res->out, out_dir) != 0)) {
+		/* The output is not the folder expected when the cache was
+		 * opened: use no page records rather than guess. */
 		cb_cache_close(cache);
 		cache = NULL;
 	}
+	out_abs = S_abs(res->out);
 	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
 	if (cb_writer_open(&w, res->out, err) != 0) {
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
-	cb_writer_set_known(w, cb_cache_pages(cache, res->out));
+	cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
 	/* 3b. search: casebook.db and the browser index (search/index.h),
 	 * built on its own thread while the pages render: the index is
 	 * written by one SQLite connection, so overlapping it with the
@@ -237,7 +266,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	S_lap(res, "swap", &t);
 	/* What the new output was made from, for the next build. */
 	if (st == CB_BUILD_OK && cache) {
-		cb_cache_pages_store(cache, res->out, keys);
+		cb_cache_pages_store(cache, out_abs, keys);
 		S_lap(res, "cache", &t);
 	}
 	if (st == CB_BUILD_OK && site.workdir)
@@ -249,6 +278,7 @@ out:
 	cb_file_keys_free(keys);
 	cb_cache_close(cache);
 	free(cache_dir);
+	free(out_abs);
 	free(out_dir);
 	return st;
 }

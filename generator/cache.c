@@ -35,20 +35,6 @@ struct cb_cache_reader {
 	sqlite3_stmt *get;
 };
 
-char *cb_cache_path_for(const char *out)
-{
-	char *dir = cb_xstrdup(out);
-	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		dir[--n] = '\0';
-	char *slash = strrchr(dir, '/');
-	char *parent = !slash ? cb_xstrdup(".") : slash == dir ? cb_xstrdup("/") : cb_xstrndup(dir, (size_t)(slash - dir));
-	char *path = cb_xasprintf("%s/.casebook/cache.db", strcmp(parent, "/") == 0 ? "" : parent);
-	free(parent);
-	free(dir);
-	return path;
-}
-
 static int S_exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
 
 static void S_tune(sqlite3 *db)

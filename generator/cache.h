@@ -1,8 +1,10 @@
 /*
  * cache: what earlier builds worked out, kept so that a rebuild redoes only
- * the work whose inputs changed. One SQLite file, .casebook/cache.db in the
- * folder that holds the output folder (public/ in a repository: the
- * repository's .casebook/, which git ignores).
+ * the work whose inputs changed. One SQLite file in the repository's
+ * private folder (.casebook/cache.db, which git ignores; beside the default
+ * output public/) — never beside an output folder elsewhere, because it
+ * holds every document, restricted ones included, and the folder around a
+ * published site may itself be published.
  *
  * It holds
  * - documents: a document's checked front matter, personal-data findings,
@@ -40,10 +42,6 @@ typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout changes; part of every key. */
 #define CB_CACHE_FORMAT 1
-
-/* The cache file for an output folder: <parent of out>/.casebook/cache.db.
- * Caller frees. */
-char *cb_cache_path_for(const char *out);
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that

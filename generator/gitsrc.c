@@ -1198,6 +1198,20 @@ const char *cb_gitsrc_workdir(const cb_gitsrc *g)
 	return g ? g->workdir : NULL;
 }
 
+char *cb_gitsrc_private_dir(const cb_gitsrc *g)
+{
+	if (g->workdir)
+		return cb_path_join(g->workdir, ".casebook");
+	/* A bare repository: inside it, where git keeps its own files. */
+	char *dir = cb_xstrdup(git_repository_path(g->repo));
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	char *p = cb_path_join(dir, "casebook");
+	free(dir);
+	return p;
+}
+
 void cb_gitsrc_free(cb_gitsrc *g)
 {
 	if (!g)

@@ -109,6 +109,10 @@ int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);
 const char *cb_gitsrc_commit_id(const cb_gitsrc *g);
 /* The working directory, or NULL for a bare repository. */
 const char *cb_gitsrc_workdir(const cb_gitsrc *g);
+/* The repository's private folder for casebook's working files: .casebook/
+ * in the working folder, or casebook/ inside a bare repository. Only
+ * named, not made. Caller frees. */
+char *cb_gitsrc_private_dir(const cb_gitsrc *g);
 
 void cb_gitsrc_free(cb_gitsrc *g);
 

@@ -90,7 +90,7 @@ typedef struct S_src {
 	cb_diags front;    /* front matter, schema and personal-data findings */
 	cb_diags body;     /* Markdown findings */
 	bool hit;          /* front matter results came from the cache ... */
-	cb_doc_record rec; /* ... with the Markdown results to check in pass 2 */
+	cb_doc_record *rec; /* ... with the Markdown results to check in pass 2 */
 	cb_link_dep *deps; /* link resolutions of this build's Markdown run */
 	size_t ndeps;
 } S_src;
@@ -298,6 +298,14 @@ static cb_link_status S_resolve_dep(void *ctx, const char *path, char **href, in
 	return st;
 }
 
+static void S_drop_rec(S_src *s)
+{
+	if (s->rec)
+		cb_doc_record_free(s->rec);
+	free(s->rec);
+	s->rec = NULL;
+}
+
 static bool S_deps_hold(S_load *L, const cb_doc_record *rec)
 {
 	for (size_t i = 0; i < rec->ndeps; i++) {
@@ -342,11 +350,14 @@ static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr, double *pii_seconds)
 {
 	S_load *L = p->L;
-	if (cr && cb_cache_doc_get(cr, s->doc.path, s->doc.oid, L->env, &s->rec)) {
+	cb_doc_record rec;
+	if (cr && cb_cache_doc_get(cr, s->doc.path, s->doc.oid, L->env, &rec)) {
 		s->hit = true;
-		s->doc.meta = s->rec.meta;
-		memset(&s->rec.meta, 0, sizeof s->rec.meta);
-		cb_diags_take(&s->front, &s->rec.front);
+		s->rec = cb_xmalloc(sizeof *s->rec);
+		*s->rec = rec;
+		s->doc.meta = s->rec->meta;
+		memset(&s->rec->meta, 0, sizeof s->rec->meta);
+		cb_diags_take(&s->front, &s->rec->front);
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience);
 		return;
@@ -407,26 +418,26 @@ static void S_keep_body(S_load *L, S_src *s)
 static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 {
 	S_load *L = p->L;
-	if (s->hit && S_deps_hold(L, &s->rec)) {
-		s->doc.md = s->rec.md;
-		memset(&s->rec.md, 0, sizeof s->rec.md);
-		s->doc.md.links = cb_xcalloc(s->rec.links.n ? s->rec.links.n : 1, sizeof(int));
+	if (s->hit && S_deps_hold(L, s->rec)) {
+		s->doc.md = s->rec->md;
+		memset(&s->rec->md, 0, sizeof s->rec->md);
+		s->doc.md.links = cb_xcalloc(s->rec->links.n ? s->rec->links.n : 1, sizeof(int));
 		s->doc.md.nlinks = 0;
-		for (size_t k = 0; k < s->rec.links.n; k++) {
-			S_src *t = cb_map_get(L->by_path, s->rec.links.v[k]);
+		for (size_t k = 0; k < s->rec->links.n; k++) {
+			S_src *t = cb_map_get(L->by_path, s->rec->links.v[k]);
 			if (t)
 				s->doc.md.links[s->doc.md.nlinks++] = (int)(t - L->srcs);
 		}
 		qsort(s->doc.md.links, s->doc.md.nlinks, sizeof(int), S_cmp_int);
-		cb_diags_take(&s->body, &s->rec.body);
-		cb_doc_record_free(&s->rec);
+		cb_diags_take(&s->body, &s->rec->body);
+		S_drop_rec(s);
 		S_keep_body(L, s);
 		return;
 	}
 	if (s->hit) {
 		/* Cached front matter, but a link now resolves differently:
 		 * read the file for its body. */
-		cb_doc_record_free(&s->rec);
+		S_drop_rec(s);
 		cb_diags scratch = CB_DIAGS_INIT;
 		int rc = S_read(p, br, s) != 0 || !s->src->data ? -1
 			 : cb_frontmatter_split(s->src->data, s->src->len, s->src->path, &s->split, &scratch);
@@ -770,7 +781,7 @@ out:
 			cb_split_free(&s->split);
 			cb_diags_free(&s->front);
 			cb_diags_free(&s->body);
-			cb_doc_record_free(&s->rec);
+			S_drop_rec(s);
 			for (size_t k = 0; k < s->ndeps; k++) {
 				free(s->deps[k].path);
 				free(s->deps[k].href);

@@ -108,19 +108,6 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_null(b->deps[1].href);
 }
 
-static void test_path_for(void **state)
-{
-	char *p = cb_cache_path_for("public");
-	assert_string_equal(p, "./.casebook/cache.db");
-	free(p);
-	p = cb_cache_path_for("/srv/repo/public/");
-	assert_string_equal(p, "/srv/repo/.casebook/cache.db");
-	free(p);
-	p = cb_cache_path_for("/site");
-	assert_string_equal(p, "/.casebook/cache.db");
-	free(p);
-}
-
 static void test_doc_round_trip(void **state)
 {
 	char *dir = tu_tmpdir("cbcache");
@@ -313,7 +300,7 @@ static void test_page_reuse(void **state)
 {
 	char *dir = tu_tmpdir("cbcache");
 	char *out = cb_path_join(dir, "site");
-	char *cpath = cb_cache_path_for(out);
+	char *cpath = cb_path_join(dir, ".casebook/cache.db");
 	cb_error err;
 	cb_diags d = CB_DIAGS_INIT;
 	const char *k1 = "11111111111111111111111111111111", *k2 = "22222222222222222222222222222222";
@@ -367,7 +354,7 @@ static void test_page_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_for),   cmocka_unit_test(test_doc_round_trip),
+		cmocka_unit_test(test_doc_round_trip),
 		cmocka_unit_test(test_damaged_records), cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_history),    cmocka_unit_test(test_page_reuse),
 	};
