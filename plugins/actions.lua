@@ -92,22 +92,23 @@ local function table_actions(html)
     local s = html:find("<table>", from, true)
     if not s then break end
     local e = html:find("</table>", s, true) or #html
+    local tbl = html:sub(s, e)
     from = e + 1
     local cols, have = {}, {}
-    local head = elements(html, "<thead>", false, "</thead>", s, e)[1]
+    local head = elements(tbl, "<thead>", false, "</thead>", 1, #tbl)[1]
     if head then
-      for i, cell in ipairs(elements(html, "<th", true, "</th>", head[1], head[2])) do
-        local c = column_of(plain(html:sub(cell[1], cell[2])))
+      for i, cell in ipairs(elements(tbl, "<th", true, "</th>", head[1], head[2])) do
+        local c = column_of(plain(tbl:sub(cell[1], cell[2])))
         if c and not have[c] then cols[i], have[c] = c, true end
       end
     end
     if have.action and have.rag then
-      local body = elements(html, "<tbody>", false, "</tbody>", s, e)[1]
-      for _, row in ipairs(body and elements(html, "<tr>", false, "</tr>", body[1], body[2]) or {}) do
+      local body = elements(tbl, "<tbody>", false, "</tbody>", 1, #tbl)[1]
+      for _, row in ipairs(body and elements(tbl, "<tr>", false, "</tr>", body[1], body[2]) or {}) do
         local a, k = {}, 0
-        for _, cell in ipairs(elements(html, "<td", true, "</td>", row[1], row[2])) do
+        for _, cell in ipairs(elements(tbl, "<td", true, "</td>", row[1], row[2])) do
           k = k + 1
-          if cols[k] then a[cols[k]] = plain(html:sub(cell[1], cell[2])) end
+          if cols[k] then a[cols[k]] = plain(tbl:sub(cell[1], cell[2])) end
         end
         if a.action and a.action ~= "" then
           a.due = a.due and a.due:match("%d%d%d%d%-%d%d%-%d%d") or nil

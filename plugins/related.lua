@@ -152,11 +152,23 @@ function p.site(site)
     end
   end
 
-  -- How many agencies a set of bits holds, at most two.
-  local shared_of = {}
+  -- What a set of shared agencies (as bits) adds to a score: the weight
+  -- for each, at most two. Filled in as sets are met.
+  local agency_score = {}
+  local function agency_score_of(shared)
+    local count = 0
+    for _, b in pairs(agency_bit) do
+      if shared & b ~= 0 then count = count + 1 end
+    end
+    if count > 2 then count = 2 end
+    agency_score[shared] = audience_weight * count
+    return agency_score[shared]
+  end
+
   -- seen[c] == i: document c is already a candidate of document i.
   local seen = {}
   local text_score = {}
+  local floor, low = math.floor, threshold - 0.001
 
   for i = 1, n do
     local d = docs[i]
@@ -164,40 +176,32 @@ function p.site(site)
     local nmine = #mine
     local weights = {}
     for k = 1, nmine do weights[k] = weight[mine[k]] or 0 end
-    local agencies = agency_set[i]
     local my_themes = theme_bits and theme_bits[i]
     local my_agencies = theme_bits and agency_bits[i]
-    -- The theme score of each set of shared themes met so far, summed in
-    -- the order of this document's themes, as the plain loop would.
-    local theme_score = {}
     local best = {}
 
-    -- The score of candidate c.
+    -- What each set of shared themes (as bits) adds to a score, summed in
+    -- the order of this document's themes. Filled in as sets are met.
+    local theme_score = {}
+    local function theme_score_of(c, shared)
+      local score, theirs = 0, theme_set[c]
+      for k = 1, nmine do
+        if theirs[mine[k]] then score = score + weights[k] end
+      end
+      theme_score[shared] = score
+      return score
+    end
+
+    -- The score of candidate c, before rounding.
     local function score_of(c)
       local score
       if theme_bits then
-        local shared_themes = my_themes & theme_bits[c]
-        score = theme_score[shared_themes]
-        if not score then
-          score = 0
-          for k = 1, nmine do
-            if theme_set[c][mine[k]] then score = score + weights[k] end
-          end
-          theme_score[shared_themes] = score
-        end
-        local shared_agencies = my_agencies & agency_bits[c]
-        local shared = shared_of[shared_agencies]
-        if not shared then
-          shared = 0
-          for _, b in pairs(agency_bit) do
-            if shared_agencies & b ~= 0 then shared = shared + 1 end
-          end
-          if shared > 2 then shared = 2 end
-          shared_of[shared_agencies] = shared
-        end
-        score = score + audience_weight * shared
+        local shared = my_themes & theme_bits[c]
+        score = theme_score[shared] or theme_score_of(c, shared)
+        shared = my_agencies & agency_bits[c]
+        score = score + (agency_score[shared] or agency_score_of(shared))
       else
-        local theirs = theme_set[c]
+        local theirs, agencies = theme_set[c], agency_set[i]
         score = 0
         for k = 1, nmine do
           if theirs[mine[k]] then score = score + weights[k] end
@@ -210,12 +214,14 @@ function p.site(site)
         score = score + audience_weight * shared
       end
       if use_text then score = score + text_weight * (text_score[c] or 0) end
-      if score >= threshold - 0.001 then
-        -- Rounded, so that sums taken in another order compare equal.
-        score = math.floor(score * 1000 + 0.5) / 1000
-        if score >= threshold and (#best < max or score >= best[max].score) then
-          offer(best, { doc = docs[c], score = score })
-        end
+      return score
+    end
+
+    local function consider(c, score)
+      -- Rounded, so that sums taken in another order compare equal.
+      score = floor(score * 1000 + 0.5) / 1000
+      if score >= threshold and (#best < max or score >= best[max].score) then
+        offer(best, { doc = docs[c], score = score })
       end
     end
 
@@ -245,7 +251,17 @@ function p.site(site)
           local c = list[j]
           if seen[c] ~= i then
             seen[c] = i
-            score_of(c)
+            local score
+            if theme_bits and not use_text then
+              -- score_of(c) written out, as this runs for every neighbour.
+              local shared = my_themes & theme_bits[c]
+              score = theme_score[shared] or theme_score_of(c, shared)
+              shared = my_agencies & agency_bits[c]
+              score = score + (agency_score[shared] or agency_score_of(shared))
+            else
+              score = score_of(c)
+            end
+            if score >= low then consider(c, score) end
           end
         end
       end
@@ -254,7 +270,8 @@ function p.site(site)
       local c = hits[k]
       if seen[c] ~= i then
         seen[c] = i
-        score_of(c)
+        local score = score_of(c)
+        if score >= low then consider(c, score) end
       end
       text_score[c] = nil
     end
