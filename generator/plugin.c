@@ -239,12 +239,87 @@ static int S_cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Converts the Lua value at i into data (caller frees), never raising a
- * Lua error once the stack has room: on a value that cannot be stored it
- * returns NULL with the reason in err. A document table becomes the
- * reference {"$doc": index}. Map keys are sorted, because the order pairs()
- * visits them in changes from run to run. */
-static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t errsize)
+/* One field of a table being stored: its name (kept alive by the table)
+ * and its value. */
+typedef struct S_field_kv {
+	const char *key;
+	cb_value *val;
+} S_field_kv;
+
+static int S_cmp_kv(const void *a, const void *b)
+{
+	return strcmp(((const S_field_kv *)a)->key, ((const S_field_kv *)b)->key);
+}
+
+static cb_value *S_value_to_data(lua_State *L, int i, int depth, bool in_order, char *err, size_t errsize);
+
+/* The map of a table at i whose nk keys are all text, in key order. The
+ * values are converted in one walk of the table; should one fail, they are
+ * converted again in key order (and so is everything inside them), so
+ * that the error reported is the same from run to run. in_order asks for
+ * that order straight away. */
+static cb_value *S_map_to_data(lua_State *L, int i, size_t nk, int depth, bool in_order, char *err,
+			       size_t errsize)
+{
+	S_field_kv *kv = cb_xcalloc(nk ? nk : 1, sizeof *kv);
+	size_t n = 0;
+	bool failed = in_order;
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		if (!failed && n < nk) {
+			kv[n].key = lua_tostring(L, -2);
+			kv[n].val = S_value_to_data(L, -1, depth + 1, false, err, errsize);
+			if (kv[n].val)
+				n++;
+			else
+				failed = true;
+		}
+		lua_pop(L, 1);
+	}
+	qsort(kv, n, sizeof *kv, S_cmp_kv);
+	cb_value *map = cb_value_map();
+	if (!failed) {
+		/* The keys of a Lua table differ from each other, so the map
+		 * is filled directly, with no search for an earlier key. */
+		map->u.map.keys = cb_xcalloc(n ? n : 1, sizeof *map->u.map.keys);
+		map->u.map.vals = cb_xcalloc(n ? n : 1, sizeof *map->u.map.vals);
+		map->u.map.cap = n ? n : 1;
+		for (size_t k = 0; k < n; k++) {
+			map->u.map.keys[k] = cb_xstrdup(kv[k].key);
+			map->u.map.vals[k] = kv[k].val;
+		}
+		map->u.map.n = n;
+		free(kv);
+		return map;
+	}
+	for (size_t k = 0; k < n; k++)
+		cb_value_free(kv[k].val);
+	/* Again, in key order, for the first failure by name. */
+	n = 0;
+	lua_pushnil(L);
+	while (lua_next(L, i)) {
+		if (n < nk)
+			kv[n++].key = lua_tostring(L, -2);
+		lua_pop(L, 1);
+	}
+	qsort(kv, n, sizeof *kv, S_cmp_kv);
+	for (size_t k = 0; k < n; k++) {
+		lua_pushstring(L, kv[k].key);
+		lua_rawget(L, i);
+		cb_value *item = S_value_to_data(L, -1, depth + 1, true, err, errsize);
+		lua_pop(L, 1);
+		if (!item) {
+			cb_value_free(map);
+			map = NULL;
+			break;
+		}
+		cb_map_set(map, kv[k].key, item);
+	}
+	free(kv);
+	return map;
+}
+
+static cb_value *S_value_to_data(lua_State *L, int i, int depth, bool in_order, char *err, size_t errsize)
 {
 	i = lua_absindex(L, i);
 	switch (lua_type(L, i)) {
@@ -286,9 +361,13 @@ static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t err
 	}
 	if (count == len) {
 		cb_value *list = cb_value_list();
+		if (len) {
+			list->u.list.items = cb_xcalloc(len, sizeof *list->u.list.items);
+			list->u.list.cap = len;
+		}
 		for (size_t k = 1; k <= len; k++) {
 			lua_rawgeti(L, i, (lua_Integer)k);
-			cb_value *item = S_to_data(L, -1, depth + 1, err, errsize);
+			cb_value *item = S_value_to_data(L, -1, depth + 1, in_order, err, errsize);
 			lua_pop(L, 1);
 			if (!item) {
 				cb_value_free(list);
@@ -303,29 +382,17 @@ static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t err
 			 "a table mixes a list with named fields; keep lists and records apart");
 		return NULL;
 	}
-	const char **keys = cb_xcalloc(count, sizeof *keys);
-	size_t nk = 0;
-	lua_pushnil(L);
-	while (lua_next(L, i)) {
-		keys[nk++] = lua_tostring(L, -2); /* kept alive by the table */
-		lua_pop(L, 1);
-	}
-	qsort(keys, nk, sizeof *keys, S_cmp_str);
-	cb_value *map = cb_value_map();
-	for (size_t k = 0; k < nk; k++) {
-		lua_pushstring(L, keys[k]);
-		lua_rawget(L, i);
-		cb_value *item = S_to_data(L, -1, depth + 1, err, errsize);
-		lua_pop(L, 1);
-		if (!item) {
-			cb_value_free(map);
-			map = NULL;
-			break;
-		}
-		cb_map_set(map, keys[k], item);
-	}
-	free(keys);
-	return map;
+	return S_map_to_data(L, i, count, depth, in_order, err, errsize);
+}
+
+/* Converts the Lua value at i into data (caller frees), never raising a
+ * Lua error once the stack has room: on a value that cannot be stored it
+ * returns NULL with the reason in err. A document table becomes the
+ * reference {"$doc": index}. Map keys are sorted, because the order pairs()
+ * visits them in changes from run to run. */
+static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t errsize)
+{
+	return S_value_to_data(L, i, depth, false, err, errsize);
 }
 
 static void S_push_doc(lua_State *L, S_plugin *p, int idx);

@@ -58,6 +58,31 @@ local function column_of(header)
   return nil
 end
 
+-- Where the contents of each element between positions from and to
+-- start and end, in order, as a list of {first, last}: each runs from the
+-- end of an opening tag (open, such as "<tr>", or with attributes "<td"
+-- up to the next ">") to the next closing tag close. Plain searches,
+-- because patterns such as "<td[^>]*>(.-)</td>" try every character of a
+-- long page one at a time.
+local function elements(html, open, attributes, close, from, to)
+  local found = {}
+  while true do
+    local s = html:find(open, from, true)
+    if not s or s + #open - 1 > to then break end
+    local first = s + #open
+    if attributes then
+      local gt = html:find(">", first, true)
+      if not gt then break end
+      first = gt + 1
+    end
+    local e = html:find(close, first, true)
+    if not e or e + #close - 1 > to then break end
+    found[#found + 1] = { first, e - 1 }
+    from = e + #close
+  end
+  return found
+end
+
 -- Actions from the RAG tables of a document's HTML.
 local function table_actions(html)
   local found = {}
@@ -70,19 +95,20 @@ local function table_actions(html)
     local tbl = html:sub(s, e)
     from = e + 1
     local cols, have = {}, {}
-    local head = tbl:match("<thead>(.-)</thead>") or ""
-    local i = 0
-    for cell in head:gmatch("<th[^>]*>(.-)</th>") do
-      i = i + 1
-      local c = column_of(plain(cell))
-      if c and not have[c] then cols[i], have[c] = c, true end
+    local head = elements(tbl, "<thead>", false, "</thead>", 1, #tbl)[1]
+    if head then
+      for i, cell in ipairs(elements(tbl, "<th", true, "</th>", head[1], head[2])) do
+        local c = column_of(plain(tbl:sub(cell[1], cell[2])))
+        if c and not have[c] then cols[i], have[c] = c, true end
+      end
     end
     if have.action and have.rag then
-      for row in (tbl:match("<tbody>(.-)</tbody>") or ""):gmatch("<tr>(.-)</tr>") do
+      local body = elements(tbl, "<tbody>", false, "</tbody>", 1, #tbl)[1]
+      for _, row in ipairs(body and elements(tbl, "<tr>", false, "</tr>", body[1], body[2]) or {}) do
         local a, k = {}, 0
-        for cell in row:gmatch("<td[^>]*>(.-)</td>") do
+        for _, cell in ipairs(elements(tbl, "<td", true, "</td>", row[1], row[2])) do
           k = k + 1
-          if cols[k] then a[cols[k]] = plain(cell) end
+          if cols[k] then a[cols[k]] = plain(tbl:sub(cell[1], cell[2])) end
         end
         if a.action and a.action ~= "" then
           a.due = a.due and a.due:match("%d%d%d%d%-%d%d%-%d%d") or nil
@@ -92,6 +118,22 @@ local function table_actions(html)
     end
   end
   return found
+end
+
+-- Sorts list by the text key_of(item) gives each item. Keys join fields
+-- with "\0", so they compare field by field, and end with the item's
+-- place, so no two tie and the order is the same in every build. Sorting
+-- the keys needs no comparison function written in Lua, which a big
+-- library would call a few hundred thousand times.
+local function sort_by(list, key_of)
+  local keys, item_of = {}, {}
+  for i, item in ipairs(list) do
+    local key = key_of(item) .. "\0" .. string.format("%09d", i)
+    keys[i] = key
+    item_of[key] = item
+  end
+  table.sort(keys)
+  for i, key in ipairs(keys) do list[i] = item_of[key] end
 end
 
 function p.site(site)
@@ -121,15 +163,9 @@ function p.site(site)
   if not want_page or #all == 0 then return end
 
   -- By RAG (red first), then due date (undated last), owner and wording.
-  table.sort(all, function(x, y)
-    if x.rag ~= y.rag then return rag_order[x.rag] < rag_order[y.rag] end
-    if x.due ~= y.due then
-      if x.due == "" or y.due == "" then return y.due == "" end
-      return x.due < y.due
-    end
-    if x.owner ~= y.owner then return x.owner < y.owner end
-    if x.action ~= y.action then return x.action < y.action end
-    return x.doc.path < y.doc.path
+  sort_by(all, function(a)
+    return rag_order[a.rag] .. "\0" .. (a.due == "" and "1" or "0" .. a.due) .. "\0" .. a.owner .. "\0" ..
+      a.action .. "\0" .. a.doc.path
   end)
 
   local groups, by_rag = {}, {}
@@ -155,11 +191,7 @@ function p.site(site)
     if a.rag == "red" then o.red = o.red + 1 end
   end
   for _, g in ipairs(groups) do g.count = #g.actions end
-  table.sort(overdue, function(x, y)
-    if x.due ~= y.due then return x.due < y.due end
-    if x.action ~= y.action then return x.action < y.action end
-    return x.doc.path < y.doc.path
-  end)
+  sort_by(overdue, function(a) return a.due .. "\0" .. a.action .. "\0" .. a.doc.path end)
   table.sort(owners, function(x, y) return x.owner < y.owner end)
 
   local summary = { total = #all, overdue = #overdue }

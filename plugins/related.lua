@@ -77,31 +77,70 @@ local function offer(best, item)
   end
 end
 
+-- Every id in list gets a bit of its own (in the order first met), for
+-- sets that are compared many times: a document's themes and agencies
+-- become one integer each, and what two documents share is a single `&`.
+-- Returns nil when there are more ids than bits, or a list names an id
+-- twice (which the comparison below counts twice).
+local function bits_of(lists, n)
+  local bit, next_bit, masks = {}, 0, {}
+  for i = 1, n do
+    local list, m = lists[i], 0
+    for k = 1, #list do
+      local id = list[k]
+      local b = bit[id]
+      if not b then
+        if next_bit == 64 then return nil end
+        b = 1 << next_bit
+        next_bit = next_bit + 1
+        bit[id] = b
+      end
+      if m & b ~= 0 then return nil end
+      m = m | b
+    end
+    masks[i] = m
+  end
+  return masks, bit
+end
+
 function p.site(site)
   local docs = site.documents
   local n = #docs
   if n < 2 then return end
 
+  -- Documents are numbered in site order; everything below works on the
+  -- numbers, which index plain arrays.
+  local number = {}
+  for i = 1, n do number[docs[i]] = i end
+
   -- Each document's themes and agencies, as lists and as sets.
   local theme_list, theme_set, agency_list, agency_set = {}, {}, {}, {}
-  for _, d in ipairs(docs) do
+  for i = 1, n do
+    local d = docs[i]
     local themes, agencies, t, a = d.themes, d.audience, {}, {}
-    for i = 1, #themes do t[themes[i]] = true end
-    for i = 1, #agencies do a[agencies[i]] = true end
-    theme_list[d], theme_set[d], agency_list[d], agency_set[d] = themes, t, agencies, a
+    for k = 1, #themes do t[themes[k]] = true end
+    for k = 1, #agencies do a[agencies[k]] = true end
+    theme_list[i], theme_set[i], agency_list[i], agency_set[i] = themes, t, agencies, a
   end
   -- Each theme's documents (newest first, like the site), each
   -- document's place in them, and the theme's weight: a theme on half
   -- the library counts half as much as a rare one.
   local members, weight, place = {}, {}, {}
   for _, theme in ipairs(site.themes) do
-    local list = theme.documents
-    members[theme.id] = list
+    local list, nums, at = theme.documents, {}, {}
+    for k = 1, #list do
+      local i = number[list[k]]
+      nums[k] = i
+      at[i] = k
+    end
+    members[theme.id] = nums
     weight[theme.id] = theme_weight * (1 - #list / n)
-    local at = {}
-    for k = 1, #list do at[list[k]] = k end
     place[theme.id] = at
   end
+  -- The same sets as bits, when they fit (they do unless a library has
+  -- more than 64 themes or agencies).
+  local theme_bits, agency_bits, agency_bit = bits_of(theme_list, n), bits_of(agency_list, n)
+  if not agency_bits then theme_bits = nil end
 
   local use_text = text_weight > 0 and n <= text_max
   -- How many titles each word is in; a word in more than one title in
@@ -113,68 +152,133 @@ function p.site(site)
     end
   end
 
-  for _, d in ipairs(docs) do
-    -- Candidates: neighbours on each theme, and text matches.
-    local candidates, seen, text_score = {}, { [d] = true }, {}
-    local mine = theme_list[d]
-    for i = 1, #mine do
-      local id = mine[i]
-      local list, k = members[id], place[id] and place[id][d]
-      if list and k then
-        for j = math.max(1, k - window), math.min(#list, k + window) do
-          local c = list[j]
-          if not seen[c] then
-            seen[c] = true
-            candidates[#candidates + 1] = c
-          end
+  -- What a set of shared agencies (as bits) adds to a score: the weight
+  -- for each, at most two. Filled in as sets are met.
+  local agency_score = {}
+  local function agency_score_of(shared)
+    local count = 0
+    for _, b in pairs(agency_bit) do
+      if shared & b ~= 0 then count = count + 1 end
+    end
+    if count > 2 then count = 2 end
+    agency_score[shared] = audience_weight * count
+    return agency_score[shared]
+  end
+
+  -- seen[c] == i: document c is already a candidate of document i.
+  local seen = {}
+  local text_score = {}
+  local floor, low = math.floor, threshold - 0.001
+
+  for i = 1, n do
+    local d = docs[i]
+    local mine = theme_list[i]
+    local nmine = #mine
+    local weights = {}
+    for k = 1, nmine do weights[k] = weight[mine[k]] or 0 end
+    local my_themes = theme_bits and theme_bits[i]
+    local my_agencies = theme_bits and agency_bits[i]
+    local best = {}
+
+    -- What each set of shared themes (as bits) adds to a score, summed in
+    -- the order of this document's themes. Filled in as sets are met.
+    local theme_score = {}
+    local function theme_score_of(c, shared)
+      local score, theirs = 0, theme_set[c]
+      for k = 1, nmine do
+        if theirs[mine[k]] then score = score + weights[k] end
+      end
+      theme_score[shared] = score
+      return score
+    end
+
+    -- The score of candidate c, before rounding.
+    local function score_of(c)
+      local score
+      if theme_bits then
+        local shared = my_themes & theme_bits[c]
+        score = theme_score[shared] or theme_score_of(c, shared)
+        shared = my_agencies & agency_bits[c]
+        score = score + (agency_score[shared] or agency_score_of(shared))
+      else
+        local theirs, agencies = theme_set[c], agency_set[i]
+        score = 0
+        for k = 1, nmine do
+          if theirs[mine[k]] then score = score + weights[k] end
         end
+        local shared, others = 0, agency_list[c]
+        for k = 1, #others do
+          if agencies[others[k]] then shared = shared + 1 end
+        end
+        if shared > 2 then shared = 2 end
+        score = score + audience_weight * shared
+      end
+      if use_text then score = score + text_weight * (text_score[c] or 0) end
+      return score
+    end
+
+    local function consider(c, score)
+      -- Rounded, so that sums taken in another order compare equal.
+      score = floor(score * 1000 + 0.5) / 1000
+      if score >= threshold and (#best < max or score >= best[max].score) then
+        offer(best, { doc = docs[c], score = score })
       end
     end
+
+    -- Candidates: text matches (scored first, so that a neighbour found
+    -- by its words too gets their score), and neighbours on each theme.
+    seen[i] = i
+    local hits = {}
     if use_text then
       local q = title_query(d.title, in_titles, rare)
       if q ~= "" then
         local top = nil
         for _, hit in ipairs(casebook.query(q, max + 1) or {}) do
-          local c = hit.doc
-          if c ~= d and hit.score > 0 then
+          local c = number[hit.doc]
+          if c ~= i and hit.score > 0 then
             top = top or hit.score
             text_score[c] = hit.score / top
-            if not seen[c] then
-              seen[c] = true
-              candidates[#candidates + 1] = c
-            end
+            hits[#hits + 1] = c
           end
         end
       end
     end
-
-    local best = {}
-    local agencies = agency_set[d]
-    local weights = {}
-    for i = 1, #mine do weights[i] = weight[mine[i]] or 0 end
-    for k = 1, #candidates do
-      local c = candidates[k]
-      local score, theirs = 0, theme_set[c]
-      for i = 1, #mine do
-        if theirs[mine[i]] then score = score + weights[i] end
+    for k = 1, nmine do
+      local id = mine[k]
+      local list, at = members[id], place[id] and place[id][i]
+      if list and at then
+        for j = math.max(1, at - window), math.min(#list, at + window) do
+          local c = list[j]
+          if seen[c] ~= i then
+            seen[c] = i
+            local score
+            if theme_bits and not use_text then
+              -- score_of(c) written out, as this runs for every neighbour.
+              local shared = my_themes & theme_bits[c]
+              score = theme_score[shared] or theme_score_of(c, shared)
+              shared = my_agencies & agency_bits[c]
+              score = score + (agency_score[shared] or agency_score_of(shared))
+            else
+              score = score_of(c)
+            end
+            if score >= low then consider(c, score) end
+          end
+        end
       end
-      local shared, others = 0, agency_list[c]
-      for i = 1, #others do
-        if agencies[others[i]] then shared = shared + 1 end
+    end
+    for k = 1, #hits do
+      local c = hits[k]
+      if seen[c] ~= i then
+        seen[c] = i
+        local score = score_of(c)
+        if score >= low then consider(c, score) end
       end
-      if shared > 2 then shared = 2 end
-      score = score + audience_weight * shared
-      if use_text then score = score + text_weight * (text_score[c] or 0) end
-      if score >= threshold - 0.001 then
-        -- Rounded, so that sums taken in another order compare equal.
-        score = math.floor(score * 1000 + 0.5) / 1000
-        if score >= threshold then offer(best, { doc = c, score = score }) end
-      end
+      text_score[c] = nil
     end
 
     if #best > 0 then
       local related = {}
-      for i, item in ipairs(best) do related[i] = item.doc end
+      for k, item in ipairs(best) do related[k] = item.doc end
       d.related = related
       d.has_related = true
     end
