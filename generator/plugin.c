@@ -620,9 +620,15 @@ static int S_field(lua_State *L)
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 	} else if (strcmp(k, "text") == 0) {
-		lua_pushstring(L, md->text ? md->text : "");
+		/* (Should the push fail for want of memory the copy is lost with
+		 * the build, which stops.) */
+		char *text = cb_doc_text(p->h->site, d);
+		lua_pushstring(L, text);
+		free(text);
 	} else if (strcmp(k, "html") == 0) {
-		lua_pushstring(L, md->html ? md->html : "");
+		char *html = cb_doc_html(p->h->site, d);
+		lua_pushstring(L, html);
+		free(html);
 	} else if (strcmp(k, "headings") == 0) {
 		lua_createtable(L, (int)md->nheadings, 0);
 		for (size_t i = 0; i < md->nheadings; i++) {
@@ -871,10 +877,8 @@ static void S_readback(lua_State *L, S_plugin *p, int t)
 	qsort(kv, nk, sizeof *kv, S_cmp_str);
 	if (have_themes)
 		S_apply_themes(p->h, doc, &themes);
-	if (html) {
-		free(doc->md.html);
-		doc->md.html = html;
-	}
+	if (html)
+		cb_doc_set_html(p->h->site, doc, html);
 	for (size_t k = 0; k < nk; k++) {
 		if (!doc->extra)
 			doc->extra = cb_value_map();

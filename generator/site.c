@@ -35,9 +35,6 @@ const char *cb_type_label(const char *type)
 	return type;
 }
 
-/* Whether documents' HTML and text leave memory after loading. */
-enum { S_OFFLOAD = 0 };
-
 char *cb_doc_html(const cb_site *site, const cb_doc *d)
 {
 	return d->md.html ? cb_xstrdup(d->md.html) : cb_textstore_get(site->text, d->html_ref);
@@ -667,7 +664,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	L.pii_names = pii_names;
 	L.audience = opts->audience;
 	site->text = cb_textstore_new(opts->text_dir);
-	L.store = S_OFFLOAD ? site->text : NULL;
+	L.store = site->text;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);

@@ -216,9 +216,9 @@ document.html
 evil.html
 hidden.html
 ok.html"
-outside=$(find "$TMP" -mindepth 1 -maxdepth 1 -newer "$O/content/ok.md" ! -name odd-site ! -name odd ! -name site ! -name repo ! -name .casebook -print)
-assert_eq "nothing was written beside the output folder but the build cache" "$outside" ""
-assert_eq "the build cache is one file" "$(cd "$TMP/.casebook" && ls)" "cache.db"
+outside=$(find "$TMP" -mindepth 1 -maxdepth 1 -newer "$O/content/ok.md" ! -name odd-site ! -name odd ! -name site ! -name repo -print)
+assert_eq "nothing was written beside the output folder" "$outside" ""
+check "the build cache is in the repository's own .casebook/" test -s "$O/.casebook/cache.db"
 check "no symlinks in the output" test -z "$(find "$TMP/odd-site" -type l)"
 assert_eq "no broken links in the output" "$(broken_links "$TMP/odd-site")" ""
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Incremental rebuilds: a build into a folder that holds an earlier build
-# (and whatever cache a build keeps beside it, in ../.casebook/) must give
+# (with the build cache in the repository's .casebook/) must give
 # the same bytes and the same file list as a clean build of the same commit,
 # after every kind of change: a document's body or front matter, a document
 # added, deleted or renamed, a template, a plugin or its options,
@@ -175,25 +175,26 @@ n=${#REFS[@]}
 EMPTY_AT=16   # the empty commit: its output may equal the step before's
 
 # clean_builds SET: a clean build of every step into SET-clean-I/site, a
-# fresh output folder in a fresh parent, so no cache of another build is
-# beside it; what it printed goes to SET-clean-I/out.
+# fresh output folder, with --no-cache so no earlier build's results are
+# used (and the repository's cache is left alone); what it printed goes to
+# SET-clean-I/out.
 clean_builds() {
 	local i
 	for ((i = 0; i < n; i++)); do
 		mkdir "$TMP/$1-clean-$i"
-		run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[i]}" --audience "${AUDS[i]}" --out "$TMP/$1-clean-$i/site"
+		run "$CASEBOOK" build -q --no-cache --repo "$R" --ref "${REFS[i]}" --audience "${AUDS[i]}" --out "$TMP/$1-clean-$i/site"
 		[ "$RC" -eq 0 ] || not_ok "$1: clean build of step $i (${NAMES[i]}) exits 0" "$OUT"
 		printf '%s' "$OUT" >"$TMP/$1-clean-$i/out"
 	done
 }
 
-# corrupt_cache PARENT: overwrites every file of PARENT/.casebook with
-# garbage; says so when there is no cache to corrupt.
+# corrupt_cache: overwrites every file of the repository's .casebook/ (the
+# build cache) with garbage.
 corrupt_cache() {
 	local files f
-	files=$(find "$1/.casebook" -type f 2>/dev/null)
+	files=$(find "$R/.casebook" -type f 2>/dev/null)
 	if [ -z "$files" ]; then
-		ok "no cache folder (.casebook/) beside the output yet: corrupting it skipped"
+		not_ok "there is a build cache to corrupt in the repository's .casebook/"
 		return
 	fi
 	while IFS= read -r f; do
@@ -217,11 +218,11 @@ sequence() {
 	for ((i = 0; i < n; i++)); do
 		what="$set, --jobs $jobs, step $i (${NAMES[i]}, ${AUDS[i]})"
 		if [ "$i" = "$drop" ]; then
-			rm -rf "$P/.casebook"
+			rm -rf "$R/.casebook"
 			what="$what, cache deleted first"
 		fi
 		if [ "$i" = "$corrupt" ]; then
-			corrupt_cache "$P"
+			corrupt_cache
 			what="$what, cache corrupted first"
 		fi
 		clean=$TMP/$set-clean-$i
@@ -277,13 +278,16 @@ check "the taxonomy label is used" has 14 themes/neglect.html "Neglect and unmet
 check "the site title is used" has 15 index.html "Incremental test library"
 check "removing the overrides removes their effects" bash -c "! grep -rqE 'stamp (one|two|from)|docref override|style override' '$TMP/sde-clean-19/site'"
 
+check "--no-cache builds leave no cache" test ! -e "$R/.casebook/cache.db"
 sequence sde 1 -1 9     # the cache corrupted before a template change
+check "the cache is in the repository's .casebook/" test -s "$R/.casebook/cache.db"
+check "nothing is written beside the output folder" test ! -e "$TMP/sde-inc1/.casebook"
 sequence sde 4 13       # the cache deleted before a change of plugin options
 same_tree "--jobs 1 and --jobs 4 sequences end with the same bytes" "$TMP/sde-inc1/site" "$TMP/sde-inc4/site"
 
 # A rebuild of the same commit with nothing changed, after the cache was
 # corrupted, is where a cache that trusts itself would go wrong.
-corrupt_cache "$TMP/sde-inc4"
+corrupt_cache
 run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[n - 1]}" --out "$TMP/sde-inc4/site"
 assert_eq "an unchanged rebuild over a corrupted cache exits 0" "$RC" "0"
 same_tree "an unchanged rebuild over a corrupted cache equals a clean build" "$TMP/sde-inc4/site" "$TMP/sde-clean-$((n - 1))/site"
