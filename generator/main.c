@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,12 +261,6 @@ static int S_run(int argc, char **argv, bool build)
 
 int main(int argc, char **argv)
 {
-	/* One malloc arena for every thread. With one per thread (glibc's
-	 * default), memory freed by one thread is not reused by the others,
-	 * and a 10,000-document build peaked at 232 MB instead of 176 MB with
-	 * no measurable change in time: the threads allocate little in their
-	 * hot loops (page data comes from value arenas). */
-	mallopt(M_ARENA_MAX, 1);
 	if (argc < 2) {
 		fputs(S_usage, stderr);
 		return EXIT_USAGE;

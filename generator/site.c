@@ -357,6 +357,23 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		cb_diags_take(&s->front, &s->rec->front);
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience);
+		/* The body goes to the store at once rather than waiting in
+		 * memory for pass 2 (which replaces it if a link changed). */
+		cb_doc body = {0};
+		body.md.html = s->rec->md.html;
+		body.md.text = s->rec->md.text;
+		s->rec->md.html = s->rec->md.text = NULL;
+		if (s->included && L->store) {
+			S_store_text(L->store, &body);
+			s->doc.html_ref = body.html_ref;
+			s->doc.text_ref = body.text_ref;
+		} else if (s->included) {
+			s->rec->md.html = body.md.html;
+			s->rec->md.text = body.md.text;
+		} else {
+			free(body.md.html);
+			free(body.md.text);
+		}
 		return;
 	}
 	bool lazy = s->src->unread;

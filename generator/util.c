@@ -134,7 +134,7 @@ char *cb_buf_detach(cb_buf *b)
 {
 	/* Detached strings often live for the whole build (a document's HTML
 	 * and text): give back the room the doubling left over. */
-	if (b->data && b->cap - b->len > 64 && b->cap - b->len > b->len / 8)
+	if (b->data && b->cap - b->len > 16)
 		b->data = cb_xrealloc(b->data, b->len + 1);
 	char *p = b->data ? b->data : cb_xstrdup("");
 	b->data = NULL;
