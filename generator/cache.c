@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char S_schema[] =
@@ -132,6 +133,9 @@ cb_cache *cb_cache_open(const char *path, const char *version, cb_diags *d)
 			return NULL;
 		}
 	}
+	/* Only its owner reads it: it holds every document, restricted ones
+	 * included (SQLite gives its journal the same permissions). */
+	chmod(path, 0600);
 	cb_cache *c = cb_xcalloc(1, sizeof *c);
 	c->db = db;
 	c->path = cb_xstrdup(path);

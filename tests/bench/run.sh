@@ -10,7 +10,9 @@
 # benchmark only: `make bench-tools` does it.
 #
 # BENCH_SIZES (default "1000 10000"; BENCH_LARGE=1 adds 100000) chooses
-# sizes. Corpora are cached in build/bench/ (delete it to regenerate).
+# sizes; BENCH_COMPARE=0 skips Hugo and Pagefind (they take minutes and
+# gigabytes at 100,000 documents). Corpora are cached in build/bench/
+# (delete it to regenerate).
 set -eu
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -93,7 +95,9 @@ for n in $SIZES; do
 	fi
 
 	hugo_site=$work/hugo
-	if command -v hugo >/dev/null; then
+	if [ "${BENCH_COMPARE:-1}" = 0 ]; then
+		echo "  (BENCH_COMPARE=0: Hugo and Pagefind skipped)"
+	elif command -v hugo >/dev/null; then
 		bash tests/bench/hugo-site.sh "$corpus" "$hugo_site"
 		timed "hugo" hugo --quiet --source "$hugo_site" --destination "$hugo_site/public"
 		hugo_t=$WALL hugo_mb=$MB

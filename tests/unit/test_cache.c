@@ -116,6 +116,9 @@ static void test_doc_round_trip(void **state)
 	cb_cache *c = cb_cache_open(path, "1.0+x", &d);
 	assert_non_null(c);
 	assert_int_equal(d.n, 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* it holds restricted documents too */
 	cb_doc_record r;
 	S_record(&r);
 	cb_cache_doc_put(c, "content/a.md", S_oid, S_env, &r);

@@ -651,7 +651,7 @@ static void test_stage_on_a_repository(void **state)
 	char *repo = cb_path_join(tmp, "repo");
 	const char *refs[] = {"first", "HEAD"};
 	for (int k = 0; k < 2; k++) {
-		cb_site_opts o = {repo, refs[k], false, CB_VIS_PUBLIC, 0};
+		cb_site_opts o = {repo, refs[k], false, CB_VIS_PUBLIC, 0, NULL, NULL};
 		cb_site s;
 		cb_diags d = CB_DIAGS_INIT;
 		cb_error err;
@@ -674,7 +674,9 @@ static void test_stage_on_a_repository(void **state)
 			assert_string_equal(s.pages[0].path, "glossary.html");
 			assert_string_equal(s.pages[1].path, "learning/index.html");
 			assert_string_equal(s.pages[2].path, "actions.html");
-			assert_non_null(strstr(a->md.html, "<abbr title=\"General Practitioner\">GP</abbr>"));
+			char *html = cb_doc_html(&s, a);
+			assert_non_null(strstr(html, "<abbr title=\"General Practitioner\">GP</abbr>"));
+			free(html);
 			assert_non_null(cb_map_lookup(a->extra, "backlinks"));
 		} else {
 			/* related alone, with its text search: the index is built
