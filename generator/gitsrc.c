@@ -77,6 +77,11 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 	 * as the process's memory, so keep them few and small. */
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)4 << 20);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
+	/* libgit2 hashes every object it reads to check its id; zlib's own
+	 * checksum already catches a damaged object, and `git fsck` is the
+	 * tool for the rest. Skipping it saves a SHA-1 of every document (4%
+	 * of a full build). */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	char cwd[4096];
 	const char *shown = dir;
 	if (!dir) {

@@ -21,6 +21,7 @@ typedef struct S_r {
 	cb_error *err;
 	char generator[64];
 	cb_hash tpl_hash; /* every template's name and text, in the order added */
+	cb_value **docrefs; /* each document's reference (S_docref), made once */
 } S_r;
 
 static const char *const S_months[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -140,7 +141,7 @@ static char *S_theme_url(const char *id)
 	return url;
 }
 
-static cb_value *S_docref(const cb_doc *d)
+static cb_value *S_docref_make(const cb_doc *d)
 {
 	cb_value *v = cb_value_map();
 	cb_map_set_str(v, "title", d->meta.title);
@@ -153,24 +154,33 @@ static cb_value *S_docref(const cb_doc *d)
 	return v;
 }
 
+/* A document's reference (title, address, type, date, summary, area) for
+ * lists: a copy of the one made before the pages, so that the thousands of
+ * lists a site has do not format the same addresses and dates again. */
+static cb_value *S_docref(const S_r *r, const cb_doc *d)
+{
+	return r->docrefs ? cb_value_copy(r->docrefs[d - r->site->docs]) : S_docref_make(d);
+}
+
 /* Data a plugin stored (a document's extra fields, an added page's data)
  * for a template: a document reference {"$doc": index} becomes that
  * document's docref. */
-static cb_value *S_plugin_data(const cb_site *s, const cb_value *v)
+static cb_value *S_plugin_data(const S_r *r, const cb_value *v)
 {
 	if (v && v->type == CB_V_LIST) {
 		cb_value *l = cb_value_list();
 		for (size_t i = 0; i < v->u.list.n; i++)
-			cb_list_push(l, S_plugin_data(s, v->u.list.items[i]));
+			cb_list_push(l, S_plugin_data(r, v->u.list.items[i]));
 		return l;
 	}
 	if (v && v->type == CB_V_MAP) {
 		const cb_value *ref = cb_map_lookup(v, "$doc");
-		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 && ref->u.num < (double)s->ndocs)
-			return S_docref(&s->docs[(size_t)ref->u.num]);
+		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 &&
+		    ref->u.num < (double)r->site->ndocs)
+			return S_docref(r, &r->site->docs[(size_t)ref->u.num]);
 		cb_value *m = cb_value_map();
 		for (size_t i = 0; i < v->u.map.n; i++)
-			cb_map_set(m, v->u.map.keys[i], S_plugin_data(s, v->u.map.vals[i]));
+			cb_map_set(m, v->u.map.keys[i], S_plugin_data(r, v->u.map.vals[i]));
 		return m;
 	}
 	return v ? cb_value_copy(v) : cb_value_null();
@@ -401,7 +411,7 @@ static int S_listing_pages(S_r *r, const char *kind, const char *dir, const char
 		cb_map_set_str(l, "index_title", title);
 		cb_value *docs = cb_map_set(l, "documents", cb_value_list());
 		for (size_t k = 0; k < groups[g].ndocs; k++)
-			cb_list_push(docs, S_docref(&s->docs[groups[g].docs[k]]));
+			cb_list_push(docs, S_docref(r, &s->docs[groups[g].docs[k]]));
 		rc = S_render(r, "listing", v, groups[g].key);
 	}
 	if (rc == 0) {
@@ -466,7 +476,7 @@ static int S_whatsnew(S_r *r)
 	for (size_t i = 0; i < n && i < S_MAX_CHANGES; i++) {
 		const cb_history *h = v[i]->hist;
 		cb_value *c = cb_list_push(changes, cb_value_map());
-		cb_map_set(c, "doc", S_docref(v[i]));
+		cb_map_set(c, "doc", S_docref(r, v[i]));
 		bool added = h->first_time == h->last_time;
 		cb_map_set_bool(c, "new", added);
 		cb_map_set_str(c, "change_label", added ? "New" : "Updated");
@@ -870,17 +880,17 @@ static int S_document(S_r *r, const cb_doc *d)
 
 	cb_value *to = cb_map_set(doc, "links_to", cb_value_list());
 	for (size_t i = 0; i < d->md.nlinks; i++)
-		cb_list_push(to, S_docref(&s->docs[d->md.links[i]]));
+		cb_list_push(to, S_docref(r, &s->docs[d->md.links[i]]));
 	cb_value *from = cb_map_set(doc, "linked_from", cb_value_list());
 	for (size_t i = 0; i < d->nlinked_from; i++)
-		cb_list_push(from, S_docref(&s->docs[d->linked_from[i]]));
+		cb_list_push(from, S_docref(r, &s->docs[d->linked_from[i]]));
 	cb_map_set_bool(doc, "has_links_to", d->md.nlinks > 0);
 	cb_map_set_bool(doc, "has_linked_from", d->nlinked_from > 0);
 
 	/* Fields plugins set (plugin.h), beside casebook's own. */
 	for (size_t i = 0; d->extra && i < d->extra->u.map.n; i++)
 		if (!cb_map_lookup(doc, d->extra->u.map.keys[i]))
-			cb_map_set(doc, d->extra->u.map.keys[i], S_plugin_data(s, d->extra->u.map.vals[i]));
+			cb_map_set(doc, d->extra->u.map.keys[i], S_plugin_data(r, d->extra->u.map.vals[i]));
 
 	char *path = S_doc_url(d);
 	int rc = S_render(r, "document", v, path);
@@ -910,11 +920,11 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 	size_t nlearning = 0;
 	for (size_t i = 0; i < tg->ndocs; i++) {
 		const cb_doc *d = &s->docs[tg->docs[i]];
-		cb_list_push(docs, S_docref(d));
+		cb_list_push(docs, S_docref(r, d));
 		if (!d->md.nlearning)
 			continue;
 		cb_value *g = cb_list_push(learning, cb_value_map());
-		cb_map_set(g, "doc", S_docref(d));
+		cb_map_set(g, "doc", S_docref(r, d));
 		cb_value *points = cb_map_set(g, "points", cb_value_list());
 		for (size_t k = 0; k < d->md.nlearning; k++) {
 			const cb_lpoint *lp = &d->md.learning[k];
@@ -940,7 +950,7 @@ static int S_home(S_r *r)
 	cb_value *v = S_base(r, "", "home", s->cfg.title);
 	cb_value *docs = cb_map_set(v, "documents", cb_value_list());
 	for (size_t i = 0; i < s->ndocs && i < 20; i++)
-		cb_list_push(docs, S_docref(&s->docs[i]));
+		cb_list_push(docs, S_docref(r, &s->docs[i]));
 	cb_map_set_bool(v, "has_more", s->ndocs > 20);
 	cb_map_set_num(v, "count", (double)s->ndocs);
 	cb_value *themes = cb_map_set(v, "themes", cb_value_list());
@@ -982,7 +992,7 @@ static int S_added_page(S_r *r, const cb_page *pg)
 			cb_buf_puts(&root, "../");
 	cb_value *v = S_base(r, root.data ? root.data : "", pg->tpl, pg->title);
 	cb_buf_free(&root);
-	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r->site, pg->data));
+	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r, pg->data));
 	return S_render(r, pg->tpl, v, pg->path);
 }
 
@@ -1078,7 +1088,7 @@ static int S_pages_parallel(S_r *r)
 
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
-	S_r r = {site, opts, cb_mustache_new(), w, err, {0}, {0, 0, 0, {0}, 0}};
+	S_r r = {site, opts, cb_mustache_new(), w, err, {0}, {0, 0, 0, {0}, 0}, NULL};
 	/* The repository's theme files (site.h), unless they are the built-in
 	 * theme's own folder. */
 	cb_site own = *site;
@@ -1092,6 +1102,10 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	int rc = S_load_templates(&r);
 	if (rc == 0)
 		rc = S_repo_templates(&r);
+	cb_value **docrefs = cb_xcalloc(site->ndocs ? site->ndocs : 1, sizeof *docrefs);
+	for (size_t i = 0; i < site->ndocs; i++)
+		docrefs[i] = S_docref_make(&site->docs[i]);
+	r.docrefs = docrefs;
 	if (rc == 0)
 		rc = S_home(&r);
 	if (rc == 0)
@@ -1133,6 +1147,9 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 		if (rc == 0)
 			rc = S_repo_assets(&r);
 	}
+	for (size_t i = 0; i < site->ndocs; i++)
+		cb_value_free(docrefs[i]);
+	free(docrefs);
 	cb_mustache_free(r.tpl);
 	return rc;
 }
