@@ -123,11 +123,87 @@ static char *S_abs(const char *out)
 	return abs;
 }
 
+/*
+ * The search index is built from the documents' words and themes, and of
+ * what plugins change only themes matter to it. So it starts as soon as the
+ * documents are loaded, beside the plugins (which run on one core), from a
+ * view of the site with its own copy of every theme list; should the
+ * plugins change any theme, that work is thrown away and done again.
+ */
+static cb_site *S_search_view(const cb_site *s)
+{
+	cb_site *v = cb_xmalloc(sizeof *v);
+	*v = *s;
+	v->docs = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *v->docs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		cb_doc *d = &v->docs[i];
+		*d = s->docs[i];
+		memset(&d->meta.themes, 0, sizeof d->meta.themes);
+		for (size_t k = 0; k < s->docs[i].meta.themes.n; k++)
+			cb_strv_push(&d->meta.themes, s->docs[i].meta.themes.v[k]);
+		d->meta.theme_lines = d->meta.theme_cols = NULL;
+		d->extra = NULL;
+		d->md.html = NULL;
+	}
+	v->themes = cb_xcalloc(s->nthemes ? s->nthemes : 1, sizeof *v->themes);
+	for (size_t i = 0; i < s->nthemes; i++) {
+		cb_theme_group *g = &v->themes[i];
+		*g = s->themes[i];
+		g->id = cb_xstrdup(s->themes[i].id);
+		g->label = cb_xstrdup(s->themes[i].label);
+		g->docs = cb_xcalloc(g->ndocs ? g->ndocs : 1, sizeof *g->docs);
+		memcpy(g->docs, s->themes[i].docs, g->ndocs * sizeof *g->docs);
+	}
+	v->pages = NULL;
+	v->npages = 0;
+	return v;
+}
+
+static void S_search_view_free(cb_site *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndocs; i++)
+		cb_strv_free(&v->docs[i].meta.themes);
+	free(v->docs);
+	for (size_t i = 0; i < v->nthemes; i++) {
+		free((char *)v->themes[i].id);
+		free(v->themes[i].label);
+		free(v->themes[i].docs);
+	}
+	free(v->themes);
+	free(v);
+}
+
+/* Whether the plugins left every theme as the view has it. */
+static bool S_same_themes(const cb_site *v, const cb_site *s)
+{
+	if (v->ndocs != s->ndocs || v->nthemes != s->nthemes)
+		return false;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_strv *a = &v->docs[i].meta.themes, *b = &s->docs[i].meta.themes;
+		if (a->n != b->n)
+			return false;
+		for (size_t k = 0; k < a->n; k++)
+			if (strcmp(a->v[k], b->v[k]) != 0)
+				return false;
+	}
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *a = &v->themes[i], *b = &s->themes[i];
+		if (strcmp(a->id, b->id) != 0 || strcmp(a->label, b->label) != 0 || a->ndocs != b->ndocs ||
+		    memcmp(a->docs, b->docs, a->ndocs * sizeof *a->docs) != 0 || a->synonyms != b->synonyms ||
+		    a->description != b->description)
+			return false;
+	}
+	return true;
+}
+
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
 	cb_site site;
 	cb_writer *w = NULL;
+	cb_site *view = NULL; /* what the search index is built from (S_search_view) */
 	char *theme_dir = NULL;
 	char *search_web = NULL;
 	cb_build_status st;
@@ -172,6 +248,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	/* 1b. plugins: document and site hooks (plugin.h); their errors are
 	 * content errors, so a check reports them too */
 	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
+	search_web = cb_xasprintf("%s/search/web", opts->datadir);
 	if (!cb_is_dir(theme_dir)) {
 		if (site.ntheme_srcs == 0) {
 			/* Neither casebook nor the repository has it: a typo. */
@@ -187,6 +264,35 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		free(theme_dir);
 		theme_dir = cb_xasprintf("%s/themes/default", opts->datadir);
 	}
+	/* The output folder, opened now so that the search index can start
+	 * beside the plugins (see S_search_view); a folder that cannot be
+	 * opened is reported after the content checks, as before. */
+	cb_error werr = {{0}, 0, 0, {0}};
+	int wrc = 0;
+	if (!opts->check_only) {
+		res->out = opts->out ? cb_xstrdup(opts->out)
+			   : site.workdir ? cb_path_join(site.workdir, "public")
+					  : cb_xstrdup("public");
+		if (cache && (!out_dir || strcmp(res->out, out_dir) != 0)) {
+			/* The output is not the folder expected when the cache
+			 * was opened: use no page records rather than guess. */
+			cb_cache_close(cache);
+			cache = NULL;
+		}
+		out_abs = S_abs(res->out);
+		wrc = cb_writer_open(&w, res->out, &werr);
+		if (wrc == 0)
+			cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+	}
+	S_search_job sj = {NULL, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+	pthread_t sth;
+	bool searching = false;
+	if (!opts->check_only && wrc == 0) {
+		view = S_search_view(&site);
+		sj.site = view;
+		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
+	}
+
 	cb_buf ptimes = CB_BUF_INIT;
 	cb_plugins_opts po = {opts->datadir, theme_dir, NULL, NULL, &ptimes};
 	int prc = cb_plugins_run(&site, &po, d, err);
@@ -201,12 +307,19 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		}
 	}
 	cb_buf_free(&ptimes);
+	if (prc == 1)
+		rc = 1;
+	if (prc == 2 || rc == 1 || d->errors || opts->check_only) {
+		if (searching)
+			pthread_join(sth, NULL);
+		searching = false;
+		cb_writer_abort(w);
+		w = NULL;
+	}
 	if (prc == 2) {
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
-	if (prc == 1)
-		rc = 1;
 	/* 2. report */
 	if (rc == 1 || d->errors) {
 		st = CB_BUILD_CONTENT;
@@ -218,36 +331,41 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 
 	/* 3. write */
-	res->out = opts->out ? cb_xstrdup(opts->out)
-		   : site.workdir ? cb_path_join(site.workdir, "public")
-				  : cb_xstrdup("public");
-	if (cache && (!out_dir || strcmp(res->out, out_dir) != 0)) {
-		/* The output is not the folder expected when the cache was
-		 * opened: use no page records rather than guess. */
-		cb_cache_close(cache);
-		cache = NULL;
-	}
-	out_abs = S_abs(res->out);
-	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
-	if (cb_writer_open(&w, res->out, err) != 0) {
+	if (wrc != 0) {
+		*err = werr;
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
-	cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
-	/* 3b. search: casebook.db and the browser index (search/index.h),
-	 * built on its own thread while the pages render: the index is
-	 * written by one SQLite connection, so overlapping it with the
-	 * rendering threads keeps every core busy. Both only read the site. */
-	search_web = cb_xasprintf("%s/search/web", opts->datadir);
-	S_search_job sj = {&site, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
-	pthread_t sth;
-	bool threaded = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
+	if (searching && !S_same_themes(view, &site)) {
+		/* A plugin changed themes: start the output and the index
+		 * again from the site as it is now. */
+		pthread_join(sth, NULL);
+		searching = false;
+		cb_writer_abort(w);
+		w = NULL;
+		if (cb_writer_open(&w, res->out, err) != 0) {
+			st = CB_BUILD_FAILED;
+			goto out;
+		}
+		cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+	}
+	if (!searching) {
+		/* 3b. search: casebook.db and the browser index
+		 * (search/index.h), on its own thread while the pages render:
+		 * the index is written by one SQLite connection, so
+		 * overlapping it with rendering keeps every core busy. Both
+		 * only read the site. */
+		sj = (S_search_job){&site, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
+		if (!searching)
+			S_search_thread(&sj);
+	}
+	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
 	S_lap(res, "render", &t);
-	if (threaded)
+	if (searching)
 		pthread_join(sth, NULL);
-	else
-		S_search_thread(&sj);
+	searching = false;
 	S_time(res, "search", sj.seconds);
 	if (rrc == 0 && sj.rc != 0)
 		*err = sj.err;
@@ -272,6 +390,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	if (st == CB_BUILD_OK && site.workdir)
 		cb_search_note_build(site.workdir, res->out); /* for `casebook search` */
 out:
+	S_search_view_free(view);
 	free(search_web);
 	free(theme_dir);
 	cb_site_free(&site);
