@@ -3,10 +3,14 @@
  * stages are wired together, so that the command line, `casebook serve`
  * and tests all run the same pipeline:
  *
- *   1. load    configuration, documents and history; every content check (site)
+ *   1. load    configuration, documents and history; every content check (site),
+ *              with the build cache (cache.h) of earlier builds
+ *   1b. plugins document and site hooks (plugin.h)
  *   2. report  any content error stops here: nothing is written
  *   3. write   pages and assets (render) into a staging folder (writer)
- *   3b. search casebook.db and the browser search index (search/index.h)
+ *   3b. search casebook.db and the browser search index (search/index.h), on
+ *              a thread of its own from the end of loading: beside the
+ *              plugins, then beside the pages
  *   4. swap    the staging folder replaces the output, or nothing changes
  */
 #ifndef CB_BUILD_H
