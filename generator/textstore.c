@@ -107,7 +107,7 @@ cb_textref cb_textstore_put(cb_textstore *t, const char *s, size_t n)
 
 char *cb_textstore_get(const cb_textstore *t, cb_textref r)
 {
-	if (!r.len)
+	if (!t || !r.len)
 		return cb_xstrdup("");
 	if (r.off >> 63) {
 		size_t i = (size_t)(r.off & ~((uint64_t)1 << 63)) - 1;

@@ -28,8 +28,8 @@ void cb_textstore_free(cb_textstore *t); /* NULL-safe */
 
 /* Stores n bytes of s; thread-safe. */
 cb_textref cb_textstore_put(cb_textstore *t, const char *s, size_t n);
-/* A NUL-terminated copy (caller frees); thread-safe. Aborts when the file
- * cannot be read back, as for running out of memory. */
+/* A NUL-terminated copy (caller frees); "" when t is NULL. Thread-safe.
+ * Aborts when the file cannot be read back, as for running out of memory. */
 char *cb_textstore_get(const cb_textstore *t, cb_textref r);
 
 #endif
