@@ -32,6 +32,7 @@ struct cb_postings {
 	int doc, col, pos;
 	long *doclen;
 	size_t ndoclen;
+	cb_buf scratch; /* one column's entry for one term, before it is appended */
 };
 
 cb_postings *cb_postings_new(void)
@@ -56,6 +57,7 @@ void cb_postings_free(cb_postings *p)
 	free(p->touched);
 	free(p->slots);
 	free(p->doclen);
+	cb_buf_free(&p->scratch);
 	free(p);
 }
 
@@ -169,21 +171,42 @@ static void S_put_int(cb_buf *b, long v)
 	b->len = (size_t)(d - b->data);
 }
 
+/* Appends n bytes to a term's encoding, growing it by half rather than
+ * doubling: every term of the collection keeps its encoding until the
+ * shards are written, and most terms are rare, so slack is most of what a
+ * doubling buffer would hold. */
+static void S_append(cb_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap + b->cap / 2;
+		if (cap < b->len + n + 1)
+			cap = b->len + n + 1;
+		b->data = cb_xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 void cb_postings_end_column(cb_postings *p)
 {
 	p->doclen[p->doc] += p->pos;
+	cb_buf *sc = &p->scratch;
 	for (size_t i = 0; i < p->ntouched; i++) {
 		S_term *t = p->touched[i];
-		cb_buf_grow(&t->enc, (t->npos + 3) * 12 + 1);
-		S_put_int(&t->enc, t->last_doc < 0 ? p->doc : p->doc - t->last_doc);
-		S_put_int(&t->enc, p->col);
-		S_put_int(&t->enc, (long)t->npos);
+		/* Written to a scratch buffer first, then appended exactly. */
+		sc->len = 0;
+		cb_buf_grow(sc, (t->npos + 3) * 12 + 1);
+		S_put_int(sc, t->last_doc < 0 ? p->doc : p->doc - t->last_doc);
+		S_put_int(sc, p->col);
+		S_put_int(sc, (long)t->npos);
 		int prev = 0;
 		for (size_t k = 0; k < t->npos; k++) {
-			S_put_int(&t->enc, t->pos[k] - prev);
+			S_put_int(sc, t->pos[k] - prev);
 			prev = t->pos[k];
 		}
-		t->enc.data[t->enc.len] = '\0';
+		S_append(&t->enc, sc->data, sc->len);
 		t->last_doc = p->doc;
 	}
 	p->ntouched = 0;
