@@ -249,6 +249,19 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	 * content errors, so a check reports them too */
 	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
 	search_web = cb_xasprintf("%s/search/web", opts->datadir);
+	char *builtin = cb_xasprintf("%s/themes/default/templates", opts->datadir);
+	bool have_data = cb_is_dir(builtin);
+	free(builtin);
+	if (!have_data) {
+		/* Not the repository's fault: casebook's own files are missing. */
+		cb_error_set(err, NULL, 0, 0,
+			     "cannot find casebook's own files (themes and plugins) in '%s'; reinstall "
+			     "casebook, or set CASEBOOK_DATADIR to the folder that holds its themes/ and "
+			     "plugins/",
+			     opts->datadir);
+		st = CB_BUILD_FAILED;
+		goto out;
+	}
 	if (!cb_is_dir(theme_dir)) {
 		if (site.ntheme_srcs == 0) {
 			/* Neither casebook nor the repository has it: a typo. */

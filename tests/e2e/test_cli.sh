@@ -94,4 +94,10 @@ run "$CASEBOOK" check --repo "$R"
 assert_eq "check exits 0 on clean content" "$RC" "0"
 run "$CASEBOOK" check --repo "$R" --out x
 assert_eq "check refuses --out" "$RC" "2"
+
+# casebook's own files missing is said as such, not blamed on the repository.
+run env CASEBOOK_DATADIR="$TMP/nowhere" "$CASEBOOK" build -q --repo "$R" --out "$TMP/nodata"
+assert_eq "missing data folder: exit 2" "$RC" "2"
+assert_contains "missing data folder: named, with the way out" "$OUT" "cannot find casebook's own files (themes and plugins) in '$TMP/nowhere'; reinstall casebook, or set CASEBOOK_DATADIR"
+assert_not_contains "missing data folder: not blamed on the theme setting" "$OUT" "no theme"
 finish
