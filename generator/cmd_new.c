@@ -73,18 +73,12 @@ char *cb_skeleton_dir(const char *datadir)
 
 int cb_today(char *buf, cb_error *err)
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && sde[0]) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(sde, &end, 10);
-		if (errno || *end || v < 0) {
-			cb_error_set(err, NULL, 0, 0,
-				     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
-				     sde);
-			return -1;
-		}
-		cb_format_date((int64_t)v, 0, buf);
+	int64_t t;
+	int src = cb_source_date_epoch(&t, err);
+	if (src < 0)
+		return -1;
+	if (src > 0) {
+		cb_format_date(t, 0, buf);
 		return 0;
 	}
 	/* The author's own calendar day: a briefing written late in the

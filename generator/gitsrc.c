@@ -1283,18 +1283,14 @@ static int S_signature(git_repository *repo, const char *who, git_signature **ou
 		if (!email || !email[0])
 			email = def->email;
 	}
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int64_t t;
+	int src = cb_source_date_epoch(&t, err);
 	int rc;
-	if (sde && sde[0]) {
-		char *end;
-		long long t = strtoll(sde, &end, 10);
-		if (*end || t < 0) {
-			cb_error_set(err, NULL, 0, 0,
-				     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
-				     sde);
-			git_signature_free(def);
-			return -1;
-		}
+	if (src < 0) {
+		git_signature_free(def);
+		return -1;
+	}
+	if (src > 0) {
 		rc = git_signature_new(out, name, email, (git_time_t)t, 0);
 	} else {
 		rc = git_signature_now(out, name, email);

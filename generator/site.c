@@ -200,18 +200,10 @@ static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *
 
 static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && sde[0]) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(sde, &end, 10);
-		if (errno || *end || v < 0) {
-			cb_error_set(err, NULL, 0, 0,
-				     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'", sde);
-			return -1;
-		}
-		site->build_time = v;
-	} else {
+	int src = cb_source_date_epoch(&site->build_time, err);
+	if (src < 0)
+		return -1;
+	if (src == 0) {
 		site->build_time = cb_gitsrc_commit_time(g);
 		if (site->build_time == 0)
 			site->build_time = (int64_t)time(NULL);

@@ -773,3 +773,20 @@ void cb_hash_hex(const cb_hash *h, char out[33])
 	uint64_t a = S_fmix(f.a ^ S_rotl(f.b, 17)), b = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
+
+int cb_source_date_epoch(int64_t *t, cb_error *err)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (!sde || !sde[0])
+		return 0;
+	char *end;
+	errno = 0;
+	long long v = strtoll(sde, &end, 10);
+	if (errno || *end || v < 0) {
+		cb_error_set(err, NULL, 0, 0, "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
+			     sde);
+		return -1;
+	}
+	*t = (int64_t)v;
+	return 1;
+}

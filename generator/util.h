@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "diag.h"
+
 void *cb_xmalloc(size_t n);
 void *cb_xcalloc(size_t n, size_t size);
 void *cb_xrealloc(void *p, size_t n);
@@ -129,6 +131,10 @@ int cb_rm_rf(const char *path);
 bool cb_is_dir(const char *path);
 /* Joins two path parts with one '/'; caller frees. */
 char *cb_path_join(const char *a, const char *b);
+
+/* SOURCE_DATE_EPOCH, for reproducible output: 1 with *t set when it is
+ * set, 0 when it is not, -1 with err when it is not a number of seconds. */
+int cb_source_date_epoch(int64_t *t, cb_error *err);
 
 /* "YYYY-MM-DD" for a Unix time shifted by offset minutes; buf >= 11. */
 void cb_format_date(int64_t t, int offset_min, char *buf);
