@@ -401,6 +401,8 @@ static void S_get_md(S_rd *r, cb_mdoc *m)
 		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
 			r->bad = true;
 	}
+	if (!r->bad)
+		cb_mdoc_compact(m);
 }
 
 static void S_encode(cb_buf *b, const cb_doc_record *rec)

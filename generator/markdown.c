@@ -2,6 +2,7 @@
 #include "markdown.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -449,7 +450,88 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 	cb_map_free(c.used_ids);
 	cmark_node_free(doc);
 	cmark_parser_free(parser);
+	cb_mdoc_compact(out);
 	return c.errors ? -1 : 0;
+}
+
+/* Copies s (may be NULL) to *at and advances it. */
+static char *S_block_str(char **at, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *r = memcpy(*at, s, n);
+	*at += n;
+	return r;
+}
+
+static size_t S_str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Whether learning point i names the same heading as point i - 1, whose
+ * copies it can then share. */
+static bool S_same_heading(const cb_mdoc *m, size_t i)
+{
+	if (i == 0)
+		return false;
+	const cb_lpoint *a = &m->learning[i - 1], *b = &m->learning[i];
+	return a->heading && b->heading && a->heading_id && b->heading_id && strcmp(a->heading, b->heading) == 0 &&
+	       strcmp(a->heading_id, b->heading_id) == 0;
+}
+
+void cb_mdoc_compact(cb_mdoc *m)
+{
+	if (m->block || (m->nheadings == 0 && m->nlearning == 0))
+		return;
+	size_t size = m->nheadings * sizeof(cb_heading) + m->nlearning * sizeof(cb_lpoint);
+	for (size_t i = 0; i < m->nheadings; i++)
+		size += S_str_size(m->headings[i].text) + S_str_size(m->headings[i].id);
+	for (size_t i = 0; i < m->nlearning; i++) {
+		const cb_lpoint *lp = &m->learning[i];
+		size += S_str_size(lp->html) + S_str_size(lp->text);
+		if (!S_same_heading(m, i))
+			size += S_str_size(lp->heading) + S_str_size(lp->heading_id);
+	}
+	char *block = cb_xmalloc(size);
+	cb_heading *h = (cb_heading *)block;
+	cb_lpoint *l = (cb_lpoint *)(block + m->nheadings * sizeof(cb_heading));
+	char *at = (char *)(l + m->nlearning);
+	for (size_t i = 0; i < m->nheadings; i++) {
+		h[i] = m->headings[i];
+		h[i].text = S_block_str(&at, m->headings[i].text);
+		h[i].id = S_block_str(&at, m->headings[i].id);
+	}
+	for (size_t i = 0; i < m->nlearning; i++) {
+		const cb_lpoint *lp = &m->learning[i];
+		l[i] = *lp;
+		l[i].html = S_block_str(&at, lp->html);
+		l[i].text = S_block_str(&at, lp->text);
+		if (S_same_heading(m, i)) {
+			l[i].heading = l[i - 1].heading;
+			l[i].heading_id = l[i - 1].heading_id;
+		} else {
+			l[i].heading = S_block_str(&at, lp->heading);
+			l[i].heading_id = S_block_str(&at, lp->heading_id);
+		}
+	}
+	/* The separate copies go; html, text and links stay as they are. */
+	char *html = m->html, *text = m->text;
+	int *links = m->links;
+	size_t nlinks = m->nlinks, nh = m->nheadings, nl = m->nlearning;
+	m->html = m->text = NULL;
+	m->links = NULL;
+	cb_mdoc_free(m);
+	m->html = html;
+	m->text = text;
+	m->links = links;
+	m->nlinks = nlinks;
+	m->headings = nh ? h : NULL;
+	m->nheadings = nh;
+	m->learning = nl ? l : NULL;
+	m->nlearning = nl;
+	m->block = block;
 }
 
 void cb_mdoc_free(cb_mdoc *m)
@@ -458,6 +540,12 @@ void cb_mdoc_free(cb_mdoc *m)
 		return;
 	free(m->html);
 	free(m->text);
+	free(m->links);
+	if (m->block) {
+		free(m->block);
+		memset(m, 0, sizeof *m);
+		return;
+	}
 	for (size_t i = 0; i < m->nheadings; i++) {
 		free(m->headings[i].text);
 		free(m->headings[i].id);
@@ -470,6 +558,5 @@ void cb_mdoc_free(cb_mdoc *m)
 		free(m->learning[i].heading_id);
 	}
 	free(m->learning);
-	free(m->links);
 	memset(m, 0, sizeof *m);
 }

@@ -105,6 +105,36 @@ static void test_learning_points(void **state)
 	cb_diags_free(&d);
 }
 
+/* Headings and learning points sit in one block after rendering, with
+ * the same contents, and compacting again changes nothing. */
+static void test_compact(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "## Key learning\n\n- One.\n- Two.\n\n## Think\n\n- Three.\n";
+	render(src, &m, &d);
+	assert_non_null(m.block);
+	assert_int_equal(m.nheadings, 2);
+	assert_int_equal(m.nlearning, 3);
+	char *lo = m.block, *hi = lo + 4096;
+	assert_true((char *)m.headings >= lo && (char *)m.headings < hi);
+	assert_true(m.learning[2].text >= lo && m.learning[2].text < hi);
+	assert_string_equal(m.headings[1].text, "Think");
+	assert_string_equal(m.headings[1].id, "think");
+	assert_string_equal(m.learning[1].html, "Two.");
+	assert_string_equal(m.learning[1].heading, "Key learning");
+	assert_ptr_equal(m.learning[0].heading, m.learning[1].heading);
+	assert_ptr_equal(m.learning[0].heading_id, m.learning[1].heading_id);
+	assert_string_equal(m.learning[2].heading_id, "think");
+	void *block = m.block;
+	cb_mdoc_compact(&m);
+	assert_ptr_equal(m.block, block);
+	assert_string_equal(m.learning[2].text, "Three.");
+	cb_mdoc_free(&m);
+	assert_null(m.block);
+	cb_diags_free(&d);
+}
+
 static void test_learning_heading_names(void **state)
 {
 	assert_true(cb_markdown_is_learning_heading("Key learning"));
@@ -172,7 +202,7 @@ int main(void)
 		cmocka_unit_test(test_raw_html_dropped), cmocka_unit_test(test_dangerous_links),
 		cmocka_unit_test(test_heading_ids),      cmocka_unit_test(test_learning_points),
 		cmocka_unit_test(test_learning_heading_names), cmocka_unit_test(test_links),
-		cmocka_unit_test(test_plain_text_and_tables),
+		cmocka_unit_test(test_plain_text_and_tables), cmocka_unit_test(test_compact),
 	};
 	return cmocka_run_group_tests_name("markdown", tests, NULL, NULL);
 }
