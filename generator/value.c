@@ -597,7 +597,8 @@ cb_vpack *cb_vpack_pack(const cb_value *v)
 void cb_vpack_reader_init(cb_vpack_reader *r, const cb_vpack *pk)
 {
 	r->pk = pk;
-	r->bad = !pk || pk->keys_len > pk->len;
+	/* A key area ends with a key's NUL, so every key read in it ends. */
+	r->bad = !pk || pk->keys_len > pk->len || (pk->keys_len && pk->data[pk->keys_len - 1] != '\0');
 	r->pos = r->bad ? 0 : pk->keys_len;
 }
 
@@ -676,12 +677,11 @@ const char *cb_vpack_read_key(cb_vpack_reader *r)
 	uint64_t off;
 	if (r->bad || !S_rvarint(r, &off))
 		return NULL;
-	const char *keys = (const char *)r->pk->data;
-	if (off >= r->pk->keys_len || !memchr(keys + off, '\0', r->pk->keys_len - (size_t)off)) {
+	if (off >= r->pk->keys_len) {
 		r->bad = true;
 		return NULL;
 	}
-	return keys + off;
+	return (const char *)r->pk->data + off;
 }
 
 static bool S_skip(cb_vpack_reader *r, int depth)

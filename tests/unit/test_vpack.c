@@ -407,6 +407,18 @@ static void test_malformed(void **state)
 	S_read_all(pk->data, 4, 10);
 	const unsigned char nokey[] = {'a', 'b', 0x07, 0x01, 0x00, 0x00};
 	S_read_all(nokey, sizeof nokey, 2);
+	cb_vpack *bad = cb_xmalloc(sizeof *bad + sizeof nokey);
+	memcpy(bad->data, nokey, sizeof nokey);
+	bad->len = sizeof nokey;
+	bad->keys_len = 2;
+	assert_null(cb_vpack_unpack(bad));
+	bad->data[1] = '\0'; /* now the key "a": {"a": null} */
+	cb_value *one = cb_vpack_unpack(bad);
+	assert_non_null(one);
+	assert_string_equal(one->u.map.keys[0], "a");
+	assert_int_equal(cb_map_lookup(one, "a")->type, CB_V_NULL);
+	cb_value_free(one);
+	free(bad);
 	/* Counts far beyond the bytes, and nesting far beyond the limit. */
 	const unsigned char huge[] = {0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00};
 	S_read_all(huge, sizeof huge, 0);
