@@ -553,21 +553,28 @@ void cb_vpack_permute(cb_vpack_writer *w, size_t from, const cb_vpack_span *span
 	if (from >= w->len)
 		return;
 	size_t total = w->len - from, at = 0;
+	bool moved = false;
+	for (size_t i = 0; i < n; i++) {
+		if (spans[i].from < from || spans[i].to > w->len || spans[i].to < spans[i].from ||
+		    spans[i].to - spans[i].from > total - at)
+			abort(); /* not a rearrangement of those bytes */
+		moved = moved || spans[i].from != from + at;
+		at += spans[i].to - spans[i].from;
+	}
+	if (at != total)
+		abort();
+	if (!moved)
+		return; /* already in this order */
 	if (w->tmp_cap < total) {
 		free(w->tmp);
 		w->tmp = cb_xmalloc(total);
 		w->tmp_cap = total;
 	}
+	at = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = spans[i].to - spans[i].from;
-		if (spans[i].from < from || spans[i].to > w->len || spans[i].to < spans[i].from ||
-		    len > total - at)
-			abort(); /* not a rearrangement of those bytes */
-		memcpy(w->tmp + at, w->buf + spans[i].from, len);
-		at += len;
+		memcpy(w->tmp + at, w->buf + spans[i].from, spans[i].to - spans[i].from);
+		at += spans[i].to - spans[i].from;
 	}
-	if (at != total)
-		abort();
 	memcpy(w->buf + from, w->tmp, total);
 }
 

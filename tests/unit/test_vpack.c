@@ -263,6 +263,12 @@ static void test_writer(void **state)
 		cb_vpack_num(&w, i);
 		spans[i].to = w.len;
 	}
+	/* In the order written: nothing moves. */
+	unsigned char before[64];
+	assert_true(w.len - first <= sizeof before);
+	memcpy(before, w.buf + first, w.len - first);
+	cb_vpack_permute(&w, first, spans, 3);
+	assert_memory_equal(before, w.buf + first, w.len - first);
 	cb_vpack_span order[] = {spans[1], spans[2], spans[0]};
 	cb_vpack_permute(&w, first, order, 3);
 	cb_vpack *pk = cb_vpack_finish(&w, 0);
