@@ -44,6 +44,7 @@ struct cb_plugin_host {
 	size_t n;
 	cb_diags *d; /* where casebook.log and friends report, while running */
 	bool themes_changed;
+	cb_vpack_writer w; /* packs what plugins store (reused) */
 };
 
 struct S_plugin {
@@ -239,61 +240,61 @@ static int S_cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* One field of a table being stored: its name (kept alive by the table)
- * and its value. */
-typedef struct S_field_kv {
+/* One entry of a map being packed: its name (kept alive by the table) and
+ * where the entry (key and value) was written. */
+typedef struct S_entry {
 	const char *key;
-	cb_value *val;
-} S_field_kv;
+	size_t from, to;
+} S_entry;
 
-static int S_cmp_kv(const void *a, const void *b)
+static int S_cmp_entry(const void *a, const void *b)
 {
-	return strcmp(((const S_field_kv *)a)->key, ((const S_field_kv *)b)->key);
+	return strcmp(((const S_entry *)a)->key, ((const S_entry *)b)->key);
 }
 
-static cb_value *S_value_to_data(lua_State *L, int i, int depth, bool in_order, char *err, size_t errsize);
+static bool S_pack_value(lua_State *L, int i, int depth, bool in_order, cb_vpack_writer *w, char *err,
+			 size_t errsize);
 
-/* The map of a table at i whose nk keys are all text, in key order. The
- * values are converted in one walk of the table; should one fail, they are
- * converted again in key order (and so is everything inside them), so
- * that the error reported is the same from run to run. in_order asks for
- * that order straight away. */
-static cb_value *S_map_to_data(lua_State *L, int i, size_t nk, int depth, bool in_order, char *err,
-			       size_t errsize)
+/* Packs the table at i, whose nk keys are all text, as a map in key order.
+ * The values are packed in one walk of the table, then the entries put in
+ * order; should one fail, they are packed again in key order (and so is
+ * everything inside them), so that the error reported is the same from
+ * run to run. in_order asks for that order straight away. On failure w
+ * holds part of the map (the caller cuts it). */
+static bool S_pack_map(lua_State *L, int i, size_t nk, int depth, bool in_order, cb_vpack_writer *w,
+		       char *err, size_t errsize)
 {
-	S_field_kv *kv = cb_xcalloc(nk ? nk : 1, sizeof *kv);
+	S_entry *kv = cb_xcalloc(nk ? nk : 1, sizeof *kv);
 	size_t n = 0;
 	bool failed = in_order;
+	cb_vpack_map(w, nk);
+	size_t first = w->len;
 	lua_pushnil(L);
 	while (lua_next(L, i)) {
 		if (!failed && n < nk) {
 			kv[n].key = lua_tostring(L, -2);
-			kv[n].val = S_value_to_data(L, -1, depth + 1, false, err, errsize);
-			if (kv[n].val)
-				n++;
+			kv[n].from = w->len;
+			cb_vpack_key(w, kv[n].key);
+			if (S_pack_value(L, -1, depth + 1, false, w, err, errsize))
+				kv[n++].to = w->len;
 			else
 				failed = true;
 		}
 		lua_pop(L, 1);
 	}
-	qsort(kv, n, sizeof *kv, S_cmp_kv);
-	cb_value *map = cb_value_map();
-	if (!failed) {
-		/* The keys of a Lua table differ from each other, so the map
-		 * is filled directly, with no search for an earlier key. */
-		map->u.map.keys = cb_xcalloc(n ? n : 1, sizeof *map->u.map.keys);
-		map->u.map.vals = cb_xcalloc(n ? n : 1, sizeof *map->u.map.vals);
-		map->u.map.cap = n ? n : 1;
-		for (size_t k = 0; k < n; k++) {
-			map->u.map.keys[k] = cb_xstrdup(kv[k].key);
-			map->u.map.vals[k] = kv[k].val;
-		}
-		map->u.map.n = n;
+	if (!failed && n == nk) {
+		/* Entries are position-independent bytes: sorting them is
+		 * moving them. */
+		qsort(kv, n, sizeof *kv, S_cmp_entry);
+		cb_vpack_span *spans = cb_xcalloc(n ? n : 1, sizeof *spans);
+		for (size_t k = 0; k < n; k++)
+			spans[k] = (cb_vpack_span){kv[k].from, kv[k].to};
+		cb_vpack_permute(w, first, spans, n);
+		free(spans);
 		free(kv);
-		return map;
+		return true;
 	}
-	for (size_t k = 0; k < n; k++)
-		cb_value_free(kv[k].val);
+	cb_vpack_truncate(w, first);
 	/* Again, in key order, for the first failure by name. */
 	n = 0;
 	lua_pushnil(L);
@@ -302,51 +303,56 @@ static cb_value *S_map_to_data(lua_State *L, int i, size_t nk, int depth, bool i
 			kv[n++].key = lua_tostring(L, -2);
 		lua_pop(L, 1);
 	}
-	qsort(kv, n, sizeof *kv, S_cmp_kv);
-	for (size_t k = 0; k < n; k++) {
+	qsort(kv, n, sizeof *kv, S_cmp_entry);
+	bool ok = true;
+	for (size_t k = 0; ok && k < n; k++) {
 		lua_pushstring(L, kv[k].key);
 		lua_rawget(L, i);
-		cb_value *item = S_value_to_data(L, -1, depth + 1, true, err, errsize);
+		cb_vpack_key(w, kv[k].key);
+		ok = S_pack_value(L, -1, depth + 1, true, w, err, errsize);
 		lua_pop(L, 1);
-		if (!item) {
-			cb_value_free(map);
-			map = NULL;
-			break;
-		}
-		cb_map_set(map, kv[k].key, item);
 	}
 	free(kv);
-	return map;
+	return ok && n == nk;
 }
 
-static cb_value *S_value_to_data(lua_State *L, int i, int depth, bool in_order, char *err, size_t errsize)
+/* Packs the Lua value at i into w, never raising a Lua error once the
+ * stack has room: on a value that cannot be stored it returns false with
+ * the reason in err (w then holds part of it; the caller cuts it). A
+ * document table becomes the reference {"$doc": index}. Map keys are
+ * sorted, because the order pairs() visits them in changes from run to
+ * run. */
+static bool S_pack_value(lua_State *L, int i, int depth, bool in_order, cb_vpack_writer *w, char *err,
+			 size_t errsize)
 {
 	i = lua_absindex(L, i);
 	switch (lua_type(L, i)) {
-	case LUA_TNIL: return cb_value_null();
-	case LUA_TBOOLEAN: return cb_value_bool(lua_toboolean(L, i));
-	case LUA_TNUMBER: return cb_value_num((double)lua_tonumber(L, i));
+	case LUA_TNIL: cb_vpack_null(w); return true;
+	case LUA_TBOOLEAN: cb_vpack_bool(w, lua_toboolean(L, i)); return true;
+	case LUA_TNUMBER: cb_vpack_num(w, (double)lua_tonumber(L, i)); return true;
 	case LUA_TSTRING: {
 		size_t n;
 		const char *s = lua_tolstring(L, i, &n);
-		return cb_value_strn(s, n);
+		cb_vpack_str(w, s, n);
+		return true;
 	}
 	case LUA_TTABLE: break;
 	default:
 		snprintf(err, errsize, "a %s cannot be stored; use text, numbers, true/false and tables",
 			 lua_typename(L, lua_type(L, i)));
-		return NULL;
+		return false;
 	}
 	if (depth >= S_MAX_DEPTH) {
 		snprintf(err, errsize, "tables nest more than %d deep (is a table inside itself?)",
 			 S_MAX_DEPTH);
-		return NULL;
+		return false;
 	}
 	int idx = S_doc_index(L, i);
 	if (idx >= 0) {
-		cb_value *ref = cb_value_map();
-		cb_map_set_num(ref, "$doc", idx);
-		return ref;
+		cb_vpack_map(w, 1);
+		cb_vpack_key(w, "$doc");
+		cb_vpack_num(w, idx);
+		return true;
 	}
 	/* A list when the keys are exactly 1..n; an empty table is an empty
 	 * list, which templates treat as false. */
@@ -360,39 +366,22 @@ static cb_value *S_value_to_data(lua_State *L, int i, int depth, bool in_order, 
 		lua_pop(L, 1);
 	}
 	if (count == len) {
-		cb_value *list = cb_value_list();
-		if (len) {
-			list->u.list.items = cb_xcalloc(len, sizeof *list->u.list.items);
-			list->u.list.cap = len;
-		}
+		cb_vpack_list(w, len);
 		for (size_t k = 1; k <= len; k++) {
 			lua_rawgeti(L, i, (lua_Integer)k);
-			cb_value *item = S_value_to_data(L, -1, depth + 1, in_order, err, errsize);
+			bool ok = S_pack_value(L, -1, depth + 1, in_order, w, err, errsize);
 			lua_pop(L, 1);
-			if (!item) {
-				cb_value_free(list);
-				return NULL;
-			}
-			cb_list_push(list, item);
+			if (!ok)
+				return false;
 		}
-		return list;
+		return true;
 	}
 	if (!text_keys) {
 		snprintf(err, errsize,
 			 "a table mixes a list with named fields; keep lists and records apart");
-		return NULL;
+		return false;
 	}
-	return S_map_to_data(L, i, count, depth, in_order, err, errsize);
-}
-
-/* Converts the Lua value at i into data (caller frees), never raising a
- * Lua error once the stack has room: on a value that cannot be stored it
- * returns NULL with the reason in err. A document table becomes the
- * reference {"$doc": index}. Map keys are sorted, because the order pairs()
- * visits them in changes from run to run. */
-static cb_value *S_to_data(lua_State *L, int i, int depth, char *err, size_t errsize)
-{
-	return S_value_to_data(L, i, depth, false, err, errsize);
+	return S_pack_map(L, i, count, depth, in_order, w, err, errsize);
 }
 
 static void S_push_doc(lua_State *L, S_plugin *p, int idx);
@@ -451,6 +440,59 @@ static void S_push_data(lua_State *L, S_plugin *p, const cb_value *v)
 		for (size_t i = 0; i < v->u.map.n; i++) {
 			S_push_data(L, p, v->u.map.vals[i]);
 			lua_setfield(L, -2, v->u.map.keys[i]);
+		}
+		return;
+	}
+	}
+}
+
+/* The next value of a pack (a document's stored fields), as S_push_data
+ * pushes a tree. */
+static void S_push_packed(lua_State *L, S_plugin *p, cb_vpack_reader *r)
+{
+	luaL_checkstack(L, 4, "data nested too deeply");
+	cb_vpack_item it;
+	if (!cb_vpack_read(r, &it)) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (it.type) {
+	case CB_V_NULL: lua_pushnil(L); return;
+	case CB_V_BOOL: lua_pushboolean(L, it.b); return;
+	case CB_V_NUM:
+		if (it.num == floor(it.num) && fabs(it.num) < 9e15)
+			lua_pushinteger(L, (lua_Integer)it.num);
+		else
+			lua_pushnumber(L, it.num);
+		return;
+	case CB_V_STR: lua_pushlstring(L, it.s, it.len); return;
+	case CB_V_LIST:
+		lua_createtable(L, (int)it.n, 0);
+		for (size_t i = 0; i < it.n; i++) {
+			S_push_packed(L, p, r);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		return;
+	case CB_V_MAP: {
+		if (it.n == 1) {
+			cb_vpack_reader at = *r;
+			const char *k = cb_vpack_read_key(&at);
+			cb_vpack_item ref;
+			if (k && strcmp(k, "$doc") == 0 && cb_vpack_read(&at, &ref) && ref.type == CB_V_NUM &&
+			    ref.num >= 0 && ref.num < (double)p->h->site->ndocs) {
+				*r = at;
+				S_push_ref(L, p, (int)ref.num);
+				return;
+			}
+		}
+		lua_createtable(L, 0, (int)it.n);
+		for (size_t i = 0; i < it.n; i++) {
+			const char *k = cb_vpack_read_key(r);
+			S_push_packed(L, p, r);
+			if (k)
+				lua_setfield(L, -2, k);
+			else
+				lua_pop(L, 1);
 		}
 		return;
 	}
@@ -676,10 +718,10 @@ static int S_field(lua_State *L)
 			lua_newtable(L);
 	} else {
 		/* A field an earlier plugin stored. */
-		const cb_value *v = cb_map_lookup(d->extra, k);
-		if (!v)
+		cb_vpack_reader r;
+		if (!cb_vpack_find(&r, d->extra, k))
 			return 0;
-		S_push_data(L, p, v);
+		S_push_packed(L, p, &r);
 	}
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
@@ -781,6 +823,53 @@ static void S_apply_themes(cb_plugin_host *h, cb_doc *doc, cb_strv *themes)
 	h->themes_changed = true;
 }
 
+/* Stores the fields a hook set (kv: sorted by name, their values packed in
+ * w, which was reset with doc->extra) as doc->extra: a field stored before
+ * keeps its place and takes the new value, new fields follow in name
+ * order. */
+static void S_store_fields(cb_vpack_writer *w, cb_doc *doc, const S_entry *kv, size_t nk)
+{
+	typedef struct {
+		const char *key;
+		bool old; /* the bytes are in doc->extra, else in w */
+		size_t from, to;
+	} S_field_out;
+	size_t n = 0, nold = 0;
+	cb_vpack_reader r;
+	cb_vpack_item top;
+	cb_vpack_reader_init(&r, doc->extra);
+	if (doc->extra && cb_vpack_read(&r, &top) && top.type == CB_V_MAP)
+		nold = top.n;
+	S_field_out *out = cb_xcalloc(nold + nk, sizeof *out);
+	for (size_t i = 0; i < nold; i++) {
+		const char *k = cb_vpack_read_key(&r);
+		size_t from = r.pos;
+		if (!k || !cb_vpack_skip(&r))
+			break; /* cannot happen: the pack was made here */
+		out[n++] = (S_field_out){k, true, from, r.pos};
+	}
+	for (size_t i = 0; i < nk; i++) {
+		size_t at = 0;
+		while (at < n && strcmp(out[at].key, kv[i].key) != 0)
+			at++;
+		out[at] = (S_field_out){kv[i].key, false, kv[i].from, kv[i].to};
+		if (at == n)
+			n++;
+	}
+	size_t start = w->len;
+	cb_vpack_map(w, n);
+	for (size_t i = 0; i < n; i++) {
+		cb_vpack_key(w, out[i].key);
+		if (out[i].old)
+			cb_vpack_append(w, doc->extra, out[i].from, out[i].to);
+		else
+			cb_vpack_copy(w, out[i].from, out[i].to);
+	}
+	free(out);
+	free(doc->extra);
+	doc->extra = cb_vpack_finish(w, start);
+}
+
 /* Takes the changes a hook made to the document table at t into the site
  * model. On a change the site cannot take it raises an error (after
  * freeing what it made), which the caller reports as the plugin's. */
@@ -813,13 +902,13 @@ static void S_readback(lua_State *L, S_plugin *p, int t)
 		bad = "themes";
 	lua_pop(L, 1);
 
-	/* Everything else the hook assigned. Nothing below may raise a Lua
+	/* Everything else the hook assigned, packed into the host's writer,
+	 * which starts from the keys of the fields stored already so that
+	 * they can be copied over as they are. Nothing below may raise a Lua
 	 * error until the C memory is released. */
+	cb_vpack_writer *w = &p->h->w;
 	size_t cap = 8, nk = 0;
-	struct S_kv {
-		const char *key; /* kept alive by the table */
-		cb_value *val;
-	} *kv = cb_xcalloc(cap, sizeof *kv);
+	S_entry *kv = cb_xcalloc(cap, sizeof *kv); /* key, and where its value was written */
 	char *html = NULL;
 	lua_pushnil(L);
 	while (lua_next(L, t)) {
@@ -852,38 +941,34 @@ static void S_readback(lua_State *L, S_plugin *p, int t)
 			    key);
 			bad = key;
 		} else {
-			cb_value *v = S_to_data(L, -1, 0, err, sizeof err);
-			if (!v) {
+			if (nk == 0)
+				cb_vpack_writer_reset(w, doc->extra);
+			size_t from = w->len;
+			if (!S_pack_value(L, -1, 0, false, w, err, sizeof err)) {
 				bad = key;
 			} else {
 				if (nk == cap)
 					kv = cb_xrealloc(kv, (cap *= 2) * sizeof *kv);
-				kv[nk].key = key;
-				kv[nk++].val = v;
+				kv[nk++] = (S_entry){key, from, w->len};
 			}
 		}
 		lua_pop(L, 1);
 	}
 	if (bad) {
 		cb_strv_free(&themes);
-		for (size_t k = 0; k < nk; k++)
-			cb_value_free(kv[k].val);
 		free(kv);
 		free(html);
 		luaL_error(L, "%s: %s", doc->path, err);
 		return;
 	}
 	/* Sorted, because pairs() order changes from run to run. */
-	qsort(kv, nk, sizeof *kv, S_cmp_str);
+	qsort(kv, nk, sizeof *kv, S_cmp_entry);
 	if (have_themes)
 		S_apply_themes(p->h, doc, &themes);
 	if (html)
 		cb_doc_set_html(p->h->site, doc, html);
-	for (size_t k = 0; k < nk; k++) {
-		if (!doc->extra)
-			doc->extra = cb_value_map();
-		cb_map_set(doc->extra, kv[k].key, kv[k].val);
-	}
+	if (nk)
+		S_store_fields(w, doc, kv, nk);
 	free(kv);
 }
 
@@ -1169,11 +1254,18 @@ static int S_api_add_page(lua_State *L)
 	luaL_checkstack(L, 3 * S_MAX_DEPTH + 10, "no room to read the page's data");
 	lua_getfield(L, 1, "data");
 	char err[512];
-	cb_value *data = lua_isnil(L, -1) ? cb_value_map() : S_to_data(L, -1, 0, err, sizeof err);
-	if (!data)
+	cb_vpack_writer *w = &p->h->w;
+	cb_vpack_writer_reset(w, NULL);
+	if (lua_isnil(L, -1))
+		cb_vpack_map(w, 0);
+	else if (!S_pack_value(L, -1, 0, false, w, err, sizeof err))
 		return luaL_error(L, "casebook.add_page: data: %s", err);
-	if (data->type != CB_V_MAP) {
-		cb_value_free(data);
+	cb_vpack *data = cb_vpack_finish(w, 0);
+	cb_vpack_reader r;
+	cb_vpack_item top;
+	cb_vpack_reader_init(&r, data);
+	if (!cb_vpack_read(&r, &top) || top.type != CB_V_MAP) {
+		free(data);
 		return luaL_error(L, "casebook.add_page: data must be a table of named fields");
 	}
 	s->pages = cb_xrealloc(s->pages, (s->npages + 1) * sizeof *s->pages);
@@ -1762,5 +1854,6 @@ void cb_plugin_host_free(cb_plugin_host *h)
 		S_plugin_free(h->v[i]);
 	free(h->v);
 	free(h->theme_dir);
+	cb_vpack_writer_free(&h->w);
 	free(h);
 }

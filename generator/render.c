@@ -162,28 +162,50 @@ static cb_value *S_docref(const S_r *r, const cb_doc *d)
 	return r->docrefs ? cb_value_copy(r->docrefs[d - r->site->docs]) : S_docref_make(d);
 }
 
-/* Data a plugin stored (a document's extra fields, an added page's data)
- * for a template: a document reference {"$doc": index} becomes that
- * document's docref. */
-static cb_value *S_plugin_data(const S_r *r, const cb_value *v)
+/* Data a plugin stored (a document's extra fields, an added page's data),
+ * the next value of a pack, for a template: a document reference
+ * {"$doc": index} becomes that document's docref. (The pack was made by
+ * this build, and is read only as deep as it nests.) */
+static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 {
-	if (v && v->type == CB_V_LIST) {
+	cb_vpack_item it;
+	if (!cb_vpack_read(in, &it))
+		return cb_value_null();
+	switch (it.type) {
+	case CB_V_NULL: return cb_value_null();
+	case CB_V_BOOL: return cb_value_bool(it.b);
+	case CB_V_NUM: return cb_value_num(it.num);
+	case CB_V_STR: return cb_value_strn(it.s, it.len);
+	case CB_V_LIST: {
 		cb_value *l = cb_value_list();
-		for (size_t i = 0; i < v->u.list.n; i++)
-			cb_list_push(l, S_plugin_data(r, v->u.list.items[i]));
+		for (size_t i = 0; i < it.n; i++)
+			cb_list_push(l, S_plugin_data(r, in));
 		return l;
 	}
-	if (v && v->type == CB_V_MAP) {
-		const cb_value *ref = cb_map_lookup(v, "$doc");
-		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 &&
-		    ref->u.num < (double)r->site->ndocs)
-			return S_docref(r, &r->site->docs[(size_t)ref->u.num]);
+	case CB_V_MAP: {
+		if (it.n == 1) {
+			cb_vpack_reader at = *in;
+			const char *k = cb_vpack_read_key(&at);
+			cb_vpack_item ref;
+			if (k && strcmp(k, "$doc") == 0 && cb_vpack_read(&at, &ref) && ref.type == CB_V_NUM &&
+			    ref.num >= 0 && ref.num < (double)r->site->ndocs) {
+				*in = at;
+				return S_docref(r, &r->site->docs[(size_t)ref.num]);
+			}
+		}
 		cb_value *m = cb_value_map();
-		for (size_t i = 0; i < v->u.map.n; i++)
-			cb_map_set(m, v->u.map.keys[i], S_plugin_data(r, v->u.map.vals[i]));
+		for (size_t i = 0; i < it.n; i++) {
+			const char *k = cb_vpack_read_key(in);
+			cb_value *v = S_plugin_data(r, in);
+			if (k)
+				cb_map_set(m, k, v);
+			else
+				cb_value_free(v);
+		}
 		return m;
 	}
-	return v ? cb_value_copy(v) : cb_value_null();
+	}
+	return cb_value_null();
 }
 
 static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
@@ -888,9 +910,20 @@ static int S_document(S_r *r, const cb_doc *d)
 	cb_map_set_bool(doc, "has_linked_from", d->nlinked_from > 0);
 
 	/* Fields plugins set (plugin.h), beside casebook's own. */
-	for (size_t i = 0; d->extra && i < d->extra->u.map.n; i++)
-		if (!cb_map_lookup(doc, d->extra->u.map.keys[i]))
-			cb_map_set(doc, d->extra->u.map.keys[i], S_plugin_data(r, d->extra->u.map.vals[i]));
+	cb_vpack_reader in;
+	cb_vpack_item extra = {.n = 0};
+	cb_vpack_reader_init(&in, d->extra);
+	if (!cb_vpack_read(&in, &extra) || extra.type != CB_V_MAP)
+		extra.n = 0; /* none */
+	for (size_t i = 0; i < extra.n; i++) {
+		const char *k = cb_vpack_read_key(&in);
+		if (!k)
+			break;
+		if (cb_map_lookup(doc, k))
+			cb_vpack_skip(&in);
+		else
+			cb_map_set(doc, k, S_plugin_data(r, &in));
+	}
 
 	char *path = S_doc_url(d);
 	int rc = S_render(r, "document", v, path);
@@ -992,7 +1025,9 @@ static int S_added_page(S_r *r, const cb_page *pg)
 			cb_buf_puts(&root, "../");
 	cb_value *v = S_base(r, root.data ? root.data : "", pg->tpl, pg->title);
 	cb_buf_free(&root);
-	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r, pg->data));
+	cb_vpack_reader in;
+	cb_vpack_reader_init(&in, pg->data);
+	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r, &in));
 	return S_render(r, pg->tpl, v, pg->path);
 }
 

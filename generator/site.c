@@ -808,7 +808,7 @@ void cb_site_free(cb_site *site)
 		cb_meta_free(&doc->meta);
 		cb_mdoc_free(&doc->md);
 		free(doc->linked_from);
-		cb_value_free(doc->extra);
+		free(doc->extra);
 	}
 	free(site->docs);
 	cb_textstore_free(site->text);
@@ -817,7 +817,7 @@ void cb_site_free(cb_site *site)
 		free(site->pages[i].tpl);
 		free(site->pages[i].title);
 		free(site->pages[i].nav);
-		cb_value_free(site->pages[i].data);
+		free(site->pages[i].data);
 	}
 	free(site->pages);
 	cb_sources_free(site->plugin_srcs, site->nplugin_srcs);

@@ -41,7 +41,7 @@ typedef struct cb_doc {
 	const cb_history *hist; /* NULL when never committed */
 	int *linked_from;       /* indices of documents linking here, sorted */
 	size_t nlinked_from;
-	cb_value *extra;        /* fields plugins set (a map, owned); NULL when none */
+	cb_vpack *extra;        /* fields plugins set (a packed map, owned; value.h); NULL when none */
 	/* md.html and md.text are NULL once the load has moved them to the
 	 * site's text store (textstore.h): read them with cb_doc_html and
 	 * cb_doc_text. */
@@ -63,7 +63,7 @@ typedef struct cb_page {
 	char *tpl;      /* template name, e.g. "glossary" */
 	char *title;
 	char *nav;      /* label in the main navigation; NULL when not listed */
-	cb_value *data; /* page.data (owned); a document reference is a map {"$doc": index} */
+	cb_vpack *data; /* page.data (a packed map, owned; value.h); a document reference is a map {"$doc": index} */
 } cb_page;
 
 typedef struct cb_site {

@@ -314,3 +314,477 @@ cb_value *cb_value_copy(const cb_value *v)
 	}
 	return NULL;
 }
+
+/* ---- packed values (see value.h) ---- */
+
+#include <math.h>
+#include <stdint.h>
+
+enum { S_P_NULL, S_P_FALSE, S_P_TRUE, S_P_INT, S_P_DOUBLE, S_P_STR, S_P_LIST, S_P_MAP };
+
+static void S_wgrow(cb_vpack_writer *w, size_t n)
+{
+	if (w->cap - w->len >= n)
+		return;
+	size_t cap = w->cap ? w->cap : 256;
+	while (cap - w->len < n)
+		cap *= 2;
+	w->buf = cb_xrealloc(w->buf, cap);
+	w->cap = cap;
+}
+
+static void S_wbyte(cb_vpack_writer *w, unsigned char c)
+{
+	S_wgrow(w, 1);
+	w->buf[w->len++] = c;
+}
+
+static void S_wvarint(cb_vpack_writer *w, uint64_t v)
+{
+	S_wgrow(w, 10);
+	while (v >= 0x80) {
+		w->buf[w->len++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	w->buf[w->len++] = (unsigned char)v;
+}
+
+static uint32_t S_khash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of key (n bytes) in w's hash: where it is, or the free slot
+ * where it would go. */
+static size_t *S_kslot(const cb_vpack_writer *w, const char *key, size_t n)
+{
+	size_t mask = w->nslots - 1, i = S_khash(key, n) & mask;
+	for (;; i = (i + 1) & mask) {
+		size_t *slot = &w->slots[i];
+		if (!*slot)
+			return slot;
+		const char *k = w->keys + (*slot - 1);
+		if (strncmp(k, key, n) == 0 && k[n] == '\0')
+			return slot;
+	}
+}
+
+/* Makes room in w's hash for one more key. */
+static void S_kgrow(cb_vpack_writer *w)
+{
+	if ((w->nkeys + 1) * 2 <= w->nslots)
+		return;
+	size_t *old = w->slots, nold = w->nslots;
+	w->nslots = w->nslots ? w->nslots * 2 : 32;
+	w->slots = cb_xcalloc(w->nslots, sizeof *w->slots);
+	for (size_t i = 0; i < nold; i++)
+		if (old[i]) {
+			const char *k = w->keys + (old[i] - 1);
+			*S_kslot(w, k, strlen(k)) = old[i];
+		}
+	free(old);
+}
+
+void cb_vpack_writer_reset(cb_vpack_writer *w, const cb_vpack *from)
+{
+	w->len = 0;
+	w->keys_len = 0;
+	w->nkeys = 0;
+	/* A hash grown for one large pack is not cleared for every small
+	 * one after it. */
+	if (w->nslots > 256) {
+		free(w->slots);
+		w->slots = NULL;
+		w->nslots = 0;
+	} else if (w->slots) {
+		memset(w->slots, 0, w->nslots * sizeof *w->slots);
+	}
+	if (!from || !from->keys_len)
+		return;
+	if (w->keys_cap < from->keys_len) {
+		w->keys_cap = from->keys_len;
+		w->keys = cb_xrealloc(w->keys, w->keys_cap);
+	}
+	memcpy(w->keys, from->data, from->keys_len);
+	w->keys_len = from->keys_len;
+	for (size_t off = 0; off < w->keys_len; off += strlen(w->keys + off) + 1) {
+		S_kgrow(w);
+		size_t *slot = S_kslot(w, w->keys + off, strlen(w->keys + off));
+		if (!*slot) {
+			*slot = off + 1;
+			w->nkeys++;
+		}
+	}
+}
+
+void cb_vpack_writer_free(cb_vpack_writer *w)
+{
+	if (!w)
+		return;
+	free(w->buf);
+	free(w->keys);
+	free(w->slots);
+	free(w->tmp);
+	memset(w, 0, sizeof *w);
+}
+
+void cb_vpack_null(cb_vpack_writer *w) { S_wbyte(w, S_P_NULL); }
+void cb_vpack_bool(cb_vpack_writer *w, bool b) { S_wbyte(w, b ? S_P_TRUE : S_P_FALSE); }
+
+void cb_vpack_num(cb_vpack_writer *w, double n)
+{
+	/* Whole numbers (the counts and indices nearly all numbers are) take
+	 * a byte or three; -0, fractions, infinities and NaN keep their bits. */
+	if (n >= -9007199254740992.0 && n <= 9007199254740992.0 && (double)(int64_t)n == n &&
+	    !(n == 0 && signbit(n))) {
+		int64_t i = (int64_t)n;
+		S_wbyte(w, S_P_INT);
+		S_wvarint(w, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));
+		return;
+	}
+	S_wgrow(w, 1 + sizeof n);
+	w->buf[w->len++] = S_P_DOUBLE;
+	memcpy(w->buf + w->len, &n, sizeof n);
+	w->len += sizeof n;
+}
+
+void cb_vpack_str(cb_vpack_writer *w, const char *s, size_t n)
+{
+	S_wbyte(w, S_P_STR);
+	S_wvarint(w, n);
+	S_wgrow(w, n);
+	if (n)
+		memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+void cb_vpack_list(cb_vpack_writer *w, size_t n)
+{
+	S_wbyte(w, S_P_LIST);
+	S_wvarint(w, n);
+}
+
+void cb_vpack_map(cb_vpack_writer *w, size_t n)
+{
+	S_wbyte(w, S_P_MAP);
+	S_wvarint(w, n);
+}
+
+void cb_vpack_key(cb_vpack_writer *w, const char *key)
+{
+	size_t n = strlen(key);
+	S_kgrow(w);
+	size_t *slot = S_kslot(w, key, n);
+	if (!*slot) {
+		if (w->keys_cap - w->keys_len < n + 1) {
+			size_t cap = w->keys_cap ? w->keys_cap : 128;
+			while (cap - w->keys_len < n + 1)
+				cap *= 2;
+			w->keys = cb_xrealloc(w->keys, cap);
+			w->keys_cap = cap;
+		}
+		size_t off = w->keys_len;
+		memcpy(w->keys + off, key, n + 1);
+		w->keys_len += n + 1;
+		*slot = off + 1;
+		w->nkeys++;
+	}
+	S_wvarint(w, *slot - 1);
+}
+
+static int S_pack_tree(cb_vpack_writer *w, const cb_value *v, int depth)
+{
+	if (depth >= CB_VPACK_MAX_DEPTH)
+		return -1;
+	switch (v ? v->type : CB_V_NULL) {
+	case CB_V_NULL: cb_vpack_null(w); return 0;
+	case CB_V_BOOL: cb_vpack_bool(w, v->u.b); return 0;
+	case CB_V_NUM: cb_vpack_num(w, v->u.num); return 0;
+	case CB_V_STR: cb_vpack_str(w, v->u.str.s, v->u.str.len); return 0;
+	case CB_V_LIST:
+		cb_vpack_list(w, v->u.list.n);
+		for (size_t i = 0; i < v->u.list.n; i++)
+			if (S_pack_tree(w, v->u.list.items[i], depth + 1) != 0)
+				return -1;
+		return 0;
+	case CB_V_MAP:
+		cb_vpack_map(w, v->u.map.n);
+		for (size_t i = 0; i < v->u.map.n; i++) {
+			cb_vpack_key(w, v->u.map.keys[i]);
+			if (S_pack_tree(w, v->u.map.vals[i], depth + 1) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int cb_vpack_value(cb_vpack_writer *w, const cb_value *v) { return S_pack_tree(w, v, 0); }
+
+void cb_vpack_truncate(cb_vpack_writer *w, size_t len)
+{
+	if (len < w->len)
+		w->len = len;
+}
+
+void cb_vpack_copy(cb_vpack_writer *w, size_t from, size_t to)
+{
+	if (from >= to || to > w->len)
+		return;
+	S_wgrow(w, to - from); /* before taking the address: buf may move */
+	memcpy(w->buf + w->len, w->buf + from, to - from);
+	w->len += to - from;
+}
+
+void cb_vpack_append(cb_vpack_writer *w, const cb_vpack *pk, size_t from, size_t to)
+{
+	if (!pk || from >= to || to > pk->len)
+		return;
+	S_wgrow(w, to - from);
+	memcpy(w->buf + w->len, pk->data + from, to - from);
+	w->len += to - from;
+}
+
+void cb_vpack_permute(cb_vpack_writer *w, size_t from, const cb_vpack_span *spans, size_t n)
+{
+	if (from >= w->len)
+		return;
+	size_t total = w->len - from, at = 0;
+	bool moved = false;
+	for (size_t i = 0; i < n; i++) {
+		if (spans[i].from < from || spans[i].to > w->len || spans[i].to < spans[i].from ||
+		    spans[i].to - spans[i].from > total - at)
+			abort(); /* not a rearrangement of those bytes */
+		moved = moved || spans[i].from != from + at;
+		at += spans[i].to - spans[i].from;
+	}
+	if (at != total)
+		abort();
+	if (!moved)
+		return; /* already in this order */
+	if (w->tmp_cap < total) {
+		free(w->tmp);
+		w->tmp = cb_xmalloc(total);
+		w->tmp_cap = total;
+	}
+	at = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(w->tmp + at, w->buf + spans[i].from, spans[i].to - spans[i].from);
+		at += spans[i].to - spans[i].from;
+	}
+	memcpy(w->buf + from, w->tmp, total);
+}
+
+cb_vpack *cb_vpack_finish(const cb_vpack_writer *w, size_t from)
+{
+	size_t body = from < w->len ? w->len - from : 0;
+	cb_vpack *pk = cb_xmalloc(sizeof *pk + w->keys_len + body);
+	pk->keys_len = w->keys_len;
+	pk->len = w->keys_len + body;
+	if (w->keys_len)
+		memcpy(pk->data, w->keys, w->keys_len);
+	if (body)
+		memcpy(pk->data + w->keys_len, w->buf + from, body);
+	return pk;
+}
+
+cb_vpack *cb_vpack_pack(const cb_value *v)
+{
+	cb_vpack_writer w = CB_VPACK_WRITER_INIT;
+	cb_vpack *pk = cb_vpack_value(&w, v) == 0 ? cb_vpack_finish(&w, 0) : NULL;
+	cb_vpack_writer_free(&w);
+	return pk;
+}
+
+/* ---- reading ---- */
+
+void cb_vpack_reader_init(cb_vpack_reader *r, const cb_vpack *pk)
+{
+	r->pk = pk;
+	/* A key area ends with a key's NUL, so every key read in it ends. */
+	r->bad = !pk || pk->keys_len > pk->len || (pk->keys_len && pk->data[pk->keys_len - 1] != '\0');
+	r->pos = r->bad ? 0 : pk->keys_len;
+}
+
+static bool S_rvarint(cb_vpack_reader *r, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (r->pos >= r->pk->len)
+			break;
+		unsigned char c = r->pk->data[r->pos++];
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	r->bad = true;
+	return false;
+}
+
+bool cb_vpack_read(cb_vpack_reader *r, cb_vpack_item *it)
+{
+	if (r->bad || r->pos >= r->pk->len) {
+		r->bad = true;
+		return false;
+	}
+	unsigned char tag = r->pk->data[r->pos++];
+	uint64_t u;
+	size_t left;
+	switch (tag) {
+	case S_P_NULL: it->type = CB_V_NULL; return true;
+	case S_P_FALSE:
+	case S_P_TRUE:
+		it->type = CB_V_BOOL;
+		it->b = tag == S_P_TRUE;
+		return true;
+	case S_P_INT:
+		if (!S_rvarint(r, &u))
+			return false;
+		it->type = CB_V_NUM;
+		it->num = (double)(int64_t)((u >> 1) ^ (0 - (u & 1)));
+		return true;
+	case S_P_DOUBLE:
+		if (r->pk->len - r->pos < sizeof it->num)
+			break;
+		it->type = CB_V_NUM;
+		memcpy(&it->num, r->pk->data + r->pos, sizeof it->num);
+		r->pos += sizeof it->num;
+		return true;
+	case S_P_STR:
+		if (!S_rvarint(r, &u) || u > r->pk->len - r->pos)
+			break;
+		it->type = CB_V_STR;
+		it->s = (const char *)r->pk->data + r->pos;
+		it->len = (size_t)u;
+		r->pos += (size_t)u;
+		return true;
+	case S_P_LIST:
+	case S_P_MAP:
+		/* Every item takes a byte at least, and every entry two: a count
+		 * beyond that is malformed, and never sizes an allocation. */
+		left = r->pk->len - r->pos;
+		if (!S_rvarint(r, &u) || u > (tag == S_P_LIST ? left : left / 2))
+			break;
+		it->type = tag == S_P_LIST ? CB_V_LIST : CB_V_MAP;
+		it->n = (size_t)u;
+		return true;
+	default: break;
+	}
+	r->bad = true;
+	return false;
+}
+
+const char *cb_vpack_read_key(cb_vpack_reader *r)
+{
+	uint64_t off;
+	if (r->bad || !S_rvarint(r, &off))
+		return NULL;
+	if (off >= r->pk->keys_len) {
+		r->bad = true;
+		return NULL;
+	}
+	return (const char *)r->pk->data + off;
+}
+
+static bool S_skip(cb_vpack_reader *r, int depth)
+{
+	cb_vpack_item it;
+	if (depth >= CB_VPACK_MAX_DEPTH) {
+		r->bad = true;
+		return false;
+	}
+	if (!cb_vpack_read(r, &it))
+		return false;
+	if (it.type == CB_V_LIST) {
+		for (size_t i = 0; i < it.n; i++)
+			if (!S_skip(r, depth + 1))
+				return false;
+	} else if (it.type == CB_V_MAP) {
+		for (size_t i = 0; i < it.n; i++)
+			if (!cb_vpack_read_key(r) || !S_skip(r, depth + 1))
+				return false;
+	}
+	return true;
+}
+
+bool cb_vpack_skip(cb_vpack_reader *r) { return S_skip(r, 0); }
+
+static cb_value *S_read_tree(cb_vpack_reader *r, int depth)
+{
+	cb_vpack_item it;
+	if (depth >= CB_VPACK_MAX_DEPTH) {
+		r->bad = true;
+		return NULL;
+	}
+	if (!cb_vpack_read(r, &it))
+		return NULL;
+	switch (it.type) {
+	case CB_V_NULL: return cb_value_null();
+	case CB_V_BOOL: return cb_value_bool(it.b);
+	case CB_V_NUM: return cb_value_num(it.num);
+	case CB_V_STR: return cb_value_strn(it.s, it.len);
+	case CB_V_LIST: {
+		cb_value *l = cb_value_list();
+		for (size_t i = 0; i < it.n; i++) {
+			cb_value *item = S_read_tree(r, depth + 1);
+			if (!item) {
+				cb_value_free(l);
+				return NULL;
+			}
+			cb_list_push(l, item);
+		}
+		return l;
+	}
+	case CB_V_MAP: {
+		cb_value *m = cb_value_map();
+		for (size_t i = 0; i < it.n; i++) {
+			const char *k = cb_vpack_read_key(r);
+			cb_value *v = k ? S_read_tree(r, depth + 1) : NULL;
+			if (!v) {
+				cb_value_free(m);
+				return NULL;
+			}
+			cb_map_set(m, k, v);
+		}
+		return m;
+	}
+	}
+	return NULL;
+}
+
+cb_value *cb_vpack_read_value(cb_vpack_reader *r) { return S_read_tree(r, 0); }
+
+cb_value *cb_vpack_unpack(const cb_vpack *pk)
+{
+	cb_vpack_reader r;
+	cb_vpack_reader_init(&r, pk);
+	cb_value *v = cb_vpack_read_value(&r);
+	if (v && r.pos != pk->len) {
+		cb_value_free(v); /* bytes after the value */
+		v = NULL;
+	}
+	return v;
+}
+
+bool cb_vpack_find(cb_vpack_reader *r, const cb_vpack *pk, const char *key)
+{
+	cb_vpack_item it;
+	cb_vpack_reader_init(r, pk);
+	if (!cb_vpack_read(r, &it) || it.type != CB_V_MAP)
+		return false;
+	for (size_t i = 0; i < it.n; i++) {
+		const char *k = cb_vpack_read_key(r);
+		if (!k)
+			return false;
+		if (strcmp(k, key) == 0)
+			return true;
+		if (!cb_vpack_skip(r))
+			return false;
+	}
+	return false;
+}

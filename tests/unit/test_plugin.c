@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,14 +270,17 @@ static void test_document_hook_changes(void **state)
 	assert_string_equal(c->meta.themes.v[0], "neglect");
 	/* Extra fields, in name order; maps sorted by key. */
 	assert_non_null(a->extra);
-	assert_int_equal(a->extra->u.map.n, 3);
-	assert_string_equal(a->extra->u.map.keys[0], "notes");
-	assert_string_equal(a->extra->u.map.keys[1], "score");
-	assert_string_equal(a->extra->u.map.keys[2], "tags");
-	const cb_value *notes = cb_map_lookup(a->extra, "notes");
+	cb_value *extra = cb_vpack_unpack(a->extra);
+	assert_non_null(extra);
+	assert_int_equal(extra->u.map.n, 3);
+	assert_string_equal(extra->u.map.keys[0], "notes");
+	assert_string_equal(extra->u.map.keys[1], "score");
+	assert_string_equal(extra->u.map.keys[2], "tags");
+	const cb_value *notes = cb_map_lookup(extra, "notes");
 	assert_string_equal(notes->u.map.keys[0], "a");
-	assert_true(cb_map_lookup(a->extra, "score")->u.num == 3);
-	assert_int_equal(cb_value_len(cb_map_lookup(a->extra, "tags")), 2);
+	assert_true(cb_map_lookup(extra, "score")->u.num == 3);
+	assert_int_equal(cb_value_len(cb_map_lookup(extra, "tags")), 2);
+	cb_value_free(extra);
 	/* The themes were regrouped: neglect now has all three documents. */
 	assert_int_equal(s.nthemes, 2);
 	assert_string_equal(s.themes[0].id, "neglect");
@@ -385,15 +389,20 @@ static void test_site_hook_references_and_pages(void **state)
 	    "return p\n";
 	assert_int_equal(S_run(&s, src, NULL, &d), 0);
 	assert_int_equal(d.n, 0);
-	const cb_value *rel = cb_map_lookup(s.docs[0].extra, "related");
+	cb_value *extra = cb_vpack_unpack(s.docs[0].extra);
+	const cb_value *rel = cb_map_lookup(extra, "related");
 	assert_int_equal(cb_value_len(rel), 1);
 	/* A document is stored as a reference the renderer resolves. */
 	assert_true(cb_map_lookup(cb_list_at(rel, 0), "$doc")->u.num == 1);
+	cb_value_free(extra);
 	assert_int_equal(s.npages, 1);
 	assert_string_equal(s.pages[0].path, "reports/summary.html");
 	assert_string_equal(s.pages[0].tpl, "layout");
 	assert_string_equal(s.pages[0].nav, "Summary");
-	assert_true(cb_map_lookup(cb_map_lookup(s.pages[0].data, "first"), "$doc")->u.num == 0);
+	cb_value *data = cb_vpack_unpack(s.pages[0].data);
+	assert_true(cb_map_lookup(cb_map_lookup(data, "first"), "$doc")->u.num == 0);
+	assert_true(cb_map_lookup(data, "n")->u.num == 2);
+	cb_value_free(data);
 	cb_diags_free(&d);
 	cb_site_free(&s);
 
@@ -421,6 +430,84 @@ static void test_site_hook_references_and_pages(void **state)
 	    NULL,
 	    "plugins/t.lua:5: error: casebook.add_page: the path 'x.html' was already added (in the site "
 	    "hook) [plugin]\n");
+}
+
+/* Fields stored by one plugin, read and changed by the next: a field set
+ * again keeps its place, new ones follow in name order, and every kind of
+ * value comes back as it was stored. */
+static void test_fields_across_plugins(void **state)
+{
+	cb_site s;
+	S_site(&s);
+	cb_diags d = CB_DIAGS_INIT;
+	const char *one = "local p = {}\n"
+			  "function p.document(doc)\n"
+			  "  if doc.path ~= 'content/a.md' then return end\n"
+			  "  doc.zeta = {x = 1, y = {true, false}, e = {}, s = 'a\\0b', f = 1.5, nz = -0.0,\n"
+			  "              big = 2^53, huge = 1e300, neg = -7}\n"
+			  "  doc.beta = 1\n"
+			  "  doc.me = doc\n"
+			  "end\n"
+			  "function p.site(site)\n"
+			  "  site.documents[2].friend = site.documents[1]\n"
+			  "end\n"
+			  "return p\n";
+	const char *two =
+	    "local p = {}\n"
+	    "function p.document(doc)\n"
+	    "  if doc.path ~= 'content/a.md' then return end\n"
+	    "  assert(doc.me.path == 'content/a.md' and doc.me.title == 'Alpha' and doc.me.url == "
+	    "'documents/' .. doc.slug .. '.html')\n"
+	    "  local z = doc.zeta\n"
+	    "  assert(z.x == 1 and math.type(z.x) == 'integer' and z.y[1] == true and z.y[2] == false)\n"
+	    "  assert(#z.e == 0 and z.s == 'a\\0b' and z.f == 1.5 and z.nz == 0 and z.neg == -7)\n"
+	    "  assert(z.big == 2^53 and z.huge == 1e300 and doc.beta == 1 and doc.nothing == nil)\n"
+	    "  doc.beta = 'two'\n"
+	    "  doc.alpha = {doc}\n"
+	    "end\n"
+	    "function p.site(site)\n"
+	    "  local a, b = site.documents[1], site.documents[2]\n"
+	    "  assert(b.friend == a and a.alpha[1] == a and a.beta == 'two')\n"
+	    "end\n"
+	    "return p\n";
+	cb_plugin_host *h = cb_plugin_host_new(&s, NULL, NULL);
+	assert_int_equal(cb_plugin_host_add(h, "one", "plugins/one.lua", NULL, one, strlen(one), NULL, &d),
+			 0);
+	assert_int_equal(cb_plugin_host_add(h, "two", "plugins/two.lua", NULL, two, strlen(two), NULL, &d),
+			 0);
+	int rc = cb_plugin_host_run(h, &d);
+	char *got = S_print(&d);
+	assert_string_equal(got, "");
+	free(got);
+	assert_int_equal(rc, 0);
+	cb_plugin_host_free(h);
+
+	cb_value *x = cb_vpack_unpack(s.docs[0].extra);
+	assert_non_null(x);
+	assert_int_equal(x->u.map.n, 4);
+	assert_string_equal(x->u.map.keys[0], "beta"); /* set first by one, then by two */
+	assert_string_equal(x->u.map.keys[1], "me");
+	assert_string_equal(x->u.map.keys[2], "zeta");
+	assert_string_equal(x->u.map.keys[3], "alpha"); /* new from two */
+	assert_string_equal(cb_map_lookup(x, "beta")->u.str.s, "two");
+	assert_true(cb_map_lookup(cb_list_at(cb_map_lookup(x, "alpha"), 0), "$doc")->u.num == 0);
+	const cb_value *z = cb_map_lookup(x, "zeta");
+	const char *order[] = {"big", "e", "f", "huge", "neg", "nz", "s", "x", "y"};
+	assert_int_equal(z->u.map.n, 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(z->u.map.keys[i], order[i]);
+	assert_int_equal(cb_map_lookup(z, "e")->type, CB_V_LIST);
+	assert_int_equal(cb_map_lookup(z, "s")->u.str.len, 3);
+	assert_memory_equal(cb_map_lookup(z, "s")->u.str.s, "a\0b", 3);
+	assert_true(signbit(cb_map_lookup(z, "nz")->u.num)); /* (Lua is given an integer 0) */
+	assert_true(cb_map_lookup(z, "huge")->u.num == 1e300);
+	cb_value_free(x);
+	x = cb_vpack_unpack(s.docs[1].extra);
+	assert_true(cb_map_lookup(cb_map_lookup(x, "friend"), "$doc")->u.num == 0);
+	cb_value_free(x);
+	assert_null(s.docs[2].extra);
+	cb_diags_free(&d);
+	cb_site_free(&s);
 }
 
 static void test_diagnostics_and_helpers(void **state)
@@ -665,7 +752,8 @@ static void test_stage_on_a_repository(void **state)
 			if (strcmp(s.docs[i].path, "content/reviews/child-a.md") == 0)
 				a = &s.docs[i];
 		assert_non_null(a);
-		assert_non_null(cb_map_lookup(a->extra, "related"));
+		cb_value *extra = cb_vpack_unpack(a->extra);
+		assert_non_null(cb_map_lookup(extra, "related"));
 		if (k == 0) {
 			/* The configured six, each timed. */
 			assert_non_null(strstr(times.data, "plugin taxonomy "));
@@ -677,14 +765,15 @@ static void test_stage_on_a_repository(void **state)
 			char *html = cb_doc_html(&s, a);
 			assert_non_null(strstr(html, "<abbr title=\"General Practitioner\">GP</abbr>"));
 			free(html);
-			assert_non_null(cb_map_lookup(a->extra, "backlinks"));
+			assert_non_null(cb_map_lookup(extra, "backlinks"));
 		} else {
 			/* related alone, with its text search: the index is built
 			 * on demand and removed afterwards. */
 			assert_null(strstr(times.data, "plugin taxonomy "));
 			assert_int_equal(s.npages, 0);
-			assert_null(cb_map_lookup(a->extra, "backlinks"));
+			assert_null(cb_map_lookup(extra, "backlinks"));
 		}
+		cb_value_free(extra);
 		cb_buf_free(&times);
 		cb_diags_free(&d);
 		cb_site_free(&s);
@@ -703,6 +792,7 @@ int main(void)
 	    cmocka_unit_test(test_document_hook_changes),
 	    cmocka_unit_test(test_every_document_field),
 	    cmocka_unit_test(test_site_hook_references_and_pages),
+	    cmocka_unit_test(test_fields_across_plugins),
 	    cmocka_unit_test(test_diagnostics_and_helpers),
 	    cmocka_unit_test(test_query),
 	    cmocka_unit_test(test_options_and_isolation),
