@@ -13,6 +13,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "pool.h"
 #include "schema.h"
 
 const char *const cb_plugin_defaults[] = {"taxonomy", "glossary", "backlinks",
@@ -54,6 +55,7 @@ struct S_plugin {
 	char *note; /* added to Lua error messages; may be NULL */
 	lua_State *L;
 	size_t mem, mem_max;
+	cb_pool *pool; /* the state's memory (pool.h) */
 	long long used, budget;
 	bool mem_refused;
 	int mem_line; /* the plugin's line when memory first ran out */
@@ -98,7 +100,7 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	S_plugin *p = ud;
 	size_t old = ptr ? osize : 0;
 	if (nsize == 0) {
-		free(ptr);
+		cb_pool_realloc(p->pool, ptr, old, 0);
 		p->mem -= old;
 		return NULL;
 	}
@@ -109,7 +111,7 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		}
 		return NULL;
 	}
-	void *q = realloc(ptr, nsize);
+	void *q = cb_pool_realloc(p->pool, ptr, old, nsize);
 	if (q)
 		p->mem = p->mem - old + nsize;
 	return q;
@@ -1728,6 +1730,8 @@ static void S_plugin_close(S_plugin *p)
 	lua_sethook(p->L, S_count, LUA_MASKCOUNT, S_STEP);
 	lua_close(p->L);
 	p->L = NULL;
+	cb_pool_free(p->pool);
+	p->pool = NULL;
 }
 
 static void S_plugin_free(S_plugin *p)
@@ -1735,6 +1739,7 @@ static void S_plugin_free(S_plugin *p)
 	if (!p)
 		return;
 	S_plugin_close(p);
+	cb_pool_free(p->pool);
 	free(p->name);
 	free(p->path);
 	free(p->note);
@@ -1757,6 +1762,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 	h->v = cb_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
 	h->v[h->n++] = p;
 	h->d = d;
+	p->pool = cb_pool_new();
 	p->L = lua_newstate(S_alloc, p);
 	if (!p->L) {
 		cb_diags_add(d, CB_ERROR, p->path, 0, 0, "plugin",
