@@ -53,22 +53,65 @@ static inline bool S_plain(unsigned char c)
 	return c < 64 ? (S_PLAIN_LOW >> c) & 1 : c != '\\' && c != 0xE2;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#define S_WORD 16
+
+/* Whether any of the sixteen bytes at p is not plain (see S_plain). */
+static inline bool S_special(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	/* Below 0x20: unchanged by the unsigned minimum with 0x1F. */
+	__m128i m = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('&')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('<')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('>')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xE2)));
+	return _mm_movemask_epi8(m) != 0;
+}
+#else
+#define S_WORD 8
+#define S_ONES 0x0101010101010101ULL
+#define S_HIGHS 0x8080808080808080ULL
+
+/* Whether any of the eight bytes at p is not plain (see S_plain): a byte
+ * below 0x20, or one equal to one of the six others, found with the usual
+ * word-at-a-time tests for a zero byte and a byte less than n. */
+static inline bool S_special(const unsigned char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+#define S_ZERO(v) (((v)-S_ONES) & ~(v)&S_HIGHS)
+#define S_HAS(c) S_ZERO(x ^ (S_ONES * (c)))
+	uint64_t m = ((x - S_ONES * 0x20) & ~x & S_HIGHS) | S_HAS('"') | S_HAS('&') | S_HAS('<') |
+		     S_HAS('>') | S_HAS('\\') | S_HAS(0xE2);
+#undef S_HAS
+#undef S_ZERO
+	return m != 0;
+}
+#endif
+
 /* A JSON string safe inside a script: runs of plain bytes are copied at
- * once (documents' text is most of the browser index), the rest escaped
- * by cb_buf_json. */
+ * once (documents' text is most of the browser index; it is scanned a
+ * word at a time), the rest escaped by cb_buf_json. */
 static void S_str(cb_buf *b, const char *s)
 {
 	cb_buf_putc(b, '"');
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	while (*p) {
+	const unsigned char *end = p + strlen((const char *)p);
+	while (p < end) {
 		const unsigned char *run = p;
-		while (S_plain(*p))
+		while (end - p >= S_WORD && !S_special(p))
+			p += S_WORD;
+		while (p < end && S_plain(*p))
 			p++;
 		if (p > run)
 			cb_buf_put(b, (const char *)run, (size_t)(p - run));
-		if (!*p)
+		if (p == end)
 			break;
-		size_t n = *p == 0xE2 && p[1] && p[2] ? 3 : 1;
+		size_t n = *p == 0xE2 && end - p >= 3 ? 3 : 1;
 		cb_buf_json(b, (const char *)p, n);
 		p += n;
 	}
