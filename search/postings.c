@@ -189,6 +189,34 @@ static uint32_t S_hash(const unsigned char *s, size_t n)
 	return (uint32_t)(h >> 32);
 }
 
+/* Whether a[0..n) and b[0..n) are the same, a word at a time (memcmp is
+ * a call, and this runs for every token). */
+static inline bool S_same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	while (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+		a += 8;
+		b += 8;
+		n -= 8;
+	}
+	if (n >= 4) {
+		uint32_t x1, y1, x2, y2;
+		memcpy(&x1, a, 4);
+		memcpy(&y1, b, 4);
+		memcpy(&x2, a + n - 4, 4);
+		memcpy(&y2, b + n - 4, 4);
+		return x1 == y1 && x2 == y2;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static void S_grow_table(cb_postings *p)
 {
 	size_t cap = p->cap * 2;
@@ -248,7 +276,7 @@ void cb_postings_add(cb_postings *p, const char *tok, int len)
 		}
 		if (sl->hash == h) {
 			const S_term *t = &p->terms[sl->term - 1];
-			if (t->len == n && memcmp(p->names + t->name, tok, n) == 0) {
+			if (t->len == n && S_same(p->names + t->name, tok, n)) {
 				id = sl->term - 1;
 				break;
 			}
@@ -304,6 +332,14 @@ static uint32_t S_chunk(cb_postings *p, uint32_t size)
 /* Appends n bytes to a term's entries in the current run. */
 static void S_term_put(cb_postings *p, S_term *t, const unsigned char *s, size_t n)
 {
+	/* Usually the entry is a few bytes that fit in the last chunk. */
+	if (t->entries && n <= t->size - t->used) {
+		unsigned char *d = p->arena + t->tail + t->used;
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+		t->used += (uint32_t)n;
+		return;
+	}
 	if (t->entries == 0) {
 		t->head = t->tail = S_chunk(p, S_CHUNK_MIN);
 		t->size = S_CHUNK_MIN;
@@ -549,11 +585,18 @@ static int S_read_varint_slow(cb_postings *p, S_run *r, uint32_t *v)
 	return -1;
 }
 
-/* Most numbers here are one byte. */
+/* Most numbers here are one byte, and most others two. */
 static inline int S_read_varint(cb_postings *p, S_run *r, uint32_t *v)
 {
-	if (r->cur < r->end && !(*r->cur & 0x80)) {
-		*v = *r->cur++;
+	const unsigned char *c = r->cur;
+	if (c < r->end && *c < 0x80) {
+		*v = *c;
+		r->cur = c + 1;
+		return 0;
+	}
+	if (r->end - c >= 2 && c[1] < 0x80) {
+		*v = (uint32_t)(c[0] & 0x7F) | (uint32_t)c[1] << 7;
+		r->cur = c + 2;
 		return 0;
 	}
 	return S_read_varint_slow(p, r, v);
@@ -571,34 +614,49 @@ static int S_read_head(cb_postings *p, S_run *r)
 	return 0;
 }
 
-/* Appends ",v" (v alone when first); room for it is reserved. Most
- * numbers here (columns, counts, gaps between positions) have one or two
- * digits, so those are written directly. */
-static inline void S_put_num(cb_buf *b, bool first, uint32_t v)
+/* "00" to "99". */
+static const char S_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes v in decimal at d; returns the end. Most numbers here (columns,
+ * counts, gaps between positions) have one or two digits, and documents'
+ * differences rarely more than four. */
+static inline char *S_num(char *d, uint32_t v)
 {
-	char *d = b->data + b->len;
-	if (!first)
-		*d++ = ',';
 	if (v < 10) {
-		*d++ = (char)('0' + v);
-	} else if (v < 100) {
-		d[0] = (char)('0' + v / 10);
-		d[1] = (char)('0' + v % 10);
-		d += 2;
-	} else {
-		char tmp[12];
-		int n = 0;
-		do {
-			tmp[n++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-		while (n)
-			*d++ = tmp[--n];
+		*d = (char)('0' + v);
+		return d + 1;
 	}
-	b->len = (size_t)(d - b->data);
+	if (v < 100) {
+		memcpy(d, S_pairs + 2 * v, 2);
+		return d + 2;
+	}
+	if (v < 1000) {
+		*d = (char)('0' + v / 100);
+		memcpy(d + 1, S_pairs + 2 * (v % 100), 2);
+		return d + 3;
+	}
+	if (v < 10000) {
+		memcpy(d, S_pairs + 2 * (v / 100), 2);
+		memcpy(d + 2, S_pairs + 2 * (v % 100), 2);
+		return d + 4;
+	}
+	char tmp[12];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*d++ = tmp[--n];
+	return d;
 }
 
-/* Appends the run's entries of the term at hand as text. */
+/* Appends the run's entries of the term at hand as text. The positions
+ * are read through local pointers, so that writing the text (through a
+ * char pointer, which may alias anything) does not reload them. */
 static int S_read_entries(cb_postings *p, S_run *r, cb_buf *list)
 {
 	for (uint32_t e = 0; e < r->entries; e++) {
@@ -606,16 +664,35 @@ static int S_read_entries(cb_postings *p, S_run *r, cb_buf *list)
 		if (S_read_varint(p, r, &delta) || S_read_varint(p, r, &cc))
 			return -1;
 		uint32_t n = cc >> 2;
-		cb_buf_grow(list, ((size_t)n + 3) * 12);
-		S_put_num(list, list->len == 0, delta);
-		S_put_num(list, false, cc & 3);
-		S_put_num(list, false, n);
+		cb_buf_grow(list, ((size_t)n + 3) * 11);
+		char *d = list->data + list->len;
+		if (list->len)
+			*d++ = ',';
+		d = S_num(d, delta);
+		*d++ = ',';
+		d = S_num(d, cc & 3);
+		*d++ = ',';
+		d = S_num(d, n);
+		const unsigned char *c = r->cur, *end = r->end;
 		for (uint32_t k = 0; k < n; k++) {
-			uint32_t d;
-			if (S_read_varint(p, r, &d))
-				return -1;
-			S_put_num(list, false, d);
+			uint32_t v;
+			if (c < end && *c < 0x80) {
+				v = *c++;
+			} else if (end - c >= 2 && c[1] < 0x80) {
+				v = (uint32_t)(c[0] & 0x7F) | (uint32_t)c[1] << 7;
+				c += 2;
+			} else {
+				r->cur = c;
+				if (S_read_varint_slow(p, r, &v))
+					return -1;
+				c = r->cur;
+				end = r->end;
+			}
+			*d++ = ',';
+			d = S_num(d, v);
 		}
+		r->cur = c;
+		list->len = (size_t)(d - list->data);
 	}
 	if (list->data)
 		list->data[list->len] = '\0';
