@@ -318,9 +318,13 @@ static unsigned char *S_put_varint(unsigned char *q, uint32_t v)
 static uint32_t S_chunk(cb_postings *p, uint32_t size)
 {
 	if (p->alen + size > p->acap) {
-		size_t cap = p->acap ? p->acap : 65536;
-		while (cap < p->alen + size)
-			cap *= 2;
+		/* Doubling, but not past the budget (the arena is spilled when
+		 * it reaches it); past it only as far as one column needs. */
+		size_t cap = p->acap ? p->acap * 2 : 65536;
+		if (cap > p->budget)
+			cap = p->budget;
+		if (cap < p->alen + size)
+			cap = p->alen + size + 65536;
 		p->arena = cb_xrealloc(p->arena, cap);
 		p->acap = cap;
 	}

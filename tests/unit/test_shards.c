@@ -1,8 +1,8 @@
 /* Unit tests for the browser index's postings and shards (search/postings.c,
  * search/shards.c): postings read back exactly as a plain model of them
  * says, whether they stay in memory, spill runs to a temporary file or
- * spill runs to memory; and JSON strings escaped the same whatever their
- * length. */
+ * spill runs to memory, or some of each when the file cannot take more;
+ * and JSON strings escaped the same whatever their length. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +10,11 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "postings.h"
 #include "shards.h"
@@ -254,6 +256,38 @@ static void test_runs_without_a_file(void **state)
 	M_free(&m);
 }
 
+/* When the temporary file stops taking runs (here, a file size limit),
+ * the runs already in it are read from there and the rest stay in memory. */
+static void test_file_full(void **state)
+{
+	char *dir = tu_tmpdir("cbshards");
+	assert_non_null(dir);
+	struct rlimit old;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	struct rlimit lim = {20000, old.rlim_max};
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	M_model m = {0};
+	cb_postings *p = cb_postings_new();
+	cb_postings_set_budget(p, 2000, dir);
+	S_feed(p, &m);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, was);
+	size_t spilled = cb_postings_spilled(p);
+	assert_true(spilled > 0);
+	S_check(p, &m);
+	cb_postings_free(p);
+	M_free(&m);
+	/* The same collection with no limit spills more runs to the file. */
+	p = cb_postings_new();
+	cb_postings_set_budget(p, 2000, dir);
+	S_feed(p, NULL);
+	assert_true(cb_postings_spilled(p) > spilled);
+	cb_postings_free(p);
+	cb_rm_rf(dir);
+	free(dir);
+}
+
 static void test_empty(void **state)
 {
 	cb_postings *p = cb_postings_new();
@@ -326,8 +360,11 @@ static void test_shard_strings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_in_memory),		cmocka_unit_test(test_spilled_runs),
-	    cmocka_unit_test(test_runs_without_a_file), cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_in_memory),
+	    cmocka_unit_test(test_spilled_runs),
+	    cmocka_unit_test(test_runs_without_a_file),
+	    cmocka_unit_test(test_file_full),
+	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_shard_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
