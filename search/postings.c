@@ -84,7 +84,8 @@ struct cb_postings {
 	uint32_t *order;
 	size_t nsorted;
 	/* reading back */
-	bool reading;
+	bool finished, reading;
+	uint32_t *name_of; /* each term's offset in names, once terms is freed */
 	size_t at;
 };
 
@@ -120,6 +121,7 @@ void cb_postings_free(cb_postings *p)
 	free(p->dir);
 	cb_buf_free(&p->out);
 	free(p->order);
+	free(p->name_of);
 	free(p);
 }
 
@@ -703,10 +705,38 @@ static int S_read_entries(cb_postings *p, S_run *r, cb_buf *list)
 	return 0;
 }
 
+void cb_postings_finish(cb_postings *p)
+{
+	if (p->finished)
+		return;
+	p->finished = true;
+	/* A large last run goes to the file like the others; a small one
+	 * (all of a small site's postings) is kept in memory. */
+	S_end_run(p, p->alen >= p->budget / 4);
+	p->name_of = cb_xmalloc((p->nterms ? p->nterms : 1) * sizeof *p->name_of);
+	for (size_t i = 0; i < p->nterms; i++)
+		p->name_of[i] = p->terms[i].name;
+	/* Everything else was only for adding. */
+	free(p->terms);
+	p->terms = NULL;
+	free(p->slots);
+	p->slots = NULL;
+	free(p->arena);
+	p->arena = NULL;
+	p->alen = p->acap = 0;
+	free(p->next);
+	p->next = NULL;
+	free(p->touched);
+	p->touched = NULL;
+	free(p->scratch);
+	p->scratch = NULL;
+	cb_buf_free(&p->out);
+}
+
 static int S_start_reading(cb_postings *p)
 {
+	cb_postings_finish(p);
 	p->reading = true;
-	S_end_run(p, false);
 	for (size_t i = 0; i < p->nruns; i++) {
 		S_run *r = &p->runs[i];
 		if (r->mem) {
@@ -720,13 +750,6 @@ static int S_start_reading(cb_postings *p)
 		if (S_read_head(p, r) != 0)
 			return -1;
 	}
-	/* The arena and the column's buffers are not needed any more. */
-	free(p->arena);
-	p->arena = NULL;
-	p->acap = 0;
-	free(p->next);
-	p->next = NULL;
-	p->capnext = 0;
 	return 0;
 }
 
@@ -747,7 +770,7 @@ int cb_postings_next(cb_postings *p, const char **term, cb_buf *list, cb_error *
 		if (S_read_entries(p, r, list) != 0 || S_read_head(p, r) != 0)
 			goto fail;
 	}
-	*term = p->names + p->terms[id].name;
+	*term = p->names + p->name_of[id];
 	return 1;
 fail:
 	cb_error_set(err, NULL, 0, 0, "cannot read back the search index's temporary file: %s",

@@ -51,11 +51,15 @@ size_t cb_postings_nterms(const cb_postings *p);
  * budget, or when there is no file). */
 size_t cb_postings_spilled(const cb_postings *p);
 
-/* Reads the terms back, in byte order; no token may be added after the
- * first call. Sets *term (valid until the next call) and replaces the
- * contents of list with the term's postings as text (see above). Returns
- * 1, 0 after the last term, or -1 with err when the temporary file cannot
- * be read. */
+/* Ends the adding: moves what is still in memory to the temporary file
+ * (when there is much of it) and frees what only adding needed, so that
+ * the postings hold little until they are read back. No token may be added
+ * after. */
+void cb_postings_finish(cb_postings *p);
+
+/* Reads the terms back, in byte order (finishing first if need be). Sets *term (valid until the next call)
+ * and replaces the contents of list with the term's postings as text (see above). Returns 1, 0 after the last
+ * term, or -1 with err when the temporary file cannot be read. */
 int cb_postings_next(cb_postings *p, const char **term, cb_buf *list, cb_error *err);
 
 #endif
