@@ -554,7 +554,7 @@ static void S_end_run(cb_postings *p, bool to_file)
 /* ---- reading back ---- */
 
 /* More bytes of a run from the file. */
-static int S_fill(cb_postings *p, S_run *r)
+static int S_refill(cb_postings *p, S_run *r)
 {
 	uint64_t stop = r->off + r->len;
 	if (r->mem || r->pos >= stop)
@@ -579,7 +579,7 @@ static int S_read_varint_slow(cb_postings *p, S_run *r, uint32_t *v)
 {
 	uint32_t x = 0;
 	for (int shift = 0; shift < 35; shift += 7) {
-		if (r->cur == r->end && S_fill(p, r) != 0)
+		if (r->cur == r->end && S_refill(p, r) != 0)
 			return -1;
 		unsigned c = *r->cur++;
 		x |= (uint32_t)(c & 0x7F) << shift;
