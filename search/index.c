@@ -310,6 +310,8 @@ int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_s
 	p = cb_postings_new();
 	if (S_fill(&x, site, tap, p, stats) != 0)
 		goto out;
+	/* The postings wait, out of the way, while SQLite finishes. */
+	cb_postings_finish(p);
 	/* learning_fts is filled from its content table in one pass ('rebuild'
 	 * reads the rows in id order), cheaper than a statement per row. The
 	 * 'hashsize' setting only speeds up this build: the file keeps FTS5's

@@ -7,138 +7,7 @@
 #include <string.h>
 
 #include "index.h"
-
-typedef struct S_term {
-	char *text;
-	size_t len;
-	uint64_t hash;
-	cb_buf enc;   /* "docDelta,col,n,pos,posDelta…," for each (document, column) */
-	int last_doc; /* document of the last entry; -1 before the first */
-	long stamp;   /* the column its positions below belong to */
-	int *pos;     /* positions in that column */
-	size_t npos, cappos;
-} S_term;
-
-/* An open-addressing hash table of terms, keyed by their bytes, so that a
- * token is looked up without copying it (this runs for every token). */
-struct cb_postings {
-	S_term **slots;
-	size_t cap;	/* a power of two */
-	S_term **terms; /* in first-seen order */
-	size_t nterms, capterms;
-	S_term **touched; /* terms of the current column, in first-seen order */
-	size_t ntouched, captouched;
-	long stamp; /* counts columns */
-	int doc, col, pos;
-	long *doclen;
-	size_t ndoclen;
-	cb_buf scratch; /* one column's entry for one term, before it is appended */
-};
-
-cb_postings *cb_postings_new(void)
-{
-	cb_postings *p = cb_xcalloc(1, sizeof *p);
-	p->cap = 1 << 14;
-	p->slots = cb_xcalloc(p->cap, sizeof *p->slots);
-	return p;
-}
-
-void cb_postings_free(cb_postings *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->nterms; i++) {
-		free(p->terms[i]->text);
-		free(p->terms[i]->pos);
-		cb_buf_free(&p->terms[i]->enc);
-		free(p->terms[i]);
-	}
-	free(p->terms);
-	free(p->touched);
-	free(p->slots);
-	free(p->doclen);
-	cb_buf_free(&p->scratch);
-	free(p);
-}
-
-void cb_postings_begin_column(cb_postings *p, int doc, int col)
-{
-	p->doc = doc;
-	p->col = col;
-	p->pos = 0;
-	p->ntouched = 0;
-	p->stamp++;
-	if ((size_t)doc >= p->ndoclen) {
-		size_t n = (size_t)doc + 1;
-		p->doclen = cb_xrealloc(p->doclen, n * sizeof *p->doclen);
-		memset(p->doclen + p->ndoclen, 0, (n - p->ndoclen) * sizeof *p->doclen);
-		p->ndoclen = n;
-	}
-}
-
-static uint64_t S_fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void S_grow_table(cb_postings *p)
-{
-	size_t cap = p->cap * 2;
-	S_term **slots = cb_xcalloc(cap, sizeof *slots);
-	for (size_t i = 0; i < p->nterms; i++) {
-		size_t k = (size_t)p->terms[i]->hash & (cap - 1);
-		while (slots[k])
-			k = (k + 1) & (cap - 1);
-		slots[k] = p->terms[i];
-	}
-	free(p->slots);
-	p->slots = slots;
-	p->cap = cap;
-}
-
-void cb_postings_add(cb_postings *p, const char *tok, int len)
-{
-	uint64_t h = S_fnv(tok, (size_t)len);
-	size_t k = (size_t)h & (p->cap - 1);
-	S_term *t;
-	while ((t = p->slots[k]) &&
-	       !(t->hash == h && t->len == (size_t)len && memcmp(t->text, tok, (size_t)len) == 0))
-		k = (k + 1) & (p->cap - 1);
-	if (!t) {
-		t = cb_xcalloc(1, sizeof *t);
-		t->text = cb_xstrndup(tok, (size_t)len);
-		t->len = (size_t)len;
-		t->hash = h;
-		t->last_doc = -1;
-		p->slots[k] = t;
-		if (p->nterms == p->capterms) {
-			p->capterms = p->capterms ? p->capterms * 2 : 1024;
-			p->terms = cb_xrealloc(p->terms, p->capterms * sizeof *p->terms);
-		}
-		p->terms[p->nterms++] = t;
-		if (p->nterms * 2 > p->cap)
-			S_grow_table(p);
-	}
-	if (t->stamp != p->stamp) {
-		t->stamp = p->stamp;
-		t->npos = 0;
-		if (p->ntouched == p->captouched) {
-			p->captouched = p->captouched ? p->captouched * 2 : 256;
-			p->touched = cb_xrealloc(p->touched, p->captouched * sizeof *p->touched);
-		}
-		p->touched[p->ntouched++] = t;
-	}
-	if (t->npos == t->cappos) {
-		t->cappos = t->cappos ? t->cappos * 2 : 8;
-		t->pos = cb_xrealloc(t->pos, t->cappos * sizeof *t->pos);
-	}
-	t->pos[t->npos++] = p->pos++;
-}
+#include "postings.h"
 
 /* Appends a non-negative integer and a comma; room for it is reserved.
  * Most numbers here (columns, counts, gaps between positions) have one or
@@ -171,59 +40,7 @@ static void S_put_int(cb_buf *b, long v)
 	b->len = (size_t)(d - b->data);
 }
 
-/* Appends n bytes to a term's encoding, growing it by half rather than
- * doubling: every term of the collection keeps its encoding until the
- * shards are written, and most terms are rare, so slack is most of what a
- * doubling buffer would hold. */
-static void S_append(cb_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap + b->cap / 2;
-		if (cap < b->len + n + 1)
-			cap = b->len + n + 1;
-		b->data = cb_xrealloc(b->data, cap);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void cb_postings_end_column(cb_postings *p)
-{
-	p->doclen[p->doc] += p->pos;
-	cb_buf *sc = &p->scratch;
-	for (size_t i = 0; i < p->ntouched; i++) {
-		S_term *t = p->touched[i];
-		/* Written to a scratch buffer first, then appended exactly. */
-		sc->len = 0;
-		cb_buf_grow(sc, (t->npos + 3) * 12 + 1);
-		S_put_int(sc, t->last_doc < 0 ? p->doc : p->doc - t->last_doc);
-		S_put_int(sc, p->col);
-		S_put_int(sc, (long)t->npos);
-		int prev = 0;
-		for (size_t k = 0; k < t->npos; k++) {
-			S_put_int(sc, t->pos[k] - prev);
-			prev = t->pos[k];
-		}
-		S_append(&t->enc, sc->data, sc->len);
-		t->last_doc = p->doc;
-	}
-	p->ntouched = 0;
-}
-
-long cb_postings_doc_len(const cb_postings *p, int doc)
-{
-	return (size_t)doc < p->ndoclen ? p->doclen[doc] : 0;
-}
-
 /* ---- writing ---- */
-
-static int S_term_cmp(const void *a, const void *b)
-{
-	const S_term *x = *(S_term *const *)a, *y = *(S_term *const *)b;
-	return strcmp(x->text, y->text);
-}
 
 /* Bytes that S_str copies as they are: everything but control
  * characters, '"', '\\', '<', '>', '&' and 0xE2 (which may start U+2028 or
@@ -236,22 +53,65 @@ static inline bool S_plain(unsigned char c)
 	return c < 64 ? (S_PLAIN_LOW >> c) & 1 : c != '\\' && c != 0xE2;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#define S_WORD 16
+
+/* Whether any of the sixteen bytes at p is not plain (see S_plain). */
+static inline bool S_special(const unsigned char *p)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	/* Below 0x20: unchanged by the unsigned minimum with 0x1F. */
+	__m128i m = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('&')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('<')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('>')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xE2)));
+	return _mm_movemask_epi8(m) != 0;
+}
+#else
+#define S_WORD 8
+#define S_ONES 0x0101010101010101ULL
+#define S_HIGHS 0x8080808080808080ULL
+
+/* Whether any of the eight bytes at p is not plain (see S_plain): a byte
+ * below 0x20, or one equal to one of the six others, found with the usual
+ * word-at-a-time tests for a zero byte and a byte less than n. */
+static inline bool S_special(const unsigned char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+#define S_ZERO(v) (((v)-S_ONES) & ~(v)&S_HIGHS)
+#define S_HAS(c) S_ZERO(x ^ (S_ONES * (c)))
+	uint64_t m = ((x - S_ONES * 0x20) & ~x & S_HIGHS) | S_HAS('"') | S_HAS('&') | S_HAS('<') |
+		     S_HAS('>') | S_HAS('\\') | S_HAS(0xE2);
+#undef S_HAS
+#undef S_ZERO
+	return m != 0;
+}
+#endif
+
 /* A JSON string safe inside a script: runs of plain bytes are copied at
- * once (documents' text is most of the browser index), the rest escaped
- * by cb_buf_json. */
+ * once (documents' text is most of the browser index; it is scanned a
+ * word at a time), the rest escaped by cb_buf_json. */
 static void S_str(cb_buf *b, const char *s)
 {
 	cb_buf_putc(b, '"');
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	while (*p) {
+	const unsigned char *end = p + strlen((const char *)p);
+	while (p < end) {
 		const unsigned char *run = p;
-		while (S_plain(*p))
+		while (end - p >= S_WORD && !S_special(p))
+			p += S_WORD;
+		while (p < end && S_plain(*p))
 			p++;
 		if (p > run)
 			cb_buf_put(b, (const char *)run, (size_t)(p - run));
-		if (!*p)
+		if (p == end)
 			break;
-		size_t n = *p == 0xE2 && p[1] && p[2] ? 3 : 1;
+		size_t n = *p == 0xE2 && end - p >= 3 ? 3 : 1;
 		cb_buf_json(b, (const char *)p, n);
 		p += n;
 	}
@@ -404,42 +264,44 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 	return rc;
 }
 
-int cb_shards_write(const cb_site *site, const cb_postings *p, cb_writer *w, cb_shard_stats *st,
-		    cb_error *err)
+/* Ends a term shard and writes it. */
+static int S_put_shard(cb_writer *w, cb_buf *b, size_t k, cb_shard_stats *st, cb_error *err)
+{
+	cb_buf_puts(b, "});\n");
+	char *path = cb_xasprintf("search/t-%zu.js", k);
+	int rc = S_put(w, path, b, st, err);
+	free(path);
+	return rc;
+}
+
+int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_stats *st, cb_error *err)
 {
 	memset(st, 0, sizeof *st);
-	S_term **sorted = cb_xmalloc((p->nterms ? p->nterms : 1) * sizeof *sorted);
-	if (p->nterms) {
-		memcpy(sorted, p->terms, p->nterms * sizeof *sorted);
-		qsort(sorted, p->nterms, sizeof *sorted, S_term_cmp);
-	}
-	st->terms = p->nterms;
-
+	st->terms = cb_postings_nterms(p);
 	cb_strv bounds = CB_STRV_INIT;
-	cb_buf b = CB_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < p->nterms; i++) {
-		const S_term *t = sorted[i];
+	cb_buf b = CB_BUF_INIT, list = CB_BUF_INIT;
+	const char *term;
+	int rc, more;
+	while ((more = cb_postings_next(p, &term, &list, err)) == 1) {
 		if (b.len == 0) {
-			cb_strv_push(&bounds, t->text);
+			cb_strv_push(&bounds, term);
 			cb_buf_printf(&b, "CBS.shard(%zu,{", bounds.n - 1);
 		} else {
 			cb_buf_puts(&b, ",\n");
 		}
-		S_str(&b, t->text);
+		S_str(&b, term);
 		cb_buf_puts(&b, ":[");
-		cb_buf_put(&b, t->enc.data, t->enc.len - 1); /* without the last comma */
+		cb_buf_put(&b, list.data, list.len);
 		cb_buf_putc(&b, ']');
-		if (b.len >= CB_SHARD_TARGET || i + 1 == p->nterms) {
-			cb_buf_puts(&b, "});\n");
-			char *path = cb_xasprintf("search/t-%zu.js", bounds.n - 1);
-			rc = S_put(w, path, &b, st, err);
-			free(path);
-		}
+		if (b.len >= CB_SHARD_TARGET && S_put_shard(w, &b, bounds.n - 1, st, err) != 0)
+			break;
 	}
+	rc = more == 0 ? 0 : -1;
+	if (rc == 0 && b.len)
+		rc = S_put_shard(w, &b, bounds.n - 1, st, err);
 	st->shards = bounds.n;
 	cb_buf_free(&b);
-	free(sorted);
+	cb_buf_free(&list);
 	if (rc == 0)
 		rc = S_write_meta(site, p, &bounds, w, st, err);
 	if (rc == 0)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "postings.h"
 #include "site.h"
 #include "util.h"
 #include "writer.h"
@@ -31,24 +32,13 @@
 /* Documents per text block. */
 #define CB_DOC_BLOCK 16
 
-typedef struct cb_postings cb_postings;
-
-cb_postings *cb_postings_new(void);
-void cb_postings_free(cb_postings *p); /* NULL-safe */
-/* Adds the tokens of one column of document doc (0-based, increasing). */
-void cb_postings_begin_column(cb_postings *p, int doc, int col);
-void cb_postings_add(cb_postings *p, const char *tok, int len);
-void cb_postings_end_column(cb_postings *p);
-/* The token count of document doc (all columns). */
-long cb_postings_doc_len(const cb_postings *p, int doc);
-
 typedef struct cb_shard_stats {
 	size_t terms, shards, bytes;
 } cb_shard_stats;
 
 /* Writes search/meta.js, search/t-*.js and search/d-*.js for site, whose
- * documents were added to p in site order. */
-int cb_shards_write(const cb_site *site, const cb_postings *p, cb_writer *w, cb_shard_stats *st,
-		    cb_error *err);
+ * documents were added to p in site order; reads p's terms back
+ * (cb_postings_next), so p takes no more tokens. */
+int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_stats *st, cb_error *err);
 
 #endif
