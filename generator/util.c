@@ -731,15 +731,19 @@ void cb_hash_add(cb_hash *h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	h->len += n;
-	while (n && h->ntail) {
-		h->tail[h->ntail++] = *p++;
-		n--;
-		if (h->ntail == 8) {
-			uint64_t w;
-			memcpy(&w, h->tail, 8);
-			S_hash_word(h, w);
-			h->ntail = 0;
-		}
+	if (h->ntail) {
+		/* Complete the word a previous call left unfinished. */
+		size_t take = 8 - h->ntail < n ? 8 - h->ntail : n;
+		memcpy(h->tail + h->ntail, p, take);
+		h->ntail += take;
+		p += take;
+		n -= take;
+		if (h->ntail < 8)
+			return;
+		uint64_t w;
+		memcpy(&w, h->tail, 8);
+		S_hash_word(h, w);
+		h->ntail = 0;
 	}
 	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t w;
@@ -756,12 +760,26 @@ void cb_hash_str(cb_hash *h, const char *s)
 		cb_hash_u64(h, UINT64_MAX);
 		return;
 	}
-	size_t n = strlen(s);
+	cb_hash_strn(h, s, strlen(s));
+}
+
+void cb_hash_strn(cb_hash *h, const char *s, size_t n)
+{
 	cb_hash_u64(h, n);
 	cb_hash_add(h, s, n);
 }
 
-void cb_hash_u64(cb_hash *h, uint64_t v) { cb_hash_add(h, &v, sizeof v); }
+/* Numbers are most of what a data tree's hash is fed: on a word boundary
+ * one goes straight in, the same word cb_hash_add would make of it. */
+void cb_hash_u64(cb_hash *h, uint64_t v)
+{
+	if (h->ntail) {
+		cb_hash_add(h, &v, sizeof v);
+		return;
+	}
+	h->len += 8;
+	S_hash_word(h, v);
+}
 
 void cb_hash_hex(const cb_hash *h, char out[33])
 {

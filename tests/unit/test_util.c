@@ -258,6 +258,68 @@ static void test_value_arena(void **state)
 	cb_value_free(outside);
 }
 
+/* The page and cache keys: fixed values (a key stored by one build must
+ * be recognised by the next), and the same hash however the bytes are cut
+ * into calls. */
+static void test_hash(void **state)
+{
+	cb_hash h;
+	char hex[33];
+	cb_hash_init(&h);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "5a7a61f7fb819006d8bdd048674067cf");
+	cb_hash_add(&h, "abc", 3);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "c54ca78fc905a164b3a59caf21fb73a2");
+	cb_hash_init(&h);
+	cb_hash_str(&h, "The quick brown fox");
+	cb_hash_u64(&h, 42);
+	cb_hash_add(&h, "jumps over the lazy dog", 23);
+	cb_hash_str(&h, NULL);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "a10f18b35ed2aad988b6f78278733697");
+
+	unsigned char data[100];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 37 + 11);
+	cb_hash whole;
+	cb_hash_init(&whole);
+	cb_hash_add(&whole, data, sizeof data);
+	char want[33];
+	cb_hash_hex(&whole, want);
+	for (size_t step = 1; step <= 13; step++) {
+		cb_hash_init(&h);
+		for (size_t at = 0; at < sizeof data; at += step)
+			cb_hash_add(&h, data + at, at + step <= sizeof data ? step : sizeof data - at);
+		cb_hash_hex(&h, hex);
+		assert_string_equal(hex, want);
+	}
+	/* A number is its eight bytes, on a word boundary or not. */
+	for (size_t lead = 0; lead < 9; lead++) {
+		cb_hash a, b;
+		cb_hash_init(&a);
+		cb_hash_init(&b);
+		cb_hash_add(&a, data, lead);
+		cb_hash_add(&b, data, lead);
+		uint64_t v = 0x0123456789abcdefULL;
+		cb_hash_u64(&a, v);
+		cb_hash_add(&b, &v, sizeof v);
+		char ha[33], hb[33];
+		cb_hash_hex(&a, ha);
+		cb_hash_hex(&b, hb);
+		assert_string_equal(ha, hb);
+	}
+	cb_hash a, b;
+	cb_hash_init(&a);
+	cb_hash_init(&b);
+	cb_hash_str(&a, "casebook");
+	cb_hash_strn(&b, "casebook!", 8);
+	char ha[33], hb[33];
+	cb_hash_hex(&a, ha);
+	cb_hash_hex(&b, hb);
+	assert_string_equal(ha, hb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,7 +327,7 @@ int main(void)
 		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
 		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
-		cmocka_unit_test(test_value_arena),
+		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
