@@ -149,24 +149,33 @@ void cb_buf_free(cb_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* The characters cb_buf_html replaces, by byte. */
+static const char *const S_html_rep[256] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+};
+
 void cb_buf_html(cb_buf *b, const char *s, size_t n)
 {
+	/* Room for the text as it is; each replacement makes room for itself
+	 * and the rest. Runs of plain text are copied whole. */
+	cb_buf_grow(b, n);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
-		}
-		cb_buf_put(b, s + start, i - start);
-		cb_buf_puts(b, rep);
+		const char *rep = S_html_rep[(unsigned char)s[i]];
+		if (!rep)
+			continue;
+		size_t rl = strlen(rep);
+		cb_buf_grow(b, (i - start) + rl + (n - i));
+		memcpy(b->data + b->len, s + start, i - start);
+		b->len += i - start;
+		memcpy(b->data + b->len, rep, rl);
+		b->len += rl;
 		start = i + 1;
 	}
-	cb_buf_put(b, s + start, n - start);
+	if (n - start)
+		memcpy(b->data + b->len, s + start, n - start);
+	b->len += n - start;
+	b->data[b->len] = '\0';
 }
 
 void cb_buf_json(cb_buf *b, const char *s, size_t n)
