@@ -258,6 +258,50 @@ static void test_value_arena(void **state)
 	cb_value_free(outside);
 }
 
+/* Strings kept rather than copied in an arena (cb_value_str_own and
+ * cb_value_str_ref), and values of one arena held by containers outside it
+ * without being freed by them (the sanitizer build catches a double free or
+ * a leak). */
+static void test_value_shared(void **state)
+{
+	const char *site = "a string that outlives the arena";
+	cb_value_arena *shared = cb_value_arena_new(), *page = cb_value_arena_new();
+	cb_value_arena_use(shared);
+	cb_value *ref = cb_value_map();
+	cb_map_set(ref, "title", cb_value_str_ref(site, strlen(site)));
+	cb_map_set(ref, "url", cb_value_str_own(cb_xstrdup("documents/a.html")));
+	cb_map_set(ref, "none", cb_value_str_own(NULL));
+	assert_ptr_equal(cb_map_lookup(ref, "title")->u.str.s, site);
+	assert_int_equal(cb_map_lookup(ref, "url")->u.str.len, 16);
+	assert_string_equal(cb_map_lookup(ref, "none")->u.str.s, "");
+	cb_value_arena_use(NULL);
+
+	/* Outside an arena cb_value_str_ref copies. */
+	cb_value *copy = cb_value_str_ref(site, 8);
+	assert_ptr_not_equal(copy->u.str.s, site);
+	assert_string_equal(copy->u.str.s, "a string");
+	cb_value_free(copy);
+
+	for (int round = 0; round < 2; round++) {
+		cb_value_arena_use(page);
+		cb_value *l = cb_value_list();
+		cb_list_push(l, ref);
+		cb_list_push(l, ref);
+		cb_map_set(cb_list_push(l, cb_value_map()), "doc", ref);
+		assert_ptr_equal(cb_list_at(l, 1), ref);
+		cb_value_arena_use(NULL);
+		cb_value_arena_reset(page);
+	}
+	cb_value *outside = cb_value_list();
+	cb_list_push(outside, ref);
+	cb_value *m = cb_list_push(outside, cb_value_map());
+	cb_map_set(m, "doc", ref);
+	cb_value_free(outside);
+	assert_string_equal(cb_map_lookup(ref, "url")->u.str.s, "documents/a.html");
+	cb_value_arena_free(page);
+	cb_value_arena_free(shared);
+}
+
 /* The page and cache keys: fixed values (a key stored by one build must
  * be recognised by the next), and the same hash however the bytes are cut
  * into calls. */
@@ -323,11 +367,14 @@ static void test_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf),     cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_escape),
-		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
-		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
-		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
-		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_buf),		 cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_json_escape),	 cmocka_unit_test(test_slugify),
+	    cmocka_unit_test(test_utf8),	 cmocka_unit_test(test_linecol),
+	    cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),
+	    cmocka_unit_test(test_strv),	 cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_diags),	 cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_value_arena),	 cmocka_unit_test(test_value_shared),
+	    cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
