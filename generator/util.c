@@ -790,15 +790,25 @@ void cb_hash_u64(cb_hash *h, uint64_t v)
 	S_hash_word(h, v);
 }
 
-void cb_hash_hex(const cb_hash *h, char out[33])
+void cb_hash_digest(const cb_hash *h, uint64_t out[2])
 {
 	cb_hash f = *h;
 	uint64_t w = 0;
 	memcpy(&w, f.tail, f.ntail);
 	S_hash_word(&f, w ^ ((uint64_t)f.ntail << 56));
 	S_hash_word(&f, f.len);
-	uint64_t a = S_fmix(f.a ^ S_rotl(f.b, 17)), b = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+	out[0] = S_fmix(f.a ^ S_rotl(f.b, 17));
+	out[1] = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
+}
+
+void cb_hash_hex(const cb_hash *h, char out[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint64_t d[2];
+	cb_hash_digest(h, d);
+	for (int i = 0; i < 32; i++)
+		out[i] = digits[(d[i / 16] >> (60 - 4 * (i % 16))) & 15];
+	out[32] = '\0';
 }
 
 int cb_source_date_epoch(int64_t *t, cb_error *err)
