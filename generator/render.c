@@ -36,7 +36,6 @@ typedef struct S_r {
 	S_shared *shared; /* open addressing by address; shared_cap slots */
 	size_t shared_cap;
 	cb_value **docrefs;			     /* each document's reference (S_docref) */
-	cb_value **learning;			     /* each document's learning for theme pages, or NULL */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
 	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
 	char **type_urls;			     /* "types/<slug>.html" of each of cb_doc_types */
@@ -1057,6 +1056,25 @@ static cb_value *S_theme_summary(const S_r *r, const cb_theme_group *tg)
 	return t;
 }
 
+/* A document's learning points as theme pages show them, with the
+ * document's reference. (The same on every theme page the document is on,
+ * but made for each: shared, a site's learning would take more memory than
+ * the hashing it saves.) */
+static cb_value *S_learning(const S_r *r, const cb_doc *d)
+{
+	cb_value *g = cb_value_map();
+	cb_map_set(g, "doc", S_docref(r, d));
+	cb_value *points = cb_map_set(g, "points", cb_value_list());
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		cb_value *p = cb_list_push(points, cb_value_map());
+		cb_map_set(p, "html", S_site_str(lp->html));
+		cb_map_set(p, "heading", S_site_str(lp->heading));
+		cb_map_set(p, "anchor_url", S_joined("documents/", d->slug, ".html#", lp->heading_id));
+	}
+	return g;
+}
+
 static int S_theme(S_r *r, const cb_theme_group *tg)
 {
 	const cb_site *s = r->site;
@@ -1071,30 +1089,12 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 		cb_list_push(docs, S_docref(r, d));
 		if (!d->md.nlearning)
 			continue;
-		cb_list_push(learning, r->learning[d - s->docs]);
+		cb_list_push(learning, S_learning(r, d));
 		nlearning += d->md.nlearning;
 	}
 	cb_map_set_bool(t, "has_learning", nlearning > 0);
 	S_theme_years(s, tg, t);
 	return S_render(r, "theme", v, r->theme_urls[tg - s->themes]);
-}
-
-/* A document's learning points as theme pages show them, with the
- * document's reference: the same on every theme page the document is on,
- * so made once (S_shared). */
-static cb_value *S_learning_make(const S_r *r, const cb_doc *d)
-{
-	cb_value *g = cb_value_map();
-	cb_map_set(g, "doc", S_docref(r, d));
-	cb_value *points = cb_map_set(g, "points", cb_value_list());
-	for (size_t k = 0; k < d->md.nlearning; k++) {
-		const cb_lpoint *lp = &d->md.learning[k];
-		cb_value *p = cb_list_push(points, cb_value_map());
-		cb_map_set(p, "html", S_site_str(lp->html));
-		cb_map_set(p, "heading", S_site_str(lp->heading));
-		cb_map_set(p, "anchor_url", S_joined("documents/", d->slug, ".html#", lp->heading_id));
-	}
-	return g;
 }
 
 static int S_home(S_r *r)
@@ -1242,8 +1242,8 @@ static int S_pages_parallel(S_r *r)
 }
 
 /* Makes the values pages share (S_shared) and what pages look up by index:
- * document references, theme pages' learning, the parts of S_base, and the
- * addresses of themes and types. */
+ * document references, the parts of S_base, and the addresses of themes and
+ * types. */
 static void S_prepare(S_r *r)
 {
 	const cb_site *s = r->site;
@@ -1254,18 +1254,7 @@ static void S_prepare(S_r *r)
 	for (size_t t = 0; t < cb_doc_ntypes; t++)
 		r->type_urls[t] = S_listing_url("types", cb_doc_types[t]);
 
-	/* Documents with learning on some theme page. */
-	bool *on_theme = cb_xcalloc(s->ndocs + 1, sizeof *on_theme);
-	size_t nlearning = 0;
-	for (size_t i = 0; i < s->nthemes; i++)
-		for (size_t k = 0; k < s->themes[i].ndocs; k++) {
-			int d = s->themes[i].docs[k];
-			if (!on_theme[d] && s->docs[d].md.nlearning) {
-				on_theme[d] = true;
-				nlearning++;
-			}
-		}
-	size_t nshared = s->ndocs + nlearning + 3;
+	size_t nshared = s->ndocs + 3;
 	r->shared_cap = 16;
 	while (r->shared_cap < 2 * nshared)
 		r->shared_cap *= 2;
@@ -1282,15 +1271,7 @@ static void S_prepare(S_r *r)
 		r->docrefs[i] = S_docref_make(&s->docs[i]);
 		S_share(r, r->docrefs[i]);
 	}
-	r->learning = cb_xcalloc(s->ndocs + 1, sizeof *r->learning);
-	for (size_t i = 0; i < s->ndocs; i++) {
-		if (!on_theme[i])
-			continue;
-		r->learning[i] = S_learning_make(r, &s->docs[i]);
-		S_share(r, r->learning[i]);
-	}
 	cb_value_arena_use(prev);
-	free(on_theme);
 }
 
 static void S_finish(S_r *r)
@@ -1298,7 +1279,6 @@ static void S_finish(S_r *r)
 	cb_value_arena_free(r->shared_arena);
 	free(r->shared);
 	free(r->docrefs);
-	free(r->learning);
 	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
 		free(r->theme_urls[i]);
 	free(r->theme_urls);
