@@ -149,10 +149,13 @@ void cb_buf_free(cb_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* The characters cb_buf_html replaces, by byte. */
-static const char *const S_html_rep[256] = {
-    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
-};
+/* The characters cb_buf_html replaces: their place in S_html_reps, by
+ * byte; 0 for the rest. */
+static const unsigned char S_html_esc[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5};
+static const struct {
+	const char *s;
+	size_t n;
+} S_html_reps[] = {{"", 0}, {"&amp;", 5}, {"&lt;", 4}, {"&gt;", 4}, {"&quot;", 6}, {"&#39;", 5}};
 
 void cb_buf_html(cb_buf *b, const char *s, size_t n)
 {
@@ -161,14 +164,14 @@ void cb_buf_html(cb_buf *b, const char *s, size_t n)
 	cb_buf_grow(b, n);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep = S_html_rep[(unsigned char)s[i]];
-		if (!rep)
+		unsigned char e = S_html_esc[(unsigned char)s[i]];
+		if (!e)
 			continue;
-		size_t rl = strlen(rep);
+		size_t rl = S_html_reps[e].n;
 		cb_buf_grow(b, (i - start) + rl + (n - i));
 		memcpy(b->data + b->len, s + start, i - start);
 		b->len += i - start;
-		memcpy(b->data + b->len, rep, rl);
+		memcpy(b->data + b->len, S_html_reps[e].s, rl);
 		b->len += rl;
 		start = i + 1;
 	}
@@ -742,11 +745,10 @@ void cb_hash_add(cb_hash *h, const void *data, size_t n)
 	h->len += n;
 	if (h->ntail) {
 		/* Complete the word a previous call left unfinished. */
-		size_t take = 8 - h->ntail < n ? 8 - h->ntail : n;
-		memcpy(h->tail + h->ntail, p, take);
-		h->ntail += take;
-		p += take;
-		n -= take;
+		while (n && h->ntail < 8) {
+			h->tail[h->ntail++] = *p++;
+			n--;
+		}
 		if (h->ntail < 8)
 			return;
 		uint64_t w;
@@ -759,7 +761,9 @@ void cb_hash_add(cb_hash *h, const void *data, size_t n)
 		memcpy(&w, p, 8);
 		S_hash_word(h, w);
 	}
-	memcpy(h->tail, p, n);
+	/* At most seven bytes: copied here rather than by a call. */
+	for (size_t i = 0; i < n; i++)
+		h->tail[i] = p[i];
 	h->ntail = n;
 }
 
