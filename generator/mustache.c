@@ -562,11 +562,24 @@ static void S_num(cb_buf *b, double x)
 	cb_buf_puts(b, tmp);
 }
 
+/* cb_buf_put, without the call when the page's buffer has room: a page is
+ * written in thousands of short pieces (lines of text, values). */
+static void S_put(cb_buf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	cb_buf_put(b, s, n);
+}
+
 static void S_indent(render *r)
 {
 	/* The buffer's data is NULL until something was put in it. */
 	if (r->indent.len > r->indent_from)
-		cb_buf_put(r->out, r->indent.data + r->indent_from, r->indent.len - r->indent_from);
+		S_put(r->out, r->indent.data + r->indent_from, r->indent.len - r->indent_from);
 }
 
 /* Adds ws to the indentation, less the part of it that the enclosing block
@@ -591,7 +604,7 @@ static void S_text_out(render *r, const span *sp, const node *nd, bool src_bol, 
 	/* Empty lines stay empty rather than gaining trailing spaces. */
 	if (bol && !(n && s[0] == '\n') && !(n > 1 && s[0] == '\r' && s[1] == '\n'))
 		S_indent(r);
-	cb_buf_put(r->out, s, n);
+	S_put(r->out, s, n);
 }
 
 static void S_var(render *r, const node *nd)
@@ -604,7 +617,7 @@ static void S_var(render *r, const node *nd)
 		if (nd->kind == N_VAR)
 			cb_buf_html(r->out, v->u.str.s, v->u.str.len);
 		else
-			cb_buf_put(r->out, v->u.str.s, v->u.str.len);
+			S_put(r->out, v->u.str.s, v->u.str.len);
 		break;
 	case CB_V_NUM: S_num(r->out, v->u.num); break;
 	case CB_V_BOOL: cb_buf_puts(r->out, v->u.b ? "true" : "false"); break;
