@@ -35,11 +35,12 @@ typedef struct S_r {
 	cb_value_arena *shared_arena;
 	S_shared *shared; /* open addressing by address; shared_cap slots */
 	size_t shared_cap;
-	cb_value **docrefs;			     /* each document's reference (S_docref) */
+	cb_value **docrefs;                          /* each document's reference (S_docref) */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
-	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
-	char **type_urls;			     /* "types/<slug>.html" of each of cb_doc_types */
-	cb_buf out;				     /* a page being rendered; one per thread */
+	char **theme_urls;                           /* "themes/<slug>.html" of each theme */
+	cb_map *theme_ids;                           /* theme id -> 1 + its index in site->themes */
+	char **type_urls;                            /* "types/<slug>.html" of each of cb_doc_types */
+	cb_buf out;                                  /* a page being rendered; one per thread */
 } S_r;
 
 static const char *const S_months[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -275,12 +276,11 @@ static cb_value *S_plugin_data(const S_r *r, const cb_value *v)
 	return v ? cb_value_copy(v) : cb_value_null();
 }
 
-static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
+/* The theme of that id (the first, should two share it), or NULL. */
+static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 {
-	for (size_t i = 0; i < s->nthemes; i++)
-		if (strcmp(s->themes[i].id, id) == 0)
-			return &s->themes[i];
-	return NULL;
+	uintptr_t i = (uintptr_t)cb_map_get(r->theme_ids, id);
+	return i ? &r->site->themes[i - 1] : NULL;
 }
 
 /* The first word S_hash_value feeds for a value: a tag in the low byte
@@ -948,7 +948,7 @@ static int S_document(S_r *r, const cb_doc *d)
 
 	cb_value *themes = cb_map_set(doc, "themes", cb_value_list());
 	for (size_t i = 0; i < m->themes.n; i++) {
-		const cb_theme_group *tg = S_find_theme(s, m->themes.v[i]);
+		const cb_theme_group *tg = S_find_theme(r, m->themes.v[i]);
 		if (!tg)
 			continue;
 		cb_value *t = cb_list_push(themes, cb_value_map());
@@ -1248,8 +1248,12 @@ static void S_prepare(S_r *r)
 {
 	const cb_site *s = r->site;
 	r->theme_urls = cb_xcalloc(s->nthemes + 1, sizeof *r->theme_urls);
-	for (size_t i = 0; i < s->nthemes; i++)
+	r->theme_ids = cb_map_new();
+	for (size_t i = 0; i < s->nthemes; i++) {
 		r->theme_urls[i] = S_theme_url(s->themes[i].id);
+		if (!cb_map_has(r->theme_ids, s->themes[i].id))
+			cb_map_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
+	}
 	r->type_urls = cb_xcalloc(cb_doc_ntypes + 1, sizeof *r->type_urls);
 	for (size_t t = 0; t < cb_doc_ntypes; t++)
 		r->type_urls[t] = S_listing_url("types", cb_doc_types[t]);
@@ -1282,6 +1286,7 @@ static void S_finish(S_r *r)
 	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
 		free(r->theme_urls[i]);
 	free(r->theme_urls);
+	cb_map_free(r->theme_ids);
 	for (size_t t = 0; r->type_urls && t < cb_doc_ntypes; t++)
 		free(r->type_urls[t]);
 	free(r->type_urls);
