@@ -305,49 +305,98 @@ static const S_shared *S_shared_find(const S_r *r, const cb_value *v)
 	}
 }
 
-/* Feeds a template data tree to h: types, lengths and bytes, so two trees
- * hash alike only when they are alike. A shared value (S_shared) is fed
- * as its digest, which stands for its whole content. */
-static void S_hash_value(const S_r *r, cb_hash *h, const cb_value *v)
+/* What S_hash_value feeds a hash, gathered: a page's tree is thousands of
+ * words and short strings, hashed in bulk rather than by a call each. The
+ * hash sees the same bytes in the same order. */
+typedef struct S_hashbuf {
+	cb_hash *h;
+	size_t n;
+	unsigned char buf[4096];
+} S_hashbuf;
+
+static void S_hashbuf_flush(S_hashbuf *f)
+{
+	cb_hash_add(f->h, f->buf, f->n);
+	f->n = 0;
+}
+
+static void S_hashbuf_u64(S_hashbuf *f, uint64_t v)
+{
+	if (f->n + sizeof v > sizeof f->buf)
+		S_hashbuf_flush(f);
+	memcpy(f->buf + f->n, &v, sizeof v);
+	f->n += sizeof v;
+}
+
+static void S_hashbuf_bytes(S_hashbuf *f, const void *p, size_t n)
+{
+	if (n > sizeof f->buf / 4) {
+		S_hashbuf_flush(f);
+		cb_hash_add(f->h, p, n);
+		return;
+	}
+	if (f->n + n > sizeof f->buf)
+		S_hashbuf_flush(f);
+	memcpy(f->buf + f->n, p, n);
+	f->n += n;
+}
+
+/* Feeds a template data tree: types, lengths and bytes, so two trees hash
+ * alike only when they are alike. A shared value (S_shared) is fed as its
+ * digest, which stands for its whole content. */
+static void S_hashbuf_value(const S_r *r, S_hashbuf *f, const cb_value *v)
 {
 	if (!v) {
-		cb_hash_u64(h, S_TAG_NONE);
+		S_hashbuf_u64(f, S_TAG_NONE);
 		return;
 	}
 	switch (v->type) {
-	case CB_V_NULL: cb_hash_u64(h, CB_V_NULL); break;
-	case CB_V_BOOL: cb_hash_u64(h, CB_V_BOOL | (uint64_t)v->u.b << 8); break;
+	case CB_V_NULL: S_hashbuf_u64(f, CB_V_NULL); break;
+	case CB_V_BOOL: S_hashbuf_u64(f, CB_V_BOOL | (uint64_t)v->u.b << 8); break;
 	case CB_V_NUM:
-		cb_hash_u64(h, CB_V_NUM);
-		cb_hash_add(h, &v->u.num, sizeof v->u.num);
+		S_hashbuf_u64(f, CB_V_NUM);
+		S_hashbuf_bytes(f, &v->u.num, sizeof v->u.num);
 		break;
 	case CB_V_STR:
-		cb_hash_u64(h, CB_V_STR | (uint64_t)v->u.str.len << 8);
-		cb_hash_add(h, v->u.str.s, v->u.str.len);
+		S_hashbuf_u64(f, CB_V_STR | (uint64_t)v->u.str.len << 8);
+		S_hashbuf_bytes(f, v->u.str.s, v->u.str.len);
 		break;
 	case CB_V_LIST:
 	case CB_V_MAP: {
 		const S_shared *sh = S_shared_find(r, v);
 		if (sh) {
-			cb_hash_u64(h, S_TAG_SHARED);
-			cb_hash_u64(h, sh->digest[0]);
-			cb_hash_u64(h, sh->digest[1]);
+			S_hashbuf_u64(f, S_TAG_SHARED);
+			S_hashbuf_u64(f, sh->digest[0]);
+			S_hashbuf_u64(f, sh->digest[1]);
 			break;
 		}
 		if (v->type == CB_V_LIST) {
-			cb_hash_u64(h, CB_V_LIST | (uint64_t)v->u.list.n << 8);
+			S_hashbuf_u64(f, CB_V_LIST | (uint64_t)v->u.list.n << 8);
 			for (size_t i = 0; i < v->u.list.n; i++)
-				S_hash_value(r, h, v->u.list.items[i]);
+				S_hashbuf_value(r, f, v->u.list.items[i]);
 			break;
 		}
-		cb_hash_u64(h, CB_V_MAP | (uint64_t)v->u.map.n << 8);
+		S_hashbuf_u64(f, CB_V_MAP | (uint64_t)v->u.map.n << 8);
 		for (size_t i = 0; i < v->u.map.n; i++) {
-			cb_hash_str(h, v->u.map.keys[i]);
-			S_hash_value(r, h, v->u.map.vals[i]);
+			/* The key as cb_hash_str feeds it: length, then bytes. */
+			size_t kl = strlen(v->u.map.keys[i]);
+			S_hashbuf_u64(f, kl);
+			S_hashbuf_bytes(f, v->u.map.keys[i], kl);
+			S_hashbuf_value(r, f, v->u.map.vals[i]);
 		}
 		break;
 	}
 	}
+}
+
+/* Feeds a template data tree to h (S_hashbuf_value). */
+static void S_hash_value(const S_r *r, cb_hash *h, const cb_value *v)
+{
+	S_hashbuf f;
+	f.h = h;
+	f.n = 0;
+	S_hashbuf_value(r, &f, v);
+	S_hashbuf_flush(&f);
 }
 
 /* Records v as shared: hashed once, here (values it holds that were shared
