@@ -36,6 +36,22 @@ static void test_html_escape(void **state)
 	const char *in = "<a href=\"x\">Tom & Jerry's</a>";
 	cb_buf_html(&b, in, strlen(in));
 	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	/* Each character to replace at every place of a longer text, and the
+	 * characters next to them (%, =, ?, ;) that stay. */
+	const char *specials = "\"&'<>", *reps[] = {"&quot;", "&amp;", "&#39;", "&lt;", "&gt;"};
+	for (size_t k = 0; k < 5; k++) {
+		for (size_t at = 0; at < 20; at++) {
+			char text[21], want[64];
+			memset(text, 'a', 20);
+			text[20] = '\0';
+			text[at] = specials[k];
+			text[(at + 7) % 20] = "%=?;"[at % 4];
+			snprintf(want, sizeof want, "%.*s%s%s", (int)at, text, reps[k], text + at + 1);
+			cb_buf_clear(&b);
+			cb_buf_html(&b, text, 20);
+			assert_string_equal(b.data, want);
+		}
+	}
 	cb_buf_free(&b);
 }
 
@@ -367,14 +383,11 @@ static void test_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_buf),		 cmocka_unit_test(test_html_escape),
-	    cmocka_unit_test(test_json_escape),	 cmocka_unit_test(test_slugify),
-	    cmocka_unit_test(test_utf8),	 cmocka_unit_test(test_linecol),
-	    cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),
-	    cmocka_unit_test(test_strv),	 cmocka_unit_test(test_dates),
-	    cmocka_unit_test(test_diags),	 cmocka_unit_test(test_value),
-	    cmocka_unit_test(test_value_arena),	 cmocka_unit_test(test_value_shared),
-	    cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_buf),     cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
+		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
+		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
