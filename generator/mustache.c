@@ -489,9 +489,12 @@ static const cb_value *S_get(const cb_value *map, const char *key, size_t n)
 {
 	if (!map || map->type != CB_V_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->u.map.n; i++)
-		if (S_key_is(map->u.map.keys[i], key, n))
+	char c0 = n ? key[0] : '\0';
+	for (size_t i = 0; i < map->u.map.n; i++) {
+		const char *k = map->u.map.keys[i];
+		if (k[0] == c0 && S_key_is(k, key, n))
 			return map->u.map.vals[i];
+	}
 	return NULL;
 }
 
