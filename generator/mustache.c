@@ -555,12 +555,11 @@ static void S_num(cb_buf *b, double x)
 			*--p = '-';
 		cb_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 		return;
-	} else {
-		for (int prec = 15; prec <= 17; prec++) {
-			snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-			if (strtod(tmp, NULL) == x)
-				break;
-		}
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+		if (strtod(tmp, NULL) == x)
+			break;
 	}
 	cb_buf_puts(b, tmp);
 }
