@@ -414,6 +414,8 @@ static void S_share(S_r *r, const cb_value *v)
 	r->shared[i] = sh;
 }
 
+enum { S_OUT_KEEP = 256 * 1024 };
+
 /* Renders data with template tpl into path, unless the previous output has
  * that page made from the same templates and data (writer.h): the page's
  * bytes are a function of exactly those. */
@@ -432,6 +434,10 @@ static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
 	int rc = cb_mustache_render(r->tpl, tpl, data, &r->out, r->err);
 	if (rc == 0)
 		rc = cb_writer_put_keyed(r->w, path, key, r->out.data ? r->out.data : "", r->out.len, r->err);
+	/* The buffer is kept for the thread's next page, unless a large page
+	 * (a theme's) made it large: most pages are small. */
+	if (r->out.cap > S_OUT_KEEP)
+		cb_buf_free(&r->out);
 	cb_value_free(data);
 	return rc;
 }
