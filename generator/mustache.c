@@ -56,7 +56,13 @@ typedef struct node {
 	kind kind;
 	size_t start, end; /* the node's bytes in the source */
 	char *name;	   /* owned; NULL for text, comments and delimiter changes */
+	/* The name looked up in the data (name without the '*' of a dynamic
+	 * name): its length and that of its first dotted part, worked out once
+	 * here rather than on every lookup. */
+	const char *key;
+	size_t key_len, key_head;
 	bool dynamic;	   /* a partial or parent whose name is looked up: {{>*name}} */
+	bool src_bol;	   /* the node starts a line of its source */
 	bool standalone;   /* the tag's line was removed from the output */
 	bool dropped;	   /* text belonging to a standalone line */
 	bool in_parent;	   /* a parent's own tags, or a tag directly inside a parent */
@@ -149,6 +155,7 @@ static node *S_push(tpl *t, kind k, size_t start, size_t end)
 	nd->kind = k;
 	nd->start = start;
 	nd->end = end;
+	nd->src_bol = start == 0 || t->src[start - 1] == '\n';
 	return nd;
 }
 
@@ -185,6 +192,10 @@ static int S_name(tpl *t, node *nd, size_t a, size_t b, cb_error *err)
 				      s + c);
 	nd->name = cb_xasprintf("%s%.*s", star ? "*" : "", (int)(b - c), s + c);
 	nd->dynamic = star && (nd->kind == N_PARTIAL || nd->kind == N_PARENT);
+	nd->key = nd->name + nd->dynamic;
+	nd->key_len = strlen(nd->key);
+	const char *dot = memchr(nd->key, '.', nd->key_len);
+	nd->key_head = dot ? (size_t)(dot - nd->key) : nd->key_len;
 	return 0;
 }
 
@@ -462,39 +473,58 @@ static int S_rfail(render *r, const tpl *t, size_t off, const char *fmt, ...)
 	return -1;
 }
 
+/* True when the NUL-terminated k is key[0..n), which holds no NUL. The
+ * bytes are compared one at a time: keys are short and nearly always
+ * differ at the first byte, where a call to strncmp would cost more than
+ * the comparison. */
+static bool S_key_is(const char *k, const char *key, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (k[j] != key[j])
+			return false;
+	return k[n] == '\0';
+}
+
 static const cb_value *S_get(const cb_value *map, const char *key, size_t n)
 {
 	if (!map || map->type != CB_V_MAP)
 		return NULL;
+	char c0 = n ? key[0] : '\0';
 	for (size_t i = 0; i < map->u.map.n; i++) {
 		const char *k = map->u.map.keys[i];
-		if (strncmp(k, key, n) == 0 && k[n] == '\0')
+		if (k[0] == c0 && S_key_is(k, key, n))
 			return map->u.map.vals[i];
 	}
 	return NULL;
 }
 
-/* Resolves a name against the context stack: "." is the innermost context;
- * the first part of a dotted name is looked up from the innermost context
- * outwards, and the other parts only inside what the first one found. */
-static const cb_value *S_lookup(const render *r, const char *name)
+/* Resolves name[0..len) against the context stack: "." is the innermost
+ * context; the first part of a dotted name (name[0..head)) is looked up
+ * from the innermost context outwards, and the other parts only inside
+ * what the first one found. */
+static const cb_value *S_lookup(const render *r, const char *name, size_t len, size_t head)
 {
 	if (!r->nctx)
 		return NULL;
-	if (strcmp(name, ".") == 0)
+	if (len == 1 && name[0] == '.')
 		return r->ctx[r->nctx - 1];
-	const char *dot = strchr(name, '.');
-	size_t n = dot ? (size_t)(dot - name) : strlen(name);
 	const cb_value *v = NULL;
 	for (size_t k = r->nctx; k-- > 0 && !v;)
-		v = S_get(r->ctx[k], name, n);
-	while (v && dot) {
-		name = dot + 1;
-		dot = strchr(name, '.');
-		n = dot ? (size_t)(dot - name) : strlen(name);
-		v = S_get(v, name, n);
+		v = S_get(r->ctx[k], name, head);
+	while (v && head < len) {
+		name += head + 1;
+		len -= head + 1;
+		const char *dot = memchr(name, '.', len);
+		head = dot ? (size_t)(dot - name) : len;
+		v = S_get(v, name, head);
 	}
 	return v;
+}
+
+/* The value a tag names. */
+static const cb_value *S_lookup_node(const render *r, const node *nd)
+{
+	return S_lookup(r, nd->key, nd->key_len, nd->key_head);
 }
 
 static void S_ctx_push(render *r, const cb_value *v)
@@ -512,22 +542,46 @@ static void S_num(cb_buf *b, double x)
 {
 	char tmp[48];
 	if (x > -1e15 && x < 1e15 && (double)(long long)x == x) {
-		snprintf(tmp, sizeof tmp, "%lld", (long long)x);
-	} else {
-		for (int prec = 15; prec <= 17; prec++) {
-			snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-			if (strtod(tmp, NULL) == x)
-				break;
-		}
+		/* Integers (counts, years, chart geometry) are nearly all the
+		 * numbers a page has: their digits without snprintf. */
+		long long i = (long long)x;
+		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i;
+		char *p = tmp + sizeof tmp;
+		do {
+			*--p = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (i < 0)
+			*--p = '-';
+		cb_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+		if (strtod(tmp, NULL) == x)
+			break;
 	}
 	cb_buf_puts(b, tmp);
+}
+
+/* cb_buf_put, without the call when the page's buffer has room: a page is
+ * written in thousands of short pieces (lines of text, values). */
+static void S_put(cb_buf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	cb_buf_put(b, s, n);
 }
 
 static void S_indent(render *r)
 {
 	/* The buffer's data is NULL until something was put in it. */
 	if (r->indent.len > r->indent_from)
-		cb_buf_put(r->out, r->indent.data + r->indent_from, r->indent.len - r->indent_from);
+		S_put(r->out, r->indent.data + r->indent_from, r->indent.len - r->indent_from);
 }
 
 /* Adds ws to the indentation, less the part of it that the enclosing block
@@ -552,12 +606,12 @@ static void S_text_out(render *r, const span *sp, const node *nd, bool src_bol, 
 	/* Empty lines stay empty rather than gaining trailing spaces. */
 	if (bol && !(n && s[0] == '\n') && !(n > 1 && s[0] == '\r' && s[1] == '\n'))
 		S_indent(r);
-	cb_buf_put(r->out, s, n);
+	S_put(r->out, s, n);
 }
 
 static void S_var(render *r, const node *nd)
 {
-	const cb_value *v = S_lookup(r, nd->name);
+	const cb_value *v = S_lookup_node(r, nd);
 	if (!v)
 		return;
 	switch (v->type) {
@@ -565,7 +619,7 @@ static void S_var(render *r, const node *nd)
 		if (nd->kind == N_VAR)
 			cb_buf_html(r->out, v->u.str.s, v->u.str.len);
 		else
-			cb_buf_put(r->out, v->u.str.s, v->u.str.len);
+			S_put(r->out, v->u.str.s, v->u.str.len);
 		break;
 	case CB_V_NUM: S_num(r->out, v->u.num); break;
 	case CB_V_BOOL: cb_buf_puts(r->out, v->u.b ? "true" : "false"); break;
@@ -576,7 +630,7 @@ static void S_var(render *r, const node *nd)
 static int S_section(render *r, const span *sp, size_t i)
 {
 	const node *nd = &sp->t->nodes[i];
-	const cb_value *v = S_lookup(r, nd->name);
+	const cb_value *v = S_lookup_node(r, nd);
 	span in = *sp;
 	in.from = i + 1;
 	in.to = nd->match;
@@ -639,7 +693,7 @@ static int S_partial(render *r, const span *sp, size_t i)
 	const node *nd = &sp->t->nodes[i];
 	const char *name = nd->name;
 	if (nd->dynamic) {
-		const cb_value *v = S_lookup(r, nd->name + 1);
+		const cb_value *v = S_lookup_node(r, nd);
 		if (!v || v->type != CB_V_STR)
 			return 0;
 		name = v->u.str.s;
@@ -690,7 +744,7 @@ static int S_body(render *r, const span *sp, int first)
 				     "does a partial include itself?");
 			break;
 		}
-		bool src_bol = nd->start == 0 || t->src[nd->start - 1] == '\n';
+		bool src_bol = nd->src_bol;
 		if (nd->dropped)
 			continue;
 		/* The block tag decides whether its content starts a line. */

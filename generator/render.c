@@ -13,6 +13,14 @@
 #include "util.h"
 #include "value.h"
 
+/* A value made once and put in many pages (a document's reference, the
+ * navigation): pages hold it without copying it, and their keys take its
+ * digest instead of hashing it again (S_hash_value). */
+typedef struct S_shared {
+	const cb_value *v; /* NULL: a free slot */
+	uint64_t digest[2];
+} S_shared;
+
 typedef struct S_r {
 	const cb_site *site;
 	const cb_render_opts *opts;
@@ -21,28 +29,101 @@ typedef struct S_r {
 	cb_error *err;
 	char generator[64];
 	cb_hash tpl_hash; /* every template's name and text, in the order added */
-	cb_value **docrefs; /* each document's reference (S_docref), made once */
+	/* Made before the pages and only read while they are made, from any
+	 * thread. The shared values live in their own arena (value.h), so
+	 * the containers of a page hold them without owning them. */
+	cb_value_arena *shared_arena;
+	S_shared *shared; /* open addressing by address; shared_cap slots */
+	size_t shared_cap;
+	cb_value **docrefs;                          /* each document's reference (S_docref) */
+	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
+	char **theme_urls;                           /* "themes/<slug>.html" of each theme */
+	cb_map *theme_ids;                           /* theme id -> 1 + its index in site->themes */
+	char **type_urls;                            /* "types/<slug>.html" of each of cb_doc_types */
+	cb_buf out;                                  /* a page being rendered; one per thread */
 } S_r;
 
 static const char *const S_months[] = {"January", "February", "March",     "April",   "May",      "June",
 				       "July",    "August",   "September", "October", "November", "December"};
 
-/* "14 March 2024" for "2024-03-14"; caller frees. */
-static char *S_date_label(const char *date)
+/* "14 March 2024" for "2024-03-14", in buf (32 bytes at least); the date
+ * itself when it is not one, "" for NULL. */
+static const char *S_date_label(const char *date, char *buf)
 {
 	if (!date || !cb_date_valid(date))
-		return cb_xstrdup(date ? date : "");
-	int m = atoi(date + 5), d = atoi(date + 8);
-	return cb_xasprintf("%d %s %.4s", d, S_months[m - 1], date);
+		return date ? date : "";
+	int m = (date[5] - '0') * 10 + (date[6] - '0');
+	char *p = buf;
+	if (date[8] != '0')
+		*p++ = date[8];
+	*p++ = date[9];
+	*p++ = ' ';
+	size_t ml = strlen(S_months[m - 1]);
+	memcpy(p, S_months[m - 1], ml);
+	p += ml;
+	*p++ = ' ';
+	memcpy(p, date, 4);
+	p[4] = '\0';
+	return buf;
 }
 
-static void S_set_date(cb_value *map, const char *key, const char *date)
+/* Sets key to date and label_key to its readable form. */
+static void S_set_date(cb_value *map, const char *key, const char *label_key, const char *date)
 {
-	char *label = S_date_label(date);
-	char *k = cb_xasprintf("%s_label", key);
+	char buf[32];
 	cb_map_set_str(map, key, date);
-	cb_map_set(map, k, cb_value_str_own(label));
-	free(k);
+	cb_map_set_str(map, label_key, S_date_label(date, buf));
+}
+
+/* Writes a, b, c and d (NULL: nothing) one after the other at out, which
+ * has room for them (S_join_len); returns the length. */
+static size_t S_join_to(char *out, const char *a, const char *b, const char *c, const char *d)
+{
+	const char *parts[4] = {a, b, c, d};
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!parts[i])
+			continue;
+		size_t l = strlen(parts[i]);
+		memcpy(out + n, parts[i], l);
+		n += l;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static size_t S_join_len(const char *a, const char *b, const char *c, const char *d)
+{
+	return (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + (c ? strlen(c) : 0) + (d ? strlen(d) : 0);
+}
+
+/* a, b, c and d joined; caller frees. */
+static char *S_join(const char *a, const char *b, const char *c, const char *d)
+{
+	char *s = cb_xmalloc(S_join_len(a, b, c, d) + 1);
+	S_join_to(s, a, b, c, d);
+	return s;
+}
+
+/* A string of the site (which outlives every page), as a value that
+ * points at it where it can (cb_value_str_ref); NULL gives "". */
+static cb_value *S_site_str(const char *s)
+{
+	return s ? cb_value_str_ref(s, strlen(s)) : cb_value_str("");
+}
+
+/* a, b, c and d joined, as a string value: the addresses a page holds by
+ * the thousand, made without a format string or a heap copy. */
+static cb_value *S_joined(const char *a, const char *b, const char *c, const char *d)
+{
+	char stack[256];
+	size_t n = S_join_len(a, b, c, d);
+	char *buf = n < sizeof stack ? stack : cb_xmalloc(n + 1);
+	S_join_to(buf, a, b, c, d);
+	cb_value *v = cb_value_strn(buf, n);
+	if (buf != stack)
+		free(buf);
+	return v;
 }
 
 static int S_load_templates(S_r *r)
@@ -105,38 +186,47 @@ static cb_value *S_base(S_r *r, const char *root, const char *kind, const char *
 	cb_map_set_str(v, "lang", s->cfg.language);
 	cb_map_set_str(v, "root", root);
 	cb_map_set_str(v, "generator", r->generator);
-	cb_value *build = cb_map_set(v, "build", cb_value_map());
-	cb_map_set_str(build, "date", s->build_date);
-	cb_value *site = cb_map_set(v, "site", cb_value_map());
-	cb_map_set_str(site, "title", s->cfg.title);
-	cb_map_set_str(site, "description", s->cfg.description ? s->cfg.description : "");
+	cb_map_set(v, "build", r->base_build);
+	cb_map_set(v, "site", r->base_site);
 	cb_value *page = cb_map_set(v, "page", cb_value_map());
 	cb_map_set_str(page, "title", title);
 	cb_map_set_str(page, "kind", kind);
 	cb_map_set_str(v, "audience", cb_visibility_name(s->audience));
 	cb_map_set_bool(v, "restricted", s->audience == CB_VIS_RESTRICTED);
 	cb_map_set_bool(v, "internal", s->audience == CB_VIS_INTERNAL);
+	cb_map_set(v, "nav", r->base_nav);
+	return v;
+}
+
+/* The parts of S_base that are the same on every page. */
+static void S_base_make(S_r *r)
+{
+	const cb_site *s = r->site;
+	r->base_build = cb_value_map();
+	cb_map_set_str(r->base_build, "date", s->build_date);
+	r->base_site = cb_value_map();
+	cb_map_set_str(r->base_site, "title", s->cfg.title);
+	cb_map_set_str(r->base_site, "description", s->cfg.description ? s->cfg.description : "");
 	/* Pages plugins added to the main navigation (glossary, actions, …). */
-	cb_value *nav = cb_map_set(v, "nav", cb_value_list());
+	r->base_nav = cb_value_list();
 	for (size_t i = 0; i < s->npages; i++) {
 		if (!s->pages[i].nav)
 			continue;
-		cb_value *item = cb_list_push(nav, cb_value_map());
+		cb_value *item = cb_list_push(r->base_nav, cb_value_map());
 		cb_map_set_str(item, "title", s->pages[i].nav);
 		cb_map_set_str(item, "url", s->pages[i].path);
 	}
-	return v;
 }
 
 static char *S_doc_url(const cb_doc *d)
 {
-	return cb_xasprintf("documents/%s.html", d->slug);
+	return S_join("documents/", d->slug, ".html", NULL);
 }
 
 static char *S_theme_url(const char *id)
 {
 	char *slug = cb_slugify(id);
-	char *url = cb_xasprintf("themes/%s.html", slug[0] ? slug : "theme");
+	char *url = S_join("themes/", slug[0] ? slug : "theme", ".html", NULL);
 	free(slug);
 	return url;
 }
@@ -145,21 +235,21 @@ static cb_value *S_docref_make(const cb_doc *d)
 {
 	cb_value *v = cb_value_map();
 	cb_map_set_str(v, "title", d->meta.title);
-	cb_map_set(v, "url", cb_value_str_own(S_doc_url(d)));
+	cb_map_set(v, "url", S_joined("documents/", d->slug, ".html", NULL));
 	cb_map_set_str(v, "type", d->meta.type);
 	cb_map_set_str(v, "type_label", cb_type_label(d->meta.type));
-	S_set_date(v, "date", d->meta.date);
+	S_set_date(v, "date", "date_label", d->meta.date);
 	cb_map_set_str(v, "summary", d->meta.summary ? d->meta.summary : "");
 	cb_map_set_str(v, "area", d->meta.area ? d->meta.area : "");
 	return v;
 }
 
 /* A document's reference (title, address, type, date, summary, area) for
- * lists: a copy of the one made before the pages, so that the thousands of
- * lists a site has do not format the same addresses and dates again. */
+ * lists: the one made before the pages, shared by the thousands of lists a
+ * site has (see S_shared). */
 static cb_value *S_docref(const S_r *r, const cb_doc *d)
 {
-	return r->docrefs ? cb_value_copy(r->docrefs[d - r->site->docs]) : S_docref_make(d);
+	return r->docrefs[d - r->site->docs];
 }
 
 /* Data a plugin stored (a document's extra fields, an added page's data),
@@ -208,45 +298,145 @@ static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 	return cb_value_null();
 }
 
-static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
+/* The theme of that id (the first, should two share it), or NULL. */
+static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 {
-	for (size_t i = 0; i < s->nthemes; i++)
-		if (strcmp(s->themes[i].id, id) == 0)
-			return &s->themes[i];
-	return NULL;
+	uintptr_t i = (uintptr_t)cb_map_get(r->theme_ids, id);
+	return i ? &r->site->themes[i - 1] : NULL;
 }
 
-/* Feeds a template data tree to h: types, lengths and bytes, so two trees
- * hash alike only when they are alike. */
-static void S_hash_value(cb_hash *h, const cb_value *v)
+/* The first word S_hash_value feeds for a value: a tag in the low byte
+ * (the value's type, or one of these) and its length or size above it. */
+enum { S_TAG_SHARED = 0xfe, S_TAG_NONE = 0xff };
+
+static size_t S_shared_slot(const S_r *r, const cb_value *v)
 {
-	if (!v) {
-		cb_hash_u64(h, 0xff);
+	uint64_t x = (uint64_t)(uintptr_t)v;
+	return (size_t)((x ^ (x >> 17)) * 0x9e3779b97f4a7c15ULL >> 32) & (r->shared_cap - 1);
+}
+
+static const S_shared *S_shared_find(const S_r *r, const cb_value *v)
+{
+	if (!r->shared_cap)
+		return NULL;
+	for (size_t i = S_shared_slot(r, v);; i = (i + 1) & (r->shared_cap - 1)) {
+		if (r->shared[i].v == v)
+			return &r->shared[i];
+		if (!r->shared[i].v)
+			return NULL;
+	}
+}
+
+/* What S_hash_value feeds a hash, gathered: a page's tree is thousands of
+ * words and short strings, hashed in bulk rather than by a call each. The
+ * hash sees the same bytes in the same order. */
+typedef struct S_hashbuf {
+	cb_hash *h;
+	size_t n;
+	unsigned char buf[4096];
+} S_hashbuf;
+
+static void S_hashbuf_flush(S_hashbuf *f)
+{
+	cb_hash_add(f->h, f->buf, f->n);
+	f->n = 0;
+}
+
+static void S_hashbuf_u64(S_hashbuf *f, uint64_t v)
+{
+	if (f->n + sizeof v > sizeof f->buf)
+		S_hashbuf_flush(f);
+	memcpy(f->buf + f->n, &v, sizeof v);
+	f->n += sizeof v;
+}
+
+static void S_hashbuf_bytes(S_hashbuf *f, const void *p, size_t n)
+{
+	if (n > sizeof f->buf / 4) {
+		S_hashbuf_flush(f);
+		cb_hash_add(f->h, p, n);
 		return;
 	}
-	cb_hash_u64(h, (uint64_t)v->type);
+	if (f->n + n > sizeof f->buf)
+		S_hashbuf_flush(f);
+	memcpy(f->buf + f->n, p, n);
+	f->n += n;
+}
+
+/* Feeds a template data tree: types, lengths and bytes, so two trees hash
+ * alike only when they are alike. A shared value (S_shared) is fed as its
+ * digest, which stands for its whole content. */
+static void S_hashbuf_value(const S_r *r, S_hashbuf *f, const cb_value *v)
+{
+	if (!v) {
+		S_hashbuf_u64(f, S_TAG_NONE);
+		return;
+	}
 	switch (v->type) {
-	case CB_V_NULL: break;
-	case CB_V_BOOL: cb_hash_u64(h, v->u.b); break;
-	case CB_V_NUM: cb_hash_add(h, &v->u.num, sizeof v->u.num); break;
+	case CB_V_NULL: S_hashbuf_u64(f, CB_V_NULL); break;
+	case CB_V_BOOL: S_hashbuf_u64(f, CB_V_BOOL | (uint64_t)v->u.b << 8); break;
+	case CB_V_NUM:
+		S_hashbuf_u64(f, CB_V_NUM);
+		S_hashbuf_bytes(f, &v->u.num, sizeof v->u.num);
+		break;
 	case CB_V_STR:
-		cb_hash_u64(h, v->u.str.len);
-		cb_hash_add(h, v->u.str.s, v->u.str.len);
+		S_hashbuf_u64(f, CB_V_STR | (uint64_t)v->u.str.len << 8);
+		S_hashbuf_bytes(f, v->u.str.s, v->u.str.len);
 		break;
 	case CB_V_LIST:
-		cb_hash_u64(h, v->u.list.n);
-		for (size_t i = 0; i < v->u.list.n; i++)
-			S_hash_value(h, v->u.list.items[i]);
-		break;
-	case CB_V_MAP:
-		cb_hash_u64(h, v->u.map.n);
+	case CB_V_MAP: {
+		const S_shared *sh = S_shared_find(r, v);
+		if (sh) {
+			S_hashbuf_u64(f, S_TAG_SHARED);
+			S_hashbuf_u64(f, sh->digest[0]);
+			S_hashbuf_u64(f, sh->digest[1]);
+			break;
+		}
+		if (v->type == CB_V_LIST) {
+			S_hashbuf_u64(f, CB_V_LIST | (uint64_t)v->u.list.n << 8);
+			for (size_t i = 0; i < v->u.list.n; i++)
+				S_hashbuf_value(r, f, v->u.list.items[i]);
+			break;
+		}
+		S_hashbuf_u64(f, CB_V_MAP | (uint64_t)v->u.map.n << 8);
 		for (size_t i = 0; i < v->u.map.n; i++) {
-			cb_hash_str(h, v->u.map.keys[i]);
-			S_hash_value(h, v->u.map.vals[i]);
+			/* The key as cb_hash_str feeds it: length, then bytes. */
+			size_t kl = strlen(v->u.map.keys[i]);
+			S_hashbuf_u64(f, kl);
+			S_hashbuf_bytes(f, v->u.map.keys[i], kl);
+			S_hashbuf_value(r, f, v->u.map.vals[i]);
 		}
 		break;
 	}
+	}
 }
+
+/* Feeds a template data tree to h (S_hashbuf_value). */
+static void S_hash_value(const S_r *r, cb_hash *h, const cb_value *v)
+{
+	S_hashbuf f;
+	f.h = h;
+	f.n = 0;
+	S_hashbuf_value(r, &f, v);
+	S_hashbuf_flush(&f);
+}
+
+/* Records v as shared: hashed once, here (values it holds that were shared
+ * before it are fed as their digests). Only before the pages are made. */
+static void S_share(S_r *r, const cb_value *v)
+{
+	S_shared sh = {v, {0, 0}};
+	cb_hash h;
+	cb_hash_init(&h);
+	S_hash_value(r, &h, v);
+	cb_hash_digest(&h, sh.digest);
+	size_t i = S_shared_slot(r, v);
+	while (r->shared[i].v && r->shared[i].v != v)
+		i = (i + 1) & (r->shared_cap - 1);
+	r->shared[i] = sh;
+}
+
+enum { S_OUT_KEEP = 256 * 1024 };
 
 /* Renders data with template tpl into path, unless the previous output has
  * that page made from the same templates and data (writer.h): the page's
@@ -255,18 +445,21 @@ static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
 {
 	cb_hash h = r->tpl_hash;
 	cb_hash_str(&h, tpl);
-	S_hash_value(&h, data);
+	S_hash_value(r, &h, data);
 	char key[33];
 	cb_hash_hex(&h, key);
 	if (cb_writer_reuse(r->w, path, key)) {
 		cb_value_free(data);
 		return 0;
 	}
-	cb_buf out = CB_BUF_INIT;
-	int rc = cb_mustache_render(r->tpl, tpl, data, &out, r->err);
+	cb_buf_clear(&r->out);
+	int rc = cb_mustache_render(r->tpl, tpl, data, &r->out, r->err);
 	if (rc == 0)
-		rc = cb_writer_put_keyed(r->w, path, key, out.data ? out.data : "", out.len, r->err);
-	cb_buf_free(&out);
+		rc = cb_writer_put_keyed(r->w, path, key, r->out.data ? r->out.data : "", r->out.len, r->err);
+	/* The buffer is kept for the thread's next page, unless a large page
+	 * (a theme's) made it large: most pages are small. */
+	if (r->out.cap > S_OUT_KEEP)
+		cb_buf_free(&r->out);
 	cb_value_free(data);
 	return rc;
 }
@@ -284,7 +477,7 @@ static cb_value *S_history_entry(int64_t t, int tz, const char *author)
 	char date[11];
 	cb_format_date(t, tz, date);
 	cb_value *v = cb_value_map();
-	S_set_date(v, "date", date);
+	S_set_date(v, "date", "date_label", date);
 	cb_map_set_str(v, "author", author);
 	return v;
 }
@@ -332,9 +525,18 @@ static char *S_agency_label(const char *id)
 static char *S_listing_url(const char *dir, const char *name)
 {
 	char *slug = cb_slugify(name);
-	char *url = cb_xasprintf("%s/%s.html", dir, slug[0] ? slug : "other");
+	char *url = S_join(dir, "/", slug[0] ? slug : "other", ".html");
 	free(slug);
 	return url;
+}
+
+/* The address of the listing of documents of a type. */
+static cb_value *S_type_url(const S_r *r, const char *type)
+{
+	for (size_t t = 0; t < cb_doc_ntypes; t++)
+		if (strcmp(cb_doc_types[t], type) == 0)
+			return cb_value_str(r->type_urls[t]);
+	return cb_value_str_own(S_listing_url("types", type));
 }
 
 /* The agencies of a document: id, label and the url of their listing. */
@@ -420,7 +622,7 @@ static int S_listing_pages(S_r *r, const char *kind, const char *dir, const char
 	if (ngroups)
 		qsort(groups, ngroups, sizeof *groups, S_group_cmp);
 	int rc = 0;
-	char *index_url = cb_xasprintf("%s/index.html", dir);
+	char *index_url = S_join(dir, "/index.html", NULL, NULL);
 	for (size_t g = 0; rc == 0 && g < ngroups; g++) {
 		cb_value *v = S_base(r, "../", "listing", groups[g].label);
 		cb_value *l = cb_map_set(v, "listing", cb_value_map());
@@ -504,7 +706,7 @@ static int S_whatsnew(S_r *r)
 		cb_map_set_str(c, "change_label", added ? "New" : "Updated");
 		char date[11];
 		cb_format_date(h->last_time, h->last_tz, date);
-		S_set_date(c, "date", date);
+		S_set_date(c, "date", "date_label", date);
 		cb_map_set_str(c, "author", h->last_author ? h->last_author : "");
 	}
 	cb_map_set_bool(page, "has_changes", n > 0);
@@ -613,7 +815,7 @@ static int S_accessibility(S_r *r)
 	cb_value *v = S_base(r, "", "accessibility", "Accessibility statement");
 	cb_value *a = cb_map_set(v, "a11y", cb_value_map());
 	cb_map_set_str(a, "contact", s->cfg.a11y_contact ? s->cfg.a11y_contact : "");
-	S_set_date(a, "date", s->build_date);
+	S_set_date(a, "date", "date_label", s->build_date);
 	return S_render(r, "accessibility", v, "accessibility.html");
 }
 
@@ -808,7 +1010,7 @@ static int S_document(S_r *r, const cb_doc *d)
 	cb_map_set_str(doc, "slug", d->slug);
 	cb_map_set_str(doc, "type", m->type);
 	cb_map_set_str(doc, "type_label", cb_type_label(m->type));
-	S_set_date(doc, "date", m->date);
+	S_set_date(doc, "date", "date_label", m->date);
 	cb_map_set_str(doc, "summary", m->summary ? m->summary : "");
 	cb_map_set_str(doc, "area", m->area ? m->area : "");
 	cb_map_set_str(doc, "review", m->review ? m->review : "");
@@ -817,25 +1019,25 @@ static int S_document(S_r *r, const cb_doc *d)
 	cb_map_set_str(doc, "visibility", cb_visibility_name(m->visibility));
 	cb_map_set_bool(doc, "is_seven_minute", strcmp(m->type, "seven-minute-briefing") == 0);
 	if (m->review_by) {
-		S_set_date(doc, "review_by", m->review_by);
+		S_set_date(doc, "review_by", "review_by_label", m->review_by);
 		cb_map_set_bool(doc, "review_overdue", strcmp(m->review_by, s->build_date) < 0);
 	}
 
 	cb_value *themes = cb_map_set(doc, "themes", cb_value_list());
 	for (size_t i = 0; i < m->themes.n; i++) {
-		const cb_theme_group *tg = S_find_theme(s, m->themes.v[i]);
+		const cb_theme_group *tg = S_find_theme(r, m->themes.v[i]);
 		if (!tg)
 			continue;
 		cb_value *t = cb_list_push(themes, cb_value_map());
 		cb_map_set_str(t, "id", tg->id);
 		cb_map_set_str(t, "label", tg->label);
-		cb_map_set(t, "url", cb_value_str_own(S_theme_url(tg->id)));
+		cb_map_set_str(t, "url", r->theme_urls[tg - s->themes]);
 	}
 	cb_map_set(doc, "audience", S_strlist(&m->audience));
 	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
-	cb_map_set(doc, "type_url", cb_value_str_own(S_listing_url("types", m->type)));
+	cb_map_set(doc, "type_url", S_type_url(r, m->type));
 	cb_map_set(doc, "questions", S_strlist(&m->questions));
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
@@ -863,7 +1065,7 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_value *av = cb_list_push(actions, cb_value_map());
 		cb_map_set_str(av, "action", a->action);
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
-		S_set_date(av, "due", a->due ? a->due : "");
+		S_set_date(av, "due", "due_label", a->due ? a->due : "");
 		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
 		const char *rl = !a->rag ? "Not rated"
 				 : strcmp(a->rag, "red") == 0 ? "Red"
@@ -931,22 +1133,41 @@ static int S_document(S_r *r, const cb_doc *d)
 	return rc;
 }
 
-static cb_value *S_theme_summary(const cb_theme_group *tg)
+static cb_value *S_theme_summary(const S_r *r, const cb_theme_group *tg)
 {
 	cb_value *t = cb_value_map();
 	cb_map_set_str(t, "id", tg->id);
 	cb_map_set_str(t, "label", tg->label);
-	cb_map_set(t, "url", cb_value_str_own(S_theme_url(tg->id)));
+	cb_map_set_str(t, "url", r->theme_urls[tg - r->site->themes]);
 	cb_map_set_num(t, "count", (double)tg->ndocs);
 	cb_map_set_str(t, "description", tg->description ? tg->description : "");
 	return t;
+}
+
+/* A document's learning points as theme pages show them, with the
+ * document's reference. (The same on every theme page the document is on,
+ * but made for each: shared, a site's learning would take more memory than
+ * the hashing it saves.) */
+static cb_value *S_learning(const S_r *r, const cb_doc *d)
+{
+	cb_value *g = cb_value_map();
+	cb_map_set(g, "doc", S_docref(r, d));
+	cb_value *points = cb_map_set(g, "points", cb_value_list());
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		cb_value *p = cb_list_push(points, cb_value_map());
+		cb_map_set(p, "html", S_site_str(lp->html));
+		cb_map_set(p, "heading", S_site_str(lp->heading));
+		cb_map_set(p, "anchor_url", S_joined("documents/", d->slug, ".html#", lp->heading_id));
+	}
+	return g;
 }
 
 static int S_theme(S_r *r, const cb_theme_group *tg)
 {
 	const cb_site *s = r->site;
 	cb_value *v = S_base(r, "../", "theme", tg->label);
-	cb_value *t = cb_map_set(v, "theme", S_theme_summary(tg));
+	cb_value *t = cb_map_set(v, "theme", S_theme_summary(r, tg));
 	cb_map_set(t, "synonyms", tg->synonyms ? S_strlist(tg->synonyms) : cb_value_list());
 	cb_value *docs = cb_map_set(t, "documents", cb_value_list());
 	cb_value *learning = cb_map_set(t, "learning", cb_value_list());
@@ -956,25 +1177,12 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 		cb_list_push(docs, S_docref(r, d));
 		if (!d->md.nlearning)
 			continue;
-		cb_value *g = cb_list_push(learning, cb_value_map());
-		cb_map_set(g, "doc", S_docref(r, d));
-		cb_value *points = cb_map_set(g, "points", cb_value_list());
-		for (size_t k = 0; k < d->md.nlearning; k++) {
-			const cb_lpoint *lp = &d->md.learning[k];
-			cb_value *p = cb_list_push(points, cb_value_map());
-			cb_map_set_str(p, "html", lp->html);
-			cb_map_set_str(p, "heading", lp->heading);
-			cb_map_set(p, "anchor_url", cb_value_str_own(cb_xasprintf("documents/%s.html#%s", d->slug,
-										 lp->heading_id)));
-			nlearning++;
-		}
+		cb_list_push(learning, S_learning(r, d));
+		nlearning += d->md.nlearning;
 	}
 	cb_map_set_bool(t, "has_learning", nlearning > 0);
 	S_theme_years(s, tg, t);
-	char *path = S_theme_url(tg->id);
-	int rc = S_render(r, "theme", v, path);
-	free(path);
-	return rc;
+	return S_render(r, "theme", v, r->theme_urls[tg - s->themes]);
 }
 
 static int S_home(S_r *r)
@@ -988,7 +1196,7 @@ static int S_home(S_r *r)
 	cb_map_set_num(v, "count", (double)s->ndocs);
 	cb_value *themes = cb_map_set(v, "themes", cb_value_list());
 	for (size_t i = 0; i < s->nthemes; i++)
-		cb_list_push(themes, S_theme_summary(&s->themes[i]));
+		cb_list_push(themes, S_theme_summary(r, &s->themes[i]));
 	cb_value *types = cb_map_set(v, "types", cb_value_list());
 	for (size_t t = 0; t < cb_doc_ntypes; t++) {
 		size_t count = 0;
@@ -1001,7 +1209,7 @@ static int S_home(S_r *r)
 		cb_map_set_str(tv, "id", cb_doc_types[t]);
 		cb_map_set_str(tv, "label", cb_type_label(cb_doc_types[t]));
 		cb_map_set_num(tv, "count", (double)count);
-		cb_map_set(tv, "url", cb_value_str_own(S_listing_url("types", cb_doc_types[t])));
+		cb_map_set_str(tv, "url", r->type_urls[t]);
 	}
 	return S_render(r, "index", v, "index.html");
 }
@@ -1012,7 +1220,7 @@ static int S_theme_index(S_r *r)
 	cb_value *v = S_base(r, "../", "themes", "Themes");
 	cb_value *themes = cb_map_set(v, "themes", cb_value_list());
 	for (size_t i = 0; i < s->nthemes; i++)
-		cb_list_push(themes, S_theme_summary(&s->themes[i]));
+		cb_list_push(themes, S_theme_summary(r, &s->themes[i]));
 	return S_render(r, "themes", v, "themes/index.html");
 }
 
@@ -1062,6 +1270,7 @@ static void *S_worker(void *arg)
 	S_r r = *p->proto;
 	cb_error err = {{0}, 0, 0, {0}};
 	r.err = &err;
+	r.out = (cb_buf)CB_BUF_INIT; /* this thread's own */
 	size_t total = r.site->nthemes + r.site->ndocs;
 	cb_value_arena *arena = cb_value_arena_new();
 	for (;;) {
@@ -1083,6 +1292,7 @@ static void *S_worker(void *arg)
 		}
 	}
 	cb_value_arena_free(arena);
+	cb_buf_free(&r.out);
 	return NULL;
 }
 
@@ -1121,9 +1331,67 @@ static int S_pages_parallel(S_r *r)
 	return 0;
 }
 
+/* Makes the values pages share (S_shared) and what pages look up by index:
+ * document references, the parts of S_base, and the addresses of themes and
+ * types. */
+static void S_prepare(S_r *r)
+{
+	const cb_site *s = r->site;
+	r->theme_urls = cb_xcalloc(s->nthemes + 1, sizeof *r->theme_urls);
+	r->theme_ids = cb_map_new();
+	for (size_t i = 0; i < s->nthemes; i++) {
+		r->theme_urls[i] = S_theme_url(s->themes[i].id);
+		if (!cb_map_has(r->theme_ids, s->themes[i].id))
+			cb_map_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
+	}
+	r->type_urls = cb_xcalloc(cb_doc_ntypes + 1, sizeof *r->type_urls);
+	for (size_t t = 0; t < cb_doc_ntypes; t++)
+		r->type_urls[t] = S_listing_url("types", cb_doc_types[t]);
+
+	size_t nshared = s->ndocs + 3;
+	r->shared_cap = 16;
+	while (r->shared_cap < 2 * nshared)
+		r->shared_cap *= 2;
+	r->shared = cb_xcalloc(r->shared_cap, sizeof *r->shared);
+
+	r->shared_arena = cb_value_arena_new();
+	cb_value_arena *prev = cb_value_arena_use(r->shared_arena);
+	S_base_make(r);
+	S_share(r, r->base_build);
+	S_share(r, r->base_site);
+	S_share(r, r->base_nav);
+	r->docrefs = cb_xcalloc(s->ndocs + 1, sizeof *r->docrefs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		r->docrefs[i] = S_docref_make(&s->docs[i]);
+		S_share(r, r->docrefs[i]);
+	}
+	cb_value_arena_use(prev);
+}
+
+static void S_finish(S_r *r)
+{
+	cb_value_arena_free(r->shared_arena);
+	free(r->shared);
+	free(r->docrefs);
+	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
+		free(r->theme_urls[i]);
+	free(r->theme_urls);
+	cb_map_free(r->theme_ids);
+	for (size_t t = 0; r->type_urls && t < cb_doc_ntypes; t++)
+		free(r->type_urls[t]);
+	free(r->type_urls);
+	cb_buf_free(&r->out);
+	cb_mustache_free(r->tpl);
+}
+
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
-	S_r r = {site, opts, cb_mustache_new(), w, err, {0}, {0, 0, 0, {0}, 0}, NULL};
+	S_r r = {0};
+	r.site = site;
+	r.opts = opts;
+	r.tpl = cb_mustache_new();
+	r.w = w;
+	r.err = err;
 	/* The repository's theme files (site.h), unless they are the built-in
 	 * theme's own folder. */
 	cb_site own = *site;
@@ -1137,10 +1405,7 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	int rc = S_load_templates(&r);
 	if (rc == 0)
 		rc = S_repo_templates(&r);
-	cb_value **docrefs = cb_xcalloc(site->ndocs ? site->ndocs : 1, sizeof *docrefs);
-	for (size_t i = 0; i < site->ndocs; i++)
-		docrefs[i] = S_docref_make(&site->docs[i]);
-	r.docrefs = docrefs;
+	S_prepare(&r);
 	if (rc == 0)
 		rc = S_home(&r);
 	if (rc == 0)
@@ -1182,9 +1447,6 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 		if (rc == 0)
 			rc = S_repo_assets(&r);
 	}
-	for (size_t i = 0; i < site->ndocs; i++)
-		cb_value_free(docrefs[i]);
-	free(docrefs);
-	cb_mustache_free(r.tpl);
+	S_finish(&r);
 	return rc;
 }

@@ -149,24 +149,57 @@ void cb_buf_free(cb_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* The characters cb_buf_html replaces: their place in S_html_reps, by
+ * byte; 0 for the rest. */
+static const unsigned char S_html_esc[256] = {['&'] = 1, ['<'] = 2, ['>'] = 3, ['"'] = 4, ['\''] = 5};
+static const struct {
+	const char *s;
+	size_t n;
+} S_html_reps[] = {{"", 0}, {"&amp;", 5}, {"&lt;", 4}, {"&gt;", 4}, {"&quot;", 6}, {"&#39;", 5}};
+
+#define S_BYTES(c) ((uint64_t)(c) * 0x0101010101010101ULL)
+
+/* Nonzero when a byte of x is zero. */
+static uint64_t S_has_zero(uint64_t x)
+{
+	return (x - S_BYTES(0x01)) & ~x & S_BYTES(0x80);
+}
+
 void cb_buf_html(cb_buf *b, const char *s, size_t n)
 {
+	/* Room for the text as it is; each replacement makes room for itself
+	 * and the rest. Runs of plain text are copied whole. */
+	cb_buf_grow(b, n);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
-		const char *rep;
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		/* Eight bytes at a time while none of them is one to replace:
+		 * '"', '&' or '\'' (0x26 and 0x27 differ in one bit), '<' or '>'
+		 * (likewise); S_has_zero tells whether a byte of x is zero. */
+		while (i + 8 <= n) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (S_has_zero(w ^ S_BYTES(0x22)) | S_has_zero((w | S_BYTES(0x01)) ^ S_BYTES(0x27)) |
+			    S_has_zero((w | S_BYTES(0x02)) ^ S_BYTES(0x3e)))
+				break;
+			i += 8;
 		}
-		cb_buf_put(b, s + start, i - start);
-		cb_buf_puts(b, rep);
+		if (i == n)
+			break;
+		unsigned char e = S_html_esc[(unsigned char)s[i]];
+		if (!e)
+			continue;
+		size_t rl = S_html_reps[e].n;
+		cb_buf_grow(b, (i - start) + rl + (n - i));
+		memcpy(b->data + b->len, s + start, i - start);
+		b->len += i - start;
+		memcpy(b->data + b->len, S_html_reps[e].s, rl);
+		b->len += rl;
 		start = i + 1;
 	}
-	cb_buf_put(b, s + start, n - start);
+	if (n - start)
+		memcpy(b->data + b->len, s + start, n - start);
+	b->len += n - start;
+	b->data[b->len] = '\0';
 }
 
 void cb_buf_json(cb_buf *b, const char *s, size_t n)
@@ -731,22 +764,27 @@ void cb_hash_add(cb_hash *h, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 	h->len += n;
-	while (n && h->ntail) {
-		h->tail[h->ntail++] = *p++;
-		n--;
-		if (h->ntail == 8) {
-			uint64_t w;
-			memcpy(&w, h->tail, 8);
-			S_hash_word(h, w);
-			h->ntail = 0;
+	if (h->ntail) {
+		/* Complete the word a previous call left unfinished. */
+		while (n && h->ntail < 8) {
+			h->tail[h->ntail++] = *p++;
+			n--;
 		}
+		if (h->ntail < 8)
+			return;
+		uint64_t w;
+		memcpy(&w, h->tail, 8);
+		S_hash_word(h, w);
+		h->ntail = 0;
 	}
 	for (; n >= 8; p += 8, n -= 8) {
 		uint64_t w;
 		memcpy(&w, p, 8);
 		S_hash_word(h, w);
 	}
-	memcpy(h->tail, p, n);
+	/* At most seven bytes: copied here rather than by a call. */
+	for (size_t i = 0; i < n; i++)
+		h->tail[i] = p[i];
 	h->ntail = n;
 }
 
@@ -756,22 +794,46 @@ void cb_hash_str(cb_hash *h, const char *s)
 		cb_hash_u64(h, UINT64_MAX);
 		return;
 	}
-	size_t n = strlen(s);
+	cb_hash_strn(h, s, strlen(s));
+}
+
+void cb_hash_strn(cb_hash *h, const char *s, size_t n)
+{
 	cb_hash_u64(h, n);
 	cb_hash_add(h, s, n);
 }
 
-void cb_hash_u64(cb_hash *h, uint64_t v) { cb_hash_add(h, &v, sizeof v); }
+/* Numbers are most of what a data tree's hash is fed: on a word boundary
+ * one goes straight in, the same word cb_hash_add would make of it. */
+void cb_hash_u64(cb_hash *h, uint64_t v)
+{
+	if (h->ntail) {
+		cb_hash_add(h, &v, sizeof v);
+		return;
+	}
+	h->len += 8;
+	S_hash_word(h, v);
+}
 
-void cb_hash_hex(const cb_hash *h, char out[33])
+void cb_hash_digest(const cb_hash *h, uint64_t out[2])
 {
 	cb_hash f = *h;
 	uint64_t w = 0;
 	memcpy(&w, f.tail, f.ntail);
 	S_hash_word(&f, w ^ ((uint64_t)f.ntail << 56));
 	S_hash_word(&f, f.len);
-	uint64_t a = S_fmix(f.a ^ S_rotl(f.b, 17)), b = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+	out[0] = S_fmix(f.a ^ S_rotl(f.b, 17));
+	out[1] = S_fmix(f.b ^ S_rotl(f.a, 41) ^ S_K3);
+}
+
+void cb_hash_hex(const cb_hash *h, char out[33])
+{
+	static const char digits[] = "0123456789abcdef";
+	uint64_t d[2];
+	cb_hash_digest(h, d);
+	for (int i = 0; i < 32; i++)
+		out[i] = digits[(d[i / 16] >> (60 - 4 * (i % 16))) & 15];
+	out[32] = '\0';
 }
 
 int cb_source_date_epoch(int64_t *t, cb_error *err)

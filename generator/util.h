@@ -90,7 +90,11 @@ typedef struct cb_hash {
 void cb_hash_init(cb_hash *h);
 void cb_hash_add(cb_hash *h, const void *data, size_t n);
 void cb_hash_str(cb_hash *h, const char *s); /* length, then bytes; NULL differs from "" */
+void cb_hash_strn(cb_hash *h, const char *s, size_t n); /* as cb_hash_str for s[0..n) */
 void cb_hash_u64(cb_hash *h, uint64_t v);
+/* The 128-bit result as two numbers (the first is the first 16 digits of
+ * cb_hash_hex); h may still be fed afterwards. */
+void cb_hash_digest(const cb_hash *h, uint64_t out[2]);
 /* 32 lower-case hex digits and a NUL. */
 void cb_hash_hex(const cb_hash *h, char out[33]);
 

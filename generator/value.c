@@ -18,6 +18,8 @@ struct cb_value_arena {
 	S_chunk *chunks;    /* newest first */
 	cb_value **adopted; /* values made outside the arena, freed on reset */
 	size_t nadopted, capadopted;
+	char **strs; /* strings handed to arena values (cb_value_str_own), freed on reset */
+	size_t nstrs, capstrs;
 };
 
 enum { S_CHUNK = 64 * 1024 };
@@ -35,6 +37,9 @@ void cb_value_arena_reset(cb_value_arena *a)
 	for (size_t i = 0; i < a->nadopted; i++)
 		cb_value_free(a->adopted[i]);
 	a->nadopted = 0;
+	for (size_t i = 0; i < a->nstrs; i++)
+		free(a->strs[i]);
+	a->nstrs = 0;
 	while (a->chunks && a->chunks->next) {
 		S_chunk *c = a->chunks;
 		a->chunks = c->next;
@@ -51,6 +56,7 @@ void cb_value_arena_free(cb_value_arena *a)
 	cb_value_arena_reset(a);
 	free(a->chunks);
 	free(a->adopted);
+	free(a->strs);
 	free(a);
 }
 
@@ -163,6 +169,17 @@ cb_value *cb_value_strn(const char *s, size_t n)
 	return v;
 }
 
+cb_value *cb_value_str_ref(const char *s, size_t n)
+{
+	if (!S_arena)
+		return cb_value_strn(s, n);
+	cb_value *v = S_new(CB_V_STR);
+	/* Only read: nothing writes into the string of a value. */
+	v->u.str.s = (char *)s;
+	v->u.str.len = n;
+	return v;
+}
+
 cb_value *cb_value_str(const char *s)
 {
 	return cb_value_strn(s, s ? strlen(s) : 0);
@@ -170,14 +187,23 @@ cb_value *cb_value_str(const char *s)
 
 cb_value *cb_value_str_own(char *s)
 {
-	if (S_arena) {
-		cb_value *v = cb_value_str(s);
-		free(s);
+	cb_value *v = S_new(CB_V_STR);
+	if (!s) {
+		v->u.str.s = S_strndup("", 0);
 		return v;
 	}
-	cb_value *v = S_new(CB_V_STR);
-	v->u.str.s = s ? s : cb_xstrdup("");
-	v->u.str.len = strlen(v->u.str.s);
+	v->u.str.s = s;
+	v->u.str.len = strlen(s);
+	cb_value_arena *a = S_arena;
+	if (a) {
+		/* Kept, not copied (a page's body is most of its bytes), and
+		 * freed with the arena's values. */
+		if (a->nstrs == a->capstrs) {
+			a->capstrs = a->capstrs ? a->capstrs * 2 : 16;
+			a->strs = cb_xrealloc(a->strs, a->capstrs * sizeof *a->strs);
+		}
+		a->strs[a->nstrs++] = s;
+	}
 	return v;
 }
 
@@ -224,8 +250,11 @@ cb_value *cb_list_push(cb_value *list, cb_value *item)
 
 cb_value *cb_map_set(cb_value *map, const char *key, cb_value *v)
 {
+	/* Keys nearly always differ at their first byte: look at it before
+	 * calling strcmp. */
 	for (size_t i = 0; i < map->u.map.n; i++) {
-		if (strcmp(map->u.map.keys[i], key) == 0) {
+		const char *k = map->u.map.keys[i];
+		if (k[0] == key[0] && strcmp(k, key) == 0) {
 			cb_value_free(map->u.map.vals[i]);
 			S_adopt(map, v);
 			map->u.map.vals[i] = v;
@@ -251,9 +280,11 @@ cb_value *cb_map_lookup(const cb_value *map, const char *key)
 {
 	if (!map || map->type != CB_V_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->u.map.n; i++)
-		if (strcmp(map->u.map.keys[i], key) == 0)
+	for (size_t i = 0; i < map->u.map.n; i++) {
+		const char *k = map->u.map.keys[i];
+		if (k[0] == key[0] && strcmp(k, key) == 0)
 			return map->u.map.vals[i];
+	}
 	return NULL;
 }
 

@@ -46,6 +46,10 @@ cb_value *cb_value_num(double n);
 cb_value *cb_value_str(const char *s);              /* copies; NULL gives "" */
 cb_value *cb_value_strn(const char *s, size_t n);   /* copies */
 cb_value *cb_value_str_own(char *s);                /* takes s */
+/* A string for s[0..n), where s[n] is '\0'. In an arena (below) the value
+ * points at s instead of copying it, so s must stay unchanged until the
+ * arena is reset; outside one it is a copy, as cb_value_strn. */
+cb_value *cb_value_str_ref(const char *s, size_t n);
 cb_value *cb_value_list(void);
 cb_value *cb_value_map(void);
 void cb_value_free(cb_value *v);                    /* NULL-safe */
@@ -79,6 +83,11 @@ cb_value *cb_value_copy(const cb_value *v);
  * handed to the arena and freed by the next reset. Rules: a container made
  * in an arena is changed only while that arena is in use, and no value made
  * in an arena is kept past the next reset.
+ *
+ * A value made in one arena may also be put into containers made outside
+ * it (in another arena or none): they hold it without owning it, so it is
+ * neither adopted nor freed with them. This is how values made once are
+ * shared by many trees, as long as their arena outlives those trees.
  */
 typedef struct cb_value_arena cb_value_arena;
 cb_value_arena *cb_value_arena_new(void);

@@ -134,6 +134,44 @@ static void test_values(void **state)
 	free(s);
 }
 
+/* Names looked up in maps with many keys: keys that share a prefix, dotted
+ * names, names found only in an outer context, missing names. */
+static void test_large_maps(void **state)
+{
+	cb_value *d = cb_value_map();
+	char key[16], val[16];
+	for (int i = 0; i < 40; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		snprintf(val, sizeof val, "v%d", i);
+		cb_map_set_str(d, key, val);
+	}
+	cb_map_set_str(d, "outer", "O");
+	cb_value *inner = cb_map_set(d, "inner", cb_value_map());
+	for (int i = 0; i < 20; i++) {
+		snprintf(key, sizeof key, "i%d", i);
+		snprintf(val, sizeof val, "w%d", i);
+		cb_map_set_str(inner, key, val);
+	}
+	cb_value *list = cb_map_set(d, "items", cb_value_list());
+	for (int n = 0; n < 12; n++) {
+		cb_value *it = cb_list_push(list, cb_value_map());
+		for (int i = 0; i < 17; i++) {
+			snprintf(key, sizeof key, "f%d", i);
+			snprintf(val, sizeof val, "%d.%d", n, i);
+			cb_map_set_str(it, key, val);
+		}
+	}
+	char *s = S_render("{{k1}} {{k10}} {{k39}} {{k40}}|{{inner.i3}} {{inner.i19}} {{inner.k1}}|"
+			   "{{#inner}}{{i0}}{{k2}}{{outer}}{{nope}}{{/inner}}|"
+			   "{{#items}}{{f0}},{{f16}},{{k5}};{{/items}}",
+			   d);
+	assert_string_equal(s, "v1 v10 v39 |w3 w19 |w0v2O|"
+			       "0.0,0.16,v5;1.0,1.16,v5;2.0,2.16,v5;3.0,3.16,v5;4.0,4.16,v5;5.0,5.16,v5;"
+			       "6.0,6.16,v5;7.0,7.16,v5;8.0,8.16,v5;9.0,9.16,v5;10.0,10.16,v5;11.0,11.16,v5;");
+	free(s);
+	cb_value_free(d);
+}
+
 static void test_missing_template(void **state)
 {
 	cb_mustache *m = cb_mustache_new();
@@ -305,7 +343,7 @@ int main(void)
 	    cmocka_unit_test(test_escaping),	     cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_missing_template), cmocka_unit_test(test_recursion_limit),
 	    cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_layout_and_repeatability),
-	    cmocka_unit_test(test_free_null),
+	    cmocka_unit_test(test_free_null),	     cmocka_unit_test(test_large_maps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,22 @@ static void test_html_escape(void **state)
 	const char *in = "<a href=\"x\">Tom & Jerry's</a>";
 	cb_buf_html(&b, in, strlen(in));
 	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	/* Each character to replace at every place of a longer text, and the
+	 * characters next to them (%, =, ?, ;) that stay. */
+	const char *specials = "\"&'<>", *reps[] = {"&quot;", "&amp;", "&#39;", "&lt;", "&gt;"};
+	for (size_t k = 0; k < 5; k++) {
+		for (size_t at = 0; at < 20; at++) {
+			char text[21], want[64];
+			memset(text, 'a', 20);
+			text[20] = '\0';
+			text[at] = specials[k];
+			text[(at + 7) % 20] = "%=?;"[at % 4];
+			snprintf(want, sizeof want, "%.*s%s%s", (int)at, text, reps[k], text + at + 1);
+			cb_buf_clear(&b);
+			cb_buf_html(&b, text, 20);
+			assert_string_equal(b.data, want);
+		}
+	}
 	cb_buf_free(&b);
 }
 
@@ -258,6 +274,112 @@ static void test_value_arena(void **state)
 	cb_value_free(outside);
 }
 
+/* Strings kept rather than copied in an arena (cb_value_str_own and
+ * cb_value_str_ref), and values of one arena held by containers outside it
+ * without being freed by them (the sanitizer build catches a double free or
+ * a leak). */
+static void test_value_shared(void **state)
+{
+	const char *site = "a string that outlives the arena";
+	cb_value_arena *shared = cb_value_arena_new(), *page = cb_value_arena_new();
+	cb_value_arena_use(shared);
+	cb_value *ref = cb_value_map();
+	cb_map_set(ref, "title", cb_value_str_ref(site, strlen(site)));
+	cb_map_set(ref, "url", cb_value_str_own(cb_xstrdup("documents/a.html")));
+	cb_map_set(ref, "none", cb_value_str_own(NULL));
+	assert_ptr_equal(cb_map_lookup(ref, "title")->u.str.s, site);
+	assert_int_equal(cb_map_lookup(ref, "url")->u.str.len, 16);
+	assert_string_equal(cb_map_lookup(ref, "none")->u.str.s, "");
+	cb_value_arena_use(NULL);
+
+	/* Outside an arena cb_value_str_ref copies. */
+	cb_value *copy = cb_value_str_ref(site, 8);
+	assert_ptr_not_equal(copy->u.str.s, site);
+	assert_string_equal(copy->u.str.s, "a string");
+	cb_value_free(copy);
+
+	for (int round = 0; round < 2; round++) {
+		cb_value_arena_use(page);
+		cb_value *l = cb_value_list();
+		cb_list_push(l, ref);
+		cb_list_push(l, ref);
+		cb_map_set(cb_list_push(l, cb_value_map()), "doc", ref);
+		assert_ptr_equal(cb_list_at(l, 1), ref);
+		cb_value_arena_use(NULL);
+		cb_value_arena_reset(page);
+	}
+	cb_value *outside = cb_value_list();
+	cb_list_push(outside, ref);
+	cb_value *m = cb_list_push(outside, cb_value_map());
+	cb_map_set(m, "doc", ref);
+	cb_value_free(outside);
+	assert_string_equal(cb_map_lookup(ref, "url")->u.str.s, "documents/a.html");
+	cb_value_arena_free(page);
+	cb_value_arena_free(shared);
+}
+
+/* The page and cache keys: fixed values (a key stored by one build must
+ * be recognised by the next), and the same hash however the bytes are cut
+ * into calls. */
+static void test_hash(void **state)
+{
+	cb_hash h;
+	char hex[33];
+	cb_hash_init(&h);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "5a7a61f7fb819006d8bdd048674067cf");
+	cb_hash_add(&h, "abc", 3);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "c54ca78fc905a164b3a59caf21fb73a2");
+	cb_hash_init(&h);
+	cb_hash_str(&h, "The quick brown fox");
+	cb_hash_u64(&h, 42);
+	cb_hash_add(&h, "jumps over the lazy dog", 23);
+	cb_hash_str(&h, NULL);
+	cb_hash_hex(&h, hex);
+	assert_string_equal(hex, "a10f18b35ed2aad988b6f78278733697");
+
+	unsigned char data[100];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 37 + 11);
+	cb_hash whole;
+	cb_hash_init(&whole);
+	cb_hash_add(&whole, data, sizeof data);
+	char want[33];
+	cb_hash_hex(&whole, want);
+	for (size_t step = 1; step <= 13; step++) {
+		cb_hash_init(&h);
+		for (size_t at = 0; at < sizeof data; at += step)
+			cb_hash_add(&h, data + at, at + step <= sizeof data ? step : sizeof data - at);
+		cb_hash_hex(&h, hex);
+		assert_string_equal(hex, want);
+	}
+	/* A number is its eight bytes, on a word boundary or not. */
+	for (size_t lead = 0; lead < 9; lead++) {
+		cb_hash a, b;
+		cb_hash_init(&a);
+		cb_hash_init(&b);
+		cb_hash_add(&a, data, lead);
+		cb_hash_add(&b, data, lead);
+		uint64_t v = 0x0123456789abcdefULL;
+		cb_hash_u64(&a, v);
+		cb_hash_add(&b, &v, sizeof v);
+		char ha[33], hb[33];
+		cb_hash_hex(&a, ha);
+		cb_hash_hex(&b, hb);
+		assert_string_equal(ha, hb);
+	}
+	cb_hash a, b;
+	cb_hash_init(&a);
+	cb_hash_init(&b);
+	cb_hash_str(&a, "casebook");
+	cb_hash_strn(&b, "casebook!", 8);
+	char ha[33], hb[33];
+	cb_hash_hex(&a, ha);
+	cb_hash_hex(&b, hb);
+	assert_string_equal(ha, hb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,7 +387,7 @@ int main(void)
 		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
 		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
-		cmocka_unit_test(test_value_arena),
+		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
