@@ -1,8 +1,11 @@
 /*
- * textstore: the bulk of a site — every document's HTML and plain text —
+ * textstore: the bulk of a site — every document's HTML and plain text,
+ * and while the site loads every Markdown body between its two passes —
  * kept in a temporary file instead of memory and read back one document at
  * a time by whoever needs it (plugins, pages, the search index), so that a
  * build's memory holds metadata and grows slowly with the collection.
+ * Bodies of documents outside the build's audience pass through it too: the
+ * file is readable by its owner only and has no name (see below).
  *
  * The file is unlinked as soon as it is made, so it disappears with the
  * process whatever happens. When no file can be made the strings are kept
