@@ -16,7 +16,8 @@ enum {
 	S_MEDIUM_MAX = 65536, /* then four classes per power of two */
 	S_NCLASSES = 16 + 8 * 4,
 	S_CHUNK = 1 << 20,
-	S_HEADER = 32 /* before a large block: its list links and length */
+	S_HEADER = 32, /* before a large block: its list links and length */
+	S_SPARES = 8   /* freed large mappings a pool keeps */
 };
 
 /* A large block's mapping starts with this. */
@@ -35,6 +36,8 @@ struct cb_pool {
 	S_chunk *chunks;
 	char *bump, *end;       /* the unused rest of the newest chunk */
 	S_large *large;
+	S_large *spare;  /* freed large mappings kept for reuse (next-linked) */
+	size_t nspare;
 	size_t mapped;
 };
 
@@ -83,6 +86,10 @@ void cb_pool_free(cb_pool *p)
 		next = l->next;
 		munmap(l, l->len);
 	}
+	for (S_large *l = p->spare, *next; l; l = next) {
+		next = l->next;
+		munmap(l, l->len);
+	}
 	free(p);
 }
 
@@ -128,19 +135,56 @@ static size_t S_large_len(size_t n)
 	return (n + S_HEADER + page - 1) / page * page;
 }
 
+/* A spare mapping for len bytes: the smallest that holds them without
+ * wasting half, else the largest made to fit (its pages are already
+ * there), else NULL. Taken off the spare list. */
+static S_large *S_spare(cb_pool *p, size_t len)
+{
+	S_large **best = NULL, **largest = NULL;
+	for (S_large **at = &p->spare; *at; at = &(*at)->next) {
+		size_t have = (*at)->len;
+		if (have >= len && have / 2 <= len && (!best || have < (*best)->len))
+			best = at;
+		if (!largest || have > (*largest)->len)
+			largest = at;
+	}
+	S_large **pick = best ? best : largest;
+	if (!pick)
+		return NULL;
+	S_large *l = *pick;
+	*pick = l->next;
+	p->nspare--;
+	if (l->len != len && !best) {
+		size_t had = l->len;
+		S_large *m = mremap(l, had, len, MREMAP_MAYMOVE);
+		if (m == MAP_FAILED) {
+			p->mapped -= had;
+			munmap(l, had);
+			return NULL;
+		}
+		p->mapped = p->mapped - had + len;
+		m->len = len;
+		l = m;
+	}
+	return l;
+}
+
 static void *S_large_alloc(cb_pool *p, size_t n)
 {
 	size_t len = S_large_len(n);
-	S_large *l = S_map(len);
-	if (!l)
-		return NULL;
-	l->len = len;
+	S_large *l = S_spare(p, len);
+	if (!l) {
+		l = S_map(len);
+		if (!l)
+			return NULL;
+		l->len = len;
+		p->mapped += len;
+	}
 	l->prev = NULL;
 	l->next = p->large;
 	if (p->large)
 		p->large->prev = l;
 	p->large = l;
-	p->mapped += len;
 	return (char *)l + S_HEADER;
 }
 
@@ -158,6 +202,14 @@ static void S_large_free(cb_pool *p, void *b)
 		p->large = l->next;
 	if (l->next)
 		l->next->prev = l->prev;
+	/* A plugin that builds large strings over and over would otherwise
+	 * map and fault in fresh pages each time. */
+	if (p->nspare < S_SPARES) {
+		l->next = p->spare;
+		p->spare = l;
+		p->nspare++;
+		return;
+	}
 	p->mapped -= l->len;
 	munmap(l, l->len);
 }

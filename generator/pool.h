@@ -11,7 +11,8 @@
  *
  * Blocks are sized by class: multiples of 16 bytes up to 256, then four
  * classes per power of two up to 64 KB, each class with its own free list;
- * larger blocks get a mapping of their own. Like Lua's allocator, callers
+ * larger blocks get a mapping of their own, and the last few freed are
+ * kept for the next large blocks. Like Lua's allocator, callers
  * pass a block's size back when they free or resize it. Not thread-safe:
  * one pool per state.
  */
@@ -31,7 +32,7 @@ void cb_pool_free(cb_pool *p);
  * has no memory left, with ptr untouched. */
 void *cb_pool_realloc(cb_pool *p, void *ptr, size_t old, size_t size);
 
-/* Bytes mapped from the system right now. */
+/* Bytes mapped from the system right now (spare mappings included). */
 size_t cb_pool_mapped(const cb_pool *p);
 
 #endif

@@ -402,8 +402,10 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	 * collection's Markdown (350 MB for 100,000 documents) would
 	 * otherwise all be in memory at the end of this pass, and the heap
 	 * it leaves behind stays the process's for the rest of the build.
-	 * Reading the blob again in pass 2 would cost 10% more time. */
-	if (s->has_body && L->store) {
+	 * Reading the blob again in pass 2 would cost 10% more time. A store
+	 * without a file would keep them all, restricted ones included, for
+	 * the whole build: then the body stays here until pass 2. */
+	if (s->has_body && cb_textstore_has_file(L->store)) {
 		s->body_ref = cb_textstore_put(L->store, src->data + s->body_off, s->body_len);
 		s->stashed = true;
 		free(s->src->data);

@@ -133,3 +133,8 @@ char *cb_textstore_get(const cb_textstore *t, cb_textref r)
 	buf[r.len] = '\0';
 	return buf;
 }
+
+bool cb_textstore_has_file(const cb_textstore *t)
+{
+	return t && t->fd >= 0;
+}

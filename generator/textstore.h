@@ -14,6 +14,7 @@
 #ifndef CB_TEXTSTORE_H
 #define CB_TEXTSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,9 @@ typedef struct cb_textref {
 /* A store with its file in dir (NULL: $TMPDIR, else /tmp). */
 cb_textstore *cb_textstore_new(const char *dir);
 void cb_textstore_free(cb_textstore *t); /* NULL-safe */
+
+/* Whether strings go to a file (false: they are kept in memory). */
+bool cb_textstore_has_file(const cb_textstore *t);
 
 /* Stores n bytes of s; thread-safe. */
 cb_textref cb_textstore_put(cb_textstore *t, const char *s, size_t n);

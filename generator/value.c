@@ -255,7 +255,10 @@ cb_value *cb_map_set(cb_value *map, const char *key, cb_value *v)
 	for (size_t i = 0; i < map->u.map.n; i++) {
 		const char *k = map->u.map.keys[i];
 		if (k[0] == key[0] && strcmp(k, key) == 0) {
-			cb_value_free(map->u.map.vals[i]);
+			/* In an arena map the old value is freed by the reset
+			 * (an adopted one is on the arena's list). */
+			if (!map->in_arena)
+				cb_value_free(map->u.map.vals[i]);
 			S_adopt(map, v);
 			map->u.map.vals[i] = v;
 			return v;

@@ -83,7 +83,7 @@ static void test_resize(void **state)
 }
 
 /* A freed block of a class is the next one handed out for that class, and
- * a large block's mapping is gone as soon as it is freed. */
+ * freed large mappings are kept for reuse only up to a few. */
 static void test_reuse_and_return(void **state)
 {
 	cb_pool *p = cb_pool_new();
@@ -95,8 +95,22 @@ static void test_reuse_and_return(void **state)
 	size_t before = cb_pool_mapped(p);
 	void *big = cb_pool_realloc(p, NULL, 0, 10 << 20);
 	assert_true(cb_pool_mapped(p) >= before + (10 << 20));
+	/* A freed large block's mapping is kept for the next one of about
+	 * its size, not mapped afresh. */
 	cb_pool_realloc(p, big, 10 << 20, 0);
-	assert_int_equal(cb_pool_mapped(p), before);
+	size_t kept = cb_pool_mapped(p);
+	assert_ptr_equal(cb_pool_realloc(p, NULL, 0, (10 << 20) - 5000), big);
+	assert_int_equal(cb_pool_mapped(p), kept);
+	cb_pool_realloc(p, big, (10 << 20) - 5000, 0);
+	/* Past the few it keeps, freed mappings go back at once. */
+	void *many[12];
+	for (int i = 0; i < 12; i++)
+		many[i] = cb_pool_realloc(p, NULL, 0, 200000 + (size_t)i * 300000);
+	size_t all = cb_pool_mapped(p);
+	for (int i = 0; i < 12; i++)
+		cb_pool_realloc(p, many[i], 200000 + (size_t)i * 300000, 0);
+	assert_true(cb_pool_mapped(p) < all);
+	assert_true(cb_pool_mapped(p) > before);
 	/* Freeing the pool gives back what is still allocated. */
 	assert_non_null(cb_pool_realloc(p, NULL, 0, 1 << 20));
 	cb_pool_free(p);

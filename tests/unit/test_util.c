@@ -233,6 +233,24 @@ static void test_value(void **state)
 /* Values made in an arena: same behaviour, freed by the reset; a value made
  * outside and added to an arena container is adopted (the sanitizer build
  * catches a leak or a double free here). */
+/* An arena map's key set twice to values made outside the arena: both
+ * are freed once, by the reset (the sanitizer build catches a second). */
+static void test_value_arena_replace_adopted(void **state)
+{
+	cb_value_arena *a = cb_value_arena_new();
+	cb_value_arena_use(a);
+	cb_value *m = cb_value_map();
+	cb_value_arena_use(NULL);
+	cb_value *first = cb_value_str("first");
+	cb_value *second = cb_value_str("second");
+	cb_value_arena_use(a);
+	cb_map_set(m, "k", first);
+	cb_map_set(m, "k", second);
+	assert_string_equal(cb_map_lookup(m, "k")->u.str.s, "second");
+	cb_value_arena_use(NULL);
+	cb_value_arena_free(a);
+}
+
 static void test_value_arena(void **state)
 {
 	cb_value *outside = cb_value_map();
@@ -387,7 +405,7 @@ int main(void)
 		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
 		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
-		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_value_arena_replace_adopted), cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
