@@ -89,6 +89,9 @@ async function main() {
 		const revised = await until(15000, async () =>
 			(await page.title()).startsWith('First briefing, revised') && 'yes');
 		t.check('saving a file reloads the open page with the change', revised === 'yes', 'loads: ' + loads + '\n' + log);
+		// The new title can be read before the reloaded page's load event
+		// fires (its stylesheet and scripts still loading): wait for it.
+		await until(5000, async () => loads >= 2);
 		t.check('it reloaded (a second load event)', loads >= 2, 'loads: ' + loads);
 
 		writeDoc(first, 'First briefing, revised', '2024-13-40');
