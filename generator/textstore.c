@@ -21,20 +21,6 @@ struct cb_textstore {
 	pthread_mutex_t lock;
 };
 
-static int S_open_file(const char *dir)
-{
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* File systems without O_TMPFILE: a named file, removed at once. */
-	char *tmpl = cb_xasprintf("%s/casebook-text-XXXXXX", dir);
-	fd = mkstemp(tmpl);
-	if (fd >= 0)
-		unlink(tmpl);
-	free(tmpl);
-	return fd;
-}
-
 cb_textstore *cb_textstore_new(const char *dir)
 {
 	cb_textstore *t = cb_xcalloc(1, sizeof *t);
@@ -44,7 +30,7 @@ cb_textstore *cb_textstore_new(const char *dir)
 		if (!dir || !dir[0])
 			dir = "/tmp";
 	}
-	t->fd = S_open_file(dir);
+	t->fd = cb_file_anon(dir, "casebook-text");
 	return t;
 }
 

@@ -621,6 +621,20 @@ int cb_mkdir_p(const char *dir)
 	return rc;
 }
 
+int cb_file_anon(const char *dir, const char *name)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	/* File systems without O_TMPFILE: a named file, removed at once. */
+	char *tmpl = cb_xasprintf("%s/%s-XXXXXX", dir, name);
+	fd = mkstemp(tmpl);
+	if (fd >= 0)
+		unlink(tmpl);
+	free(tmpl);
+	return fd;
+}
+
 int cb_file_write(const char *path, const char *data, size_t len)
 {
 	const char *slash = strrchr(path, '/');

@@ -129,6 +129,10 @@ bool cb_str_ieq(const char *a, const char *b);     /* ASCII case-insensitive */
 int cb_file_read(const char *path, char **data, size_t *len);
 /* Creates the file's parent folders as needed and writes it. 0 or -1. */
 int cb_file_write(const char *path, const char *data, size_t len);
+/* A new file in dir with no name (O_TMPFILE; else made with name as a
+ * prefix and unlinked at once), readable by its owner only: it is gone
+ * when closed, whatever happens. A file descriptor, or -1 (errno). */
+int cb_file_anon(const char *dir, const char *name);
 int cb_mkdir_p(const char *dir);
 /* Removes a folder tree without following symlinks. 0 or -1. */
 int cb_rm_rf(const char *path);

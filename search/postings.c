@@ -441,20 +441,6 @@ static void S_sort_terms(cb_postings *p)
 	p->nsorted = p->nterms;
 }
 
-static int S_open_file(const char *dir)
-{
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* File systems without O_TMPFILE: a named file, removed at once. */
-	char *tmpl = cb_xasprintf("%s/casebook-postings-XXXXXX", dir);
-	fd = mkstemp(tmpl);
-	if (fd >= 0)
-		unlink(tmpl);
-	free(tmpl);
-	return fd;
-}
-
 static int S_write_all(int fd, const char *s, size_t n, uint64_t off)
 {
 	while (n) {
@@ -529,7 +515,7 @@ static void S_end_run(cb_postings *p, bool to_file)
 			if (!dir || !dir[0])
 				dir = "/tmp";
 		}
-		p->fd = S_open_file(dir);
+		p->fd = cb_file_anon(dir, "casebook-postings");
 		p->no_file = p->fd < 0;
 	}
 	bool file = to_file && !p->no_file;
