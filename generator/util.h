@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "diag.h"
 
@@ -124,6 +125,43 @@ bool cb_id_ok(const char *s);
 bool cb_str_starts(const char *s, const char *prefix);
 bool cb_str_ends(const char *s, const char *suffix);
 bool cb_str_ieq(const char *a, const char *b);     /* ASCII case-insensitive */
+
+/* Writes v in decimal at d (room for 20 bytes, no NUL); returns the end.
+ * For numbers written by the thousand (the browser index's postings and
+ * lists), so without printf. */
+static inline char *cb_dec(char *d, uint64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	if (v < 10) {
+		*d = (char)('0' + v);
+		return d + 1;
+	}
+	if (v < 100) {
+		memcpy(d, pairs + 2 * v, 2);
+		return d + 2;
+	}
+	if (v < 1000) {
+		*d = (char)('0' + v / 100);
+		memcpy(d + 1, pairs + 2 * (v % 100), 2);
+		return d + 3;
+	}
+	if (v < 10000) {
+		memcpy(d, pairs + 2 * (v / 100), 2);
+		memcpy(d + 2, pairs + 2 * (v % 100), 2);
+		return d + 4;
+	}
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*d++ = tmp[--n];
+	return d;
+}
 
 /* Reads a whole file; caller frees *data (NUL-terminated). 0 or -1 (errno). */
 int cb_file_read(const char *path, char **data, size_t *len);

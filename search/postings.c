@@ -606,46 +606,6 @@ static int S_read_head(cb_postings *p, S_run *r)
 	return 0;
 }
 
-/* "00" to "99". */
-static const char S_pairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* Writes v in decimal at d; returns the end. Most numbers here (columns,
- * counts, gaps between positions) have one or two digits, and documents'
- * differences rarely more than four. */
-static inline char *S_num(char *d, uint32_t v)
-{
-	if (v < 10) {
-		*d = (char)('0' + v);
-		return d + 1;
-	}
-	if (v < 100) {
-		memcpy(d, S_pairs + 2 * v, 2);
-		return d + 2;
-	}
-	if (v < 1000) {
-		*d = (char)('0' + v / 100);
-		memcpy(d + 1, S_pairs + 2 * (v % 100), 2);
-		return d + 3;
-	}
-	if (v < 10000) {
-		memcpy(d, S_pairs + 2 * (v / 100), 2);
-		memcpy(d + 2, S_pairs + 2 * (v % 100), 2);
-		return d + 4;
-	}
-	char tmp[12];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*d++ = tmp[--n];
-	return d;
-}
-
 /* Appends the run's entries of the term at hand as text. The positions
  * are read through local pointers, so that writing the text (through a
  * char pointer, which may alias anything) does not reload them. */
@@ -660,11 +620,11 @@ static int S_read_entries(cb_postings *p, S_run *r, cb_buf *list)
 		char *d = list->data + list->len;
 		if (list->len)
 			*d++ = ',';
-		d = S_num(d, delta);
+		d = cb_dec(d, delta);
 		*d++ = ',';
-		d = S_num(d, cc & 3);
+		d = cb_dec(d, cc & 3);
 		*d++ = ',';
-		d = S_num(d, n);
+		d = cb_dec(d, n);
 		const unsigned char *c = r->cur, *end = r->end;
 		for (uint32_t k = 0; k < n; k++) {
 			uint32_t v;
@@ -681,7 +641,7 @@ static int S_read_entries(cb_postings *p, S_run *r, cb_buf *list)
 				end = r->end;
 			}
 			*d++ = ',';
-			d = S_num(d, v);
+			d = cb_dec(d, v);
 		}
 		r->cur = c;
 		list->len = (size_t)(d - list->data);

@@ -12,34 +12,6 @@
 /* Appends a non-negative integer and a comma; room for it is reserved.
  * Most numbers here (columns, counts, gaps between positions) have one or
  * two digits, so those are written directly. */
-static void S_put_int(cb_buf *b, long v)
-{
-	char *d = b->data + b->len;
-	if (v < 10) {
-		d[0] = (char)('0' + v);
-		d[1] = ',';
-		b->len += 2;
-		return;
-	}
-	if (v < 100) {
-		d[0] = (char)('0' + v / 10);
-		d[1] = (char)('0' + v % 10);
-		d[2] = ',';
-		b->len += 3;
-		return;
-	}
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*d++ = tmp[--n];
-	*d++ = ',';
-	b->len = (size_t)(d - b->data);
-}
-
 /* ---- writing ---- */
 
 /* Bytes that S_str copies as they are: everything but control
@@ -141,8 +113,8 @@ static void S_list_int(cb_buf *b, bool first, long v)
 	cb_buf_grow(b, 24);
 	if (!first)
 		b->data[b->len++] = ',';
-	S_put_int(b, v);
-	b->data[--b->len] = '\0'; /* S_put_int's comma */
+	b->len = (size_t)(cb_dec(b->data + b->len, (uint64_t)v) - b->data);
+	b->data[b->len] = '\0';
 }
 
 static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *bounds, cb_writer *w,
