@@ -24,8 +24,8 @@ TEST_LIBS = $(shell pkg-config --libs cmocka libcjson 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka libcjson 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-SRCS     := $(sort $(wildcard generator/*.c search/*.c))
-LIB_SRCS := $(filter-out generator/main.c,$(SRCS))
+SRCS     := $(sort $(wildcard generator/*.c generator/cli/*.c search/*.c))
+LIB_SRCS := $(filter-out generator/cli/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=build/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
@@ -34,7 +34,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests-san/%)
 
 .SECONDARY:
-.PHONY: all deps site test unit bench bench-tools fuzz install uninstall format clean help check-deps
+.PHONY: all deps site test unit bench bench-tools fuzz install uninstall format format-check layout-check clean help check-deps
 
 all: casebook
 
@@ -47,6 +47,7 @@ help:
 	@echo "make fuzz      run the libFuzzer targets (FUZZ_SECONDS=60 each)"
 	@echo "make install   install to PREFIX (default /usr/local)"
 	@echo "make format    reformat the C sources with clang-format"
+	@echo "make format-check  fail if any C source differs from clang-format's layout"
 
 # Installs what is missing; idempotent. Without root it prints the command.
 deps:
@@ -123,8 +124,26 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/casebook
 	rm -rf $(DESTDIR)$(DATADIR)
 
+# Every C source of ours; clang-format 14 (Debian 12) is the reference version.
+FORMAT_SRCS = $(sort $(wildcard generator/*.[ch] generator/*/*.[ch] search/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c))
+
 format:
-	clang-format -i generator/*.[ch] search/*.[ch] tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
+	clang-format -i $(FORMAT_SRCS)
+
+# Fails, listing the files, when a source has drifted from .clang-format.
+format-check:
+	@bad=""; for f in $(FORMAT_SRCS); do \
+	  clang-format --dry-run --Werror $$f >/dev/null 2>&1 || bad="$$bad $$f"; \
+	done; \
+	if [ -n "$$bad" ]; then echo "format-check: not formatted (run 'make format'):$$bad" >&2; exit 1; fi; \
+	echo "format-check: $(words $(FORMAT_SRCS)) files formatted"
+
+# The pipeline never depends on a command: only generator/cli/ (and tests)
+# include the commands' headers.
+layout-check:
+	@hits=$$(grep -ln '#include "\(cli/\)\?\(commands\|cmd_[a-z_]*\)\.h"' generator/*.[ch] generator/*/*.[ch] search/*.[ch] 2>/dev/null | grep -v '^generator/cli/'); \
+	if [ -n "$$hits" ]; then echo "layout-check: pipeline files include a command header: $$hits" >&2; exit 1; fi; \
+	echo "layout-check: generator/cli/ headers used only by the commands"
 
 clean:
 	rm -rf build casebook

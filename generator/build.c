@@ -101,7 +101,8 @@ static void S_places(const char *repo, char **cache, char **out)
 		char *dir = cb_gitsrc_private_dir(g);
 		*cache = cb_path_join(dir, "cache.db");
 		free(dir);
-		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public") : cb_xstrdup("public");
+		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public")
+					    : cb_xstrdup("public");
 	}
 	cb_gitsrc_free(g);
 }
@@ -118,7 +119,8 @@ static char *S_abs(const char *out)
 	const char *base = slash ? slash + 1 : copy;
 	if (slash)
 		*slash = '\0';
-	char *abs = realpath(slash ? (copy[0] ? copy : "/") : ".", buf) ? cb_path_join(buf, base) : cb_xstrdup(out);
+	char *abs =
+	    realpath(slash ? (copy[0] ? copy : "/") : ".", buf) ? cb_path_join(buf, base) : cb_xstrdup(out);
 	free(copy);
 	return abs;
 }
@@ -283,7 +285,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	cb_error werr = {{0}, 0, 0, {0}};
 	int wrc = 0;
 	if (!opts->check_only) {
-		res->out = opts->out ? cb_xstrdup(opts->out)
+		res->out = opts->out	  ? cb_xstrdup(opts->out)
 			   : site.workdir ? cb_path_join(site.workdir, "public")
 					  : cb_xstrdup("public");
 		if (cache && (!out_dir || strcmp(res->out, out_dir) != 0)) {

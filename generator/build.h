@@ -28,16 +28,16 @@ typedef struct cb_build_opts {
 	const char *datadir; /* folder holding themes/ and plugins/ */
 	const char *version; /* casebook's version */
 	bool check_only;     /* stop after the checks; write nothing */
-	int jobs;            /* worker threads; 0: one per core */
-	bool no_cache;       /* neither read nor write the build cache (cache.h) */
+	int jobs;	     /* worker threads; 0: one per core */
+	bool no_cache;	     /* neither read nor write the build cache (cache.h) */
 } cb_build_opts;
 
 typedef struct cb_build_result {
-	size_t files;     /* files written */
-	size_t reused;    /* of which linked unchanged from the previous output */
+	size_t files;	  /* files written */
+	size_t reused;	  /* of which linked unchanged from the previous output */
 	size_t documents; /* documents in the site */
-	size_t sources;   /* documents read */
-	char *out;        /* the output folder used (owned); NULL for checks */
+	size_t sources;	  /* documents read */
+	char *out;	  /* the output folder used (owned); NULL for checks */
 	/* Seconds spent in each stage that ran, in order ("load", then
 	 * "pii-check", which is part of load, "render", …); main.c prints
 	 * them when CASEBOOK_TIMINGS=1. */
@@ -51,9 +51,9 @@ typedef struct cb_build_result {
 } cb_build_result;
 
 typedef enum {
-	CB_BUILD_OK = 0,       /* built (or checked) with no errors */
-	CB_BUILD_CONTENT = 1,  /* content errors, all in d; nothing written */
-	CB_BUILD_FAILED = 2    /* usage or environment problem, in err; nothing written */
+	CB_BUILD_OK = 0,      /* built (or checked) with no errors */
+	CB_BUILD_CONTENT = 1, /* content errors, all in d; nothing written */
+	CB_BUILD_FAILED = 2   /* usage or environment problem, in err; nothing written */
 } cb_build_status;
 
 /* Runs one build. Diagnostics (warnings too) are added to d unsorted;

@@ -36,7 +36,10 @@ struct cb_cache_reader {
 	sqlite3_stmt *get;
 };
 
-static int S_exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
+static int S_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static void S_tune(sqlite3 *db)
 {
@@ -82,10 +85,10 @@ static int S_open_checked(const char *path, const char *version, sqlite3 **out)
 	if (!fmt || !ver || strcmp(fmt, want) != 0 || strcmp(ver, version) != 0) {
 		/* Another casebook wrote it: nothing in it can be trusted. */
 		sqlite3_stmt *st = NULL;
-		rc = S_exec(db, "BEGIN; DELETE FROM docs; DELETE FROM pages; DELETE FROM history; DELETE FROM info;") ==
-			     0 &&
-			     sqlite3_prepare_v2(db, "INSERT INTO info VALUES('format',?1),('version',?2)", -1, &st,
-						NULL) == SQLITE_OK
+		rc = S_exec(db, "BEGIN; DELETE FROM docs; DELETE FROM pages; DELETE FROM history; DELETE "
+				"FROM info;") == 0 &&
+			     sqlite3_prepare_v2(db, "INSERT INTO info VALUES('format',?1),('version',?2)", -1,
+						&st, NULL) == SQLITE_OK
 			 ? 1
 			 : -1;
 		if (rc == 1) {
@@ -126,10 +129,11 @@ cb_cache *cb_cache_open(const char *path, const char *version, cb_diags *d)
 		/* Corrupt, or not a database at all: start afresh. */
 		unlink(path);
 		if (S_open_checked(path, version, &db) < 0) {
-			cb_diags_add(d, CB_WARNING, "", 0, 0, "cache",
-				     "cannot use the build cache %s, so this build does all the work; delete that "
-				     "file if the problem persists",
-				     path);
+			cb_diags_add(
+			    d, CB_WARNING, "", 0, 0, "cache",
+			    "cannot use the build cache %s, so this build does all the work; delete that "
+			    "file if the problem persists",
+			    path);
 			return NULL;
 		}
 	}
@@ -144,7 +148,10 @@ cb_cache *cb_cache_open(const char *path, const char *version, cb_diags *d)
 	return c;
 }
 
-const char *cb_cache_version(const cb_cache *c) { return c->version; }
+const char *cb_cache_version(const cb_cache *c)
+{
+	return c->version;
+}
 
 void cb_cache_close(cb_cache *c)
 {
@@ -176,7 +183,10 @@ static void S_put_u32(cb_buf *b, uint32_t v)
 	cb_buf_put(b, (const char *)x, 4);
 }
 
-static void S_put_i32(cb_buf *b, int v) { S_put_u32(b, (uint32_t)v); }
+static void S_put_i32(cb_buf *b, int v)
+{
+	S_put_u32(b, (uint32_t)v);
+}
 
 static void S_put_str(cb_buf *b, const char *s)
 {
@@ -202,12 +212,16 @@ static uint32_t S_get_u32(S_rd *r)
 		r->bad = true;
 		return 0;
 	}
-	uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+	uint32_t v =
+	    (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
 	r->p += 4;
 	return v;
 }
 
-static int S_get_i32(S_rd *r) { return (int)S_get_u32(r); }
+static int S_get_i32(S_rd *r)
+{
+	return (int)S_get_u32(r);
+}
 
 static char *S_get_str(S_rd *r)
 {
@@ -280,8 +294,8 @@ static void S_get_diags(S_rd *r, cb_diags *d)
 
 static void S_put_meta(cb_buf *b, const cb_meta *m)
 {
-	const char *strs[] = {m->title, m->type, m->date, m->summary, m->area, m->review, m->age_band, m->source,
-			      m->review_by};
+	const char *strs[] = {m->title,	 m->type,     m->date,	 m->summary,  m->area,
+			      m->review, m->age_band, m->source, m->review_by};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		S_put_str(b, strs[i]);
 	S_put_u32(b, (uint32_t)m->visibility);
@@ -308,8 +322,8 @@ static void S_put_meta(cb_buf *b, const cb_meta *m)
 
 static void S_get_meta(S_rd *r, cb_meta *m)
 {
-	char **strs[] = {&m->title, &m->type, &m->date, &m->summary, &m->area, &m->review, &m->age_band,
-			 &m->source, &m->review_by};
+	char **strs[] = {&m->title,  &m->type,	   &m->date,   &m->summary,  &m->area,
+			 &m->review, &m->age_band, &m->source, &m->review_by};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		*strs[i] = S_get_str(r);
 	if (!m->title || !m->type || !m->date)
@@ -501,13 +515,15 @@ bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, con
 		const char *roid = (const char *)sqlite3_column_text(r->get, 0);
 		const char *renv = (const char *)sqlite3_column_text(r->get, 1);
 		if (roid && renv && strcmp(roid, oid) == 0 && strcmp(renv, env) == 0)
-			hit = S_decode(sqlite3_column_blob(r->get, 2), (size_t)sqlite3_column_bytes(r->get, 2), out);
+			hit = S_decode(sqlite3_column_blob(r->get, 2),
+				       (size_t)sqlite3_column_bytes(r->get, 2), out);
 	}
 	sqlite3_reset(r->get);
 	return hit;
 }
 
-void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env, const cb_doc_record *rec)
+void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env,
+		      const cb_doc_record *rec)
 {
 	if (!c)
 		return;
@@ -518,8 +534,8 @@ void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char
 	pthread_mutex_lock(&c->lock);
 	if (!c->in_txn && !c->put_failed) {
 		if (S_exec(c->db, "BEGIN;") == 0 &&
-		    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO docs VALUES(?1,?2,?3,?4)", -1, &c->put, NULL) ==
-			SQLITE_OK)
+		    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO docs VALUES(?1,?2,?3,?4)", -1, &c->put,
+				       NULL) == SQLITE_OK)
 			c->in_txn = true;
 		else
 			c->put_failed = true;
@@ -546,8 +562,9 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
 		return;
 	c->in_txn = true;
 	/* Records of documents the repository no longer has. */
-	if (keep && S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS keep(path TEXT PRIMARY KEY); DELETE FROM keep;") ==
-			0 &&
+	if (keep &&
+	    S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS keep(path TEXT PRIMARY KEY); DELETE FROM keep;") ==
+		0 &&
 	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO keep VALUES(?1)", -1, &tmp, NULL) == SQLITE_OK) {
 		for (size_t i = 0; i < keep->n; i++) {
 			sqlite3_bind_text(tmp, 1, keep->v[i], -1, SQLITE_STATIC);
@@ -573,8 +590,8 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out)
 		return c->pages;
 	c->pages = cb_map_new();
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino FROM pages WHERE out=?1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino FROM pages WHERE out=?1", -1, &st,
+			       NULL) != SQLITE_OK)
 		return c->pages;
 	sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
 	size_t cap = 0, n = 0;
@@ -611,8 +628,8 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 	if (S_exec(c->db, "BEGIN;") != 0)
 		return;
 	if (sqlite3_prepare_v2(c->db, "DELETE FROM pages WHERE out=?1", -1, &del, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?1,?2,?3,?4,?5,?6)", -1, &ins, NULL) ==
-		SQLITE_OK) {
+	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?1,?2,?3,?4,?5,?6)", -1, &ins,
+			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(del, 1, out, -1, SQLITE_STATIC);
 		sqlite3_step(del);
 		size_t it = 0;
@@ -698,8 +715,8 @@ int cb_cache_history_get(cb_cache *c, const char *dir, const char *commit, cb_hi
 		return 1;
 	sqlite3_stmt *st = NULL;
 	int rc = 1;
-	if (sqlite3_prepare_v2(c->db, "SELECT data FROM history WHERE dir=?1 AND commit_id=?2", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, "SELECT data FROM history WHERE dir=?1 AND commit_id=?2", -1, &st,
+			       NULL) != SQLITE_OK)
 		return 1;
 	sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
@@ -736,12 +753,14 @@ void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, cons
 	/* One commit per folder: the newest built. */
 	if (S_exec(c->db, "BEGIN;") == 0) {
 		sqlite3_stmt *del = NULL;
-		if (sqlite3_prepare_v2(c->db, "DELETE FROM history WHERE dir=?1", -1, &del, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(c->db, "DELETE FROM history WHERE dir=?1", -1, &del, NULL) ==
+		    SQLITE_OK) {
 			sqlite3_bind_text(del, 1, dir, -1, SQLITE_STATIC);
 			sqlite3_step(del);
 		}
 		sqlite3_finalize(del);
-		if (sqlite3_prepare_v2(c->db, "INSERT INTO history VALUES(?1,?2,?3)", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(c->db, "INSERT INTO history VALUES(?1,?2,?3)", -1, &st, NULL) ==
+		    SQLITE_OK) {
 			sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 			sqlite3_bind_blob(st, 3, b.data ? b.data : "", (int)b.len, SQLITE_STATIC);

@@ -54,22 +54,22 @@ const char *cb_cache_version(const cb_cache *c);
 /* Documents. A reader is one connection, for one thread. */
 typedef struct cb_cache_reader cb_cache_reader;
 cb_cache_reader *cb_cache_reader_open(cb_cache *c); /* NULL when c is NULL or on failure */
-void cb_cache_reader_close(cb_cache_reader *r);      /* NULL-safe */
+void cb_cache_reader_close(cb_cache_reader *r);	    /* NULL-safe */
 
 /* A document's cached results (see the top of this file). */
 typedef struct cb_link_dep {
-	char *path;   /* the link's target as resolved against the repository */
-	int status;   /* cb_link_status */
-	char *href;   /* for CB_LINK_OK */
+	char *path; /* the link's target as resolved against the repository */
+	int status; /* cb_link_status */
+	char *href; /* for CB_LINK_OK */
 } cb_link_dep;
 
 typedef struct cb_doc_record {
-	cb_diags front;      /* front matter, schema and personal-data diagnostics */
+	cb_diags front; /* front matter, schema and personal-data diagnostics */
 	cb_meta meta;
-	cb_diags body;       /* Markdown diagnostics */
-	cb_mdoc md;          /* md.links are not used: see links */
-	cb_strv links;       /* paths of linked documents, in md.links order */
-	cb_link_dep *deps;   /* every link resolution the Markdown asked for */
+	cb_diags body;	   /* Markdown diagnostics */
+	cb_mdoc md;	   /* md.links are not used: see links */
+	cb_strv links;	   /* paths of linked documents, in md.links order */
+	cb_link_dep *deps; /* every link resolution the Markdown asked for */
 	size_t ndeps;
 } cb_doc_record;
 
@@ -82,7 +82,8 @@ bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, con
 
 /* Stores a record (rec stays the caller's), in a transaction that
  * cb_cache_doc_flush commits. Thread-safe; not while a reader is open. */
-void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env, const cb_doc_record *rec);
+void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env,
+		      const cb_doc_record *rec);
 /* Commits the records put and drops records of paths not in keep (the
  * documents the repository has now). */
 void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep);

@@ -8,8 +8,8 @@
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
-    "title", "description", "content", "theme", "taxonomy", "glossary", "base-url", "language", "plugins", "pii-names",
-    "plugin-limits", "accessibility-contact",
+    "title",	"description", "content", "theme",     "taxonomy",	"glossary",
+    "base-url", "language",    "plugins", "pii-names", "plugin-limits", "accessibility-contact",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -228,7 +228,8 @@ static bool S_plugin_name_ok(const char *s)
 	if (n == 0 || n > 40 || s[0] == '-' || s[0] == '_')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '_'))
 			return false;
 	return true;
 }
@@ -249,9 +250,10 @@ static void S_plugin_entry(const cb_ynode *it, const char *file, cb_config *cfg,
 				S_unknown(it->keys[i], file, "a plugin setting", keys, 2, d);
 		}
 		if (!name) {
-			cb_diags_add(d, CB_ERROR, file, it->line, it->col, "required-field",
-				     "this plugin has no 'name'; write it as '- name: related' with 'options:' "
-				     "indented under the name");
+			cb_diags_add(
+			    d, CB_ERROR, file, it->line, it->col, "required-field",
+			    "this plugin has no 'name'; write it as '- name: related' with 'options:' "
+			    "indented under the name");
 			return;
 		}
 	} else {
@@ -385,12 +387,12 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 		} else if (strcmp(key, "language") == 0) {
 			if ((s = S_text(k, v, file, true, d)))
 				S_set(&cfg->language, s);
-		} else if ((dst = strcmp(key, "content") == 0	 ? &cfg->content_dir
-				  : strcmp(key, "theme") == 0	 ? &cfg->theme
-				  : strcmp(key, "taxonomy") == 0 ? &cfg->taxonomy_file
-				  : strcmp(key, "glossary") == 0 ? &cfg->glossary_file
+		} else if ((dst = strcmp(key, "content") == 0	  ? &cfg->content_dir
+				  : strcmp(key, "theme") == 0	  ? &cfg->theme
+				  : strcmp(key, "taxonomy") == 0  ? &cfg->taxonomy_file
+				  : strcmp(key, "glossary") == 0  ? &cfg->glossary_file
 				  : strcmp(key, "pii-names") == 0 ? &cfg->pii_names_file
-								 : NULL)) {
+								  : NULL)) {
 			if ((p = S_path(k, v, file, d))) {
 				free(*dst);
 				*dst = p;

@@ -14,19 +14,20 @@
 #include "value.h"
 
 typedef struct cb_config {
-	char *title;         /* site title; default "Learning from case reviews" */
+	char *title;	     /* site title; default "Learning from case reviews" */
 	char *description;   /* one line under the title; may be NULL */
 	char *content_dir;   /* default "content" */
-	char *theme;         /* default "default" */
+	char *theme;	     /* default "default" */
 	char *taxonomy_file; /* default "<content>/taxonomy.yml" */
 	char *glossary_file; /* default "<content>/glossary.yml" */
-	char *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present */
-	char *base_url;      /* absolute site address for feed and sitemap; may be NULL */
-	char *language;      /* default "en-GB" */
+	char
+	    *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present */
+	char *base_url;	     /* absolute site address for feed and sitemap; may be NULL */
+	char *language;	     /* default "en-GB" */
 	char *a11y_contact;  /* accessibility-contact: how to report an accessibility problem; may be NULL */
 	cb_strv plugins;     /* plugin names in order; see plugins_set */
 	struct cb_plugin_conf *plugin_confs; /* the same entries with their options */
-	bool plugins_set;    /* casebook.yml has 'plugins:'; when false the default set runs */
+	bool plugins_set;	       /* casebook.yml has 'plugins:'; when false the default set runs */
 	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
 	long long plugin_memory_mb;    /* plugin-limits: memory-mb per plugin; 0: default */
 } cb_config;
@@ -35,12 +36,12 @@ typedef struct cb_config {
 typedef struct cb_plugin_conf {
 	char *name;
 	cb_value *options; /* a map (owned); empty when none were given */
-	int line, col;            /* where casebook.yml names it */
+	int line, col;	   /* where casebook.yml names it */
 } cb_plugin_conf;
 
 typedef struct cb_theme_def {
 	char *id;
-	char *label;       /* default: the id with dashes as spaces, capitalised */
+	char *label;	   /* default: the id with dashes as spaces, capitalised */
 	char *description; /* may be NULL */
 	cb_strv synonyms;
 	int line;
@@ -49,12 +50,12 @@ typedef struct cb_theme_def {
 typedef struct cb_taxonomy {
 	cb_theme_def *themes; /* in file order */
 	size_t n;
-	cb_strv ids;          /* the ids, sorted, for lookups and suggestions */
+	cb_strv ids; /* the ids, sorted, for lookups and suggestions */
 } cb_taxonomy;
 
 typedef struct cb_glossary_term {
-	char *term;      /* e.g. "MASH" */
-	char *expansion; /* e.g. "Multi-Agency Safeguarding Hub" */
+	char *term;	   /* e.g. "MASH" */
+	char *expansion;   /* e.g. "Multi-Agency Safeguarding Hub" */
 	char *description; /* may be NULL */
 } cb_glossary_term;
 

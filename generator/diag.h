@@ -32,7 +32,10 @@ typedef struct cb_diags {
 	size_t warnings;
 } cb_diags;
 
-#define CB_DIAGS_INIT {NULL, 0, 0, 0, 0}
+#define CB_DIAGS_INIT                                                                                        \
+	{                                                                                                    \
+		NULL, 0, 0, 0, 0                                                                             \
+	}
 
 void cb_diags_add(cb_diags *d, cb_severity sev, const char *file, int line, int col, const char *rule,
 		  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -56,7 +59,7 @@ typedef struct cb_error {
 } cb_error;
 
 void cb_error_set(cb_error *e, const char *file, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* Formats e as "file:line:col: message" (omitting what is unknown). */
 void cb_error_format(const cb_error *e, char *buf, size_t size);
 

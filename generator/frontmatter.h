@@ -15,10 +15,10 @@
 #define CB_MAX_DOC_SIZE (1024 * 1024)
 
 typedef struct cb_split {
-	cb_ynode *meta;    /* front matter tree (owned); NULL on error */
-	const char *body;  /* points into the text given */
+	cb_ynode *meta;	  /* front matter tree (owned); NULL on error */
+	const char *body; /* points into the text given */
 	size_t body_len;
-	int body_line;     /* line number of the body's first line in the file */
+	int body_line; /* line number of the body's first line in the file */
 } cb_split;
 
 /* Checks and splits text. The front matter must open the file with a line

@@ -1030,7 +1030,8 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 		return 1;
 	while (!git_oid_equal(git_commit_id(c), &boid)) {
 		git_commit *parent = NULL;
-		if (nline == MAX_NEW || git_commit_parentcount(c) != 1 || git_commit_parent(&parent, c, 0) < 0) {
+		if (nline == MAX_NEW || git_commit_parentcount(c) != 1 ||
+		    git_commit_parent(&parent, c, 0) < 0) {
 			git_commit_free(c);
 			goto out;
 		}

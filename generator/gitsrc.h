@@ -31,12 +31,12 @@ typedef struct cb_source {
 typedef struct cb_history {
 	char *path;
 	int64_t first_time; /* author time of the commit that added it */
-	int first_tz;       /* that commit's offset from UTC in minutes */
+	int first_tz;	    /* that commit's offset from UTC in minutes */
 	char *first_author; /* author name */
 	int64_t last_time;  /* author time of the newest commit that changed it */
 	int last_tz;
 	char *last_author;
-	cb_strv authors;    /* every author name that changed it; sorted, unique */
+	cb_strv authors; /* every author name that changed it; sorted, unique */
 } cb_history;
 
 /* Opens the repository at dir, or (dir NULL) the one containing the current

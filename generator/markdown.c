@@ -15,17 +15,28 @@
 /* Safe mode is cmark-gfm's default (raw HTML and javascript:/vbscript:/
  * file:/data: links are dropped). Style attributes for table alignment keep
  * the output valid HTML5, where align="" is obsolete. */
-#define S_OPTIONS (CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
+#define S_OPTIONS                                                                                            \
+	(CMARK_OPT_DEFAULT | CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES | CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE)
 
-const char *const cb_reserved_ids[] = {"main",      "top",     "content",   "header",    "footer",
-				       "nav",       "search",  "toc",       "summary",   "metadata",
-				       "learning",  "questions", "actions", "related",   "backlinks",
-				       "referenced-by", "links", NULL};
+const char *const cb_reserved_ids[] = {"main",		"top",	     "content", "header",  "footer",
+				       "nav",		"search",    "toc",	"summary", "metadata",
+				       "learning",	"questions", "actions", "related", "backlinks",
+				       "referenced-by", "links",     NULL};
 
-static const char *const S_learning_names[] = {
-	"key learning", "learning", "learning points", "key learning points", "improving practice",
-	"recommendations", "what to do", "think", "things to remember", "key messages",
-	"lessons learned", "lessons learnt", "what this means for practice", NULL};
+static const char *const S_learning_names[] = {"key learning",
+					       "learning",
+					       "learning points",
+					       "key learning points",
+					       "improving practice",
+					       "recommendations",
+					       "what to do",
+					       "think",
+					       "things to remember",
+					       "key messages",
+					       "lessons learned",
+					       "lessons learnt",
+					       "what this means for practice",
+					       NULL};
 
 static pthread_once_t S_once = PTHREAD_ONCE_INIT;
 
@@ -71,7 +82,8 @@ static void S_plain(cmark_node *node, cb_buf *b)
 			}
 		} else if (ev == CMARK_EVENT_EXIT && b->len && b->data[b->len - 1] != '\n' &&
 			   (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING || t == CMARK_NODE_ITEM ||
-			    t == CMARK_NODE_CODE_BLOCK || strcmp(cmark_node_get_type_string(cur), "table_cell") == 0)) {
+			    t == CMARK_NODE_CODE_BLOCK ||
+			    strcmp(cmark_node_get_type_string(cur), "table_cell") == 0)) {
 			cb_buf_putc(b, t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING ? '\n' : ' ');
 		}
 	}
@@ -268,7 +280,8 @@ static void S_links(S_ctx *c, cmark_node *root)
 		char *resolved = S_resolve_path(c->file, path);
 		char *href = NULL;
 		int target = -1;
-		cb_link_status st = resolved ? c->resolve(c->rctx, resolved, &href, &target) : CB_LINK_MISSING;
+		cb_link_status st =
+		    resolved ? c->resolve(c->rctx, resolved, &href, &target) : CB_LINK_MISSING;
 		if (st == CB_LINK_OK) {
 			char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
 			cmark_node_set_url(n, full);
@@ -340,8 +353,8 @@ static char *S_add_heading_ids(const char *html, const cb_heading *hs, size_t nh
 	return cb_buf_detach(&b);
 }
 
-int cb_markdown_render(const char *body, size_t len, int body_line, const char *file, cb_link_resolver resolve,
-		       void *ctx, cb_mdoc *out, cb_diags *d)
+int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
+		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d)
 {
 	memset(out, 0, sizeof *out);
 	pthread_once(&S_once, S_register);
@@ -382,7 +395,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 		h->id = S_unique_id(&c, h->text);
 		h->line = cmark_node_get_start_line(n) + body_line - 1;
 		if (h->level == 1)
-			cb_diags_add(d, CB_WARNING, file, h->line, cmark_node_get_start_column(n), "heading-level",
+			cb_diags_add(d, CB_WARNING, file, h->line, cmark_node_get_start_column(n),
+				     "heading-level",
 				     "start section headings at '##': the title is the page's main heading");
 	}
 	cmark_iter_free(it);
@@ -395,7 +409,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 		if (t == CMARK_NODE_HEADING) {
 			/* Top-level headings come in the same order as in the iteration
 			 * above, but nested ones (in quotes, lists) may sit between. */
-			while (hi < out->nheadings && out->headings[hi].line != cmark_node_get_start_line(n) + body_line - 1)
+			while (hi < out->nheadings &&
+			       out->headings[hi].line != cmark_node_get_start_line(n) + body_line - 1)
 				hi++;
 			if (hi >= out->nheadings)
 				break;
@@ -417,7 +432,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 			cb_lpoint *lp = &out->learning[out->nlearning++];
 			cb_buf hb = CB_BUF_INIT;
 			for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
-				char *part = cmark_render_html(ch, S_OPTIONS, cmark_parser_get_syntax_extensions(parser));
+				char *part = cmark_render_html(ch, S_OPTIONS,
+							       cmark_parser_get_syntax_extensions(parser));
 				cb_buf_puts(&hb, part);
 				free(part);
 			}
@@ -477,8 +493,8 @@ static bool S_same_heading(const cb_mdoc *m, size_t i)
 	if (i == 0)
 		return false;
 	const cb_lpoint *a = &m->learning[i - 1], *b = &m->learning[i];
-	return a->heading && b->heading && a->heading_id && b->heading_id && strcmp(a->heading, b->heading) == 0 &&
-	       strcmp(a->heading_id, b->heading_id) == 0;
+	return a->heading && b->heading && a->heading_id && b->heading_id &&
+	       strcmp(a->heading, b->heading) == 0 && strcmp(a->heading_id, b->heading_id) == 0;
 }
 
 void cb_mdoc_compact(cb_mdoc *m)

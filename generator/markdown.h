@@ -23,17 +23,17 @@ typedef struct cb_heading {
 
 /* A learning point: one list item under a learning heading. */
 typedef struct cb_lpoint {
-	char *html;       /* the item's content as HTML (safe) */
-	char *text;       /* the same as plain text */
-	char *heading;    /* the heading it sits under */
+	char *html;	  /* the item's content as HTML (safe) */
+	char *text;	  /* the same as plain text */
+	char *heading;	  /* the heading it sits under */
 	char *heading_id; /* that heading's id, for links to the exact place */
 	int line;
 } cb_lpoint;
 
 typedef enum {
-	CB_LINK_OK,      /* *href is the page to link to (caller of cb_markdown_render frees nothing) */
+	CB_LINK_OK,	 /* *href is the page to link to (caller of cb_markdown_render frees nothing) */
 	CB_LINK_MISSING, /* no such document: an error at the link's position */
-	CB_LINK_HIDDEN   /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_HIDDEN	 /* a document this build must not mention: the link becomes plain text */
 } cb_link_status;
 
 /* Resolves a repository-relative path such as "content/a/b.md" for a link
@@ -60,8 +60,8 @@ typedef struct cb_mdoc {
  * resolved relative to file through resolve. Problems go to d. Returns 0,
  * or -1 when an error was reported; out is filled either way and must be
  * freed with cb_mdoc_free. Safe to call from several threads at once. */
-int cb_markdown_render(const char *body, size_t len, int body_line, const char *file, cb_link_resolver resolve,
-		       void *ctx, cb_mdoc *out, cb_diags *d);
+int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
+		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d);
 void cb_mdoc_free(cb_mdoc *m);
 
 /* Moves m's headings and learning points, with their strings, into one

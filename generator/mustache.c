@@ -61,11 +61,11 @@ typedef struct node {
 	 * here rather than on every lookup. */
 	const char *key;
 	size_t key_len, key_head;
-	bool dynamic;	   /* a partial or parent whose name is looked up: {{>*name}} */
-	bool src_bol;	   /* the node starts a line of its source */
-	bool standalone;   /* the tag's line was removed from the output */
-	bool dropped;	   /* text belonging to a standalone line */
-	bool in_parent;	   /* a parent's own tags, or a tag directly inside a parent */
+	bool dynamic;	 /* a partial or parent whose name is looked up: {{>*name}} */
+	bool src_bol;	 /* the node starts a line of its source */
+	bool standalone; /* the tag's line was removed from the output */
+	bool dropped;	 /* text belonging to a standalone line */
+	bool in_parent;	 /* a parent's own tags, or a tag directly inside a parent */
 	/* Indentation, as a range of the source. For a standalone partial or
 	 * parent it is the whitespace before the tag, added to each line of the
 	 * partial. For a block it is the indentation of its content, removed

@@ -34,9 +34,9 @@ typedef struct S_chunk {
 struct cb_pool {
 	void *free[S_NCLASSES]; /* each free block holds the next one's address */
 	S_chunk *chunks;
-	char *bump, *end;       /* the unused rest of the newest chunk */
+	char *bump, *end; /* the unused rest of the newest chunk */
 	S_large *large;
-	S_large *spare;  /* freed large mappings kept for reuse (next-linked) */
+	S_large *spare; /* freed large mappings kept for reuse (next-linked) */
 	size_t nspare;
 	size_t mapped;
 };

@@ -35,16 +35,16 @@ typedef struct S_r {
 	cb_value_arena *shared_arena;
 	S_shared *shared; /* open addressing by address; shared_cap slots */
 	size_t shared_cap;
-	cb_value **docrefs;                          /* each document's reference (S_docref) */
+	cb_value **docrefs;			     /* each document's reference (S_docref) */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
-	char **theme_urls;                           /* "themes/<slug>.html" of each theme */
-	cb_map *theme_ids;                           /* theme id -> 1 + its index in site->themes */
-	char **type_urls;                            /* "types/<slug>.html" of each of cb_doc_types */
-	cb_buf out;                                  /* a page being rendered; one per thread */
+	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
+	cb_map *theme_ids;			     /* theme id -> 1 + its index in site->themes */
+	char **type_urls;			     /* "types/<slug>.html" of each of cb_doc_types */
+	cb_buf out;				     /* a page being rendered; one per thread */
 } S_r;
 
-static const char *const S_months[] = {"January", "February", "March",     "April",   "May",      "June",
-				       "July",    "August",   "September", "October", "November", "December"};
+static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
+				       "July",	  "August",   "September", "October", "November", "December"};
 
 /* "14 March 2024" for "2024-03-14", in buf (32 bytes at least); the date
  * itself when it is not one, "" for NULL. */
@@ -131,7 +131,8 @@ static int S_load_templates(S_r *r)
 	char *dir = cb_path_join(r->opts->theme_dir, "templates");
 	DIR *d = opendir(dir);
 	if (!d) {
-		cb_error_set(r->err, NULL, 0, 0, "cannot read the theme's templates in '%s': %s", dir, strerror(errno));
+		cb_error_set(r->err, NULL, 0, 0, "cannot read the theme's templates in '%s': %s", dir,
+			     strerror(errno));
 		free(dir);
 		return -1;
 	}
@@ -731,10 +732,13 @@ static int S_feed(S_r *r)
 	cb_format_rfc3339(n ? v[0]->hist->last_time : s->build_time, stamp);
 	cb_map_set_str(f, "updated", stamp);
 	char *site_slug = cb_slugify(s->cfg.title);
-	cb_map_set(f, "id", cb_value_str_own(base ? cb_xasprintf("%s/", base)
-						 : cb_xasprintf("tag:casebook.invalid,2024:%s", site_slug)));
-	cb_map_set(f, "home", cb_value_str_own(base ? cb_xasprintf("%s/index.html", base) : cb_xstrdup("index.html")));
-	cb_map_set(f, "self", cb_value_str_own(base ? cb_xasprintf("%s/feed.atom", base) : cb_xstrdup("feed.atom")));
+	cb_map_set(f, "id",
+		   cb_value_str_own(base ? cb_xasprintf("%s/", base)
+					 : cb_xasprintf("tag:casebook.invalid,2024:%s", site_slug)));
+	cb_map_set(f, "home",
+		   cb_value_str_own(base ? cb_xasprintf("%s/index.html", base) : cb_xstrdup("index.html")));
+	cb_map_set(f, "self",
+		   cb_value_str_own(base ? cb_xasprintf("%s/feed.atom", base) : cb_xstrdup("feed.atom")));
 	cb_value *entries = cb_map_set(data, "entries", cb_value_list());
 	for (size_t i = 0; i < n && i < S_MAX_CHANGES; i++) {
 		const cb_doc *d = v[i];
@@ -743,10 +747,12 @@ static int S_feed(S_r *r)
 		cb_map_set_str(e, "type_label", cb_type_label(d->meta.type));
 		cb_map_set_str(e, "summary", d->meta.summary ? d->meta.summary : "");
 		char *url = S_doc_url(d);
-		cb_map_set(e, "url", cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url) : cb_xstrdup(url)));
-		cb_map_set(e, "id", cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url)
-							  : cb_xasprintf("tag:casebook.invalid,2024:%s/%s",
-									 site_slug, url)));
+		cb_map_set(e, "url",
+			   cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url) : cb_xstrdup(url)));
+		cb_map_set(
+		    e, "id",
+		    cb_value_str_own(base ? cb_xasprintf("%s/%s", base, url)
+					  : cb_xasprintf("tag:casebook.invalid,2024:%s/%s", site_slug, url)));
 		free(url);
 		cb_format_rfc3339(d->hist->last_time, stamp);
 		cb_map_set_str(e, "updated", stamp);
@@ -768,8 +774,8 @@ static int S_sitemap(S_r *r)
 	cb_buf b = CB_BUF_INIT;
 	cb_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			"<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-	static const char *const fixed[] = {"index.html", "themes/index.html", "types/index.html",
-					    "areas/index.html", "audiences/index.html", "whatsnew.html",
+	static const char *const fixed[] = {"index.html",	 "themes/index.html",	 "types/index.html",
+					    "areas/index.html",	 "audiences/index.html", "whatsnew.html",
 					    "accessibility.html"};
 	cb_strv urls = CB_STRV_INIT;
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
@@ -962,7 +968,8 @@ static int S_copy_builtin(S_r *r, const char *dir, const char *out)
 			rc = S_copy_builtin(r, src, dst);
 		} else if (!S_repo_has(r->site, dst)) {
 			if (cb_file_read(src, &data, &len) != 0) {
-				cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", src, strerror(errno));
+				cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", src,
+					     strerror(errno));
 				rc = -1;
 			} else {
 				rc = cb_writer_put(r->w, dst, data, len, r->err);
@@ -1067,8 +1074,8 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
 		S_set_date(av, "due", "due_label", a->due ? a->due : "");
 		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
-		const char *rl = !a->rag ? "Not rated"
-				 : strcmp(a->rag, "red") == 0 ? "Red"
+		const char *rl = !a->rag			? "Not rated"
+				 : strcmp(a->rag, "red") == 0	? "Red"
 				 : strcmp(a->rag, "amber") == 0 ? "Amber"
 								: "Green";
 		cb_map_set_str(av, "rag_label", rl);
@@ -1416,13 +1423,15 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	 * statement; a theme without a page's template goes without it. */
 	if (rc == 0 && cb_mustache_has(r.tpl, "listing") && cb_mustache_has(r.tpl, "listings")) {
 		rc = S_listing_pages(&r, "type", "types", "Types of document",
-				     "Every kind of document in the library, with how many there are.", "Type of document");
+				     "Every kind of document in the library, with how many there are.",
+				     "Type of document");
 		if (rc == 0)
 			rc = S_listing_pages(&r, "area", "areas", "Areas",
 					     "The places the documents come from.", "Area");
 		if (rc == 0)
 			rc = S_listing_pages(&r, "audience", "audiences", "Agencies",
-					     "The agencies and professions each document is written for.", "Agency");
+					     "The agencies and professions each document is written for.",
+					     "Agency");
 	}
 	if (rc == 0 && cb_mustache_has(r.tpl, "whatsnew"))
 		rc = S_whatsnew(&r);

@@ -13,7 +13,7 @@
 typedef struct cb_render_opts {
 	const char *theme_dir; /* folder holding templates/ and assets/ */
 	const char *version;   /* casebook's version, shown in the footer */
-	int jobs;              /* threads for page rendering; 0: one per core */
+	int jobs;	       /* threads for page rendering; 0: one per core */
 } cb_render_opts;
 
 /* Renders every page of site into w. Template problems are returned in err

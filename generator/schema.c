@@ -195,10 +195,11 @@ static void S_themes(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 		/* A theme id becomes a file name (themes/<id>.html), and file
 		 * names may be at most 255 bytes. */
 		if (strlen(id) > 100) {
-			cb_diags_add(c->d, CB_ERROR, c->file, it->line, it->col, "invalid-theme-id",
-				     "this theme id is %zu characters long; theme ids become file names, so keep "
-				     "them to 100 characters or fewer",
-				     strlen(id));
+			cb_diags_add(
+			    c->d, CB_ERROR, c->file, it->line, it->col, "invalid-theme-id",
+			    "this theme id is %zu characters long; theme ids become file names, so keep "
+			    "them to 100 characters or fewer",
+			    strlen(id));
 			continue;
 		}
 		if (cb_strv_contains(&m->themes, id)) {

@@ -21,27 +21,27 @@ typedef enum { CB_VIS_PUBLIC = 0, CB_VIS_INTERNAL = 1, CB_VIS_RESTRICTED = 2 } c
 
 typedef struct cb_action {
 	char *action;
-	char *owner;    /* may be NULL */
-	char *due;      /* YYYY-MM-DD or NULL */
-	char *rag;      /* "red", "amber", "green" or NULL */
+	char *owner;	/* may be NULL */
+	char *due;	/* YYYY-MM-DD or NULL */
+	char *rag;	/* "red", "amber", "green" or NULL */
 	char *evidence; /* may be NULL */
 	int line;
 } cb_action;
 
 typedef struct cb_meta {
-	char *title;      /* required */
-	char *type;       /* required; one of cb_doc_types */
-	char *date;       /* required; YYYY-MM-DD */
-	char *summary;    /* optional ... */
+	char *title;   /* required */
+	char *type;    /* required; one of cb_doc_types */
+	char *date;    /* required; YYYY-MM-DD */
+	char *summary; /* optional ... */
 	char *area;
 	char *review;
 	char *age_band;
-	char *source;     /* http(s) URL */
-	char *review_by;  /* YYYY-MM-DD */
+	char *source;		  /* http(s) URL */
+	char *review_by;	  /* YYYY-MM-DD */
 	cb_visibility visibility; /* default public; supervision-note: restricted */
-	bool draft;       /* status: draft */
-	cb_strv themes;   /* theme ids, in the order written */
-	int *theme_lines; /* position of each theme id (for later checks) */
+	bool draft;		  /* status: draft */
+	cb_strv themes;		  /* theme ids, in the order written */
+	int *theme_lines;	  /* position of each theme id (for later checks) */
 	int *theme_cols;
 	cb_strv audience;
 	cb_strv questions;

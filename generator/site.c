@@ -16,15 +16,15 @@
 static const struct {
 	const char *id, *label;
 } S_type_labels[] = {
-	{"case-review", "Case review"},
-	{"briefing", "Briefing"},
-	{"seven-minute-briefing", "7-minute briefing"},
-	{"audit", "Audit"},
-	{"inspection", "Inspection"},
-	{"action-plan", "Action plan"},
-	{"cdop-learning", "Child death review learning"},
-	{"guidance", "Guidance"},
-	{"supervision-note", "Supervision note"},
+    {"case-review", "Case review"},
+    {"briefing", "Briefing"},
+    {"seven-minute-briefing", "7-minute briefing"},
+    {"audit", "Audit"},
+    {"inspection", "Inspection"},
+    {"action-plan", "Action plan"},
+    {"cdop-learning", "Child death review learning"},
+    {"guidance", "Guidance"},
+    {"supervision-note", "Supervision note"},
 };
 
 const char *cb_type_label(const char *type)
@@ -76,21 +76,21 @@ static void S_store_text(cb_textstore *t, cb_doc *d)
 /* A document as read, before the audience decides whether it stays. */
 typedef struct S_src {
 	cb_doc doc;
-	bool valid;    /* front matter usable */
-	bool included; /* in this build's audience */
-	int final;     /* index in site->docs, or -1 */
-	cb_source *src;    /* as listed (read only when the cache has no record) */
-	cb_split split;    /* the body, when read (the front matter tree is freed once checked) */
-	bool has_body;     /* split found a body to render: */
+	bool valid;		   /* front matter usable */
+	bool included;		   /* in this build's audience */
+	int final;		   /* index in site->docs, or -1 */
+	cb_source *src;		   /* as listed (read only when the cache has no record) */
+	cb_split split;		   /* the body, when read (the front matter tree is freed once checked) */
+	bool has_body;		   /* split found a body to render: */
 	size_t body_off, body_len; /* where it is in the file */
-	bool stashed;      /* ... kept in the text store between the passes */
+	bool stashed;		   /* ... kept in the text store between the passes */
 	cb_textref body_ref;
 	int body_line;
-	cb_diags front;    /* front matter, schema and personal-data findings */
-	cb_diags body;     /* Markdown findings */
-	bool hit;          /* front matter results came from the cache ... */
+	cb_diags front;	    /* front matter, schema and personal-data findings */
+	cb_diags body;	    /* Markdown findings */
+	bool hit;	    /* front matter results came from the cache ... */
 	cb_doc_record *rec; /* ... with the Markdown results to check in pass 2 */
-	cb_link_dep *deps; /* link resolutions of this build's Markdown run */
+	cb_link_dep *deps;  /* link resolutions of this build's Markdown run */
 	size_t ndeps;
 } S_src;
 
@@ -99,8 +99,8 @@ typedef struct S_load {
 	size_t n;
 	cb_map *by_path; /* path -> S_src* */
 	cb_gitsrc *g;
-	cb_cache *cache;   /* NULL: none */
-	char env[33];      /* everything but the blob a document's results depend on */
+	cb_cache *cache; /* NULL: none */
+	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
 	const cb_pii_names *pii_names;
 	cb_visibility audience;
@@ -229,11 +229,13 @@ void cb_site_group_themes(cb_site *site)
 		for (size_t k = 0; k < th->n; k++) {
 			size_t gi = (size_t)(uintptr_t)cb_map_get(groups, th->v[k]);
 			if (gi == 0) {
-				site->themes = cb_xrealloc(site->themes, (site->nthemes + 1) * sizeof *site->themes);
+				site->themes =
+				    cb_xrealloc(site->themes, (site->nthemes + 1) * sizeof *site->themes);
 				cb_theme_group *tg = &site->themes[site->nthemes++];
 				memset(tg, 0, sizeof *tg);
 				tg->id = th->v[k];
-				const cb_theme_def *def = site->has_taxonomy ? cb_taxonomy_find(&site->tax, th->v[k]) : NULL;
+				const cb_theme_def *def =
+				    site->has_taxonomy ? cb_taxonomy_find(&site->tax, th->v[k]) : NULL;
 				tg->label = def ? cb_xstrdup(def->label) : cb_label_from_id(th->v[k]);
 				tg->description = def ? def->description : NULL;
 				tg->synonyms = def ? &def->synonyms : NULL;
@@ -327,7 +329,8 @@ static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 	if (br && cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
 		return 0;
 	if (!br)
-		cb_error_set(&err, s->src->path, 0, 0, "cannot open the repository's object database to read this file");
+		cb_error_set(&err, s->src->path, 0, 0,
+			     "cannot open the repository's object database to read this file");
 	pthread_mutex_lock(&p->lock);
 	if (!p->failed) {
 		p->failed = 1;
@@ -375,8 +378,8 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	const cb_source *src = s->src;
 	if (!src->data) {
 		cb_diags_add(&s->front, CB_ERROR, src->path, 1, 1, "too-large",
-			     "the file is %zu bytes; documents may be at most %d bytes, so split it", src->len,
-			     CB_MAX_DOC_SIZE);
+			     "the file is %zu bytes; documents may be at most %d bytes, so split it",
+			     src->len, CB_MAX_DOC_SIZE);
 		return;
 	}
 	if (cb_frontmatter_split(src->data, src->len, src->path, &s->split, &s->front) != 0)
@@ -452,8 +455,10 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		 * read the file for its body. */
 		S_drop_rec(s);
 		cb_diags scratch = CB_DIAGS_INIT;
-		int rc = S_read(p, br, s) != 0 || !s->src->data ? -1
-			 : cb_frontmatter_split(s->src->data, s->src->len, s->src->path, &s->split, &scratch);
+		int rc =
+		    S_read(p, br, s) != 0 || !s->src->data
+			? -1
+			: cb_frontmatter_split(s->src->data, s->src->len, s->src->path, &s->split, &scratch);
 		cb_diags_free(&scratch);
 		if (rc == 0) {
 			s->has_body = true;
@@ -479,14 +484,16 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		body = s->src->data + s->body_off;
 	}
 	S_dep_ctx dc = {L, s};
-	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md, &s->body);
+	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md,
+			   &s->body);
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
 	free(s->src->data);
 	s->src->data = NULL;
 	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
-		cb_doc_record rec = {s->front, s->doc.meta, s->body, s->doc.md, CB_STRV_INIT, s->deps, s->ndeps};
+		cb_doc_record rec = {s->front,	   s->doc.meta, s->body, s->doc.md,
+				     CB_STRV_INIT, s->deps,	s->ndeps};
 		for (size_t k = 0; k < s->doc.md.nlinks; k++)
 			cb_strv_push(&rec.links, L->srcs[s->doc.md.links[k]].doc.path);
 		cb_cache_doc_put(L->cache, s->doc.path, s->doc.oid, L->env, &rec);
@@ -568,7 +575,8 @@ typedef struct S_hist_job {
 static void *S_hist_thread(void *arg)
 {
 	S_hist_job *j = arg;
-	if (j->cache && j->commit[0] && cb_cache_history_get(j->cache, j->dir, j->commit, &j->hist, &j->nhist) == 0)
+	if (j->cache && j->commit[0] &&
+	    cb_cache_history_get(j->cache, j->dir, j->commit, &j->hist, &j->nhist) == 0)
 		return NULL;
 	/* The history at the commit built last, extended by the commits since. */
 	char *base_id = j->cache && j->commit[0] ? cb_cache_history_latest(j->cache, j->dir) : NULL;
@@ -576,7 +584,8 @@ static void *S_hist_thread(void *arg)
 	size_t nbase = 0;
 	int rc = 1;
 	if (base_id && cb_cache_history_get(j->cache, j->dir, base_id, &base, &nbase) == 0)
-		rc = cb_gitsrc_history_since(j->g, j->dir, base_id, base, nbase, &j->hist, &j->nhist, &j->err);
+		rc =
+		    cb_gitsrc_history_since(j->g, j->dir, base_id, base, nbase, &j->hist, &j->nhist, &j->err);
 	cb_history_free(base, nbase);
 	free(base_id);
 	j->walked = rc != -1;
@@ -606,7 +615,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	cb_hash_u64(&env, CB_CACHE_FORMAT);
 	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
 
-	if (cb_gitsrc_open(&g, opts->repo, err) != 0 || cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
+	if (cb_gitsrc_open(&g, opts->repo, err) != 0 ||
+	    cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
 		goto out;
 	site->commit = cb_xstrdup(cb_gitsrc_commit_id(g));
 	if (cb_gitsrc_workdir(g))
@@ -639,28 +649,31 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(text);
 	text = NULL;
 	/* The repository's own plugins (plugins/NAME.lua), from the same tree. */
-	if (cb_gitsrc_has_dir(g, "plugins") && cb_gitsrc_list(g, "plugins", ".lua", CB_MAX_DOC_SIZE, &site->plugin_srcs,
-							       &site->nplugin_srcs, d, err) != 0)
+	if (cb_gitsrc_has_dir(g, "plugins") &&
+	    cb_gitsrc_list(g, "plugins", ".lua", CB_MAX_DOC_SIZE, &site->plugin_srcs, &site->nplugin_srcs, d,
+			   err) != 0)
 		goto out;
 	/* The repository's own theme files (themes/<theme>/…), which replace
 	 * the built-in theme's files of the same name; from the same tree. */
 	char *theme_dir = cb_xasprintf("themes/%s", site->cfg.theme);
-	int trc = cb_gitsrc_has_dir(g, theme_dir) ? cb_gitsrc_list(g, theme_dir, NULL, CB_MAX_DOC_SIZE,
-								     &site->theme_srcs, &site->ntheme_srcs, d, err)
-						  : 0;
+	int trc = cb_gitsrc_has_dir(g, theme_dir)
+		      ? cb_gitsrc_list(g, theme_dir, NULL, CB_MAX_DOC_SIZE, &site->theme_srcs,
+				       &site->ntheme_srcs, d, err)
+		      : 0;
 	free(theme_dir);
 	if (trc != 0)
 		goto out;
 	/* The personal-data check's deny-list of names: the file casebook.yml
 	 * names (which must then exist), else <content>/pii-names.txt if any. */
 	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
-						     : cb_path_join(site->cfg.content_dir, "pii-names.txt");
+						    : cb_path_join(site->cfg.content_dir, "pii-names.txt");
 	int nrc = S_read_optional(g, names_file, &text, &len, err);
 	if (nrc == 0 && !text && site->cfg.pii_names_file) {
-		cb_diags_add(d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
-			     "pii-names: there is no file '%s' in the repository; commit the list of names, or "
-			     "correct the path",
-			     names_file);
+		cb_diags_add(
+		    d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
+		    "pii-names: there is no file '%s' in the repository; commit the list of names, or "
+		    "correct the path",
+		    names_file);
 		content_errors = 1;
 	}
 	free(names_file);
@@ -671,10 +684,12 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(text);
 	text = NULL;
 
-	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d, err) != 0)
+	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d,
+				err) != 0)
 		goto out;
 	if (nsources == 0) {
-		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s", site->cfg.content_dir,
+		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s",
+			     site->cfg.content_dir,
 			     opts->worktree ? "" : "; commit them first, or use --worktree to preview");
 		goto out;
 	}
@@ -702,7 +717,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
 	S_slugs(&L, site->cfg.content_dir);
-	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, site->commit, NULL, 0, 0, false, {{0}, 0, 0, {0}}};
+	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, site->commit, NULL, 0,
+			 0, false,	 {{0}, 0, 0, {0}}};
 	pthread_t hth;
 	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
 	if (!hthreaded)
@@ -739,7 +755,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		cb_cache_doc_flush(opts->cache, &keep);
 		cb_strv_free(&keep);
 		if (hj.walked && site->commit[0])
-			cb_cache_history_put(opts->cache, site->cfg.content_dir, site->commit, site->hist, site->nhist);
+			cb_cache_history_put(opts->cache, site->cfg.content_dir, site->commit, site->hist,
+					     site->nhist);
 	}
 
 	/* Keep what the audience may see, newest first. */

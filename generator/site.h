@@ -23,25 +23,25 @@
 #include "value.h"
 
 typedef struct cb_site_opts {
-	const char *repo;     /* NULL: the repository containing the current directory */
-	const char *ref;      /* NULL: HEAD */
-	bool worktree;        /* read working files instead of the committed tree */
+	const char *repo; /* NULL: the repository containing the current directory */
+	const char *ref;  /* NULL: HEAD */
+	bool worktree;	  /* read working files instead of the committed tree */
 	cb_visibility audience;
-	int jobs;             /* threads for parsing; 0: one per core */
+	int jobs;		/* threads for parsing; 0: one per core */
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
-	const char *text_dir; /* where the text store's file goes (textstore.h); NULL: $TMPDIR */
+	const char *text_dir;	/* where the text store's file goes (textstore.h); NULL: $TMPDIR */
 } cb_site_opts;
 
 typedef struct cb_doc {
-	char *path;     /* repository-relative source path */
-	char *slug;     /* output file name without ".html"; unique */
-	char oid[41];   /* blob id of the source */
+	char *path;   /* repository-relative source path */
+	char *slug;   /* output file name without ".html"; unique */
+	char oid[41]; /* blob id of the source */
 	cb_meta meta;
 	cb_mdoc md;
 	const cb_history *hist; /* NULL when never committed */
-	int *linked_from;       /* indices of documents linking here, sorted */
+	int *linked_from;	/* indices of documents linking here, sorted */
 	size_t nlinked_from;
-	cb_vpack *extra;        /* fields plugins set (a packed map, owned; value.h); NULL when none */
+	cb_vpack *extra; /* fields plugins set (a packed map, owned; value.h); NULL when none */
 	/* md.html and md.text are NULL once the load has moved them to the
 	 * site's text store (textstore.h): read them with cb_doc_html and
 	 * cb_doc_text. */
@@ -49,21 +49,22 @@ typedef struct cb_doc {
 } cb_doc;
 
 typedef struct cb_theme_group {
-	const char *id;         /* borrowed from a document or the taxonomy */
+	const char *id; /* borrowed from a document or the taxonomy */
 	char *label;
 	const char *description; /* from the taxonomy; may be NULL */
-	const cb_strv *synonyms;  /* from the taxonomy; may be NULL */
-	int *docs;              /* document indices, in site order */
+	const cb_strv *synonyms; /* from the taxonomy; may be NULL */
+	int *docs;		 /* document indices, in site order */
 	size_t ndocs;
 } cb_theme_group;
 
 /* A page a plugin added (casebook.add_page), rendered with its template. */
 typedef struct cb_page {
-	char *path;     /* output path, e.g. "glossary.html" or "learning/index.html" */
-	char *tpl;      /* template name, e.g. "glossary" */
+	char *path; /* output path, e.g. "glossary.html" or "learning/index.html" */
+	char *tpl;  /* template name, e.g. "glossary" */
 	char *title;
-	char *nav;      /* label in the main navigation; NULL when not listed */
-	cb_vpack *data; /* page.data (a packed map, owned; value.h); a document reference is a map {"$doc": index} */
+	char *nav;	/* label in the main navigation; NULL when not listed */
+	cb_vpack *data; /* page.data (a packed map, owned; value.h); a document reference is a map {"$doc":
+			   index} */
 } cb_page;
 
 typedef struct cb_site {
@@ -80,17 +81,17 @@ typedef struct cb_site {
 	size_t nhist;
 	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
 	char build_date[11];
-	char *commit;       /* selected commit id; "" for an empty worktree repo */
-	char *workdir;      /* the repository's working folder; NULL when bare */
+	char *commit;	    /* selected commit id; "" for an empty worktree repo */
+	char *workdir;	    /* the repository's working folder; NULL when bare */
 	size_t nsources;    /* documents read, whatever their audience */
 	double pii_seconds; /* time spent in the personal-data check */
-	cb_page *pages;     /* pages added by plugins, in the order added */
+	cb_page *pages;	    /* pages added by plugins, in the order added */
 	size_t npages;
 	cb_source *plugin_srcs; /* the repository's plugins/NAME.lua files, by path */
 	size_t nplugin_srcs;
 	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
 	size_t ntheme_srcs;
-	cb_textstore *text;    /* documents' HTML and text (owned) */
+	cb_textstore *text; /* documents' HTML and text (owned) */
 } cb_site;
 
 /* Loads and checks the site. Returns 0 when usable (warnings allowed),

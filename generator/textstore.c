@@ -14,9 +14,9 @@
 #include "util.h"
 
 struct cb_textstore {
-	int fd;              /* -1: strings kept in memory (mem) */
-	uint64_t end;        /* bytes written to the file */
-	char **mem;          /* memory mode: string i is ref.off == i + 1 */
+	int fd;	      /* -1: strings kept in memory (mem) */
+	uint64_t end; /* bytes written to the file */
+	char **mem;   /* memory mode: string i is ref.off == i + 1 */
 	size_t nmem, capmem;
 	pthread_mutex_t lock;
 };

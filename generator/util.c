@@ -157,7 +157,7 @@ static const struct {
 	size_t n;
 } S_html_reps[] = {{"", 0}, {"&amp;", 5}, {"&lt;", 4}, {"&gt;", 4}, {"&quot;", 6}, {"&#39;", 5}};
 
-#define S_BYTES(c) ((uint64_t)(c) * 0x0101010101010101ULL)
+#define S_BYTES(c) ((uint64_t)(c)*0x0101010101010101ULL)
 
 /* Nonzero when a byte of x is zero. */
 static uint64_t S_has_zero(uint64_t x)
@@ -749,7 +749,10 @@ bool cb_date_valid(const char *s)
 static const uint64_t S_K1 = 0x9e3779b97f4a7c15ULL, S_K2 = 0xc2b2ae3d27d4eb4fULL;
 static const uint64_t S_K3 = 0x165667b19e3779f9ULL, S_K4 = 0xd6e8feb86659fd93ULL;
 
-static uint64_t S_rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static uint64_t S_rotl(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
 
 static uint64_t S_fmix(uint64_t k)
 {
@@ -859,8 +862,8 @@ int cb_source_date_epoch(int64_t *t, cb_error *err)
 	errno = 0;
 	long long v = strtoll(sde, &end, 10);
 	if (errno || *end || v < 0) {
-		cb_error_set(err, NULL, 0, 0, "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'",
-			     sde);
+		cb_error_set(err, NULL, 0, 0,
+			     "SOURCE_DATE_EPOCH must be a number of seconds since 1970, not '%s'", sde);
 		return -1;
 	}
 	*t = (int64_t)v;

@@ -33,7 +33,10 @@ typedef struct cb_buf {
 	size_t cap;
 } cb_buf;
 
-#define CB_BUF_INIT {NULL, 0, 0}
+#define CB_BUF_INIT                                                                                          \
+	{                                                                                                    \
+		NULL, 0, 0                                                                                   \
+	}
 void cb_buf_grow(cb_buf *b, size_t extra);
 void cb_buf_put(cb_buf *b, const char *s, size_t n);
 void cb_buf_puts(cb_buf *b, const char *s);
@@ -58,19 +61,22 @@ typedef struct cb_strv {
 	size_t cap;
 } cb_strv;
 
-#define CB_STRV_INIT {NULL, 0, 0}
-void cb_strv_push(cb_strv *sv, const char *s);     /* copies s */
-void cb_strv_push_own(cb_strv *sv, char *s);       /* takes s */
+#define CB_STRV_INIT                                                                                         \
+	{                                                                                                    \
+		NULL, 0, 0                                                                                   \
+	}
+void cb_strv_push(cb_strv *sv, const char *s); /* copies s */
+void cb_strv_push_own(cb_strv *sv, char *s);   /* takes s */
 bool cb_strv_contains(const cb_strv *sv, const char *s);
-void cb_strv_sort(cb_strv *sv);                    /* strcmp order */
-void cb_strv_uniq(cb_strv *sv);                    /* after sorting */
+void cb_strv_sort(cb_strv *sv); /* strcmp order */
+void cb_strv_uniq(cb_strv *sv); /* after sorting */
 void cb_strv_free(cb_strv *sv);
 
 /* A hash map from strings (copied) to borrowed pointers. Iteration order
  * is unspecified: sort keys before producing output. */
 typedef struct cb_map cb_map;
 cb_map *cb_map_new(void);
-void cb_map_free(cb_map *m);                       /* NULL-safe; values not freed */
+void cb_map_free(cb_map *m); /* NULL-safe; values not freed */
 void cb_map_put(cb_map *m, const char *key, void *value);
 void *cb_map_get(const cb_map *m, const char *key);
 bool cb_map_has(const cb_map *m, const char *key);
@@ -90,7 +96,7 @@ typedef struct cb_hash {
 } cb_hash;
 void cb_hash_init(cb_hash *h);
 void cb_hash_add(cb_hash *h, const void *data, size_t n);
-void cb_hash_str(cb_hash *h, const char *s); /* length, then bytes; NULL differs from "" */
+void cb_hash_str(cb_hash *h, const char *s);		/* length, then bytes; NULL differs from "" */
 void cb_hash_strn(cb_hash *h, const char *s, size_t n); /* as cb_hash_str for s[0..n) */
 void cb_hash_u64(cb_hash *h, uint64_t v);
 /* The 128-bit result as two numbers (the first is the first 16 digits of
@@ -124,16 +130,17 @@ bool cb_id_ok(const char *s);
 
 bool cb_str_starts(const char *s, const char *prefix);
 bool cb_str_ends(const char *s, const char *suffix);
-bool cb_str_ieq(const char *a, const char *b);     /* ASCII case-insensitive */
+bool cb_str_ieq(const char *a, const char *b); /* ASCII case-insensitive */
 
 /* Writes v in decimal at d (room for 20 bytes, no NUL); returns the end.
  * For numbers written by the thousand (the browser index's postings and
  * lists), so without printf. */
 static inline char *cb_dec(char *d, uint64_t v)
 {
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-				    "8081828384858687888990919293949596979899";
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
 	if (v < 10) {
 		*d = (char)('0' + v);
 		return d + 1;

@@ -26,7 +26,10 @@ enum { S_CHUNK = 64 * 1024 };
 
 static _Thread_local cb_value_arena *S_arena;
 
-cb_value_arena *cb_value_arena_new(void) { return cb_xcalloc(1, sizeof(cb_value_arena)); }
+cb_value_arena *cb_value_arena_new(void)
+{
+	return cb_xcalloc(1, sizeof(cb_value_arena));
+}
 
 void cb_value_arena_reset(cb_value_arena *a)
 {
@@ -145,7 +148,10 @@ static cb_value *S_new(cb_vtype t)
 	return v;
 }
 
-cb_value *cb_value_null(void) { return S_new(CB_V_NULL); }
+cb_value *cb_value_null(void)
+{
+	return S_new(CB_V_NULL);
+}
 
 cb_value *cb_value_bool(bool b)
 {
@@ -207,17 +213,21 @@ cb_value *cb_value_str_own(char *s)
 	return v;
 }
 
-cb_value *cb_value_list(void) { return S_new(CB_V_LIST); }
-cb_value *cb_value_map(void) { return S_new(CB_V_MAP); }
+cb_value *cb_value_list(void)
+{
+	return S_new(CB_V_LIST);
+}
+cb_value *cb_value_map(void)
+{
+	return S_new(CB_V_MAP);
+}
 
 void cb_value_free(cb_value *v)
 {
 	if (!v || v->in_arena)
 		return;
 	switch (v->type) {
-	case CB_V_STR:
-		free(v->u.str.s);
-		break;
+	case CB_V_STR: free(v->u.str.s); break;
 	case CB_V_LIST:
 		for (size_t i = 0; i < v->u.list.n; i++)
 			cb_value_free(v->u.list.items[i]);
@@ -231,8 +241,7 @@ void cb_value_free(cb_value *v)
 		free(v->u.map.keys);
 		free(v->u.map.vals);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	free(v);
 }
@@ -275,9 +284,18 @@ cb_value *cb_map_set(cb_value *map, const char *key, cb_value *v)
 	return v;
 }
 
-void cb_map_set_str(cb_value *map, const char *key, const char *s) { cb_map_set(map, key, cb_value_str(s)); }
-void cb_map_set_bool(cb_value *map, const char *key, bool b) { cb_map_set(map, key, cb_value_bool(b)); }
-void cb_map_set_num(cb_value *map, const char *key, double n) { cb_map_set(map, key, cb_value_num(n)); }
+void cb_map_set_str(cb_value *map, const char *key, const char *s)
+{
+	cb_map_set(map, key, cb_value_str(s));
+}
+void cb_map_set_bool(cb_value *map, const char *key, bool b)
+{
+	cb_map_set(map, key, cb_value_bool(b));
+}
+void cb_map_set_num(cb_value *map, const char *key, double n)
+{
+	cb_map_set(map, key, cb_value_num(n));
+}
 
 cb_value *cb_map_lookup(const cb_value *map, const char *key)
 {
@@ -465,8 +483,14 @@ void cb_vpack_writer_free(cb_vpack_writer *w)
 	memset(w, 0, sizeof *w);
 }
 
-void cb_vpack_null(cb_vpack_writer *w) { S_wbyte(w, S_P_NULL); }
-void cb_vpack_bool(cb_vpack_writer *w, bool b) { S_wbyte(w, b ? S_P_TRUE : S_P_FALSE); }
+void cb_vpack_null(cb_vpack_writer *w)
+{
+	S_wbyte(w, S_P_NULL);
+}
+void cb_vpack_bool(cb_vpack_writer *w, bool b)
+{
+	S_wbyte(w, b ? S_P_TRUE : S_P_FALSE);
+}
 
 void cb_vpack_num(cb_vpack_writer *w, double n)
 {
@@ -556,7 +580,10 @@ static int S_pack_tree(cb_vpack_writer *w, const cb_value *v, int depth)
 	return -1;
 }
 
-int cb_vpack_value(cb_vpack_writer *w, const cb_value *v) { return S_pack_tree(w, v, 0); }
+int cb_vpack_value(cb_vpack_writer *w, const cb_value *v)
+{
+	return S_pack_tree(w, v, 0);
+}
 
 void cb_vpack_truncate(cb_vpack_writer *w, size_t len)
 {
@@ -746,7 +773,10 @@ static bool S_skip(cb_vpack_reader *r, int depth)
 	return true;
 }
 
-bool cb_vpack_skip(cb_vpack_reader *r) { return S_skip(r, 0); }
+bool cb_vpack_skip(cb_vpack_reader *r)
+{
+	return S_skip(r, 0);
+}
 
 static cb_value *S_read_tree(cb_vpack_reader *r, int depth)
 {
@@ -791,7 +821,10 @@ static cb_value *S_read_tree(cb_vpack_reader *r, int depth)
 	return NULL;
 }
 
-cb_value *cb_vpack_read_value(cb_vpack_reader *r) { return S_read_tree(r, 0); }
+cb_value *cb_vpack_read_value(cb_vpack_reader *r)
+{
+	return S_read_tree(r, 0);
+}
 
 cb_value *cb_vpack_unpack(const cb_vpack *pk)
 {

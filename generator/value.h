@@ -43,16 +43,16 @@ struct cb_value {
 cb_value *cb_value_null(void);
 cb_value *cb_value_bool(bool b);
 cb_value *cb_value_num(double n);
-cb_value *cb_value_str(const char *s);              /* copies; NULL gives "" */
-cb_value *cb_value_strn(const char *s, size_t n);   /* copies */
-cb_value *cb_value_str_own(char *s);                /* takes s */
+cb_value *cb_value_str(const char *s);		  /* copies; NULL gives "" */
+cb_value *cb_value_strn(const char *s, size_t n); /* copies */
+cb_value *cb_value_str_own(char *s);		  /* takes s */
 /* A string for s[0..n), where s[n] is '\0'. In an arena (below) the value
  * points at s instead of copying it, so s must stay unchanged until the
  * arena is reset; outside one it is a copy, as cb_value_strn. */
 cb_value *cb_value_str_ref(const char *s, size_t n);
 cb_value *cb_value_list(void);
 cb_value *cb_value_map(void);
-void cb_value_free(cb_value *v);                    /* NULL-safe */
+void cb_value_free(cb_value *v); /* NULL-safe */
 
 /* Appends item (taken) to list; returns item. */
 cb_value *cb_list_push(cb_value *list, cb_value *item);
@@ -64,7 +64,7 @@ void cb_map_set_bool(cb_value *map, const char *key, bool b);
 void cb_map_set_num(cb_value *map, const char *key, double n);
 /* Borrowed lookups; NULL when absent or of another type. */
 cb_value *cb_map_lookup(const cb_value *map, const char *key);
-size_t cb_value_len(const cb_value *v);             /* list or map size */
+size_t cb_value_len(const cb_value *v); /* list or map size */
 cb_value *cb_list_at(const cb_value *list, size_t i);
 
 /* Mustache truthiness: null, false, "", 0 and [] are falsey. */
@@ -117,7 +117,7 @@ void cb_value_arena_reset(cb_value_arena *a);
  * same keys (cb_vpack_writer_reset).
  */
 typedef struct cb_vpack {
-	size_t len;      /* bytes in data */
+	size_t len;	 /* bytes in data */
 	size_t keys_len; /* data[0 .. keys_len) is the key area; the value follows */
 	unsigned char data[];
 } cb_vpack;
@@ -140,7 +140,10 @@ typedef struct cb_vpack_writer {
 	size_t tmp_cap;
 } cb_vpack_writer;
 
-#define CB_VPACK_WRITER_INIT {0}
+#define CB_VPACK_WRITER_INIT                                                                                 \
+	{                                                                                                    \
+		0                                                                                            \
+	}
 /* Empties w, keeping its memory. With from (may be NULL), w starts with the
  * key area of from, so that bytes of from's value may be copied in with
  * cb_vpack_append. */
@@ -192,8 +195,8 @@ typedef struct cb_vpack_reader {
 /* One value as read: for a list or map, its header only. */
 typedef struct cb_vpack_item {
 	cb_vtype type;
-	bool b;      /* CB_V_BOOL */
-	double num;  /* CB_V_NUM */
+	bool b;	       /* CB_V_BOOL */
+	double num;    /* CB_V_NUM */
 	const char *s; /* CB_V_STR: len bytes (not NUL-terminated) */
 	size_t len;
 	size_t n; /* CB_V_LIST: the items that follow; CB_V_MAP: the entries */

@@ -17,12 +17,12 @@
 struct cb_writer {
 	char *out;
 	char *stage;
-	char *prev;       /* the previous output, when it was ours; NULL otherwise */
+	char *prev; /* the previous output, when it was ours; NULL otherwise */
 	size_t count;
-	size_t reused;    /* files linked unchanged from the previous output */
-	cb_map *dirs;     /* folders already made in the staging folder */
+	size_t reused;	     /* files linked unchanged from the previous output */
+	cb_map *dirs;	     /* folders already made in the staging folder */
 	const cb_map *known; /* keys of the previous output's files; may be NULL */
-	cb_map *keys;        /* keys of this build's files */
+	cb_map *keys;	     /* keys of this build's files */
 	pthread_mutex_t lock;
 };
 
@@ -49,7 +49,8 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 	struct stat st;
 	if (lstat(out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode)) {
-			cb_error_set(err, NULL, 0, 0, "output '%s' exists and is not a folder; choose another --out", out);
+			cb_error_set(err, NULL, 0, 0,
+				     "output '%s' exists and is not a folder; choose another --out", out);
 			return -1;
 		}
 		char *marker = cb_path_join(out, CB_OUTPUT_MARKER);
@@ -76,7 +77,8 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 		free(parent);
 	}
 	if (!mkdtemp(parent_tmpl)) {
-		cb_error_set(err, NULL, 0, 0, "cannot create a staging folder beside '%s': %s", out, strerror(errno));
+		cb_error_set(err, NULL, 0, 0, "cannot create a staging folder beside '%s': %s", out,
+			     strerror(errno));
 		free(parent_tmpl);
 		return -1;
 	}
@@ -93,7 +95,8 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 		free(marker);
 	}
 	*wp = w;
-	if (cb_writer_put(w, CB_OUTPUT_MARKER, "casebook output folder; replaced whole by each build\n", 53, err)) {
+	if (cb_writer_put(w, CB_OUTPUT_MARKER, "casebook output folder; replaced whole by each build\n", 53,
+			  err)) {
 		cb_writer_abort(w);
 		*wp = NULL;
 		return -1;
@@ -171,8 +174,8 @@ static bool S_unchanged(const char *old, const char *data, size_t len)
 int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
 	if (!S_safe_path(path)) {
-		cb_error_set(err, NULL, 0, 0, "refusing to write '%s': output paths must stay inside the output folder",
-			     path);
+		cb_error_set(err, NULL, 0, 0,
+			     "refusing to write '%s': output paths must stay inside the output folder", path);
 		return -1;
 	}
 	char *full = cb_path_join(w->stage, path);
@@ -208,7 +211,10 @@ int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, 
 	return rc;
 }
 
-void cb_writer_set_known(cb_writer *w, const cb_map *known) { w->known = known; }
+void cb_writer_set_known(cb_writer *w, const cb_map *known)
+{
+	w->known = known;
+}
 
 /* Remembers key for the staged file at path (full: its place on disk). */
 static void S_remember(cb_writer *w, const char *path, const char *full, const char *key)
@@ -365,7 +371,8 @@ int cb_writer_commit(cb_writer *w, cb_error *err)
 	struct stat st;
 	if (lstat(w->out, &st) != 0) {
 		if (rename(w->stage, w->out) != 0) {
-			cb_error_set(err, NULL, 0, 0, "cannot move the new site into '%s': %s", w->out, strerror(errno));
+			cb_error_set(err, NULL, 0, 0, "cannot move the new site into '%s': %s", w->out,
+				     strerror(errno));
 			rc = -1;
 		}
 	} else if (renameat2(AT_FDCWD, w->stage, AT_FDCWD, w->out, RENAME_EXCHANGE) == 0) {

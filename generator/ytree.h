@@ -18,12 +18,12 @@ typedef enum { CB_Y_SCALAR, CB_Y_SEQ, CB_Y_MAP } cb_ytype;
 typedef struct cb_ynode cb_ynode;
 struct cb_ynode {
 	cb_ytype type;
-	int line;    /* 1-based, in the file (not the YAML fragment) */
-	int col;     /* 1-based */
-	char *str;   /* scalar text (NUL-terminated); NULL for SEQ/MAP */
+	int line;  /* 1-based, in the file (not the YAML fragment) */
+	int col;   /* 1-based */
+	char *str; /* scalar text (NUL-terminated); NULL for SEQ/MAP */
 	size_t len;
-	bool quoted; /* scalar was written in quotes or as a block */
-	size_t n;         /* SEQ: items; MAP: pairs */
+	bool quoted;	  /* scalar was written in quotes or as a block */
+	size_t n;	  /* SEQ: items; MAP: pairs */
 	cb_ynode **items; /* SEQ items, or MAP values */
 	cb_ynode **keys;  /* MAP keys (scalars); NULL for SEQ */
 };
@@ -40,8 +40,8 @@ int cb_yaml_parse(const char *text, size_t len, const char *file, int line_offse
 /* As cb_yaml_parse, naming what is being read in syntax errors, e.g. "the
  * front matter" gives "could not read the front matter: ..."; cb_yaml_parse
  * says "the YAML". */
-int cb_yaml_parse_named(const char *text, size_t len, const char *file, int line_offset,
-			const char *what, cb_ynode **out, cb_diags *d);
+int cb_yaml_parse_named(const char *text, size_t len, const char *file, int line_offset, const char *what,
+			cb_ynode **out, cb_diags *d);
 void cb_ynode_free(cb_ynode *n);
 /* The value for key in a MAP node; NULL when absent or not a map. */
 const cb_ynode *cb_ynode_get(const cb_ynode *map, const char *key);

@@ -27,7 +27,8 @@ static const char *const S_env = "00112233445566778899aabbccddeeff";
 static void S_record(cb_doc_record *r)
 {
 	memset(r, 0, sizeof *r);
-	cb_diags_add(&r->front, CB_WARNING, "content/a.md", 3, 1, "unknown-field", "unknown field 'titel'; did you mean 'title'?");
+	cb_diags_add(&r->front, CB_WARNING, "content/a.md", 3, 1, "unknown-field",
+		     "unknown field 'titel'; did you mean 'title'?");
 	cb_meta *m = &r->meta;
 	m->title = cb_xstrdup("Was not brought: \"missed\" appointments");
 	m->type = cb_xstrdup("briefing");
@@ -58,7 +59,8 @@ static void S_record(cb_doc_record *r)
 	r->md.headings[0] = (cb_heading){2, cb_xstrdup("Learning"), cb_xstrdup("learning"), 19};
 	r->md.nlearning = 1;
 	r->md.learning = cb_xcalloc(1, sizeof *r->md.learning);
-	r->md.learning[0] = (cb_lpoint){cb_xstrdup("é"), cb_xstrdup("é"), cb_xstrdup("Learning"), cb_xstrdup("learning"), 20};
+	r->md.learning[0] =
+	    (cb_lpoint){cb_xstrdup("é"), cb_xstrdup("é"), cb_xstrdup("Learning"), cb_xstrdup("learning"), 20};
 	cb_strv_push(&r->links, "content/b.md");
 	r->ndeps = 2;
 	r->deps = cb_xcalloc(2, sizeof *r->deps);
@@ -135,7 +137,8 @@ static void test_doc_round_trip(void **state)
 	S_same(&r, &got);
 	cb_doc_record_free(&got);
 	/* Another blob, another environment, another path: misses. */
-	assert_false(cb_cache_doc_get(rd, "content/a.md", "1123456789abcdef0123456789abcdef01234567", S_env, &got));
+	assert_false(
+	    cb_cache_doc_get(rd, "content/a.md", "1123456789abcdef0123456789abcdef01234567", S_env, &got));
 	assert_false(cb_cache_doc_get(rd, "content/a.md", S_oid, "10112233445566778899aabbccddeeff", &got));
 	assert_false(cb_cache_doc_get(rd, "content/b.md", S_oid, S_env, &got));
 	cb_cache_reader_close(rd);
@@ -331,10 +334,10 @@ static void test_page_reuse(void **state)
 	assert_int_equal(cb_map_count(cb_cache_pages(c, out)), 3);
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
 	cb_writer_set_known(w, cb_cache_pages(c, out));
-	assert_int_equal(cb_writer_reuse(w, "a.html", k1), 1);   /* same key: linked */
+	assert_int_equal(cb_writer_reuse(w, "a.html", k1), 1);	 /* same key: linked */
 	assert_int_equal(cb_writer_reuse(w, "d/b.html", k2), 0); /* new key: made again */
 	assert_int_equal(cb_writer_put_keyed(w, "d/b.html", k2, "B2", 2, &err), 0);
-	assert_int_equal(cb_writer_reuse(w, "c.html", k1), 0);   /* edited: made again */
+	assert_int_equal(cb_writer_reuse(w, "c.html", k1), 0); /* edited: made again */
 	assert_int_equal(cb_writer_put_keyed(w, "c.html", k1, "C1", 2, &err), 0);
 	assert_int_equal(cb_writer_reuse(w, "../x.html", k1), 0);
 	assert_int_equal(cb_writer_reused(w), 1);
@@ -357,9 +360,9 @@ static void test_page_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_doc_round_trip),
-		cmocka_unit_test(test_damaged_records), cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_history),    cmocka_unit_test(test_page_reuse),
+	    cmocka_unit_test(test_doc_round_trip), cmocka_unit_test(test_damaged_records),
+	    cmocka_unit_test(test_bad_files),	   cmocka_unit_test(test_history),
+	    cmocka_unit_test(test_page_reuse),
 	};
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "frontmatter.h"
 #include "gitsrc.h"
 #include "schema.h"

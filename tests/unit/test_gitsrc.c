@@ -536,7 +536,6 @@ static void test_history_merge(void **state)
 	free(dir);
 }
 
-
 /* Two history results are equal field by field. */
 static void S_same_history(const cb_history *a, size_t na, const cb_history *b, size_t nb)
 {
@@ -597,7 +596,8 @@ static void test_history_since(void **state)
 		cb_history *base = NULL, *ext = NULL;
 		size_t nbase = 0, next = 0;
 		assert_int_equal(cb_gitsrc_history(at, "content", &base, &nbase, &err), 0);
-		assert_int_equal(cb_gitsrc_history_since(head, "content", ids[b], base, nbase, &ext, &next, &err), 0);
+		assert_int_equal(
+		    cb_gitsrc_history_since(head, "content", ids[b], base, nbase, &ext, &next, &err), 0);
 		S_same_history(full, nfull, ext, next);
 		cb_history_free(base, nbase);
 		cb_history_free(ext, next);
@@ -606,10 +606,11 @@ static void test_history_since(void **state)
 	/* Not an ancestor (or not a commit at all): nothing done, walk all. */
 	cb_history *ext = NULL;
 	size_t next = 0;
-	assert_int_equal(cb_gitsrc_history_since(head, "content", "0123456789012345678901234567890123456789", full,
-						 nfull, &ext, &next, &err),
+	assert_int_equal(cb_gitsrc_history_since(head, "content", "0123456789012345678901234567890123456789",
+						 full, nfull, &ext, &next, &err),
 			 1);
-	assert_int_equal(cb_gitsrc_history_since(head, "content", "not an id", full, nfull, &ext, &next, &err), 1);
+	assert_int_equal(
+	    cb_gitsrc_history_since(head, "content", "not an id", full, nfull, &ext, &next, &err), 1);
 	assert_null(ext);
 	cb_gitsrc_free(head);
 
@@ -617,7 +618,8 @@ static void test_history_since(void **state)
 	S_sh(dir, "git checkout -q -b side && echo side > content/side.md && git add -A && "
 		  "git commit -q -m side && git checkout -q main && git merge -q --no-ff --no-edit side");
 	head = S_open(dir, NULL, false);
-	assert_int_equal(cb_gitsrc_history_since(head, "content", ids[nsteps], full, nfull, &ext, &next, &err), 1);
+	assert_int_equal(
+	    cb_gitsrc_history_since(head, "content", ids[nsteps], full, nfull, &ext, &next, &err), 1);
 	cb_gitsrc_free(head);
 	cb_history_free(full, nfull);
 	for (size_t i = 0; i <= nsteps; i++)

@@ -39,7 +39,8 @@ static void test_raw_html_dropped(void **state)
 {
 	cb_mdoc m;
 	cb_diags d = CB_DIAGS_INIT;
-	assert_int_equal(render("Hello <script>alert(1)</script> world\n\n<div onclick=\"x\">block</div>\n", &m, &d), 0);
+	assert_int_equal(
+	    render("Hello <script>alert(1)</script> world\n\n<div onclick=\"x\">block</div>\n", &m, &d), 0);
 	assert_null(strstr(m.html, "<script"));
 	assert_null(strstr(m.html, "<div"));
 	assert_non_null(strstr(m.html, "Hello"));
@@ -51,7 +52,8 @@ static void test_dangerous_links(void **state)
 {
 	cb_mdoc m;
 	cb_diags d = CB_DIAGS_INIT;
-	render("[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://example.org/)\n", &m, &d);
+	render("[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](https://example.org/)\n",
+	       &m, &d);
 	assert_null(strstr(m.html, "javascript:"));
 	assert_null(strstr(m.html, "vbscript:"));
 	assert_null(strstr(m.html, "data:text"));
@@ -85,11 +87,12 @@ static void test_learning_points(void **state)
 {
 	cb_mdoc m;
 	cb_diags d = CB_DIAGS_INIT;
-	const char *src = "## Background\n\n- not learning\n\n"
-			  "## Key learning\n\n- Record **every** missed appointment.\n- Share with the GP.\n\n"
-			  "### Information sharing\n\n- Nested heading still counts.\n\n"
-			  "## Recommendations:\n\n1. Numbered too.\n\n"
-			  "## Next steps\n\n- not learning either\n";
+	const char *src =
+	    "## Background\n\n- not learning\n\n"
+	    "## Key learning\n\n- Record **every** missed appointment.\n- Share with the GP.\n\n"
+	    "### Information sharing\n\n- Nested heading still counts.\n\n"
+	    "## Recommendations:\n\n1. Numbered too.\n\n"
+	    "## Next steps\n\n- not learning either\n";
 	render(src, &m, &d);
 	assert_int_equal(m.nlearning, 4);
 	assert_string_equal(m.learning[0].html, "Record <strong>every</strong> missed appointment.");
@@ -150,9 +153,10 @@ static void test_links(void **state)
 {
 	cb_mdoc m;
 	cb_diags d = CB_DIAGS_INIT;
-	const char *src = "See [the briefing](wnb.md#think), [the review](../reviews/child-a.md),\n"
-			  "[again](./wnb.md) and [a note](../supervision/note.md).\n\n"
-			  "Broken: [gone](missing.md) and [escape](../../../x.md). [web](https://example.org/a.md)\n";
+	const char *src =
+	    "See [the briefing](wnb.md#think), [the review](../reviews/child-a.md),\n"
+	    "[again](./wnb.md) and [a note](../supervision/note.md).\n\n"
+	    "Broken: [gone](missing.md) and [escape](../../../x.md). [web](https://example.org/a.md)\n";
 	int rc = render(src, &m, &d);
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(m.html, "href=\"page-0.html#think\""));
@@ -179,7 +183,8 @@ static void test_plain_text_and_tables(void **state)
 {
 	cb_mdoc m;
 	cb_diags d = CB_DIAGS_INIT;
-	render("# Title\n\nSome *emphasis* and `code`.\n\n| Action | RAG |\n|:--|--|\n| Train staff | green |\n\n"
+	render("# Title\n\nSome *emphasis* and `code`.\n\n| Action | RAG |\n|:--|--|\n| Train staff | green "
+	       "|\n\n"
 	       "- [x] done ~~struck~~\n",
 	       &m, &d);
 	assert_non_null(strstr(m.text, "Some emphasis and code."));
@@ -199,10 +204,14 @@ static void test_plain_text_and_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_raw_html_dropped), cmocka_unit_test(test_dangerous_links),
-		cmocka_unit_test(test_heading_ids),      cmocka_unit_test(test_learning_points),
-		cmocka_unit_test(test_learning_heading_names), cmocka_unit_test(test_links),
-		cmocka_unit_test(test_plain_text_and_tables), cmocka_unit_test(test_compact),
+	    cmocka_unit_test(test_raw_html_dropped),
+	    cmocka_unit_test(test_dangerous_links),
+	    cmocka_unit_test(test_heading_ids),
+	    cmocka_unit_test(test_learning_points),
+	    cmocka_unit_test(test_learning_heading_names),
+	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_plain_text_and_tables),
+	    cmocka_unit_test(test_compact),
 	};
 	return cmocka_run_group_tests_name("markdown", tests, NULL, NULL);
 }

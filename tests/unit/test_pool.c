@@ -33,8 +33,9 @@ static void test_sizes(void **state)
 {
 	cb_pool *p = cb_pool_new();
 	enum { N = 300 };
-	static const size_t sizes[] = {1,    15,   16,   17,    255,   256,   257,   300,   511,   512,    513,
-				       1000, 4095, 4096, 20000, 49152, 49153, 65535, 65536, 65537, 200000, 1 << 21};
+	static const size_t sizes[] = {1,     15,    16,    17,	   255,	   256,	   257,	  300,
+				       511,   512,   513,   1000,  4095,   4096,   20000, 49152,
+				       49153, 65535, 65536, 65537, 200000, 1 << 21};
 	size_t ns = sizeof sizes / sizeof sizes[0];
 	unsigned char *b[N];
 	size_t len[N];
@@ -57,7 +58,8 @@ static void test_sizes(void **state)
 static void test_resize(void **state)
 {
 	cb_pool *p = cb_pool_new();
-	static const size_t steps[] = {8, 12, 16, 40, 300, 5000, 70000, 300000, 1 << 22, 100000, 65536, 700, 24, 1};
+	static const size_t steps[] = {8,      12,	16,	40,    300, 5000, 70000,
+				       300000, 1 << 22, 100000, 65536, 700, 24,	  1};
 	size_t old = 0;
 	unsigned char *b = NULL;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

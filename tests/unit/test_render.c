@@ -49,9 +49,10 @@ static int setup(void **state)
 	cb_mkdir_p(repo);
 	free(repo);
 	S_sh("git init -q -b main .");
-	S_write("content/a.md", "---\ntitle: \"Alpha <script>alert(1)</script>\"\ntype: seven-minute-briefing\n"
-				"date: 2023-05-01\nthemes: [neglect]\nsummary: \"Tom & Jerry's\"\n"
-				"review-by: 2024-01-01\n---\n\n## Think\n\n- Ask *why*.\n");
+	S_write("content/a.md",
+		"---\ntitle: \"Alpha <script>alert(1)</script>\"\ntype: seven-minute-briefing\n"
+		"date: 2023-05-01\nthemes: [neglect]\nsummary: \"Tom & Jerry's\"\n"
+		"review-by: 2024-01-01\n---\n\n## Think\n\n- Ask *why*.\n");
 	S_write("content/plan.md", "---\ntitle: Plan\ntype: action-plan\ndate: 2024-02-01\nactions:\n"
 				   "  - action: Train staff\n    due: 2024-01-31\n    rag: amber\n"
 				   "  - action: Audit\n    due: 2023-01-01\n    rag: green\n---\n\nBody.\n");
@@ -161,9 +162,9 @@ static void test_missing_template(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_document_page),
-		cmocka_unit_test(test_actions_and_lists),
-		cmocka_unit_test(test_missing_template),
+	    cmocka_unit_test(test_document_page),
+	    cmocka_unit_test(test_actions_and_lists),
+	    cmocka_unit_test(test_missing_template),
 	};
 	return cmocka_run_group_tests_name("render", tests, setup, teardown);
 }

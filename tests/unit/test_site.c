@@ -32,16 +32,19 @@ static int setup(void **state)
 	if (!S_repo)
 		return -1;
 	S_sh("git init -q -b main .");
-	S_write("content/taxonomy.yml", "themes:\n  neglect:\n    label: Neglect\n    synonyms: [chronic neglect]\n"
-					"  was-not-brought:\n    label: Was not brought\n");
-	S_write("content/a.md", "---\ntitle: Alpha\ntype: case-review\ndate: 2023-05-01\nthemes: [neglect]\n---\n\n"
-				"## Key learning\n\n- One.\n\nSee [b](sub/b.md).\n");
+	S_write("content/taxonomy.yml",
+		"themes:\n  neglect:\n    label: Neglect\n    synonyms: [chronic neglect]\n"
+		"  was-not-brought:\n    label: Was not brought\n");
+	S_write("content/a.md",
+		"---\ntitle: Alpha\ntype: case-review\ndate: 2023-05-01\nthemes: [neglect]\n---\n\n"
+		"## Key learning\n\n- One.\n\nSee [b](sub/b.md).\n");
 	S_write("content/sub/b.md", "---\ntitle: Beta\ntype: briefing\ndate: 2024-01-01\n"
 				    "themes: [neglect, was-not-brought]\n---\n\nText.\n");
 	S_write("content/c.md", "---\ntitle: Gamma\ntype: supervision-note\ndate: 2024-02-01\n---\n\n"
 				"Links to [a](a.md).\n");
-	S_write("content/d.md", "---\ntitle: Delta draft\ntype: guidance\ndate: 2022-01-01\nstatus: draft\n---\n\n"
-				"Draft.\n");
+	S_write("content/d.md",
+		"---\ntitle: Delta draft\ntype: guidance\ndate: 2022-01-01\nstatus: draft\n---\n\n"
+		"Draft.\n");
 	S_sh("git add -A && git commit -q -m first");
 	return 0;
 }
@@ -153,9 +156,9 @@ static void test_type_labels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_public_site),   cmocka_unit_test(test_restricted_site),
-		cmocka_unit_test(test_environment_errors), cmocka_unit_test(test_content_errors),
-		cmocka_unit_test(test_type_labels),
+	    cmocka_unit_test(test_public_site),	       cmocka_unit_test(test_restricted_site),
+	    cmocka_unit_test(test_environment_errors), cmocka_unit_test(test_content_errors),
+	    cmocka_unit_test(test_type_labels),
 	};
 	return cmocka_run_group_tests_name("site", tests, setup, teardown);
 }

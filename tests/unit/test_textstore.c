@@ -101,9 +101,9 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_memory),
-		cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_memory),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests_name("textstore", tests, NULL, NULL);
 }

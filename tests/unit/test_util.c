@@ -67,13 +67,13 @@ static void test_json_escape(void **state)
 static void test_slugify(void **state)
 {
 	const char *cases[][2] = {
-		{"Key learning", "key-learning"},
-		{"  What to do?  ", "what-to-do"},
-		{"../../etc/passwd", "etc-passwd"},
-		{"Café — naïve", "caf-na-ve"},
-		{"A/B", "a-b"},
-		{"---", ""},
-		{"7-minute briefing", "7-minute-briefing"},
+	    {"Key learning", "key-learning"},
+	    {"  What to do?  ", "what-to-do"},
+	    {"../../etc/passwd", "etc-passwd"},
+	    {"Café — naïve", "caf-na-ve"},
+	    {"A/B", "a-b"},
+	    {"---", ""},
+	    {"7-minute briefing", "7-minute-briefing"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *s = cb_slugify(cases[i][0]);
@@ -100,7 +100,8 @@ static void test_utf8(void **state)
 static void test_linecol(void **state)
 {
 	int l, c;
-	const char *s = "ab\ncd\xc3\xa9" "f\n";
+	const char *s = "ab\ncd\xc3\xa9"
+			"f\n";
 	cb_linecol(s, 0, &l, &c);
 	assert_int_equal(l, 1);
 	assert_int_equal(c, 1);
@@ -401,11 +402,14 @@ static void test_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf),     cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_escape),
-		cmocka_unit_test(test_slugify), cmocka_unit_test(test_utf8),          cmocka_unit_test(test_linecol),
-		cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),      cmocka_unit_test(test_strv),
-		cmocka_unit_test(test_dates),   cmocka_unit_test(test_diags),         cmocka_unit_test(test_value),
-		cmocka_unit_test(test_value_arena), cmocka_unit_test(test_value_arena_replace_adopted), cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
+	    cmocka_unit_test(test_buf),		 cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_json_escape),	 cmocka_unit_test(test_slugify),
+	    cmocka_unit_test(test_utf8),	 cmocka_unit_test(test_linecol),
+	    cmocka_unit_test(test_did_you_mean), cmocka_unit_test(test_map),
+	    cmocka_unit_test(test_strv),	 cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_diags),	 cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_value_arena),	 cmocka_unit_test(test_value_arena_replace_adopted),
+	    cmocka_unit_test(test_value_shared), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -105,7 +105,8 @@ static void test_unsafe_paths(void **state)
 	cb_error err;
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	const char *bad[] = {"../escape.html", "/etc/x", "a/../../b", "", "a//b", "./x", "a\\b", "a/..", "x\n"};
+	const char *bad[] = {"../escape.html", "/etc/x", "a/../../b", "", "a//b", "./x",
+			     "a\\b",	       "a/..",	 "x\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(cb_writer_put(w, bad[i], "x", 1, &err), -1);
 		assert_non_null(strstr(err.msg, "inside the output folder"));
@@ -227,9 +228,12 @@ static void test_unchanged_files_are_linked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_commit_and_replace), cmocka_unit_test(test_abort_leaves_output),
-		cmocka_unit_test(test_unsafe_paths),       cmocka_unit_test(test_refuses_foreign_folder),
-		cmocka_unit_test(test_copy_tree_skips_symlinks), cmocka_unit_test(test_unchanged_files_are_linked),
+	    cmocka_unit_test(test_commit_and_replace),
+	    cmocka_unit_test(test_abort_leaves_output),
+	    cmocka_unit_test(test_unsafe_paths),
+	    cmocka_unit_test(test_refuses_foreign_folder),
+	    cmocka_unit_test(test_copy_tree_skips_symlinks),
+	    cmocka_unit_test(test_unchanged_files_are_linked),
 	};
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
 }

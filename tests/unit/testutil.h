@@ -26,11 +26,12 @@ static inline char *tu_tmpdir(const char *prefix)
  * user or system git configuration; the test fails unless it succeeds. */
 static inline void tu_git(const char *dir, const char *cmd)
 {
-	char *full = cb_xasprintf("cd '%s' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
-				  "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
-				  "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
-				  "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
-				  dir, cmd);
+	char *full =
+	    cb_xasprintf("cd '%s' && export GIT_AUTHOR_NAME='A. Lead' GIT_AUTHOR_EMAIL=a@example.org "
+			 "GIT_COMMITTER_NAME='A. Lead' GIT_COMMITTER_EMAIL=a@example.org "
+			 "GIT_AUTHOR_DATE='2024-03-01T10:00:00Z' GIT_COMMITTER_DATE='2024-03-01T10:00:00Z' "
+			 "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && (%s) >/dev/null 2>&1",
+			 dir, cmd);
 	assert_int_equal(system(full), 0);
 	free(full);
 }

@@ -28,54 +28,53 @@
 
 enum { EXIT_CLEAN = 0, EXIT_CONTENT = 1, EXIT_USAGE = 2 };
 
-static const char S_usage[] =
-	"usage: casebook COMMAND [OPTIONS]\n"
-	"\n"
-	"Turns a git repository of Markdown learning material into a static site.\n"
-	"\n"
-	"commands:\n"
-	"  build    check the documents and build the site\n"
-	"  check    check the documents only (exit 1 on any error)\n"
-	"  init     make a new learning repository, ready to build\n"
-	"  new      write a new document with the sections of its type\n"
-	"  pack     make a printable reflective supervision pack\n"
-	"  serve    preview the working files in a browser, rebuilding on change\n"
-	"  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
-	"  help     show this help, or `casebook help COMMAND`\n"
-	"  version  print the version\n"
-	"\n"
-	"Run `casebook COMMAND --help` for a command's options.\n";
+static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
+			      "\n"
+			      "Turns a git repository of Markdown learning material into a static site.\n"
+			      "\n"
+			      "commands:\n"
+			      "  build    check the documents and build the site\n"
+			      "  check    check the documents only (exit 1 on any error)\n"
+			      "  init     make a new learning repository, ready to build\n"
+			      "  new      write a new document with the sections of its type\n"
+			      "  pack     make a printable reflective supervision pack\n"
+			      "  serve    preview the working files in a browser, rebuilding on change\n"
+			      "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
+			      "  help     show this help, or `casebook help COMMAND`\n"
+			      "  version  print the version\n"
+			      "\n"
+			      "Run `casebook COMMAND --help` for a command's options.\n";
 
 static const char S_build_usage[] =
-	"usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
-	"                      [--audience public|internal|restricted] [--jobs N]\n"
-	"                      [--no-cache] [--quiet]\n"
-	"\n"
-	"Builds the site from the Markdown documents committed under content/.\n"
-	"\n"
-	"  --repo DIR        the git repository (default: the one containing this folder)\n"
-	"  --ref REV         branch, tag or commit to build (default: HEAD)\n"
-	"  --worktree        build the working files, uncommitted edits included\n"
-	"  --out DIR         output folder (default: public/ in the repository)\n"
-	"  --audience A      public (default), internal or restricted: the most\n"
-	"                    sensitive documents the site may contain\n"
-	"  --jobs N          threads for parsing and rendering (default: one per core);\n"
-	"                    the output is the same for any N\n"
-	"  --no-cache        redo everything: neither read nor update the cache of\n"
-	"                    earlier builds (.casebook/ beside the output folder);\n"
-	"                    the output is the same either way\n"
-	"  -q, --quiet       print only problems\n"
-	"\n"
-	"Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
-	"environment error. A failed build leaves the previous output untouched.\n";
+    "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
+    "                      [--audience public|internal|restricted] [--jobs N]\n"
+    "                      [--no-cache] [--quiet]\n"
+    "\n"
+    "Builds the site from the Markdown documents committed under content/.\n"
+    "\n"
+    "  --repo DIR        the git repository (default: the one containing this folder)\n"
+    "  --ref REV         branch, tag or commit to build (default: HEAD)\n"
+    "  --worktree        build the working files, uncommitted edits included\n"
+    "  --out DIR         output folder (default: public/ in the repository)\n"
+    "  --audience A      public (default), internal or restricted: the most\n"
+    "                    sensitive documents the site may contain\n"
+    "  --jobs N          threads for parsing and rendering (default: one per core);\n"
+    "                    the output is the same for any N\n"
+    "  --no-cache        redo everything: neither read nor update the cache of\n"
+    "                    earlier builds (.casebook/ beside the output folder);\n"
+    "                    the output is the same either way\n"
+    "  -q, --quiet       print only problems\n"
+    "\n"
+    "Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
+    "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-	"usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
-	"\n"
-	"Checks every document (front matter, links, configuration) and prints each\n"
-	"problem as path:line:col: error: message [rule]. Writes nothing.\n"
-	"\n"
-	"Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or environment error.\n";
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
+    "\n"
+    "Checks every document (front matter, links, configuration) and prints each\n"
+    "problem as path:line:col: error: message [rule]. Writes nothing.\n"
+    "\n"
+    "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or environment error.\n";
 
 typedef struct S_args {
 	cb_site_opts site;
@@ -100,11 +99,11 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 {
 	const char *usage = build ? S_build_usage : S_check_usage;
 	static const struct option opts[] = {
-		{"repo", required_argument, NULL, 'r'},     {"ref", required_argument, NULL, 'R'},
-		{"worktree", no_argument, NULL, 'w'},        {"out", required_argument, NULL, 'o'},
-		{"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-		{"no-cache", no_argument, NULL, 'C'},        {NULL, 0, NULL, 0}};
+	    {"repo", required_argument, NULL, 'r'},	{"ref", required_argument, NULL, 'R'},
+	    {"worktree", no_argument, NULL, 'w'},	{"out", required_argument, NULL, 'o'},
+	    {"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},		{"help", no_argument, NULL, 'h'},
+	    {"no-cache", no_argument, NULL, 'C'},	{NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->site.audience = CB_VIS_PUBLIC;
 	optind = 1;
@@ -117,7 +116,9 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'w': a->site.worktree = true; break;
 		case 'o':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s", "--out"), -2;
+				return S_usage_error(usage, "check writes nothing, so it takes no %s",
+						     "--out"),
+				       -2;
 			a->out = optarg;
 			break;
 		case 'a':
@@ -128,22 +129,27 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			else if (strcmp(optarg, "restricted") == 0)
 				a->site.audience = CB_VIS_RESTRICTED;
 			else
-				return S_usage_error(usage, "unknown audience '%s': use public, internal or restricted",
-						     optarg),
+				return S_usage_error(
+					   usage, "unknown audience '%s': use public, internal or restricted",
+					   optarg),
 				       -2;
 			break;
 		case 'j': {
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 256)
-				return S_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'", optarg), -2;
+				return S_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'",
+						     optarg),
+				       -2;
 			a->jobs = (int)n;
 			break;
 		}
 		case 'q': a->quiet = true; break;
 		case 'C':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s", "--no-cache"), -2;
+				return S_usage_error(usage, "check writes nothing, so it takes no %s",
+						     "--no-cache"),
+				       -2;
 			a->no_cache = true;
 			break;
 		case 'h': fputs(usage, stdout); return -1;
@@ -225,7 +231,8 @@ static int S_run(int argc, char **argv, bool build)
 	/* CASEBOOK_TIMINGS=1: seconds per stage, for `make bench`. */
 	const char *timings = getenv("CASEBOOK_TIMINGS");
 	for (size_t i = 0; timings && timings[0] && strcmp(timings, "0") != 0 && i < res.ntimings; i++) {
-		fprintf(stderr, "casebook: timing: %-10s %8.3f s", res.timings[i].stage, res.timings[i].seconds);
+		fprintf(stderr, "casebook: timing: %-10s %8.3f s", res.timings[i].stage,
+			res.timings[i].seconds);
 		if (res.timings[i].peak_mb > 0)
 			fprintf(stderr, "   (peak memory so far %.0f MB)", res.timings[i].peak_mb);
 		fputc('\n', stderr);
@@ -249,7 +256,8 @@ static int S_run(int argc, char **argv, bool build)
 		char unchanged[64] = "";
 		if (res.reused)
 			snprintf(unchanged, sizeof unchanged, " (%zu unchanged)", res.reused);
-		fprintf(stderr, "casebook: built %zu files%s from %zu of %zu documents (%s) into %s in %.2f s\n",
+		fprintf(stderr,
+			"casebook: built %zu files%s from %zu of %zu documents (%s) into %s in %.2f s\n",
 			res.files, unchanged, res.documents, res.sources, cb_visibility_name(a.site.audience),
 			res.out, S_now() - t0);
 	}
