@@ -308,6 +308,7 @@ static void S_put_meta(cb_buf *b, const cb_meta *m)
 	S_put_strv(b, &m->audience);
 	S_put_strv(b, &m->questions);
 	S_put_strv(b, &m->pii_allow);
+	S_put_strv(b, &m->learning_headings);
 	S_put_u32(b, (uint32_t)m->nactions);
 	for (size_t i = 0; i < m->nactions; i++) {
 		const cb_action *a = &m->actions[i];
@@ -349,6 +350,7 @@ static void S_get_meta(S_rd *r, cb_meta *m)
 	S_get_strv(r, &m->audience);
 	S_get_strv(r, &m->questions);
 	S_get_strv(r, &m->pii_allow);
+	S_get_strv(r, &m->learning_headings);
 	m->nactions = S_get_count(r, 24);
 	if (m->nactions)
 		m->actions = cb_xcalloc(m->nactions, sizeof *m->actions);
@@ -383,7 +385,10 @@ static void S_put_md(cb_buf *b, const cb_mdoc *m)
 		S_put_str(b, lp->text);
 		S_put_str(b, lp->heading);
 		S_put_str(b, lp->heading_id);
+		S_put_str(b, lp->tags);
 		S_put_i32(b, lp->line);
+		S_put_i32(b, lp->tag_line);
+		S_put_i32(b, lp->tag_col);
 	}
 }
 
@@ -411,7 +416,10 @@ static void S_get_md(S_rd *r, cb_mdoc *m)
 		lp->text = S_get_str(r);
 		lp->heading = S_get_str(r);
 		lp->heading_id = S_get_str(r);
+		lp->tags = S_get_str(r);
 		lp->line = S_get_i32(r);
+		lp->tag_line = S_get_i32(r);
+		lp->tag_col = S_get_i32(r);
 		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
 			r->bad = true;
 	}

@@ -10,6 +10,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
 
+#include "learning.h"
 #include "util.h"
 
 /* Safe mode is cmark-gfm's default (raw HTML and javascript:/vbscript:/
@@ -23,21 +24,6 @@ const char *const cb_reserved_ids[] = {"main",		"top",	     "content", "header",
 				       "learning",	"questions", "actions", "related", "backlinks",
 				       "referenced-by", "links",     NULL};
 
-static const char *const S_learning_names[] = {"key learning",
-					       "learning",
-					       "learning points",
-					       "key learning points",
-					       "improving practice",
-					       "recommendations",
-					       "what to do",
-					       "think",
-					       "things to remember",
-					       "key messages",
-					       "lessons learned",
-					       "lessons learnt",
-					       "what this means for practice",
-					       NULL};
-
 static pthread_once_t S_once = PTHREAD_ONCE_INIT;
 
 static void S_register(void)
@@ -47,21 +33,7 @@ static void S_register(void)
 
 int cb_markdown_is_learning_heading(const char *text)
 {
-	/* Compare case-insensitively, ignoring a trailing colon and anything
-	 * after one ("Key learning: information sharing"). */
-	char buf[128];
-	size_t n = 0;
-	for (const char *p = text; *p && *p != ':' && n + 1 < sizeof buf; p++) {
-		char c = *p;
-		buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '.'))
-		n--;
-	buf[n] = '\0';
-	for (size_t i = 0; S_learning_names[i]; i++)
-		if (strcmp(buf, S_learning_names[i]) == 0)
-			return 1;
-	return 0;
+	return cb_lvocab_match(NULL, NULL, text);
 }
 
 /* Appends the plain text under node: text, code and line breaks. */
@@ -353,8 +325,97 @@ static char *S_add_heading_ids(const char *html, const cb_heading *hs, size_t nh
 	return cb_buf_detach(&b);
 }
 
+/* Where "#tag" last occurs, after a space or at a line's start, in the
+ * source lines first..last (1-based, of body). */
+static void S_tag_pos(const char *body, size_t len, int first, int last, const char *tag, int body_line,
+		      int *line, int *col)
+{
+	size_t off = 0, n = strlen(tag);
+	for (int l = 1; l < first && off < len; off++)
+		if (body[off] == '\n')
+			l++;
+	size_t end = off;
+	for (int l = first; end < len && !(l == last && body[end] == '\n'); end++)
+		if (body[end] == '\n')
+			l++;
+	*line = first + body_line - 1;
+	*col = 1;
+	for (size_t i = off; i + n <= end; i++)
+		if (memcmp(body + i, tag, n) == 0 &&
+		    (i == 0 || body[i - 1] == ' ' || body[i - 1] == '\t' || body[i - 1] == '\n')) {
+			int l, c;
+			cb_linecol(body, i, &l, &c);
+			*line = l + body_line - 1;
+			*col = c;
+		}
+}
+
+/* Takes the hashtags ("#was-not-brought #neglect") off the end of a
+ * learning point's last paragraph into lp->tags. */
+static void S_take_tags(cmark_node *item, cb_lpoint *lp, const char *body, size_t len, int body_line)
+{
+	cmark_node *para = cmark_node_last_child(item);
+	if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
+		return;
+	cmark_node *txt = cmark_node_last_child(para);
+	if (!txt || cmark_node_get_type(txt) != CMARK_NODE_TEXT)
+		return;
+	const char *lit = cmark_node_get_literal(txt);
+	size_t n = strlen(lit), keep = n;
+	cb_strv ids = CB_STRV_INIT;
+	for (;;) {
+		size_t e = keep;
+		while (e > 0 && (lit[e - 1] == ' ' || lit[e - 1] == '\t'))
+			e--;
+		size_t s = e;
+		while (s > 0 && ((lit[s - 1] >= 'a' && lit[s - 1] <= 'z') ||
+				 (lit[s - 1] >= '0' && lit[s - 1] <= '9') || lit[s - 1] == '-'))
+			s--;
+		if (s == e || s == 0 || lit[s - 1] != '#' || lit[s] < 'a' || lit[s] > 'z' ||
+		    (s > 1 && lit[s - 2] != ' ' && lit[s - 2] != '\t'))
+			break;
+		cb_strv_push_own(&ids, cb_xstrndup(lit + s, e - s));
+		keep = s - 1;
+	}
+	if (!ids.n)
+		return;
+	cb_buf tags = CB_BUF_INIT;
+	for (size_t i = ids.n; i-- > 0;) {
+		if (tags.len)
+			cb_buf_putc(&tags, ' ');
+		cb_buf_puts(&tags, ids.v[i]);
+	}
+	char *first = cb_xasprintf("#%s", ids.v[ids.n - 1]);
+	S_tag_pos(body, len, cmark_node_get_start_line(item), cmark_node_get_end_line(item), first, body_line,
+		  &lp->tag_line, &lp->tag_col);
+	free(first);
+	cb_strv_free(&ids);
+	lp->tags = cb_buf_detach(&tags);
+	while (keep > 0 && (lit[keep - 1] == ' ' || lit[keep - 1] == '\t'))
+		keep--;
+	if (keep) {
+		char *rest = cb_xstrndup(lit, keep);
+		cmark_node_set_literal(txt, rest);
+		free(rest);
+		return;
+	}
+	/* The tags had a line of their own: the break before them goes too. */
+	cmark_node *prev = cmark_node_previous(txt);
+	cmark_node_free(txt);
+	if (prev && (cmark_node_get_type(prev) == CMARK_NODE_SOFTBREAK ||
+		     cmark_node_get_type(prev) == CMARK_NODE_LINEBREAK))
+		cmark_node_free(prev);
+}
+
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d)
+{
+	return cb_markdown_render_ex(body, len, body_line, file, resolve, ctx, NULL, out, d);
+}
+
+int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
+			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
+			  cb_diags *d)
 {
 	memset(out, 0, sizeof *out);
 	pthread_once(&S_once, S_register);
@@ -417,7 +478,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 			const cb_heading *h = &out->headings[hi++];
 			if (learn_level && h->level <= learn_level)
 				learn_level = 0;
-			if (!learn_level && cb_markdown_is_learning_heading(h->text))
+			if (!learn_level &&
+			    cb_lvocab_match(lh ? lh->vocab : NULL, lh ? lh->extra : NULL, h->text))
 				learn_level = h->level;
 			cur = h;
 			continue;
@@ -430,6 +492,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 				out->learning = cb_xrealloc(out->learning, capl * sizeof *out->learning);
 			}
 			cb_lpoint *lp = &out->learning[out->nlearning++];
+			memset(lp, 0, sizeof *lp);
+			S_take_tags(item, lp, body, len, body_line);
 			cb_buf hb = CB_BUF_INIT;
 			for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
 				char *part = cmark_render_html(ch, S_OPTIONS,
@@ -506,7 +570,7 @@ void cb_mdoc_compact(cb_mdoc *m)
 		size += S_str_size(m->headings[i].text) + S_str_size(m->headings[i].id);
 	for (size_t i = 0; i < m->nlearning; i++) {
 		const cb_lpoint *lp = &m->learning[i];
-		size += S_str_size(lp->html) + S_str_size(lp->text);
+		size += S_str_size(lp->html) + S_str_size(lp->text) + S_str_size(lp->tags);
 		if (!S_same_heading(m, i))
 			size += S_str_size(lp->heading) + S_str_size(lp->heading_id);
 	}
@@ -524,6 +588,7 @@ void cb_mdoc_compact(cb_mdoc *m)
 		l[i] = *lp;
 		l[i].html = S_block_str(&at, lp->html);
 		l[i].text = S_block_str(&at, lp->text);
+		l[i].tags = S_block_str(&at, lp->tags);
 		if (S_same_heading(m, i)) {
 			l[i].heading = l[i - 1].heading;
 			l[i].heading_id = l[i - 1].heading_id;
@@ -572,6 +637,7 @@ void cb_mdoc_free(cb_mdoc *m)
 		free(m->learning[i].text);
 		free(m->learning[i].heading);
 		free(m->learning[i].heading_id);
+		free(m->learning[i].tags);
 	}
 	free(m->learning);
 	memset(m, 0, sizeof *m);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "util.h"
 
 typedef struct cb_heading {
 	int level;
@@ -27,7 +28,9 @@ typedef struct cb_lpoint {
 	char *text;	  /* the same as plain text */
 	char *heading;	  /* the heading it sits under */
 	char *heading_id; /* that heading's id, for links to the exact place */
+	char *tags;	  /* theme ids of the hashtags ending the item, space-separated; NULL when none */
 	int line;
+	int tag_line, tag_col; /* where the first hashtag is */
 } cb_lpoint;
 
 typedef enum {
@@ -62,6 +65,22 @@ typedef struct cb_mdoc {
  * freed with cb_mdoc_free. Safe to call from several threads at once. */
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d);
+
+/* Which headings hold learning points (learning.h): vocab NULL means the
+ * default vocabulary; extra, when not NULL, the document's own additions. */
+struct cb_lvocab;
+typedef struct cb_md_learning {
+	const struct cb_lvocab *vocab;
+	const cb_strv *extra;
+} cb_md_learning;
+
+/* As cb_markdown_render, with the learning headings of lh (NULL: the
+ * defaults). A learning point's hashtags of theme ids at its end
+ * ("#was-not-brought #neglect") are taken off its text and the page's and
+ * kept in the point's tags. */
+int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
+			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
+			  cb_diags *d);
 void cb_mdoc_free(cb_mdoc *m);
 
 /* Moves m's headings and learning points, with their strings, into one
@@ -70,8 +89,8 @@ void cb_mdoc_free(cb_mdoc *m);
  * same heading share its name and id. Nothing changes for readers. */
 void cb_mdoc_compact(cb_mdoc *m);
 
-/* True when a heading's text names a learning section ("Key learning",
- * "Recommendations", "What to do", "Think", …). */
+/* True when a heading's text names a learning section of the default
+ * vocabulary ("Key learning", "Recommendations", "What to do", …). */
 int cb_markdown_is_learning_heading(const char *text);
 
 /* Ids the templates use for their own elements, which headings must avoid. */

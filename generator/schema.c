@@ -12,8 +12,23 @@ const char *const cb_doc_types[] = {
 const size_t cb_doc_ntypes = sizeof cb_doc_types / sizeof cb_doc_types[0];
 
 static const char *const S_fields[] = {
-    "title",	"type",	      "date",	"summary",   "themes", "audience",  "area",    "review",
-    "age-band", "visibility", "status", "questions", "source", "review-by", "actions", "pii-allow",
+    "title",
+    "type",
+    "date",
+    "summary",
+    "themes",
+    "audience",
+    "area",
+    "review",
+    "age-band",
+    "visibility",
+    "status",
+    "questions",
+    "source",
+    "review-by",
+    "actions",
+    "pii-allow",
+    "learning-headings",
 };
 #define S_NFIELDS (sizeof S_fields / sizeof S_fields[0])
 
@@ -444,6 +459,8 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 			S_text_list(&c, k, v, &out->questions);
 		} else if (strcmp(key, "pii-allow") == 0) {
 			S_text_list(&c, k, v, &out->pii_allow);
+		} else if (strcmp(key, "learning-headings") == 0) {
+			S_text_list(&c, k, v, &out->learning_headings);
 		} else if (strcmp(key, "actions") == 0) {
 			S_actions(&c, k, v);
 		} else {
@@ -506,6 +523,7 @@ void cb_meta_free(cb_meta *m)
 	cb_strv_free(&m->audience);
 	cb_strv_free(&m->questions);
 	cb_strv_free(&m->pii_allow);
+	cb_strv_free(&m->learning_headings);
 	for (size_t i = 0; i < m->nactions; i++) {
 		free(m->actions[i].action);
 		free(m->actions[i].owner);

@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "frontmatter.h"
+#include "learning.h"
 #include "pii.h"
 #include "util.h"
 
@@ -102,6 +103,7 @@ typedef struct S_load {
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
+	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
 	cb_visibility audience;
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
@@ -484,8 +486,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 		body = s->src->data + s->body_off;
 	}
 	S_dep_ctx dc = {L, s};
-	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md,
-			   &s->body);
+	cb_md_learning lh = {L->vocab, &s->doc.meta.learning_headings};
+	cb_markdown_render_ex(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &lh,
+			      &s->doc.md, &s->body);
+	if (s->valid)
+		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, L->theme_ids, s->doc.path, s->body_line,
+				  &s->body);
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -608,6 +614,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	char *text = NULL;
 	size_t len = 0;
 	cb_pii_names *pii_names = NULL;
+	cb_lvocab *vocab = NULL;
 	/* What every document's cached results depend on besides the blob
 	 * (cache.h): the settings files are hashed as they are read. */
 	cb_hash env;
@@ -701,6 +708,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	L.g = g;
 	L.cache = opts->cache;
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	vocab = cb_lvocab_new(&site->cfg.learning_headings, site->cfg.learning_headings_only);
+	L.vocab = vocab;
 	L.pii_names = pii_names;
 	L.audience = opts->audience;
 	site->text = cb_textstore_new(opts->text_dir);
@@ -804,10 +813,11 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 			}
 	}
 
-	cb_site_group_themes(site);
+	cb_site_classify_points(site);
 
 	rc = content_errors ? 1 : 0;
 out:
+	cb_lvocab_free(vocab);
 	if (L.srcs) {
 		for (size_t i = 0; i < L.n; i++) {
 			cb_doc *doc = &L.srcs[i].doc;
@@ -846,8 +856,18 @@ void cb_site_free(cb_site *site)
 		cb_mdoc_free(&doc->md);
 		free(doc->linked_from);
 		free(doc->extra);
+		for (size_t k = 0; doc->pthemes && k < doc->md.nlearning; k++)
+			cb_strv_free(&doc->pthemes[k]);
+		free(doc->pthemes);
 	}
 	free(site->docs);
+	for (size_t i = 0; i < site->nretired; i++) {
+		for (size_t k = 0; k < site->nretired_points[i]; k++)
+			cb_strv_free(&site->retired[i][k]);
+		free(site->retired[i]);
+	}
+	free(site->retired);
+	free(site->nretired_points);
 	cb_textstore_free(site->text);
 	for (size_t i = 0; i < site->npages; i++) {
 		free(site->pages[i].path);

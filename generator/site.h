@@ -46,6 +46,9 @@ typedef struct cb_doc {
 	 * site's text store (textstore.h): read them with cb_doc_html and
 	 * cb_doc_text. */
 	cb_textref html_ref, text_ref;
+	/* The themes of each learning point (md.nlearning of them; learning.h),
+	 * a subset of meta.themes in its order; NULL before classification. */
+	cb_strv *pthemes;
 } cb_doc;
 
 typedef struct cb_theme_group {
@@ -92,6 +95,12 @@ typedef struct cb_site {
 	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
 	size_t ntheme_srcs;
 	cb_textstore *text; /* documents' HTML and text (owned) */
+	/* Point themes replaced after plugins changed themes: another thread
+	 * (the search index's first start) may still read them, so they go
+	 * with the site. */
+	cb_strv **retired;
+	size_t *nretired_points;
+	size_t nretired;
 } cb_site;
 
 /* Loads and checks the site. Returns 0 when usable (warnings allowed),
@@ -112,6 +121,16 @@ char *cb_doc_text(const cb_site *site, const cb_doc *d);
 /* Replaces the body's HTML (plugins do); takes html. Not thread-safe for
  * the same document. */
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);
+
+/* Gives every learning point its own themes (learning.h): hashtags first
+ * join their document's themes, then each point gets those of its
+ * document's themes its words or hashtags name; the theme groups are made
+ * again. Run at the end of loading and again when plugins changed
+ * themes. */
+void cb_site_classify_points(cb_site *site);
+
+/* Whether learning point k of d is on theme id. */
+bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id);
 
 /* "7-minute briefing" for "seven-minute-briefing". */
 const char *cb_type_label(const char *type);

@@ -1,6 +1,6 @@
 /*
- * commands: the authoring and supervision commands — init, new, pack and
- * serve — each in its own file (cmd_<name>.c). main.c only dispatches to
+ * commands: the authoring and supervision commands — init, new, pack,
+ * serve and learning — each in its own file (cmd_<name>.c). main.c only dispatches to
  * them: each takes the command's arguments (argv[0] is the command name)
  * and the data folder (holding themes/ and skeleton/), prints its own
  * messages and returns the exit status: 0 done, 1 content errors, 2 usage
@@ -22,11 +22,13 @@ int cb_cmd_init(int argc, char **argv, const char *datadir);
 int cb_cmd_new(int argc, char **argv, const char *datadir);
 int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
+int cb_cmd_learning(int argc, char **argv, const char *datadir);
 
 extern const char cb_init_usage[];
 extern const char cb_new_usage[];
 extern const char cb_pack_usage[];
 extern const char cb_serve_usage[];
+extern const char cb_learning_usage[];
 
 /* Shared by the commands (cmd_new.c). */
 

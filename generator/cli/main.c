@@ -38,6 +38,7 @@ static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
 			      "  init     make a new learning repository, ready to build\n"
 			      "  new      write a new document with the sections of its type\n"
 			      "  pack     make a printable reflective supervision pack\n"
+			      "  learning list the learning points, each with its own themes\n"
 			      "  serve    preview the working files in a browser, rebuilding on change\n"
 			      "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
 			      "  help     show this help, or `casebook help COMMAND`\n"
@@ -292,7 +293,8 @@ int main(int argc, char **argv)
 	} S_cmds[] = {{"init", cb_cmd_init, cb_init_usage},
 		      {"new", cb_cmd_new, cb_new_usage},
 		      {"pack", cb_cmd_pack, cb_pack_usage},
-		      {"serve", cb_cmd_serve, cb_serve_usage}};
+		      {"serve", cb_cmd_serve, cb_serve_usage},
+		      {"learning", cb_cmd_learning, cb_learning_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();
