@@ -1,6 +1,7 @@
 /* learning: see learning.h. */
 #include "learning.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +30,9 @@ const char *const cb_learning_default_headings[] = {"key learning",
 static const char *const S_learning_types[] = {"case-review", "briefing",   "seven-minute-briefing",
 					       "audit",	      "inspection", "cdop-learning"};
 
-/* Words that may join a vocabulary entry to the rest of a heading:
- * "Key learning from this review", "Recommendations for agencies". */
+/* Words that may join a vocabulary entry of one or two words to the rest
+ * of a heading: "Key learning from this review", "Recommendations for
+ * agencies" (but not "Learning disability services"). */
 static const char *const S_joiners[] = {"from", "for", "of", "about", "on", "in", "to", "and", "by", "with"};
 
 struct cb_lvocab {
@@ -135,6 +137,13 @@ static bool S_entry_match(const char *h, const char *e)
 		return true;
 	if (h[n] != ' ')
 		return false;
+	/* A name of three words or more says enough on its own: "What we
+	 * would do differently next time". */
+	size_t words = 1;
+	for (const char *p = e; *p; p++)
+		words += *p == ' ';
+	if (words >= 3)
+		return true;
 	const char *w = h + n + 1, *end = strchr(w, ' ');
 	size_t wl = end ? (size_t)(end - w) : strlen(w);
 	for (size_t i = 0; i < sizeof S_joiners / sizeof S_joiners[0]; i++)
@@ -360,25 +369,36 @@ static void S_words(const char *s, cb_strv *out)
 typedef struct S_phrase {
 	cb_strv words; /* content words, stemmed; every word when exact */
 	bool exact;    /* one content word among joining words: the words in order */
+	size_t theme;  /* index in cb_lclass.t */
 } S_phrase;
 
 typedef struct S_ctheme {
 	char *id;
-	S_phrase *ph;
-	size_t nph;
+	bool named; /* has phrases */
 } S_ctheme;
+
+/* The phrases a word occurs in, for finding the few that can match a text. */
+typedef struct S_plist {
+	size_t n;
+	size_t *v;
+} S_plist;
 
 struct cb_lclass {
 	S_ctheme *t;
 	size_t n;
 	cb_map *by_id; /* id -> index + 1 */
+	S_phrase *ph;
+	size_t nph;
+	cb_map *by_word; /* stemmed word -> S_plist */
+	unsigned *stamp; /* per phrase: the run that last looked at it */
+	unsigned run;
 };
 
-static void S_add_phrase(S_ctheme *t, const char *text)
+static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
 {
 	cb_strv all = CB_STRV_INIT;
 	S_words(text, &all);
-	S_phrase ph = {CB_STRV_INIT, false};
+	S_phrase ph = {CB_STRV_INIT, false, theme};
 	for (size_t i = 0; i < all.n; i++)
 		if (!S_stopword(all.v[i]) && !cb_strv_contains(&ph.words, all.v[i]))
 			cb_strv_push(&ph.words, all.v[i]);
@@ -390,37 +410,53 @@ static void S_add_phrase(S_ctheme *t, const char *text)
 	} else {
 		cb_strv_free(&all);
 	}
-	if (!ph.words.n) {
+	if (!ph.words.n || ph.words.n > 32) {
 		cb_strv_free(&ph.words);
 		return;
 	}
-	t->ph = cb_xrealloc(t->ph, (t->nph + 1) * sizeof *t->ph);
-	t->ph[t->nph++] = ph;
+	c->ph = cb_xrealloc(c->ph, (c->nph + 1) * sizeof *c->ph);
+	c->stamp = cb_xrealloc(c->stamp, (c->nph + 1) * sizeof *c->stamp);
+	c->stamp[c->nph] = 0;
+	c->ph[c->nph] = ph;
+	for (size_t i = 0; i < ph.words.n; i++) {
+		S_plist *pl = cb_map_get(c->by_word, ph.words.v[i]);
+		if (!pl) {
+			pl = cb_xcalloc(1, sizeof *pl);
+			cb_map_put(c->by_word, ph.words.v[i], pl);
+		}
+		if (pl->n && pl->v[pl->n - 1] == c->nph)
+			continue; /* a word twice in an exact phrase */
+		pl->v = cb_xrealloc(pl->v, (pl->n + 1) * sizeof *pl->v);
+		pl->v[pl->n++] = c->nph;
+	}
+	c->nph++;
+	c->t[theme].named = true;
 }
 
-static S_ctheme *S_theme(cb_lclass *c, const char *id)
+static size_t S_theme(cb_lclass *c, const char *id)
 {
 	uintptr_t k = (uintptr_t)cb_map_get(c->by_id, id);
 	if (k)
-		return &c->t[k - 1];
+		return k - 1;
 	c->t = cb_xrealloc(c->t, (c->n + 1) * sizeof *c->t);
 	S_ctheme *t = &c->t[c->n++];
 	memset(t, 0, sizeof *t);
 	t->id = cb_xstrdup(id);
 	cb_map_put(c->by_id, id, (void *)(uintptr_t)c->n);
-	return t;
+	return c->n - 1;
 }
 
 cb_lclass *cb_lclass_new(const cb_taxonomy *tax)
 {
 	cb_lclass *c = cb_xcalloc(1, sizeof *c);
 	c->by_id = cb_map_new();
+	c->by_word = cb_map_new();
 	for (size_t i = 0; tax && i < tax->n; i++) {
 		const cb_theme_def *td = &tax->themes[i];
-		S_ctheme *t = S_theme(c, td->id);
-		S_add_phrase(t, td->label ? td->label : td->id);
+		size_t t = S_theme(c, td->id);
+		S_add_phrase(c, t, td->label ? td->label : td->id);
 		for (size_t k = 0; k < td->synonyms.n; k++)
-			S_add_phrase(t, td->synonyms.v[k]);
+			S_add_phrase(c, t, td->synonyms.v[k]);
 	}
 	return c;
 }
@@ -429,75 +465,143 @@ void cb_lclass_free(cb_lclass *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++) {
-		for (size_t k = 0; k < c->t[i].nph; k++)
-			cb_strv_free(&c->t[i].ph[k].words);
-		free(c->t[i].ph);
+	for (size_t i = 0; i < c->nph; i++)
+		cb_strv_free(&c->ph[i].words);
+	free(c->ph);
+	free(c->stamp);
+	for (size_t i = 0; i < c->n; i++)
 		free(c->t[i].id);
-	}
 	free(c->t);
 	cb_map_free(c->by_id);
+	size_t it = 0;
+	const char *key;
+	void *val;
+	while (cb_map_next(c->by_word, &it, &key, &val)) {
+		S_plist *pl = val;
+		free(pl->v);
+		free(pl);
+	}
+	cb_map_free(c->by_word);
 	free(c);
 }
 
-/* Whether the words of text (stemmed, in order) hold phrase ph: its words
- * in order when exact, else all its content words within a span of twice
+/* One place a phrase matches: the positions of its words in the text. */
+typedef struct S_match {
+	size_t phrase;
+	size_t npos;
+	size_t pos[32];
+} S_match;
+
+/* Appends to *m every place the words of text hold phrase p: its words in
+ * order when exact, else all its content words within a span of twice
  * their number and one more, in any order. */
-static bool S_phrase_in(const S_phrase *ph, const cb_strv *text)
+static void S_find(const cb_lclass *c, size_t p, const cb_strv *text, S_match **m, size_t *nm)
 {
+	const S_phrase *ph = &c->ph[p];
 	size_t k = ph->words.n;
-	if (ph->exact) {
-		for (size_t i = 0; i + k <= text->n; i++) {
-			size_t j = 0;
-			while (j < k && strcmp(text->v[i + j], ph->words.v[j]) == 0)
-				j++;
-			if (j == k)
-				return true;
-		}
-		return false;
-	}
-	size_t span = k == 1 ? 1 : 2 * k + 1;
+	size_t span = ph->exact ? k : k == 1 ? 1 : 2 * k + 1;
 	for (size_t i = 0; i < text->n; i++) {
-		if (!cb_strv_contains(&ph->words, text->v[i]))
+		S_match x = {p, 0, {0}};
+		if (ph->exact) {
+			size_t j = 0;
+			while (j < k && i + j < text->n && strcmp(text->v[i + j], ph->words.v[j]) == 0) {
+				x.pos[j] = i + j;
+				j++;
+			}
+			x.npos = j;
+		} else {
+			if (strcmp(text->v[i], ph->words.v[0]) != 0 &&
+			    !cb_strv_contains(&ph->words, text->v[i]))
+				continue;
+			uint32_t seen = 0;
+			for (size_t j = i; j < text->n && j < i + span && x.npos < k; j++)
+				for (size_t w = 0; w < k; w++)
+					if (!(seen & (1u << w)) && strcmp(text->v[j], ph->words.v[w]) == 0) {
+						seen |= 1u << w;
+						x.pos[x.npos++] = j;
+						break;
+					}
+		}
+		if (x.npos < k)
 			continue;
-		size_t found = 0;
-		unsigned long seen = 0;
-		for (size_t j = i; j < text->n && j < i + span; j++)
-			for (size_t w = 0; w < k && w < 64; w++)
-				if (!(seen & (1UL << w)) && strcmp(text->v[j], ph->words.v[w]) == 0) {
-					seen |= 1UL << w;
-					found++;
+		*m = cb_xrealloc(*m, (*nm + 1) * sizeof **m);
+		(*m)[(*nm)++] = x;
+	}
+}
+
+/* Whether match a lies inside a longer match of another theme: "shares a
+ * bed" is about safer sleep ("bed sharing"), not information sharing
+ * ("share"). */
+static bool S_dominated(const cb_lclass *c, const S_match *a, const S_match *m, size_t nm)
+{
+	for (size_t i = 0; i < nm; i++) {
+		const S_match *b = &m[i];
+		if (b->npos <= a->npos || c->ph[b->phrase].theme == c->ph[a->phrase].theme)
+			continue;
+		size_t in = 0;
+		for (size_t x = 0; x < a->npos; x++)
+			for (size_t y = 0; y < b->npos; y++)
+				if (a->pos[x] == b->pos[y]) {
+					in++;
+					break;
 				}
-		if (found >= k)
+		if (in == a->npos)
 			return true;
 	}
 	return false;
 }
 
+/* Adds to hit (one flag per theme) the themes text names. */
+static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
+{
+	if (++c->run == 0)
+		c->run = 1;
+	S_match *m = NULL;
+	size_t nm = 0;
+	for (size_t i = 0; i < text->n; i++) {
+		const S_plist *pl = cb_map_get(c->by_word, text->v[i]);
+		for (size_t k = 0; pl && k < pl->n; k++) {
+			if (c->stamp[pl->v[k]] == c->run)
+				continue;
+			c->stamp[pl->v[k]] = c->run;
+			S_find(c, pl->v[k], text, &m, &nm);
+		}
+	}
+	for (size_t i = 0; i < nm; i++)
+		if (!hit[c->ph[m[i].phrase].theme] && !S_dominated(c, &m[i], m, nm))
+			hit[c->ph[m[i].phrase].theme] = true;
+	free(m);
+}
+
 void cb_lclass_match(cb_lclass *c, const char *text, const char *heading, const char *const *cands, size_t n,
 		     cb_strv *out)
 {
-	cb_strv tw = CB_STRV_INIT, hw = CB_STRV_INIT;
-	if (text)
-		S_words(text, &tw);
-	if (heading)
-		S_words(heading, &hw);
+	/* A theme outside the taxonomy is named by its id. */
 	for (size_t i = 0; i < n; i++) {
-		S_ctheme *t = S_theme(c, cands[i]);
-		if (!t->nph) {
-			/* Not in the taxonomy: its id is its name. */
+		size_t t = S_theme(c, cands[i]);
+		if (!c->t[t].named) {
 			char *label = cb_label_from_id(cands[i]);
-			S_add_phrase(t, label);
+			S_add_phrase(c, t, label);
 			free(label);
+			c->t[t].named = true;
 		}
-		bool hit = false;
-		for (size_t k = 0; !hit && k < t->nph; k++)
-			hit = S_phrase_in(&t->ph[k], &tw) || S_phrase_in(&t->ph[k], &hw);
-		if (hit && !cb_strv_contains(out, cands[i]))
-			cb_strv_push(out, cands[i]);
 	}
-	cb_strv_free(&tw);
-	cb_strv_free(&hw);
+	bool *hit = cb_xcalloc(c->n ? c->n : 1, sizeof *hit);
+	cb_strv w = CB_STRV_INIT;
+	if (text) {
+		S_words(text, &w);
+		S_match_text(c, &w, hit);
+		cb_strv_free(&w);
+	}
+	if (heading) {
+		S_words(heading, &w);
+		S_match_text(c, &w, hit);
+		cb_strv_free(&w);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (hit[S_theme(c, cands[i])] && !cb_strv_contains(out, cands[i]))
+			cb_strv_push(out, cands[i]);
+	free(hit);
 }
 
 /* ---- a site's points ---- */
