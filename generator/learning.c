@@ -611,15 +611,17 @@ bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id)
 	return d->pthemes && k < d->md.nlearning && cb_strv_contains(&d->pthemes[k], id);
 }
 
-/* Adds the ids of d's hashtags that d does not list to its themes. */
-static void S_tags_join(cb_doc *d)
+/* Adds the ids of d's hashtags that d does not list to its themes (those
+ * the taxonomy has, when there is one: the others are errors already). */
+static void S_tags_join(const cb_site *site, cb_doc *d)
 {
 	cb_meta *m = &d->meta;
 	for (size_t k = 0; k < d->md.nlearning; k++) {
 		cb_strv tags = CB_STRV_INIT;
 		cb_lpoint_tags(&d->md.learning[k], &tags);
 		for (size_t i = 0; i < tags.n; i++) {
-			if (cb_strv_contains(&m->themes, tags.v[i]))
+			if (cb_strv_contains(&m->themes, tags.v[i]) ||
+			    (site->has_taxonomy && !cb_taxonomy_find(&site->tax, tags.v[i])))
 				continue;
 			size_t n = m->themes.n;
 			cb_strv_push(&m->themes, tags.v[i]);
@@ -648,7 +650,7 @@ void cb_site_classify_points(cb_site *site)
 		}
 		if (!d->md.nlearning)
 			continue;
-		S_tags_join(d);
+		S_tags_join(site, d);
 		d->pthemes = cb_xcalloc(d->md.nlearning, sizeof *d->pthemes);
 		const cb_strv *th = &d->meta.themes;
 		for (size_t k = 0; k < d->md.nlearning; k++) {

@@ -28,8 +28,8 @@ typedef struct cb_lpoint {
 	char *text;	  /* the same as plain text */
 	char *heading;	  /* the heading it sits under */
 	char *heading_id; /* that heading's id, for links to the exact place */
-	char *tags;	  /* theme ids of the hashtags ending the item, space-separated; NULL when none */
 	int line;
+	char *tags;	       /* theme ids of the hashtags ending the item, space-separated; NULL: none */
 	int tag_line, tag_col; /* where the first hashtag is */
 } cb_lpoint;
 
