@@ -13,7 +13,8 @@
  * neither read nor write files, run programs or reach the network. Every
  * failure is a diagnostic naming the plugin file and line.
  *
- * This is the only module that includes Lua headers.
+ * This module (plugin.c, plugin_data.c and their private plugin_host.h)
+ * is the only one that includes Lua headers.
  */
 #ifndef CB_PLUGIN_H
 #define CB_PLUGIN_H
