@@ -195,7 +195,7 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 		}
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
-	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme_dir);
+	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
 	S_search sq = {
 	    site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL, hk, false};
 	if (hk && hk->watch)
