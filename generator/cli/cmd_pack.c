@@ -354,7 +354,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL, *model_id = "kolb", *out = NULL;
 	bool restricted = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL};
+	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false};
 	optind = 1;
 	opterr = 0;
 	int c;
