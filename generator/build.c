@@ -206,7 +206,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	cb_site site;
 	cb_writer *w = NULL;
 	cb_site *view = NULL; /* what the search index is built from (S_search_view) */
-	char *theme_dir = NULL;
+	cb_theme *theme = NULL;
 	char *search_web = NULL;
 	cb_build_status st;
 
@@ -255,35 +255,10 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 	/* 1b. plugins: document and site hooks (plugin.h); their errors are
 	 * content errors, so a check reports them too */
-	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
 	search_web = cb_xasprintf("%s/search/web", opts->datadir);
-	char *builtin = cb_xasprintf("%s/themes/default/templates", opts->datadir);
-	bool have_data = cb_is_dir(builtin);
-	free(builtin);
-	if (!have_data) {
-		/* Not the repository's fault: casebook's own files are missing. */
-		cb_error_set(err, NULL, 0, 0,
-			     "cannot find casebook's own files (themes and plugins) in '%s'; reinstall "
-			     "casebook, or set CASEBOOK_DATADIR to the folder that holds its themes/ and "
-			     "plugins/",
-			     opts->datadir);
+	if (cb_theme_open(&theme, &site, opts->datadir, err) != 0) {
 		st = CB_BUILD_FAILED;
 		goto out;
-	}
-	if (!cb_is_dir(theme_dir)) {
-		if (site.ntheme_srcs == 0) {
-			/* Neither casebook nor the repository has it: a typo. */
-			cb_error_set(err, "casebook.yml", 0, 0,
-				     "no theme '%s': it is not a built-in theme and the repository has no "
-				     "themes/%s/ folder; use 'theme: default' or add that folder",
-				     site.cfg.theme, site.cfg.theme);
-			st = CB_BUILD_FAILED;
-			goto out;
-		}
-		/* A theme only the repository has (themes/<name>/ in its tree)
-		 * takes every file it does not provide from the default theme. */
-		free(theme_dir);
-		theme_dir = cb_xasprintf("%s/themes/default", opts->datadir);
 	}
 	/* The output folder, opened now so that the search index can start
 	 * beside the plugins (see S_search_view); a folder that cannot be
@@ -317,7 +292,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 
 	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {opts->datadir, theme_dir, NULL, NULL, &ptimes};
+	cb_plugins_opts po = {opts->datadir, theme, NULL, NULL, &ptimes};
 	int prc = cb_plugins_run(&site, &po, d, err);
 	S_lap(res, "plugins", &t);
 	for (char *line = ptimes.data, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
@@ -384,7 +359,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		if (!searching)
 			S_search_thread(&sj);
 	}
-	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
+	cb_render_opts ro = {theme, opts->version, opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
 	S_lap(res, "render", &t);
 	if (searching)
@@ -416,7 +391,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 out:
 	S_search_view_free(view);
 	free(search_web);
-	free(theme_dir);
+	cb_theme_free(theme);
 	cb_site_free(&site);
 	cb_file_keys_free(keys);
 	cb_cache_close(cache);
