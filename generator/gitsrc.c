@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,10 +17,34 @@
 
 #include "gitsrc_int.h"
 
+/* Why the last libgit2 call failed, in words a user can act on. libgit2's
+ * own messages ("object not found - no match for id (…)") name its
+ * internals, not the repository's problem, so none of them is shown: the
+ * caller's message says what casebook was doing, this says what to look
+ * at. */
 const char *cb_gitsrc_detail(void)
 {
 	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown libgit2 error";
+	switch (e ? e->klass : GIT_ERROR_NONE) {
+	case GIT_ERROR_NOMEMORY: return "out of memory";
+	case GIT_ERROR_OS:
+	case GIT_ERROR_FILESYSTEM:
+		return "the system refused to read or write a file there; check the folder's permissions and "
+		       "free space";
+	case GIT_ERROR_ODB:
+	case GIT_ERROR_OBJECT:
+	case GIT_ERROR_ZLIB:
+		return "an object git needs is missing or damaged; run 'git fsck' in the repository (a "
+		       "shallow or partial clone lacks older objects: 'git fetch --unshallow')";
+	case GIT_ERROR_REFERENCE:
+		return "a branch or tag could not be read; run 'git fsck' in the repository";
+	case GIT_ERROR_CONFIG:
+		return "git's configuration could not be read; run 'git config --list' to see why";
+	case GIT_ERROR_INDEX: return "git's index (the staging area) could not be read or written";
+	case GIT_ERROR_REPOSITORY: return "the folder is not a git repository casebook can read";
+	case GIT_ERROR_INVALID: return "git refused the name or value given";
+	default: return "git could not do it; run 'git status' and 'git fsck' in the repository to see why";
+	}
 }
 
 char *cb_gitsrc_norm_dir(const char *dir)
@@ -53,6 +78,54 @@ static bool S_path_safe(const char *path)
 		p = slash + 1;
 	}
 	return true;
+}
+
+static int S_oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* A shallow clone (git clone --depth N, what most CI systems check out)
+ * lists in the file "shallow" the commits whose parents were not fetched.
+ * libgit2 1.5 does not read it and fails on the first missing parent, so
+ * casebook reads it itself and the history walk stops at those commits.
+ * A line that is not a commit id is ignored, as git itself would not
+ * have written it. */
+static void S_read_shallow(cb_gitsrc *g)
+{
+	char *path = cb_path_join(git_repository_commondir(g->repo), "shallow");
+	char *data = NULL;
+	size_t len = 0;
+	int rc = cb_file_read(path, &data, &len);
+	free(path);
+	if (rc < 0)
+		return;
+	size_t cap = 0;
+	for (char *line = data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		git_oid id;
+		if (n >= GIT_OID_HEXSZ && git_oid_fromstrn(&id, line, GIT_OID_HEXSZ) == 0) {
+			if (g->nshallow == cap) {
+				cap = cap ? cap * 2 : 4;
+				g->shallow = cb_xrealloc(g->shallow, cap * sizeof *g->shallow);
+			}
+			g->shallow[g->nshallow++] = id;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(data);
+	qsort(g->shallow, g->nshallow, sizeof *g->shallow, S_oid_cmp);
+	cb_hash h;
+	cb_hash_init(&h);
+	for (size_t i = 0; i < g->nshallow; i++)
+		cb_hash_add(&h, g->shallow[i].id, GIT_OID_RAWSZ);
+	cb_hash_hex(&h, g->shallow_key);
+}
+
+bool cb_gitsrc_is_shallow(const cb_gitsrc *g, const git_oid *id)
+{
+	return g->nshallow && bsearch(id, g->shallow, g->nshallow, sizeof *g->shallow, S_oid_cmp);
 }
 
 int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
@@ -99,6 +172,7 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 			n--;
 		g->workdir = cb_xstrndup(wd, n);
 	}
+	S_read_shallow(g);
 	*out = g;
 	return 0;
 }
@@ -575,6 +649,13 @@ int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_
 	return 0;
 }
 
+size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key)
+{
+	if (key)
+		*key = g->shallow_key;
+	return g->nshallow;
+}
+
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g)
 {
 	return g && g->commit ? (int64_t)git_commit_time(g->commit) : 0;
@@ -610,6 +691,7 @@ void cb_gitsrc_free(cb_gitsrc *g)
 		return;
 	S_unselect(g);
 	free(g->workdir);
+	free(g->shallow);
 	git_repository_free(g->repo);
 	free(g);
 	git_libgit2_shutdown();

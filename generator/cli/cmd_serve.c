@@ -610,8 +610,16 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	cb_build_opts bo = {
-	    {workdir, NULL, true, audience, 0, NULL, NULL}, s.site, datadir, CB_VERSION, false, 0, false};
+	cb_build_opts bo = {{workdir, NULL, true, audience, 0, NULL, NULL, false},
+			    s.site,
+			    datadir,
+			    CB_VERSION,
+			    false,
+			    0,
+			    false};
+	/* A preview is never published: a shallow clone's dates are only
+	 * warned about (build and check refuse them). */
+	bo.site.allow_shallow = true;
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
 	 * server's thread starts, so that only this thread receives them. */

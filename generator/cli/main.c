@@ -48,7 +48,7 @@ static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
     "                      [--audience public|internal|restricted] [--jobs N]\n"
-    "                      [--no-cache] [--quiet]\n"
+    "                      [--no-cache] [--allow-shallow] [--quiet]\n"
     "\n"
     "Builds the site from the Markdown documents committed under content/.\n"
     "\n"
@@ -63,13 +63,16 @@ static const char S_build_usage[] =
     "  --no-cache        redo everything: neither read nor update the cache of\n"
     "                    earlier builds (.casebook/ beside the output folder);\n"
     "                    the output is the same either way\n"
+    "  --allow-shallow   build a shallow clone (git clone --depth N) with the\n"
+    "                    history it has; dates older than it are then wrong\n"
     "  -q, --quiet       print only problems\n"
     "\n"
     "Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
     "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
+    "                      [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
     "problem as path:line:col: error: message [rule]. Writes nothing.\n"
@@ -98,12 +101,17 @@ static int S_usage_error(const char *usage, const char *fmt, const char *arg)
 static int S_parse(int argc, char **argv, bool build, S_args *a)
 {
 	const char *usage = build ? S_build_usage : S_check_usage;
-	static const struct option opts[] = {
-	    {"repo", required_argument, NULL, 'r'},	{"ref", required_argument, NULL, 'R'},
-	    {"worktree", no_argument, NULL, 'w'},	{"out", required_argument, NULL, 'o'},
-	    {"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
-	    {"quiet", no_argument, NULL, 'q'},		{"help", no_argument, NULL, 'h'},
-	    {"no-cache", no_argument, NULL, 'C'},	{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"repo", required_argument, NULL, 'r'},
+					     {"ref", required_argument, NULL, 'R'},
+					     {"worktree", no_argument, NULL, 'w'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"audience", required_argument, NULL, 'a'},
+					     {"jobs", required_argument, NULL, 'j'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"no-cache", no_argument, NULL, 'C'},
+					     {"allow-shallow", no_argument, NULL, 'S'},
+					     {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->site.audience = CB_VIS_PUBLIC;
 	optind = 1;
@@ -145,6 +153,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
 				return S_usage_error(usage, "check writes nothing, so it takes no %s",
