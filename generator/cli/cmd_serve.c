@@ -591,7 +591,7 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	cb_build_opts bo = {{workdir, NULL, true, audience, 0, NULL, NULL, false},
+	cb_build_opts bo = {{workdir, NULL, true, audience, 0, NULL, NULL, false, false},
 			    s.site,
 			    datadir,
 			    CB_VERSION,
