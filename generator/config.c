@@ -8,19 +8,10 @@
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
-    "title",
-    "description",
-    "content",
-    "theme",
-    "taxonomy",
-    "glossary",
-    "base-url",
-    "language",
-    "plugins",
-    "pii-names",
-    "plugin-limits",
-    "accessibility-contact",
-    "learning-headings",
+    "title",	     "description",	  "content",	       "theme",
+    "taxonomy",	     "glossary",	  "base-url",	       "language",
+    "plugins",	     "pii-names",	  "plugin-limits",     "accessibility-contact",
+    "allow-shallow", "attachment-max-mb", "learning-headings",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -397,14 +388,15 @@ static void S_learning_headings(const cb_ynode *v, const char *file, cb_config *
 
 static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
 {
-	static const char *const keys[] = {"instructions", "memory-mb"};
+	static const char *const keys[] = {"instructions", "memory-mb", "seconds"};
 	if (S_blank(v))
 		return;
 	if (v->type != CB_Y_MAP) {
-		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "yaml",
-			     "'plugin-limits' should hold 'instructions:' and 'memory-mb:' lines indented "
-			     "under it, but here it is %s",
-			     cb_ynode_kind(v));
+		cb_diags_add(
+		    d, CB_ERROR, file, v->line, v->col, "yaml",
+		    "'plugin-limits' should hold 'seconds:', 'instructions:' or 'memory-mb:' lines indented "
+		    "under it, but here it is %s",
+		    cb_ynode_kind(v));
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
@@ -413,9 +405,29 @@ static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg,
 			S_limit(lk, lv, file, 1000000000000LL, &cfg->plugin_instructions, d);
 		else if (strcmp(lk->str, "memory-mb") == 0)
 			S_limit(lk, lv, file, 65536, &cfg->plugin_memory_mb, d);
-		else
-			S_unknown(lk, file, "a plugin limit", keys, 2, d);
+		else if (strcmp(lk->str, "seconds") == 0) {
+			long long secs = 0;
+			S_limit(lk, lv, file, 86400, &secs, d);
+			cfg->plugin_seconds = (double)secs;
+		} else
+			S_unknown(lk, file, "a plugin limit", keys, 3, d);
 	}
+}
+
+/* true or false (YAML's yes/no spellings too); anything else is an error
+ * and leaves *out as it was. */
+static void S_bool(const cb_ynode *k, const cb_ynode *v, const char *file, bool *out, cb_diags *d)
+{
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+	for (size_t i = 0; v->type == CB_Y_SCALAR && !v->quoted && i < 3; i++) {
+		if (cb_str_ieq(v->str, yes[i]) || cb_str_ieq(v->str, no[i])) {
+			*out = cb_str_ieq(v->str, yes[i]);
+			return;
+		}
+	}
+	cb_diags_add(d, CB_ERROR, file, v->line, v->col, "not-true-or-false",
+		     "'%s' should be true or false, not '%s'", k->str,
+		     v->type == CB_Y_SCALAR ? v->str : cb_ynode_kind(v));
 }
 
 int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d)
@@ -425,6 +437,7 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 	cfg->content_dir = cb_xstrdup("content");
 	cfg->theme = cb_xstrdup("default");
 	cfg->language = cb_xstrdup("en-GB");
+	cfg->attachment_max_mb = 20;
 
 	size_t errors0 = d->errors;
 	int rc;
@@ -474,6 +487,10 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_plugin_limits(v, file, cfg, d);
 		} else if (strcmp(key, "learning-headings") == 0) {
 			S_learning_headings(v, file, cfg, d);
+		} else if (strcmp(key, "allow-shallow") == 0) {
+			S_bool(k, v, file, &cfg->allow_shallow, d);
+		} else if (strcmp(key, "attachment-max-mb") == 0) {
+			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}

@@ -125,7 +125,9 @@ int cb_cmd_learning(int argc, char **argv, const char *datadir)
 	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
 	const char *theme = NULL;
 	bool json = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL};
+	cb_site_opts so;
+	memset(&so, 0, sizeof so);
+	so.audience = CB_VIS_PUBLIC;
 	optind = 1;
 	opterr = 0;
 	int c;

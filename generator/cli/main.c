@@ -28,28 +28,30 @@
 
 enum { EXIT_CLEAN = 0, EXIT_CONTENT = 1, EXIT_USAGE = 2 };
 
-static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
-			      "\n"
-			      "Turns a git repository of Markdown learning material into a static site.\n"
-			      "\n"
-			      "commands:\n"
-			      "  build    check the documents and build the site\n"
-			      "  check    check the documents only (exit 1 on any error)\n"
-			      "  init     make a new learning repository, ready to build\n"
-			      "  new      write a new document with the sections of its type\n"
-			      "  pack     make a printable reflective supervision pack\n"
-			      "  learning list the learning points, each with its own themes\n"
-			      "  serve    preview the working files in a browser, rebuilding on change\n"
-			      "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
-			      "  help     show this help, or `casebook help COMMAND`\n"
-			      "  version  print the version\n"
-			      "\n"
-			      "Run `casebook COMMAND --help` for a command's options.\n";
+static const char S_usage[] =
+    "usage: casebook COMMAND [OPTIONS]\n"
+    "\n"
+    "Turns a git repository of Markdown learning material into a static site.\n"
+    "\n"
+    "commands:\n"
+    "  build    check the documents and build the site\n"
+    "  check    check the documents only (exit 1 on any error)\n"
+    "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
+    "  init     make a new learning repository, ready to build\n"
+    "  new      write a new document with the sections of its type\n"
+    "  pack     make a printable reflective supervision pack\n"
+    "  learning list the learning points, each with its own themes\n"
+    "  serve    preview the working files in a browser, rebuilding on change\n"
+    "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
+    "  help     show this help, or `casebook help COMMAND`\n"
+    "  version  print the version\n"
+    "\n"
+    "Run `casebook COMMAND --help` for a command's options.\n";
 
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
     "                      [--audience public|internal|restricted] [--jobs N]\n"
-    "                      [--no-cache] [--quiet]\n"
+    "                      [--no-cache] [--allow-shallow] [--quiet]\n"
     "\n"
     "Builds the site from the Markdown documents committed under content/.\n"
     "\n"
@@ -64,13 +66,16 @@ static const char S_build_usage[] =
     "  --no-cache        redo everything: neither read nor update the cache of\n"
     "                    earlier builds (.casebook/ beside the output folder);\n"
     "                    the output is the same either way\n"
+    "  --allow-shallow   build a shallow clone (git clone --depth N) with the\n"
+    "                    history it has; dates older than it are then wrong\n"
     "  -q, --quiet       print only problems\n"
     "\n"
     "Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
     "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
+    "                      [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
     "problem as path:line:col: error: message [rule]. Writes nothing.\n"
@@ -99,12 +104,17 @@ static int S_usage_error(const char *usage, const char *fmt, const char *arg)
 static int S_parse(int argc, char **argv, bool build, S_args *a)
 {
 	const char *usage = build ? S_build_usage : S_check_usage;
-	static const struct option opts[] = {
-	    {"repo", required_argument, NULL, 'r'},	{"ref", required_argument, NULL, 'R'},
-	    {"worktree", no_argument, NULL, 'w'},	{"out", required_argument, NULL, 'o'},
-	    {"audience", required_argument, NULL, 'a'}, {"jobs", required_argument, NULL, 'j'},
-	    {"quiet", no_argument, NULL, 'q'},		{"help", no_argument, NULL, 'h'},
-	    {"no-cache", no_argument, NULL, 'C'},	{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"repo", required_argument, NULL, 'r'},
+					     {"ref", required_argument, NULL, 'R'},
+					     {"worktree", no_argument, NULL, 'w'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"audience", required_argument, NULL, 'a'},
+					     {"jobs", required_argument, NULL, 'j'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"no-cache", no_argument, NULL, 'C'},
+					     {"allow-shallow", no_argument, NULL, 'S'},
+					     {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->site.audience = CB_VIS_PUBLIC;
 	optind = 1;
@@ -146,6 +156,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
 				return S_usage_error(usage, "check writes nothing, so it takes no %s",
@@ -220,6 +231,9 @@ static int S_run(int argc, char **argv, bool build)
 	if (prc == -2)
 		return EXIT_USAGE;
 
+	/* check is the gate before git history: personal data is checked in
+	 * every document, whatever --audience says of the other checks. */
+	a.site.pii_every_audience = !build;
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = {{0}, 0, 0, {0}};
@@ -290,11 +304,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {{"init", cb_cmd_init, cb_init_usage},
-		      {"new", cb_cmd_new, cb_new_usage},
-		      {"pack", cb_cmd_pack, cb_pack_usage},
-		      {"serve", cb_cmd_serve, cb_serve_usage},
-		      {"learning", cb_cmd_learning, cb_learning_usage}};
+	} S_cmds[] = {
+	    {"import", cb_cmd_import, cb_import_usage}, {"init", cb_cmd_init, cb_init_usage},
+	    {"new", cb_cmd_new, cb_new_usage},		{"pack", cb_cmd_pack, cb_pack_usage},
+	    {"serve", cb_cmd_serve, cb_serve_usage},	{"learning", cb_cmd_learning, cb_learning_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();
@@ -308,7 +321,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("casebook %s\n", CB_VERSION);
+		printf("casebook %s\n"
+		       "MIT licence (see LICENSE). PDFs are read by poppler's pdftotext, run as a "
+		       "separate program.\n",
+		       CB_VERSION);
 		return EXIT_CLEAN;
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
