@@ -10,6 +10,7 @@
 static const char *const S_config_keys[] = {
     "title",	"description", "content", "theme",     "taxonomy",	"glossary",
     "base-url", "language",    "plugins", "pii-names", "plugin-limits", "accessibility-contact",
+    "encrypt",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -339,6 +340,19 @@ static void S_limit(const cb_ynode *k, const cb_ynode *v, const char *file, long
 	*out = x;
 }
 
+/* A yes/no setting: true or false (YAML's other spellings are refused,
+ * so "encrypt: no" cannot be misread). */
+static void S_bool(const cb_ynode *k, const cb_ynode *v, const char *file, bool *out, cb_diags *d)
+{
+	if (v->type == CB_Y_SCALAR && !v->quoted &&
+	    (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0)) {
+		*out = strcmp(v->str, "true") == 0;
+		return;
+	}
+	cb_diags_add(d, CB_ERROR, file, v->line, v->col, "invalid-config",
+		     "'%s' must be true or false (without quotes)", k->str);
+}
+
 static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
 {
 	static const char *const keys[] = {"instructions", "memory-mb"};
@@ -416,6 +430,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_plugins(k, v, file, cfg, d);
 		} else if (strcmp(key, "plugin-limits") == 0) {
 			S_plugin_limits(v, file, cfg, d);
+		} else if (strcmp(key, "encrypt") == 0) {
+			S_bool(k, v, file, &cfg->encrypt, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}

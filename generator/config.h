@@ -30,6 +30,7 @@ typedef struct cb_config {
 	bool plugins_set;	       /* casebook.yml has 'plugins:'; when false the default set runs */
 	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
 	long long plugin_memory_mb;    /* plugin-limits: memory-mb per plugin; 0: default */
+	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

@@ -610,8 +610,11 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	cb_build_opts bo = {
-	    {workdir, NULL, true, audience, 0, NULL, NULL}, s.site, datadir, CB_VERSION, false, 0, false};
+	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO). */
+	cb_build_opts bo = {.site = {workdir, NULL, true, audience, 0, NULL, NULL},
+			    .out = s.site,
+			    .datadir = datadir,
+			    .version = CB_VERSION};
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
 	 * server's thread starts, so that only this thread receives them. */
