@@ -8,9 +8,9 @@
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
-    "title",	"description", "content", "theme",     "taxonomy",	"glossary",
-    "base-url", "language",    "plugins", "pii-names", "plugin-limits", "accessibility-contact",
-    "encrypt",
+    "title",	     "description",	  "content", "theme",	  "taxonomy",	   "glossary",
+    "base-url",	     "language",	  "plugins", "pii-names", "plugin-limits", "accessibility-contact",
+    "allow-shallow", "attachment-max-mb", "encrypt",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -340,19 +340,6 @@ static void S_limit(const cb_ynode *k, const cb_ynode *v, const char *file, long
 	*out = x;
 }
 
-/* A yes/no setting: true or false (YAML's other spellings are refused,
- * so "encrypt: no" cannot be misread). */
-static void S_bool(const cb_ynode *k, const cb_ynode *v, const char *file, bool *out, cb_diags *d)
-{
-	if (v->type == CB_Y_SCALAR && !v->quoted &&
-	    (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0)) {
-		*out = strcmp(v->str, "true") == 0;
-		return;
-	}
-	cb_diags_add(d, CB_ERROR, file, v->line, v->col, "invalid-config",
-		     "'%s' must be true or false (without quotes)", k->str);
-}
-
 static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
 {
 	static const char *const keys[] = {"instructions", "memory-mb"};
@@ -376,6 +363,22 @@ static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg,
 	}
 }
 
+/* true or false (YAML's yes/no spellings too); anything else is an error
+ * and leaves *out as it was. */
+static void S_bool(const cb_ynode *k, const cb_ynode *v, const char *file, bool *out, cb_diags *d)
+{
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+	for (size_t i = 0; v->type == CB_Y_SCALAR && !v->quoted && i < 3; i++) {
+		if (cb_str_ieq(v->str, yes[i]) || cb_str_ieq(v->str, no[i])) {
+			*out = cb_str_ieq(v->str, yes[i]);
+			return;
+		}
+	}
+	cb_diags_add(d, CB_ERROR, file, v->line, v->col, "not-true-or-false",
+		     "'%s' should be true or false, not '%s'", k->str,
+		     v->type == CB_Y_SCALAR ? v->str : cb_ynode_kind(v));
+}
+
 int cb_config_load(const char *text, size_t len, const char *file, cb_config *cfg, cb_diags *d)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -383,6 +386,7 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 	cfg->content_dir = cb_xstrdup("content");
 	cfg->theme = cb_xstrdup("default");
 	cfg->language = cb_xstrdup("en-GB");
+	cfg->attachment_max_mb = 20;
 
 	size_t errors0 = d->errors;
 	int rc;
@@ -430,6 +434,10 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_plugins(k, v, file, cfg, d);
 		} else if (strcmp(key, "plugin-limits") == 0) {
 			S_plugin_limits(v, file, cfg, d);
+		} else if (strcmp(key, "allow-shallow") == 0) {
+			S_bool(k, v, file, &cfg->allow_shallow, d);
+		} else if (strcmp(key, "attachment-max-mb") == 0) {
+			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
 		} else if (strcmp(key, "encrypt") == 0) {
 			S_bool(k, v, file, &cfg->encrypt, d);
 		} else {

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,13 +24,39 @@ struct cb_gitsrc {
 	git_commit *commit; /* the selected commit; NULL in a worktree with no commits */
 	git_tree *tree;	    /* its tree */
 	char commit_id[41];
+	git_oid *shallow; /* a shallow clone's boundary commits, sorted; see S_read_shallow */
+	size_t nshallow;
+	char shallow_key[33];
 };
 
-/* The message libgit2 left for the last failure, for use as a detail. */
+/* Why the last libgit2 call failed, in words a user can act on. libgit2's
+ * own messages ("object not found - no match for id (…)") name its
+ * internals, not the repository's problem, so none of them is shown: the
+ * caller's message says what casebook was doing, this says what to look
+ * at. */
 static const char *S_git_detail(void)
 {
 	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown libgit2 error";
+	switch (e ? e->klass : GIT_ERROR_NONE) {
+	case GIT_ERROR_NOMEMORY: return "out of memory";
+	case GIT_ERROR_OS:
+	case GIT_ERROR_FILESYSTEM:
+		return "the system refused to read or write a file there; check the folder's permissions and "
+		       "free space";
+	case GIT_ERROR_ODB:
+	case GIT_ERROR_OBJECT:
+	case GIT_ERROR_ZLIB:
+		return "an object git needs is missing or damaged; run 'git fsck' in the repository (a "
+		       "shallow or partial clone lacks older objects: 'git fetch --unshallow')";
+	case GIT_ERROR_REFERENCE:
+		return "a branch or tag could not be read; run 'git fsck' in the repository";
+	case GIT_ERROR_CONFIG:
+		return "git's configuration could not be read; run 'git config --list' to see why";
+	case GIT_ERROR_INDEX: return "git's index (the staging area) could not be read or written";
+	case GIT_ERROR_REPOSITORY: return "the folder is not a git repository casebook can read";
+	case GIT_ERROR_INVALID: return "git refused the name or value given";
+	default: return "git could not do it; run 'git status' and 'git fsck' in the repository to see why";
+	}
 }
 
 /* Removes a leading "./" and any trailing '/' so that "content/",
@@ -65,6 +92,55 @@ static bool S_path_safe(const char *path)
 		p = slash + 1;
 	}
 	return true;
+}
+
+static int S_oid_cmp(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* A shallow clone (git clone --depth N, what most CI systems check out)
+ * lists in the file "shallow" the commits whose parents were not fetched.
+ * libgit2 1.5 does not read it and fails on the first missing parent, so
+ * casebook reads it itself and the history walk stops at those commits.
+ * A line that is not a commit id is ignored, as git itself would not
+ * have written it. */
+static void S_read_shallow(cb_gitsrc *g)
+{
+	char *path = cb_path_join(git_repository_commondir(g->repo), "shallow");
+	char *data = NULL;
+	size_t len = 0;
+	int rc = cb_file_read(path, &data, &len);
+	free(path);
+	if (rc < 0)
+		return;
+	size_t cap = 0;
+	for (char *line = data; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		git_oid id;
+		if (n >= GIT_OID_HEXSZ && git_oid_fromstrn(&id, line, GIT_OID_HEXSZ) == 0) {
+			if (g->nshallow == cap) {
+				cap = cap ? cap * 2 : 4;
+				g->shallow = cb_xrealloc(g->shallow, cap * sizeof *g->shallow);
+			}
+			g->shallow[g->nshallow++] = id;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(data);
+	qsort(g->shallow, g->nshallow, sizeof *g->shallow, S_oid_cmp);
+	cb_hash h;
+	cb_hash_init(&h);
+	for (size_t i = 0; i < g->nshallow; i++)
+		cb_hash_add(&h, g->shallow[i].id, GIT_OID_RAWSZ);
+	cb_hash_hex(&h, g->shallow_key);
+}
+
+/* True when c is on a shallow clone's boundary: its parents are absent. */
+static bool S_is_shallow(const cb_gitsrc *g, const git_oid *id)
+{
+	return g->nshallow && bsearch(id, g->shallow, g->nshallow, sizeof *g->shallow, S_oid_cmp);
 }
 
 int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
@@ -111,6 +187,7 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 			n--;
 		g->workdir = cb_xstrndup(wd, n);
 	}
+	S_read_shallow(g);
 	*out = g;
 	return 0;
 }
@@ -916,7 +993,9 @@ static int S_hist_commit(cb_gitsrc *g, S_hist_ctx *h, git_commit *c, const char 
 	h->have_next = false;
 	git_tree_free(h->next_sub);
 	h->next_sub = NULL;
-	if (git_commit_parentcount(c) > 0) {
+	/* A shallow clone's boundary commit is compared with nothing: as far
+	 * as the history that is here goes, it added every file it has. */
+	if (git_commit_parentcount(c) > 0 && !S_is_shallow(g, git_commit_id(c))) {
 		/* A merge is compared with its first parent only, as
 		 * `git log --first-parent` would show it. */
 		git_commit *parent = NULL;
@@ -1030,7 +1109,7 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 		return 1;
 	while (!git_oid_equal(git_commit_id(c), &boid)) {
 		git_commit *parent = NULL;
-		if (nline == MAX_NEW || git_commit_parentcount(c) != 1 ||
+		if (nline == MAX_NEW || git_commit_parentcount(c) != 1 || S_is_shallow(g, git_commit_id(c)) ||
 		    git_commit_parent(&parent, c, 0) < 0) {
 			git_commit_free(c);
 			goto out;
@@ -1100,6 +1179,116 @@ out:
 	return ret;
 }
 
+/* The commits of a shallow clone reachable from the selected one, without
+ * crossing the boundary, children before parents — the order the history
+ * walk needs. libgit2 1.5's revwalk cannot be used here: it looks up the
+ * boundary's parents, which are absent. Caller frees *out. */
+typedef struct {
+	git_oid id;
+	size_t *parents; /* node indices */
+	size_t nparents;
+	size_t children; /* children not yet emitted */
+} S_node;
+
+static size_t S_node_get(cb_map *seen, S_node **nodes, size_t *n, size_t *cap, const git_oid *id, bool *added)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof hex, id);
+	void *v = cb_map_get(seen, hex);
+	*added = v == NULL;
+	if (v)
+		return (size_t)((uintptr_t)v - 1);
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*nodes = cb_xrealloc(*nodes, *cap * sizeof **nodes);
+	}
+	S_node *x = &(*nodes)[*n];
+	memset(x, 0, sizeof *x);
+	git_oid_cpy(&x->id, id);
+	cb_map_put(seen, hex, (void *)(uintptr_t)(*n + 1));
+	return (*n)++;
+}
+
+static int S_shallow_order(cb_gitsrc *g, git_oid **out, size_t *nout, cb_error *err)
+{
+	cb_map *seen = cb_map_new();
+	S_node *nodes = NULL;
+	size_t n = 0, cap = 0, *stack = NULL, top = 0;
+	bool added;
+	int ret = -1;
+	S_node_get(seen, &nodes, &n, &cap, git_commit_id(g->commit), &added);
+	/* Every node is pushed once, so the stack never holds more than n. */
+	size_t scap = 64;
+	stack = cb_xmalloc(scap * sizeof *stack);
+	stack[top++] = 0;
+	while (top > 0) {
+		size_t i = stack[--top];
+		if (S_is_shallow(g, &nodes[i].id))
+			continue;
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, g->repo, &nodes[i].id) < 0) {
+			char id[41];
+			git_oid_tostr(id, sizeof id, &nodes[i].id);
+			cb_error_set(err, NULL, 0, 0, "cannot read commit %s in the history of %s: %s", id,
+				     g->refname, S_git_detail());
+			goto out;
+		}
+		unsigned np = git_commit_parentcount(c);
+		size_t *par = cb_xcalloc(np ? np : 1, sizeof *par);
+		for (unsigned k = 0; k < np; k++) {
+			size_t p = S_node_get(seen, &nodes, &n, &cap, git_commit_parent_id(c, k), &added);
+			par[k] = p;
+			nodes[p].children++;
+			if (added) {
+				if (top == scap) {
+					scap *= 2;
+					stack = cb_xrealloc(stack, scap * sizeof *stack);
+				}
+				stack[top++] = p;
+			}
+		}
+		git_commit_free(c);
+		nodes[i].parents = par;
+		nodes[i].nparents = np;
+	}
+	/* Kahn's order: a commit once all its children are out. */
+	git_oid *order = cb_xcalloc(n ? n : 1, sizeof *order);
+	size_t k = 0;
+	if (n > scap)
+		stack = cb_xrealloc(stack, n * sizeof *stack);
+	top = 0;
+	stack[top++] = 0;
+	while (top > 0) {
+		size_t i = stack[--top];
+		git_oid_cpy(&order[k++], &nodes[i].id);
+		for (size_t p = 0; p < nodes[i].nparents; p++)
+			if (--nodes[nodes[i].parents[p]].children == 0)
+				stack[top++] = nodes[i].parents[p];
+	}
+	*out = order;
+	*nout = k;
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(nodes[i].parents);
+	free(nodes);
+	free(stack);
+	cb_map_free(seen);
+	return ret;
+}
+
+/* The next commit of the walk: from the revwalk, or from a shallow
+ * clone's own order. 0, or GIT_ITEROVER at the end. */
+static int S_walk_next(git_revwalk *walk, const git_oid *order, size_t norder, size_t *next, git_oid *oid)
+{
+	if (!order)
+		return git_revwalk_next(oid, walk);
+	if (*next == norder)
+		return GIT_ITEROVER;
+	git_oid_cpy(oid, &order[(*next)++]);
+	return 0;
+}
+
 int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n, cb_error *err)
 {
 	*out = NULL;
@@ -1116,25 +1305,34 @@ int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n
 	h.at_ref = cb_map_new();
 	S_treediff t = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
 	git_revwalk *walk = NULL;
+	git_oid *order = NULL; /* a shallow clone's commits, in walk order */
+	size_t norder = 0;
 	int ret = -1;
 	/* The files at the ref are the ones history is wanted for: every
 	 * file of the ref's folder against an empty tree. */
 	if (S_hist_at_ref(g, &h, ndir, &t, err) < 0)
 		goto out;
 
-	if (git_revwalk_new(&walk, g->repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
-	    git_revwalk_push(walk, git_commit_id(g->commit)) < 0) {
+	if (g->nshallow) {
+		if (S_shallow_order(g, &order, &norder, err) < 0)
+			goto out;
+	} else if (git_revwalk_new(&walk, g->repo) < 0 ||
+		   git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME) < 0 ||
+		   git_revwalk_push(walk, git_commit_id(g->commit)) < 0) {
 		cb_error_set(err, NULL, 0, 0, "cannot walk the history of %s: %s", g->refname,
 			     S_git_detail());
 		goto out;
 	}
 	git_oid oid;
 	int rc;
-	while ((rc = git_revwalk_next(&oid, walk)) == 0) {
+	size_t next = 0;
+	while ((rc = S_walk_next(walk, order, norder, &next, &oid)) == 0) {
 		git_commit *c = NULL;
 		if (git_commit_lookup(&c, g->repo, &oid) < 0) {
-			cb_error_set(err, NULL, 0, 0, "cannot read commit: %s", S_git_detail());
+			char id[41];
+			git_oid_tostr(id, sizeof id, &oid);
+			cb_error_set(err, NULL, 0, 0, "cannot read commit %s in the history of %s: %s", id,
+				     g->refname, S_git_detail());
 			goto out;
 		}
 		int crc = S_hist_commit(g, &h, c, ndir, &t);
@@ -1158,6 +1356,7 @@ out:
 	for (size_t i = 0; i < h.n; i++)
 		cb_history_free(h.recs[i], 1);
 	free(h.recs);
+	free(order);
 	git_revwalk_free(walk);
 	cb_map_free(h.names);
 	cb_map_free(h.at_ref);
@@ -1187,6 +1386,13 @@ void cb_history_free(cb_history *v, size_t n)
 		cb_strv_free(&v[i].authors);
 	}
 	free(v);
+}
+
+size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key)
+{
+	if (key)
+		*key = g->shallow_key;
+	return g->nshallow;
 }
 
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g)
@@ -1224,6 +1430,7 @@ void cb_gitsrc_free(cb_gitsrc *g)
 		return;
 	S_unselect(g);
 	free(g->workdir);
+	free(g->shallow);
 	git_repository_free(g->repo);
 	free(g);
 	git_libgit2_shutdown();

@@ -102,6 +102,13 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 const cb_history *cb_history_find(const cb_history *v, size_t n, const char *path);
 void cb_history_free(cb_history *v, size_t n);
 
+/* A shallow clone (git clone --depth N) has only part of the history: the
+ * walk stops at the commits whose parents were not fetched, so dates
+ * before them are unknown. Returns how many such boundary commits there
+ * are (0: the full history is here) and, when key is not NULL, a key
+ * (32 hex digits) naming that boundary, for caches of the history. */
+size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key);
+
 /* Commit time of the selected ref (the build's notion of "now" unless
  * SOURCE_DATE_EPOCH is set). */
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);

@@ -9,10 +9,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <lauxlib.h>
-#include <lua.h>
 #include <lualib.h>
 
+#include "plugin_host.h"
 #include "pool.h"
 #include "schema.h"
 
@@ -23,51 +22,6 @@ const size_t cb_plugin_ndefaults = sizeof cb_plugin_defaults / sizeof cb_plugin_
 /* The count hook runs every S_STEP VM instructions: often enough to stop a
  * runaway loop promptly, rarely enough to cost nothing measurable. */
 #define S_STEP 1000
-/* Plugin data nests at most this deep (a table inside itself would
- * otherwise never end). */
-#define S_MAX_DEPTH 32
-
-enum { S_LOADING, S_DOCUMENT, S_SITE };
-
-/* A unique address: the key under which document tables keep their index,
- * which Lua code cannot forge. */
-static const char S_KEY = 0;
-
-typedef struct S_plugin S_plugin;
-
-struct cb_plugin_host {
-	cb_site *site;
-	cb_plugin_limits lim;
-	char *theme_dir;
-	cb_plugin_query_fn query;
-	void *query_ctx;
-	S_plugin **v;
-	size_t n;
-	cb_diags *d; /* where casebook.log and friends report, while running */
-	bool themes_changed;
-	cb_vpack_writer w; /* packs what plugins store (reused) */
-};
-
-struct S_plugin {
-	cb_plugin_host *h;
-	char *name;
-	char *path; /* the chunk name, e.g. "plugins/related.lua" */
-	char *note; /* added to Lua error messages; may be NULL */
-	lua_State *L;
-	size_t mem, mem_max;
-	cb_pool *pool; /* the state's memory (pool.h) */
-	long long used, budget;
-	bool mem_refused;
-	int mem_line; /* the plugin's line when memory first ran out */
-	int ref_document, ref_site;
-	int ref_docs; /* site phase: every document table, in site order */
-	int phase;
-	void *pending;	   /* C memory to free should Lua unwind past it */
-	const void *chunk; /* what S_init_step loads */
-	char what[1200];   /* what the plugin was doing, for messages */
-	double seconds;
-};
-
 static double S_now(void)
 {
 	struct timespec ts;
@@ -80,7 +34,7 @@ static double S_now(void)
 /* The line of the plugin's own file that is running, searching outwards
  * from the innermost call (the error may come from inside a library
  * function the plugin called). 0 when none is. */
-static int S_plugin_line(lua_State *L, const S_plugin *p)
+static int S_plugin_line(lua_State *L, const cb_plugin *p)
 {
 	lua_Debug ar;
 	for (int level = 0; lua_getstack(L, level, &ar); level++) {
@@ -97,7 +51,7 @@ static int S_plugin_line(lua_State *L, const S_plugin *p)
  * calling the message handler, so the position is noted now. */
 static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
-	S_plugin *p = ud;
+	cb_plugin *p = ud;
 	size_t old = ptr ? osize : 0;
 	if (nsize == 0) {
 		cb_pool_realloc(p->pool, ptr, old, 0);
@@ -117,20 +71,13 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return q;
 }
 
-static S_plugin *S_of(lua_State *L)
-{
-	void *ud;
-	lua_getallocf(L, &ud);
-	return ud;
-}
-
 /* The instruction budget. Once it is spent the hook fires on every
  * instruction, so a plugin that catches the error with pcall cannot carry
  * on looping. */
 static void S_count(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	p->used += S_STEP;
 	if (p->used > p->budget) {
 		lua_sethook(L, S_count, LUA_MASKCOUNT, 1);
@@ -143,7 +90,7 @@ static void S_count(lua_State *L, lua_Debug *ar)
 }
 
 /* True when msg starts "<path>:<line>:". */
-static bool S_positioned(const S_plugin *p, const char *msg, int *line, const char **rest)
+static bool S_positioned(const cb_plugin *p, const char *msg, int *line, const char **rest)
 {
 	size_t n = strlen(p->path);
 	if (strncmp(msg, p->path, n) != 0 || msg[n] != ':' || !(msg[n + 1] >= '0' && msg[n + 1] <= '9'))
@@ -163,7 +110,7 @@ static bool S_positioned(const S_plugin *p, const char *msg, int *line, const ch
  * says which line of the plugin was running. */
 static int S_msgh(lua_State *L)
 {
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	const char *msg = lua_tostring(L, 1);
 	if (!msg) {
 		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -180,7 +127,7 @@ static int S_msgh(lua_State *L)
 	return 1;
 }
 
-static void S_report_failure(S_plugin *p, int rc, cb_diags *d)
+static void S_report_failure(cb_plugin *p, int rc, cb_diags *d)
 {
 	lua_State *L = p->L;
 	int line = 0;
@@ -205,7 +152,7 @@ static void S_report_failure(S_plugin *p, int rc, cb_diags *d)
 
 /* Calls the C function f with one integer argument in protected mode,
  * with the budget reset. Returns 0, or -1 after reporting the failure. */
-static int S_pcall(S_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
+static int S_pcall(cb_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
 {
 	lua_State *L = p->L;
 	int base = lua_gettop(L);
@@ -224,759 +171,9 @@ static int S_pcall(S_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
 	return rc == LUA_OK ? 0 : -1;
 }
 
-/* ---- Lua values to casebook data and back ---- */
-
-static int S_doc_index(lua_State *L, int i)
-{
-	if (lua_type(L, i) != LUA_TTABLE || !lua_getmetatable(L, i))
-		return -1;
-	int idx = -1;
-	if (lua_rawgetp(L, -1, &S_KEY) == LUA_TNUMBER)
-		idx = (int)lua_tointeger(L, -1);
-	lua_pop(L, 2);
-	return idx;
-}
-
-static int S_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* One entry of a map being packed: its name (kept alive by the table) and
- * where the entry (key and value) was written. */
-typedef struct S_entry {
-	const char *key;
-	size_t from, to;
-} S_entry;
-
-static int S_cmp_entry(const void *a, const void *b)
-{
-	return strcmp(((const S_entry *)a)->key, ((const S_entry *)b)->key);
-}
-
-static bool S_pack_value(lua_State *L, int i, int depth, bool in_order, cb_vpack_writer *w, char *err,
-			 size_t errsize);
-
-/* Packs the table at i, whose nk keys are all text, as a map in key order.
- * The values are packed in one walk of the table, then the entries put in
- * order; should one fail, they are packed again in key order (and so is
- * everything inside them), so that the error reported is the same from
- * run to run. in_order asks for that order straight away. On failure w
- * holds part of the map (the caller cuts it). */
-static bool S_pack_map(lua_State *L, int i, size_t nk, int depth, bool in_order, cb_vpack_writer *w,
-		       char *err, size_t errsize)
-{
-	S_entry *kv = cb_xcalloc(nk ? nk : 1, sizeof *kv);
-	size_t n = 0;
-	bool failed = in_order;
-	cb_vpack_map(w, nk);
-	size_t first = w->len;
-	lua_pushnil(L);
-	while (lua_next(L, i)) {
-		if (!failed && n < nk) {
-			kv[n].key = lua_tostring(L, -2);
-			kv[n].from = w->len;
-			cb_vpack_key(w, kv[n].key);
-			if (S_pack_value(L, -1, depth + 1, false, w, err, errsize))
-				kv[n++].to = w->len;
-			else
-				failed = true;
-		}
-		lua_pop(L, 1);
-	}
-	if (!failed && n == nk) {
-		/* Entries are position-independent bytes: sorting them is
-		 * moving them. */
-		qsort(kv, n, sizeof *kv, S_cmp_entry);
-		cb_vpack_span *spans = cb_xcalloc(n ? n : 1, sizeof *spans);
-		for (size_t k = 0; k < n; k++)
-			spans[k] = (cb_vpack_span){kv[k].from, kv[k].to};
-		cb_vpack_permute(w, first, spans, n);
-		free(spans);
-		free(kv);
-		return true;
-	}
-	cb_vpack_truncate(w, first);
-	/* Again, in key order, for the first failure by name. */
-	n = 0;
-	lua_pushnil(L);
-	while (lua_next(L, i)) {
-		if (n < nk)
-			kv[n++].key = lua_tostring(L, -2);
-		lua_pop(L, 1);
-	}
-	qsort(kv, n, sizeof *kv, S_cmp_entry);
-	bool ok = true;
-	for (size_t k = 0; ok && k < n; k++) {
-		lua_pushstring(L, kv[k].key);
-		lua_rawget(L, i);
-		cb_vpack_key(w, kv[k].key);
-		ok = S_pack_value(L, -1, depth + 1, true, w, err, errsize);
-		lua_pop(L, 1);
-	}
-	free(kv);
-	return ok && n == nk;
-}
-
-/* Packs the Lua value at i into w, never raising a Lua error once the
- * stack has room: on a value that cannot be stored it returns false with
- * the reason in err (w then holds part of it; the caller cuts it). A
- * document table becomes the reference {"$doc": index}. Map keys are
- * sorted, because the order pairs() visits them in changes from run to
- * run. */
-static bool S_pack_value(lua_State *L, int i, int depth, bool in_order, cb_vpack_writer *w, char *err,
-			 size_t errsize)
-{
-	i = lua_absindex(L, i);
-	switch (lua_type(L, i)) {
-	case LUA_TNIL: cb_vpack_null(w); return true;
-	case LUA_TBOOLEAN: cb_vpack_bool(w, lua_toboolean(L, i)); return true;
-	case LUA_TNUMBER: cb_vpack_num(w, (double)lua_tonumber(L, i)); return true;
-	case LUA_TSTRING: {
-		size_t n;
-		const char *s = lua_tolstring(L, i, &n);
-		cb_vpack_str(w, s, n);
-		return true;
-	}
-	case LUA_TTABLE: break;
-	default:
-		snprintf(err, errsize, "a %s cannot be stored; use text, numbers, true/false and tables",
-			 lua_typename(L, lua_type(L, i)));
-		return false;
-	}
-	if (depth >= S_MAX_DEPTH) {
-		snprintf(err, errsize, "tables nest more than %d deep (is a table inside itself?)",
-			 S_MAX_DEPTH);
-		return false;
-	}
-	int idx = S_doc_index(L, i);
-	if (idx >= 0) {
-		cb_vpack_map(w, 1);
-		cb_vpack_key(w, "$doc");
-		cb_vpack_num(w, idx);
-		return true;
-	}
-	/* A list when the keys are exactly 1..n; an empty table is an empty
-	 * list, which templates treat as false. */
-	size_t len = lua_rawlen(L, i), count = 0;
-	bool text_keys = true;
-	lua_pushnil(L);
-	while (lua_next(L, i)) {
-		count++;
-		if (lua_type(L, -2) != LUA_TSTRING)
-			text_keys = false;
-		lua_pop(L, 1);
-	}
-	if (count == len) {
-		cb_vpack_list(w, len);
-		for (size_t k = 1; k <= len; k++) {
-			lua_rawgeti(L, i, (lua_Integer)k);
-			bool ok = S_pack_value(L, -1, depth + 1, in_order, w, err, errsize);
-			lua_pop(L, 1);
-			if (!ok)
-				return false;
-		}
-		return true;
-	}
-	if (!text_keys) {
-		snprintf(err, errsize,
-			 "a table mixes a list with named fields; keep lists and records apart");
-		return false;
-	}
-	return S_pack_map(L, i, count, depth, in_order, w, err, errsize);
-}
-
-static void S_push_doc(lua_State *L, S_plugin *p, int idx);
-
-/* A stored document reference read back: in a site hook the document's own
- * table; in a document hook, which sees only its own document, a small
- * table naming it. */
-static void S_push_ref(lua_State *L, S_plugin *p, int idx)
-{
-	if (p->phase == S_SITE && p->ref_docs != LUA_NOREF) {
-		lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_docs);
-		lua_rawgeti(L, -1, idx + 1);
-		lua_remove(L, -2);
-		return;
-	}
-	const cb_doc *d = &p->h->site->docs[idx];
-	lua_createtable(L, 0, 4);
-	lua_pushstring(L, d->path);
-	lua_setfield(L, -2, "path");
-	lua_pushstring(L, d->slug);
-	lua_setfield(L, -2, "slug");
-	lua_pushstring(L, d->meta.title);
-	lua_setfield(L, -2, "title");
-	lua_pushfstring(L, "documents/%s.html", d->slug);
-	lua_setfield(L, -2, "url");
-}
-
-static void S_push_data(lua_State *L, S_plugin *p, const cb_value *v)
-{
-	luaL_checkstack(L, 4, "data nested too deeply");
-	switch (v ? v->type : CB_V_NULL) {
-	case CB_V_NULL: lua_pushnil(L); return;
-	case CB_V_BOOL: lua_pushboolean(L, v->u.b); return;
-	case CB_V_NUM:
-		if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 9e15)
-			lua_pushinteger(L, (lua_Integer)v->u.num);
-		else
-			lua_pushnumber(L, v->u.num);
-		return;
-	case CB_V_STR: lua_pushlstring(L, v->u.str.s, v->u.str.len); return;
-	case CB_V_LIST:
-		lua_createtable(L, (int)v->u.list.n, 0);
-		for (size_t i = 0; i < v->u.list.n; i++) {
-			S_push_data(L, p, v->u.list.items[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		return;
-	case CB_V_MAP: {
-		const cb_value *ref = cb_map_lookup(v, "$doc");
-		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 &&
-		    ref->u.num < (double)p->h->site->ndocs) {
-			S_push_ref(L, p, (int)ref->u.num);
-			return;
-		}
-		lua_createtable(L, 0, (int)v->u.map.n);
-		for (size_t i = 0; i < v->u.map.n; i++) {
-			S_push_data(L, p, v->u.map.vals[i]);
-			lua_setfield(L, -2, v->u.map.keys[i]);
-		}
-		return;
-	}
-	}
-}
-
-/* The next value of a pack (a document's stored fields), as S_push_data
- * pushes a tree. */
-static void S_push_packed(lua_State *L, S_plugin *p, cb_vpack_reader *r)
-{
-	luaL_checkstack(L, 4, "data nested too deeply");
-	cb_vpack_item it;
-	if (!cb_vpack_read(r, &it)) {
-		lua_pushnil(L);
-		return;
-	}
-	switch (it.type) {
-	case CB_V_NULL: lua_pushnil(L); return;
-	case CB_V_BOOL: lua_pushboolean(L, it.b); return;
-	case CB_V_NUM:
-		if (it.num == floor(it.num) && fabs(it.num) < 9e15)
-			lua_pushinteger(L, (lua_Integer)it.num);
-		else
-			lua_pushnumber(L, it.num);
-		return;
-	case CB_V_STR: lua_pushlstring(L, it.s, it.len); return;
-	case CB_V_LIST:
-		lua_createtable(L, (int)it.n, 0);
-		for (size_t i = 0; i < it.n; i++) {
-			S_push_packed(L, p, r);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		return;
-	case CB_V_MAP: {
-		if (it.n == 1) {
-			cb_vpack_reader at = *r;
-			const char *k = cb_vpack_read_key(&at);
-			cb_vpack_item ref;
-			if (k && strcmp(k, "$doc") == 0 && cb_vpack_read(&at, &ref) && ref.type == CB_V_NUM &&
-			    ref.num >= 0 && ref.num < (double)p->h->site->ndocs) {
-				*r = at;
-				S_push_ref(L, p, (int)ref.num);
-				return;
-			}
-		}
-		lua_createtable(L, 0, (int)it.n);
-		for (size_t i = 0; i < it.n; i++) {
-			const char *k = cb_vpack_read_key(r);
-			S_push_packed(L, p, r);
-			if (k)
-				lua_setfield(L, -2, k);
-			else
-				lua_pop(L, 1);
-		}
-		return;
-	}
-	}
-}
-
-static void S_push_strv(lua_State *L, const cb_strv *sv)
-{
-	lua_createtable(L, (int)sv->n, 0);
-	for (size_t i = 0; i < sv->n; i++) {
-		lua_pushstring(L, sv->v[i]);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-}
-
-static void S_set_str(lua_State *L, const char *key, const char *s)
-{
-	if (!s)
-		return;
-	lua_pushstring(L, s);
-	lua_setfield(L, -2, key);
-}
-
-static void S_set_int(lua_State *L, const char *key, lua_Integer n)
-{
-	lua_pushinteger(L, n);
-	lua_setfield(L, -2, key);
-}
-
-/* ---- document tables ---- */
-
-/*
- * A document reaches Lua as an empty table T whose metatable looks fields
- * up in a shadow table S, and S builds each field from the site model the
- * first time it is asked for (text and HTML are large, and most plugins
- * read a few fields only). What the plugin assigns lands in T itself, so
- * after a hook T holds exactly the plugin's changes.
- */
-
-/* Fields the host provides; a plugin may set only themes and html. The
- * other names of the template data are refused too, so that a plugin
- * field never hides one of casebook's. */
-static const char *const S_readonly[] = {
-    "actions",
-    "age_band",
-    "area",
-    "audience",
-    "authors",
-    "body",
-    "date",
-    "date_label",
-    "draft",
-    "first_published",
-    "has_actions",
-    "has_learning",
-    "has_linked_from",
-    "has_links_to",
-    "has_questions",
-    "has_toc",
-    "headings",
-    "is_seven_minute",
-    "last_updated",
-    "learning",
-    "learning_count",
-    "linked_from",
-    "links",
-    "links_to",
-    "path",
-    "questions",
-    "review",
-    "review_by",
-    "review_by_label",
-    "review_overdue",
-    "slug",
-    "source",
-    "summary",
-    "text",
-    "theme_lines",
-    "title",
-    "toc",
-    "type",
-    "type_label",
-    "url",
-    "visibility",
-};
-
-static bool S_is_readonly(const char *k)
-{
-	const char *const *hit = bsearch(&k, S_readonly, sizeof S_readonly / sizeof S_readonly[0],
-					 sizeof S_readonly[0], S_cmp_str);
-	return hit != NULL;
-}
-
-static void S_push_history_date(lua_State *L, int64_t t, int tz)
-{
-	char date[11];
-	cb_format_date(t, tz, date);
-	lua_pushstring(L, date);
-}
-
-/* __index of a shadow table: S_field(S, key) builds the field, caches it
- * in S and returns it. */
-static int S_field(lua_State *L)
-{
-	S_plugin *p = S_of(L);
-	lua_rawgetp(L, 1, &S_KEY);
-	int idx = (int)lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	if (lua_type(L, 2) != LUA_TSTRING || idx < 0 || (size_t)idx >= p->h->site->ndocs)
-		return 0;
-	const char *k = lua_tostring(L, 2);
-	const cb_doc *d = &p->h->site->docs[idx];
-	const cb_meta *m = &d->meta;
-	const cb_mdoc *md = &d->md;
-	if (strcmp(k, "path") == 0) {
-		lua_pushstring(L, d->path);
-	} else if (strcmp(k, "slug") == 0) {
-		lua_pushstring(L, d->slug);
-	} else if (strcmp(k, "url") == 0) {
-		lua_pushfstring(L, "documents/%s.html", d->slug);
-	} else if (strcmp(k, "title") == 0) {
-		lua_pushstring(L, m->title);
-	} else if (strcmp(k, "type") == 0) {
-		lua_pushstring(L, m->type);
-	} else if (strcmp(k, "type_label") == 0) {
-		lua_pushstring(L, cb_type_label(m->type));
-	} else if (strcmp(k, "date") == 0) {
-		lua_pushstring(L, m->date);
-	} else if (strcmp(k, "summary") == 0 || strcmp(k, "area") == 0 || strcmp(k, "review") == 0 ||
-		   strcmp(k, "age_band") == 0 || strcmp(k, "source") == 0 || strcmp(k, "review_by") == 0) {
-		const char *v = strcmp(k, "summary") == 0    ? m->summary
-				: strcmp(k, "area") == 0     ? m->area
-				: strcmp(k, "review") == 0   ? m->review
-				: strcmp(k, "age_band") == 0 ? m->age_band
-				: strcmp(k, "source") == 0   ? m->source
-							     : m->review_by;
-		if (!v)
-			return 0;
-		lua_pushstring(L, v);
-	} else if (strcmp(k, "visibility") == 0) {
-		lua_pushstring(L, cb_visibility_name(m->visibility));
-	} else if (strcmp(k, "draft") == 0) {
-		lua_pushboolean(L, m->draft);
-	} else if (strcmp(k, "themes") == 0) {
-		S_push_strv(L, &m->themes);
-	} else if (strcmp(k, "theme_lines") == 0) {
-		lua_createtable(L, (int)m->themes.n, 0);
-		for (size_t i = 0; i < m->themes.n; i++) {
-			lua_pushinteger(L, m->theme_lines ? m->theme_lines[i] : 0);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (strcmp(k, "audience") == 0) {
-		S_push_strv(L, &m->audience);
-	} else if (strcmp(k, "questions") == 0) {
-		S_push_strv(L, &m->questions);
-	} else if (strcmp(k, "actions") == 0) {
-		lua_createtable(L, (int)m->nactions, 0);
-		for (size_t i = 0; i < m->nactions; i++) {
-			const cb_action *a = &m->actions[i];
-			lua_createtable(L, 0, 6);
-			S_set_str(L, "action", a->action);
-			S_set_str(L, "owner", a->owner);
-			S_set_str(L, "due", a->due);
-			S_set_str(L, "rag", a->rag);
-			S_set_str(L, "evidence", a->evidence);
-			S_set_int(L, "line", a->line);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (strcmp(k, "text") == 0) {
-		/* (Should the push fail for want of memory the copy is lost with
-		 * the build, which stops.) */
-		char *text = cb_doc_text(p->h->site, d);
-		lua_pushstring(L, text);
-		free(text);
-	} else if (strcmp(k, "html") == 0) {
-		char *html = cb_doc_html(p->h->site, d);
-		lua_pushstring(L, html);
-		free(html);
-	} else if (strcmp(k, "headings") == 0) {
-		lua_createtable(L, (int)md->nheadings, 0);
-		for (size_t i = 0; i < md->nheadings; i++) {
-			const cb_heading *hd = &md->headings[i];
-			lua_createtable(L, 0, 4);
-			S_set_int(L, "level", hd->level);
-			S_set_str(L, "text", hd->text);
-			S_set_str(L, "id", hd->id);
-			S_set_int(L, "line", hd->line);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (strcmp(k, "learning") == 0) {
-		lua_createtable(L, (int)md->nlearning, 0);
-		for (size_t i = 0; i < md->nlearning; i++) {
-			const cb_lpoint *lp = &md->learning[i];
-			lua_createtable(L, 0, 5);
-			S_set_str(L, "text", lp->text);
-			S_set_str(L, "html", lp->html);
-			S_set_str(L, "heading", lp->heading);
-			S_set_str(L, "heading_id", lp->heading_id);
-			S_set_int(L, "line", lp->line);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (strcmp(k, "learning_count") == 0) {
-		lua_pushinteger(L, (lua_Integer)md->nlearning);
-	} else if (strcmp(k, "links") == 0 || strcmp(k, "linked_from") == 0) {
-		const int *v = k[4] == 's' ? md->links : d->linked_from;
-		size_t n = k[4] == 's' ? md->nlinks : d->nlinked_from;
-		lua_createtable(L, (int)n, 0);
-		for (size_t i = 0; i < n; i++) {
-			lua_pushstring(L, p->h->site->docs[v[i]].path);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-	} else if (strcmp(k, "first_published") == 0 || strcmp(k, "last_updated") == 0) {
-		if (!d->hist)
-			return 0;
-		if (k[0] == 'f')
-			S_push_history_date(L, d->hist->first_time, d->hist->first_tz);
-		else
-			S_push_history_date(L, d->hist->last_time, d->hist->last_tz);
-	} else if (strcmp(k, "authors") == 0) {
-		if (d->hist)
-			S_push_strv(L, &d->hist->authors);
-		else
-			lua_newtable(L);
-	} else {
-		/* A field an earlier plugin stored. */
-		cb_vpack_reader r;
-		if (!cb_vpack_find(&r, d->extra, k))
-			return 0;
-		S_push_packed(L, p, &r);
-	}
-	lua_pushvalue(L, 2);
-	lua_pushvalue(L, -2);
-	lua_rawset(L, 1);
-	return 1;
-}
-
-/* Pushes the table of document idx. */
-static void S_push_doc(lua_State *L, S_plugin *p, int idx)
-{
-	lua_createtable(L, 0, 0); /* T */
-	lua_createtable(L, 0, 3); /* its metatable */
-	lua_createtable(L, 0, 4); /* the shadow S */
-	lua_pushinteger(L, idx);
-	lua_rawsetp(L, -2, &S_KEY);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &S_KEY); /* the shadows' shared metatable */
-	lua_setmetatable(L, -2);
-	lua_setfield(L, -2, "__index");
-	lua_pushliteral(L, "casebook document");
-	lua_setfield(L, -2, "__metatable");
-	lua_pushinteger(L, idx);
-	lua_rawsetp(L, -2, &S_KEY);
-	lua_setmetatable(L, -2);
-	(void)p;
-}
-
-static bool S_theme_id_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 100 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return true;
-}
-
-/* Reads a themes list (at i) into out; false with err when it is not a
- * list of theme ids the site can use. */
-static bool S_read_themes(lua_State *L, S_plugin *p, int i, cb_strv *out, char *err, size_t errsize)
-{
-	if (lua_type(L, i) != LUA_TTABLE) {
-		snprintf(err, errsize, "themes must be a list of theme ids, not a %s", luaL_typename(L, i));
-		return false;
-	}
-	size_t n = lua_rawlen(L, i);
-	for (size_t k = 1; k <= n; k++) {
-		lua_rawgeti(L, i, (lua_Integer)k);
-		size_t len = 0;
-		const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-		if (!s || !S_theme_id_ok(s, len) || strlen(s) != len) {
-			snprintf(err, errsize,
-				 "theme %zu is not a theme id; ids are lower-case letters, digits and "
-				 "dashes, like "
-				 "'was-not-brought'",
-				 k);
-			lua_pop(L, 1);
-			return false;
-		}
-		if (p->h->site->has_taxonomy && !cb_taxonomy_find(&p->h->site->tax, s)) {
-			snprintf(err, errsize,
-				 "theme '%.100s' is not in the taxonomy (%.200s); add it there first", s,
-				 p->h->site->cfg.taxonomy_file);
-			lua_pop(L, 1);
-			return false;
-		}
-		if (!cb_strv_contains(out, s))
-			cb_strv_push(out, s);
-		lua_pop(L, 1);
-	}
-	return true;
-}
-
-static void S_apply_themes(cb_plugin_host *h, cb_doc *doc, cb_strv *themes)
-{
-	cb_meta *m = &doc->meta;
-	bool same = themes->n == m->themes.n;
-	for (size_t i = 0; same && i < themes->n; i++)
-		same = strcmp(themes->v[i], m->themes.v[i]) == 0;
-	if (same) {
-		cb_strv_free(themes);
-		return;
-	}
-	/* Keep the position of every theme that was written in the file. */
-	int *lines = cb_xcalloc(themes->n ? themes->n : 1, sizeof(int));
-	int *cols = cb_xcalloc(themes->n ? themes->n : 1, sizeof(int));
-	for (size_t i = 0; i < themes->n; i++)
-		for (size_t k = 0; k < m->themes.n; k++)
-			if (strcmp(themes->v[i], m->themes.v[k]) == 0) {
-				lines[i] = m->theme_lines ? m->theme_lines[k] : 0;
-				cols[i] = m->theme_cols ? m->theme_cols[k] : 0;
-			}
-	cb_strv_free(&m->themes);
-	free(m->theme_lines);
-	free(m->theme_cols);
-	m->themes = *themes;
-	m->theme_lines = lines;
-	m->theme_cols = cols;
-	memset(themes, 0, sizeof *themes);
-	h->themes_changed = true;
-}
-
-/* Stores the fields a hook set (kv: sorted by name, their values packed in
- * w, which was reset with doc->extra) as doc->extra: a field stored before
- * keeps its place and takes the new value, new fields follow in name
- * order. */
-static void S_store_fields(cb_vpack_writer *w, cb_doc *doc, const S_entry *kv, size_t nk)
-{
-	typedef struct {
-		const char *key;
-		bool old; /* the bytes are in doc->extra, else in w */
-		size_t from, to;
-	} S_field_out;
-	size_t n = 0, nold = 0;
-	cb_vpack_reader r;
-	cb_vpack_item top;
-	cb_vpack_reader_init(&r, doc->extra);
-	if (doc->extra && cb_vpack_read(&r, &top) && top.type == CB_V_MAP)
-		nold = top.n;
-	S_field_out *out = cb_xcalloc(nold + nk, sizeof *out);
-	for (size_t i = 0; i < nold; i++) {
-		const char *k = cb_vpack_read_key(&r);
-		size_t from = r.pos;
-		if (!k || !cb_vpack_skip(&r))
-			break; /* cannot happen: the pack was made here */
-		out[n++] = (S_field_out){k, true, from, r.pos};
-	}
-	for (size_t i = 0; i < nk; i++) {
-		size_t at = 0;
-		while (at < n && strcmp(out[at].key, kv[i].key) != 0)
-			at++;
-		out[at] = (S_field_out){kv[i].key, false, kv[i].from, kv[i].to};
-		if (at == n)
-			n++;
-	}
-	size_t start = w->len;
-	cb_vpack_map(w, n);
-	for (size_t i = 0; i < n; i++) {
-		cb_vpack_key(w, out[i].key);
-		if (out[i].old)
-			cb_vpack_append(w, doc->extra, out[i].from, out[i].to);
-		else
-			cb_vpack_copy(w, out[i].from, out[i].to);
-	}
-	free(out);
-	free(doc->extra);
-	doc->extra = cb_vpack_finish(w, start);
-}
-
-/* Takes the changes a hook made to the document table at t into the site
- * model. On a change the site cannot take it raises an error (after
- * freeing what it made), which the caller reports as the plugin's. */
-static void S_readback(lua_State *L, S_plugin *p, int t)
-{
-	t = lua_absindex(L, t);
-	luaL_checkstack(L, 3 * S_MAX_DEPTH + 10, "no room to read the document back");
-	int idx = S_doc_index(L, t);
-	if (idx < 0)
-		return;
-	cb_doc *doc = &p->h->site->docs[idx];
-	char err[512] = "";
-	const char *bad = NULL;
-
-	/* Themes: assigned, or the materialised list changed in place. */
-	cb_strv themes = CB_STRV_INIT;
-	bool have_themes = true;
-	lua_pushliteral(L, "themes");
-	if (lua_rawget(L, t) == LUA_TNIL) {
-		lua_pop(L, 1);
-		lua_getmetatable(L, t);
-		lua_getfield(L, -1, "__index");
-		lua_remove(L, -2);
-		lua_pushliteral(L, "themes");
-		lua_rawget(L, -2);
-		lua_remove(L, -2);
-		have_themes = !lua_isnil(L, -1);
-	}
-	if (have_themes && !S_read_themes(L, p, lua_gettop(L), &themes, err, sizeof err))
-		bad = "themes";
-	lua_pop(L, 1);
-
-	/* Everything else the hook assigned, packed into the host's writer,
-	 * which starts from the keys of the fields stored already so that
-	 * they can be copied over as they are. Nothing below may raise a Lua
-	 * error until the C memory is released. */
-	cb_vpack_writer *w = &p->h->w;
-	size_t cap = 8, nk = 0;
-	S_entry *kv = cb_xcalloc(cap, sizeof *kv); /* key, and where its value was written */
-	char *html = NULL;
-	lua_pushnil(L);
-	while (lua_next(L, t)) {
-		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		if (bad) {
-			/* already failed: only finish the walk */
-		} else if (!key) {
-			snprintf(err, sizeof err, "fields must be named with text, not a %s",
-				 luaL_typename(L, -2));
-			bad = "?";
-		} else if (strcmp(key, "themes") == 0) {
-			/* read above */
-		} else if (strcmp(key, "html") == 0) {
-			size_t len = 0, off = 0;
-			const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-			if (!s)
-				snprintf(err, sizeof err, "html must be text, not a %s",
-					 luaL_typename(L, -1));
-			else if (strlen(s) != len || !cb_utf8_valid(s, len, &off))
-				snprintf(err, sizeof err, "html is not valid UTF-8 text (byte %zu)", off);
-			else
-				html = cb_xstrndup(s, len);
-			if (!html)
-				bad = key;
-		} else if (S_is_readonly(key) || key[0] == '$') {
-			snprintf(
-			    err, sizeof err,
-			    "'%s' is one of casebook's own document fields and cannot be set by a plugin; "
-			    "store your data under a name of your own",
-			    key);
-			bad = key;
-		} else {
-			if (nk == 0)
-				cb_vpack_writer_reset(w, doc->extra);
-			size_t from = w->len;
-			if (!S_pack_value(L, -1, 0, false, w, err, sizeof err)) {
-				bad = key;
-			} else {
-				if (nk == cap)
-					kv = cb_xrealloc(kv, (cap *= 2) * sizeof *kv);
-				kv[nk++] = (S_entry){key, from, w->len};
-			}
-		}
-		lua_pop(L, 1);
-	}
-	if (bad) {
-		cb_strv_free(&themes);
-		free(kv);
-		free(html);
-		luaL_error(L, "%s: %s", doc->path, err);
-		return;
-	}
-	/* Sorted, because pairs() order changes from run to run. */
-	qsort(kv, nk, sizeof *kv, S_cmp_entry);
-	if (have_themes)
-		S_apply_themes(p->h, doc, &themes);
-	if (html)
-		cb_doc_set_html(p->h->site, doc, html);
-	if (nk)
-		S_store_fields(w, doc, kv, nk);
-	free(kv);
-}
-
 /* ---- the host API: casebook.* ---- */
 
-static S_plugin *S_self(lua_State *L)
+static cb_plugin *S_self(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -986,14 +183,14 @@ static S_plugin *S_self(lua_State *L)
  * when no document is given. */
 static int S_report(lua_State *L, cb_severity sev)
 {
-	S_plugin *p = S_self(L);
+	cb_plugin *p = S_self(L);
 	const char *msg = luaL_checkstring(L, 1);
 	const char *file = p->path;
 	int line = 0, col = 0;
 	if (lua_isnoneornil(L, 2)) {
 		line = S_plugin_line(L, p);
 	} else {
-		int idx = S_doc_index(L, 2);
+		int idx = cb_plugin_doc_index(L, 2);
 		if (idx >= 0) {
 			file = p->h->site->docs[idx].path;
 		} else if (lua_type(L, 2) == LUA_TSTRING) {
@@ -1027,7 +224,7 @@ static int S_api_error(lua_State *L)
 /* print() writes notes, since a plugin has no terminal of its own. */
 static int S_api_print(lua_State *L)
 {
-	S_plugin *p = S_self(L);
+	cb_plugin *p = S_self(L);
 	int n = lua_gettop(L);
 	luaL_Buffer b;
 	luaL_buffinit(L, &b);
@@ -1044,7 +241,7 @@ static int S_api_print(lua_State *L)
 
 static int S_api_slug(lua_State *L)
 {
-	S_plugin *p = S_self(L);
+	cb_plugin *p = S_self(L);
 	const char *s = luaL_checkstring(L, 1);
 	p->pending = cb_slugify(s);
 	lua_pushstring(L, p->pending);
@@ -1083,13 +280,13 @@ static int S_api_taxonomy(lua_State *L)
 	for (size_t i = 0; i < n; i++) {
 		const cb_theme_def *t = &s->tax.themes[i];
 		lua_createtable(L, 0, 6);
-		S_set_str(L, "id", t->id);
-		S_set_str(L, "label", t->label);
-		S_set_str(L, "description", t->description);
-		S_push_strv(L, &t->synonyms);
+		cb_plugin_set_str(L, "id", t->id);
+		cb_plugin_set_str(L, "label", t->label);
+		cb_plugin_set_str(L, "description", t->description);
+		cb_plugin_push_strv(L, &t->synonyms);
 		lua_setfield(L, -2, "synonyms");
-		S_set_str(L, "file", s->cfg.taxonomy_file);
-		S_set_int(L, "line", t->line);
+		cb_plugin_set_str(L, "file", s->cfg.taxonomy_file);
+		cb_plugin_set_int(L, "line", t->line);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
@@ -1104,10 +301,10 @@ static int S_api_glossary(lua_State *L)
 	for (size_t i = 0; i < s->glossary.n; i++) {
 		const cb_glossary_term *t = &s->glossary.terms[i];
 		lua_createtable(L, 0, 4);
-		S_set_str(L, "term", t->term);
-		S_set_str(L, "expansion", t->expansion);
-		S_set_str(L, "description", t->description);
-		S_set_str(L, "file", s->cfg.glossary_file);
+		cb_plugin_set_str(L, "term", t->term);
+		cb_plugin_set_str(L, "expansion", t->expansion);
+		cb_plugin_set_str(L, "description", t->description);
+		cb_plugin_set_str(L, "file", s->cfg.glossary_file);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
@@ -1119,7 +316,7 @@ static int S_api_glossary(lua_State *L)
  * no search to ask. */
 static int S_api_query(lua_State *L)
 {
-	S_plugin *p = S_self(L);
+	cb_plugin *p = S_self(L);
 	cb_plugin_host *h = p->h;
 	const char *q = luaL_checkstring(L, 1);
 	lua_Integer limit = luaL_optinteger(L, 2, 10);
@@ -1148,15 +345,15 @@ static int S_api_query(lua_State *L)
 			continue;
 		const cb_doc *d = &h->site->docs[hits[i].doc];
 		lua_createtable(L, 0, 6);
-		S_set_str(L, "path", d->path);
-		S_set_str(L, "slug", d->slug);
-		S_set_str(L, "title", d->meta.title);
+		cb_plugin_set_str(L, "path", d->path);
+		cb_plugin_set_str(L, "slug", d->slug);
+		cb_plugin_set_str(L, "title", d->meta.title);
 		lua_pushfstring(L, "documents/%s.html", d->slug);
 		lua_setfield(L, -2, "url");
 		lua_pushnumber(L, hits[i].score);
 		lua_setfield(L, -2, "score");
-		if (p->phase == S_SITE) {
-			S_push_ref(L, p, hits[i].doc);
+		if (p->phase == CB_PLUGIN_SITE) {
+			cb_plugin_push_ref(L, p, hits[i].doc);
 			lua_setfield(L, -2, "doc");
 		}
 		lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
@@ -1227,9 +424,9 @@ static const char *S_opt_field(lua_State *L, const char *key, bool required)
  * page.data; nav puts it in the main navigation under that label. */
 static int S_api_add_page(lua_State *L)
 {
-	S_plugin *p = S_self(L);
+	cb_plugin *p = S_self(L);
 	cb_site *s = p->h->site;
-	if (p->phase != S_SITE)
+	if (p->phase != CB_PLUGIN_SITE)
 		return luaL_error(L, "casebook.add_page can only be called from a site hook (p.site)");
 	luaL_checktype(L, 1, LUA_TTABLE);
 	const char *path = S_opt_field(L, "path", true);
@@ -1245,22 +442,21 @@ static int S_api_add_page(lua_State *L)
 		      tpl[i] == '_'))
 			return luaL_error(
 			    L, "casebook.add_page: '%s' is not a template name such as 'glossary'", tpl);
-	if (p->h->theme_dir) {
-		char file[PATH_MAX];
-		struct stat st;
-		snprintf(file, sizeof file, "%s/templates/%s.mustache", p->h->theme_dir, tpl);
-		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+	if (p->h->theme) {
+		char file[128];
+		snprintf(file, sizeof file, "templates/%s.mustache", tpl);
+		if (strlen(tpl) > 64 || !cb_theme_has(p->h->theme, file))
 			return luaL_error(L, "casebook.add_page: the theme has no template '%s.mustache'",
 					  tpl);
 	}
-	luaL_checkstack(L, 3 * S_MAX_DEPTH + 10, "no room to read the page's data");
+	luaL_checkstack(L, 3 * CB_PLUGIN_MAX_DEPTH + 10, "no room to read the page's data");
 	lua_getfield(L, 1, "data");
 	char err[512];
 	cb_vpack_writer *w = &p->h->w;
 	cb_vpack_writer_reset(w, NULL);
 	if (lua_isnil(L, -1))
 		cb_vpack_map(w, 0);
-	else if (!S_pack_value(L, -1, 0, false, w, err, sizeof err))
+	else if (!cb_plugin_pack(L, -1, w, err, sizeof err))
 		return luaL_error(L, "casebook.add_page: data: %s", err);
 	cb_vpack *data = cb_vpack_finish(w, 0);
 	cb_vpack_reader r;
@@ -1471,7 +667,7 @@ static int S_safe_load(lua_State *L)
 /* Runs in protected mode: the libraries, pruned, and the casebook table. */
 static int S_open_step(lua_State *L)
 {
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},
 					{LUA_TABLIBNAME, luaopen_table},
 					{LUA_STRLIBNAME, luaopen_string},
@@ -1524,9 +720,9 @@ static int S_open_step(lua_State *L)
 
 	/* The shadow tables' metatable, shared by every document. */
 	lua_createtable(L, 0, 1);
-	lua_pushcfunction(L, S_field);
+	lua_pushcfunction(L, cb_plugin_doc_field);
 	lua_setfield(L, -2, "__index");
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &S_KEY);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &cb_plugin_doc_key);
 
 	static const luaL_Reg api[] = {{"log", S_api_log},
 				       {"warn", S_api_warn},
@@ -1543,9 +739,9 @@ static int S_open_step(lua_State *L)
 	lua_pushlightuserdata(L, p);
 	luaL_setfuncs(L, api, 1);
 	const cb_site *s = p->h->site;
-	S_set_str(L, "name", p->name);
-	S_set_str(L, "build_date", s->build_date);
-	S_set_str(L, "audience", cb_visibility_name(s->audience));
+	cb_plugin_set_str(L, "name", p->name);
+	cb_plugin_set_str(L, "build_date", s->build_date);
+	cb_plugin_set_str(L, "audience", cb_visibility_name(s->audience));
 	lua_setglobal(L, "casebook");
 	lua_pushlightuserdata(L, p);
 	lua_pushcclosure(L, S_api_print, 1);
@@ -1570,11 +766,11 @@ static bool S_near(const char *k, const char *want)
 /* Runs the plugin's chunk and keeps its hooks. */
 static int S_init_step(lua_State *L)
 {
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	const S_chunk *c = p->chunk;
 	lua_getglobal(L, "casebook");
 	if (c->options)
-		S_push_data(L, p, c->options);
+		cb_plugin_push_value(L, p, c->options);
 	else
 		lua_newtable(L);
 	if (!lua_istable(L, -1)) {
@@ -1628,34 +824,34 @@ static int S_init_step(lua_State *L)
 /* One document through the plugin's document hook. */
 static int S_document_step(lua_State *L)
 {
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	int idx = (int)lua_tointeger(L, 1);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_document);
-	S_push_doc(L, p, idx);
+	cb_plugin_push_doc(L, p, idx);
 	lua_pushvalue(L, -1);
 	lua_insert(L, -3); /* keep the table below the call */
 	lua_call(L, 1, 0);
-	S_readback(L, p, -1);
+	cb_plugin_readback(L, p, -1);
 	return 0;
 }
 
 /* The site table: every document, in site order; by path; the themes. */
 static int S_site_step(lua_State *L)
 {
-	S_plugin *p = S_of(L);
+	cb_plugin *p = cb_plugin_of(L);
 	const cb_site *s = p->h->site;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_site);
 	lua_createtable(L, 0, 10); /* site */
-	S_set_str(L, "title", s->cfg.title);
-	S_set_str(L, "description", s->cfg.description);
-	S_set_str(L, "language", s->cfg.language);
-	S_set_str(L, "build_date", s->build_date);
-	S_set_str(L, "audience", cb_visibility_name(s->audience));
+	cb_plugin_set_str(L, "title", s->cfg.title);
+	cb_plugin_set_str(L, "description", s->cfg.description);
+	cb_plugin_set_str(L, "language", s->cfg.language);
+	cb_plugin_set_str(L, "build_date", s->build_date);
+	cb_plugin_set_str(L, "audience", cb_visibility_name(s->audience));
 	lua_createtable(L, (int)s->ndocs, 0); /* the host's own list */
 	lua_createtable(L, (int)s->ndocs, 0); /* site.documents */
 	lua_createtable(L, 0, (int)s->ndocs); /* site.by_path */
 	for (size_t i = 0; i < s->ndocs; i++) {
-		S_push_doc(L, p, (int)i);
+		cb_plugin_push_doc(L, p, (int)i);
 		lua_pushvalue(L, -1);
 		lua_rawseti(L, -5, (lua_Integer)i + 1);
 		lua_pushvalue(L, -1);
@@ -1671,11 +867,11 @@ static int S_site_step(lua_State *L)
 	for (size_t i = 0; i < s->nthemes; i++) {
 		const cb_theme_group *tg = &s->themes[i];
 		lua_createtable(L, 0, 5);
-		S_set_str(L, "id", tg->id);
-		S_set_str(L, "label", tg->label);
-		S_set_str(L, "description", tg->description);
+		cb_plugin_set_str(L, "id", tg->id);
+		cb_plugin_set_str(L, "label", tg->label);
+		cb_plugin_set_str(L, "description", tg->description);
 		if (tg->synonyms)
-			S_push_strv(L, tg->synonyms);
+			cb_plugin_push_strv(L, tg->synonyms);
 		else
 			lua_newtable(L);
 		lua_setfield(L, -2, "synonyms");
@@ -1695,20 +891,20 @@ static int S_site_step(lua_State *L)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, p->ref_docs);
 	for (size_t i = 0; i < s->ndocs; i++) {
 		lua_rawgeti(L, -1, (lua_Integer)i + 1);
-		S_readback(L, p, -1);
+		cb_plugin_readback(L, p, -1);
 		lua_pop(L, 1);
 	}
 	return 0;
 }
 
-cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir)
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const cb_theme *theme)
 {
 	cb_plugin_host *h = cb_xcalloc(1, sizeof *h);
 	h->site = site;
 	h->lim.instructions =
 	    limits && limits->instructions > 0 ? limits->instructions : CB_PLUGIN_INSTRUCTIONS;
 	h->lim.memory = limits && limits->memory > 0 ? limits->memory : (size_t)CB_PLUGIN_MEMORY_MB << 20;
-	h->theme_dir = theme_dir ? cb_xstrdup(theme_dir) : NULL;
+	h->theme = theme;
 	return h;
 }
 
@@ -1719,7 +915,7 @@ void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx)
 }
 
 /* Closes the plugin's Lua state once its hooks have run. */
-static void S_plugin_close(S_plugin *p)
+static void S_plugin_close(cb_plugin *p)
 {
 	if (!p->L)
 		return;
@@ -1734,7 +930,7 @@ static void S_plugin_close(S_plugin *p)
 	p->pool = NULL;
 }
 
-static void S_plugin_free(S_plugin *p)
+static void S_plugin_free(cb_plugin *p)
 {
 	if (!p)
 		return;
@@ -1750,7 +946,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 		       const char *src, size_t len, const cb_value *options, cb_diags *d)
 {
 	double t0 = S_now();
-	S_plugin *p = cb_xcalloc(1, sizeof *p);
+	cb_plugin *p = cb_xcalloc(1, sizeof *p);
 	p->h = h;
 	p->name = cb_xstrdup(name);
 	p->path = cb_xstrdup(path);
@@ -1758,7 +954,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 	p->mem_max = h->lim.memory;
 	p->budget = h->lim.instructions;
 	p->ref_document = p->ref_site = p->ref_docs = LUA_NOREF;
-	p->phase = S_LOADING;
+	p->phase = CB_PLUGIN_LOADING;
 	h->v = cb_xrealloc(h->v, (h->n + 1) * sizeof *h->v);
 	h->v[h->n++] = p;
 	h->d = d;
@@ -1786,11 +982,11 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 	h->d = d;
 	h->themes_changed = false;
 	for (size_t i = 0; i < h->n; i++) {
-		S_plugin *p = h->v[i];
+		cb_plugin *p = h->v[i];
 		if (p->ref_document == LUA_NOREF)
 			continue;
 		double t0 = S_now();
-		p->phase = S_DOCUMENT;
+		p->phase = CB_PLUGIN_DOCUMENT;
 		int rc = 0;
 		for (size_t k = 0; k < s->ndocs && rc == 0; k++) {
 			snprintf(p->what, sizeof p->what, "in the document hook, for %s", s->docs[k].path);
@@ -1813,11 +1009,11 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		cb_site_group_themes(s);
 	h->themes_changed = false;
 	for (size_t i = 0; i < h->n; i++) {
-		S_plugin *p = h->v[i];
+		cb_plugin *p = h->v[i];
 		if (p->ref_site == LUA_NOREF)
 			continue;
 		double t0 = S_now();
-		p->phase = S_SITE;
+		p->phase = CB_PLUGIN_SITE;
 		snprintf(p->what, sizeof p->what, "in the site hook");
 		int rc = S_pcall(p, S_site_step, 0, d);
 		p->what[0] = '\0';
@@ -1825,7 +1021,7 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 			luaL_unref(p->L, LUA_REGISTRYINDEX, p->ref_docs);
 			p->ref_docs = LUA_NOREF;
 		}
-		p->phase = S_LOADING;
+		p->phase = CB_PLUGIN_LOADING;
 		S_plugin_close(p);
 		/* Another plugin's site hook must see these themes. */
 		if (h->themes_changed) {
@@ -1859,7 +1055,6 @@ void cb_plugin_host_free(cb_plugin_host *h)
 	for (size_t i = 0; i < h->n; i++)
 		S_plugin_free(h->v[i]);
 	free(h->v);
-	free(h->theme_dir);
 	cb_vpack_writer_free(&h->w);
 	free(h);
 }

@@ -13,7 +13,8 @@
  * neither read nor write files, run programs or reach the network. Every
  * failure is a diagnostic naming the plugin file and line.
  *
- * This is the only module that includes Lua headers.
+ * This module (plugin.c, plugin_data.c and their private plugin_host.h)
+ * is the only one that includes Lua headers.
  */
 #ifndef CB_PLUGIN_H
 #define CB_PLUGIN_H
@@ -22,6 +23,7 @@
 
 #include "diag.h"
 #include "site.h"
+#include "theme.h"
 #include "util.h"
 #include "value.h"
 
@@ -57,9 +59,10 @@ typedef struct cb_plugin_limits {
 typedef struct cb_plugin_host cb_plugin_host;
 
 /* A host for plugins working on site (borrowed, and changed by the
- * plugins: document themes, HTML and extra fields, added pages). theme_dir,
- * when not NULL, is where add_page checks that a template exists. */
-cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir);
+ * plugins: document themes, HTML and extra fields, added pages). theme,
+ * when not NULL, is where add_page checks that a template exists (theme.h;
+ * borrowed). */
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const cb_theme *theme);
 /* Gives casebook.query something to ask; without it the function returns
  * nil and a message. */
 void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx);
@@ -84,7 +87,7 @@ void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
 typedef struct cb_plugins_opts {
 	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
-	const char *theme_dir;	  /* the theme's folder, for add_page; may be NULL */
+	const cb_theme *theme;	  /* the theme (theme.h), for add_page; may be NULL */
 	cb_plugin_query_fn query; /* may be NULL */
 	void *query_ctx;
 	cb_buf *timings; /* when not NULL, gets one line per plugin: "plugin NAME SECONDS" */

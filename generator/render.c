@@ -1,7 +1,6 @@
 /* render: see render.h. */
 #include "render.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -126,53 +125,40 @@ static cb_value *S_joined(const char *a, const char *b, const char *c, const cha
 	return v;
 }
 
+/* Loads every template of the theme (theme.h: the repository's, the
+ * installed theme's, the default theme's, file by file). */
 static int S_load_templates(S_r *r)
 {
-	char *dir = cb_path_join(r->opts->theme_dir, "templates");
-	DIR *d = opendir(dir);
-	if (!d) {
-		cb_error_set(r->err, NULL, 0, 0, "cannot read the theme's templates in '%s': %s", dir,
-			     strerror(errno));
-		free(dir);
-		return -1;
-	}
 	cb_strv names = CB_STRV_INIT;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && cb_str_ends(e->d_name, ".mustache"))
-			cb_strv_push(&names, e->d_name);
-	closedir(d);
-	cb_strv_sort(&names);
+	cb_theme_list(r->opts->theme, "templates", &names);
 	int rc = 0;
 	for (size_t i = 0; i < names.n && rc == 0; i++) {
-		char *path = cb_path_join(dir, names.v[i]);
-		char *src;
-		size_t len;
-		if (cb_file_read(path, &src, &len) != 0) {
-			cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", path, strerror(errno));
+		const char *rest = names.v[i] + strlen("templates/");
+		if (strchr(rest, '/') || !cb_str_ends(rest, ".mustache"))
+			continue;
+		cb_theme_file f;
+		if (cb_theme_read(r->opts->theme, names.v[i], &f, r->err) != 0) {
 			rc = -1;
 		} else {
-			char *name = cb_xstrndup(names.v[i], strlen(names.v[i]) - strlen(".mustache"));
+			char *name = cb_xstrndup(rest, strlen(rest) - strlen(".mustache"));
 			cb_hash_str(&r->tpl_hash, name);
-			cb_hash_u64(&r->tpl_hash, len);
-			cb_hash_add(&r->tpl_hash, src, len);
-			if (cb_mustache_add(r->tpl, name, src, len, r->err) != 0) {
+			cb_hash_u64(&r->tpl_hash, f.len);
+			cb_hash_add(&r->tpl_hash, f.data, f.len);
+			if (cb_mustache_add(r->tpl, name, f.data, f.len, r->err) != 0) {
 				/* Name the file, keeping the engine's line and column. */
-				snprintf(r->err->file, sizeof r->err->file, "%s", path);
+				snprintf(r->err->file, sizeof r->err->file, "%s", f.where);
 				rc = -1;
 			}
 			free(name);
-			free(src);
 		}
-		free(path);
+		cb_theme_file_free(&f);
 	}
 	cb_strv_free(&names);
-	free(dir);
 	static const char *const needed[] = {"layout", "index", "document", "theme", "themes", "404"};
 	for (size_t i = 0; rc == 0 && i < sizeof needed / sizeof needed[0]; i++) {
 		if (!cb_mustache_has(r->tpl, needed[i])) {
-			cb_error_set(r->err, NULL, 0, 0, "the theme in '%s' has no template '%s.mustache'",
-				     r->opts->theme_dir, needed[i]);
+			cb_error_set(r->err, NULL, 0, 0, "the theme '%s' has no template '%s.mustache'",
+				     r->site->cfg.theme, needed[i]);
 			rc = -1;
 		}
 	}
@@ -882,128 +868,20 @@ static void S_theme_years(const cb_site *s, const cb_theme_group *tg, cb_value *
 	free(counts);
 }
 
-/* True when the repository's theme folder is the built-in theme itself, as
- * when casebook's own repository builds its demo with the theme it ships:
- * its committed copy must not shadow the files being worked on. */
-static bool S_repo_theme_is_builtin(S_r *r)
+/* Writes every file of the theme's assets/ (theme.h). */
+static int S_assets(S_r *r)
 {
-	const cb_site *s = r->site;
-	if (!s->ntheme_srcs || !s->workdir)
-		return false;
-	char *mine = cb_xasprintf("%s/themes/%s", s->workdir, s->cfg.theme);
-	char *a = realpath(mine, NULL), *b = realpath(r->opts->theme_dir, NULL);
-	bool same = a && b && strcmp(a, b) == 0;
-	free(a);
-	free(b);
-	free(mine);
-	return same;
-}
-
-/* Replaces or adds the repository's own templates (themes/<name>/templates/
- * NAME.mustache in the build's tree) after the built-in ones are loaded. */
-static int S_repo_templates(S_r *r)
-{
-	const cb_site *s = r->site;
-	char *prefix = cb_xasprintf("themes/%s/templates/", s->cfg.theme);
+	cb_strv files = CB_STRV_INIT;
+	cb_theme_list(r->opts->theme, "assets", &files);
 	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < s->ntheme_srcs; i++) {
-		const cb_source *src = &s->theme_srcs[i];
-		const char *rest = src->path + strlen(prefix);
-		if (!cb_str_starts(src->path, prefix) || strchr(rest, '/') || !cb_str_ends(rest, ".mustache"))
-			continue;
-		if (!src->data) {
-			cb_error_set(r->err, src->path, 0, 0, "this template is too large (over 1 MB)");
-			rc = -1;
-			break;
-		}
-		char *name = cb_xstrndup(rest, strlen(rest) - strlen(".mustache"));
-		cb_hash_str(&r->tpl_hash, name);
-		cb_hash_u64(&r->tpl_hash, src->len);
-		cb_hash_add(&r->tpl_hash, src->data, src->len);
-		if (cb_mustache_add(r->tpl, name, src->data, src->len, r->err) != 0) {
-			snprintf(r->err->file, sizeof r->err->file, "%s", src->path);
-			rc = -1;
-		}
-		free(name);
+	for (size_t i = 0; rc == 0 && i < files.n; i++) {
+		cb_theme_file f;
+		rc = cb_theme_read(r->opts->theme, files.v[i], &f, r->err);
+		if (rc == 0)
+			rc = cb_writer_put(r->w, files.v[i], f.data, f.len, r->err);
+		cb_theme_file_free(&f);
 	}
-	free(prefix);
-	return rc;
-}
-
-/* True when the repository's theme has a file at out (e.g. "assets/x.css"). */
-static bool S_repo_has(const cb_site *s, const char *out)
-{
-	char *path = cb_xasprintf("themes/%s/%s", s->cfg.theme, out);
-	bool found = false;
-	for (size_t i = 0; !found && i < s->ntheme_srcs; i++)
-		found = strcmp(s->theme_srcs[i].path, path) == 0;
-	free(path);
-	return found;
-}
-
-/* Copies the built-in theme's files under dir to out, leaving out those
- * the repository's theme replaces (each output file is written once:
- * rewriting one could change a file shared with the previous output). */
-static int S_copy_builtin(S_r *r, const char *dir, const char *out)
-{
-	DIR *dh = opendir(dir);
-	if (!dh) {
-		cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	cb_strv names = CB_STRV_INIT;
-	struct dirent *e;
-	while ((e = readdir(dh)))
-		if (e->d_name[0] != '.')
-			cb_strv_push(&names, e->d_name);
-	closedir(dh);
-	cb_strv_sort(&names);
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < names.n; i++) {
-		char *src = cb_path_join(dir, names.v[i]);
-		char *dst = cb_path_join(out, names.v[i]);
-		char *data;
-		size_t len;
-		if (cb_is_dir(src)) {
-			rc = S_copy_builtin(r, src, dst);
-		} else if (!S_repo_has(r->site, dst)) {
-			if (cb_file_read(src, &data, &len) != 0) {
-				cb_error_set(r->err, NULL, 0, 0, "cannot read '%s': %s", src,
-					     strerror(errno));
-				rc = -1;
-			} else {
-				rc = cb_writer_put(r->w, dst, data, len, r->err);
-				free(data);
-			}
-		}
-		free(src);
-		free(dst);
-	}
-	cb_strv_free(&names);
-	return rc;
-}
-
-/* Writes the repository's own assets (themes/<name>/assets/…) over the
- * built-in ones of the same name. */
-static int S_repo_assets(S_r *r)
-{
-	const cb_site *s = r->site;
-	char *prefix = cb_xasprintf("themes/%s/assets/", s->cfg.theme);
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < s->ntheme_srcs; i++) {
-		const cb_source *src = &s->theme_srcs[i];
-		if (!cb_str_starts(src->path, prefix))
-			continue;
-		if (!src->data) {
-			cb_error_set(r->err, src->path, 0, 0, "this theme file is too large (over 1 MB)");
-			rc = -1;
-			break;
-		}
-		char *out = cb_xasprintf("assets/%s", src->path + strlen(prefix));
-		rc = cb_writer_put(r->w, out, src->data, src->len, r->err);
-		free(out);
-	}
-	free(prefix);
+	cb_strv_free(&files);
 	return rc;
 }
 
@@ -1399,19 +1277,10 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	r.tpl = cb_mustache_new();
 	r.w = w;
 	r.err = err;
-	/* The repository's theme files (site.h), unless they are the built-in
-	 * theme's own folder. */
-	cb_site own = *site;
-	if (S_repo_theme_is_builtin(&r)) {
-		own.ntheme_srcs = 0;
-		r.site = &own;
-	}
 	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
 	cb_hash_init(&r.tpl_hash);
 	cb_hash_str(&r.tpl_hash, r.generator);
 	int rc = S_load_templates(&r);
-	if (rc == 0)
-		rc = S_repo_templates(&r);
 	S_prepare(&r);
 	if (rc == 0)
 		rc = S_home(&r);
@@ -1448,14 +1317,8 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	/* The browser search page; its index is written by the search stage. */
 	if (rc == 0 && cb_mustache_has(r.tpl, "search"))
 		rc = S_render(&r, "search", S_base(&r, "", "search", "Search"), "search.html");
-	if (rc == 0) {
-		char *assets = cb_path_join(opts->theme_dir, "assets");
-		if (cb_is_dir(assets))
-			rc = S_copy_builtin(&r, assets, "assets");
-		free(assets);
-		if (rc == 0)
-			rc = S_repo_assets(&r);
-	}
+	if (rc == 0)
+		rc = S_assets(&r);
 	S_finish(&r);
 	return rc;
 }

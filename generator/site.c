@@ -564,6 +564,7 @@ typedef struct S_hist_job {
 	cb_gitsrc *g;
 	cb_cache *cache;
 	const char *dir;
+	const char *cache_dir; /* the history cache's key for dir (a shallow clone's differs) */
 	const char *commit;
 	cb_history *hist;
 	size_t nhist;
@@ -576,14 +577,14 @@ static void *S_hist_thread(void *arg)
 {
 	S_hist_job *j = arg;
 	if (j->cache && j->commit[0] &&
-	    cb_cache_history_get(j->cache, j->dir, j->commit, &j->hist, &j->nhist) == 0)
+	    cb_cache_history_get(j->cache, j->cache_dir, j->commit, &j->hist, &j->nhist) == 0)
 		return NULL;
 	/* The history at the commit built last, extended by the commits since. */
-	char *base_id = j->cache && j->commit[0] ? cb_cache_history_latest(j->cache, j->dir) : NULL;
+	char *base_id = j->cache && j->commit[0] ? cb_cache_history_latest(j->cache, j->cache_dir) : NULL;
 	cb_history *base = NULL;
 	size_t nbase = 0;
 	int rc = 1;
-	if (base_id && cb_cache_history_get(j->cache, j->dir, base_id, &base, &nbase) == 0)
+	if (base_id && cb_cache_history_get(j->cache, j->cache_dir, base_id, &base, &nbase) == 0)
 		rc =
 		    cb_gitsrc_history_since(j->g, j->dir, base_id, base, nbase, &j->hist, &j->nhist, &j->err);
 	cb_history_free(base, nbase);
@@ -592,6 +593,40 @@ static void *S_hist_thread(void *arg)
 	j->rc = rc == 1 ? cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err) : rc;
 	j->walked = j->walked && j->rc == 0;
 	return NULL;
+}
+
+/* A shallow clone's history starts at its boundary, so every document
+ * older than that would show the boundary commit's date as first
+ * published. That is refused unless asked for; asked for, it is one
+ * warning. */
+static int S_shallow_check(cb_gitsrc *g, bool allow, cb_diags *d, cb_error *err)
+{
+	if (!cb_gitsrc_shallow(g, NULL))
+		return 0;
+	if (!allow) {
+		cb_error_set(err, NULL, 0, 0,
+			     "this repository is a shallow clone (only the newest commits were fetched), so "
+			     "first-published dates and authors would be wrong; run 'git fetch --unshallow' "
+			     "(in CI, check out the full history, e.g. fetch-depth: 0), or pass "
+			     "--allow-shallow to use the history that is there");
+		return -1;
+	}
+	cb_diags_add(d, CB_WARNING, NULL, 0, 0, "shallow-clone",
+		     "this repository is a shallow clone: dates and authors come from the commits fetched, "
+		     "so documents older than them show the oldest fetched commit's date; run 'git "
+		     "fetch --unshallow' for the real dates");
+	return 0;
+}
+
+/* The history cache's key for dir: a shallow clone's history is its own
+ * (it ends at the boundary), so it never mixes with the full one. Caller
+ * frees. */
+static char *S_shallow_key(cb_gitsrc *g, const char *dir)
+{
+	const char *key;
+	if (!cb_gitsrc_shallow(g, &key))
+		return cb_xstrdup(dir);
+	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
 int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
@@ -608,6 +643,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	char *text = NULL;
 	size_t len = 0;
 	cb_pii_names *pii_names = NULL;
+	char *hist_key = NULL;
 	/* What every document's cached results depend on besides the blob
 	 * (cache.h): the settings files are hashed as they are read. */
 	cb_hash env;
@@ -684,6 +720,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(text);
 	text = NULL;
 
+	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
+		goto out;
 	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d,
 				err) != 0)
 		goto out;
@@ -717,7 +755,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
 	S_slugs(&L, site->cfg.content_dir);
-	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, site->commit, NULL, 0,
+	hist_key = S_shallow_key(g, site->cfg.content_dir);
+	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, hist_key, site->commit, NULL, 0,
 			 0, false,	 {{0}, 0, 0, {0}}};
 	pthread_t hth;
 	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
@@ -755,8 +794,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		cb_cache_doc_flush(opts->cache, &keep);
 		cb_strv_free(&keep);
 		if (hj.walked && site->commit[0])
-			cb_cache_history_put(opts->cache, site->cfg.content_dir, site->commit, site->hist,
-					     site->nhist);
+			cb_cache_history_put(opts->cache, hist_key, site->commit, site->hist, site->nhist);
 	}
 
 	/* Keep what the audience may see, newest first. */
@@ -830,6 +868,7 @@ out:
 		free(L.srcs);
 	}
 	cb_map_free(L.by_path);
+	free(hist_key);
 	cb_pii_names_free(pii_names);
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);

@@ -30,6 +30,7 @@ typedef struct cb_site_opts {
 	int jobs;		/* threads for parsing; 0: one per core */
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
 	const char *text_dir;	/* where the text store's file goes (textstore.h); NULL: $TMPDIR */
+	bool allow_shallow;	/* build a shallow clone with the history it has (else an error) */
 } cb_site_opts;
 
 typedef struct cb_doc {

@@ -48,7 +48,7 @@ static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
     "                      [--audience public|internal|restricted] [--jobs N]\n"
-    "                      [--no-cache] [--encrypt | --no-encrypt]\n"
+    "                      [--no-cache] [--allow-shallow] [--encrypt | --no-encrypt]\n"
     "                      [--passphrase-file FILE] [--quiet]\n"
     "\n"
     "Builds the site from the Markdown documents committed under content/.\n"
@@ -64,6 +64,8 @@ static const char S_build_usage[] =
     "  --no-cache        redo everything: neither read nor update the cache of\n"
     "                    earlier builds (.casebook/ beside the output folder);\n"
     "                    the output is the same either way\n"
+    "  --allow-shallow   build a shallow clone (git clone --depth N) with the\n"
+    "                    history it has; dates older than it are then wrong\n"
     "  --encrypt         encrypt the site: it opens offline with a passphrase\n"
     "                    ('encrypt: true' in casebook.yml makes this the default\n"
     "                    for internal and restricted builds)\n"
@@ -77,7 +79,8 @@ static const char S_build_usage[] =
     "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A] [--quiet]\n"
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
+    "                      [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
     "problem as path:line:col: error: message [rule]. Writes nothing.\n"
@@ -117,6 +120,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"no-cache", no_argument, NULL, 'C'},
+					     {"allow-shallow", no_argument, NULL, 'S'},
 					     {"encrypt", no_argument, NULL, 'E'},
 					     {"no-encrypt", no_argument, NULL, 'N'},
 					     {"passphrase-file", required_argument, NULL, 'P'},
@@ -163,6 +167,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
 				return S_usage_error(usage, "check writes nothing, so it takes no %s",

@@ -183,7 +183,7 @@ run "$CASEBOOK" build -q --repo "$R2" --out "$TMP/c-no" --audience internal --no
 assert_eq "--no-encrypt overrides encrypt: true" "$RC:$([ -d "$TMP/c-no/e" ] || echo plain)" "0:plain"
 sed -i 's/^encrypt: true$/encrypt: "yes"/' "$R2/casebook.yml"
 run "$CASEBOOK" check --repo "$R2" --worktree
-assert_contains "encrypt must be true or false" "$OUT" "'encrypt' must be true or false"
+assert_contains "encrypt must be true or false" "$OUT" "'encrypt' should be true or false"
 git -C "$R2" checkout -q casebook.yml
 
 # ---- fresh keys every build; plain builds around encrypted ones are clean ----

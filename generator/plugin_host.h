@@ -1,0 +1,111 @@
+/*
+ * plugin_host: the inside of the plugin host, shared by its two files and
+ * by nothing else. plugin.c runs plugins (the sandbox, the budget, the
+ * casebook.* API, loading and the hooks); plugin_data.c converts between
+ * Lua values and casebook's data (packed fields, value trees, the lazy
+ * document tables and reading back what a hook changed).
+ *
+ * With plugin.c, the only file that includes Lua headers.
+ */
+#ifndef CB_PLUGIN_HOST_H
+#define CB_PLUGIN_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "plugin.h"
+#include "pool.h"
+#include "value.h"
+
+/* Plugin data nests at most this deep (a table inside itself would
+ * otherwise never end). */
+#define CB_PLUGIN_MAX_DEPTH 32
+
+/* What a plugin is doing: which hooks may call what, and how a stored
+ * document reference reads back. */
+enum { CB_PLUGIN_LOADING, CB_PLUGIN_DOCUMENT, CB_PLUGIN_SITE };
+
+/* A unique address: the key under which document tables keep their index,
+ * which Lua code cannot forge (defined in plugin_data.c). */
+extern const char cb_plugin_doc_key;
+
+typedef struct cb_plugin cb_plugin;
+
+struct cb_plugin_host {
+	cb_site *site;
+	cb_plugin_limits lim;
+	const cb_theme *theme; /* for add_page's check; may be NULL */
+	cb_plugin_query_fn query;
+	void *query_ctx;
+	cb_plugin **v;
+	size_t n;
+	cb_diags *d; /* where casebook.log and friends report, while running */
+	bool themes_changed;
+	cb_vpack_writer w; /* packs what plugins store (reused) */
+};
+
+/* One loaded plugin: its Lua state and what the host keeps about it. */
+struct cb_plugin {
+	cb_plugin_host *h;
+	char *name;
+	char *path; /* the chunk name, e.g. "plugins/related.lua" */
+	char *note; /* added to Lua error messages; may be NULL */
+	lua_State *L;
+	size_t mem, mem_max;
+	cb_pool *pool; /* the state's memory (pool.h) */
+	long long used, budget;
+	bool mem_refused;
+	int mem_line; /* the plugin's line when memory first ran out */
+	int ref_document, ref_site;
+	int ref_docs; /* site phase: every document table, in site order */
+	int phase;
+	void *pending;	   /* C memory to free should Lua unwind past it */
+	const void *chunk; /* what S_init_step loads */
+	char what[1200];   /* what the plugin was doing, for messages */
+	double seconds;
+};
+
+/* The plugin whose state L is (its allocator's user data). */
+static inline cb_plugin *cb_plugin_of(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* ---- plugin_data.c ---- */
+
+/* The index of the document whose table is at i, or -1 when it is not a
+ * document table. Raises no Lua error. */
+int cb_plugin_doc_index(lua_State *L, int i);
+/* Packs the Lua value at i into w, never raising a Lua error once the
+ * stack has room: on a value that cannot be stored it returns false with
+ * the reason in err (w then holds part of it; the caller cuts it). A
+ * document table becomes the reference {"$doc": index}; map keys are
+ * sorted. */
+bool cb_plugin_pack(lua_State *L, int i, cb_vpack_writer *w, char *err, size_t errsize);
+/* Pushes a value tree (NULL pushes nil); a {"$doc": n} reference becomes
+ * the document as cb_plugin_push_ref pushes it. */
+void cb_plugin_push_value(lua_State *L, cb_plugin *p, const cb_value *v);
+/* Pushes a reference to document idx: in a site hook the document's own
+ * table; in a document hook a small table naming it. */
+void cb_plugin_push_ref(lua_State *L, cb_plugin *p, int idx);
+/* Pushes a new table for document idx, whose fields are built when first
+ * read (see cb_plugin_doc_field). */
+void cb_plugin_push_doc(lua_State *L, cb_plugin *p, int idx);
+/* The __index function of the document tables' shadows; registered once
+ * per state. */
+int cb_plugin_doc_field(lua_State *L);
+/* Takes the changes a hook made to the document table at t into the site
+ * model; raises a Lua error on a change the site cannot take. */
+void cb_plugin_readback(lua_State *L, cb_plugin *p, int t);
+/* Small builders: a list of strings; t[key] = s (nothing when s is NULL);
+ * t[key] = n, for the table on top of the stack. */
+void cb_plugin_push_strv(lua_State *L, const cb_strv *sv);
+void cb_plugin_set_str(lua_State *L, const char *key, const char *s);
+void cb_plugin_set_int(lua_State *L, const char *key, lua_Integer n);
+
+#endif
