@@ -453,7 +453,7 @@ void cb_writer_seal(cb_writer *w, const cb_seal *s)
 
 /* Seals or removes what was made in the staging folder without a put (a
  * database, say): rel is the path under the staging folder. */
-static int S_sweep(cb_writer *w, const char *rel, cb_error *err)
+static int S_seal_sweep(cb_writer *w, const char *rel, cb_error *err)
 {
 	char *dir = rel[0] ? cb_path_join(w->stage, rel) : cb_xstrdup(w->stage);
 	DIR *d = opendir(dir);
@@ -476,7 +476,7 @@ static int S_sweep(cb_writer *w, const char *rel, cb_error *err)
 		if (!strcmp(path, "e") || lstat(full, &st) != 0) {
 			/* the sealed files themselves */
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = S_sweep(w, path, err);
+			rc = S_seal_sweep(w, path, err);
 			rmdir(full); /* emptied: no folder names a page's path */
 		} else if (cb_seal_classify(path) != CB_SEAL_PLAIN) {
 			char *data = NULL;
@@ -516,7 +516,7 @@ int cb_writer_seal_finish(cb_writer *w, const char *unlock_page, const char *loc
 			     strerror(errno));
 		return -1;
 	}
-	int rc = S_sweep(w, "", err);
+	int rc = S_seal_sweep(w, "", err);
 	if (rc == 0)
 		rc = S_put(w, "search/lock.js", js, jn, err);
 	if (rc == 0)
