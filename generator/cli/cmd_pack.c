@@ -335,7 +335,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL, *model_id = "kolb", *out = NULL;
 	bool restricted = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false};
+	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false, false};
 	/* A pack is printed for a session, not published: a shallow clone's
 	 * dates are only warned about. */
 	so.allow_shallow = true;

@@ -594,7 +594,7 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
 	 * never published: a shallow clone's dates are only warned about
 	 * (build and check refuse them). */
-	cb_build_opts bo = {.site = {workdir, NULL, true, audience, 0, NULL, NULL, false},
+	cb_build_opts bo = {.site = {workdir, NULL, true, audience, 0, NULL, NULL, false, false},
 			    .out = s.site,
 			    .datadir = datadir,
 			    .version = CB_VERSION};
