@@ -14,6 +14,7 @@
 #include "gitsrc.h"
 #include "index.h"
 #include "plugin.h"
+#include "private.h"
 #include "render.h"
 #include "search.h"
 #include "util.h"
@@ -92,15 +93,14 @@ static char *S_identity(const char *version)
  * beside an output folder elsewhere: it holds every document the
  * repository has, restricted ones included, and an output folder's parent
  * may well be published (a web server's root). */
-static void S_places(const char *repo, char **cache, char **out)
+static void S_places(const char *repo, char **priv, char **cache, char **out)
 {
 	cb_gitsrc *g = NULL;
 	cb_error err;
-	*cache = *out = NULL;
+	*priv = *cache = *out = NULL;
 	if (cb_gitsrc_open(&g, repo, &err) == 0) {
-		char *dir = cb_gitsrc_private_dir(g);
-		*cache = cb_path_join(dir, "cache.db");
-		free(dir);
+		*priv = cb_gitsrc_private_dir(g);
+		*cache = cb_path_join(*priv, "cache.db");
 		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public")
 					    : cb_xstrdup("public");
 	}
@@ -206,7 +206,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	cb_site site;
 	cb_writer *w = NULL;
 	cb_site *view = NULL; /* what the search index is built from (S_search_view) */
-	char *theme_dir = NULL;
+	cb_theme *theme = NULL;
 	char *search_web = NULL;
 	cb_build_status st;
 
@@ -214,8 +214,14 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	double t = S_now();
 	cb_cache *cache = NULL;
 	cb_map *keys = NULL;
-	char *cpath = NULL, *default_out = NULL, *out_abs = NULL;
-	S_places(opts->site.repo, &cpath, &default_out);
+	char *cpath = NULL, *default_out = NULL, *out_abs = NULL, *priv = NULL;
+	S_places(opts->site.repo, &priv, &cpath, &default_out);
+	if (priv && !opts->check_only) {
+		/* The private folder ignores itself before anything is put in
+		 * it, and previews killed earlier leave nothing behind. */
+		cb_private_make(priv);
+		cb_private_sweep(priv);
+	}
 	char *out_dir = opts->out ? cb_xstrdup(opts->out) : default_out ? cb_xstrdup(default_out) : NULL;
 	free(default_out);
 	char *cache_dir = NULL;
@@ -249,35 +255,10 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 	/* 1b. plugins: document and site hooks (plugin.h); their errors are
 	 * content errors, so a check reports them too */
-	theme_dir = cb_xasprintf("%s/themes/%s", opts->datadir, site.cfg.theme);
 	search_web = cb_xasprintf("%s/search/web", opts->datadir);
-	char *builtin = cb_xasprintf("%s/themes/default/templates", opts->datadir);
-	bool have_data = cb_is_dir(builtin);
-	free(builtin);
-	if (!have_data) {
-		/* Not the repository's fault: casebook's own files are missing. */
-		cb_error_set(err, NULL, 0, 0,
-			     "cannot find casebook's own files (themes and plugins) in '%s'; reinstall "
-			     "casebook, or set CASEBOOK_DATADIR to the folder that holds its themes/ and "
-			     "plugins/",
-			     opts->datadir);
+	if (cb_theme_open(&theme, &site, opts->datadir, err) != 0) {
 		st = CB_BUILD_FAILED;
 		goto out;
-	}
-	if (!cb_is_dir(theme_dir)) {
-		if (site.ntheme_srcs == 0) {
-			/* Neither casebook nor the repository has it: a typo. */
-			cb_error_set(err, "casebook.yml", 0, 0,
-				     "no theme '%s': it is not a built-in theme and the repository has no "
-				     "themes/%s/ folder; use 'theme: default' or add that folder",
-				     site.cfg.theme, site.cfg.theme);
-			st = CB_BUILD_FAILED;
-			goto out;
-		}
-		/* A theme only the repository has (themes/<name>/ in its tree)
-		 * takes every file it does not provide from the default theme. */
-		free(theme_dir);
-		theme_dir = cb_xasprintf("%s/themes/default", opts->datadir);
 	}
 	/* The output folder, opened now so that the search index can start
 	 * beside the plugins (see S_search_view); a folder that cannot be
@@ -296,8 +277,10 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		}
 		out_abs = S_abs(res->out);
 		wrc = cb_writer_open(&w, res->out, &werr);
-		if (wrc == 0)
+		if (wrc == 0) {
 			cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+			cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
+		}
 	}
 	S_search_job sj = {NULL, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
 	pthread_t sth;
@@ -309,7 +292,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 
 	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {opts->datadir, theme_dir, NULL, NULL, &ptimes};
+	cb_plugins_opts po = {opts->datadir, theme, NULL, NULL, &ptimes};
 	int prc = cb_plugins_run(&site, &po, d, err);
 	S_lap(res, "plugins", &t);
 	for (char *line = ptimes.data, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
@@ -363,6 +346,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 			goto out;
 		}
 		cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+		cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
 	}
 	if (!searching) {
 		/* 3b. search: casebook.db and the browser index
@@ -375,7 +359,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		if (!searching)
 			S_search_thread(&sj);
 	}
-	cb_render_opts ro = {theme_dir, opts->version, opts->jobs};
+	cb_render_opts ro = {theme, opts->version, opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
 	S_lap(res, "render", &t);
 	if (searching)
@@ -407,13 +391,14 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 out:
 	S_search_view_free(view);
 	free(search_web);
-	free(theme_dir);
+	cb_theme_free(theme);
 	cb_site_free(&site);
 	cb_file_keys_free(keys);
 	cb_cache_close(cache);
 	free(cache_dir);
 	free(out_abs);
 	free(out_dir);
+	free(priv);
 	return st;
 }
 

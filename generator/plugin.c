@@ -442,11 +442,10 @@ static int S_api_add_page(lua_State *L)
 		      tpl[i] == '_'))
 			return luaL_error(
 			    L, "casebook.add_page: '%s' is not a template name such as 'glossary'", tpl);
-	if (p->h->theme_dir) {
-		char file[PATH_MAX];
-		struct stat st;
-		snprintf(file, sizeof file, "%s/templates/%s.mustache", p->h->theme_dir, tpl);
-		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+	if (p->h->theme) {
+		char file[128];
+		snprintf(file, sizeof file, "templates/%s.mustache", tpl);
+		if (strlen(tpl) > 64 || !cb_theme_has(p->h->theme, file))
 			return luaL_error(L, "casebook.add_page: the theme has no template '%s.mustache'",
 					  tpl);
 	}
@@ -898,14 +897,14 @@ static int S_site_step(lua_State *L)
 	return 0;
 }
 
-cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir)
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const cb_theme *theme)
 {
 	cb_plugin_host *h = cb_xcalloc(1, sizeof *h);
 	h->site = site;
 	h->lim.instructions =
 	    limits && limits->instructions > 0 ? limits->instructions : CB_PLUGIN_INSTRUCTIONS;
 	h->lim.memory = limits && limits->memory > 0 ? limits->memory : (size_t)CB_PLUGIN_MEMORY_MB << 20;
-	h->theme_dir = theme_dir ? cb_xstrdup(theme_dir) : NULL;
+	h->theme = theme;
 	return h;
 }
 
@@ -1056,7 +1055,6 @@ void cb_plugin_host_free(cb_plugin_host *h)
 	for (size_t i = 0; i < h->n; i++)
 		S_plugin_free(h->v[i]);
 	free(h->v);
-	free(h->theme_dir);
 	cb_vpack_writer_free(&h->w);
 	free(h);
 }

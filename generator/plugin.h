@@ -23,6 +23,7 @@
 
 #include "diag.h"
 #include "site.h"
+#include "theme.h"
 #include "util.h"
 #include "value.h"
 
@@ -58,9 +59,10 @@ typedef struct cb_plugin_limits {
 typedef struct cb_plugin_host cb_plugin_host;
 
 /* A host for plugins working on site (borrowed, and changed by the
- * plugins: document themes, HTML and extra fields, added pages). theme_dir,
- * when not NULL, is where add_page checks that a template exists. */
-cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const char *theme_dir);
+ * plugins: document themes, HTML and extra fields, added pages). theme,
+ * when not NULL, is where add_page checks that a template exists (theme.h;
+ * borrowed). */
+cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits, const cb_theme *theme);
 /* Gives casebook.query something to ask; without it the function returns
  * nil and a message. */
 void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx);
@@ -85,7 +87,7 @@ void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
 typedef struct cb_plugins_opts {
 	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
-	const char *theme_dir;	  /* the theme's folder, for add_page; may be NULL */
+	const cb_theme *theme;	  /* the theme (theme.h), for add_page; may be NULL */
 	cb_plugin_query_fn query; /* may be NULL */
 	void *query_ctx;
 	cb_buf *timings; /* when not NULL, gets one line per plugin: "plugin NAME SECONDS" */

@@ -37,7 +37,7 @@ typedef struct cb_plugin cb_plugin;
 struct cb_plugin_host {
 	cb_site *site;
 	cb_plugin_limits lim;
-	char *theme_dir;
+	const cb_theme *theme; /* for add_page's check; may be NULL */
 	cb_plugin_query_fn query;
 	void *query_ctx;
 	cb_plugin **v;

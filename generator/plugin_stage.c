@@ -182,7 +182,7 @@ int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_e
 		}
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
-	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme_dir);
+	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
 	S_search sq = {site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL};
 	if (opts->query)
 		cb_plugin_set_query(h, opts->query, opts->query_ctx);

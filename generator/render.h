@@ -8,10 +8,11 @@
 
 #include "diag.h"
 #include "site.h"
+#include "theme.h"
 #include "writer.h"
 
 typedef struct cb_render_opts {
-	const char *theme_dir; /* folder holding templates/ and assets/ */
+	const cb_theme *theme; /* templates/ and assets/ (theme.h) */
 	const char *version;   /* casebook's version, shown in the footer */
 	int jobs;	       /* threads for page rendering; 0: one per core */
 } cb_render_opts;

@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "mustache.h"
 #include "site.h"
+#include "theme.h"
 #include "util.h"
 #include "value.h"
 
@@ -300,26 +301,6 @@ static cb_value *S_model_value(const S_model *md)
 	return v;
 }
 
-/* Finds a theme file: the repository's own themes/<theme>/ first (the
- * way a site customises its theme), then the installed theme, then the
- * default one. Caller frees; NULL when none has it. */
-static char *S_theme_file(const cb_site *site, const char *datadir, const char *rel)
-{
-	char *cands[3] = {
-	    site->workdir ? cb_xasprintf("%s/themes/%s/%s", site->workdir, site->cfg.theme, rel) : NULL,
-	    cb_xasprintf("%s/themes/%s/%s", datadir, site->cfg.theme, rel),
-	    cb_xasprintf("%s/themes/default/%s", datadir, rel),
-	};
-	char *found = NULL;
-	for (size_t i = 0; i < 3; i++) {
-		if (!found && cands[i] && access(cands[i], R_OK) == 0)
-			found = cands[i];
-		else
-			free(cands[i]);
-	}
-	return found;
-}
-
 /* Writes data to path through a temporary file beside it, so an
  * interrupted run never leaves half a pack. */
 static int S_write_atomic(const char *path, const char *data, size_t len)
@@ -350,7 +331,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL, *model_id = "kolb", *out = NULL;
 	bool restricted = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false};
+	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false, false};
 	/* A pack is printed for a session, not published: a shallow clone's
 	 * dates are only warned about. */
 	so.allow_shallow = true;
@@ -397,7 +378,9 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 	cb_error err = {{0}, 0, 0, {0}};
 	const cb_doc *chosen[2 * S_MAX_DOCS];
 	size_t nchosen = 0;
-	char *tpl_path = NULL, *css_path = NULL, *tpl = NULL, *css = NULL, *outpath = NULL, *title = NULL;
+	char *outpath = NULL, *title = NULL;
+	cb_theme *th = NULL;
+	cb_theme_file tpl = {0}, css = {0};
 	cb_mustache *mu = NULL;
 	cb_value *data = NULL;
 	cb_buf html = CB_BUF_INIT;
@@ -541,15 +524,25 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 		free(base);
 	}
 
-	tpl_path = S_theme_file(&site, datadir, "templates/pack.mustache");
-	css_path = S_theme_file(&site, datadir, "assets/pack.css");
-	size_t tpl_len = 0, css_len = 0;
-	if (!tpl_path || !css_path || cb_file_read(tpl_path, &tpl, &tpl_len) != 0 ||
-	    cb_file_read(css_path, &css, &css_len) != 0) {
+	/* The theme of the ref being built, like the site's (theme.h). */
+	if (cb_theme_open(&th, &site, datadir, &err) != 0) {
+		char msg[2200];
+		cb_error_format(&err, msg, sizeof msg);
+		fprintf(stderr, "casebook: %s\n", msg);
+		goto out;
+	}
+	if (!cb_theme_has(th, "templates/pack.mustache") || !cb_theme_has(th, "assets/pack.css")) {
 		fprintf(stderr,
 			"casebook: cannot read the pack's template and style (templates/pack.mustache and "
 			"assets/pack.css) in the theme '%s' or the default theme under '%s/themes'\n",
 			site.cfg.theme, datadir);
+		goto out;
+	}
+	if (cb_theme_read(th, "templates/pack.mustache", &tpl, &err) != 0 ||
+	    cb_theme_read(th, "assets/pack.css", &css, &err) != 0) {
+		char msg[2200];
+		cb_error_format(&err, msg, sizeof msg);
+		fprintf(stderr, "casebook: %s\n", msg);
 		goto out;
 	}
 	char today[11];
@@ -561,7 +554,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 	data = cb_value_map();
 	cb_map_set_str(data, "lang", site.cfg.language);
 	cb_map_set(data, "generator", cb_value_str_own(cb_xasprintf("casebook %s", CB_VERSION)));
-	cb_map_set_str(data, "css", css);
+	cb_map_set_str(data, "css", css.data);
 	size_t nrestricted = 0;
 	for (size_t i = 0; i < nchosen; i++)
 		nrestricted += chosen[i]->meta.visibility == CB_VIS_RESTRICTED;
@@ -594,9 +587,9 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 		cb_list_push(rows, cb_value_bool(true));
 
 	mu = cb_mustache_new();
-	if (cb_mustache_add(mu, "pack", tpl, tpl_len, &err) != 0 ||
+	if (cb_mustache_add(mu, "pack", tpl.data, tpl.len, &err) != 0 ||
 	    cb_mustache_render(mu, "pack", data, &html, &err) != 0) {
-		fprintf(stderr, "casebook: %s:%d:%d: %s\n", tpl_path, err.line, err.col, err.msg);
+		fprintf(stderr, "casebook: %s:%d:%d: %s\n", tpl.where, err.line, err.col, err.msg);
 		goto out;
 	}
 	if (S_write_atomic(outpath, html.data ? html.data : "", html.len) != 0) {
@@ -613,10 +606,9 @@ out:
 	cb_buf_free(&html);
 	cb_value_free(data);
 	cb_mustache_free(mu);
-	free(tpl);
-	free(css);
-	free(tpl_path);
-	free(css_path);
+	cb_theme_file_free(&tpl);
+	cb_theme_file_free(&css);
+	cb_theme_free(th);
 	free(outpath);
 	free(title);
 	cb_site_free(&site);

@@ -121,4 +121,63 @@ run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o7"
 assert_eq "a repository-only theme builds" "$RC" "0"
 assert_contains "its template is used" "$(cat "$TMP/o7/404.html")" '<h1>Vale: not here</h1>'
 assert_contains "the rest comes from the default theme" "$(cat "$TMP/o7/index.html")" 'Latest documents'
+
+# A plugin's page with a template only the repository's theme has (it was
+# refused before: add_page looked in the installed theme alone).
+mkdir -p "$R/plugins" "$R/themes/vale/templates"
+cat >"$R/plugins/due.lua" <<'LUA'
+local p = {}
+function p.site(site)
+  casebook.add_page{path = "reviews-due.html", template = "reviews-due", title = "Reviews due",
+    data = {count = #site.documents}}
+end
+return p
+LUA
+cat >"$R/themes/vale/templates/reviews-due.mustache" <<'TPL'
+{{<layout}}{{$content}}<h1>Vale reviews due: {{page.data.count}}</h1>{{/content}}{{/layout}}
+TPL
+commit "$R" "reviews due in the repository's own theme" "2024-03-05T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o8"
+assert_eq "add_page finds a template of the repository's own theme" "$RC" "0"
+assert_contains "the page is rendered with it" "$(cat "$TMP/o8/reviews-due.html" 2>/dev/null)" '<h1>Vale reviews due: 2</h1>'
+# The same with the repository's themes/default/ (theme: default).
+git -C "$R" mv themes/vale themes/default
+printf 'title: Vale learning\n' >"$R/casebook.yml"
+commit "$R" "the template in themes/default" "2024-03-06T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o9"
+assert_eq "add_page finds a template of the repository's themes/default/" "$RC" "0"
+assert_contains "that page is rendered with it" "$(cat "$TMP/o9/reviews-due.html" 2>/dev/null)" '<h1>Vale reviews due: 2</h1>'
+# Only in the working files: not in the committed build, found with --worktree.
+git -C "$R" rm -q themes/default/templates/reviews-due.mustache
+commit "$R" "template removed" "2024-03-07T10:00:00Z"
+printf '{{<layout}}{{$content}}<h1>Working copy</h1>{{/content}}{{/layout}}\n' >"$R/themes/default/templates/reviews-due.mustache"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o10"
+assert_eq "an uncommitted template is not in the committed theme" "$RC" "1"
+assert_contains "add_page says the theme lacks it" "$OUT" "casebook.add_page: the theme has no template 'reviews-due.mustache'"
+run "$CASEBOOK" build -q --repo "$R" --worktree --out "$TMP/o11"
+assert_eq "--worktree finds the working template" "$RC" "0"
+assert_contains "and renders with it" "$(cat "$TMP/o11/reviews-due.html" 2>/dev/null)" '<h1>Working copy</h1>'
+rm -f "$R/themes/default/templates/reviews-due.mustache" "$R/plugins/due.lua"
+commit "$R" "no plugin" "2024-03-08T10:00:00Z"
+
+# casebook pack reads the theme from the ref being built, not the working folder.
+mkdir -p "$R/themes/default/assets"
+printf '<html><body><h1>Committed pack: {{pack.title}}</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
+commit "$R" "our pack template" "2024-03-09T10:00:00Z"
+git -C "$R" tag packed
+printf '<html><body><h1>Working pack</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
+run "$CASEBOOK" pack --repo "$R" --theme neglect --out "$TMP/pack1.html"
+assert_eq "pack builds from HEAD" "$RC" "0"
+assert_contains "pack uses the committed template" "$(cat "$TMP/pack1.html")" '<h1>Committed pack: Reflective supervision: Neglect</h1>'
+run "$CASEBOOK" pack --repo "$R" --theme neglect --worktree --out "$TMP/pack2.html"
+assert_contains "pack --worktree uses the working template" "$(cat "$TMP/pack2.html")" '<h1>Working pack</h1>'
+git -C "$R" checkout -q -- themes
+git -C "$R" rm -q themes/default/templates/pack.mustache
+commit "$R" "pack template removed" "2024-03-10T10:00:00Z"
+printf '<html><body><h1>Working pack</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
+run "$CASEBOOK" pack --repo "$R" --ref packed --theme neglect --out "$TMP/pack3.html"
+assert_contains "pack --ref uses that ref's template" "$(cat "$TMP/pack3.html")" '<h1>Committed pack: Reflective supervision: Neglect</h1>'
+run "$CASEBOOK" pack --repo "$R" --theme neglect --out "$TMP/pack4.html"
+assert_contains "without it in the ref, the installed template (not the working file)" "$(cat "$TMP/pack4.html")" 'class="pack'
+assert_not_contains "the working file is not read" "$(cat "$TMP/pack4.html")" 'Working pack'
 finish

@@ -744,7 +744,9 @@ static void test_stage_on_a_repository(void **state)
 		cb_error err;
 		assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 		cb_buf times = CB_BUF_INIT;
-		cb_plugins_opts po = {".", "themes/default", NULL, NULL, &times};
+		cb_theme *th;
+		assert_int_equal(cb_theme_open(&th, &s, ".", &err), 0);
+		cb_plugins_opts po = {".", th, NULL, NULL, &times};
 		assert_int_equal(cb_plugins_run(&s, &po, &d, &err), 0);
 		assert_int_equal(d.errors, 0);
 		const cb_doc *a = NULL;
@@ -776,6 +778,7 @@ static void test_stage_on_a_repository(void **state)
 		cb_value_free(extra);
 		cb_buf_free(&times);
 		cb_diags_free(&d);
+		cb_theme_free(th);
 		cb_site_free(&s);
 	}
 	free(repo);

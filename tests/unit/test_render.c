@@ -77,9 +77,12 @@ static void S_build(void)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	cb_render_opts ro = {"themes/default", "9.9.9", 2};
+	cb_theme *th;
+	assert_int_equal(cb_theme_open(&th, &s, ".", &err), 0);
+	cb_render_opts ro = {th, "9.9.9", 2};
 	assert_int_equal(cb_render_site(&s, &ro, w, &err), 0);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
+	cb_theme_free(th);
 	cb_site_free(&s);
 	cb_diags_free(&d);
 	free(repo);
@@ -136,8 +139,9 @@ static void test_actions_and_lists(void **state)
 
 static void test_missing_template(void **state)
 {
-	char *theme = cb_path_join(S_tmp, "theme");
-	char *tpl = cb_path_join(theme, "templates/layout.mustache");
+	/* A data folder whose default theme has only a layout. */
+	char *theme = cb_path_join(S_tmp, "data");
+	char *tpl = cb_path_join(theme, "themes/default/templates/layout.mustache");
 	cb_file_write(tpl, "{{$content}}{{/content}}", 24);
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, "out2");
 	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL};
@@ -147,9 +151,12 @@ static void test_missing_template(void **state)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	cb_render_opts ro = {theme, "1", 1};
+	cb_theme *th;
+	assert_int_equal(cb_theme_open(&th, &s, theme, &err), 0);
+	cb_render_opts ro = {th, "1", 1};
 	assert_int_equal(cb_render_site(&s, &ro, w, &err), -1);
 	assert_non_null(strstr(err.msg, "no template 'index.mustache'"));
+	cb_theme_free(th);
 	cb_writer_abort(w);
 	cb_site_free(&s);
 	cb_diags_free(&d);
