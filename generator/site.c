@@ -225,6 +225,38 @@ static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *
 	return rc;
 }
 
+/* Reads the names deny-list from a file outside the repository: a path
+ * starting with "~/" is in $HOME. A list configured but unreadable is an
+ * environment error, never a check silently skipped. */
+static int S_read_outside(const char *path, char **data, size_t *len, cb_error *err)
+{
+	char *full = NULL;
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
+		const char *home = getenv("HOME");
+		if (!home || !home[0]) {
+			cb_error_set(err, NULL, 0, 0,
+				     "the names deny-list '%s' is in the home folder, but HOME is not set",
+				     path);
+			return -1;
+		}
+		full = cb_xasprintf("%s%s", home, path + 1);
+	} else {
+		full = cb_xstrdup(path);
+	}
+	int rc = cb_file_read(full, data, len);
+	if (rc != 0)
+		cb_error_set(err, NULL, 0, 0,
+			     "cannot read the names deny-list '%s' (set by %s): %s; the personal-data "
+			     "check needs it, so nothing was checked",
+			     full,
+			     getenv("CASEBOOK_PII_NAMES") && getenv("CASEBOOK_PII_NAMES")[0]
+				 ? "CASEBOOK_PII_NAMES"
+				 : "pii-names in casebook.yml",
+			     strerror(errno));
+	free(full);
+	return rc == 0 ? 0 : -1;
+}
+
 static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
 {
 	int src = cb_source_date_epoch(&site->build_time, err);
@@ -779,11 +811,19 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(theme_dir);
 	if (trc != 0)
 		goto out;
-	/* The personal-data check's deny-list of names: the file casebook.yml
-	 * names (which must then exist), else <content>/pii-names.txt if any. */
+	/* The personal-data check's deny-list of names: $CASEBOOK_PII_NAMES,
+	 * else the file casebook.yml names (which must then exist; outside the
+	 * repository when it starts with '/' or '~'), else
+	 * <content>/pii-names.txt if any. */
 	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
 						    : cb_path_join(site->cfg.content_dir, "pii-names.txt");
-	int nrc = S_read_optional(g, names_file, &text, &len, err);
+	const char *env_names = getenv("CASEBOOK_PII_NAMES");
+	int nrc;
+	if ((env_names && env_names[0]) || names_file[0] == '/' || names_file[0] == '~') {
+		nrc = S_read_outside(env_names && env_names[0] ? env_names : names_file, &text, &len, err);
+	} else {
+		nrc = S_read_optional(g, names_file, &text, &len, err);
+	}
 	if (nrc == 0 && !text && site->cfg.pii_names_file) {
 		cb_diags_add(
 		    d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
