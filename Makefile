@@ -5,13 +5,13 @@ BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/casebook
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
-PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd
+PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
             libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev \
-            libmicrohttpd-dev curl chromium poppler-utils groff-base \
-            nodejs default-jre-headless
+            libmicrohttpd-dev libutf8proc-dev curl chromium poppler-utils groff-base \
+            nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf
 
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -20,11 +20,14 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Igenerator -Isearch \
              -DCB_VERSION='"$(VERSION)"' -DCB_DATADIR='"$(DATADIR)"' \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# import's libraries: only their headers at build time; generator/import/libs.c
+# loads them (dlopen) when a file is imported, so no other command loads them.
+IMPORT_PKGS := libxml-2.0 libzip
 TEST_LIBS = $(shell pkg-config --libs cmocka libcjson 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka libcjson 2>/dev/null)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-SRCS     := $(sort $(wildcard generator/*.c generator/cli/*.c search/*.c))
+SRCS     := $(sort $(wildcard generator/*.c generator/cli/*.c generator/import/*.c search/*.c))
 LIB_SRCS := $(filter-out generator/cli/main.c,$(SRCS))
 OBJS     := $(SRCS:%.c=build/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
@@ -65,10 +68,12 @@ deps:
 	fi
 
 check-deps:
-	@pkg-config --exists $(PKGS) || { echo "casebook: missing libraries; run 'make deps' (as root) first" >&2; exit 2; }
+	@pkg-config --exists $(PKGS) $(IMPORT_PKGS) || { echo "casebook: missing libraries; run 'make deps' (as root) first" >&2; exit 2; }
 
 casebook: check-deps $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS)
+
+build/obj/generator/import/%.o build/san/generator/import/%.o: ALL_CFLAGS += $(shell pkg-config --cflags $(IMPORT_PKGS) 2>/dev/null)
 
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)

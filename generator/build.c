@@ -14,6 +14,7 @@
 #include "gitsrc.h"
 #include "index.h"
 #include "plugin.h"
+#include "private.h"
 #include "render.h"
 #include "search.h"
 #include "util.h"
@@ -92,15 +93,14 @@ static char *S_identity(const char *version)
  * beside an output folder elsewhere: it holds every document the
  * repository has, restricted ones included, and an output folder's parent
  * may well be published (a web server's root). */
-static void S_places(const char *repo, char **cache, char **out)
+static void S_places(const char *repo, char **priv, char **cache, char **out)
 {
 	cb_gitsrc *g = NULL;
 	cb_error err;
-	*cache = *out = NULL;
+	*priv = *cache = *out = NULL;
 	if (cb_gitsrc_open(&g, repo, &err) == 0) {
-		char *dir = cb_gitsrc_private_dir(g);
-		*cache = cb_path_join(dir, "cache.db");
-		free(dir);
+		*priv = cb_gitsrc_private_dir(g);
+		*cache = cb_path_join(*priv, "cache.db");
 		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public")
 					    : cb_xstrdup("public");
 	}
@@ -214,8 +214,14 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	double t = S_now();
 	cb_cache *cache = NULL;
 	cb_map *keys = NULL;
-	char *cpath = NULL, *default_out = NULL, *out_abs = NULL;
-	S_places(opts->site.repo, &cpath, &default_out);
+	char *cpath = NULL, *default_out = NULL, *out_abs = NULL, *priv = NULL;
+	S_places(opts->site.repo, &priv, &cpath, &default_out);
+	if (priv && !opts->check_only) {
+		/* The private folder ignores itself before anything is put in
+		 * it, and previews killed earlier leave nothing behind. */
+		cb_private_make(priv);
+		cb_private_sweep(priv);
+	}
 	char *out_dir = opts->out ? cb_xstrdup(opts->out) : default_out ? cb_xstrdup(default_out) : NULL;
 	free(default_out);
 	char *cache_dir = NULL;
@@ -271,8 +277,10 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		}
 		out_abs = S_abs(res->out);
 		wrc = cb_writer_open(&w, res->out, &werr);
-		if (wrc == 0)
+		if (wrc == 0) {
 			cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+			cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
+		}
 	}
 	S_search_job sj = {.web = search_web, .w = w, .err = CB_ERROR_INIT};
 	pthread_t sth;
@@ -338,6 +346,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 			goto out;
 		}
 		cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
+		cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
 	}
 	if (!searching) {
 		/* 3b. search: casebook.db and the browser index
@@ -389,6 +398,7 @@ out:
 	free(cache_dir);
 	free(out_abs);
 	free(out_dir);
+	free(priv);
 	return st;
 }
 

@@ -13,7 +13,8 @@ static const char S_schema[] =
     "CREATE TABLE IF NOT EXISTS docs(path TEXT PRIMARY KEY, oid TEXT NOT NULL, env TEXT NOT NULL,"
     " data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS pages(out TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,"
-    " size INTEGER NOT NULL, mtime INTEGER NOT NULL, ino INTEGER NOT NULL, PRIMARY KEY(out, path))"
+    " size INTEGER NOT NULL, mtime INTEGER NOT NULL, ino INTEGER NOT NULL, sum INTEGER NOT NULL,"
+    " PRIMARY KEY(out, path))"
     " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS history(dir TEXT NOT NULL, commit_id TEXT NOT NULL, data BLOB NOT NULL,"
     " PRIMARY KEY(dir, commit_id)) WITHOUT ROWID;";
@@ -85,8 +86,9 @@ static int S_open_checked(const char *path, const char *version, sqlite3 **out)
 	if (!fmt || !ver || strcmp(fmt, want) != 0 || strcmp(ver, version) != 0) {
 		/* Another casebook wrote it: nothing in it can be trusted. */
 		sqlite3_stmt *st = NULL;
-		rc = S_exec(db, "BEGIN; DELETE FROM docs; DELETE FROM pages; DELETE FROM history; DELETE "
+		rc = S_exec(db, "BEGIN; DROP TABLE docs; DROP TABLE pages; DROP TABLE history; DELETE "
 				"FROM info;") == 0 &&
+			     S_exec(db, S_schema) == 0 &&
 			     sqlite3_prepare_v2(db, "INSERT INTO info VALUES('format',?1),('version',?2)", -1,
 						&st, NULL) == SQLITE_OK
 			 ? 1
@@ -170,6 +172,63 @@ void cb_cache_close(cb_cache *c)
 }
 
 /* --- encoding: little-endian integers, strings as length + bytes --- */
+
+/*
+ * Every record ends with a checksum of what precedes it (CB_SUM_LEN
+ * bytes), and is used only when that still matches: a disk that flips a
+ * bit must cost a rebuild of that record, never a page built from damaged
+ * text.
+ */
+#define CB_SUM_LEN 16
+
+static void S_sum(const void *data, size_t len, unsigned char out[CB_SUM_LEN])
+{
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_add(&h, data, len);
+	uint64_t d[2];
+	cb_hash_digest(&h, d);
+	for (int i = 0; i < 8; i++) {
+		out[i] = (unsigned char)(d[0] >> (8 * i));
+		out[8 + i] = (unsigned char)(d[1] >> (8 * i));
+	}
+}
+
+/* Appends the checksum of b's bytes to b. */
+static void S_seal(cb_buf *b)
+{
+	unsigned char sum[CB_SUM_LEN];
+	S_sum(b->data ? b->data : "", b->len, sum);
+	cb_buf_put(b, (const char *)sum, CB_SUM_LEN);
+}
+
+/* The length of a sealed record's payload when its checksum matches;
+ * SIZE_MAX when the record is damaged. */
+static size_t S_unseal(const void *data, size_t len)
+{
+	if (!data || len < CB_SUM_LEN)
+		return SIZE_MAX;
+	unsigned char sum[CB_SUM_LEN];
+	S_sum(data, len - CB_SUM_LEN, sum);
+	return memcmp(sum, (const unsigned char *)data + len - CB_SUM_LEN, CB_SUM_LEN) == 0 ? len - CB_SUM_LEN
+											    : SIZE_MAX;
+}
+
+/* The checksum of a page record, kept in its own column. */
+static int64_t S_page_sum(const char *out, const char *path, const cb_file_key *k)
+{
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_str(&h, out);
+	cb_hash_str(&h, path);
+	cb_hash_str(&h, k->key);
+	cb_hash_u64(&h, k->size);
+	cb_hash_u64(&h, (uint64_t)k->mtime_ns);
+	cb_hash_u64(&h, k->ino);
+	uint64_t d[2];
+	cb_hash_digest(&h, d);
+	return (int64_t)(d[0] >> 1);
+}
 
 typedef struct S_rd {
 	const unsigned char *p, *end;
@@ -437,6 +496,10 @@ static void S_encode(cb_buf *b, const cb_doc_record *rec)
 
 static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
 {
+	memset(rec, 0, sizeof *rec);
+	len = S_unseal(data, len);
+	if (len == SIZE_MAX)
+		return false;
 	S_rd r = {data, (const unsigned char *)data + len, false};
 	memset(rec, 0, sizeof *rec);
 	if (S_get_u32(&r) != CB_CACHE_FORMAT)
@@ -529,6 +592,7 @@ void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char
 		return;
 	cb_buf data = CB_BUF_INIT;
 	S_encode(&data, rec);
+	S_seal(&data);
 	/* Written at once (in one transaction for the whole load), so the
 	 * records never pile up in memory. */
 	pthread_mutex_lock(&c->lock);
@@ -590,8 +654,8 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out)
 		return c->pages;
 	c->pages = cb_map_new();
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino FROM pages WHERE out=?1", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino, sum FROM pages WHERE out=?1", -1,
+			       &st, NULL) != SQLITE_OK)
 		return c->pages;
 	sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
 	size_t cap = 0, n = 0;
@@ -610,6 +674,10 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out)
 		p->size = (uint64_t)sqlite3_column_int64(st, 2);
 		p->mtime_ns = sqlite3_column_int64(st, 3);
 		p->ino = (uint64_t)sqlite3_column_int64(st, 4);
+		if (S_page_sum(out, path, p) != sqlite3_column_int64(st, 5)) {
+			n--; /* damaged: the page is made again */
+			continue;
+		}
 		cb_strv_push(&paths, path);
 	}
 	sqlite3_finalize(st);
@@ -628,7 +696,7 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 	if (S_exec(c->db, "BEGIN;") != 0)
 		return;
 	if (sqlite3_prepare_v2(c->db, "DELETE FROM pages WHERE out=?1", -1, &del, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?1,?2,?3,?4,?5,?6)", -1, &ins,
+	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO pages VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &ins,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(del, 1, out, -1, SQLITE_STATIC);
 		sqlite3_step(del);
@@ -643,6 +711,7 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 			sqlite3_bind_int64(ins, 4, (sqlite3_int64)p->size);
 			sqlite3_bind_int64(ins, 5, p->mtime_ns);
 			sqlite3_bind_int64(ins, 6, (sqlite3_int64)p->ino);
+			sqlite3_bind_int64(ins, 7, S_page_sum(out, path, p));
 			sqlite3_step(ins);
 			sqlite3_reset(ins);
 		}
@@ -681,6 +750,9 @@ static int64_t S_get_time(S_rd *r)
 
 static bool S_get_history(const void *data, size_t len, cb_history **out, size_t *n)
 {
+	len = S_unseal(data, len);
+	if (len == SIZE_MAX)
+		return false;
 	S_rd r = {data, (const unsigned char *)data + len, false};
 	if (S_get_u32(&r) != CB_CACHE_FORMAT)
 		return false;
@@ -749,6 +821,7 @@ void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, cons
 		return;
 	cb_buf b = CB_BUF_INIT;
 	S_put_history(&b, v, n);
+	S_seal(&b);
 	sqlite3_stmt *st = NULL;
 	/* One commit per folder: the newest built. */
 	if (S_exec(c->db, "BEGIN;") == 0) {

@@ -20,6 +20,9 @@
  * - history: the history walk's result at a commit (gitsrc.h), so a
  *   rebuild walks only the commits made since.
  *
+ * Every record carries a checksum of its contents; a damaged record (a bit
+ * flipped on the disk) is treated as missing, and its work done again.
+ *
  * The cache is only an accelerator: a missing, corrupt, locked or stale
  * file is started afresh (or, failing that, the build goes on without it,
  * with a warning), and every build gives the same bytes with or without it.
@@ -41,7 +44,7 @@
 typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout changes; part of every key. */
-#define CB_CACHE_FORMAT 1
+#define CB_CACHE_FORMAT 2
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that

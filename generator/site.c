@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "frontmatter.h"
 #include "pii.h"
+#include "pubcheck.h"
 #include "util.h"
 
 char *cb_doc_html(const cb_site *site, const cb_doc *d)
@@ -81,6 +82,8 @@ typedef struct S_load {
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
 	const cb_pii_names *pii_names;
+	const char *content_dir;
+	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
 } S_load;
@@ -362,6 +365,9 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	}
 	if (cb_frontmatter_split(src->data, src->len, src->path, &s->split, &s->front) != 0)
 		return;
+	/* Control characters would reach the terminal and the pages (a
+	 * binary or non-UTF-8 file was refused above). */
+	cb_pubcheck_controls(src->path, src->data, src->len, &s->front);
 	s->has_body = true;
 	s->body_off = (size_t)(s->split.body - src->data);
 	s->body_len = s->split.body_len;
@@ -371,11 +377,14 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	if (rc == 0) {
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience);
-		/* The personal-data check, on every document this build publishes. */
-		if (s->included) {
+		/* The personal-data check, on every document this build publishes
+		 * (every document, for casebook check): its text and its file name. */
+		if (s->included || L->pii_every) {
 			double t0 = S_clock();
 			cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names,
 				     &s->front);
+			cb_pubcheck_file_name(src->path, L->content_dir, &s->doc.meta.pii_allow, L->pii_names,
+					      &s->front);
 			*pii_seconds += S_clock() - t0;
 		}
 	}
@@ -718,10 +727,13 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	L.cache = opts->cache;
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
 	L.pii_names = pii_names;
+	L.content_dir = site->cfg.content_dir;
+	L.pii_every = opts->pii_every_audience;
 	L.audience = opts->audience;
 	site->text = cb_textstore_new(opts->text_dir);
 	L.store = site->text;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
+	cb_hash_u64(&env, (uint64_t)opts->pii_every_audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);
 	for (size_t i = 0; i < nsources; i++) {

@@ -31,6 +31,9 @@ typedef struct cb_site_opts {
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
 	const char *text_dir;	/* where the text store's file goes (textstore.h); NULL: $TMPDIR */
 	bool allow_shallow;	/* build a shallow clone with the history it has (else an error) */
+	/* Check every document for personal data, whatever its audience
+	 * (casebook check: identifiers belong nowhere in the repository). */
+	bool pii_every_audience;
 } cb_site_opts;
 
 typedef struct cb_doc {

@@ -5,7 +5,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@ struct cb_writer {
 	cb_map *dirs;	     /* folders already made in the staging folder */
 	const cb_map *known; /* keys of the previous output's files; may be NULL */
 	cb_map *keys;	     /* keys of this build's files */
+	bool private_out;    /* owner-only output (a restricted build) */
 	pthread_mutex_t lock;
 };
 
@@ -41,6 +44,59 @@ static bool S_dir_empty(const char *path)
 	}
 	closedir(d);
 	return empty;
+}
+
+/* Whether the folder dir is one a casebook process left behind: it holds
+ * the staging marker naming a process that is no longer running. */
+static bool S_stale(const char *dir)
+{
+	char *marker = cb_path_join(dir, CB_STAGING_MARKER);
+	char *data = NULL;
+	size_t len;
+	bool stale = false;
+	if (cb_file_read(marker, &data, &len) == 0) {
+		long pid = strtol(data, NULL, 10);
+		stale = pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	}
+	free(data);
+	free(marker);
+	return stale;
+}
+
+/* Removes the staging folders (and folders moved aside) of earlier builds
+ * of out that were killed before they could clean up: whatever audience
+ * they were for, they may hold text that must not stay on the disk. Only
+ * folders named after out and carrying the staging marker of a dead
+ * process are touched. */
+static void S_sweep(const char *out, size_t lo)
+{
+	const char *slash = NULL;
+	for (size_t i = 0; i < lo; i++)
+		if (out[i] == '/')
+			slash = out + i;
+	char *parent = slash ? (slash == out ? cb_xstrdup("/") : cb_xstrndup(out, (size_t)(slash - out)))
+			     : cb_xstrdup(".");
+	const char *base = slash ? slash + 1 : out;
+	size_t nb = lo - (size_t)(base - out);
+	DIR *d = opendir(parent);
+	if (!d) {
+		free(parent);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, nb) != 0 ||
+		    (strncmp(n + nb, ".staging-", 9) != 0 && strncmp(n + nb, ".old-", 5) != 0))
+			continue;
+		char *p = cb_path_join(parent, n);
+		struct stat st;
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && S_stale(p))
+			cb_rm_rf(p);
+		free(p);
+	}
+	closedir(d);
+	free(parent);
 }
 
 int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
@@ -76,13 +132,15 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 		cb_mkdir_p(parent);
 		free(parent);
 	}
+	S_sweep(out, lo);
+	/* mkdtemp makes the folder 0700: nobody else can read a page while it
+	 * is staged, whatever the audience. */
 	if (!mkdtemp(parent_tmpl)) {
 		cb_error_set(err, NULL, 0, 0, "cannot create a staging folder beside '%s': %s", out,
 			     strerror(errno));
 		free(parent_tmpl);
 		return -1;
 	}
-	chmod(parent_tmpl, 0755);
 	cb_writer *w = cb_xcalloc(1, sizeof *w);
 	w->out = cb_xstrndup(out, lo);
 	w->stage = parent_tmpl;
@@ -95,6 +153,20 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 		free(marker);
 	}
 	*wp = w;
+	/* The staging marker names this process, so that a later build can
+	 * tell a folder left by a killed build from one still being written. */
+	char *pid = cb_xasprintf("%ld\n", (long)getpid());
+	char *smark = cb_path_join(w->stage, CB_STAGING_MARKER);
+	int mrc = cb_file_write(smark, pid, strlen(pid));
+	free(smark);
+	free(pid);
+	if (mrc != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot write in the staging folder '%s': %s", w->stage,
+			     strerror(errno));
+		cb_writer_abort(w);
+		*wp = NULL;
+		return -1;
+	}
 	if (cb_writer_put(w, CB_OUTPUT_MARKER, "casebook output folder; replaced whole by each build\n", 53,
 			  err)) {
 		cb_writer_abort(w);
@@ -365,11 +437,64 @@ static void S_free(cb_writer *w)
 	free(w);
 }
 
+void cb_writer_set_private(cb_writer *w, bool private_out)
+{
+	w->private_out = private_out;
+}
+
+/* The modes the output's files and folders get at the swap (see
+ * S_set_modes); nftw has no argument for them. */
+static mode_t S_dir_mode, S_file_mode;
+
+static int S_mode_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	mode_t want = type == FTW_D || type == FTW_DP ? S_dir_mode : S_file_mode;
+	if (type != FTW_SL && (st->st_mode & 07777) != want && chmod(path, want) != 0)
+		return -1;
+	return 0;
+}
+
+/* Gives every file and folder of the staged output its final mode: owner
+ * only for a restricted build, readable by everyone otherwise. A file
+ * linked from the previous output keeps the mode of that build's audience
+ * until this runs. */
+static int S_set_modes(cb_writer *w)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
+	S_dir_mode = w->private_out ? 0700 : 0755;
+	S_file_mode = w->private_out ? 0600 : 0644;
+	int rc = nftw(w->stage, S_mode_one, 16, FTW_PHYS);
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
 int cb_writer_commit(cb_writer *w, cb_error *err)
 {
 	int rc = 0;
 	struct stat st;
-	if (lstat(w->out, &st) != 0) {
+	char *smark = cb_path_join(w->stage, CB_STAGING_MARKER);
+	unlink(smark);
+	free(smark);
+	if (S_set_modes(w) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot set the permissions of the new site in '%s': %s",
+			     w->stage, strerror(errno));
+		cb_rm_rf(w->stage);
+		S_free(w);
+		return -1;
+	}
+	/* The old output, once swapped out, is named like a staging folder
+	 * (or out.old-PID): marked as this process's, so that a later build
+	 * removes it should this one be killed before it can. */
+	char *omark = cb_path_join(w->out, CB_STAGING_MARKER);
+	bool have_old = lstat(w->out, &st) == 0;
+	if (have_old && S_ISDIR(st.st_mode)) {
+		char *pid = cb_xasprintf("%ld\n", (long)getpid());
+		cb_file_write(omark, pid, strlen(pid));
+		free(pid);
+	}
+	if (!have_old) {
 		if (rename(w->stage, w->out) != 0) {
 			cb_error_set(err, NULL, 0, 0, "cannot move the new site into '%s': %s", w->out,
 				     strerror(errno));
@@ -386,12 +511,14 @@ int cb_writer_commit(cb_writer *w, cb_error *err)
 			cb_error_set(err, NULL, 0, 0, "cannot replace '%s': %s", w->out, strerror(errno));
 			if (access(w->out, F_OK) != 0)
 				rename(old, w->out);
+			unlink(omark); /* the old output stays */
 			rc = -1;
 		} else {
 			cb_rm_rf(old);
 		}
 		free(old);
 	}
+	free(omark);
 	if (rc != 0)
 		cb_rm_rf(w->stage);
 	S_free(w);

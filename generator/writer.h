@@ -8,6 +8,7 @@
 #ifndef CB_WRITER_H
 #define CB_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +18,10 @@
 
 typedef struct cb_writer cb_writer;
 
-/* Prepares a staging folder for out. Refuses (-1, err) when out exists, is
+/* Prepares a staging folder for out (out.staging-XXXXXX beside it, mode
+ * 0700, holding CB_STAGING_MARKER with this process's id). Staging folders
+ * of earlier builds of out whose process is gone (a killed build) are
+ * removed first, whatever their audience. Refuses (-1, err) when out exists, is
  * not empty and was not made by casebook (it has no marker file), so a
  * mistyped --out never wipes someone's folder. */
 int cb_writer_open(cb_writer **w, const char *out, cb_error *err);
@@ -33,6 +37,11 @@ int cb_writer_copy_tree(cb_writer *w, const char *src_dir, const char *dest, cb_
 /* The staging folder (files may be created there directly, e.g. a
  * database); valid until commit or abort. */
 const char *cb_writer_stage_dir(const cb_writer *w);
+/* Makes the output owner-only (folders 0700, files 0600) when private_out
+ * is true, as a restricted build's must be; otherwise it is readable by
+ * everyone (0755/0644). Applied at the swap; the staging folder itself is
+ * owner-only from its creation whatever the audience. */
+void cb_writer_set_private(cb_writer *w, bool private_out);
 /* Swaps the staged output in and removes the old one. Frees w. */
 int cb_writer_commit(cb_writer *w, cb_error *err);
 /* Removes the staging folder, leaving the output untouched. Frees w;
@@ -73,5 +82,8 @@ void cb_file_keys_free(cb_map *keys); /* NULL-safe */
 
 /* The marker file casebook leaves in every output folder. */
 #define CB_OUTPUT_MARKER ".casebook-output"
+/* The marker of a staging folder (removed at the swap): the id of the
+ * process writing it. */
+#define CB_STAGING_MARKER ".casebook-staging"
 
 #endif

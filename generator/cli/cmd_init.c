@@ -90,6 +90,32 @@ static char *S_target(const char *rel)
 	return cb_xstrdup(rel);
 }
 
+/* The first part of rel (a skeleton file's place under dir) that is a
+ * symbolic link in dir, the file itself included; NULL when none.
+ * Writing through one would put the files wherever it points (--force on
+ * a folder someone prepared). Caller frees. */
+static char *S_link_in_path(const char *dir, const char *rel)
+{
+	char *part = cb_xstrdup(rel);
+	for (char *s = part;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		char *full = cb_path_join(dir, part);
+		struct stat st;
+		bool link = lstat(full, &st) == 0 && S_ISLNK(st.st_mode);
+		free(full);
+		if (link)
+			return part;
+		if (c == '\0')
+			break;
+		*s = c;
+	}
+	free(part);
+	return NULL;
+}
+
 int cb_cmd_init(int argc, char **argv, const char *datadir)
 {
 	static const struct option opts[] = {{"commit", no_argument, NULL, 'c'},
@@ -146,6 +172,22 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 	cb_strv files = CB_STRV_INIT, written = CB_STRV_INIT, kept = CB_STRV_INIT;
 	cb_error err = CB_ERROR_INIT;
 	bool created;
+	if (S_walk(init, "", &files) != 0)
+		goto out;
+	cb_strv_sort(&files);
+	for (size_t i = 0; i < files.n; i++) {
+		char *rel = S_target(files.v[i]);
+		char *link = S_link_in_path(dir, rel);
+		free(rel);
+		if (link) {
+			fprintf(stderr,
+				"casebook: '%s/%s' is a symbolic link, and casebook init does not write "
+				"through links; remove it, or choose another folder (nothing was written)\n",
+				dir, link);
+			free(link);
+			goto out;
+		}
+	}
 	if (cb_mkdir_p(dir) != 0) {
 		fprintf(stderr, "casebook: cannot make the folder '%s': %s\n", dir, strerror(errno));
 		goto out;
@@ -154,9 +196,6 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		fprintf(stderr, "casebook: %s\n", err.msg);
 		goto out;
 	}
-	if (S_walk(init, "", &files) != 0)
-		goto out;
-	cb_strv_sort(&files);
 	for (size_t i = 0; i < files.n; i++) {
 		char *src = cb_path_join(init, files.v[i]);
 		char *rel = S_target(files.v[i]);

@@ -34,6 +34,7 @@
 #include "build.h"
 #include "commands.h"
 #include "gitsrc.h"
+#include "private.h"
 #include "util.h"
 
 #ifndef CB_VERSION
@@ -513,28 +514,6 @@ out:
 
 /* ---- The command ------------------------------------------------------- */
 
-/* Removes serve folders left by earlier runs that were killed before they
- * could clean up: each is named after its process id. */
-static void S_sweep(const char *base)
-{
-	DIR *d = opendir(base);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (e->d_name[0] == '.' || *end || pid <= 0 || pid == (long)getpid())
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		char *p = cb_path_join(base, e->d_name);
-		cb_rm_rf(p);
-		free(p);
-	}
-	closedir(d);
-}
-
 int cb_cmd_serve(int argc, char **argv, const char *datadir)
 {
 	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
@@ -592,9 +571,11 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	char *workdir = cb_xstrdup(cb_gitsrc_workdir(g));
 	cb_gitsrc_free(g);
 
-	char *base = cb_path_join(workdir, ".casebook/serve");
+	char *dotdir = cb_path_join(workdir, ".casebook");
+	char *base = cb_path_join(dotdir, "serve");
 	char *mine = cb_xasprintf("%s/%ld", base, (long)getpid());
-	S_sweep(base);
+	cb_private_make(dotdir);
+	cb_private_sweep(dotdir);
 	S_serve s;
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
@@ -678,8 +659,6 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 out:
 	cb_rm_rf(mine);
 	rmdir(base); /* only when no other preview is running */
-	char *dotdir = cb_path_join(workdir, ".casebook");
-	rmdir(dotdir);
 	free(dotdir);
 	pthread_mutex_destroy(&s.lock);
 	free(s.problems);

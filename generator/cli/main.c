@@ -28,22 +28,24 @@
 
 enum { EXIT_CLEAN = 0, EXIT_CONTENT = 1, EXIT_USAGE = 2 };
 
-static const char S_usage[] = "usage: casebook COMMAND [OPTIONS]\n"
-			      "\n"
-			      "Turns a git repository of Markdown learning material into a static site.\n"
-			      "\n"
-			      "commands:\n"
-			      "  build    check the documents and build the site\n"
-			      "  check    check the documents only (exit 1 on any error)\n"
-			      "  init     make a new learning repository, ready to build\n"
-			      "  new      write a new document with the sections of its type\n"
-			      "  pack     make a printable reflective supervision pack\n"
-			      "  serve    preview the working files in a browser, rebuilding on change\n"
-			      "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
-			      "  help     show this help, or `casebook help COMMAND`\n"
-			      "  version  print the version\n"
-			      "\n"
-			      "Run `casebook COMMAND --help` for a command's options.\n";
+static const char S_usage[] =
+    "usage: casebook COMMAND [OPTIONS]\n"
+    "\n"
+    "Turns a git repository of Markdown learning material into a static site.\n"
+    "\n"
+    "commands:\n"
+    "  build    check the documents and build the site\n"
+    "  check    check the documents only (exit 1 on any error)\n"
+    "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
+    "  init     make a new learning repository, ready to build\n"
+    "  new      write a new document with the sections of its type\n"
+    "  pack     make a printable reflective supervision pack\n"
+    "  serve    preview the working files in a browser, rebuilding on change\n"
+    "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
+    "  help     show this help, or `casebook help COMMAND`\n"
+    "  version  print the version\n"
+    "\n"
+    "Run `casebook COMMAND --help` for a command's options.\n";
 
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
@@ -213,6 +215,9 @@ static int S_run(int argc, char **argv, bool build)
 	if (prc == -2)
 		return EXIT_USAGE;
 
+	/* check is the gate before git history: personal data is checked in
+	 * every document, whatever --audience says of the other checks. */
+	a.site.pii_every_audience = !build;
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = CB_ERROR_INIT;
@@ -289,7 +294,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {{"init", cb_cmd_init, cb_init_usage},
+	} S_cmds[] = {{"import", cb_cmd_import, cb_import_usage},
+		      {"init", cb_cmd_init, cb_init_usage},
 		      {"new", cb_cmd_new, cb_new_usage},
 		      {"pack", cb_cmd_pack, cb_pack_usage},
 		      {"serve", cb_cmd_serve, cb_serve_usage}};
@@ -306,7 +312,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("casebook %s\n", CB_VERSION);
+		printf("casebook %s\n"
+		       "MIT licence (see LICENSE). PDFs are read by poppler's pdftotext, run as a "
+		       "separate program.\n",
+		       CB_VERSION);
 		return EXIT_CLEAN;
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

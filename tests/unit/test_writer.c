@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
 #include "writer.h"
+
+#include "testutil.h"
 
 static char *S_tmp(void)
 {
@@ -225,6 +228,120 @@ static void test_unchanged_files_are_linked(void **state)
 	free(tmp);
 }
 
+static mode_t S_mode(const char *dir, const char *rel)
+{
+	char *p = rel ? cb_path_join(dir, rel) : cb_xstrdup(dir);
+	struct stat st;
+	mode_t m = lstat(p, &st) == 0 ? st.st_mode & 07777 : 01;
+	free(p);
+	return m;
+}
+
+/* A process id that is certainly not running: a child that has ended and
+ * been reaped. */
+static long S_dead_pid(void)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	waitpid(pid, NULL, 0);
+	return (long)pid;
+}
+
+/* The staging folder is owner-only from its creation and names the
+ * process writing it; before, it was 0755, so a killed build left its
+ * pages readable by everyone. */
+static void test_staging_is_private(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "public");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(S_mode(cb_writer_stage_dir(w), NULL), 0700);
+	char *pid = S_read(cb_writer_stage_dir(w), CB_STAGING_MARKER);
+	assert_non_null(pid);
+	assert_int_equal(strtol(pid, NULL, 10), (long)getpid());
+	free(pid);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	/* The marker does not stay in the output. */
+	assert_null(S_read(out, CB_STAGING_MARKER));
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
+/* The next build of an output removes what killed builds of it left
+ * (staging folders and folders moved aside), but not a staging folder of
+ * a build still running, nor a folder without the marker. */
+static void test_leftovers_are_removed(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "public");
+	char *dead = cb_xasprintf("%ld\n", S_dead_pid());
+	char *live = cb_xasprintf("%ld\n", (long)getpid());
+	tu_write(tmp, "public.staging-AAAAAA/" CB_STAGING_MARKER, dead);
+	tu_write(tmp, "public.staging-AAAAAA/casebook.db", "restricted text");
+	tu_write(tmp, "public.old-12/" CB_STAGING_MARKER, dead);
+	tu_write(tmp, "public.staging-BBBBBB/" CB_STAGING_MARKER, live);
+	tu_write(tmp, "public.staging-CCCCCC/notes.txt", "not ours");
+	tu_write(tmp, "other.staging-DDDDDD/" CB_STAGING_MARKER, dead);
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	char *p = cb_path_join(tmp, "public.staging-AAAAAA");
+	assert_false(cb_is_dir(p));
+	free(p);
+	p = cb_path_join(tmp, "public.old-12");
+	assert_false(cb_is_dir(p));
+	free(p);
+	p = cb_path_join(tmp, "public.staging-BBBBBB");
+	assert_true(cb_is_dir(p));
+	free(p);
+	p = cb_path_join(tmp, "public.staging-CCCCCC");
+	assert_true(cb_is_dir(p));
+	free(p);
+	p = cb_path_join(tmp, "other.staging-DDDDDD"); /* another output's */
+	assert_true(cb_is_dir(p));
+	free(p);
+	cb_writer_abort(w);
+	free(dead);
+	free(live);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
+/* A private (restricted) output is owner-only after the swap; a public one
+ * is readable by everyone, files linked from a private build included. */
+static void test_output_modes(void **state)
+{
+	char *tmp = S_tmp();
+	char *out = cb_path_join(tmp, "site");
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_writer_set_private(w, true);
+	assert_int_equal(cb_writer_put(w, "documents/a.html", "A", 1, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	assert_int_equal(S_mode(out, NULL), 0700);
+	assert_int_equal(S_mode(out, "documents"), 0700);
+	assert_int_equal(S_mode(out, "documents/a.html"), 0600);
+	assert_int_equal(S_mode(out, CB_OUTPUT_MARKER), 0600);
+
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_writer_put(w, "documents/a.html", "A", 1, &err), 0); /* linked */
+	assert_int_equal(cb_writer_reused(w), 1);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	assert_int_equal(S_mode(out, NULL), 0755);
+	assert_int_equal(S_mode(out, "documents"), 0755);
+	assert_int_equal(S_mode(out, "documents/a.html"), 0644);
+	cb_rm_rf(tmp);
+	free(out);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +351,9 @@ int main(void)
 	    cmocka_unit_test(test_refuses_foreign_folder),
 	    cmocka_unit_test(test_copy_tree_skips_symlinks),
 	    cmocka_unit_test(test_unchanged_files_are_linked),
+	    cmocka_unit_test(test_staging_is_private),
+	    cmocka_unit_test(test_leftovers_are_removed),
+	    cmocka_unit_test(test_output_modes),
 	};
 	return cmocka_run_group_tests_name("writer", tests, NULL, NULL);
 }
