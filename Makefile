@@ -5,12 +5,12 @@ BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/casebook
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
-PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc
+PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc libseccomp
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
             libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev \
-            libmicrohttpd-dev libutf8proc-dev curl chromium poppler-utils groff-base \
+            libmicrohttpd-dev libutf8proc-dev libseccomp-dev curl chromium poppler-utils groff-base \
             nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf
 
 VERSION  := 0.1.0

@@ -282,18 +282,22 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 			cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
 		}
 	}
+	/* The plugins' process is forked first, while this is the only
+	 * thread (plugin.h), then the search index starts beside it. */
+	cb_buf ptimes = CB_BUF_INIT;
+	cb_plugins_opts po = {.datadir = opts->datadir, .theme = theme, .timings = &ptimes};
+	cb_plugins_job *pjob = NULL;
+	int prc = cb_plugins_start(&pjob, &site, &po, err);
 	S_search_job sj = {.web = search_web, .w = w, .err = CB_ERROR_INIT};
 	pthread_t sth;
 	bool searching = false;
-	if (!opts->check_only && wrc == 0) {
+	if (!opts->check_only && wrc == 0 && prc == 0) {
 		view = S_search_view(&site);
 		sj.site = view;
 		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
 	}
-
-	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {.datadir = opts->datadir, .theme = theme, .timings = &ptimes};
-	int prc = cb_plugins_run(&site, &po, d, err);
+	if (prc == 0)
+		prc = cb_plugins_finish(pjob, &site, d, err);
 	S_lap(res, "plugins", &t);
 	for (char *line = ptimes.data, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
 		char name[64];
