@@ -580,8 +580,9 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	/* A preview is never published: a shallow clone's dates are only
-	 * warned about (build and check refuse them). */
+	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
+	 * never published: a shallow clone's dates are only warned about
+	 * (build and check refuse them). */
 	cb_build_opts bo = {
 	    .site = {.repo = workdir, .worktree = true, .audience = audience, .allow_shallow = true},
 	    .out = s.site,
