@@ -255,7 +255,8 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 		case 'r': repo = optarg; break;
 		case 'd':
 			if (!cb_date_valid(optarg)) {
-				rc = S_usage(
+				rc = cb_usage_error(
+				    cb_new_usage,
 				    "--date needs a real date written YYYY-MM-DD, such as 2019-03-14, "
 				    "not '%s'",
 				    optarg);
