@@ -15,28 +15,6 @@
 #include "pubcheck.h"
 #include "util.h"
 
-static const struct {
-	const char *id, *label;
-} S_type_labels[] = {
-    {"case-review", "Case review"},
-    {"briefing", "Briefing"},
-    {"seven-minute-briefing", "7-minute briefing"},
-    {"audit", "Audit"},
-    {"inspection", "Inspection"},
-    {"action-plan", "Action plan"},
-    {"cdop-learning", "Child death review learning"},
-    {"guidance", "Guidance"},
-    {"supervision-note", "Supervision note"},
-};
-
-const char *cb_type_label(const char *type)
-{
-	for (size_t i = 0; i < sizeof S_type_labels / sizeof S_type_labels[0]; i++)
-		if (strcmp(S_type_labels[i].id, type) == 0)
-			return S_type_labels[i].label;
-	return type;
-}
-
 char *cb_doc_html(const cb_site *site, const cb_doc *d)
 {
 	return d->md.html ? cb_xstrdup(d->md.html) : cb_textstore_get(site->text, d->html_ref);
@@ -380,7 +358,7 @@ static int S_cmp_int(const void *a, const void *b)
 /* Reads the document's blob if the listing did not. */
 static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 {
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (!s->src->unread)
 		return 0;
 	if (br && cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
@@ -613,7 +591,7 @@ static int S_run_pass(S_load *L, int pass, int jobs, double *pii_seconds, cb_err
 		n = 1;
 	if (n > 64)
 		n = 64;
-	S_pool p = {L, pass, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, {{0}, 0, 0, {0}}};
+	S_pool p = {.L = L, .pass = pass, .lock = PTHREAD_MUTEX_INITIALIZER, .err = CB_ERROR_INIT};
 	pthread_t th[64];
 	long started = 0;
 	for (; n > 1 && started < n; started++)
@@ -879,8 +857,12 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	}
 	S_slugs(&L, site->cfg.content_dir);
 	hist_key = S_shallow_key(g, site->cfg.content_dir);
-	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, hist_key, site->commit, NULL, 0,
-			 0, false,	 {{0}, 0, 0, {0}}};
+	S_hist_job hj = {.g = g,
+			 .cache = opts->cache,
+			 .dir = site->cfg.content_dir,
+			 .cache_dir = hist_key,
+			 .commit = site->commit,
+			 .err = CB_ERROR_INIT};
 	pthread_t hth;
 	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
 	if (!hthreaded)
