@@ -142,7 +142,4 @@ void cb_site_classify_points(cb_site *site);
 /* Whether learning point k of d is on theme id. */
 bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id);
 
-/* "7-minute briefing" for "seven-minute-briefing". */
-const char *cb_type_label(const char *type);
-
 #endif
