@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "textnorm.h"
 #include "util.h"
 
 void cb_diags_add(cb_diags *d, cb_severity sev, const char *file, int line, int col, const char *rule,
@@ -22,10 +23,13 @@ void cb_diags_add(cb_diags *d, cb_severity sev, const char *file, int line, int 
 	va_end(ap);
 	cb_diag *it = &d->v[d->n++];
 	it->sev = sev;
-	it->file = cb_xstrdup(file ? file : "");
+	/* File names and quoted values come from the repository: a control
+	 * character in them (ESC, BEL) must not reach the terminal raw. */
+	it->file = file ? cb_textnorm_escape(file, strlen(file)) : cb_xstrdup("");
 	it->line = line;
 	it->col = col;
-	it->msg = cb_buf_detach(&b);
+	it->msg = cb_textnorm_escape(b.data ? b.data : "", b.len);
+	cb_buf_free(&b);
 	it->rule = rule ? cb_xstrdup(rule) : NULL;
 	if (sev == CB_ERROR)
 		d->errors++;
@@ -125,6 +129,13 @@ void cb_error_set(cb_error *e, const char *file, int line, int col, const char *
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	/* As for diagnostics: nothing from the repository reaches a terminal raw. */
+	char *f = cb_textnorm_escape(e->file, strlen(e->file));
+	char *m = cb_textnorm_escape(e->msg, strlen(e->msg));
+	snprintf(e->file, sizeof e->file, "%s", f);
+	snprintf(e->msg, sizeof e->msg, "%s", m);
+	free(f);
+	free(m);
 }
 
 void cb_error_format(const cb_error *e, char *buf, size_t size)

@@ -12,8 +12,11 @@
 #include "pii.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "textnorm.h"
 
 typedef const unsigned char uc;
 
@@ -181,11 +184,17 @@ static size_t S_dash(uc *t, size_t len, size_t i)
 	return 0;
 }
 
-/* What may stand between the digit groups of a number: spacing or a dash. */
+/* What may stand between the digit groups of a number: spacing, a dash,
+ * a full stop or a slash ("943.476.5919", "943/476/5919"). Dates are
+ * grouped differently (2-2-4 digits), so they are not taken for these. */
 static size_t S_sep(uc *t, size_t len, size_t i)
 {
 	size_t n = S_space(t, len, i);
-	return n ? n : S_dash(t, len, i);
+	if (n)
+		return n;
+	if (i < len && (t[i] == '.' || t[i] == '/'))
+		return 1;
+	return S_dash(t, len, i);
 }
 
 static size_t S_digits(uc *t, size_t len, size_t i)
@@ -717,6 +726,7 @@ typedef struct S_slot {
 struct cb_pii_names {
 	char **names; /* normalised: lower-case ASCII, single spaces; sorted */
 	size_t n;
+	size_t entries; /* lines of the list (n counts the other forms too) */
 	S_slot *slots;
 	size_t nslots; /* a power of two */
 };
@@ -784,13 +794,31 @@ static S_slot *S_find_slot(const cb_pii_names *nm, uint64_t h, uc *w, size_t n)
 	}
 }
 
-cb_pii_names *cb_pii_names_parse(const char *text, size_t len)
+/* The other ways a name of two or more words ("jane ann smith") is
+ * written: "smith, jane ann" and "j. smith". The surname is the last word. */
+static void S_name_forms(cb_strv *names, const char *name)
+{
+	const char *last = strrchr(name, ' ');
+	if (!last)
+		return;
+	size_t first_len = 1;
+	while (((unsigned char)name[first_len] & 0xC0) == 0x80)
+		first_len++;
+	cb_strv_push_own(names, cb_xasprintf("%s, %.*s", last + 1, (int)(last - name), name));
+	cb_strv_push_own(names, cb_xasprintf("%.*s. %s", (int)first_len, name, last + 1));
+}
+
+cb_pii_names *cb_pii_names_parse(const char *raw, size_t rawlen)
 {
 	cb_pii_names *nm = cb_xcalloc(1, sizeof *nm);
 	cb_strv names = CB_STRV_INIT;
 	size_t i = 0;
-	if (text && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
+	/* The list is folded like the text it is compared with. */
+	cb_textnorm folded = {NULL, 0, NULL};
+	if (raw)
+		cb_textnorm_run(raw, rawlen, &folded);
+	const char *text = folded.text;
+	size_t len = folded.len;
 	while (text && i < len) {
 		size_t e = i;
 		while (e < len && text[e] != '\n')
@@ -808,11 +836,15 @@ cb_pii_names *cb_pii_names_parse(const char *text, size_t len)
 		while (b.len && b.data[b.len - 1] == ' ')
 			b.data[--b.len] = '\0';
 		/* A name must start with a word character to be found at all. */
-		if (b.len && b.data[0] != '#' && S_word_len((uc *)b.data, b.len, 0) > 0)
+		if (b.len && b.data[0] != '#' && S_word_len((uc *)b.data, b.len, 0) > 0) {
+			nm->entries++;
+			S_name_forms(&names, b.data);
 			cb_strv_push_own(&names, cb_buf_detach(&b));
+		}
 		cb_buf_free(&b);
 		i = e + 1;
 	}
+	cb_textnorm_free(&folded);
 	if (names.n > 1) {
 		qsort(names.v, names.n, sizeof *names.v, S_cmp_names);
 		size_t w = 1;
@@ -846,7 +878,7 @@ cb_pii_names *cb_pii_names_parse(const char *text, size_t len)
 
 size_t cb_pii_names_count(const cb_pii_names *nm)
 {
-	return nm ? nm->n : 0;
+	return nm ? nm->entries : 0;
 }
 
 void cb_pii_names_free(cb_pii_names *nm)
@@ -879,8 +911,9 @@ static size_t S_name(const cb_pii_names *nm, uc *t, size_t len, size_t i)
 		bool ok = true;
 		for (const char *q = name; *q && ok; q++) {
 			if (*q == ' ') {
+				/* "Smith,Jane" and "J.Smith" are written too. */
 				size_t s = S_space(t, len, p);
-				ok = s > 0;
+				ok = s > 0 || (q > name && (q[-1] == ',' || q[-1] == '.'));
 				p += s;
 			} else {
 				ok = p < len && S_lower(t[p]) == (unsigned char)*q;
@@ -1069,6 +1102,94 @@ static char *S_shown(const char *s, size_t n)
 	return cb_buf_detach(&b);
 }
 
+/* The position of byte o of text: counted from the start, or from the
+ * anchor before it. */
+typedef struct S_pos {
+	size_t pos;
+	int line, col;
+} S_pos;
+
+static void S_position(const cb_pii_where *w, const char *text, size_t o, S_pos *p)
+{
+	if (w->at && w->nat) {
+		size_t lo = 0, hi = w->nat;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (w->at[mid].off <= o)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		const cb_pii_anchor *a = &w->at[lo];
+		p->line = a->line;
+		p->col = a->col;
+		for (size_t k = a->off; k < o; k++)
+			if (((unsigned char)text[k] & 0xC0) != 0x80)
+				p->col++;
+		return;
+	}
+	/* Hits come in order, so positions are counted in one pass. */
+	for (; p->pos < o; p->pos++) {
+		if (text[p->pos] == '\n')
+			p->line++, p->col = 1;
+		else if (((unsigned char)text[p->pos] & 0xC0) != 0x80)
+			p->col++;
+	}
+}
+
+static bool S_listed(const cb_strv *v, const char *s)
+{
+	for (size_t k = 0; v && k < v->n; k++)
+		if (strcmp(v->v[k], s) == 0)
+			return true;
+	return false;
+}
+
+size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, const cb_strv *allow,
+			 const cb_pii_names *names, cb_diags *d, cb_strv *found)
+{
+	cb_textnorm nt;
+	cb_textnorm_run(text, len, &nt);
+	cb_pii_hit *hits;
+	size_t nhits = cb_pii_scan(nt.text, nt.len, names, &hits), errors = 0;
+	S_pos pos = {0, 1, 1};
+	cb_buf key = CB_BUF_INIT;
+	for (size_t k = 0; k < nhits; k++) {
+		const cb_pii_hit *hit = &hits[k];
+		const char *value = nt.text + hit->off;
+		if (cb_pii_allowed(value, hit->len, allow))
+			continue;
+		cb_buf_clear(&key);
+		S_norm(&key, value, hit->len);
+		if (S_listed(w->skip, key.data))
+			continue;
+		if (found && !S_listed(found, key.data))
+			cb_strv_push(found, key.data);
+		S_position(w, text, cb_textnorm_src(&nt, hit->off), &pos);
+		char *shown = S_shown(value, hit->len);
+		const char *ctx = w->context ? w->context : "";
+		if (hit->kind == CB_PII_NAME)
+			cb_diags_add(d, CB_ERROR, w->file, pos.line, pos.line ? pos.col : 0,
+				     cb_pii_rule(hit->kind),
+				     "'%s'%s is on the list of names that must not be published (pii-names); "
+				     "remove it, or if it must be published add it to pii-allow in the front "
+				     "matter",
+				     shown, ctx);
+		else
+			cb_diags_add(d, CB_ERROR, w->file, pos.line, pos.line ? pos.col : 0,
+				     cb_pii_rule(hit->kind),
+				     "possible %s '%s'%s; remove it, or if it must be published add it to "
+				     "pii-allow in the front matter",
+				     cb_pii_label(hit->kind), shown, ctx);
+		free(shown);
+		errors++;
+	}
+	cb_buf_free(&key);
+	free(hits);
+	cb_textnorm_free(&nt);
+	return errors;
+}
+
 size_t cb_pii_check(const char *file, const char *text, size_t len, const cb_strv *allow,
 		    const cb_pii_names *names, cb_diags *d)
 {
@@ -1077,37 +1198,6 @@ size_t cb_pii_check(const char *file, const char *text, size_t len, const cb_str
 		text += 3;
 		len -= 3;
 	}
-	cb_pii_hit *hits;
-	size_t nhits = cb_pii_scan(text, len, names, &hits), errors = 0;
-	size_t pos = 0;
-	int line = 1, col = 1;
-	for (size_t k = 0; k < nhits; k++) {
-		const cb_pii_hit *hit = &hits[k];
-		if (cb_pii_allowed(text + hit->off, hit->len, allow))
-			continue;
-		/* Hits are in order, so positions are counted in one pass. */
-		for (; pos < hit->off; pos++) {
-			if (text[pos] == '\n')
-				line++, col = 1;
-			else if (((unsigned char)text[pos] & 0xC0) != 0x80)
-				col++;
-		}
-		char *shown = S_shown(text + hit->off, hit->len);
-		if (hit->kind == CB_PII_NAME)
-			cb_diags_add(
-			    d, CB_ERROR, file, line, col, cb_pii_rule(hit->kind),
-			    "'%s' is on the list of names that must not be published (pii-names); remove "
-			    "it, or if it must be published add it to pii-allow in the front matter",
-			    shown);
-		else
-			cb_diags_add(
-			    d, CB_ERROR, file, line, col, cb_pii_rule(hit->kind),
-			    "possible %s '%s'; remove it, or if it must be published add it to pii-allow "
-			    "in the front matter",
-			    cb_pii_label(hit->kind), shown);
-		free(shown);
-		errors++;
-	}
-	free(hits);
-	return errors;
+	cb_pii_where w = {file, NULL, 0, NULL, NULL};
+	return cb_pii_check_text(&w, text, len, allow, names, d, NULL);
 }

@@ -3,8 +3,11 @@
  * safeguarding review — NHS numbers (only those that pass the Modulus 11
  * check), full UK postcodes, UK phone numbers, e-mail addresses, National
  * Insurance numbers, dates of birth (a full date next to "born", "DOB",
- * "date of birth") and names from a deny-list — in the raw text of a
- * document, so every finding has an exact file position.
+ * "date of birth") and names from a deny-list (also written "Surname,
+ * Forename" and "F. Surname") — in a document's text folded to what a
+ * reader sees (textnorm.h: every space, hidden characters, full-width and
+ * other compatibility forms), every finding at the author's line and
+ * column. pubcheck.h applies it to what a build publishes.
  *
  * The scanners are hand-written and make one pass over the text together;
  * see pii.c for what each one accepts and the false alarms it avoids.
@@ -50,9 +53,13 @@ typedef struct cb_pii_names cb_pii_names;
 
 /* Parses a deny-list: one name per line; blank lines and lines starting
  * with '#' are skipped, spacing inside a name does not matter and matching
- * ignores ASCII case. text may be NULL (an empty list). Never fails.
- * Caller frees with cb_pii_names_free. */
+ * ignores ASCII case. A name of two or more words also matches as
+ * "Surname, Forename" and "F. Surname" (the surname is the last word); a
+ * possessive ("Smith's") holds the name; a one-word entry matches that
+ * word. text may be NULL (an empty list). Never fails. Caller frees with
+ * cb_pii_names_free. */
 cb_pii_names *cb_pii_names_parse(const char *text, size_t len);
+/* The number of names listed (not counting their other forms). */
 size_t cb_pii_names_count(const cb_pii_names *names);
 void cb_pii_names_free(cb_pii_names *names);
 
@@ -70,9 +77,32 @@ bool cb_pii_allowed(const char *value, size_t len, const cb_strv *allow);
 
 /* Checks one document: text is its whole content as committed (front
  * matter and body; a leading byte order mark is skipped) and file its
- * repository-relative path. Every finding not in allow is added to d as an
- * error at its line and column. Returns the number of errors added. */
+ * repository-relative path. The text is folded (textnorm.h) before it is
+ * scanned; every finding not in allow is added to d as an error at its
+ * line and column in text. Returns the number of errors added. */
 size_t cb_pii_check(const char *file, const char *text, size_t len, const cb_strv *allow,
 		    const cb_pii_names *names, cb_diags *d);
+
+/* Where the bytes of a checked text came from: from off on (up to the
+ * next anchor), line and col of file; line 0: the file as a whole. */
+typedef struct cb_pii_anchor {
+	size_t off;
+	int line, col;
+} cb_pii_anchor;
+
+typedef struct cb_pii_where {
+	const char *file;
+	const cb_pii_anchor *at; /* sorted by off; NULL: positions counted in the text itself */
+	size_t nat;
+	const char *context; /* NULL, or words added after the finding, such as " in the file name" */
+	const cb_strv *skip; /* NULL, or findings already reported (as found adds them): not again */
+} cb_pii_where;
+
+/* cb_pii_check for a text from anywhere (a rendered body, a file name, an
+ * output file), described by w. When found is not NULL, each finding
+ * reported is added to it (case folded, spacing dropped, as pii-allow
+ * compares), so a later check can skip it. Returns the errors added. */
+size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, const cb_strv *allow,
+			 const cb_pii_names *names, cb_diags *d, cb_strv *found);
 
 #endif

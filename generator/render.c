@@ -8,17 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "mustache.h"
+#include "pagekey.h"
 #include "util.h"
 #include "value.h"
-
-/* A value made once and put in many pages (a document's reference, the
- * navigation): pages hold it without copying it, and their keys take its
- * digest instead of hashing it again (S_hash_value). */
-typedef struct S_shared {
-	const cb_value *v; /* NULL: a free slot */
-	uint64_t digest[2];
-} S_shared;
 
 typedef struct S_r {
 	const cb_site *site;
@@ -32,8 +26,7 @@ typedef struct S_r {
 	 * thread. The shared values live in their own arena (value.h), so
 	 * the containers of a page hold them without owning them. */
 	cb_value_arena *shared_arena;
-	S_shared *shared; /* open addressing by address; shared_cap slots */
-	size_t shared_cap;
+	cb_pagekey *keys;			     /* the shared values, hashed once (pagekey.h) */
 	cb_value **docrefs;			     /* each document's reference (S_docref) */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
 	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
@@ -233,7 +226,7 @@ static cb_value *S_docref_make(const cb_doc *d)
 
 /* A document's reference (title, address, type, date, summary, area) for
  * lists: the one made before the pages, shared by the thousands of lists a
- * site has (see S_shared). */
+ * site has (see pagekey.h). */
 static cb_value *S_docref(const S_r *r, const cb_doc *d)
 {
 	return r->docrefs[d - r->site->docs];
@@ -292,137 +285,6 @@ static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 	return i ? &r->site->themes[i - 1] : NULL;
 }
 
-/* The first word S_hash_value feeds for a value: a tag in the low byte
- * (the value's type, or one of these) and its length or size above it. */
-enum { S_TAG_SHARED = 0xfe, S_TAG_NONE = 0xff };
-
-static size_t S_shared_slot(const S_r *r, const cb_value *v)
-{
-	uint64_t x = (uint64_t)(uintptr_t)v;
-	return (size_t)((x ^ (x >> 17)) * 0x9e3779b97f4a7c15ULL >> 32) & (r->shared_cap - 1);
-}
-
-static const S_shared *S_shared_find(const S_r *r, const cb_value *v)
-{
-	if (!r->shared_cap)
-		return NULL;
-	for (size_t i = S_shared_slot(r, v);; i = (i + 1) & (r->shared_cap - 1)) {
-		if (r->shared[i].v == v)
-			return &r->shared[i];
-		if (!r->shared[i].v)
-			return NULL;
-	}
-}
-
-/* What S_hash_value feeds a hash, gathered: a page's tree is thousands of
- * words and short strings, hashed in bulk rather than by a call each. The
- * hash sees the same bytes in the same order. */
-typedef struct S_hashbuf {
-	cb_hash *h;
-	size_t n;
-	unsigned char buf[4096];
-} S_hashbuf;
-
-static void S_hashbuf_flush(S_hashbuf *f)
-{
-	cb_hash_add(f->h, f->buf, f->n);
-	f->n = 0;
-}
-
-static void S_hashbuf_u64(S_hashbuf *f, uint64_t v)
-{
-	if (f->n + sizeof v > sizeof f->buf)
-		S_hashbuf_flush(f);
-	memcpy(f->buf + f->n, &v, sizeof v);
-	f->n += sizeof v;
-}
-
-static void S_hashbuf_bytes(S_hashbuf *f, const void *p, size_t n)
-{
-	if (n > sizeof f->buf / 4) {
-		S_hashbuf_flush(f);
-		cb_hash_add(f->h, p, n);
-		return;
-	}
-	if (f->n + n > sizeof f->buf)
-		S_hashbuf_flush(f);
-	memcpy(f->buf + f->n, p, n);
-	f->n += n;
-}
-
-/* Feeds a template data tree: types, lengths and bytes, so two trees hash
- * alike only when they are alike. A shared value (S_shared) is fed as its
- * digest, which stands for its whole content. */
-static void S_hashbuf_value(const S_r *r, S_hashbuf *f, const cb_value *v)
-{
-	if (!v) {
-		S_hashbuf_u64(f, S_TAG_NONE);
-		return;
-	}
-	switch (v->type) {
-	case CB_V_NULL: S_hashbuf_u64(f, CB_V_NULL); break;
-	case CB_V_BOOL: S_hashbuf_u64(f, CB_V_BOOL | (uint64_t)v->u.b << 8); break;
-	case CB_V_NUM:
-		S_hashbuf_u64(f, CB_V_NUM);
-		S_hashbuf_bytes(f, &v->u.num, sizeof v->u.num);
-		break;
-	case CB_V_STR:
-		S_hashbuf_u64(f, CB_V_STR | (uint64_t)v->u.str.len << 8);
-		S_hashbuf_bytes(f, v->u.str.s, v->u.str.len);
-		break;
-	case CB_V_LIST:
-	case CB_V_MAP: {
-		const S_shared *sh = S_shared_find(r, v);
-		if (sh) {
-			S_hashbuf_u64(f, S_TAG_SHARED);
-			S_hashbuf_u64(f, sh->digest[0]);
-			S_hashbuf_u64(f, sh->digest[1]);
-			break;
-		}
-		if (v->type == CB_V_LIST) {
-			S_hashbuf_u64(f, CB_V_LIST | (uint64_t)v->u.list.n << 8);
-			for (size_t i = 0; i < v->u.list.n; i++)
-				S_hashbuf_value(r, f, v->u.list.items[i]);
-			break;
-		}
-		S_hashbuf_u64(f, CB_V_MAP | (uint64_t)v->u.map.n << 8);
-		for (size_t i = 0; i < v->u.map.n; i++) {
-			/* The key as cb_hash_str feeds it: length, then bytes. */
-			size_t kl = strlen(v->u.map.keys[i]);
-			S_hashbuf_u64(f, kl);
-			S_hashbuf_bytes(f, v->u.map.keys[i], kl);
-			S_hashbuf_value(r, f, v->u.map.vals[i]);
-		}
-		break;
-	}
-	}
-}
-
-/* Feeds a template data tree to h (S_hashbuf_value). */
-static void S_hash_value(const S_r *r, cb_hash *h, const cb_value *v)
-{
-	S_hashbuf f;
-	f.h = h;
-	f.n = 0;
-	S_hashbuf_value(r, &f, v);
-	S_hashbuf_flush(&f);
-}
-
-/* Records v as shared: hashed once, here (values it holds that were shared
- * before it are fed as their digests). Only before the pages are made. */
-static void S_share(S_r *r, const cb_value *v)
-{
-	S_shared sh = {v, {0, 0}};
-	cb_hash h;
-	cb_hash_init(&h);
-	S_hash_value(r, &h, v);
-	cb_hash_digest(&h, sh.digest);
-	size_t i = S_shared_slot(r, v);
-	while (r->shared[i].v && r->shared[i].v != v)
-		i = (i + 1) & (r->shared_cap - 1);
-	r->shared[i] = sh;
-}
-
 enum { S_OUT_KEEP = 256 * 1024 };
 
 /* Renders data with template tpl into path, unless the previous output has
@@ -432,7 +294,7 @@ static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
 {
 	cb_hash h = r->tpl_hash;
 	cb_hash_str(&h, tpl);
-	S_hash_value(r, &h, data);
+	cb_pagekey_hash(r->keys, &h, data);
 	char key[33];
 	cb_hash_hex(&h, key);
 	if (cb_writer_reuse(r->w, path, key)) {
@@ -811,63 +673,6 @@ static int S_accessibility(S_r *r)
 	return S_render(r, "accessibility", v, "accessibility.html");
 }
 
-/* A theme's documents per year, from the first year to the last with no
- * gaps, and the geometry of a bar chart of them (the SVG is drawn by the
- * template; numbers are worked out here because templates have no logic). */
-static void S_theme_years(const cb_site *s, const cb_theme_group *tg, cb_value *t)
-{
-	int lo = 0, hi = 0;
-	for (size_t i = 0; i < tg->ndocs; i++) {
-		int y = atoi(s->docs[tg->docs[i]].meta.date);
-		if (y <= 0)
-			continue;
-		if (!lo || y < lo)
-			lo = y;
-		if (y > hi)
-			hi = y;
-	}
-	cb_value *years = cb_map_set(t, "years", cb_value_list());
-	if (!lo) {
-		cb_map_set_bool(t, "has_years", false);
-		return;
-	}
-	if (hi - lo > 30)
-		lo = hi - 30; /* a readable chart: the last 31 years at most */
-	size_t ny = (size_t)(hi - lo + 1);
-	int *counts = cb_xcalloc(ny, sizeof *counts);
-	int max = 0;
-	for (size_t i = 0; i < tg->ndocs; i++) {
-		int y = atoi(s->docs[tg->docs[i]].meta.date);
-		if (y >= lo && y <= hi && ++counts[y - lo] > max)
-			max = counts[y - lo];
-	}
-	const int bar = 36, gap = 12, top = 20, plot = 100, bottom = 24;
-	for (size_t i = 0; i < ny; i++) {
-		int h = max ? counts[i] * plot / max : 0;
-		int x = gap + (int)i * (bar + gap);
-		cb_value *y = cb_list_push(years, cb_value_map());
-		cb_map_set_num(y, "year", lo + (int)i);
-		cb_map_set_num(y, "count", counts[i]);
-		cb_map_set_bool(y, "one", counts[i] == 1);
-		cb_map_set_num(y, "x", x);
-		cb_map_set_num(y, "y", top + plot - h);
-		cb_map_set_num(y, "width", bar);
-		cb_map_set_num(y, "height", h);
-		cb_map_set_num(y, "mid", x + bar / 2);
-		cb_map_set_num(y, "count_y", top + plot - h - 5);
-		cb_map_set_num(y, "label_y", top + plot + 17);
-	}
-	cb_value *chart = cb_map_set(t, "chart", cb_value_map());
-	cb_map_set_num(chart, "width", gap + (int)ny * (bar + gap));
-	cb_map_set_num(chart, "height", top + plot + bottom);
-	cb_map_set_num(chart, "axis_y", top + plot);
-	cb_map_set_num(chart, "first_year", lo);
-	cb_map_set_num(chart, "last_year", hi);
-	cb_map_set_num(chart, "max", max);
-	cb_map_set_bool(t, "has_years", true);
-	free(counts);
-}
-
 /* Writes every file of the theme's assets/ (theme.h). */
 static int S_assets(S_r *r)
 {
@@ -952,14 +757,10 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
 		S_set_date(av, "due", "due_label", a->due ? a->due : "");
 		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
-		const char *rl = !a->rag			? "Not rated"
-				 : strcmp(a->rag, "red") == 0	? "Red"
-				 : strcmp(a->rag, "amber") == 0 ? "Amber"
-								: "Green";
-		cb_map_set_str(av, "rag_label", rl);
+		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
 		cb_map_set_str(av, "evidence", a->evidence ? a->evidence : "");
-		bool done = a->rag && strcmp(a->rag, "green") == 0;
-		cb_map_set_bool(av, "overdue", a->due && !done && strcmp(a->due, s->build_date) < 0);
+		cb_map_set_bool(av, "overdue",
+				a->due && !cb_rag_done(a->rag) && strcmp(a->due, s->build_date) < 0);
 	}
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
@@ -1066,7 +867,7 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 		nlearning += d->md.nlearning;
 	}
 	cb_map_set_bool(t, "has_learning", nlearning > 0);
-	S_theme_years(s, tg, t);
+	cb_chart_years(s, tg->docs, tg->ndocs, t);
 	return S_render(r, "theme", v, r->theme_urls[tg - s->themes]);
 }
 
@@ -1216,7 +1017,7 @@ static int S_pages_parallel(S_r *r)
 	return 0;
 }
 
-/* Makes the values pages share (S_shared) and what pages look up by index:
+/* Makes the values pages share (pagekey.h) and what pages look up by index:
  * document references, the parts of S_base, and the addresses of themes and
  * types. */
 static void S_prepare(S_r *r)
@@ -1233,22 +1034,18 @@ static void S_prepare(S_r *r)
 	for (size_t t = 0; t < cb_doc_ntypes; t++)
 		r->type_urls[t] = S_listing_url("types", cb_doc_types[t]);
 
-	size_t nshared = s->ndocs + 3;
-	r->shared_cap = 16;
-	while (r->shared_cap < 2 * nshared)
-		r->shared_cap *= 2;
-	r->shared = cb_xcalloc(r->shared_cap, sizeof *r->shared);
+	r->keys = cb_pagekey_new(s->ndocs + 3);
 
 	r->shared_arena = cb_value_arena_new();
 	cb_value_arena *prev = cb_value_arena_use(r->shared_arena);
 	S_base_make(r);
-	S_share(r, r->base_build);
-	S_share(r, r->base_site);
-	S_share(r, r->base_nav);
+	cb_pagekey_share(r->keys, r->base_build);
+	cb_pagekey_share(r->keys, r->base_site);
+	cb_pagekey_share(r->keys, r->base_nav);
 	r->docrefs = cb_xcalloc(s->ndocs + 1, sizeof *r->docrefs);
 	for (size_t i = 0; i < s->ndocs; i++) {
 		r->docrefs[i] = S_docref_make(&s->docs[i]);
-		S_share(r, r->docrefs[i]);
+		cb_pagekey_share(r->keys, r->docrefs[i]);
 	}
 	cb_value_arena_use(prev);
 }
@@ -1256,7 +1053,7 @@ static void S_prepare(S_r *r)
 static void S_finish(S_r *r)
 {
 	cb_value_arena_free(r->shared_arena);
-	free(r->shared);
+	cb_pagekey_free(r->keys);
 	free(r->docrefs);
 	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
 		free(r->theme_urls[i]);

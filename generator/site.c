@@ -11,6 +11,8 @@
 #include "cache.h"
 #include "frontmatter.h"
 #include "pii.h"
+#include "placeholder.h"
+#include "pubcheck.h"
 #include "util.h"
 
 static const struct {
@@ -43,6 +45,27 @@ char *cb_doc_html(const cb_site *site, const cb_doc *d)
 char *cb_doc_text(const cb_site *site, const cb_doc *d)
 {
 	return d->md.text ? cb_xstrdup(d->md.text) : cb_textstore_get(site->text, d->text_ref);
+}
+
+char *cb_doc_search_text(const cb_site *site, const cb_doc *d)
+{
+	char *text = cb_doc_text(site, d);
+	if (!d->meta.nactions)
+		return text;
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, text ? text : "");
+	free(text);
+	for (size_t i = 0; i < d->meta.nactions; i++) {
+		const cb_action *a = &d->meta.actions[i];
+		const char *parts[] = {a->action, a->owner, a->evidence};
+		for (size_t k = 0; k < 3; k++) {
+			if (!parts[k])
+				continue;
+			cb_buf_puts(&b, "\n");
+			cb_buf_puts(&b, parts[k]);
+		}
+	}
+	return cb_buf_detach(&b);
 }
 
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html)
@@ -103,6 +126,8 @@ typedef struct S_load {
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
 	const cb_pii_names *pii_names;
+	const char *content_dir;
+	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
 } S_load;
@@ -408,20 +433,30 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	}
 	if (cb_frontmatter_split(src->data, src->len, src->path, &s->split, &s->front) != 0)
 		return;
+	/* Control characters would reach the terminal and the pages (a
+	 * binary or non-UTF-8 file was refused above). */
+	cb_pubcheck_controls(src->path, src->data, src->len, &s->front);
 	s->has_body = true;
 	s->body_off = (size_t)(s->split.body - src->data);
 	s->body_len = s->split.body_len;
 	s->body_line = s->split.body_line;
 	int rc = cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front);
 	cb_split_free(&s->split);
+	/* A published document must not keep the template's instructions;
+	 * whatever the audience, so every build reports the same errors. */
+	if (!s->doc.meta.draft && cb_placeholder_check(src->path, src->data, src->len, &s->front))
+		rc = -1;
 	if (rc == 0) {
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience);
-		/* The personal-data check, on every document this build publishes. */
-		if (s->included) {
+		/* The personal-data check, on every document this build publishes
+		 * (every document, for casebook check): its text and its file name. */
+		if (s->included || L->pii_every) {
 			double t0 = S_clock();
 			cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names,
 				     &s->front);
+			cb_pubcheck_file_name(src->path, L->content_dir, &s->doc.meta.pii_allow, L->pii_names,
+					      &s->front);
 			*pii_seconds += S_clock() - t0;
 		}
 	}
@@ -619,6 +654,45 @@ static void *S_hist_thread(void *arg)
 	return NULL;
 }
 
+/* Noon UTC of a YYYY-MM-DD date (noon, so it is the same day in every
+ * time zone a reader may format it in). */
+static int64_t S_day_time(const char *date)
+{
+	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+	/* Days from 1970-01-01 of a proleptic Gregorian date. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468) * 86400 + 12 * 3600;
+}
+
+/* A back catalogue: 'published:' is when a document was first published,
+ * before it came into git, and it wins over the commit that added it
+ * everywhere a first-published date appears (pages, feed, what's new,
+ * plugins) — so the document's history is a copy with that date. The
+ * commit that added it counts as that publication: when nothing changed
+ * since, the last change is the published date too, so a library
+ * imported today is not all "new". The document's slot in pub_hist is
+ * reserved by the caller (one per document). */
+static const cb_history *S_published(cb_site *site, const cb_doc *doc)
+{
+	const cb_history *git = doc->hist;
+	cb_history *h = &site->pub_hist[site->npub_hist++];
+	memset(h, 0, sizeof *h);
+	h->path = cb_xstrdup(doc->path);
+	int64_t t = S_day_time(doc->meta.published);
+	h->first_time = t;
+	h->first_author = cb_xstrdup(""); /* who first published it is not known */
+	h->last_time = git && git->last_time != git->first_time && git->last_time > t ? git->last_time : t;
+	h->last_tz = git && h->last_time == git->last_time ? git->last_tz : 0;
+	h->last_author = cb_xstrdup(git && git->last_author ? git->last_author : "");
+	for (size_t i = 0; git && i < git->authors.n; i++)
+		cb_strv_push(&h->authors, git->authors.v[i]);
+	return h;
+}
+
 /* A shallow clone's history starts at its boundary, so every document
  * older than that would show the boundary commit's date as first
  * published. That is refused unless asked for; asked for, it is one
@@ -764,10 +838,13 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	L.cache = opts->cache;
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
 	L.pii_names = pii_names;
+	L.content_dir = site->cfg.content_dir;
+	L.pii_every = opts->pii_every_audience;
 	L.audience = opts->audience;
 	site->text = cb_textstore_new(opts->text_dir);
 	L.store = site->text;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
+	cb_hash_u64(&env, (uint64_t)opts->pii_every_audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);
 	for (size_t i = 0; i < nsources; i++) {
@@ -833,11 +910,14 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	site->ndocs = nkeep;
 	for (size_t i = 0; i < nkeep; i++)
 		keep[i]->final = (int)i;
+	site->pub_hist = cb_xcalloc(nkeep ? nkeep : 1, sizeof *site->pub_hist);
 	for (size_t i = 0; i < nkeep; i++) {
 		site->docs[i] = keep[i]->doc;
 		memset(&keep[i]->doc, 0, sizeof keep[i]->doc);
 		cb_doc *doc = &site->docs[i];
 		doc->hist = cb_history_find(site->hist, site->nhist, doc->path);
+		if (doc->meta.published)
+			doc->hist = S_published(site, doc);
 		/* Links were recorded as source indices; renumber them. */
 		size_t w = 0;
 		for (size_t k = 0; k < doc->md.nlinks; k++) {
@@ -929,6 +1009,7 @@ void cb_site_free(cb_site *site)
 	}
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
+	cb_history_free(site->pub_hist, site->npub_hist);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);

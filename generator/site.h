@@ -31,6 +31,9 @@ typedef struct cb_site_opts {
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
 	const char *text_dir;	/* where the text store's file goes (textstore.h); NULL: $TMPDIR */
 	bool allow_shallow;	/* build a shallow clone with the history it has (else an error) */
+	/* Check every document for personal data, whatever its audience
+	 * (casebook check: identifiers belong nowhere in the repository). */
+	bool pii_every_audience;
 } cb_site_opts;
 
 typedef struct cb_doc {
@@ -80,6 +83,8 @@ typedef struct cb_site {
 	size_t nthemes;
 	cb_history *hist;
 	size_t nhist;
+	cb_history *pub_hist; /* the histories of documents with 'published:' (see S_published) */
+	size_t npub_hist;
 	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
 	char build_date[11];
 	char *commit;	    /* selected commit id; "" for an empty worktree repo */
@@ -110,6 +115,10 @@ void cb_site_group_themes(cb_site *site);
  * frees), wherever they are kept. Thread-safe. */
 char *cb_doc_html(const cb_site *site, const cb_doc *d);
 char *cb_doc_text(const cb_site *site, const cb_doc *d);
+/* What search indexes as the document's body: its text, then the text
+ * of the actions its front matter lists (action, owner, evidence), so an
+ * action can be found. Caller frees. Thread-safe. */
+char *cb_doc_search_text(const cb_site *site, const cb_doc *d);
 /* Replaces the body's HTML (plugins do); takes html. Not thread-safe for
  * the same document. */
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);

@@ -265,11 +265,7 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number)
 		cb_map_set_str(av, "action", a->action);
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
 		cb_map_set(av, "due_label", cb_value_str_own(S_date_label(a->due)));
-		const char *rl = !a->rag			? ""
-				 : strcmp(a->rag, "red") == 0	? "Red"
-				 : strcmp(a->rag, "amber") == 0 ? "Amber"
-								: "Green";
-		cb_map_set_str(av, "rag_label", rl);
+		cb_map_set_str(av, "rag_label", a->rag ? cb_rag_label(a->rag) : "");
 	}
 	cb_map_set_bool(v, "has_actions", m->nactions > 0);
 	return v;
@@ -335,7 +331,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL, *model_id = "kolb", *out = NULL;
 	bool restricted = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false};
+	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false, false};
 	/* A pack is printed for a session, not published: a shallow clone's
 	 * dates are only warned about. */
 	so.allow_shallow = true;

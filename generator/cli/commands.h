@@ -1,6 +1,6 @@
 /*
- * commands: the authoring and supervision commands — init, new, pack and
- * serve — each in its own file (cmd_<name>.c). main.c only dispatches to
+ * commands: the authoring and supervision commands — import, init, new,
+ * pack and serve — each in its own file (cmd_<name>.c). main.c only dispatches to
  * them: each takes the command's arguments (argv[0] is the command name)
  * and the data folder (holding themes/ and skeleton/), prints its own
  * messages and returns the exit status: 0 done, 1 content errors, 2 usage
@@ -18,10 +18,17 @@
 #include "diag.h"
 #include "util.h"
 
+int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
 int cb_cmd_new(int argc, char **argv, const char *datadir);
 int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
+
+extern const char cb_import_usage[];
+
+/* build's encryption keys (seal.h) from the passphrase: ctx is the
+ * --passphrase-file path or NULL; see cb_build_opts.seal_keys. */
+struct cb_seal *cb_cli_seal_keys(void *ctx, cb_error *err);
 
 extern const char cb_init_usage[];
 extern const char cb_new_usage[];

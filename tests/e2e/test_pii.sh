@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The personal-data check through the command line: check and build fail on
-# a finding, with its position and rule; only documents in the audience are
-# checked; pii-allow; the names deny-list (default file and casebook.yml's
+# a finding, with its position and rule; check covers every document
+# whatever its audience, a build only the documents it publishes; pii-allow; the names deny-list (default file and casebook.yml's
 # pii-names); the demo content passes.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,14 +24,19 @@ content/leaky.md:12:10: error: possible e-mail address 'jane.doe@harrowdene.exam
 content/leaky.md:12:51: error: possible full postcode 'SW1A 1AA'; remove it, or if it must be published add it to pii-allow in the front matter [pii-postcode]
 content/leaky.md:12:71: error: possible National Insurance number 'AB 12 34 56 C'; remove it, or if it must be published add it to pii-allow in the front matter [pii-ni-number]"
 
+restricted="content/restricted.md:8:12: error: possible NHS number '401 023 2137'; remove it, or if it must be published add it to pii-allow in the front matter [pii-nhs-number]"
 run "$CASEBOOK" check --repo "$R"
 assert_eq "check exits 1 on personal data" "$RC" "1"
-assert_eq "check reports each finding with its position and rule" "$(grep 'error:' <<<"$OUT")" "$expected"
-assert_not_contains "the restricted document is not checked for a public build" "$OUT" "restricted.md"
+assert_eq "check reports each finding with its position and rule, the restricted note's too" \
+	"$(grep 'error:' <<<"$OUT")" "$expected
+$restricted"
+run "$CASEBOOK" check --repo "$R" --audience public
+assert_contains "check --audience public still checks the restricted note's personal data" "$OUT" "$restricted"
 
 run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
 assert_eq "build exits 1 on personal data" "$RC" "1"
-assert_eq "build reports the same findings" "$(grep 'error:' <<<"$OUT")" "$expected"
+assert_eq "build reports the same findings, not the restricted note it leaves out" \
+	"$(grep 'error:' <<<"$OUT")" "$expected"
 assert_no_file "build writes nothing" "$TMP/site/index.html"
 
 run "$CASEBOOK" check --repo "$R" --audience restricted
@@ -51,10 +56,11 @@ pii-allow:
 Her NHS number 943 476 5919 was in the referral.
 Write to jane.doe@harrowdene.example.org or visit SW1A 1AA; NI number AB 12 34 56 C."
 commit "$R" "allow"
-run "$CASEBOOK" check --repo "$R"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/allowed"
 assert_eq "values in pii-allow pass" "$RC" "0"
-run "$CASEBOOK" check --repo "$R" --audience restricted
-assert_eq "the restricted document still fails a restricted check" "$RC" "1"
+run "$CASEBOOK" check --repo "$R"
+assert_eq "the restricted document still fails the check" "$RC" "1"
+assert_eq "and is the only finding" "$(grep -c 'error:' <<<"$OUT")" "1"
 git -C "$R" rm -q content/restricted.md
 commit "$R" "remove the restricted note"
 

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "pii.h"
+#include "textnorm.h"
 #include "util.h"
 
 /* Every finding in text as "rule=value" lines (value exactly as found). */
@@ -327,6 +328,162 @@ static void test_clean_text(void **state)
 	    "");
 }
 
+/* The folded text, and where each byte came from. */
+static void S_fold(const char *in, const char *want)
+{
+	cb_textnorm t;
+	cb_textnorm_run(in, strlen(in), &t);
+	assert_string_equal(t.text, want);
+	assert_int_equal(strlen(t.text), t.len);
+	assert_int_equal(cb_textnorm_src(&t, t.len), strlen(in));
+	for (size_t i = 1; i < t.len; i++)
+		assert_true(cb_textnorm_src(&t, i - 1) <= cb_textnorm_src(&t, i));
+	cb_textnorm_free(&t);
+}
+
+static void test_textnorm(void **state)
+{
+	S_fold("plain ASCII, untouched\n\ttab", "plain ASCII, untouched\n\ttab");
+	/* Every kind of space: no-break, narrow no-break, thin, em, ideographic. */
+	S_fold("a\xC2\xA0"
+	       "b\xE2\x80\xAF"
+	       "c\xE2\x80\x89"
+	       "d\xE2\x80\x83"
+	       "e\xE3\x80\x80"
+	       "f",
+	       "a b c d e f");
+	/* Format characters go: zero-width space, joiners, word joiner, soft
+	 * hyphen, byte order mark, direction marks. */
+	S_fold("9\xE2\x80\x8B"
+	       "4\xE2\x80\x8C"
+	       "3\xE2\x80\x8D"
+	       "4\xE2\x81\xA0"
+	       "7\xC2\xAD"
+	       "6\xEF\xBB\xBF"
+	       "5\xE2\x80\x8E"
+	       "9",
+	       "94347659");
+	/* Controls go (C0 but tab, newline and carriage return; DEL; C1). */
+	S_fold("a\x1B[31mb\x07"
+	       "c\x7F"
+	       "d\xC2\x9B"
+	       "e\r\n",
+	       "a[31mbcde\r\n");
+	/* Compatibility forms: full-width digits and letters, circled and
+	 * superscript digits, mathematical digits; digits of other scripts;
+	 * dashes. */
+	S_fold("\xEF\xBC\x99\xEF\xBC\x94\xEF\xBC\x93 \xEF\xBC\xA1\xEF\xBD\x82", "943 Ab");
+	S_fold("\xE2\x91\xA0\xC2\xB2 \xF0\x9D\x9F\x8F\xF0\x9D\x9F\x9C", "12 14");
+	S_fold("\xD9\xA9\xD9\xA4\xDB\xB3 \xE0\xA5\xAD", "943 7");
+	S_fold("1\xE2\x80\x90"
+	       "2\xE2\x80\x93"
+	       "3\xE2\x88\x92"
+	       "4\xEF\xBC\x8D"
+	       "5",
+	       "1-2-3\xE2\x88\x92"
+	       "4-5");
+	/* Letters and their marks are composed (NFKC). */
+	S_fold("Zoe\xCC\x88 Zo\xC3\xAB", "Zo\xC3\xAB Zo\xC3\xAB");
+	/* Bytes that are not UTF-8 stay as they are. */
+	S_fold("a\xFF"
+	       "b\xC3",
+	       "a\xFF"
+	       "b\xC3");
+
+	char *e = cb_textnorm_escape("bad\x1B[2J\x07name\xC2\x9B.md", 17);
+	assert_string_equal(e, "bad\\x1B[2J\\x07name\\u009B.md");
+	free(e);
+}
+
+/* Evasions of the check in the source text: each must still be found, at
+ * the author's position. */
+static void test_evasions_in_source(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"NHS 943\xE2\x80\x8B"
+	     "476\xE2\x80\x8B"
+	     "5919.",
+	     "1:5 '9434765919'"},
+	    {"NHS "
+	     "\xEF\xBC\x99\xEF\xBC\x94\xEF\xBC\x93\xEF\xBC\x94\xEF\xBC\x97\xEF\xBC\x96\xEF\xBC\x95\xEF\xBC"
+	     "\x99\xEF"
+	     "\xBC\x91\xEF\xBC\x99 x",
+	     "1:5 '9434765919'"},
+	    {"NHS 943.476.5919", "1:5 '943.476.5919'"},
+	    {"NHS 943/476/5919", "1:5 '943/476/5919'"},
+	    {"NHS 943\xC2\xA0"
+	     "476\xE2\x80\x87"
+	     "5919",
+	     "1:5 '943 476 5919'"},
+	    {"NHS 943\xE2\x80\x94"
+	     "476\xE2\x80\x94"
+	     "5919",
+	     "1:5 '943-476-5919'"},
+	    {"tel 020.7946.0958", "1:5 '020.7946.0958'"},
+	    {"x\n\xEF\xBC\x90\xEF\xBC\x97\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x90 900123", "2:1 '07700 900123'"},
+	    {"a\xE2\x80\x8B@b\xE2\x80\x8B.org", "1:1 'a@b.org'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cb_diags d = CB_DIAGS_INIT;
+		size_t n = cb_pii_check("x.md", cases[i].text, strlen(cases[i].text), NULL, NULL, &d);
+		if (n != 1)
+			fprintf(stderr, "case %zu: %zu findings\n", i, n);
+		assert_int_equal(n, 1);
+		char *got = cb_xasprintf("%d:%d '%s'", d.v[0].line, d.v[0].col, strchr(d.v[0].msg, '\'') + 1);
+		*strchr(strchr(got, '\'') + 1, '\'') = '\'';
+		strchr(strchr(got, '\'') + 1, '\'')[1] = '\0';
+		if (strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "case %zu: %s\n", i, got);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+		cb_diags_free(&d);
+	}
+	/* Not personal data, however it is written: dates, years, page and
+	 * service numbers, versions, postcode districts. */
+	static const char *const clean[] = {
+	    "On 03/08/2019 and 14.03.2024, in 2019/2020, pages 112/113.",
+	    "Helpline 0808.800.5000 or 0300/123/4567; version 1.2.3.",
+	    "The M1 corridor; the \xEF\xBC\xAD\xEF\xBC\x91 district; ISBN 978-0-19-852663-6.",
+	    "Between 2019\xE2\x80\x93"
+	    "2020, 12\xE2\x80\x89"
+	    "000 children.",
+	};
+	for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+		cb_diags d = CB_DIAGS_INIT;
+		size_t n = cb_pii_check("x.md", clean[i], strlen(clean[i]), NULL, NULL, &d);
+		if (n)
+			fprintf(stderr, "clean %zu: %s\n", i, d.v[0].msg);
+		assert_int_equal(n, 0);
+		cb_diags_free(&d);
+	}
+}
+
+static void test_name_forms(void **state)
+{
+	cb_pii_names *nm = cb_pii_names_parse("Jane Ann Smith\nKayden Marsh\nRosalind\n", 38);
+	assert_int_equal(cb_pii_names_count(nm), 3);
+	char *got = S_found_names("Smith, Jane Ann; Marsh, Kayden; Marsh,Kayden; K. Marsh; J.Smith; "
+				  "Kayden Marsh's file; Marsh’s view; Rosalind's; Rosalind Marsh.",
+				  nm);
+	assert_string_equal(got, "pii-name=Smith, Jane Ann\npii-name=Marsh, Kayden\npii-name=Marsh,Kayden\n"
+				 "pii-name=K. Marsh\npii-name=J.Smith\npii-name=Kayden Marsh\n"
+				 "pii-name=Rosalind\npii-name=Rosalind\n");
+	free(got);
+	/* A surname alone is not the name; neither is another initial. */
+	got = S_found_names("Mr Marsh and A. Marsh; Smith, John.", nm);
+	assert_string_equal(got, "");
+	free(got);
+	/* Hidden characters and full-width letters do not hide a name. */
+	cb_diags d = CB_DIAGS_INIT;
+	const char *t = "Kay\xE2\x80\x8B"
+			"den\xC2\xA0Marsh and \xEF\xBC\xB2osalind";
+	assert_int_equal(cb_pii_check("x.md", t, strlen(t), NULL, nm, &d), 2);
+	cb_diags_free(&d);
+	cb_pii_names_free(nm);
+}
+
 static void test_hostile_bytes(void **state)
 {
 	/* Truncated UTF-8, lone continuation bytes and text ending mid-number
@@ -363,6 +520,9 @@ int main(void)
 	    cmocka_unit_test(test_allow_list),
 	    cmocka_unit_test(test_clean_text),
 	    cmocka_unit_test(test_hostile_bytes),
+	    cmocka_unit_test(test_textnorm),
+	    cmocka_unit_test(test_evasions_in_source),
+	    cmocka_unit_test(test_name_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

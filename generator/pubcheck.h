@@ -1,0 +1,41 @@
+/*
+ * pubcheck: the personal-data check (pii.h) applied to what a build
+ * publishes rather than to what the author typed, because the two differ:
+ * Markdown emphasis splits a number in the source but not on the page,
+ * character references (&#32;, &nbsp;) and dropped inline HTML join or
+ * space digits, and a file name becomes a page's address. Four checks:
+ *
+ *   - a document's file name (it is published as the page's name);
+ *   - control characters anywhere in a document (ESC, BEL: they would
+ *     reach the terminal and the page);
+ *   - a document's rendered text and attribute values (markdown.h's
+ *     published text), reported at their source line and column;
+ *   - the last scan: every text file of a staged build's output, pages,
+ *     feed, search files and plugins' pages alike, reported by output path.
+ *
+ * Thread-safe: each call works on its own data.
+ */
+#ifndef CB_PUBCHECK_H
+#define CB_PUBCHECK_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "pii.h"
+#include "util.h"
+
+/* Checks the file name of a document at path (repository-relative);
+ * content_dir is the folder it is under, which is not part of its page's
+ * name. Words in a file name are separated by '-', '_' or '/' and written
+ * in lower case, so each is read as a capitalised word for the names
+ * deny-list. Returns the errors added (at path, with no line). */
+size_t cb_pubcheck_file_name(const char *path, const char *content_dir, const cb_strv *allow,
+			     const cb_pii_names *names, cb_diags *d);
+
+/* Reports each control character in text (C0 but tab, line feed and
+ * carriage return; DEL; C1, see textnorm.h) at its line and column, at
+ * most a few per file, and one error for a file name holding any.
+ * Returns the errors added. */
+size_t cb_pubcheck_controls(const char *path, const char *text, size_t len, cb_diags *d);
+
+#endif
