@@ -545,6 +545,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 	S_dep_ctx dc = {L, s};
 	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md,
 			   &s->body);
+	/* Personal data as the page shows it: Markdown and character
+	 * references can hide from the source what a reader sees. */
+	if (s->included || L->pii_every)
+		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
+				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
+	cb_pubtext_free(&s->doc.md.pub);
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
