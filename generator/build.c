@@ -298,7 +298,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	/* The output folder, opened now so that the search index can start
 	 * beside the plugins (see S_search_view); a folder that cannot be
 	 * opened is reported after the content checks, as before. */
-	cb_error werr = {{0}, 0, 0, {0}};
+	cb_error werr = CB_ERROR_INIT;
 	int wrc = 0;
 	if (!opts->check_only) {
 		res->out = opts->out	  ? cb_xstrdup(opts->out)
@@ -321,10 +321,10 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	/* The plugins' process is forked first, while this is the only
 	 * thread (plugin.h), then the search index starts beside it. */
 	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {opts->datadir, theme, NULL, NULL, &ptimes};
+	cb_plugins_opts po = {.datadir = opts->datadir, .theme = theme, .timings = &ptimes};
 	cb_plugins_job *pjob = NULL;
 	int prc = cb_plugins_start(&pjob, &site, &po, err);
-	S_search_job sj = {NULL, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+	S_search_job sj = {.web = search_web, .w = w, .err = CB_ERROR_INIT};
 	pthread_t sth;
 	bool searching = false;
 	if (!opts->check_only && wrc == 0 && prc == 0) {
@@ -395,12 +395,12 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		 * the index is written by one SQLite connection, so
 		 * overlapping it with rendering keeps every core busy. Both
 		 * only read the site. */
-		sj = (S_search_job){&site, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+		sj = (S_search_job){.site = &site, .web = search_web, .w = w, .err = CB_ERROR_INIT};
 		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
 		if (!searching)
 			S_search_thread(&sj);
 	}
-	cb_render_opts ro = {theme, opts->version, opts->jobs};
+	cb_render_opts ro = {.theme = theme, .version = opts->version, .jobs = opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
 	S_lap(res, "render", &t);
 	if (searching)

@@ -69,8 +69,10 @@ static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
 /*
  * casebook.query asks the search module. Its index is normally written
  * after rendering; a plugin that queries gets one built the first time it
- * asks, from the site as it is then, in a temporary folder that is removed
- * when the stage ends. Builds whose plugins never query pay nothing.
+ * asks, from the site as it is then (themes other plugins changed
+ * included), in a temporary folder that is removed when the stage ends:
+ * the one the stage's parent made (hk->tmp_dir), which it removes however
+ * the child ended. Builds whose plugins never query pay nothing.
  */
 typedef struct S_search {
 	cb_site *site;
@@ -88,7 +90,7 @@ typedef struct S_search {
 static int S_search_open(S_search *q)
 {
 	const char *t = getenv("TMPDIR");
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	char *out = NULL, *db = NULL;
 	int rc = -1;
 	q->own_tmp = !(q->hk && q->hk->tmp_dir);
@@ -137,7 +139,7 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 		return -1;
 	}
 	cb_search_result res;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
 		cb_search_result_free(&res);
