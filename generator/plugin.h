@@ -85,21 +85,32 @@ const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i);
 double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i);
 void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
+/* How long each plugin took (loading and hooks), in the order they ran. */
+typedef struct cb_plugin_timings {
+	struct {
+		char *name; /* owned */
+		double seconds;
+	} * v;
+	size_t n;
+} cb_plugin_timings;
+void cb_plugin_timings_free(cb_plugin_timings *t); /* empties it; NULL-safe */
+
 typedef struct cb_plugins_opts {
 	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
 	const cb_theme *theme;	  /* the theme (theme.h), for add_page; may be NULL */
 	cb_plugin_query_fn query; /* may be NULL */
 	void *query_ctx;
-	cb_buf *timings; /* when not NULL, gets one line per plugin: "plugin NAME SECONDS" */
+	cb_plugin_timings *timings; /* when not NULL, gets each plugin's time (caller frees) */
 } cb_plugins_opts;
 
 /* The plugin stage of a build. Picks the plugins casebook.yml lists (or
  * the default set, followed by the repository's own plugins by name), each
  * from the repository's plugins/NAME.lua when there is one, else from the
- * shipped ones, then loads and runs them. Returns 0 when done (content
- * errors from casebook.error may be in d), 1 when a plugin or its
- * configuration failed (in d), 2 when a shipped plugin cannot be read
- * (err). A default plugin the data folder lacks is left out. */
-int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
+ * shipped ones, then loads and runs them. Returns CB_STAGE_OK when done
+ * (content errors from casebook.error may be in d), CB_STAGE_CONTENT when
+ * a plugin or its configuration failed (in d), CB_STAGE_FAILED when a
+ * shipped plugin cannot be read (err). A default plugin the data folder
+ * lacks is left out. */
+cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
 
 #endif
