@@ -17,6 +17,7 @@
 #include "private.h"
 #include "render.h"
 #include "search.h"
+#include "seal.h"
 #include "util.h"
 #include "writer.h"
 
@@ -103,6 +104,27 @@ static char *S_abs(const char *out)
 	return abs;
 }
 
+/* Whether this build is encrypted: --encrypt, or 'encrypt: true' for an
+ * internal or restricted build unless --no-encrypt. */
+static bool S_encrypts(const cb_build_opts *opts, const cb_site *site)
+{
+	if (opts->encrypt != CB_ENCRYPT_CONFIG)
+		return opts->encrypt == CB_ENCRYPT_YES;
+	return site->cfg.encrypt && opts->site.audience != CB_VIS_PUBLIC;
+}
+
+/* The last step of an encrypted build: the unlock page and its script. */
+static int S_seal_finish(cb_writer *w, const cb_seal *seal, const cb_site *site, const char *datadir,
+			 cb_error *err)
+{
+	char *page = cb_seal_unlock_page(seal, site->cfg.title, site->cfg.language);
+	char *js = cb_xasprintf("%s/search/lock/lock.js", datadir);
+	int rc = cb_writer_seal_finish(w, page, js, err);
+	free(page);
+	free(js);
+	return rc;
+}
+
 /* A build under way: what the stages hand each other. */
 typedef struct S_build {
 	const cb_build_opts *opts;
@@ -118,6 +140,7 @@ typedef struct S_build {
 	cb_cache *cache;
 	char *cache_dir; /* the cache's folder, for the text store */
 	cb_theme *theme;
+	cb_seal *seal;	  /* an encrypted build's keys */
 	char *search_web; /* the browser search's own files */
 	char *out_abs;	  /* res->out, absolute where it can be */
 	cb_writer *w;
@@ -214,45 +237,64 @@ static int S_writer_open(S_build *b, cb_error *err)
 	if (rc == 0) {
 		cb_writer_set_known(b->w, cb_cache_pages(b->cache, b->out_abs));
 		cb_writer_set_private(b->w, b->opts->site.audience == CB_VIS_RESTRICTED);
+		cb_writer_seal(b->w, b->seal);
 	}
 	return rc;
 }
 
-/*
- * The theme, and the output folder, opened before the plugins run: the
- * search index is built from the documents' words and themes, and of what
- * plugins change only themes matter to it. So it starts as soon as the
- * documents are loaded, beside the plugins (which run on one core), from a
- * view of the site with its own copy of every theme list
- * (cb_site_view_new); should the plugins change any theme, that work is
- * thrown away and done again. A folder that cannot be opened is reported
- * after the content checks.
- */
+/* The theme; an encrypted build's keys, asked for before anything is
+ * written (seal.h); and the output folder, opened before the plugins run
+ * so that the search index can start beside them. A folder that cannot be
+ * opened is reported after the content checks. */
 static cb_build_status S_start_output(S_build *b)
 {
-	b->search_web = cb_xasprintf("%s/search/web", b->opts->datadir);
-	if (cb_theme_open(&b->theme, &b->site, b->opts->datadir, b->err) != 0)
+	const cb_build_opts *opts = b->opts;
+	b->search_web = cb_xasprintf("%s/search/web", opts->datadir);
+	if (cb_theme_open(&b->theme, &b->site, opts->datadir, b->err) != 0)
 		return CB_BUILD_FAILED;
-	if (b->opts->check_only)
+	if (opts->check_only)
 		return CB_BUILD_OK;
-	const char *out = b->opts->out ? b->opts->out : b->default_out ? b->default_out : "public";
+	if (S_encrypts(opts, &b->site)) {
+		b->seal = opts->seal_keys ? opts->seal_keys(opts->seal_ctx, b->err) : NULL;
+		if (!b->seal) {
+			if (!opts->seal_keys)
+				cb_error_set(b->err, NULL, 0, 0,
+					     "this build is to be encrypted, but no passphrase was given");
+			return CB_BUILD_FAILED;
+		}
+		b->res->encrypted = true;
+	}
+	const char *out = opts->out ? opts->out : b->default_out ? b->default_out : "public";
 	b->res->out = cb_xstrdup(out);
 	b->out_abs = S_abs(out);
 	b->wrc = S_writer_open(b, &b->werr);
-	if (b->wrc == 0) {
-		b->view = cb_site_view_new(&b->site);
-		S_search_start(b, b->view);
-	}
 	return CB_BUILD_OK;
 }
 
-/* 1b. plugins: document and site hooks (plugin.h); their errors are
- * content errors, so a check reports them too. */
+/*
+ * 1b. plugins: document and site hooks (plugin.h); their errors are
+ * content errors, so a check reports them too.
+ *
+ * The search index is built from the documents' words and themes, and of
+ * what plugins change only themes matter to it. So it starts beside the
+ * plugins (which run on one core), from a view of the site with its own
+ * copy of every theme list (cb_site_view_new); should the plugins change
+ * any theme, that work is thrown away and done again (S_write). The
+ * plugins' process is forked first, while this is the only thread
+ * (plugin.h).
+ */
 static cb_build_status S_plugins(S_build *b)
 {
 	cb_plugin_timings pt = {NULL, 0};
 	cb_plugins_opts po = {b->opts->datadir, b->theme, NULL, NULL, &pt};
-	cb_stage_result r = cb_plugins_run(&b->site, &po, b->d, b->err);
+	cb_plugins_job *job = NULL;
+	cb_stage_result r = cb_plugins_start(&job, &b->site, &po, b->err);
+	if (!b->opts->check_only && b->wrc == 0 && r == CB_STAGE_OK) {
+		b->view = cb_site_view_new(&b->site);
+		S_search_start(b, b->view);
+	}
+	if (r == CB_STAGE_OK)
+		r = cb_plugins_finish(job, &b->site, b->d, b->err);
 	S_lap(b->res, "plugins", &b->t);
 	for (size_t i = 0; i < pt.n; i++) {
 		cb_strv_push_own(&b->res->timing_names, cb_xasprintf("  %s", pt.v[i].name));
@@ -311,6 +353,8 @@ static cb_build_status S_write(S_build *b)
 	if (rrc != 0 || b->sj.rc != 0)
 		return CB_BUILD_FAILED;
 	b->t = S_now();
+	if (b->seal && S_seal_finish(b->w, b->seal, &b->site, b->opts->datadir, b->err) != 0)
+		return CB_BUILD_FAILED;
 	b->res->files = cb_writer_count(b->w);
 	b->res->reused = cb_writer_reused(b->w);
 	b->keys = cb_writer_take_keys(b->w);
@@ -341,6 +385,7 @@ static void S_finish(S_build *b)
 {
 	S_search_wait(b);
 	cb_writer_abort(b->w);
+	cb_seal_free(b->seal);
 	cb_site_view_free(b->view);
 	free(b->search_web);
 	cb_theme_free(b->theme);

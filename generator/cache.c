@@ -353,8 +353,8 @@ static void S_get_diags(S_rd *r, cb_diags *d)
 
 static void S_put_meta(cb_buf *b, const cb_meta *m)
 {
-	const char *strs[] = {m->title,	 m->type,     m->date,	 m->summary,  m->area,
-			      m->review, m->age_band, m->source, m->review_by};
+	const char *strs[] = {m->title,	 m->type,     m->date,	 m->summary,   m->area,
+			      m->review, m->age_band, m->source, m->review_by, m->published};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		S_put_str(b, strs[i]);
 	S_put_u32(b, (uint32_t)m->visibility);
@@ -381,8 +381,8 @@ static void S_put_meta(cb_buf *b, const cb_meta *m)
 
 static void S_get_meta(S_rd *r, cb_meta *m)
 {
-	char **strs[] = {&m->title,  &m->type,	   &m->date,   &m->summary,  &m->area,
-			 &m->review, &m->age_band, &m->source, &m->review_by};
+	char **strs[] = {&m->title,  &m->type,	   &m->date,   &m->summary,   &m->area,
+			 &m->review, &m->age_band, &m->source, &m->review_by, &m->published};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		*strs[i] = S_get_str(r);
 	if (!m->title || !m->type || !m->date)

@@ -10,7 +10,7 @@
 static const char *const S_config_keys[] = {
     "title",	     "description",	  "content", "theme",	  "taxonomy",	   "glossary",
     "base-url",	     "language",	  "plugins", "pii-names", "plugin-limits", "accessibility-contact",
-    "allow-shallow", "attachment-max-mb",
+    "allow-shallow", "attachment-max-mb", "encrypt",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -342,14 +342,15 @@ static void S_limit(const cb_ynode *k, const cb_ynode *v, const char *file, long
 
 static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
 {
-	static const char *const keys[] = {"instructions", "memory-mb"};
+	static const char *const keys[] = {"instructions", "memory-mb", "seconds"};
 	if (S_blank(v))
 		return;
 	if (v->type != CB_Y_MAP) {
-		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "yaml",
-			     "'plugin-limits' should hold 'instructions:' and 'memory-mb:' lines indented "
-			     "under it, but here it is %s",
-			     cb_ynode_kind(v));
+		cb_diags_add(
+		    d, CB_ERROR, file, v->line, v->col, "yaml",
+		    "'plugin-limits' should hold 'seconds:', 'instructions:' or 'memory-mb:' lines indented "
+		    "under it, but here it is %s",
+		    cb_ynode_kind(v));
 		return;
 	}
 	for (size_t i = 0; i < v->n; i++) {
@@ -358,8 +359,12 @@ static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg,
 			S_limit(lk, lv, file, 1000000000000LL, &cfg->plugin_instructions, d);
 		else if (strcmp(lk->str, "memory-mb") == 0)
 			S_limit(lk, lv, file, 65536, &cfg->plugin_memory_mb, d);
-		else
-			S_unknown(lk, file, "a plugin limit", keys, 2, d);
+		else if (strcmp(lk->str, "seconds") == 0) {
+			long long secs = 0;
+			S_limit(lk, lv, file, 86400, &secs, d);
+			cfg->plugin_seconds = (double)secs;
+		} else
+			S_unknown(lk, file, "a plugin limit", keys, 3, d);
 	}
 }
 
@@ -438,6 +443,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_bool(k, v, file, &cfg->allow_shallow, d);
 		} else if (strcmp(key, "attachment-max-mb") == 0) {
 			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
+		} else if (strcmp(key, "encrypt") == 0) {
+			S_bool(k, v, file, &cfg->encrypt, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}

@@ -30,8 +30,10 @@ typedef struct cb_config {
 	bool plugins_set;	       /* casebook.yml has 'plugins:'; when false the default set runs */
 	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
 	long long plugin_memory_mb;    /* plugin-limits: memory-mb per plugin; 0: default */
+	double plugin_seconds;	       /* plugin-limits: seconds per plugin per build; 0: default */
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
+	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

@@ -46,6 +46,36 @@ static int S_plugin_line(lua_State *L, const cb_plugin *p)
 	return 0;
 }
 
+/* Tells the watcher (cb_plugin_set_watch) that p starts running, unless a
+ * plugin already is (closing a state inside a hook's time). Returns
+ * whether S_stop must be called. */
+static bool S_start(cb_plugin *p)
+{
+	cb_plugin_host *h = p->h;
+	if (!h->watch || h->running)
+		return false;
+	h->running = p;
+	h->watch(h->watch_ctx, p->name, true);
+	return true;
+}
+
+static void S_stop(cb_plugin *p, bool started)
+{
+	if (!started)
+		return;
+	p->h->running = NULL;
+	p->h->watch(p->h->watch_ctx, p->name, false);
+}
+
+void cb_plugin_touch(cb_plugin_host *h, const cb_doc *doc, unsigned what)
+{
+	if (!h->touched)
+		h->touched = cb_xcalloc(h->site->ndocs ? h->site->ndocs : 1, 1);
+	h->touched[doc - h->site->docs] |= (unsigned char)what;
+}
+
+static void S_count(lua_State *L, lua_Debug *ar);
+
 /* Every allocation of a plugin's state comes here, so its memory can be
  * capped. Lua raises "not enough memory" when this returns NULL, without
  * calling the message handler, so the position is noted now. */
@@ -63,11 +93,28 @@ static void *S_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 			p->mem_refused = true;
 			p->mem_line = S_plugin_line(p->L, p);
 		}
+		/* Refused, the plugin is out of memory and stays so for the
+		 * rest of the hook call (see S_count): a plugin that caught the
+		 * error with pcall would otherwise fill its memory again and
+		 * again until its instruction budget ran out (39 s). The one
+		 * exception is Lua's own second try, the same request after
+		 * collecting garbage, when it succeeds (below). */
+		if (p->L) {
+			p->mem_out = true;
+			p->retry_ptr = ptr;
+			p->retry_size = nsize;
+			lua_sethook(p->L, S_count, LUA_MASKCOUNT, 1);
+		}
 		return NULL;
 	}
 	void *q = cb_pool_realloc(p->pool, ptr, old, nsize);
-	if (q)
+	if (q) {
 		p->mem = p->mem - old + nsize;
+		if (p->mem_out && ptr == p->retry_ptr && nsize == p->retry_size && p->L) {
+			p->mem_out = false;
+			lua_sethook(p->L, S_count, LUA_MASKCOUNT, p->used > p->budget ? 1 : S_STEP);
+		}
+	}
 	return q;
 }
 
@@ -78,6 +125,10 @@ static void S_count(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	cb_plugin *p = cb_plugin_of(L);
+	if (p->mem_out) {
+		p->mem_failed = true;
+		luaL_error(L, "out of memory");
+	}
 	p->used += S_STEP;
 	if (p->used > p->budget) {
 		lua_sethook(L, S_count, LUA_MASKCOUNT, 1);
@@ -133,7 +184,7 @@ static void S_report_failure(cb_plugin *p, int rc, cb_diags *d)
 	int line = 0;
 	const char *msg = lua_tostring(L, -1), *rest = msg;
 	char buf[512];
-	if (rc == LUA_ERRMEM) {
+	if (rc == LUA_ERRMEM || p->mem_out || p->mem_failed) {
 		snprintf(
 		    buf, sizeof buf,
 		    "ran out of memory: a plugin may use at most %zu MB; look for a table or string that "
@@ -160,7 +211,7 @@ static int S_pcall(cb_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
 	lua_pushcfunction(L, f);
 	lua_pushinteger(L, arg);
 	p->used = 0;
-	p->mem_refused = false;
+	p->mem_refused = p->mem_out = p->mem_failed = false;
 	lua_sethook(L, S_count, LUA_MASKCOUNT, S_STEP);
 	int rc = lua_pcall(L, 1, 0, base + 1);
 	free(p->pending);
@@ -176,6 +227,43 @@ static int S_pcall(cb_plugin *p, lua_CFunction f, lua_Integer arg, cb_diags *d)
 static cb_plugin *S_self(lua_State *L)
 {
 	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* The most messages one plugin may give in a build, and the longest one:
+ * each is kept in C memory until the build ends, outside the plugin's
+ * memory cap, so a plugin calling casebook.warn in a loop would otherwise
+ * fill the machine's memory (2,000,000 calls took 342 MB). */
+#define S_MAX_MESSAGES 1000
+#define S_MAX_MESSAGE_BYTES 2000
+
+/* Adds one message of the plugin's to the diagnostics, within the limits
+ * above: a longer message is cut (at a character boundary) and marked
+ * "…"; after S_MAX_MESSAGES one notice says the rest are suppressed, and
+ * a suppressed error still fails the build through a second notice, an
+ * error, the first time one is suppressed. */
+static void S_say(cb_plugin *p, cb_severity sev, const char *file, int line, int col, const char *msg)
+{
+	cb_diags *d = p->h->d;
+	if (++p->nmsgs > S_MAX_MESSAGES) {
+		bool first = p->nmsgs == S_MAX_MESSAGES + 1;
+		if (first || (sev == CB_ERROR && !p->told_error)) {
+			p->told_error = p->told_error || sev == CB_ERROR;
+			cb_diags_add(d, sev == CB_ERROR ? CB_ERROR : CB_NOTE, p->path, 0, 0, "plugin-limit",
+				     "more than %d messages from this plugin: further messages suppressed%s",
+				     S_MAX_MESSAGES, sev == CB_ERROR ? ", errors among them" : "");
+		}
+		return;
+	}
+	size_t n = strlen(msg), fn = strlen(file);
+	if (n <= S_MAX_MESSAGE_BYTES && fn <= 300) {
+		cb_diags_add(d, sev, file, line, col, p->name, "%s", msg);
+		return;
+	}
+	size_t cut = n <= S_MAX_MESSAGE_BYTES ? n : S_MAX_MESSAGE_BYTES;
+	while (cut > 0 && cut < n && ((unsigned char)msg[cut] & 0xC0) == 0x80)
+		cut--;
+	cb_diags_add(d, sev, fn <= 300 ? file : p->path, line, col, p->name, "%.*s%s", (int)cut, msg,
+		     cut < n ? "…" : "");
 }
 
 /* casebook.log / warn / error (message [, document [, line [, column]]]):
@@ -204,7 +292,7 @@ static int S_report(lua_State *L, cb_severity sev)
 		line = l > 0 && l < INT_MAX ? (int)l : 0;
 		col = c > 0 && c < INT_MAX ? (int)c : 0;
 	}
-	cb_diags_add(p->h->d, sev, file, line, col, p->name, "%s", msg);
+	S_say(p, sev, file, line, col, msg);
 	return 0;
 }
 
@@ -235,7 +323,7 @@ static int S_api_print(lua_State *L)
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
-	cb_diags_add(p->h->d, CB_NOTE, p->path, S_plugin_line(L, p), 0, p->name, "%s", lua_tostring(L, -1));
+	S_say(p, CB_NOTE, p->path, S_plugin_line(L, p), 0, lua_tostring(L, -1));
 	return 0;
 }
 
@@ -914,20 +1002,36 @@ void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx)
 	h->query_ctx = ctx;
 }
 
+void cb_plugin_set_watch(cb_plugin_host *h, cb_plugin_watch_fn fn, void *ctx)
+{
+	h->watch = fn;
+	h->watch_ctx = ctx;
+}
+
+unsigned cb_plugin_host_touched(const cb_plugin_host *h, size_t doc)
+{
+	return h->touched && doc < h->site->ndocs ? h->touched[doc] : 0;
+}
+
 /* Closes the plugin's Lua state once its hooks have run. */
 static void S_plugin_close(cb_plugin *p)
 {
 	if (!p->L)
 		return;
 	/* Finalizers a plugin set run while the state closes: give them a
-	 * small budget of their own. */
+	 * small budget of their own. Lua turns hooks off while a finalizer
+	 * runs, so only the stage's clock stops one that never ends: this is
+	 * the plugin's time too. */
+	bool started = S_start(p);
 	p->used = 0;
 	p->budget = 10000000;
+	p->mem_out = false;
 	lua_sethook(p->L, S_count, LUA_MASKCOUNT, S_STEP);
 	lua_close(p->L);
 	p->L = NULL;
 	cb_pool_free(p->pool);
 	p->pool = NULL;
+	S_stop(p, started);
 }
 
 static void S_plugin_free(cb_plugin *p)
@@ -966,12 +1070,14 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 		return -1;
 	}
 	S_chunk c = {src, len, options};
+	bool started = S_start(p);
 	int rc = S_pcall(p, S_open_step, 0, d);
 	if (rc == 0) {
 		p->chunk = &c;
 		rc = S_pcall(p, S_init_step, 0, d);
 		p->chunk = NULL;
 	}
+	S_stop(p, started);
 	p->seconds += S_now() - t0;
 	return rc;
 }
@@ -988,10 +1094,12 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		double t0 = S_now();
 		p->phase = CB_PLUGIN_DOCUMENT;
 		int rc = 0;
+		bool started = S_start(p);
 		for (size_t k = 0; k < s->ndocs && rc == 0; k++) {
 			snprintf(p->what, sizeof p->what, "in the document hook, for %s", s->docs[k].path);
 			rc = S_pcall(p, S_document_step, (lua_Integer)k, d);
 		}
+		S_stop(p, started);
 		p->what[0] = '\0';
 		p->seconds += S_now() - t0;
 		if (rc != 0)
@@ -1015,6 +1123,7 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		double t0 = S_now();
 		p->phase = CB_PLUGIN_SITE;
 		snprintf(p->what, sizeof p->what, "in the site hook");
+		bool started = S_start(p);
 		int rc = S_pcall(p, S_site_step, 0, d);
 		p->what[0] = '\0';
 		if (p->ref_docs != LUA_NOREF) {
@@ -1023,6 +1132,7 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		}
 		p->phase = CB_PLUGIN_LOADING;
 		S_plugin_close(p);
+		S_stop(p, started);
 		/* Another plugin's site hook must see these themes. */
 		if (h->themes_changed) {
 			cb_site_group_themes(s);
@@ -1055,6 +1165,7 @@ void cb_plugin_host_free(cb_plugin_host *h)
 	for (size_t i = 0; i < h->n; i++)
 		S_plugin_free(h->v[i]);
 	free(h->v);
+	free(h->touched);
 	cb_vpack_writer_free(&h->w);
 	free(h);
 }

@@ -19,6 +19,7 @@
 #ifndef CB_PLUGIN_H
 #define CB_PLUGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -66,6 +67,14 @@ cb_plugin_host *cb_plugin_host_new(cb_site *site, const cb_plugin_limits *limits
 /* Gives casebook.query something to ask; without it the function returns
  * nil and a message. */
 void cb_plugin_set_query(cb_plugin_host *h, cb_plugin_query_fn fn, void *ctx);
+/* Tells fn (with ctx) when each plugin starts running — loading, its
+ * hooks, closing its state (finalizers) — and when it stops, so that the
+ * plugin stage can hold each plugin to its time (see cb_plugins_run). */
+typedef void (*cb_plugin_watch_fn)(void *ctx, const char *name, bool running);
+void cb_plugin_set_watch(cb_plugin_host *h, cb_plugin_watch_fn fn, void *ctx);
+/* What the plugins changed of document doc so far: CB_PLUGIN_* bits. */
+enum { CB_PLUGIN_THEMES = 1, CB_PLUGIN_HTML = 2, CB_PLUGIN_FIELDS = 4 };
+unsigned cb_plugin_host_touched(const cb_plugin_host *h, size_t doc);
 /* Loads one plugin from src (len bytes of Lua text): runs the chunk, named
  * path in messages (e.g. "plugins/related.lua"), with casebook.options set
  * to options (a map, copied; NULL for none). note, when not NULL, is added
@@ -93,6 +102,7 @@ typedef struct cb_plugin_timings {
 	} * v;
 	size_t n;
 } cb_plugin_timings;
+void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double seconds);
 void cb_plugin_timings_free(cb_plugin_timings *t); /* empties it; NULL-safe */
 
 typedef struct cb_plugins_opts {
@@ -103,14 +113,52 @@ typedef struct cb_plugins_opts {
 	cb_plugin_timings *timings; /* when not NULL, gets each plugin's time (caller frees) */
 } cb_plugins_opts;
 
-/* The plugin stage of a build. Picks the plugins casebook.yml lists (or
+/* A plugin may run this long in a build (all its hooks, loading and
+ * closing included) when casebook.yml sets no plugin-limits: seconds. */
+#define CB_PLUGIN_SECONDS 10
+
+/*
+ * The plugin stage of a build. Picks the plugins casebook.yml lists (or
  * the default set, followed by the repository's own plugins by name), each
  * from the repository's plugins/NAME.lua when there is one, else from the
  * shipped ones, then loads and runs them. Returns CB_STAGE_OK when done
  * (content errors from casebook.error may be in d), CB_STAGE_CONTENT when
  * a plugin or its configuration failed (in d), CB_STAGE_FAILED when a
- * shipped plugin cannot be read (err). A default plugin the data folder
- * lacks is left out. */
+ * shipped plugin cannot be read or the stage cannot run (err). A default
+ * plugin the data folder lacks is left out.
+ *
+ * The plugins run in a child process (plugin_proc.c) behind the walls of
+ * contain.h, and the parent holds each plugin to site->cfg.plugin_seconds
+ * of wall-clock time (CB_PLUGIN_SECONDS when 0) whatever it does — Lua,
+ * C library code such as a pattern match, casebook.query, a finalizer —
+ * by killing the child. A stopped plugin is an error at its file, rule
+ * plugin-limit; nothing it did reaches site. What the plugins changed
+ * (themes, HTML, fields, pages), their messages and timings come back
+ * over a pipe and are applied to site.
+ *
+ * The process is forked, so call it while no other thread of this process
+ * holds a lock the stage needs (a build starts it before its search
+ * thread: cb_plugins_start, then cb_plugins_finish).
+ */
 cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
+typedef struct cb_plugins_job cb_plugins_job;
+/* Starts the stage's process: CB_STAGE_OK, or CB_STAGE_FAILED with err.
+ * site must not change until cb_plugins_finish, which waits for it,
+ * applies its results, frees job and returns as cb_plugins_run does. */
+cb_stage_result cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts *opts,
+				 cb_error *err);
+cb_stage_result cb_plugins_finish(cb_plugins_job *job, cb_site *site, cb_diags *d, cb_error *err);
+
+/* What the stage's child passes to the stage run in its own process
+ * (plugin_stage.c), for plugin_proc.c only. */
+typedef struct cb_plugins_hooks {
+	cb_plugin_watch_fn watch; /* see cb_plugin_set_watch; may be NULL */
+	void *ctx;
+	void (*pause)(void *ctx, bool paused); /* around building casebook.query's index */
+	const char *tmp_dir;		       /* an empty folder for that index (the caller removes it) */
+	unsigned char *touched;		       /* site->ndocs bytes: cb_plugin_host_touched for each */
+} cb_plugins_hooks;
+cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk,
+				    cb_diags *d, cb_error *err);
 
 #endif

@@ -615,6 +615,7 @@ static void S_apply_themes(cb_plugin_host *h, cb_doc *doc, cb_strv *themes)
 	m->theme_cols = cols;
 	memset(themes, 0, sizeof *themes);
 	h->themes_changed = true;
+	cb_plugin_touch(h, doc, CB_PLUGIN_THEMES);
 }
 
 /* Stores the fields a hook set (kv: sorted by name, their values packed in
@@ -759,9 +760,13 @@ void cb_plugin_readback(lua_State *L, cb_plugin *p, int t)
 	qsort(kv, nk, sizeof *kv, S_cmp_entry);
 	if (have_themes)
 		S_apply_themes(p->h, doc, &themes);
-	if (html)
+	if (html) {
 		cb_doc_set_html(p->h->site, doc, html);
-	if (nk)
+		cb_plugin_touch(p->h, doc, CB_PLUGIN_HTML);
+	}
+	if (nk) {
 		S_store_fields(w, doc, kv, nk);
+		cb_plugin_touch(p->h, doc, CB_PLUGIN_FIELDS);
+	}
 	free(kv);
 }

@@ -44,7 +44,11 @@ struct cb_plugin_host {
 	size_t n;
 	cb_diags *d; /* where casebook.log and friends report, while running */
 	bool themes_changed;
-	cb_vpack_writer w; /* packs what plugins store (reused) */
+	cb_vpack_writer w;	  /* packs what plugins store (reused) */
+	cb_plugin_watch_fn watch; /* told when each plugin starts and stops running */
+	void *watch_ctx;
+	cb_plugin *running;	/* the plugin the watcher was told is running */
+	unsigned char *touched; /* per document: CB_PLUGIN_THEMES and the like */
 };
 
 /* One loaded plugin: its Lua state and what the host keeps about it. */
@@ -58,7 +62,13 @@ struct cb_plugin {
 	cb_pool *pool; /* the state's memory (pool.h) */
 	long long used, budget;
 	bool mem_refused;
-	int mem_line; /* the plugin's line when memory first ran out */
+	bool mem_out;	 /* memory was refused: out of memory until the call ends */
+	bool mem_failed; /* the count hook raised the error for it */
+	void *retry_ptr; /* the request refused, which Lua tries again after collecting */
+	size_t retry_size;
+	int mem_line;	 /* the plugin's line when memory first ran out */
+	size_t nmsgs;	 /* messages (log, warn, error, print) so far */
+	bool told_error; /* the notice of suppressed messages was an error */
 	int ref_document, ref_site;
 	int ref_docs; /* site phase: every document table, in site order */
 	int phase;
@@ -75,6 +85,10 @@ static inline cb_plugin *cb_plugin_of(lua_State *L)
 	lua_getallocf(L, &ud);
 	return ud;
 }
+
+/* Notes that the plugins changed doc (CB_PLUGIN_THEMES and the like; see
+ * cb_plugin_host_touched). In plugin.c. */
+void cb_plugin_touch(cb_plugin_host *h, const cb_doc *doc, unsigned what);
 
 /* ---- plugin_data.c ---- */
 

@@ -81,16 +81,20 @@ typedef struct S_search {
 	bool failed;
 	char why[600];	 /* why the index could not be built */
 	cb_map *by_path; /* document path -> index + 1 */
+	const cb_plugins_hooks *hk;
+	bool own_tmp; /* tmp was made here (else hk->tmp_dir, the caller's) */
 } S_search;
 
 static int S_search_open(S_search *q)
 {
 	const char *t = getenv("TMPDIR");
-	q->tmp = cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp");
 	cb_error err = {{0}, 0, 0, {0}};
 	char *out = NULL, *db = NULL;
 	int rc = -1;
-	if (!mkdtemp(q->tmp)) {
+	q->own_tmp = !(q->hk && q->hk->tmp_dir);
+	q->tmp = q->own_tmp ? cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp")
+			    : cb_xstrdup(q->hk->tmp_dir);
+	if (q->own_tmp && !mkdtemp(q->tmp)) {
 		snprintf(q->why, sizeof q->why, "cannot make a temporary folder: %s", strerror(errno));
 		free(q->tmp);
 		q->tmp = NULL;
@@ -118,8 +122,16 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	S_search *q = ctx;
 	*hits = NULL;
 	*n = 0;
-	if (!q->s && !q->failed && S_search_open(q) != 0)
-		q->failed = true;
+	/* Building the index is casebook's work, not the plugin's: its clock
+	 * stops meanwhile. */
+	if (!q->s && !q->failed) {
+		if (q->hk && q->hk->pause)
+			q->hk->pause(q->hk->ctx, true);
+		if (S_search_open(q) != 0)
+			q->failed = true;
+		if (q->hk && q->hk->pause)
+			q->hk->pause(q->hk->ctx, false);
+	}
 	if (q->failed) {
 		*msg = cb_xasprintf("the search index could not be built: %s", q->why);
 		return -1;
@@ -147,7 +159,7 @@ static void S_search_close(S_search *q)
 {
 	cb_search_close(q->s);
 	cb_writer_abort(q->w);
-	if (q->tmp)
+	if (q->tmp && q->own_tmp)
 		cb_rm_rf(q->tmp);
 	free(q->tmp);
 	free(q->web_dir);
@@ -165,7 +177,15 @@ void cb_plugin_timings_free(cb_plugin_timings *t)
 	t->n = 0;
 }
 
-cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err)
+void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double seconds)
+{
+	t->v = cb_xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+	t->v[t->n].name = cb_xstrdup(name);
+	t->v[t->n++].seconds = seconds;
+}
+
+cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk,
+				    cb_diags *d, cb_error *err)
 {
 	const cb_config *cfg = &site->cfg;
 	char *dir = cb_path_join(opts->datadir, "plugins");
@@ -194,7 +214,10 @@ cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_di
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
 	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
-	S_search sq = {site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL};
+	S_search sq = {
+	    site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL, hk, false};
+	if (hk && hk->watch)
+		cb_plugin_set_watch(h, hk->watch, hk->ctx);
 	if (opts->query)
 		cb_plugin_set_query(h, opts->query, opts->query_ctx);
 	else
@@ -252,15 +275,13 @@ cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_di
 	}
 	if (rc == CB_STAGE_OK && cb_plugin_host_run(h, d) != 0)
 		rc = CB_STAGE_CONTENT;
-	if (opts->timings) {
-		cb_plugin_timings *pt = opts->timings;
-		size_t n = cb_plugin_host_count(h);
-		pt->v = cb_xrealloc(pt->v, (pt->n + n + 1) * sizeof *pt->v);
-		for (size_t i = 0; i < n; i++) {
-			pt->v[pt->n].name = cb_xstrdup(cb_plugin_host_name(h, i));
-			pt->v[pt->n++].seconds = cb_plugin_host_seconds(h, i);
-		}
-	}
+	if (opts->timings)
+		for (size_t i = 0; i < cb_plugin_host_count(h); i++)
+			cb_plugin_timings_add(opts->timings, cb_plugin_host_name(h, i),
+					      cb_plugin_host_seconds(h, i));
+	if (hk && hk->touched)
+		for (size_t i = 0; i < site->ndocs; i++)
+			hk->touched[i] = (unsigned char)cb_plugin_host_touched(h, i);
 	cb_plugin_host_free(h);
 	S_search_close(&sq);
 	cb_strv_free(&names);

@@ -757,14 +757,10 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
 		S_set_date(av, "due", "due_label", a->due ? a->due : "");
 		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
-		const char *rl = !a->rag			? "Not rated"
-				 : strcmp(a->rag, "red") == 0	? "Red"
-				 : strcmp(a->rag, "amber") == 0 ? "Amber"
-								: "Green";
-		cb_map_set_str(av, "rag_label", rl);
+		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
 		cb_map_set_str(av, "evidence", a->evidence ? a->evidence : "");
-		bool done = a->rag && strcmp(a->rag, "green") == 0;
-		cb_map_set_bool(av, "overdue", a->due && !done && strcmp(a->due, s->build_date) < 0);
+		cb_map_set_bool(av, "overdue",
+				a->due && !cb_rag_done(a->rag) && strcmp(a->due, s->build_date) < 0);
 	}
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 

@@ -12,8 +12,9 @@ const char *const cb_doc_types[] = {
 const size_t cb_doc_ntypes = sizeof cb_doc_types / sizeof cb_doc_types[0];
 
 static const char *const S_fields[] = {
-    "title",	"type",	      "date",	"summary",   "themes", "audience",  "area",    "review",
-    "age-band", "visibility", "status", "questions", "source", "review-by", "actions", "pii-allow",
+    "title",  "type",	   "date",     "summary",    "themes",	  "audience",
+    "area",   "review",	   "age-band", "visibility", "status",	  "questions",
+    "source", "review-by", "actions",  "pii-allow",  "published",
 };
 #define S_NFIELDS (sizeof S_fields / sizeof S_fields[0])
 
@@ -21,6 +22,40 @@ static const char *const S_action_fields[] = {"action", "owner", "due", "rag", "
 #define S_NACTION_FIELDS (sizeof S_action_fields / sizeof S_action_fields[0])
 
 static const char *const S_visibilities[] = {"public", "internal", "restricted"};
+
+/* BRAG: blue marks an action as done, and "complete" is how many plans
+ * write it. */
+static const struct {
+	const char *word, *rag, *label;
+} S_rags[] = {
+    {"red", "red", "Red"},
+    {"amber", "amber", "Amber"},
+    {"green", "green", "Green"},
+    {"blue", "blue", "Blue (complete)"},
+    {"complete", "blue", "Blue (complete)"},
+    {"completed", "blue", "Blue (complete)"},
+};
+
+const char *cb_rag_parse(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof S_rags / sizeof S_rags[0]; i++)
+		if (cb_str_ieq(s, S_rags[i].word))
+			return S_rags[i].rag;
+	return NULL;
+}
+
+const char *cb_rag_label(const char *rag)
+{
+	for (size_t i = 0; rag && i < sizeof S_rags / sizeof S_rags[0]; i++)
+		if (strcmp(rag, S_rags[i].word) == 0)
+			return S_rags[i].label;
+	return "Not rated";
+}
+
+bool cb_rag_done(const char *rag)
+{
+	return rag && (strcmp(rag, "blue") == 0 || strcmp(rag, "green") == 0);
+}
 
 const char *cb_visibility_name(cb_visibility v)
 {
@@ -284,16 +319,14 @@ static void S_action(S_ctx *c, const cb_ynode *item)
 			s = S_text(c, k, v);
 			if (!s)
 				continue;
-			const char *rags[] = {"red", "amber", "green"};
-			const char *found = NULL;
-			for (size_t r = 0; r < 3; r++)
-				if (cb_str_ieq(s, rags[r]))
-					found = rags[r];
+			const char *found = cb_rag_parse(s);
 			if (found)
 				S_set(&a.rag, found);
 			else
 				cb_diags_add(c->d, CB_ERROR, c->file, v->line, v->col, "invalid-rag",
-					     "'%s' is not a RAG rating; use red, amber or green", s);
+					     "'%s' is not a RAG rating; use red, amber, green, or blue (or "
+					     "complete) for an action that is done",
+					     s);
 		} else {
 			S_unknown_field(c, k, "an action field", S_action_fields, S_NACTION_FIELDS);
 		}
@@ -397,6 +430,8 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 				S_set(&out->date, S_date(&c, k, v));
 		} else if (strcmp(key, "review-by") == 0) {
 			S_set(&out->review_by, S_date(&c, k, v));
+		} else if (strcmp(key, "published") == 0) {
+			S_set(&out->published, S_date(&c, k, v));
 		} else if (strcmp(key, "summary") == 0) {
 			S_set(&out->summary, S_text(&c, k, v));
 		} else if (strcmp(key, "area") == 0) {
@@ -500,6 +535,7 @@ void cb_meta_free(cb_meta *m)
 	free(m->age_band);
 	free(m->source);
 	free(m->review_by);
+	free(m->published);
 	cb_strv_free(&m->themes);
 	free(m->theme_lines);
 	free(m->theme_cols);

@@ -23,7 +23,7 @@ typedef struct cb_action {
 	char *action;
 	char *owner;	/* may be NULL */
 	char *due;	/* YYYY-MM-DD or NULL */
-	char *rag;	/* "red", "amber", "green" or NULL */
+	char *rag;	/* "red", "amber", "green", "blue" (done) or NULL */
 	char *evidence; /* may be NULL */
 	int line;
 } cb_action;
@@ -38,6 +38,7 @@ typedef struct cb_meta {
 	char *age_band;
 	char *source;		  /* http(s) URL */
 	char *review_by;	  /* YYYY-MM-DD */
+	char *published;	  /* YYYY-MM-DD: first published before it came into git; NULL */
 	cb_visibility visibility; /* default public; supervision-note: restricted */
 	bool draft;		  /* status: draft */
 	cb_strv themes;		  /* theme ids, in the order written */
@@ -60,5 +61,14 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 void cb_meta_free(cb_meta *m);
 
 const char *cb_visibility_name(cb_visibility v);
+
+/* RAG ratings, BRAG style: "red", "amber", "green" or "blue" (done) for
+ * what a document wrote (any case; "complete" is blue); NULL when it is
+ * none of them. */
+const char *cb_rag_parse(const char *s);
+/* "Red", …, "Blue (complete)"; "Not rated" for NULL. */
+const char *cb_rag_label(const char *rag);
+/* Done, so never overdue: blue, and green (on track, as before BRAG). */
+bool cb_rag_done(const char *rag);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "frontmatter.h"
 #include "pii.h"
+#include "placeholder.h"
 #include "pubcheck.h"
 #include "util.h"
 
@@ -44,6 +45,27 @@ char *cb_doc_html(const cb_site *site, const cb_doc *d)
 char *cb_doc_text(const cb_site *site, const cb_doc *d)
 {
 	return d->md.text ? cb_xstrdup(d->md.text) : cb_textstore_get(site->text, d->text_ref);
+}
+
+char *cb_doc_search_text(const cb_site *site, const cb_doc *d)
+{
+	char *text = cb_doc_text(site, d);
+	if (!d->meta.nactions)
+		return text;
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, text ? text : "");
+	free(text);
+	for (size_t i = 0; i < d->meta.nactions; i++) {
+		const cb_action *a = &d->meta.actions[i];
+		const char *parts[] = {a->action, a->owner, a->evidence};
+		for (size_t k = 0; k < 3; k++) {
+			if (!parts[k])
+				continue;
+			cb_buf_puts(&b, "\n");
+			cb_buf_puts(&b, parts[k]);
+		}
+	}
+	return cb_buf_detach(&b);
 }
 
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html)
@@ -396,6 +418,10 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	s->body_line = s->split.body_line;
 	int rc = cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front);
 	cb_split_free(&s->split);
+	/* A published document must not keep the template's instructions;
+	 * whatever the audience, so every build reports the same errors. */
+	if (!s->doc.meta.draft && cb_placeholder_check(src->path, src->data, src->len, &s->front))
+		rc = -1;
 	if (rc == 0) {
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience);
@@ -602,6 +628,45 @@ static void *S_hist_thread(void *arg)
 	j->rc = rc == 1 ? cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err) : rc;
 	j->walked = j->walked && j->rc == 0;
 	return NULL;
+}
+
+/* Noon UTC of a YYYY-MM-DD date (noon, so it is the same day in every
+ * time zone a reader may format it in). */
+static int64_t S_day_time(const char *date)
+{
+	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+	/* Days from 1970-01-01 of a proleptic Gregorian date. */
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468) * 86400 + 12 * 3600;
+}
+
+/* A back catalogue: 'published:' is when a document was first published,
+ * before it came into git, and it wins over the commit that added it
+ * everywhere a first-published date appears (pages, feed, what's new,
+ * plugins) — so the document's history is a copy with that date. The
+ * commit that added it counts as that publication: when nothing changed
+ * since, the last change is the published date too, so a library
+ * imported today is not all "new". The document's slot in pub_hist is
+ * reserved by the caller (one per document). */
+static const cb_history *S_published(cb_site *site, const cb_doc *doc)
+{
+	const cb_history *git = doc->hist;
+	cb_history *h = &site->pub_hist[site->npub_hist++];
+	memset(h, 0, sizeof *h);
+	h->path = cb_xstrdup(doc->path);
+	int64_t t = S_day_time(doc->meta.published);
+	h->first_time = t;
+	h->first_author = cb_xstrdup(""); /* who first published it is not known */
+	h->last_time = git && git->last_time != git->first_time && git->last_time > t ? git->last_time : t;
+	h->last_tz = git && h->last_time == git->last_time ? git->last_tz : 0;
+	h->last_author = cb_xstrdup(git && git->last_author ? git->last_author : "");
+	for (size_t i = 0; git && i < git->authors.n; i++)
+		cb_strv_push(&h->authors, git->authors.v[i]);
+	return h;
 }
 
 /* A shallow clone's history starts at its boundary, so every document
@@ -820,11 +885,14 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	site->ndocs = nkeep;
 	for (size_t i = 0; i < nkeep; i++)
 		keep[i]->final = (int)i;
+	site->pub_hist = cb_xcalloc(nkeep ? nkeep : 1, sizeof *site->pub_hist);
 	for (size_t i = 0; i < nkeep; i++) {
 		site->docs[i] = keep[i]->doc;
 		memset(&keep[i]->doc, 0, sizeof keep[i]->doc);
 		cb_doc *doc = &site->docs[i];
 		doc->hist = cb_history_find(site->hist, site->nhist, doc->path);
+		if (doc->meta.published)
+			doc->hist = S_published(site, doc);
 		/* Links were recorded as source indices; renumber them. */
 		size_t w = 0;
 		for (size_t k = 0; k < doc->md.nlinks; k++) {
@@ -916,6 +984,7 @@ void cb_site_free(cb_site *site)
 	}
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
+	cb_history_free(site->pub_hist, site->npub_hist);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);

@@ -83,6 +83,8 @@ typedef struct cb_site {
 	size_t nthemes;
 	cb_history *hist;
 	size_t nhist;
+	cb_history *pub_hist; /* the histories of documents with 'published:' (see S_published) */
+	size_t npub_hist;
 	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
 	char build_date[11];
 	char *commit;	    /* selected commit id; "" for an empty worktree repo */
@@ -125,6 +127,10 @@ bool cb_site_view_current(const cb_site *view, const cb_site *site);
  * frees), wherever they are kept. Thread-safe. */
 char *cb_doc_html(const cb_site *site, const cb_doc *d);
 char *cb_doc_text(const cb_site *site, const cb_doc *d);
+/* What search indexes as the document's body: its text, then the text
+ * of the actions its front matter lists (action, owner, evidence), so an
+ * action can be found. Caller frees. Thread-safe. */
+char *cb_doc_search_text(const cb_site *site, const cb_doc *d);
 /* Replaces the body's HTML (plugins do); takes html. Not thread-safe for
  * the same document. */
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);

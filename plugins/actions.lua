@@ -5,8 +5,9 @@
 -- has none, from a table in its body whose header has an "Action" column
 -- and a "RAG" column (Owner, Due and Evidence columns are read when
 -- present).
--- actions.html shows how many are red, amber and green, lists those past
--- their due date and not green, then every action by RAG rating and due
+-- actions.html shows how many are red, amber, green and blue (done; the
+-- BRAG convention, "complete" accepted), lists those past their due date
+-- and neither green nor blue, then every action by RAG rating and due
 -- date, and who owns how many. "Overdue" is judged against the build's
 -- date (the date of the commit being built), so a rebuild of the same
 -- commit always says the same.
@@ -28,14 +29,20 @@ local function date_label(date)
   return tonumber(d) .. " " .. months[tonumber(m)] .. " " .. y
 end
 
-local rag_label = { red = "Red", amber = "Amber", green = "Green" }
-local rag_order = { red = 1, amber = 2, [""] = 3, green = 4 }
+-- BRAG: blue is an action that is done ("complete" in many plans).
+local rag_label = { red = "Red", amber = "Amber", green = "Green", blue = "Blue (complete)" }
+local rag_order = { red = 1, amber = 2, [""] = 3, green = 4, blue = 5 }
+local rag_word = { r = "red", a = "amber", g = "green", b = "blue", complete = "blue", completed = "blue",
+  done = "blue" }
 
 local function rag_of(text)
   local t = (text or ""):lower():match("^%s*(%a+)")
-  if t == "r" then t = "red" elseif t == "a" then t = "amber" elseif t == "g" then t = "green" end
+  t = rag_word[t] or t
   return rag_label[t] and t or ""
 end
+
+-- Done, so never overdue: blue, and green (on track).
+local function done(rag) return rag == "blue" or rag == "green" end
 
 -- Plain text of a table cell's HTML.
 local entities = { amp = "&", lt = "<", gt = ">", quot = '"', ["#39"] = "'" }
@@ -154,7 +161,7 @@ function p.site(site)
         rag = rag,
         rag_label = rag_label[rag] or "Not rated",
         evidence = a.evidence or "",
-        overdue = a.due ~= nil and rag ~= "green" and a.due < today,
+        overdue = a.due ~= nil and not done(rag) and a.due < today,
         doc = d,
         source_url = d.url .. anchor,
       }
@@ -195,7 +202,7 @@ function p.site(site)
   table.sort(owners, function(x, y) return x.owner < y.owner end)
 
   local summary = { total = #all, overdue = #overdue }
-  for _, rag in ipairs({ "red", "amber", "green" }) do
+  for _, rag in ipairs({ "red", "amber", "green", "blue" }) do
     summary[rag] = by_rag[rag] and #by_rag[rag].actions or 0
   end
   summary.unrated = by_rag[""] and #by_rag[""].actions or 0

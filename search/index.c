@@ -164,7 +164,7 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		cb_buf_puts(&url, ".html");
 		size_t url_len = url.len;
 		char *labels = S_theme_labels(s, d);
-		char *body = cb_doc_text(s, d);
+		char *body = cb_doc_search_text(s, d);
 		sqlite3_stmt *st = x->st[S_DOC];
 		sqlite3_bind_int64(st, 1, id);
 		S_text(st, 2, d->path);

@@ -222,7 +222,7 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 			cb_buf_putc(&b, ',');
 			S_str(&b, d->path);
 			cb_buf_putc(&b, ',');
-			char *text = cb_doc_text(s, d);
+			char *text = cb_doc_search_text(s, d);
 			S_str(&b, text);
 			free(text);
 			cb_buf_putc(&b, ']');

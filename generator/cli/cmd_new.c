@@ -26,7 +26,7 @@
 #include "value.h"
 
 const char cb_new_usage[] =
-    "usage: casebook new TYPE \"Title\" [--theme ID]... [--repo DIR]\n"
+    "usage: casebook new TYPE \"Title\" [--theme ID]... [--date YYYY-MM-DD] [--repo DIR]\n"
     "\n"
     "Writes a new draft document, CONTENT/<folder>/<date>-<slug>.md, with its\n"
     "front matter filled in and the sections of its type, and prints its path.\n"
@@ -35,9 +35,13 @@ const char cb_new_usage[] =
     "  TYPE          case-review, briefing, seven-minute-briefing, audit,\n"
     "                inspection, action-plan, cdop-learning, guidance, supervision-note\n"
     "  --theme ID    file it under a theme of the taxonomy (repeat for more)\n"
+    "  --date DATE   date it DATE (YYYY-MM-DD) instead of today, with\n"
+    "                published: DATE, for a document first published before\n"
+    "                it came into git (a back catalogue)\n"
     "  --repo DIR    the repository (default: the one containing this folder)\n"
     "\n"
-    "The date is today's, or that of SOURCE_DATE_EPOCH when it is set.\n"
+    "Without --date the date is today's, or that of SOURCE_DATE_EPOCH when it\n"
+    "is set.\n"
     "Exit status: 0 written, 1 the configuration or taxonomy has errors,\n"
     "2 usage error (unknown type or theme, the file exists, no repository).\n";
 
@@ -240,9 +244,10 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 {
 	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
 					     {"repo", required_argument, NULL, 'r'},
+					     {"date", required_argument, NULL, 'd'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *repo = NULL;
+	const char *repo = NULL, *given_date = NULL;
 	cb_strv themes = CB_STRV_INIT;
 	int rc = 2;
 	cb_gitsrc *g = NULL;
@@ -267,6 +272,16 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 				cb_strv_push(&themes, optarg);
 			break;
 		case 'r': repo = optarg; break;
+		case 'd':
+			if (!cb_date_valid(optarg)) {
+				rc = S_usage(
+				    "--date needs a real date written YYYY-MM-DD, such as 2019-03-14, "
+				    "not '%s'",
+				    optarg);
+				goto out;
+			}
+			given_date = optarg;
+			break;
 		case 'h':
 			fputs(cb_new_usage, stdout);
 			rc = 0;
@@ -362,7 +377,9 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 	}
 
 	char date[11];
-	if (cb_today(date, &err) != 0) {
+	if (given_date) {
+		snprintf(date, sizeof date, "%s", given_date);
+	} else if (cb_today(date, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
 		goto out;
 	}
@@ -381,6 +398,7 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 	data = cb_value_map();
 	cb_map_set(data, "title_yaml", cb_value_str_own(S_yaml_quote(title)));
 	cb_map_set_str(data, "date", date);
+	cb_map_set_str(data, "published", given_date ? date : "");
 	cb_map_set_str(data, "type", type);
 	cb_map_set_str(data, "type_label", cb_type_label(type));
 	cb_buf tl = CB_BUF_INIT;

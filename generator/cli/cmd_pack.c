@@ -265,11 +265,7 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number)
 		cb_map_set_str(av, "action", a->action);
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
 		cb_map_set(av, "due_label", cb_value_str_own(S_date_label(a->due)));
-		const char *rl = !a->rag			? ""
-				 : strcmp(a->rag, "red") == 0	? "Red"
-				 : strcmp(a->rag, "amber") == 0 ? "Amber"
-								: "Green";
-		cb_map_set_str(av, "rag_label", rl);
+		cb_map_set_str(av, "rag_label", a->rag ? cb_rag_label(a->rag) : "");
 	}
 	cb_map_set_bool(v, "has_actions", m->nactions > 0);
 	return v;

@@ -591,15 +591,13 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	cb_build_opts bo = {{workdir, NULL, true, audience, 0, NULL, NULL, false, false},
-			    s.site,
-			    datadir,
-			    CB_VERSION,
-			    false,
-			    0,
-			    false};
-	/* A preview is never published: a shallow clone's dates are only
-	 * warned about (build and check refuse them). */
+	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
+	 * never published: a shallow clone's dates are only warned about
+	 * (build and check refuse them). */
+	cb_build_opts bo = {.site = {workdir, NULL, true, audience, 0, NULL, NULL, false, false},
+			    .out = s.site,
+			    .datadir = datadir,
+			    .version = CB_VERSION};
 	bo.site.allow_shallow = true;
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the

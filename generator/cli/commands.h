@@ -25,6 +25,11 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
 
 extern const char cb_import_usage[];
+
+/* build's encryption keys (seal.h) from the passphrase: ctx is the
+ * --passphrase-file path or NULL; see cb_build_opts.seal_keys. */
+struct cb_seal *cb_cli_seal_keys(void *ctx, cb_error *err);
+
 extern const char cb_init_usage[];
 extern const char cb_new_usage[];
 extern const char cb_pack_usage[];

@@ -642,7 +642,8 @@ static void test_plugin_config(void **state)
 			   "      weights: [1, 2.5]\n"
 			   "plugin-limits:\n"
 			   "  instructions: 5000000\n"
-			   "  memory-mb: 64\n";
+			   "  memory-mb: 64\n"
+			   "  seconds: 3\n";
 	cb_diags d = CB_DIAGS_INIT;
 	cb_config cfg;
 	assert_int_equal(cb_config_load(text, strlen(text), "casebook.yml", &cfg, &d), 0);
@@ -662,6 +663,7 @@ static void test_plugin_config(void **state)
 	assert_int_equal(cb_value_len(cfg.plugin_confs[0].options), 0);
 	assert_int_equal(cfg.plugin_instructions, 5000000);
 	assert_int_equal(cfg.plugin_memory_mb, 64);
+	assert_true(cfg.plugin_seconds == 3);
 	cb_config_free(&cfg);
 
 	/* plugins: [] turns them all off; no plugins: means the defaults. */

@@ -350,8 +350,8 @@ static void test_actions_errors(void **state)
 	int rc;
 	char *got = S_check(text, NULL, &m, &rc);
 	assert_string_equal(
-	    got, "content/x.md:7:10: error: 'orange' is not a RAG rating; use red, amber or "
-		 "green [invalid-rag]\n"
+	    got, "content/x.md:7:10: error: 'orange' is not a RAG rating; use red, amber, green, or "
+		 "blue (or complete) for an action that is done [invalid-rag]\n"
 		 "content/x.md:8:10: error: '2024-02-30' is not a real calendar date; check the "
 		 "day and the month (YYYY-MM-DD) [invalid-date]\n"
 		 "content/x.md:9:5: warning: 'ownr' is not an action field casebook knows, so it "
@@ -442,9 +442,46 @@ static void test_doc_types(void **state)
 	assert_string_equal(cb_visibility_name(CB_VIS_INTERNAL), "internal");
 }
 
+static void test_brag_and_published(void **state)
+{
+	(void)state;
+	const char *text = "---\n"
+			   "title: T\n"
+			   "type: action-plan\n"
+			   "date: 2024-01-01\n"
+			   "published: 2019-03-14\n"
+			   "actions:\n"
+			   "  - action: A\n"
+			   "    rag: Blue\n"
+			   "  - action: B\n"
+			   "    rag: complete\n"
+			   "  - action: C\n"
+			   "    rag: GREEN\n"
+			   "---\n";
+	cb_meta m;
+	int rc;
+	char *got = S_check(text, NULL, &m, &rc);
+	assert_string_equal(got, "");
+	assert_int_equal(rc, 0);
+	assert_string_equal(m.published, "2019-03-14");
+	assert_string_equal(m.actions[0].rag, "blue");
+	assert_string_equal(m.actions[1].rag, "blue");
+	assert_string_equal(m.actions[2].rag, "green");
+	assert_true(cb_rag_done("blue") && cb_rag_done("green") && !cb_rag_done("amber") &&
+		    !cb_rag_done(NULL));
+	assert_string_equal(cb_rag_label("blue"), "Blue (complete)");
+	assert_string_equal(cb_rag_label(NULL), "Not rated");
+	free(got);
+	cb_meta_free(&m);
+	S_expect("---\ntitle: T\ntype: briefing\ndate: 2024-01-01\npublished: 14/03/2019\n---\n", NULL, -1,
+		 "content/x.md:5:12: error: '14/03/2019' is not a date casebook can read; write it as "
+		 "YYYY-MM-DD, for example 2024-05-01 [invalid-date]\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_brag_and_published),
 	    cmocka_unit_test(test_full_document),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_required_fields),
