@@ -286,7 +286,7 @@ static cb_build_status S_start_output(S_build *b)
 static cb_build_status S_plugins(S_build *b)
 {
 	cb_plugin_timings pt = {NULL, 0};
-	cb_plugins_opts po = {b->opts->datadir, b->theme, NULL, NULL, &pt};
+	cb_plugins_opts po = {.datadir = b->opts->datadir, .theme = b->theme, .timings = &pt};
 	cb_plugins_job *job = NULL;
 	cb_stage_result r = cb_plugins_start(&job, &b->site, &po, b->err);
 	if (!b->opts->check_only && b->wrc == 0 && r == CB_STAGE_OK) {
@@ -343,7 +343,7 @@ static cb_build_status S_write(S_build *b)
 		if (!b->searching)
 			S_search_thread(&b->sj);
 	}
-	cb_render_opts ro = {b->theme, b->opts->version, b->opts->jobs};
+	cb_render_opts ro = {.theme = b->theme, .version = b->opts->version, .jobs = b->opts->jobs};
 	int rrc = cb_render_site(&b->site, &ro, b->w, b->err);
 	S_lap(b->res, "render", &b->t);
 	S_search_wait(b);

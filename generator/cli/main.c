@@ -99,15 +99,6 @@ typedef struct S_args {
 	const char *passphrase_file;
 } S_args;
 
-static int S_usage_error(const char *usage, const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
-}
-
 /* Parses the options shared by build and check; returns -1 after printing
  * help (exit 0) and -2 on a usage error (exit 2). */
 static int S_parse(int argc, char **argv, bool build, S_args *a)
@@ -140,20 +131,14 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'w': a->site.worktree = true; break;
 		case 'o':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s",
-						     "--out"),
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      "--out"),
 				       -2;
 			a->out = optarg;
 			break;
 		case 'a':
-			if (strcmp(optarg, "public") == 0)
-				a->site.audience = CB_VIS_PUBLIC;
-			else if (strcmp(optarg, "internal") == 0)
-				a->site.audience = CB_VIS_INTERNAL;
-			else if (strcmp(optarg, "restricted") == 0)
-				a->site.audience = CB_VIS_RESTRICTED;
-			else
-				return S_usage_error(
+			if (cb_visibility_parse(optarg, &a->site.audience) != 0)
+				return cb_usage_error(
 					   usage, "unknown audience '%s': use public, internal or restricted",
 					   optarg),
 				       -2;
@@ -162,8 +147,8 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 256)
-				return S_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'",
-						     optarg),
+				return cb_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'",
+						      optarg),
 				       -2;
 			a->jobs = (int)n;
 			break;
@@ -172,8 +157,8 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s",
-						     "--no-cache"),
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      "--no-cache"),
 				       -2;
 			a->no_cache = true;
 			break;
@@ -181,27 +166,27 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'N':
 		case 'P':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s",
-						     argv[optind - 1]),
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      argv[optind - 1]),
 				       -2;
 			if (c == 'P')
 				a->passphrase_file = optarg;
 			else if (a->encrypt >= 0 && a->encrypt != (c == 'E'))
-				return S_usage_error(usage, "%s",
-						     "--encrypt and --no-encrypt cannot be used together"),
+				return cb_usage_error(usage, "%s",
+						      "--encrypt and --no-encrypt cannot be used together"),
 				       -2;
 			else
 				a->encrypt = c == 'E';
 			break;
 		case 'h': fputs(usage, stdout); return -1;
-		case ':': return S_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
-		default: return S_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
+		case ':': return cb_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
+		default: return cb_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
 		}
 	}
 	if (optind < argc)
-		return S_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
+		return cb_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
 	if (a->site.ref && a->site.worktree)
-		return S_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+		return cb_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
 	return 0;
 }
 
@@ -265,7 +250,7 @@ static int S_run(int argc, char **argv, bool build)
 	a.site.pii_every_audience = !build;
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	char *datadir = S_datadir();
 	cb_build_opts bo = {.site = a.site,
 			    .out = a.out,
@@ -373,7 +358,11 @@ int main(int argc, char **argv)
 			fputs(S_build_usage, stdout);
 		else if (argc > 2 && strcmp(argv[2], "check") == 0)
 			fputs(S_check_usage, stdout);
-		else
+		else if (argc > 2 && strcmp(argv[2], "help") != 0 && strcmp(argv[2], "version") != 0) {
+			fprintf(stderr, "casebook: no command '%s'; the commands are listed below\n\n%s",
+				argv[2], S_usage);
+			return EXIT_USAGE;
+		} else
 			fputs(S_usage, stdout);
 		return EXIT_CLEAN;
 	}
