@@ -410,6 +410,12 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 		} else if (strcmp(key, "language") == 0) {
 			if ((s = S_text(k, v, file, true, d)))
 				S_set(&cfg->language, s);
+		} else if (strcmp(key, "pii-names") == 0 && v->type == CB_Y_SCALAR && v->str &&
+			   (v->str[0] == '/' || v->str[0] == '~')) {
+			/* The names deny-list may live outside the repository (so real
+			 * names never enter git): an absolute or home-relative path. */
+			if ((s = S_text(k, v, file, true, d)))
+				S_set(&cfg->pii_names_file, s);
 		} else if ((dst = strcmp(key, "content") == 0	  ? &cfg->content_dir
 				  : strcmp(key, "theme") == 0	  ? &cfg->theme
 				  : strcmp(key, "taxonomy") == 0  ? &cfg->taxonomy_file

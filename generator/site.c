@@ -151,38 +151,62 @@ static int S_cmp_themes(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
-/* Gives every source a unique slug from its path under the content folder. */
-static void S_slugs(S_load *L, const char *content_dir)
+/*
+ * Gives every source a unique slug from its path under the content folder.
+ * Two documents whose paths make the same slug are an error, whatever their
+ * audiences: numbering one of them (care-plan-2) would make a page's name
+ * depend on documents a build leaves out, and so tell a public reader that
+ * a restricted document exists. Returns the number of clashes reported.
+ */
+static int S_slugs(S_load *L, const char *content_dir, cb_diags *d)
 {
-	cb_map *seen = cb_map_new();
+	cb_map *seen = cb_map_new(); /* slug -> the first source with it */
 	size_t prefix = strlen(content_dir) + 1;
+	int clashes = 0;
 	for (size_t i = 0; i < L->n; i++) {
 		const char *rel = L->srcs[i].doc.path + prefix;
-		char *noext = cb_xstrndup(rel, strlen(rel) - 3);
+		char *noext = cb_xstrndup(rel, strlen(rel) - cb_name_ext(rel, CB_MARKDOWN_EXTS));
 		char *base = cb_slugify(noext);
 		free(noext);
 		/* A file name may be at most 255 bytes, and long folder and file
-		 * names together can exceed that: cut the slug short (the loop
-		 * below keeps it unique). */
+		 * names together can exceed that: cut the slug short. */
 		if (strlen(base) > 120) {
 			base[120] = '\0';
 			for (size_t n = 120; n > 0 && base[n - 1] == '-'; n--)
 				base[n - 1] = '\0';
 		}
 		if (!base[0]) {
+			/* Nothing to make a name of (子供.md, -.md): a name from
+			 * the path itself, so it too never depends on which other
+			 * documents a build includes. */
+			cb_hash h;
+			cb_hash_init(&h);
+			cb_hash_str(&h, rel);
+			char hex[33];
+			cb_hash_hex(&h, hex);
 			free(base);
-			base = cb_xstrdup("document");
+			base = cb_xasprintf("document-%.8s", hex);
 		}
+		const S_src *first = cb_map_get(seen, base);
 		char *slug = cb_xstrdup(base);
-		for (int k = 2; cb_map_has(seen, slug); k++) {
-			free(slug);
-			slug = cb_xasprintf("%s-%d", base, k);
+		if (first) {
+			cb_diags_add(d, CB_ERROR, L->srcs[i].doc.path, 1, 1, "slug-clash",
+				     "this document's page would be documents/%s.html, the same as %s's "
+				     "(whatever either's visibility); rename one of the files",
+				     base, first->doc.path);
+			clashes++;
+			/* Still unique, so that the checks can go on. */
+			for (int k = 2; cb_map_has(seen, slug); k++) {
+				free(slug);
+				slug = cb_xasprintf("%s-%d", base, k);
+			}
 		}
 		free(base);
-		cb_map_put(seen, slug, NULL);
+		cb_map_put(seen, slug, &L->srcs[i]);
 		L->srcs[i].doc.slug = slug;
 	}
 	cb_map_free(seen);
+	return clashes;
 }
 
 static double S_clock(void)
@@ -201,6 +225,38 @@ static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *
 		return 0;
 	}
 	return rc;
+}
+
+/* Reads the names deny-list from a file outside the repository: a path
+ * starting with "~/" is in $HOME. A list configured but unreadable is an
+ * environment error, never a check silently skipped. */
+static int S_read_outside(const char *path, char **data, size_t *len, cb_error *err)
+{
+	char *full = NULL;
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
+		const char *home = getenv("HOME");
+		if (!home || !home[0]) {
+			cb_error_set(err, NULL, 0, 0,
+				     "the names deny-list '%s' is in the home folder, but HOME is not set",
+				     path);
+			return -1;
+		}
+		full = cb_xasprintf("%s%s", home, path + 1);
+	} else {
+		full = cb_xstrdup(path);
+	}
+	int rc = cb_file_read(full, data, len);
+	if (rc != 0)
+		cb_error_set(err, NULL, 0, 0,
+			     "cannot read the names deny-list '%s' (set by %s): %s; the personal-data "
+			     "check needs it, so nothing was checked",
+			     full,
+			     getenv("CASEBOOK_PII_NAMES") && getenv("CASEBOOK_PII_NAMES")[0]
+				 ? "CASEBOOK_PII_NAMES"
+				 : "pii-names in casebook.yml",
+			     strerror(errno));
+	free(full);
+	return rc == 0 ? 0 : -1;
 }
 
 static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
@@ -757,11 +813,19 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(theme_dir);
 	if (trc != 0)
 		goto out;
-	/* The personal-data check's deny-list of names: the file casebook.yml
-	 * names (which must then exist), else <content>/pii-names.txt if any. */
+	/* The personal-data check's deny-list of names: $CASEBOOK_PII_NAMES,
+	 * else the file casebook.yml names (which must then exist; outside the
+	 * repository when it starts with '/' or '~'), else
+	 * <content>/pii-names.txt if any. */
 	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
 						    : cb_path_join(site->cfg.content_dir, "pii-names.txt");
-	int nrc = S_read_optional(g, names_file, &text, &len, err);
+	const char *env_names = getenv("CASEBOOK_PII_NAMES");
+	int nrc;
+	if ((env_names && env_names[0]) || names_file[0] == '/' || names_file[0] == '~') {
+		nrc = S_read_outside(env_names && env_names[0] ? env_names : names_file, &text, &len, err);
+	} else {
+		nrc = S_read_optional(g, names_file, &text, &len, err);
+	}
 	if (nrc == 0 && !text && site->cfg.pii_names_file) {
 		cb_diags_add(
 		    d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
@@ -780,11 +844,11 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 
 	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
 		goto out;
-	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d,
-				err) != 0)
+	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, CB_MARKDOWN_EXTS, CB_MAX_DOC_SIZE, &sources,
+				&nsources, d, err) != 0)
 		goto out;
 	if (nsources == 0) {
-		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s",
+		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md, *.markdown) under '%s/'%s",
 			     site->cfg.content_dir,
 			     opts->worktree ? "" : "; commit them first, or use --worktree to preview");
 		goto out;
@@ -815,7 +879,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
-	S_slugs(&L, site->cfg.content_dir);
+	if (S_slugs(&L, site->cfg.content_dir, d) > 0)
+		content_errors = 1;
 	hist_key = S_shallow_key(g, site->cfg.content_dir);
 	S_hist_job hj = {.g = g,
 			 .cache = opts->cache,
