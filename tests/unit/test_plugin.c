@@ -519,6 +519,10 @@ static void test_diagnostics_and_helpers(void **state)
 	    "local p = {}\n"
 	    "assert(casebook.slug('Was Not Brought!') == 'was-not-brought')\n"
 	    "assert(casebook.escape('<a href=\"x\">&') == '&lt;a href=&quot;x&quot;&gt;&amp;')\n"
+	    "assert(casebook.date_label('2024-03-04') == '4 March 2024')\n"
+	    "assert(casebook.date_label('soon') == 'soon' and casebook.date_label(nil) == '')\n"
+	    "assert(casebook.rag_label('blue') == 'Blue (complete)' and casebook.rag_label('red') == 'Red')\n"
+	    "assert(casebook.rag_label(nil) == 'Not rated' and casebook.rag_label('') == 'Not rated')\n"
 	    "assert(casebook.build_date == '2024-06-01' and casebook.audience == 'public')\n"
 	    "assert(#casebook.taxonomy() == 0 and #casebook.glossary() == 0)\n"
 	    "local q, why = casebook.query('neglect')\n"
@@ -545,8 +549,8 @@ static void test_diagnostics_and_helpers(void **state)
 	char *got = S_print(&d);
 	assert_string_equal(got, "content/b.md: error: wrong here [t]\n"
 				 "content/b.md:7:3: warning: check this [t]\n"
-				 "plugins/t.lua:18: note: a note [t]\n"
-				 "plugins/t.lua:19: note: printed\t1 [t]\n");
+				 "plugins/t.lua:22: note: a note [t]\n"
+				 "plugins/t.lua:23: note: printed\t1 [t]\n");
 	assert_int_equal(d.errors, 1);
 	free(got);
 	cb_diags_free(&d);
