@@ -19,6 +19,7 @@
 #include "search.h"
 #include "util.h"
 #include "seal.h"
+#include "pubcheck.h"
 #include "writer.h"
 
 static double S_now(void)
@@ -414,7 +415,16 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
+	/* The last scan: personal data in any file about to be published,
+	 * whichever stage wrote it (pages, feed, search files, plugins'). */
 	t = S_now();
+	if (cb_pubcheck_output(cb_writer_stage_dir(w), res->out, &site.pii_allow, site.pii_names, opts->jobs,
+			       d) > 0) {
+		cb_writer_abort(w);
+		st = CB_BUILD_CONTENT;
+		goto out;
+	}
+	S_lap(res, "pii-output", &t);
 	if (seal && S_seal_finish(w, seal, &site, opts->datadir, err) != 0) {
 		cb_writer_abort(w);
 		st = CB_BUILD_FAILED;

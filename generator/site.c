@@ -755,6 +755,16 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
 		goto out;
 	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
+	/* What casebook.yml says (an accessibility contact, a service's
+	 * address) is published on purpose: the output's last scan lets it
+	 * through. */
+	if (text) {
+		cb_pii_hit *hits;
+		size_t nh = cb_pii_scan(text, len, NULL, &hits);
+		for (size_t k = 0; k < nh; k++)
+			cb_strv_push_own(&site->pii_allow, cb_xstrndup(text + hits[k].off, hits[k].len));
+		free(hits);
+	}
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
@@ -931,6 +941,10 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		doc->md.nlinks = w;
 	}
 	free(keep);
+	/* What the output's last scan may let through (pubcheck.h). */
+	for (size_t i = 0; i < site->ndocs; i++)
+		for (size_t k = 0; k < site->docs[i].meta.pii_allow.n; k++)
+			cb_strv_push(&site->pii_allow, site->docs[i].meta.pii_allow.v[k]);
 	/* Backlinks, in site order because targets are visited in order. */
 	for (size_t i = 0; i < site->ndocs; i++) {
 		for (size_t k = 0; k < site->docs[i].md.nlinks; k++) {
@@ -977,7 +991,7 @@ out:
 	}
 	cb_map_free(L.by_path);
 	free(hist_key);
-	cb_pii_names_free(pii_names);
+	site->pii_names = pii_names;
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);
 	return rc;
@@ -1013,6 +1027,8 @@ void cb_site_free(cb_site *site)
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
 	cb_history_free(site->pub_hist, site->npub_hist);
+	cb_pii_names_free(site->pii_names);
+	cb_strv_free(&site->pii_allow);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);
