@@ -273,7 +273,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 		if (q)
 			*q = '\0';
 		S_unescape(path);
-		if (!cb_str_ends(path, ".md")) {
+		if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 			free(path);
 			continue;
 		}

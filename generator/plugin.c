@@ -197,6 +197,20 @@ static void S_report_failure(cb_plugin *p, int rc, cb_diags *d)
 	} else if (!S_positioned(p, msg, &line, &rest)) {
 		rest = msg;
 	}
+	/* An error passed up through nested coroutines gains a position at
+	 * every level ("x.lua:5: x.lua:5: …"): one is enough. */
+	for (const char *again; rest && S_positioned(p, rest, NULL, &again);)
+		rest = again;
+	/* A message is a line for a person, not a dump: a plugin may build
+	 * one of any length. */
+	char cut[1024];
+	if (rest && strlen(rest) > 500) {
+		int n = 500;
+		while (n > 0 && ((unsigned char)rest[n] & 0xc0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+		snprintf(cut, sizeof cut, "%.*s… (message cut short)", n, rest);
+		rest = cut;
+	}
 	cb_diags_add(d, CB_ERROR, p->path, line, 0, "plugin", "%s%s%s%s%s%s", rest, p->what[0] ? " (" : "",
 		     p->what, p->what[0] ? ")" : "", p->note ? "; " : "", p->note ? p->note : "");
 }
@@ -335,6 +349,23 @@ static int S_api_slug(lua_State *L)
 	lua_pushstring(L, p->pending);
 	free(p->pending);
 	p->pending = NULL;
+	return 1;
+}
+
+/* casebook.date_label("2024-03-14") is "14 March 2024", as on the pages;
+ * anything not a date comes back as it is, nil as "". */
+static int S_api_date_label(lua_State *L)
+{
+	char buf[32];
+	lua_pushstring(L, cb_date_label(luaL_optstring(L, 1, NULL), buf));
+	return 1;
+}
+
+/* casebook.rag_label("blue") is "Blue (complete)", as on the pages; nil or
+ * anything not a rating is "Not rated". */
+static int S_api_rag_label(lua_State *L)
+{
+	lua_pushstring(L, cb_rag_label(luaL_optstring(L, 1, NULL)));
 	return 1;
 }
 
@@ -816,6 +847,8 @@ static int S_open_step(lua_State *L)
 				       {"warn", S_api_warn},
 				       {"error", S_api_error},
 				       {"slug", S_api_slug},
+				       {"date_label", S_api_date_label},
+				       {"rag_label", S_api_rag_label},
 				       {"escape", S_api_escape},
 				       {"taxonomy", S_api_taxonomy},
 				       {"glossary", S_api_glossary},

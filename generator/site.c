@@ -151,38 +151,62 @@ static int S_cmp_themes(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
-/* Gives every source a unique slug from its path under the content folder. */
-static void S_slugs(S_load *L, const char *content_dir)
+/*
+ * Gives every source a unique slug from its path under the content folder.
+ * Two documents whose paths make the same slug are an error, whatever their
+ * audiences: numbering one of them (care-plan-2) would make a page's name
+ * depend on documents a build leaves out, and so tell a public reader that
+ * a restricted document exists. Returns the number of clashes reported.
+ */
+static int S_slugs(S_load *L, const char *content_dir, cb_diags *d)
 {
-	cb_map *seen = cb_map_new();
+	cb_map *seen = cb_map_new(); /* slug -> the first source with it */
 	size_t prefix = strlen(content_dir) + 1;
+	int clashes = 0;
 	for (size_t i = 0; i < L->n; i++) {
 		const char *rel = L->srcs[i].doc.path + prefix;
-		char *noext = cb_xstrndup(rel, strlen(rel) - 3);
+		char *noext = cb_xstrndup(rel, strlen(rel) - cb_name_ext(rel, CB_MARKDOWN_EXTS));
 		char *base = cb_slugify(noext);
 		free(noext);
 		/* A file name may be at most 255 bytes, and long folder and file
-		 * names together can exceed that: cut the slug short (the loop
-		 * below keeps it unique). */
+		 * names together can exceed that: cut the slug short. */
 		if (strlen(base) > 120) {
 			base[120] = '\0';
 			for (size_t n = 120; n > 0 && base[n - 1] == '-'; n--)
 				base[n - 1] = '\0';
 		}
 		if (!base[0]) {
+			/* Nothing to make a name of (子供.md, -.md): a name from
+			 * the path itself, so it too never depends on which other
+			 * documents a build includes. */
+			cb_hash h;
+			cb_hash_init(&h);
+			cb_hash_str(&h, rel);
+			char hex[33];
+			cb_hash_hex(&h, hex);
 			free(base);
-			base = cb_xstrdup("document");
+			base = cb_xasprintf("document-%.8s", hex);
 		}
+		const S_src *first = cb_map_get(seen, base);
 		char *slug = cb_xstrdup(base);
-		for (int k = 2; cb_map_has(seen, slug); k++) {
-			free(slug);
-			slug = cb_xasprintf("%s-%d", base, k);
+		if (first) {
+			cb_diags_add(d, CB_ERROR, L->srcs[i].doc.path, 1, 1, "slug-clash",
+				     "this document's page would be documents/%s.html, the same as %s's "
+				     "(whatever either's visibility); rename one of the files",
+				     base, first->doc.path);
+			clashes++;
+			/* Still unique, so that the checks can go on. */
+			for (int k = 2; cb_map_has(seen, slug); k++) {
+				free(slug);
+				slug = cb_xasprintf("%s-%d", base, k);
+			}
 		}
 		free(base);
-		cb_map_put(seen, slug, NULL);
+		cb_map_put(seen, slug, &L->srcs[i]);
 		L->srcs[i].doc.slug = slug;
 	}
 	cb_map_free(seen);
+	return clashes;
 }
 
 static double S_clock(void)
@@ -476,7 +500,7 @@ static void S_keep_body(S_load *L, S_src *s)
 
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
-static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
 {
 	S_load *L = p->L;
 	if (s->hit && S_deps_hold(L, s->rec)) {
@@ -533,10 +557,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 			   &s->body);
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
+	double t0 = S_clock();
 	if (s->included || L->pii_every)
 		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
 				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
 	cb_pubtext_free(&s->doc.md.pub);
+	*pii_seconds += S_clock() - t0;
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -572,7 +598,7 @@ static void *S_worker(void *arg)
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
-			S_pass2(p, &L->srcs[i], br);
+			S_pass2(p, &L->srcs[i], br, &pii);
 	}
 	cb_cache_reader_close(cr);
 	cb_blob_reader_free(br);
@@ -719,11 +745,11 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
-int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
+cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
 	site->audience = opts->audience;
-	int rc = 2;
+	cb_stage_result rc = CB_STAGE_FAILED;
 	cb_gitsrc *g = NULL;
 	cb_source *sources = NULL;
 	size_t nsources = 0;
@@ -830,11 +856,11 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 
 	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
 		goto out;
-	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d,
-				err) != 0)
+	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, CB_MARKDOWN_EXTS, CB_MAX_DOC_SIZE, &sources,
+				&nsources, d, err) != 0)
 		goto out;
 	if (nsources == 0) {
-		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s",
+		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md, *.markdown) under '%s/'%s",
 			     site->cfg.content_dir,
 			     opts->worktree ? "" : "; commit them first, or use --worktree to preview");
 		goto out;
@@ -865,7 +891,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
-	S_slugs(&L, site->cfg.content_dir);
+	if (S_slugs(&L, site->cfg.content_dir, d) > 0)
+		content_errors = 1;
 	hist_key = S_shallow_key(g, site->cfg.content_dir);
 	S_hist_job hj = {.g = g,
 			 .cache = opts->cache,
@@ -966,7 +993,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 
 	cb_site_group_themes(site);
 
-	rc = content_errors ? 1 : 0;
+	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
 out:
 	if (L.srcs) {
 		for (size_t i = 0; i < L.n; i++) {
@@ -1036,4 +1063,71 @@ void cb_site_free(cb_site *site)
 	free(site->commit);
 	free(site->workdir);
 	memset(site, 0, sizeof *site);
+}
+
+cb_site *cb_site_view_new(const cb_site *s)
+{
+	cb_site *v = cb_xmalloc(sizeof *v);
+	*v = *s;
+	v->docs = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *v->docs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		cb_doc *d = &v->docs[i];
+		*d = s->docs[i];
+		memset(&d->meta.themes, 0, sizeof d->meta.themes);
+		for (size_t k = 0; k < s->docs[i].meta.themes.n; k++)
+			cb_strv_push(&d->meta.themes, s->docs[i].meta.themes.v[k]);
+		d->meta.theme_lines = d->meta.theme_cols = NULL;
+		d->extra = NULL;
+		d->md.html = NULL;
+	}
+	v->themes = cb_xcalloc(s->nthemes ? s->nthemes : 1, sizeof *v->themes);
+	for (size_t i = 0; i < s->nthemes; i++) {
+		cb_theme_group *g = &v->themes[i];
+		*g = s->themes[i];
+		g->id = cb_xstrdup(s->themes[i].id);
+		g->label = cb_xstrdup(s->themes[i].label);
+		g->docs = cb_xcalloc(g->ndocs ? g->ndocs : 1, sizeof *g->docs);
+		memcpy(g->docs, s->themes[i].docs, g->ndocs * sizeof *g->docs);
+	}
+	v->pages = NULL;
+	v->npages = 0;
+	return v;
+}
+
+void cb_site_view_free(cb_site *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndocs; i++)
+		cb_strv_free(&v->docs[i].meta.themes);
+	free(v->docs);
+	for (size_t i = 0; i < v->nthemes; i++) {
+		free((char *)v->themes[i].id);
+		free(v->themes[i].label);
+		free(v->themes[i].docs);
+	}
+	free(v->themes);
+	free(v);
+}
+
+bool cb_site_view_current(const cb_site *v, const cb_site *s)
+{
+	if (v->ndocs != s->ndocs || v->nthemes != s->nthemes)
+		return false;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_strv *a = &v->docs[i].meta.themes, *b = &s->docs[i].meta.themes;
+		if (a->n != b->n)
+			return false;
+		for (size_t k = 0; k < a->n; k++)
+			if (strcmp(a->v[k], b->v[k]) != 0)
+				return false;
+	}
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *a = &v->themes[i], *b = &s->themes[i];
+		if (strcmp(a->id, b->id) != 0 || strcmp(a->label, b->label) != 0 || a->ndocs != b->ndocs ||
+		    memcmp(a->docs, b->docs, a->ndocs * sizeof *a->docs) != 0 || a->synonyms != b->synonyms ||
+		    a->description != b->description)
+			return false;
+	}
+	return true;
 }

@@ -569,6 +569,19 @@ bool cb_str_ends(const char *s, const char *suffix)
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
+size_t cb_name_ext(const char *name, const char *exts)
+{
+	size_t ln = strlen(name);
+	for (const char *e = exts; *e;) {
+		const char *bar = strchr(e, '|');
+		size_t lx = bar ? (size_t)(bar - e) : strlen(e);
+		if (lx && ln > lx && strncasecmp(name + ln - lx, e, lx) == 0)
+			return lx;
+		e += lx + (bar ? 1 : 0);
+	}
+	return 0;
+}
+
 bool cb_str_ieq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {
@@ -868,4 +881,27 @@ int cb_source_date_epoch(int64_t *t, cb_error *err)
 	}
 	*t = (int64_t)v;
 	return 1;
+}
+
+static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
+				       "July",	  "August",   "September", "October", "November", "December"};
+
+/* The one date label: pages, packs and plugins (casebook.date_label). */
+const char *cb_date_label(const char *date, char *buf)
+{
+	if (!date || !cb_date_valid(date))
+		return date ? date : "";
+	int m = (date[5] - '0') * 10 + (date[6] - '0');
+	char *p = buf;
+	if (date[8] != '0')
+		*p++ = date[8];
+	*p++ = date[9];
+	*p++ = ' ';
+	size_t ml = strlen(S_months[m - 1]);
+	memcpy(p, S_months[m - 1], ml);
+	p += ml;
+	*p++ = ' ';
+	memcpy(p, date, 4);
+	p[4] = '\0';
+	return buf;
 }
