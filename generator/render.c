@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "chart.h"
 #include "mustache.h"
 #include "pagekey.h"
@@ -900,6 +901,30 @@ static int S_home(S_r *r)
 	return S_render(r, "index", v, "index.html");
 }
 
+/* The thematic analysis (analysis.h): the whole library's, then each
+ * area's. */
+static int S_analysis(S_r *r)
+{
+	cb_analysis *a = cb_analysis_new(r->site, NULL);
+	cb_value *v = S_base(r, "../", "analysis", "Thematic analysis");
+	cb_map_set(v, "analysis", cb_analysis_page_data(a, "../", S_theme_url));
+	int rc = S_render(r, "analysis", v, "analysis/index.html");
+	const cb_analysis_table *t = &a->by[CB_BY_AREA];
+	for (size_t k = 0; rc == 0 && k < t->keys.n; k++) {
+		cb_analysis *one = cb_analysis_new(r->site, t->keys.v[k]);
+		char *title = cb_xasprintf("Thematic analysis: %s", t->labels.v[k]);
+		cb_value *p = S_base(r, "../", "analysis", title);
+		cb_map_set(p, "analysis", cb_analysis_page_data(one, "../", S_theme_url));
+		char *path = cb_analysis_area_url(t->keys.v[k]);
+		rc = S_render(r, "analysis", p, path);
+		free(path);
+		free(title);
+		cb_analysis_free(one);
+	}
+	cb_analysis_free(a);
+	return rc;
+}
+
 static int S_theme_index(S_r *r)
 {
 	const cb_site *s = r->site;
@@ -1102,6 +1127,8 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	}
 	if (rc == 0 && cb_mustache_has(r.tpl, "whatsnew"))
 		rc = S_whatsnew(&r);
+	if (rc == 0 && cb_mustache_has(r.tpl, "analysis"))
+		rc = S_analysis(&r);
 	if (rc == 0 && cb_mustache_has(r.tpl, "feed"))
 		rc = S_feed(&r);
 	if (rc == 0)
