@@ -10,6 +10,7 @@
 
 #include "analysis.h"
 #include "chart.h"
+#include "docdata.h"
 #include "mustache.h"
 #include "pagekey.h"
 #include "util.h"
@@ -36,36 +37,12 @@ typedef struct S_r {
 	cb_buf out;				     /* a page being rendered; one per thread */
 } S_r;
 
-static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
-				       "July",	  "August",   "September", "October", "November", "December"};
-
-/* "14 March 2024" for "2024-03-14", in buf (32 bytes at least); the date
- * itself when it is not one, "" for NULL. */
-static const char *S_date_label(const char *date, char *buf)
-{
-	if (!date || !cb_date_valid(date))
-		return date ? date : "";
-	int m = (date[5] - '0') * 10 + (date[6] - '0');
-	char *p = buf;
-	if (date[8] != '0')
-		*p++ = date[8];
-	*p++ = date[9];
-	*p++ = ' ';
-	size_t ml = strlen(S_months[m - 1]);
-	memcpy(p, S_months[m - 1], ml);
-	p += ml;
-	*p++ = ' ';
-	memcpy(p, date, 4);
-	p[4] = '\0';
-	return buf;
-}
-
 /* Sets key to date and label_key to its readable form. */
 static void S_set_date(cb_value *map, const char *key, const char *label_key, const char *date)
 {
 	char buf[32];
 	cb_map_set_str(map, key, date);
-	cb_map_set_str(map, label_key, S_date_label(date, buf));
+	cb_map_set_str(map, label_key, cb_date_label(date, buf));
 }
 
 /* Writes a, b, c and d (NULL: nothing) one after the other at out, which
@@ -697,22 +674,15 @@ static int S_document(S_r *r, const cb_doc *d)
 	const cb_meta *m = &d->meta;
 	cb_value *v = S_base(r, "../", "document", m->title);
 	cb_value *doc = cb_map_set(v, "doc", cb_value_map());
-	cb_map_set_str(doc, "title", m->title);
+	/* The front matter's own fields (schema.h's cb_fields), then what is
+	 * worked out from them. */
+	cb_docdata_fields(doc, m, CB_FIELD_PAGE);
 	cb_map_set_str(doc, "slug", d->slug);
-	cb_map_set_str(doc, "type", m->type);
 	cb_map_set_str(doc, "type_label", cb_type_label(m->type));
-	S_set_date(doc, "date", "date_label", m->date);
-	cb_map_set_str(doc, "summary", m->summary ? m->summary : "");
-	cb_map_set_str(doc, "area", m->area ? m->area : "");
-	cb_map_set_str(doc, "review", m->review ? m->review : "");
-	cb_map_set_str(doc, "age_band", m->age_band ? m->age_band : "");
-	cb_map_set_str(doc, "source", m->source ? m->source : "");
 	cb_map_set_str(doc, "visibility", cb_visibility_name(m->visibility));
 	cb_map_set_bool(doc, "is_seven_minute", strcmp(m->type, "seven-minute-briefing") == 0);
-	if (m->review_by) {
-		S_set_date(doc, "review_by", "review_by_label", m->review_by);
+	if (m->review_by)
 		cb_map_set_bool(doc, "review_overdue", strcmp(m->review_by, s->build_date) < 0);
-	}
 
 	cb_value *themes = cb_map_set(doc, "themes", cb_value_list());
 	for (size_t i = 0; i < m->themes.n; i++) {
@@ -724,12 +694,10 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(t, "label", tg->label);
 		cb_map_set_str(t, "url", r->theme_urls[tg - s->themes]);
 	}
-	cb_map_set(doc, "audience", S_strlist(&m->audience));
 	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
 	cb_map_set(doc, "type_url", S_type_url(r, m->type));
-	cb_map_set(doc, "questions", S_strlist(&m->questions));
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
 	/* Learning points grouped by the heading they sit under. */
@@ -750,19 +718,7 @@ static int S_document(S_r *r, const cb_doc *d)
 	}
 	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
 
-	cb_value *actions = cb_map_set(doc, "actions", cb_value_list());
-	for (size_t i = 0; i < m->nactions; i++) {
-		const cb_action *a = &m->actions[i];
-		cb_value *av = cb_list_push(actions, cb_value_map());
-		cb_map_set_str(av, "action", a->action);
-		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
-		S_set_date(av, "due", "due_label", a->due ? a->due : "");
-		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
-		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
-		cb_map_set_str(av, "evidence", a->evidence ? a->evidence : "");
-		cb_map_set_bool(av, "overdue",
-				a->due && !cb_rag_done(a->rag) && strcmp(a->due, s->build_date) < 0);
-	}
+	cb_map_set(doc, "actions", cb_docdata_actions(m, s->build_date));
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
 	cb_map_set(doc, "body", cb_value_str_own(cb_doc_html(s, d)));

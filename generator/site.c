@@ -500,7 +500,7 @@ static void S_keep_body(S_load *L, S_src *s)
 
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
-static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
 {
 	S_load *L = p->L;
 	if (s->hit && S_deps_hold(L, s->rec)) {
@@ -557,10 +557,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 			   &s->body);
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
+	double t0 = S_clock();
 	if (s->included || L->pii_every)
 		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
 				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
 	cb_pubtext_free(&s->doc.md.pub);
+	*pii_seconds += S_clock() - t0;
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -596,7 +598,7 @@ static void *S_worker(void *arg)
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
-			S_pass2(p, &L->srcs[i], br);
+			S_pass2(p, &L->srcs[i], br, &pii);
 	}
 	cb_cache_reader_close(cr);
 	cb_blob_reader_free(br);
@@ -743,11 +745,11 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
-int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
+cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
 	site->audience = opts->audience;
-	int rc = 2;
+	cb_stage_result rc = CB_STAGE_FAILED;
 	cb_gitsrc *g = NULL;
 	cb_source *sources = NULL;
 	size_t nsources = 0;
@@ -779,6 +781,16 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
 		goto out;
 	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
+	/* What casebook.yml says (an accessibility contact, a service's
+	 * address) is published on purpose: the output's last scan lets it
+	 * through. */
+	if (text) {
+		cb_pii_hit *hits;
+		size_t nh = cb_pii_scan(text, len, NULL, &hits);
+		for (size_t k = 0; k < nh; k++)
+			cb_strv_push_own(&site->pii_allow, cb_xstrndup(text + hits[k].off, hits[k].len));
+		free(hits);
+	}
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
@@ -956,6 +968,10 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		doc->md.nlinks = w;
 	}
 	free(keep);
+	/* What the output's last scan may let through (pubcheck.h). */
+	for (size_t i = 0; i < site->ndocs; i++)
+		for (size_t k = 0; k < site->docs[i].meta.pii_allow.n; k++)
+			cb_strv_push(&site->pii_allow, site->docs[i].meta.pii_allow.v[k]);
 	/* Backlinks, in site order because targets are visited in order. */
 	for (size_t i = 0; i < site->ndocs; i++) {
 		for (size_t k = 0; k < site->docs[i].md.nlinks; k++) {
@@ -977,7 +993,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 
 	cb_site_group_themes(site);
 
-	rc = content_errors ? 1 : 0;
+	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
 out:
 	if (L.srcs) {
 		for (size_t i = 0; i < L.n; i++) {
@@ -1002,7 +1018,7 @@ out:
 	}
 	cb_map_free(L.by_path);
 	free(hist_key);
-	cb_pii_names_free(pii_names);
+	site->pii_names = pii_names;
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);
 	return rc;
@@ -1038,6 +1054,8 @@ void cb_site_free(cb_site *site)
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
 	cb_history_free(site->pub_hist, site->npub_hist);
+	cb_pii_names_free(site->pii_names);
+	cb_strv_free(&site->pii_allow);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);
@@ -1045,4 +1063,71 @@ void cb_site_free(cb_site *site)
 	free(site->commit);
 	free(site->workdir);
 	memset(site, 0, sizeof *site);
+}
+
+cb_site *cb_site_view_new(const cb_site *s)
+{
+	cb_site *v = cb_xmalloc(sizeof *v);
+	*v = *s;
+	v->docs = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *v->docs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		cb_doc *d = &v->docs[i];
+		*d = s->docs[i];
+		memset(&d->meta.themes, 0, sizeof d->meta.themes);
+		for (size_t k = 0; k < s->docs[i].meta.themes.n; k++)
+			cb_strv_push(&d->meta.themes, s->docs[i].meta.themes.v[k]);
+		d->meta.theme_lines = d->meta.theme_cols = NULL;
+		d->extra = NULL;
+		d->md.html = NULL;
+	}
+	v->themes = cb_xcalloc(s->nthemes ? s->nthemes : 1, sizeof *v->themes);
+	for (size_t i = 0; i < s->nthemes; i++) {
+		cb_theme_group *g = &v->themes[i];
+		*g = s->themes[i];
+		g->id = cb_xstrdup(s->themes[i].id);
+		g->label = cb_xstrdup(s->themes[i].label);
+		g->docs = cb_xcalloc(g->ndocs ? g->ndocs : 1, sizeof *g->docs);
+		memcpy(g->docs, s->themes[i].docs, g->ndocs * sizeof *g->docs);
+	}
+	v->pages = NULL;
+	v->npages = 0;
+	return v;
+}
+
+void cb_site_view_free(cb_site *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndocs; i++)
+		cb_strv_free(&v->docs[i].meta.themes);
+	free(v->docs);
+	for (size_t i = 0; i < v->nthemes; i++) {
+		free((char *)v->themes[i].id);
+		free(v->themes[i].label);
+		free(v->themes[i].docs);
+	}
+	free(v->themes);
+	free(v);
+}
+
+bool cb_site_view_current(const cb_site *v, const cb_site *s)
+{
+	if (v->ndocs != s->ndocs || v->nthemes != s->nthemes)
+		return false;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_strv *a = &v->docs[i].meta.themes, *b = &s->docs[i].meta.themes;
+		if (a->n != b->n)
+			return false;
+		for (size_t k = 0; k < a->n; k++)
+			if (strcmp(a->v[k], b->v[k]) != 0)
+				return false;
+	}
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *a = &v->themes[i], *b = &s->themes[i];
+		if (strcmp(a->id, b->id) != 0 || strcmp(a->label, b->label) != 0 || a->ndocs != b->ndocs ||
+		    memcmp(a->docs, b->docs, a->ndocs * sizeof *a->docs) != 0 || a->synonyms != b->synonyms ||
+		    a->description != b->description)
+			return false;
+	}
+	return true;
 }

@@ -18,6 +18,7 @@
 #include "plugin.h"
 #include "site.h"
 #include "util.h"
+#include "testutil.h"
 
 /* A document in the test site: path, title, themes (comma-separated),
  * audience (comma-separated), body HTML and text. */
@@ -76,16 +77,6 @@ static int S_run(cb_site *s, const char *src, const cb_plugin_limits *lim, cb_di
 	return rc;
 }
 
-static char *S_print(const cb_diags *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cb_diags_print(d, f, false);
-	fclose(f);
-	return buf;
-}
-
 /* Expects the plugin to fail with exactly one error, whose text is want. */
 static void S_fails(const char *src, const cb_plugin_limits *lim, const char *want)
 {
@@ -93,18 +84,11 @@ static void S_fails(const char *src, const cb_plugin_limits *lim, const char *wa
 	S_site(&s);
 	cb_diags d = CB_DIAGS_INIT;
 	assert_int_equal(S_run(&s, src, lim, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, want);
 	free(got);
 	cb_diags_free(&d);
 	cb_site_free(&s);
-}
-
-static double S_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void test_sandbox_has_no_io_os_package_or_debug(void **state)
@@ -159,7 +143,7 @@ static void test_limits(void **state)
 {
 	cb_plugin_limits small = {2000000, 8u << 20};
 	/* An endless loop stops at the budget, even if the plugin catches it. */
-	double t0 = S_clock();
+	double t0 = tu_clock();
 	S_fails(
 	    "local p = {}\nfunction p.site(site)\n  while true do end\nend\nreturn p\n", &small,
 	    "plugins/t.lua:3: error: stopped after 2000000 instructions in one call; look for a loop that "
@@ -186,15 +170,15 @@ static void test_limits(void **state)
 	    "local s = string.rep('x', 1 << 30)\nreturn {}\n", &small,
 	    "plugins/t.lua:1: error: ran out of memory: a plugin may use at most 8 MB; look for a table or "
 	    "string that grows without end, or raise 'plugin-limits: memory-mb' in casebook.yml [plugin]\n");
-	assert_true(S_clock() - t0 < 10);
+	assert_true(tu_clock() - t0 < 10);
 
 	/* The defaults stop an endless loop within seconds too. */
-	t0 = S_clock();
+	t0 = tu_clock();
 	S_fails(
 	    "while true do end\n", NULL,
 	    "plugins/t.lua:1: error: stopped after 1000000000 instructions in one call; look for a loop that "
 	    "never ends, or raise 'plugin-limits: instructions' in casebook.yml [plugin]\n");
-	assert_true(S_clock() - t0 < 30);
+	assert_true(tu_clock() - t0 < 30);
 }
 
 static void test_errors_name_the_line(void **state)
@@ -221,7 +205,7 @@ static void test_errors_name_the_line(void **state)
 	S_site(&s);
 	cb_diags d = CB_DIAGS_INIT;
 	assert_int_equal(S_run(&s, "local p = {}\nfunction p.documents(doc) end\nreturn p\n", NULL, &d), 0);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "plugins/t.lua: warning: the hook 'documents' is never called; did you mean "
 				 "'document'? [plugin]\n");
 	free(got);
@@ -365,7 +349,7 @@ static void test_every_document_field(void **state)
 	    "end\n"
 	    "return p\n";
 	int rc = S_run(&s, src, NULL, &d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "");
 	assert_int_equal(rc, 0);
 	free(got);
@@ -476,7 +460,7 @@ static void test_fields_across_plugins(void **state)
 	assert_int_equal(cb_plugin_host_add(h, "two", "plugins/two.lua", NULL, two, strlen(two), NULL, &d),
 			 0);
 	int rc = cb_plugin_host_run(h, &d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "");
 	free(got);
 	assert_int_equal(rc, 0);
@@ -519,6 +503,10 @@ static void test_diagnostics_and_helpers(void **state)
 	    "local p = {}\n"
 	    "assert(casebook.slug('Was Not Brought!') == 'was-not-brought')\n"
 	    "assert(casebook.escape('<a href=\"x\">&') == '&lt;a href=&quot;x&quot;&gt;&amp;')\n"
+	    "assert(casebook.date_label('2024-03-04') == '4 March 2024')\n"
+	    "assert(casebook.date_label('soon') == 'soon' and casebook.date_label(nil) == '')\n"
+	    "assert(casebook.rag_label('blue') == 'Blue (complete)' and casebook.rag_label('red') == 'Red')\n"
+	    "assert(casebook.rag_label(nil) == 'Not rated' and casebook.rag_label('') == 'Not rated')\n"
 	    "assert(casebook.build_date == '2024-06-01' and casebook.audience == 'public')\n"
 	    "assert(#casebook.taxonomy() == 0 and #casebook.glossary() == 0)\n"
 	    "local q, why = casebook.query('neglect')\n"
@@ -542,11 +530,11 @@ static void test_diagnostics_and_helpers(void **state)
 	    "return p\n";
 	assert_int_equal(S_run(&s, src, NULL, &d), 0);
 	cb_diags_sort(&d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "content/b.md: error: wrong here [t]\n"
 				 "content/b.md:7:3: warning: check this [t]\n"
-				 "plugins/t.lua:18: note: a note [t]\n"
-				 "plugins/t.lua:19: note: printed\t1 [t]\n");
+				 "plugins/t.lua:22: note: a note [t]\n"
+				 "plugins/t.lua:23: note: printed\t1 [t]\n");
 	assert_int_equal(d.errors, 1);
 	free(got);
 	cb_diags_free(&d);
@@ -589,13 +577,42 @@ static void test_query(void **state)
 	cb_plugin_set_query(h, S_query, &s);
 	assert_int_equal(cb_plugin_host_add(h, "t", "plugins/t.lua", NULL, src, strlen(src), NULL, &d), 0);
 	assert_int_equal(cb_plugin_host_run(h, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "plugins/t.lua:6: error: casebook.query: a quote is not closed (in the site "
 				 "hook) [plugin]\n");
 	free(got);
 	assert_int_equal(cb_plugin_host_count(h), 1);
 	assert_string_equal(cb_plugin_host_name(h, 0), "t");
-	assert_true(cb_plugin_host_seconds(h, 0) >= 0);
+	cb_plugin_host_free(h);
+	cb_diags_free(&d);
+	cb_site_free(&s);
+}
+
+/* A plugin's seconds are the time it ran: one whose document hook keeps
+ * the processor busy for 0.05 s per document is timed at least that long
+ * for the site's documents (CPU time cannot pass faster than the clock),
+ * and a plugin that does nothing well under it. */
+static void test_seconds(void **state)
+{
+	cb_site s;
+	S_site(&s);
+	cb_diags d = CB_DIAGS_INIT;
+	const char *busy = "local p = {}\n"
+			   "function p.document(doc)\n"
+			   "  local t = os.clock() while os.clock() - t < 0.05 do end\n"
+			   "end\n"
+			   "return p\n";
+	const char *idle = "return {}\n";
+	cb_plugin_host *h = cb_plugin_host_new(&s, NULL, NULL);
+	assert_int_equal(
+	    cb_plugin_host_add(h, "busy", "plugins/busy.lua", NULL, busy, strlen(busy), NULL, &d), 0);
+	assert_int_equal(
+	    cb_plugin_host_add(h, "idle", "plugins/idle.lua", NULL, idle, strlen(idle), NULL, &d), 0);
+	assert_int_equal(cb_plugin_host_run(h, &d), 0);
+	assert_true(s.ndocs >= 2);
+	assert_int_equal(cb_plugin_host_count(h), 2);
+	assert_true(cb_plugin_host_seconds(h, 0) >= 0.05 * (double)s.ndocs);
+	assert_true(cb_plugin_host_seconds(h, 1) < 0.05);
 	cb_plugin_host_free(h);
 	cb_diags_free(&d);
 	cb_site_free(&s);
@@ -689,7 +706,7 @@ static void test_plugin_config(void **state)
 			  "  memory-mb: 0\n"
 			  "  time: 5\n";
 	assert_int_equal(cb_config_load(bad, strlen(bad), "casebook.yml", &cfg, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(
 	    got,
 	    "casebook.yml:2:5: error: 'Related Docs' is not a plugin name: names are written in lower-case "
@@ -745,7 +762,7 @@ static void test_stage_on_a_repository(void **state)
 		cb_diags d = CB_DIAGS_INIT;
 		cb_error err;
 		assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
-		cb_buf times = CB_BUF_INIT;
+		cb_plugin_timings times = {NULL, 0};
 		cb_theme *th;
 		assert_int_equal(cb_theme_open(&th, &s, ".", &err), 0);
 		cb_plugins_opts po = {".", th, NULL, NULL, &times};
@@ -759,9 +776,12 @@ static void test_stage_on_a_repository(void **state)
 		cb_value *extra = cb_vpack_unpack(a->extra);
 		assert_non_null(cb_map_lookup(extra, "related"));
 		if (k == 0) {
-			/* The configured six, each timed. */
-			assert_non_null(strstr(times.data, "plugin taxonomy "));
-			assert_non_null(strstr(times.data, "plugin actions "));
+			/* The configured six, each timed, in the order they ran. */
+			assert_int_equal(times.n, 6);
+			assert_string_equal(times.v[0].name, "taxonomy");
+			assert_string_equal(times.v[5].name, "actions");
+			for (size_t i = 0; i < times.n; i++)
+				assert_true(times.v[i].seconds >= 0 && times.v[i].seconds < 60);
 			assert_int_equal(s.npages, 3);
 			assert_string_equal(s.pages[0].path, "glossary.html");
 			assert_string_equal(s.pages[1].path, "learning/index.html");
@@ -773,12 +793,13 @@ static void test_stage_on_a_repository(void **state)
 		} else {
 			/* related alone, with its text search: the index is built
 			 * on demand and removed afterwards. */
-			assert_null(strstr(times.data, "plugin taxonomy "));
+			assert_int_equal(times.n, 1);
+			assert_string_equal(times.v[0].name, "related");
 			assert_int_equal(s.npages, 0);
 			assert_null(cb_map_lookup(extra, "backlinks"));
 		}
 		cb_value_free(extra);
-		cb_buf_free(&times);
+		cb_plugin_timings_free(&times);
 		cb_diags_free(&d);
 		cb_theme_free(th);
 		cb_site_free(&s);
@@ -800,6 +821,7 @@ int main(void)
 	    cmocka_unit_test(test_fields_across_plugins),
 	    cmocka_unit_test(test_diagnostics_and_helpers),
 	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_seconds),
 	    cmocka_unit_test(test_options_and_isolation),
 	    cmocka_unit_test(test_plugin_config),
 	    cmocka_unit_test(test_stage_on_a_repository),
