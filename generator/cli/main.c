@@ -36,6 +36,7 @@ static const char S_usage[] =
     "commands:\n"
     "  build    check the documents and build the site\n"
     "  check    check the documents only (exit 1 on any error)\n"
+    "  analyse  count documents and learning points per theme by area, year, type or agency\n"
     "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
     "  init     make a new learning repository, ready to build\n"
     "  new      write a new document with the sections of its type\n"
@@ -339,11 +340,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {{"import", cb_cmd_import, cb_import_usage},
-		      {"init", cb_cmd_init, cb_init_usage},
-		      {"new", cb_cmd_new, cb_new_usage},
-		      {"pack", cb_cmd_pack, cb_pack_usage},
-		      {"serve", cb_cmd_serve, cb_serve_usage}};
+	} S_cmds[] = {
+	    {"analyse", cb_cmd_analyse, cb_analyse_usage}, {"import", cb_cmd_import, cb_import_usage},
+	    {"init", cb_cmd_init, cb_init_usage},	   {"new", cb_cmd_new, cb_new_usage},
+	    {"pack", cb_cmd_pack, cb_pack_usage},	   {"serve", cb_cmd_serve, cb_serve_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();
