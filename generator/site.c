@@ -107,6 +107,7 @@ typedef struct S_load {
 	const char *content_dir;
 	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
+	bool drafts;	     /* drafts included (cb_site_opts.drafts) */
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
 } S_load;
 
@@ -125,12 +126,13 @@ static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *t
 	return CB_LINK_OK;
 }
 
-static bool S_visible(const cb_meta *m, cb_visibility audience)
+static bool S_visible(const cb_meta *m, cb_visibility audience, bool drafts)
 {
 	if (m->visibility > audience)
 		return false;
-	/* Drafts never reach a public build. */
-	if (m->draft && audience == CB_VIS_PUBLIC)
+	/* Drafts are in no build unless asked for (--drafts, and serve's
+	 * preview), and never in a public one. */
+	if (m->draft && (!drafts || audience == CB_VIS_PUBLIC))
 		return false;
 	return true;
 }
@@ -412,7 +414,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		memset(&s->rec->meta, 0, sizeof s->rec->meta);
 		cb_diags_take(&s->front, &s->rec->front);
 		s->valid = true;
-		s->included = S_visible(&s->doc.meta, L->audience);
+		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
 		/* The body goes to the store at once rather than waiting in
 		 * memory for pass 2 (which replaces it if a link changed). */
 		cb_doc body = {0};
@@ -458,7 +460,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		rc = -1;
 	if (rc == 0) {
 		s->valid = true;
-		s->included = S_visible(&s->doc.meta, L->audience);
+		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
 		/* The personal-data check, on every document this build publishes
 		 * (every document, for casebook check): its text and its file name. */
 		if (s->included || L->pii_every) {
@@ -500,7 +502,7 @@ static void S_keep_body(S_load *L, S_src *s)
 
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
-static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
 {
 	S_load *L = p->L;
 	if (s->hit && S_deps_hold(L, s->rec)) {
@@ -557,10 +559,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 			   &s->body);
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
+	double t0 = S_clock();
 	if (s->included || L->pii_every)
 		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
 				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
 	cb_pubtext_free(&s->doc.md.pub);
+	*pii_seconds += S_clock() - t0;
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -596,7 +600,7 @@ static void *S_worker(void *arg)
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
-			S_pass2(p, &L->srcs[i], br);
+			S_pass2(p, &L->srcs[i], br, &pii);
 	}
 	cb_cache_reader_close(cr);
 	cb_blob_reader_free(br);
@@ -779,6 +783,16 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
 		goto out;
 	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
+	/* What casebook.yml says (an accessibility contact, a service's
+	 * address) is published on purpose: the output's last scan lets it
+	 * through. */
+	if (text) {
+		cb_pii_hit *hits;
+		size_t nh = cb_pii_scan(text, len, NULL, &hits);
+		for (size_t k = 0; k < nh; k++)
+			cb_strv_push_own(&site->pii_allow, cb_xstrndup(text + hits[k].off, hits[k].len));
+		free(hits);
+	}
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
@@ -865,9 +879,11 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	L.content_dir = site->cfg.content_dir;
 	L.pii_every = opts->pii_every_audience;
 	L.audience = opts->audience;
+	L.drafts = opts->drafts;
 	site->text = cb_textstore_new(opts->text_dir);
 	L.store = site->text;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
+	cb_hash_u64(&env, (uint64_t)opts->drafts);
 	cb_hash_u64(&env, (uint64_t)opts->pii_every_audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);
@@ -956,6 +972,10 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 		doc->md.nlinks = w;
 	}
 	free(keep);
+	/* What the output's last scan may let through (pubcheck.h). */
+	for (size_t i = 0; i < site->ndocs; i++)
+		for (size_t k = 0; k < site->docs[i].meta.pii_allow.n; k++)
+			cb_strv_push(&site->pii_allow, site->docs[i].meta.pii_allow.v[k]);
 	/* Backlinks, in site order because targets are visited in order. */
 	for (size_t i = 0; i < site->ndocs; i++) {
 		for (size_t k = 0; k < site->docs[i].md.nlinks; k++) {
@@ -1002,7 +1022,7 @@ out:
 	}
 	cb_map_free(L.by_path);
 	free(hist_key);
-	cb_pii_names_free(pii_names);
+	site->pii_names = pii_names;
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);
 	return rc;
@@ -1038,6 +1058,8 @@ void cb_site_free(cb_site *site)
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
 	cb_history_free(site->pub_hist, site->npub_hist);
+	cb_pii_names_free(site->pii_names);
+	cb_strv_free(&site->pii_allow);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);

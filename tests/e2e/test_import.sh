@@ -148,7 +148,7 @@ for f in docx odt html pdf txt paged.pdf; do
 	run "$CASEBOOK" check --repo "$R" --worktree
 	assert_eq "$f: the draft passes casebook check" "$RC" "0"
 	commit "$R" "import"
-	run "$CASEBOOK" build --repo "$R" --audience internal --out "$TMP/site-${f%%.*}"
+	run "$CASEBOOK" build --repo "$R" --audience internal --drafts --out "$TMP/site-${f%%.*}"
 	assert_eq "$f: builds (internal, with drafts)" "$RC" "0"
 	page=$(grep -l "Learning from Baby K" "$TMP/site-${f%%.*}"/documents/*.html 2>/dev/null | head -1)
 	points=$(sed -n '/learning-summary__points/,/<\/details>/p' "$page" 2>/dev/null | grep -c '<li>')
