@@ -36,6 +36,7 @@ static const char S_usage[] =
     "commands:\n"
     "  build    check the documents and build the site\n"
     "  check    check the documents only (exit 1 on any error)\n"
+    "  hook     install (or remove) the pre-commit hook that runs check --staged\n"
     "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
     "  init     make a new learning repository, ready to build\n"
     "  new      write a new document with the sections of its type\n"
@@ -81,11 +82,15 @@ static const char S_build_usage[] =
     "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree | --staged] [--audience A]\n"
     "                      [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
-    "problem as path:line:col: error: message [rule]. Writes nothing.\n"
+    "problem as path:line:col: error: message [rule]. Writes nothing. Personal\n"
+    "data is checked in every document, whatever --audience says.\n"
+    "\n"
+    "  --staged          check what is about to be committed (the git index);\n"
+    "                    the pre-commit hook (casebook hook install) runs this\n"
     "\n"
     "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or environment error.\n";
 
@@ -117,6 +122,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 					     {"encrypt", no_argument, NULL, 'E'},
 					     {"no-encrypt", no_argument, NULL, 'N'},
 					     {"passphrase-file", required_argument, NULL, 'P'},
+					     {"staged", no_argument, NULL, 'I'},
 					     {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->encrypt = -1;
@@ -129,6 +135,15 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'r': a->site.repo = optarg; break;
 		case 'R': a->site.ref = optarg; break;
 		case 'w': a->site.worktree = true; break;
+		case 'I':
+			if (build)
+				return cb_usage_error(
+					   usage, "%s",
+					   "--staged is for check (the pre-commit hook); build reads "
+					   "commits or, with --worktree, the working files"),
+				       -2;
+			a->site.staged = true;
+			break;
 		case 'o':
 			if (!build)
 				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
@@ -187,6 +202,8 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		return cb_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
 	if (a->site.ref && a->site.worktree)
 		return cb_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+	if (a->site.staged && (a->site.ref || a->site.worktree))
+		return cb_usage_error(usage, "%s", "--staged cannot be used with --ref or --worktree"), -2;
 	return 0;
 }
 
@@ -329,11 +346,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {{"import", cb_cmd_import, cb_import_usage},
-		      {"init", cb_cmd_init, cb_init_usage},
-		      {"new", cb_cmd_new, cb_new_usage},
-		      {"pack", cb_cmd_pack, cb_pack_usage},
-		      {"serve", cb_cmd_serve, cb_serve_usage}};
+	} S_cmds[] = {{"hook", cb_cmd_hook, cb_hook_usage}, {"import", cb_cmd_import, cb_import_usage},
+		      {"init", cb_cmd_init, cb_init_usage}, {"new", cb_cmd_new, cb_new_usage},
+		      {"pack", cb_cmd_pack, cb_pack_usage}, {"serve", cb_cmd_serve, cb_serve_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();
