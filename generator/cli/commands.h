@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "util.h"
 
+int cb_cmd_analyse(int argc, char **argv, const char *datadir);
 int cb_cmd_hook(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
@@ -25,6 +26,7 @@ int cb_cmd_new(int argc, char **argv, const char *datadir);
 int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
 
+extern const char cb_analyse_usage[];
 extern const char cb_hook_usage[];
 extern const char cb_import_usage[];
 

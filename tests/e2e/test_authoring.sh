@@ -134,7 +134,10 @@ commit "$L" "New drafts" "2024-06-02T10:00:00Z"
 run "$CASEBOOK" build --repo "$L" --out "$TMP/pub"
 assert_eq "public build with drafts exits 0" "$RC" "0"
 assert_eq "drafts stay out of the public site" "$(grep -rl 'Learning about' "$TMP/pub" || true)" ""
-run "$CASEBOOK" build --repo "$L" --audience internal --out "$TMP/int"
+run "$CASEBOOK" build --repo "$L" --audience internal --out "$TMP/int-nodrafts"
+assert_eq "internal build without --drafts exits 0" "$RC" "0"
+assert_eq "drafts are in no build without --drafts" "$(grep -rl 'Learning about' "$TMP/int-nodrafts" || true)" ""
+run "$CASEBOOK" build --repo "$L" --audience internal --drafts --out "$TMP/int"
 assert_eq "internal build exits 0" "$RC" "0"
 check "drafts appear in the internal site" test -f "$TMP/int/documents/briefings-2024-06-01-learning-about-seven-minute-briefing.html"
 assert_eq "internal site: every relative link resolves" "$(broken_links "$TMP/int")" ""
@@ -180,7 +183,7 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _casebook; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$COMP" "$@" | sort | tr '\n' ' '
 }
-assert_eq "completes commands" "$(complete_words casebook "")" "build check help hook import init new pack search serve version "
+assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check help hook import init new pack search serve version "
 assert_eq "completes options" "$(complete_words casebook pack --i)" "--include-restricted "
 assert_eq "completes models" "$(complete_words casebook pack --model "")" "4x4x4 kolb signs-of-safety "
 assert_eq "completes types" "$(complete_words casebook new s)" "seven-minute-briefing supervision-note "
