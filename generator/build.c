@@ -365,6 +365,9 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	}
 	cb_render_opts ro = {theme, opts->version, opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
+	/* The attachments the documents link to, as the load read them. */
+	for (size_t i = 0; rrc == 0 && i < site.nfiles; i++)
+		rrc = cb_writer_put(w, site.files[i].path, site.files[i].data, site.files[i].len, err);
 	S_lap(res, "render", &t);
 	if (searching)
 		pthread_join(sth, NULL);

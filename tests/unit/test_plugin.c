@@ -738,7 +738,7 @@ static void test_stage_on_a_repository(void **state)
 	char *repo = cb_path_join(tmp, "repo");
 	const char *refs[] = {"first", "HEAD"};
 	for (int k = 0; k < 2; k++) {
-		cb_site_opts o = {repo, refs[k], false, CB_VIS_PUBLIC, 0, NULL, NULL};
+		cb_site_opts o = {repo, refs[k], false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
 		cb_site s;
 		cb_diags d = CB_DIAGS_INIT;
 		cb_error err;
