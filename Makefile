@@ -5,13 +5,13 @@ BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/casebook
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
-PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc libseccomp
+PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc libseccomp libcrypto
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
-            libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev \
+            libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev libssl-dev \
             libmicrohttpd-dev libutf8proc-dev libseccomp-dev curl chromium poppler-utils groff-base \
-            nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf
+            nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf python3-cryptography
 
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -117,6 +117,8 @@ install: casebook
 	cp -R themes plugins $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(DATADIR)/search/web
 	install -m 644 search/web/*.js search/web/*.css $(DESTDIR)$(DATADIR)/search/web/
+	install -d $(DESTDIR)$(DATADIR)/search/lock
+	install -m 644 search/lock/lock.js $(DESTDIR)$(DATADIR)/search/lock/
 	if [ -f doc/casebook.1 ]; then install -m 644 doc/casebook.1 $(DESTDIR)$(MANDIR)/man1/; fi
 	install -d $(DESTDIR)$(MANDIR)/man7 && install -m 644 doc/casebook-plugins.7 $(DESTDIR)$(MANDIR)/man7/
 	cp -R generator/skeleton $(DESTDIR)$(DATADIR)/

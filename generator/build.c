@@ -18,6 +18,7 @@
 #include "render.h"
 #include "search.h"
 #include "util.h"
+#include "seal.h"
 #include "writer.h"
 
 static double S_now(void)
@@ -200,12 +201,34 @@ static bool S_same_themes(const cb_site *v, const cb_site *s)
 	return true;
 }
 
+/* Whether this build is encrypted: --encrypt, or 'encrypt: true' for an
+ * internal or restricted build unless --no-encrypt. */
+static bool S_encrypts(const cb_build_opts *opts, const cb_site *site)
+{
+	if (opts->encrypt != CB_ENCRYPT_CONFIG)
+		return opts->encrypt == CB_ENCRYPT_YES;
+	return site->cfg.encrypt && opts->site.audience != CB_VIS_PUBLIC;
+}
+
+/* The last step of an encrypted build: the unlock page and its script. */
+static int S_seal_finish(cb_writer *w, const cb_seal *seal, const cb_site *site, const char *datadir,
+			 cb_error *err)
+{
+	char *page = cb_seal_unlock_page(seal, site->cfg.title, site->cfg.language);
+	char *js = cb_xasprintf("%s/search/lock/lock.js", datadir);
+	int rc = cb_writer_seal_finish(w, page, js, err);
+	free(page);
+	free(js);
+	return rc;
+}
+
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
 	cb_site site;
 	cb_writer *w = NULL;
 	cb_site *view = NULL; /* what the search index is built from (S_search_view) */
+	cb_seal *seal = NULL; /* an encrypted build's keys */
 	cb_theme *theme = NULL;
 	char *search_web = NULL;
 	cb_build_status st;
@@ -260,10 +283,22 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		st = CB_BUILD_FAILED;
 		goto out;
 	}
+	/* Encryption's keys, asked for before anything is written (seal.h). */
+	if (!opts->check_only && S_encrypts(opts, &site)) {
+		seal = opts->seal_keys ? opts->seal_keys(opts->seal_ctx, err) : NULL;
+		if (!seal) {
+			if (!opts->seal_keys)
+				cb_error_set(err, NULL, 0, 0,
+					     "this build is to be encrypted, but no passphrase was given");
+			st = CB_BUILD_FAILED;
+			goto out;
+		}
+		res->encrypted = true;
+	}
 	/* The output folder, opened now so that the search index can start
 	 * beside the plugins (see S_search_view); a folder that cannot be
 	 * opened is reported after the content checks, as before. */
-	cb_error werr = {{0}, 0, 0, {0}};
+	cb_error werr = CB_ERROR_INIT;
 	int wrc = 0;
 	if (!opts->check_only) {
 		res->out = opts->out	  ? cb_xstrdup(opts->out)
@@ -280,15 +315,16 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		if (wrc == 0) {
 			cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
 			cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
+			cb_writer_seal(w, seal);
 		}
 	}
 	/* The plugins' process is forked first, while this is the only
 	 * thread (plugin.h), then the search index starts beside it. */
 	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {opts->datadir, theme, NULL, NULL, &ptimes};
+	cb_plugins_opts po = {.datadir = opts->datadir, .theme = theme, .timings = &ptimes};
 	cb_plugins_job *pjob = NULL;
 	int prc = cb_plugins_start(&pjob, &site, &po, err);
-	S_search_job sj = {NULL, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+	S_search_job sj = {.web = search_web, .w = w, .err = CB_ERROR_INIT};
 	pthread_t sth;
 	bool searching = false;
 	if (!opts->check_only && wrc == 0 && prc == 0) {
@@ -351,6 +387,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		}
 		cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
 		cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
+		cb_writer_seal(w, seal);
 	}
 	if (!searching) {
 		/* 3b. search: casebook.db and the browser index
@@ -358,12 +395,12 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		 * the index is written by one SQLite connection, so
 		 * overlapping it with rendering keeps every core busy. Both
 		 * only read the site. */
-		sj = (S_search_job){&site, search_web, w, {{0}, 0, 0, {0}}, 0, 0};
+		sj = (S_search_job){.site = &site, .web = search_web, .w = w, .err = CB_ERROR_INIT};
 		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
 		if (!searching)
 			S_search_thread(&sj);
 	}
-	cb_render_opts ro = {theme, opts->version, opts->jobs};
+	cb_render_opts ro = {.theme = theme, .version = opts->version, .jobs = opts->jobs};
 	int rrc = cb_render_site(&site, &ro, w, err);
 	/* The attachments the documents link to, as the load read them. */
 	for (size_t i = 0; rrc == 0 && i < site.nfiles; i++)
@@ -381,6 +418,11 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		goto out;
 	}
 	t = S_now();
+	if (seal && S_seal_finish(w, seal, &site, opts->datadir, err) != 0) {
+		cb_writer_abort(w);
+		st = CB_BUILD_FAILED;
+		goto out;
+	}
 	res->files = cb_writer_count(w);
 	res->reused = cb_writer_reused(w);
 	keys = cb_writer_take_keys(w);
@@ -396,6 +438,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 	if (st == CB_BUILD_OK && site.workdir)
 		cb_search_note_build(site.workdir, res->out); /* for `casebook search` */
 out:
+	cb_seal_free(seal);
 	S_search_view_free(view);
 	free(search_web);
 	cb_theme_free(theme);

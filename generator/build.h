@@ -30,6 +30,15 @@ typedef struct cb_build_opts {
 	bool check_only;     /* stop after the checks; write nothing */
 	int jobs;	     /* worker threads; 0: one per core */
 	bool no_cache;	     /* neither read nor write the build cache (cache.h) */
+	/* Encryption (seal.h): CB_ENCRYPT_NO (the default), _YES, or _CONFIG:
+	 * as casebook.yml says ('encrypt: true' encrypts internal and
+	 * restricted builds). When
+	 * a build encrypts, seal_keys is called once, after the checks and
+	 * before anything is written, for the keys (a cb_seal the build frees);
+	 * NULL with err set stops the build. */
+	enum { CB_ENCRYPT_NO = 0, CB_ENCRYPT_YES, CB_ENCRYPT_CONFIG } encrypt;
+	struct cb_seal *(*seal_keys)(void *ctx, cb_error *err);
+	void *seal_ctx;
 } cb_build_opts;
 
 typedef struct cb_build_result {
@@ -38,6 +47,7 @@ typedef struct cb_build_result {
 	size_t documents; /* documents in the site */
 	size_t sources;	  /* documents read */
 	char *out;	  /* the output folder used (owned); NULL for checks */
+	bool encrypted;	  /* the output was encrypted (seal.h) */
 	/* Seconds spent in each stage that ran, in order ("load", then
 	 * "pii-check", which is part of load, "render", …); main.c prints
 	 * them when CASEBOOK_TIMINGS=1. */

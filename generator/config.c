@@ -10,7 +10,7 @@
 static const char *const S_config_keys[] = {
     "title",	     "description",	  "content", "theme",	  "taxonomy",	   "glossary",
     "base-url",	     "language",	  "plugins", "pii-names", "plugin-limits", "accessibility-contact",
-    "allow-shallow", "attachment-max-mb",
+    "allow-shallow", "attachment-max-mb", "encrypt",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -410,6 +410,12 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 		} else if (strcmp(key, "language") == 0) {
 			if ((s = S_text(k, v, file, true, d)))
 				S_set(&cfg->language, s);
+		} else if (strcmp(key, "pii-names") == 0 && v->type == CB_Y_SCALAR && v->str &&
+			   (v->str[0] == '/' || v->str[0] == '~')) {
+			/* The names deny-list may live outside the repository (so real
+			 * names never enter git): an absolute or home-relative path. */
+			if ((s = S_text(k, v, file, true, d)))
+				S_set(&cfg->pii_names_file, s);
 		} else if ((dst = strcmp(key, "content") == 0	  ? &cfg->content_dir
 				  : strcmp(key, "theme") == 0	  ? &cfg->theme
 				  : strcmp(key, "taxonomy") == 0  ? &cfg->taxonomy_file
@@ -443,6 +449,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_bool(k, v, file, &cfg->allow_shallow, d);
 		} else if (strcmp(key, "attachment-max-mb") == 0) {
 			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
+		} else if (strcmp(key, "encrypt") == 0) {
+			S_bool(k, v, file, &cfg->encrypt, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}

@@ -14,18 +14,18 @@
 #include "value.h"
 
 typedef struct cb_config {
-	char *title;	     /* site title; default "Learning from case reviews" */
-	char *description;   /* one line under the title; may be NULL */
-	char *content_dir;   /* default "content" */
-	char *theme;	     /* default "default" */
-	char *taxonomy_file; /* default "<content>/taxonomy.yml" */
-	char *glossary_file; /* default "<content>/glossary.yml" */
-	char
-	    *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present */
-	char *base_url;	     /* absolute site address for feed and sitemap; may be NULL */
-	char *language;	     /* default "en-GB" */
-	char *a11y_contact;  /* accessibility-contact: how to report an accessibility problem; may be NULL */
-	cb_strv plugins;     /* plugin names in order; see plugins_set */
+	char *title;	      /* site title; default "Learning from case reviews" */
+	char *description;    /* one line under the title; may be NULL */
+	char *content_dir;    /* default "content" */
+	char *theme;	      /* default "default" */
+	char *taxonomy_file;  /* default "<content>/taxonomy.yml" */
+	char *glossary_file;  /* default "<content>/glossary.yml" */
+	char *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present;
+				starting with '/' or '~': a file outside the repository */
+	char *base_url;	      /* absolute site address for feed and sitemap; may be NULL */
+	char *language;	      /* default "en-GB" */
+	char *a11y_contact;   /* accessibility-contact: how to report an accessibility problem; may be NULL */
+	cb_strv plugins;      /* plugin names in order; see plugins_set */
 	struct cb_plugin_conf *plugin_confs; /* the same entries with their options */
 	bool plugins_set;	       /* casebook.yml has 'plugins:'; when false the default set runs */
 	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
@@ -33,6 +33,7 @@ typedef struct cb_config {
 	double plugin_seconds;	       /* plugin-limits: seconds per plugin per build; 0: default */
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
+	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

@@ -58,6 +58,12 @@ typedef struct cb_error {
 	char msg[1024];
 } cb_error;
 
+/* An error with nothing in it yet: cb_error err = CB_ERROR_INIT; */
+#define CB_ERROR_INIT                                                                                        \
+	{                                                                                                    \
+		.file = "", .line = 0, .col = 0, .msg = ""                                                   \
+	}
+
 void cb_error_set(cb_error *e, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 /* Formats e as "file:line:col: message" (omitting what is unknown). */

@@ -420,6 +420,228 @@ static char *S_add_heading_ids(const char *html, const cb_heading *hs, size_t nh
 	return cb_buf_detach(&b);
 }
 
+/* ---- the published text (cb_pubtext) ---- */
+
+/* Where in the body the walk has got to. cmark gives blocks a position
+ * but not inline text, so each piece of text is looked for in the body
+ * from there on: found (text as written), it is placed exactly; not found
+ * (character references, escapes), it is placed where the walk is. */
+typedef struct S_cursor {
+	const char *body;
+	size_t len;
+	size_t off;    /* byte offset in body */
+	size_t *lines; /* lines[k]: offset where line k + 1 of body starts */
+	size_t nlines;
+	int body_line;
+} S_cursor;
+
+typedef struct S_pub {
+	cb_buf b;
+	cb_pubtext *out;
+	size_t cap;
+	S_cursor *cur;
+} S_pub;
+
+/* Moves the cursor to a block's start (line and column in the body). */
+static void S_cursor_block(S_cursor *c, cmark_node *n)
+{
+	int line = cmark_node_get_start_line(n), col = cmark_node_get_start_column(n);
+	if (line < 1 || (size_t)line > c->nlines)
+		return;
+	size_t off = c->lines[line - 1] + (size_t)(col > 0 ? col - 1 : 0);
+	c->off = off <= c->len ? off : c->len;
+}
+
+/* Finds the piece s (its first line, up to 32 bytes) in the body within
+ * 512 bytes of the cursor; moves the cursor past it. */
+static size_t S_cursor_find(S_cursor *c, const char *s, size_t len)
+{
+	size_t n = 0;
+	while (n < len && n < 32 && s[n] != '\n')
+		n++;
+	size_t end = c->off + 512 < c->len ? c->off + 512 : c->len;
+	for (size_t k = c->off; n && k + n <= end; k++) {
+		if (c->body[k] == s[0] && memcmp(c->body + k, s, n) == 0) {
+			c->off = k + n;
+			return k;
+		}
+	}
+	return c->off;
+}
+
+static void S_pub_put(S_pub *p, size_t off, const char *s, size_t len);
+
+/* Appends a piece of text found at the cursor: whole if it is written as
+ * it is shown, else word by word, so that a character reference or an
+ * escape moves the position of only its own word. Returns where the piece
+ * starts in the body. */
+static size_t S_pub_text(S_pub *p, S_cursor *c, const char *s, size_t len)
+{
+	size_t before = c->off, at = S_cursor_find(c, s, len);
+	if (at != before || len == 0 || (at + len <= c->len && memcmp(c->body + at, s, len) == 0) ||
+	    c->off != before) {
+		S_pub_put(p, at, s, len);
+		return at;
+	}
+	size_t i = 0, first = at;
+	while (i < len) {
+		size_t e = i;
+		while (e < len && s[e] != ' ')
+			e++;
+		while (e < len && s[e] == ' ')
+			e++;
+		size_t w = i;
+		while (w < e && s[w] != ' ')
+			w++;
+		size_t where = S_cursor_find(c, s + i, w - i);
+		if (i == 0)
+			first = where;
+		S_pub_put(p, where, s + i, e - i);
+		while (c->off < c->len && c->body[c->off] == ' ')
+			c->off++;
+		i = e;
+	}
+	return first;
+}
+
+/* Appends n bytes of s, written at offset off of the body. */
+static void S_pub_put(S_pub *p, size_t off, const char *s, size_t len)
+{
+	if (!s || !len)
+		return;
+	cb_pubtext *o = p->out;
+	if (o->nat == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 32;
+		o->at = cb_xrealloc(o->at, p->cap * sizeof *o->at);
+	}
+	const S_cursor *c = p->cur;
+	size_t lo = 0, hi = c->nlines;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (c->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	int col = 1;
+	for (size_t k = c->lines[lo]; k < off && k < c->len; k++)
+		if (((unsigned char)c->body[k] & 0xC0) != 0x80)
+			col++;
+	o->at[o->nat].off = p->b.len;
+	o->at[o->nat].line = (int)lo + c->body_line;
+	o->at[o->nat].col = col;
+	o->nat++;
+	cb_buf_put(&p->b, s, len);
+}
+
+/* Blocks, cells and attribute values are apart on the page: two line
+ * breaks, which no finding spans. */
+static void S_pub_gap(S_pub *p)
+{
+	if (p->b.len && p->b.data[p->b.len - 1] != '\n')
+		cb_buf_puts(&p->b, "\n\n");
+}
+
+static void S_pub_attr(S_pub *attrs, S_cursor *c, const char *v)
+{
+	if (v && v[0]) {
+		size_t start = c->off;
+		S_pub_put(attrs, S_cursor_find(c, v, strlen(v)), v, strlen(v));
+		c->off = start; /* the link's text comes before its target */
+		S_pub_gap(attrs);
+	}
+}
+
+/* Fills out with the text of doc, then its attribute values. */
+static void S_published(cmark_node *doc, const char *body, size_t len, int body_line, cb_pubtext *out)
+{
+	memset(out, 0, sizeof *out);
+	S_cursor c = {body, len, 0, NULL, 0, body_line};
+	size_t cap = 64;
+	c.lines = cb_xmalloc(cap * sizeof *c.lines);
+	c.lines[c.nlines++] = 0;
+	for (size_t k = 0; k < len; k++) {
+		if (body[k] == '\n' && k + 1 <= len) {
+			if (c.nlines == cap)
+				c.lines = cb_xrealloc(c.lines, (cap *= 2) * sizeof *c.lines);
+			c.lines[c.nlines++] = k + 1;
+		}
+	}
+	S_pub p = {CB_BUF_INIT, out, 0, &c};
+	cb_pubtext attrs_at = {NULL, 0, NULL, 0};
+	S_pub attrs = {CB_BUF_INIT, &attrs_at, 0, &c};
+	int in_image = 0;
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		bool leaf = t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE || t == CMARK_NODE_CODE_BLOCK;
+		bool in_line = (t & CMARK_NODE_TYPE_MASK) == CMARK_NODE_TYPE_INLINE;
+		if (ev == CMARK_EVENT_ENTER && !in_line)
+			S_cursor_block(&c, n);
+		if (ev == CMARK_EVENT_ENTER && leaf) {
+			const char *lit = cmark_node_get_literal(n);
+			size_t n_lit = lit ? strlen(lit) : 0;
+			/* Inline HTML is dropped, so the text either side joins. */
+			size_t at = S_pub_text(&p, &c, lit, n_lit);
+			if (in_image)
+				S_pub_put(&attrs, at, lit, n_lit);
+		} else if (ev == CMARK_EVENT_ENTER &&
+			   (t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK)) {
+			cb_buf_putc(&p.b, '\n');
+		} else if (ev == CMARK_EVENT_ENTER && (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE)) {
+			/* An autolink's target is its text (after "mailto:"): checked once. */
+			const char *url = cmark_node_get_url(n), *shown = NULL;
+			cmark_node *ch = cmark_node_first_child(n);
+			if (ch && cmark_node_get_type(ch) == CMARK_NODE_TEXT && !cmark_node_next(ch))
+				shown = cmark_node_get_literal(ch);
+			const char *bare = url && strncmp(url, "mailto:", 7) == 0 ? url + 7 : url;
+			if (!(shown && bare && strcmp(shown, bare) == 0))
+				S_pub_attr(&attrs, &c, url);
+			S_pub_attr(&attrs, &c, cmark_node_get_title(n));
+			if (t == CMARK_NODE_IMAGE)
+				in_image++;
+		} else if (ev == CMARK_EVENT_EXIT && t == CMARK_NODE_IMAGE) {
+			in_image--;
+			S_pub_gap(&attrs); /* the alt text is an attribute of its own */
+		} else if (ev == CMARK_EVENT_EXIT ||
+			   (ev == CMARK_EVENT_ENTER && t == CMARK_NODE_HTML_BLOCK)) {
+			if (t != CMARK_NODE_EMPH && t != CMARK_NODE_STRONG && t != CMARK_NODE_LINK &&
+			    strcmp(cmark_node_get_type_string(n), "strikethrough") != 0)
+				S_pub_gap(&p);
+		}
+	}
+	cmark_iter_free(it);
+	/* The attribute values follow the text, their anchors shifted. */
+	S_pub_gap(&p);
+	size_t base = p.b.len;
+	if (attrs.b.len)
+		cb_buf_put(&p.b, attrs.b.data, attrs.b.len);
+	for (size_t k = 0; k < attrs_at.nat; k++) {
+		attrs_at.at[k].off += base;
+		if (out->nat == p.cap) {
+			p.cap = p.cap ? p.cap * 2 : 32;
+			out->at = cb_xrealloc(out->at, p.cap * sizeof *out->at);
+		}
+		out->at[out->nat++] = attrs_at.at[k];
+	}
+	free(attrs_at.at);
+	free(c.lines);
+	cb_buf_free(&attrs.b);
+	out->len = p.b.len;
+	out->text = p.b.data ? cb_buf_detach(&p.b) : cb_xstrdup("");
+}
+
+void cb_pubtext_free(cb_pubtext *p)
+{
+	if (!p)
+		return;
+	free(p->text);
+	free(p->at);
+	memset(p, 0, sizeof *p);
+}
+
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d)
 {
@@ -530,10 +752,14 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 	out->links = c.links;
 	out->nlinks = c.nlinks;
 
+	cb_pubtext pub;
+	S_published(doc, body, len, body_line, &pub);
+
 	cb_map_free(c.used_ids);
 	cmark_node_free(doc);
 	cmark_parser_free(parser);
 	cb_mdoc_compact(out);
+	out->pub = pub;
 	return c.errors ? -1 : 0;
 }
 
@@ -621,6 +847,7 @@ void cb_mdoc_free(cb_mdoc *m)
 {
 	if (!m)
 		return;
+	cb_pubtext_free(&m->pub);
 	free(m->html);
 	free(m->text);
 	free(m->links);

@@ -47,6 +47,24 @@ typedef enum {
 typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, int line, int col, char **href,
 					   int *target);
 
+/* What a reader of the page sees of a body, for the personal-data check
+ * (pubcheck.h): each block's text as the browser joins it (emphasis,
+ * dropped inline HTML and character references resolved), blocks apart,
+ * then every attribute value (link targets and titles, image targets,
+ * titles and alt text). at[k] says where the bytes from at[k].off on
+ * were written: line and column in the file. */
+typedef struct cb_pubtext {
+	char *text;
+	size_t len;
+	struct cb_pubtext_at {
+		size_t off;
+		int line, col;
+	} * at;
+	size_t nat;
+} cb_pubtext;
+
+void cb_pubtext_free(cb_pubtext *p);
+
 typedef struct cb_mdoc {
 	char *html; /* the body as HTML, headings carrying id attributes */
 	char *text; /* plain text for search, blocks separated by newlines */
@@ -59,6 +77,9 @@ typedef struct cb_mdoc {
 	/* When not NULL, headings and learning (the arrays and their strings)
 	 * live in this one allocation (see cb_mdoc_compact). */
 	void *block;
+	/* Filled by cb_markdown_render; not kept by the cache: the site frees
+	 * it once checked (cb_pubtext_free). */
+	cb_pubtext pub;
 } cb_mdoc;
 
 /* Renders body (len bytes; the document's text from line body_line on,

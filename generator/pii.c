@@ -1123,9 +1123,12 @@ static void S_position(const cb_pii_where *w, const char *text, size_t o, S_pos 
 		const cb_pii_anchor *a = &w->at[lo];
 		p->line = a->line;
 		p->col = a->col;
-		for (size_t k = a->off; k < o; k++)
-			if (((unsigned char)text[k] & 0xC0) != 0x80)
+		for (size_t k = a->off; k < o && a->line; k++) {
+			if (text[k] == '\n')
+				p->line++, p->col = 1;
+			else if (((unsigned char)text[k] & 0xC0) != 0x80)
 				p->col++;
+		}
 		return;
 	}
 	/* Hits come in order, so positions are counted in one pass. */
@@ -1154,18 +1157,31 @@ size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, co
 	size_t nhits = cb_pii_scan(nt.text, nt.len, names, &hits), errors = 0;
 	S_pos pos = {0, 1, 1};
 	cb_buf key = CB_BUF_INIT;
+	cb_strv reported = CB_STRV_INIT;
 	for (size_t k = 0; k < nhits; k++) {
 		const cb_pii_hit *hit = &hits[k];
 		const char *value = nt.text + hit->off;
 		if (cb_pii_allowed(value, hit->len, allow))
 			continue;
+		/* A finding is known by its line and value: the same value
+		 * written elsewhere is reported again. */
+		S_position(w, text, cb_textnorm_src(&nt, hit->off), &pos);
 		cb_buf_clear(&key);
+		cb_buf_printf(&key, "%d:", pos.line);
 		S_norm(&key, value, hit->len);
 		if (S_listed(w->skip, key.data))
 			continue;
-		if (found && !S_listed(found, key.data))
+		/* One place is reported once (a link's text and its target, an
+		 * image's alt text in the flow and as an attribute). */
+		char *here = cb_xasprintf("%d:%s", pos.col, key.data);
+		bool again = S_listed(&reported, here);
+		if (!again)
+			cb_strv_push(&reported, here);
+		free(here);
+		if (again)
+			continue;
+		if (found)
 			cb_strv_push(found, key.data);
-		S_position(w, text, cb_textnorm_src(&nt, hit->off), &pos);
 		char *shown = S_shown(value, hit->len);
 		const char *ctx = w->context ? w->context : "";
 		if (hit->kind == CB_PII_NAME)
@@ -1185,6 +1201,7 @@ size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, co
 		errors++;
 	}
 	cb_buf_free(&key);
+	cb_strv_free(&reported);
 	free(hits);
 	cb_textnorm_free(&nt);
 	return errors;

@@ -100,8 +100,10 @@ typedef struct cb_pii_where {
 
 /* cb_pii_check for a text from anywhere (a rendered body, a file name, an
  * output file), described by w. When found is not NULL, each finding
- * reported is added to it (case folded, spacing dropped, as pii-allow
- * compares), so a later check can skip it. Returns the errors added. */
+ * reported is added to it as "LINE:VALUE" (the value with case folded
+ * and spacing dropped, as pii-allow compares), so a later check can skip
+ * it; a value is reported once per line and column. Returns the errors
+ * added. */
 size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, const cb_strv *allow,
 			 const cb_pii_names *names, cb_diags *d, cb_strv *found);
 

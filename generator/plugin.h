@@ -9,9 +9,12 @@
  *
  * The sandbox: no io, no os beyond clock/date/time, no package or require,
  * no debug, no dofile or loadfile, load of text chunks only; an instruction
- * budget for each hook call and a memory cap for each plugin. A plugin can
- * neither read nor write files, run programs or reach the network. Every
- * failure is a diagnostic naming the plugin file and line.
+ * budget for each hook call and a memory cap for each plugin (once refused,
+ * the rest of the hook call fails), at most 1,000 messages per plugin. A
+ * plugin can neither read nor write files, run programs or reach the
+ * network. Every failure is a diagnostic naming the plugin file and line.
+ * The build's plugin stage runs all this in a child process held to a
+ * wall-clock limit per plugin (cb_plugins_run, plugin_proc.c).
  *
  * This module (plugin.c, plugin_data.c and their private plugin_host.h)
  * is the only one that includes Lua headers.

@@ -246,7 +246,7 @@ static void S_child_main(int fd, cb_site *site, const cb_plugins_opts *opts, con
 	cb_buf times = CB_BUF_INIT;
 	cb_plugins_opts o = *opts;
 	o.timings = &times;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	size_t npages0 = site->npages;
 	int rc = cb_plugins_run_here(site, &o, &hk, d, &err);
 	S_send_diags(&c);

@@ -88,7 +88,7 @@ typedef struct S_search {
 static int S_search_open(S_search *q)
 {
 	const char *t = getenv("TMPDIR");
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	char *out = NULL, *db = NULL;
 	int rc = -1;
 	q->own_tmp = !(q->hk && q->hk->tmp_dir);
@@ -137,7 +137,7 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 		return -1;
 	}
 	cb_search_result res;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
 		cb_search_result_free(&res);

@@ -90,3 +90,25 @@ size_t cb_pubcheck_controls(const char *path, const char *text, size_t len, cb_d
 	}
 	return errors;
 }
+
+size_t cb_pubcheck_body(const char *path, const cb_pubtext *pub, const char *body, size_t len, int body_line,
+			const cb_strv *allow, const cb_pii_names *names, cb_diags *d)
+{
+	if (!pub->text || !pub->len)
+		return 0;
+	/* What the source check finds in the body, to skip. */
+	cb_strv seen = CB_STRV_INIT;
+	cb_diags scratch = CB_DIAGS_INIT;
+	cb_pii_anchor first = {0, body_line, 1};
+	cb_pii_where src = {path, &first, 1, NULL, NULL};
+	cb_pii_check_text(&src, body, len, allow, names, &scratch, &seen);
+	cb_diags_free(&scratch);
+	cb_pii_anchor *at = cb_xmalloc((pub->nat ? pub->nat : 1) * sizeof *at);
+	for (size_t k = 0; k < pub->nat; k++)
+		at[k] = (cb_pii_anchor){pub->at[k].off, pub->at[k].line, pub->at[k].col};
+	cb_pii_where w = {path, at, pub->nat, " as the page shows it", &seen};
+	size_t errors = cb_pii_check_text(&w, pub->text, pub->len, allow, names, d, NULL);
+	free(at);
+	cb_strv_free(&seen);
+	return errors;
+}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "markdown.h"
 #include "pii.h"
 #include "util.h"
 
@@ -37,5 +38,13 @@ size_t cb_pubcheck_file_name(const char *path, const char *content_dir, const cb
  * most a few per file, and one error for a file name holding any.
  * Returns the errors added. */
 size_t cb_pubcheck_controls(const char *path, const char *text, size_t len, cb_diags *d);
+
+/* Checks a document's body as published (pub, from markdown.h) and
+ * reports each finding at the line and column it was written. Findings
+ * that the source check (cb_pii_check) reports already — the same value
+ * on the same line of body[0..len), the body as written, which starts at
+ * line body_line — are not reported twice. Returns the errors added. */
+size_t cb_pubcheck_body(const char *path, const cb_pubtext *pub, const char *body, size_t len, int body_line,
+			const cb_strv *allow, const cb_pii_names *names, cb_diags *d);
 
 #endif

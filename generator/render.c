@@ -954,7 +954,7 @@ static void *S_worker(void *arg)
 {
 	S_pool *p = arg;
 	S_r r = *p->proto;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	r.err = &err;
 	r.out = (cb_buf)CB_BUF_INIT; /* this thread's own */
 	size_t total = r.site->nthemes + r.site->ndocs;
@@ -1000,7 +1000,8 @@ static int S_pages_parallel(S_r *r)
 		cb_value_arena_free(arena);
 		return rc;
 	}
-	S_pool p = {r, PTHREAD_MUTEX_INITIALIZER, 0, SIZE_MAX, {{0}, 0, 0, {0}}};
+	S_pool p = {
+	    .proto = r, .lock = PTHREAD_MUTEX_INITIALIZER, .failed_at = SIZE_MAX, .err = CB_ERROR_INIT};
 	pthread_t th[64];
 	long started = 0;
 	for (; started < jobs; started++)

@@ -5,11 +5,45 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const cb_doc_types[] = {
-    "case-review",   "briefing", "seven-minute-briefing", "audit", "inspection", "action-plan",
-    "cdop-learning", "guidance", "supervision-note",
-};
+/* The one list of document types; every other list is made from it. */
+#define S_DOC_TYPES(X)                                                                                       \
+	X("case-review", "Case review", "reviews", CB_VIS_PUBLIC)                                            \
+	X("briefing", "Briefing", "briefings", CB_VIS_PUBLIC)                                                \
+	X("seven-minute-briefing", "7-minute briefing", "briefings", CB_VIS_PUBLIC)                          \
+	X("audit", "Audit", "audits", CB_VIS_PUBLIC)                                                         \
+	X("inspection", "Inspection", "inspections", CB_VIS_PUBLIC)                                          \
+	X("action-plan", "Action plan", "action-plans", CB_VIS_PUBLIC)                                       \
+	X("cdop-learning", "Child death review learning", "cdop", CB_VIS_PUBLIC)                             \
+	X("guidance", "Guidance", "guidance", CB_VIS_PUBLIC)                                                 \
+	X("supervision-note", "Supervision note", "supervision", CB_VIS_RESTRICTED)
+
+#define S_TYPE_ROW(id, label, folder, vis) {id, label, folder, vis},
+#define S_TYPE_ID(id, label, folder, vis) id,
+#define S_TYPE_LIST(id, label, folder, vis) ", " id
+const cb_doc_type cb_doc_type_table[] = {S_DOC_TYPES(S_TYPE_ROW)};
+const char *const cb_doc_types[] = {S_DOC_TYPES(S_TYPE_ID)};
 const size_t cb_doc_ntypes = sizeof cb_doc_types / sizeof cb_doc_types[0];
+/* ", case-review, briefing, …": read from its third character. */
+static const char S_types_list[] = S_DOC_TYPES(S_TYPE_LIST);
+
+const cb_doc_type *cb_doc_type_find(const char *id)
+{
+	for (size_t i = 0; id && i < cb_doc_ntypes; i++)
+		if (strcmp(cb_doc_type_table[i].id, id) == 0)
+			return &cb_doc_type_table[i];
+	return NULL;
+}
+
+const char *cb_doc_type_list(void)
+{
+	return S_types_list + 2;
+}
+
+const char *cb_type_label(const char *type)
+{
+	const cb_doc_type *t = cb_doc_type_find(type);
+	return t ? t->label : type;
+}
 
 static const char *const S_fields[] = {
     "title",  "type",	   "date",     "summary",    "themes",	  "audience",
@@ -21,7 +55,8 @@ static const char *const S_fields[] = {
 static const char *const S_action_fields[] = {"action", "owner", "due", "rag", "evidence"};
 #define S_NACTION_FIELDS (sizeof S_action_fields / sizeof S_action_fields[0])
 
-static const char *const S_visibilities[] = {"public", "internal", "restricted"};
+const char *const cb_visibility_names[] = {"public", "internal", "restricted"};
+const size_t cb_nvisibilities = sizeof cb_visibility_names / sizeof cb_visibility_names[0];
 
 /* BRAG: blue marks an action as done, and "complete" is how many plans
  * write it. */
@@ -59,7 +94,17 @@ bool cb_rag_done(const char *rag)
 
 const char *cb_visibility_name(cb_visibility v)
 {
-	return (unsigned)v < 3 ? S_visibilities[v] : "restricted";
+	return (unsigned)v < cb_nvisibilities ? cb_visibility_names[v] : "restricted";
+}
+
+int cb_visibility_parse(const char *s, cb_visibility *out)
+{
+	for (size_t i = 0; i < cb_nvisibilities; i++)
+		if (strcmp(s, cb_visibility_names[i]) == 0) {
+			*out = (cb_visibility)i;
+			return 0;
+		}
+	return -1;
 }
 
 typedef struct S_ctx {
@@ -398,8 +443,7 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 		return -1;
 	}
 
-	static const char types_list[] = "case-review, briefing, seven-minute-briefing, audit, inspection, "
-					 "action-plan, cdop-learning, guidance, supervision-note";
+	const char *types_list = cb_doc_type_list();
 	const cb_ynode *title_k = NULL, *type_k = NULL, *date_k = NULL, *vis_v = NULL;
 	int vis = -1;
 	bool vis_bad = false, status_bad = false;
@@ -444,8 +488,9 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 			s = S_text(&c, k, v);
 			if (s) {
 				vis_v = v;
-				vis = S_choice(&c, v, s, S_visibilities, 3, "invalid-visibility",
-					       "a visibility", "public, internal, restricted");
+				vis = S_choice(&c, v, s, cb_visibility_names, cb_nvisibilities,
+					       "invalid-visibility", "a visibility",
+					       "public, internal, restricted");
 				vis_bad = vis < 0;
 			} else if (v->type != CB_Y_SCALAR) {
 				vis_bad = true;
@@ -501,18 +546,19 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 
 	/* Visibility decides who may read a document, so anything unclear
 	 * about it fails closed: the most restricted audience. */
-	bool note = out->type && strcmp(out->type, "supervision-note") == 0;
+	const cb_doc_type *type = cb_doc_type_find(out->type);
+	bool note = type && type->visibility == CB_VIS_RESTRICTED; /* supervision notes */
 	if (vis_bad)
 		out->visibility = CB_VIS_RESTRICTED;
 	else if (vis >= 0)
 		out->visibility = (cb_visibility)vis;
 	else
-		out->visibility = note ? CB_VIS_RESTRICTED : CB_VIS_PUBLIC;
+		out->visibility = type ? type->visibility : CB_VIS_PUBLIC;
 	if (note && vis_v && vis >= 0 && vis != CB_VIS_RESTRICTED) {
 		cb_diags_add(d, CB_ERROR, file, vis_v->line, vis_v->col, "supervision-note-visibility",
 			     "a supervision note cannot be %s: supervision notes hold live-case detail; "
 			     "remove the 'visibility' line or set it to restricted",
-			     S_visibilities[vis]);
+			     cb_visibility_names[vis]);
 		out->visibility = CB_VIS_RESTRICTED;
 	}
 	/* Likewise a document whose status cannot be read is kept as a draft,

@@ -13,11 +13,29 @@
 #include "util.h"
 #include "ytree.h"
 
-/* The document types, in the order DESIGN.md lists them. */
+typedef enum { CB_VIS_PUBLIC = 0, CB_VIS_INTERNAL = 1, CB_VIS_RESTRICTED = 2 } cb_visibility;
+
+/* The document types, in the order DESIGN.md lists them: the one table
+ * every part of casebook reads a type's label, folder and default
+ * visibility from. */
+typedef struct cb_doc_type {
+	const char *id;		  /* "seven-minute-briefing": what front matter's type: says */
+	const char *label;	  /* "7-minute briefing": what readers see */
+	const char *folder;	  /* where `casebook new` puts it under the content folder */
+	cb_visibility visibility; /* when the front matter says none */
+} cb_doc_type;
+extern const cb_doc_type cb_doc_type_table[];
+/* The same types' ids, in the same order (for lists and suggestions). */
 extern const char *const cb_doc_types[];
 extern const size_t cb_doc_ntypes;
 
-typedef enum { CB_VIS_PUBLIC = 0, CB_VIS_INTERNAL = 1, CB_VIS_RESTRICTED = 2 } cb_visibility;
+/* The type with this id; NULL when there is none. */
+const cb_doc_type *cb_doc_type_find(const char *id);
+/* "case-review, briefing, …": every type id, for messages. */
+const char *cb_doc_type_list(void);
+/* The label of a type id ("7-minute briefing"); the id itself when it is
+ * not a type. */
+const char *cb_type_label(const char *type);
 
 typedef struct cb_action {
 	char *action;
@@ -61,6 +79,12 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 void cb_meta_free(cb_meta *m);
 
 const char *cb_visibility_name(cb_visibility v);
+/* The visibility (or audience) named s: "public", "internal" or
+ * "restricted". 0, or -1 when s names none. */
+int cb_visibility_parse(const char *s, cb_visibility *out);
+/* Every visibility's name, least restricted first, and how many. */
+extern const char *const cb_visibility_names[];
+extern const size_t cb_nvisibilities;
 
 /* RAG ratings, BRAG style: "red", "amber", "green" or "blue" (done) for
  * what a document wrote (any case; "complete" is blue); NULL when it is

@@ -16,28 +16,6 @@
 #include "pubcheck.h"
 #include "util.h"
 
-static const struct {
-	const char *id, *label;
-} S_type_labels[] = {
-    {"case-review", "Case review"},
-    {"briefing", "Briefing"},
-    {"seven-minute-briefing", "7-minute briefing"},
-    {"audit", "Audit"},
-    {"inspection", "Inspection"},
-    {"action-plan", "Action plan"},
-    {"cdop-learning", "Child death review learning"},
-    {"guidance", "Guidance"},
-    {"supervision-note", "Supervision note"},
-};
-
-const char *cb_type_label(const char *type)
-{
-	for (size_t i = 0; i < sizeof S_type_labels / sizeof S_type_labels[0]; i++)
-		if (strcmp(S_type_labels[i].id, type) == 0)
-			return S_type_labels[i].label;
-	return type;
-}
-
 char *cb_doc_html(const cb_site *site, const cb_doc *d)
 {
 	return d->md.html ? cb_xstrdup(d->md.html) : cb_textstore_get(site->text, d->html_ref);
@@ -232,6 +210,38 @@ static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *
 	return rc;
 }
 
+/* Reads the names deny-list from a file outside the repository: a path
+ * starting with "~/" is in $HOME. A list configured but unreadable is an
+ * environment error, never a check silently skipped. */
+static int S_read_outside(const char *path, char **data, size_t *len, cb_error *err)
+{
+	char *full = NULL;
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
+		const char *home = getenv("HOME");
+		if (!home || !home[0]) {
+			cb_error_set(err, NULL, 0, 0,
+				     "the names deny-list '%s' is in the home folder, but HOME is not set",
+				     path);
+			return -1;
+		}
+		full = cb_xasprintf("%s%s", home, path + 1);
+	} else {
+		full = cb_xstrdup(path);
+	}
+	int rc = cb_file_read(full, data, len);
+	if (rc != 0)
+		cb_error_set(err, NULL, 0, 0,
+			     "cannot read the names deny-list '%s' (set by %s): %s; the personal-data "
+			     "check needs it, so nothing was checked",
+			     full,
+			     getenv("CASEBOOK_PII_NAMES") && getenv("CASEBOOK_PII_NAMES")[0]
+				 ? "CASEBOOK_PII_NAMES"
+				 : "pii-names in casebook.yml",
+			     strerror(errno));
+	free(full);
+	return rc == 0 ? 0 : -1;
+}
+
 static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
 {
 	int src = cb_source_date_epoch(&site->build_time, err);
@@ -388,7 +398,7 @@ static int S_cmp_int(const void *a, const void *b)
 /* Reads the document's blob if the listing did not. */
 static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 {
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (!s->src->unread)
 		return 0;
 	if (br && cb_blob_reader_load(br, s->src, CB_MAX_DOC_SIZE, &err) == 0)
@@ -572,6 +582,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md,
 			   &s->body);
 	S_note_files(s, s->deps, s->ndeps);
+	/* Personal data as the page shows it: Markdown and character
+	 * references can hide from the source what a reader sees. */
+	if (s->included || L->pii_every)
+		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
+				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
+	cb_pubtext_free(&s->doc.md.pub);
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -626,7 +642,7 @@ static int S_run_pass(S_load *L, int pass, int jobs, double *pii_seconds, cb_err
 		n = 1;
 	if (n > 64)
 		n = 64;
-	S_pool p = {L, pass, PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, {{0}, 0, 0, {0}}};
+	S_pool p = {.L = L, .pass = pass, .lock = PTHREAD_MUTEX_INITIALIZER, .err = CB_ERROR_INIT};
 	pthread_t th[64];
 	long started = 0;
 	for (; n > 1 && started < n; started++)
@@ -857,11 +873,19 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	free(theme_dir);
 	if (trc != 0)
 		goto out;
-	/* The personal-data check's deny-list of names: the file casebook.yml
-	 * names (which must then exist), else <content>/pii-names.txt if any. */
+	/* The personal-data check's deny-list of names: $CASEBOOK_PII_NAMES,
+	 * else the file casebook.yml names (which must then exist; outside the
+	 * repository when it starts with '/' or '~'), else
+	 * <content>/pii-names.txt if any. */
 	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
 						    : cb_path_join(site->cfg.content_dir, "pii-names.txt");
-	int nrc = S_read_optional(g, names_file, &text, &len, err);
+	const char *env_names = getenv("CASEBOOK_PII_NAMES");
+	int nrc;
+	if ((env_names && env_names[0]) || names_file[0] == '/' || names_file[0] == '~') {
+		nrc = S_read_outside(env_names && env_names[0] ? env_names : names_file, &text, &len, err);
+	} else {
+		nrc = S_read_optional(g, names_file, &text, &len, err);
+	}
 	if (nrc == 0 && !text && site->cfg.pii_names_file) {
 		cb_diags_add(
 		    d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
@@ -922,8 +946,12 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	}
 	S_slugs(&L, site->cfg.content_dir);
 	hist_key = S_shallow_key(g, site->cfg.content_dir);
-	S_hist_job hj = {g, opts->cache, site->cfg.content_dir, hist_key, site->commit, NULL, 0,
-			 0, false,	 {{0}, 0, 0, {0}}};
+	S_hist_job hj = {.g = g,
+			 .cache = opts->cache,
+			 .dir = site->cfg.content_dir,
+			 .cache_dir = hist_key,
+			 .commit = site->commit,
+			 .err = CB_ERROR_INIT};
 	pthread_t hth;
 	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
 	if (!hthreaded)

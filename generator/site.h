@@ -133,7 +133,4 @@ char *cb_doc_search_text(const cb_site *site, const cb_doc *d);
  * the same document. */
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);
 
-/* "7-minute briefing" for "seven-minute-briefing". */
-const char *cb_type_label(const char *type);
-
 #endif

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "seal.h"
 #include "util.h"
 
 struct cb_writer {
@@ -26,6 +27,7 @@ struct cb_writer {
 	const cb_map *known; /* keys of the previous output's files; may be NULL */
 	cb_map *keys;	     /* keys of this build's files */
 	bool private_out;    /* owner-only output (a restricted build) */
+	const cb_seal *seal; /* an encrypted build's keys (seal.h); NULL: plain */
 	pthread_mutex_t lock;
 };
 
@@ -243,7 +245,40 @@ static bool S_unchanged(const char *old, const char *data, size_t len)
 	return same;
 }
 
+static int S_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err);
+
+/* An encrypted build's put: content is sealed into e/N.js before it
+ * touches the disk; the feed, sitemap and database are left out. */
+static int S_put_sealed(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
+{
+	switch (cb_seal_classify(path)) {
+	case CB_SEAL_DROP: return 0;
+	case CB_SEAL_PLAIN: return S_put(w, path, data, len, err);
+	case CB_SEAL_ENCRYPT: break;
+	}
+	if (!S_safe_path(path)) {
+		cb_error_set(err, NULL, 0, 0,
+			     "refusing to write '%s': output paths must stay inside the output folder", path);
+		return -1;
+	}
+	cb_buf b = CB_BUF_INIT;
+	char name[48];
+	cb_seal_path(w->seal, path, name);
+	int rc = cb_seal_file(w->seal, path, data, len, &b, err);
+	if (rc == 0)
+		rc = S_put(w, name, b.data, b.len, err);
+	cb_buf_free(&b);
+	return rc;
+}
+
 int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
+{
+	if (w->seal)
+		return S_put_sealed(w, path, data, len, err);
+	return S_put(w, path, data, len, err);
+}
+
+static int S_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
 	if (!S_safe_path(path)) {
 		cb_error_set(err, NULL, 0, 0,
@@ -309,7 +344,7 @@ static void S_remember(cb_writer *w, const char *path, const char *full, const c
 
 int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
 {
-	if (!w->prev || !w->known || !S_safe_path(path))
+	if (w->seal || !w->prev || !w->known || !S_safe_path(path))
 		return 0;
 	const cb_file_key *k = cb_map_get(w->known, path);
 	if (!k || strcmp(k->key, key) != 0)
@@ -341,7 +376,7 @@ int cb_writer_put_keyed(cb_writer *w, const char *path, const char *key, const c
 			cb_error *err)
 {
 	int rc = cb_writer_put(w, path, data, len, err);
-	if (rc == 0) {
+	if (rc == 0 && !w->seal) {
 		char *full = cb_path_join(w->stage, path);
 		S_remember(w, path, full, key);
 		free(full);
@@ -408,6 +443,85 @@ int cb_writer_copy_tree(cb_writer *w, const char *src_dir, const char *dest, cb_
 		free(dst);
 	}
 	cb_strv_free(&names);
+	return rc;
+}
+
+void cb_writer_seal(cb_writer *w, const cb_seal *s)
+{
+	w->seal = s;
+}
+
+/* Seals or removes what was made in the staging folder without a put (a
+ * database, say): rel is the path under the staging folder. */
+static int S_seal_sweep(cb_writer *w, const char *rel, cb_error *err)
+{
+	char *dir = rel[0] ? cb_path_join(w->stage, rel) : cb_xstrdup(w->stage);
+	DIR *d = opendir(dir);
+	if (!d) {
+		cb_error_set(err, NULL, 0, 0, "cannot read '%s': %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	cb_strv names = CB_STRV_INIT;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			cb_strv_push(&names, e->d_name);
+	closedir(d);
+	int rc = 0;
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		char *path = rel[0] ? cb_path_join(rel, names.v[i]) : cb_xstrdup(names.v[i]);
+		char *full = cb_path_join(w->stage, path);
+		struct stat st;
+		if (!strcmp(path, "e") || lstat(full, &st) != 0) {
+			/* the sealed files themselves */
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = S_seal_sweep(w, path, err);
+			rmdir(full); /* emptied: no folder names a page's path */
+		} else if (cb_seal_classify(path) != CB_SEAL_PLAIN) {
+			char *data = NULL;
+			size_t len = 0;
+			if (cb_seal_classify(path) == CB_SEAL_ENCRYPT && S_ISREG(st.st_mode)) {
+				if (cb_file_read(full, &data, &len) != 0) {
+					cb_error_set(err, NULL, 0, 0, "cannot read '%s': %s", full,
+						     strerror(errno));
+					rc = -1;
+				}
+				if (rc == 0 && unlink(full) == 0)
+					rc = S_put_sealed(w, path, data, len, err);
+			}
+			if (rc == 0 && unlink(full) != 0 && errno != ENOENT) {
+				cb_error_set(err, NULL, 0, 0, "cannot remove '%s': %s", full,
+					     strerror(errno));
+				rc = -1;
+			}
+			free(data);
+		}
+		free(path);
+		free(full);
+	}
+	cb_strv_free(&names);
+	free(dir);
+	return rc;
+}
+
+int cb_writer_seal_finish(cb_writer *w, const char *unlock_page, const char *lock_js, cb_error *err)
+{
+	if (!w->seal)
+		return 0;
+	char *js = NULL;
+	size_t jn = 0;
+	if (cb_file_read(lock_js, &js, &jn) != 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read casebook's unlock script '%s': %s", lock_js,
+			     strerror(errno));
+		return -1;
+	}
+	int rc = S_seal_sweep(w, "", err);
+	if (rc == 0)
+		rc = S_put(w, "search/lock.js", js, jn, err);
+	if (rc == 0)
+		rc = S_put(w, "index.html", unlock_page, strlen(unlock_page), err);
+	free(js);
 	return rc;
 }
 

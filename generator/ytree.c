@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textnorm.h"
 #include "util.h"
 
 /* Front matter is flat; casebook.yml and the taxonomy nest three or four
@@ -78,6 +79,21 @@ const char *cb_ynode_kind(const cb_ynode *n)
 	case CB_Y_SEQ: return "a list";
 	default: return "text";
 	}
+}
+
+/* A C0 control other than tab and line feed, DEL or a C1 control in a
+ * value: quoted YAML can write them as escapes (textnorm.h). */
+static bool S_has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c < 0x80 && cb_textnorm_is_control(c))
+			return true;
+		if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9F)
+			return true;
+	}
+	return false;
 }
 
 static void S_error(S_ctx *c, yaml_mark_t mark, const char *msg)
@@ -343,6 +359,11 @@ int cb_yaml_parse_named(const char *text, size_t len, const char *file, int line
 				    &c, m,
 				    "this text contains a NUL character ('\\0'), which cannot be published; "
 				    "remove it");
+			else if (S_has_control(n->str, n->len))
+				S_error(
+				    &c, m,
+				    "this text contains a control character (such as an escape '\\e' or "
+				    "bell '\\a'), which would reach terminals and pages unseen; remove it");
 			S_attach(&c, n);
 			break;
 		}

@@ -53,15 +53,6 @@ typedef struct S_opts {
 	bool no_original;
 } S_opts;
 
-static int S_usage(const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(cb_import_usage, stderr);
-	return 2;
-}
-
 /* -1 after printing help, 2 on a usage error, 0 to go on. */
 static int S_parse(int argc, char **argv, S_opts *o)
 {
@@ -86,17 +77,19 @@ static int S_parse(int argc, char **argv, S_opts *o)
 		case 'n': o->no_original = true; break;
 		case 'r': o->repo = optarg; break;
 		case 'h': fputs(cb_import_usage, stdout); return -1;
-		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
-		default: return S_usage("unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cb_usage_error(cb_import_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_import_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return S_usage("%s", "name the files to import");
+		return cb_usage_error(cb_import_usage, "%s", "name the files to import");
 	for (int i = optind; i < argc; i++)
 		if (strstr(argv[i], "://") || strncasecmp(argv[i], "www.", 4) == 0)
-			return S_usage("'%s' is a web address: import reads files on this computer; "
-				       "download it first",
-				       argv[i]);
+			return cb_usage_error(cb_import_usage,
+					      "'%s' is a web address: import reads files on this computer; "
+					      "download it first",
+					      argv[i]);
 	if (o->type && !cb_type_folder(o->type)) {
 		const char *sug = cb_did_you_mean(o->type, cb_doc_types, cb_doc_ntypes);
 		fprintf(stderr, "casebook: '%s' is not a document type%s%s%s\n", o->type,
@@ -104,7 +97,8 @@ static int S_parse(int argc, char **argv, S_opts *o)
 		return 2;
 	}
 	if (o->date && !cb_date_valid(o->date))
-		return S_usage("--date needs a date as YYYY-MM-DD, not '%s'", o->date);
+		return cb_usage_error(cb_import_usage, "--date needs a date as YYYY-MM-DD, not '%s'",
+				      o->date);
 	return 0;
 }
 
@@ -213,7 +207,7 @@ typedef struct S_run {
 static int S_one(S_run *r, const char *file)
 {
 	cb_import_doc *doc = NULL;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_import_read(file, &doc, &err) != 0) {
 		char msg[2200];
 		cb_error_format(&err, msg, sizeof msg);
@@ -305,7 +299,7 @@ out:
 static long S_check(const S_run *r, const char *datadir)
 {
 	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	cb_build_opts bo;
 	memset(&bo, 0, sizeof bo);
 	bo.site.repo = r->workdir;
@@ -356,7 +350,7 @@ int cb_cmd_import(int argc, char **argv, const char *datadir)
 		goto out;
 	}
 	rc = 2;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_gitsrc_open(&g, o.repo, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
 		goto out;

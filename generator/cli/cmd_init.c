@@ -31,15 +31,6 @@ const char cb_init_usage[] =
     "\n"
     "Exit status: 0 done, 2 usage or environment error (DIR not empty, git failed).\n";
 
-static int S_usage(const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(cb_init_usage, stderr);
-	return 2;
-}
-
 /* True when dir holds nothing but (perhaps) a .git folder: a repository
  * someone has just made with `git init` counts as empty. */
 static bool S_empty(const char *dir)
@@ -140,15 +131,17 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		case 'c': commit = true; break;
 		case 'f': force = true; break;
 		case 'h': fputs(cb_init_usage, stdout); return 0;
-		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
-		default: return S_usage("unknown option '%s'", argv[optind - 1]);
+		case ':': return cb_usage_error(cb_init_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_init_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return S_usage(
-		    "%s", "say which folder to make the repository in, for example: casebook init learning");
+		return cb_usage_error(
+		    cb_init_usage, "%s",
+		    "say which folder to make the repository in, for example: casebook init learning");
 	if (argc - optind > 1)
-		return S_usage("unexpected argument '%s'; give one folder", argv[optind + 1]);
+		return cb_usage_error(cb_init_usage, "unexpected argument '%s'; give one folder",
+				      argv[optind + 1]);
 	const char *dir = argv[optind];
 
 	struct stat st;
@@ -177,7 +170,7 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 	}
 	int rc = 2;
 	cb_strv files = CB_STRV_INIT, written = CB_STRV_INIT, kept = CB_STRV_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	bool created;
 	if (S_walk(init, "", &files) != 0)
 		goto out;

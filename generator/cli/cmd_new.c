@@ -45,20 +45,10 @@ const char cb_new_usage[] =
     "Exit status: 0 written, 1 the configuration or taxonomy has errors,\n"
     "2 usage error (unknown type or theme, the file exists, no repository).\n";
 
-static const struct {
-	const char *type, *folder;
-} S_folders[] = {
-    {"case-review", "reviews"}, {"briefing", "briefings"},     {"seven-minute-briefing", "briefings"},
-    {"audit", "audits"},	{"inspection", "inspections"}, {"action-plan", "action-plans"},
-    {"cdop-learning", "cdop"},	{"guidance", "guidance"},      {"supervision-note", "supervision"},
-};
-
 const char *cb_type_folder(const char *type)
 {
-	for (size_t i = 0; i < sizeof S_folders / sizeof S_folders[0]; i++)
-		if (strcmp(S_folders[i].type, type) == 0)
-			return S_folders[i].folder;
-	return NULL;
+	const cb_doc_type *t = cb_doc_type_find(type);
+	return t ? t->folder : NULL;
 }
 
 char *cb_skeleton_dir(const char *datadir)
@@ -162,15 +152,6 @@ static bool S_theme_id_shaped(const char *id)
 	return ok;
 }
 
-static int S_usage(const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(cb_new_usage, stderr);
-	return 2;
-}
-
 /* The repository's settings as they are in the working tree: content
  * folder and taxonomy (ids sorted). Returns 0, 1 after printing content
  * errors, or 2. */
@@ -258,7 +239,7 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 	cb_mustache *m = NULL;
 	cb_value *data = NULL;
 	cb_buf out = CB_BUF_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&tax, 0, sizeof tax);
 
@@ -274,7 +255,8 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 		case 'r': repo = optarg; break;
 		case 'd':
 			if (!cb_date_valid(optarg)) {
-				rc = S_usage(
+				rc = cb_usage_error(
+				    cb_new_usage,
 				    "--date needs a real date written YYYY-MM-DD, such as 2019-03-14, "
 				    "not '%s'",
 				    optarg);
@@ -286,18 +268,22 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 			fputs(cb_new_usage, stdout);
 			rc = 0;
 			goto out;
-		case ':': rc = S_usage("option '%s' needs a value", argv[optind - 1]); goto out;
-		default: rc = S_usage("unknown option '%s'", argv[optind - 1]); goto out;
+		case ':':
+			rc = cb_usage_error(cb_new_usage, "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default: rc = cb_usage_error(cb_new_usage, "unknown option '%s'", argv[optind - 1]); goto out;
 		}
 	}
 	if (argc - optind < 2) {
-		rc = S_usage("%s", argc - optind == 0 ? "say which type of document to write, and its title"
-						      : "give the document's title, in quotes");
+		rc = cb_usage_error(cb_new_usage, "%s",
+				    argc - optind == 0 ? "say which type of document to write, and its title"
+						       : "give the document's title, in quotes");
 		goto out;
 	}
 	if (argc - optind > 2) {
-		rc = S_usage("unexpected argument '%s'; put a title of several words in quotes",
-			     argv[optind + 2]);
+		rc = cb_usage_error(cb_new_usage,
+				    "unexpected argument '%s'; put a title of several words in quotes",
+				    argv[optind + 2]);
 		goto out;
 	}
 	const char *type = argv[optind], *title = argv[optind + 1];
@@ -307,12 +293,8 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 			fprintf(stderr, "casebook: '%s' is not a document type; did you mean '%s'?\n", type,
 				sug);
 		else
-			fprintf(
-			    stderr,
-			    "casebook: '%s' is not a document type; use one of: case-review, briefing, "
-			    "seven-minute-briefing, audit, inspection, action-plan, cdop-learning, guidance, "
-			    "supervision-note\n",
-			    type);
+			fprintf(stderr, "casebook: '%s' is not a document type; use one of: %s\n", type,
+				cb_doc_type_list());
 		goto out;
 	}
 	while (*title == ' ' || *title == '\t')

@@ -144,15 +144,6 @@ static const S_model S_models[] = {
      "everyone agrees the child is safe enough to close the case"},
 };
 
-static int S_usage(const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(cb_pack_usage, stderr);
-	return 2;
-}
-
 static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
 				       "July",	  "August",   "September", "October", "November", "December"};
 
@@ -331,7 +322,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL, *model_id = "kolb", *out = NULL;
 	bool restricted = false;
-	cb_site_opts so = {NULL, NULL, false, CB_VIS_INTERNAL, 0, NULL, NULL, false, false};
+	cb_site_opts so = {.audience = CB_VIS_INTERNAL};
 	/* A pack is printed for a session, not published: a shallow clone's
 	 * dates are only warned about. */
 	so.allow_shallow = true;
@@ -348,34 +339,38 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 		case 'R': so.ref = optarg; break;
 		case 'w': so.worktree = true; break;
 		case 'h': fputs(cb_pack_usage, stdout); return 0;
-		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
-		default: return S_usage("unknown option '%s'", argv[optind - 1]);
+		case ':': return cb_usage_error(cb_pack_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_pack_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	size_t nnames = (size_t)(argc - optind);
 	char **names = argv + optind;
 	if (theme && nnames)
-		return S_usage("%s",
-			       "choose the material either with --theme or by naming documents, not both");
+		return cb_usage_error(
+		    cb_pack_usage, "%s",
+		    "choose the material either with --theme or by naming documents, not both");
 	if (!theme && !nnames)
-		return S_usage("%s", "say what the pack is about: --theme ID, or one to three documents");
+		return cb_usage_error(cb_pack_usage, "%s",
+				      "say what the pack is about: --theme ID, or one to three documents");
 	if (nnames > S_MAX_DOCS)
-		return S_usage("%s", "a pack holds at most three documents; name fewer");
+		return cb_usage_error(cb_pack_usage, "%s",
+				      "a pack holds at most three documents; name fewer");
 	if (so.ref && so.worktree)
-		return S_usage("%s", "--ref and --worktree cannot be used together");
+		return cb_usage_error(cb_pack_usage, "%s", "--ref and --worktree cannot be used together");
 	const S_model *model = NULL;
 	for (size_t i = 0; i < sizeof S_models / sizeof S_models[0]; i++)
 		if (strcmp(S_models[i].id, model_id) == 0)
 			model = &S_models[i];
 	if (!model)
-		return S_usage("unknown model '%s': use kolb, 4x4x4 or signs-of-safety", model_id);
+		return cb_usage_error(cb_pack_usage, "unknown model '%s': use kolb, 4x4x4 or signs-of-safety",
+				      model_id);
 	if (restricted)
 		so.audience = CB_VIS_RESTRICTED;
 
 	int rc = 2;
 	cb_site site;
 	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	const cb_doc *chosen[2 * S_MAX_DOCS];
 	size_t nchosen = 0;
 	char *outpath = NULL, *title = NULL;

@@ -304,7 +304,7 @@ int cb_cmd_search(int argc, char **argv)
 	int rc = S_ERROR;
 	cb_search *s = NULL;
 	cb_search_result res = {0};
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (!db) {
 		fprintf(stderr,
 			"casebook search: not inside a git repository: give the index with --db FILE, or "

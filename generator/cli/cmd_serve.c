@@ -77,15 +77,6 @@ static void S_on_signal(int sig)
 	S_stop = 1;
 }
 
-static int S_usage(const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(cb_serve_usage, stderr);
-	return 2;
-}
-
 static double S_now(void)
 {
 	struct timespec ts;
@@ -165,7 +156,7 @@ static void S_build(S_serve *s, const cb_build_opts *bo, bool first)
 {
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	cb_build_result res;
 	cb_build_status st = cb_build_run(bo, &res, &d, &err);
 	cb_diags_sort(&d);
@@ -542,32 +533,30 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 			char *end;
 			port = strtol(optarg, &end, 10);
 			if (!optarg[0] || *end || port < 0 || port > 65535)
-				return S_usage("--port needs a number from 0 to 65535, not '%s'", optarg);
+				return cb_usage_error(cb_serve_usage,
+						      "--port needs a number from 0 to 65535, not '%s'",
+						      optarg);
 			break;
 		}
 		case 'r': repo = optarg; break;
 		case 'a':
-			if (strcmp(optarg, "public") == 0)
-				audience = CB_VIS_PUBLIC;
-			else if (strcmp(optarg, "internal") == 0)
-				audience = CB_VIS_INTERNAL;
-			else if (strcmp(optarg, "restricted") == 0)
-				audience = CB_VIS_RESTRICTED;
-			else
-				return S_usage("unknown audience '%s': use public, internal or restricted",
-					       optarg);
+			if (cb_visibility_parse(optarg, &audience) != 0)
+				return cb_usage_error(
+				    cb_serve_usage,
+				    "unknown audience '%s': use public, internal or restricted", optarg);
 			break;
 		case 'h': fputs(cb_serve_usage, stdout); return 0;
-		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
-		default: return S_usage("unknown option '%s'", argv[optind - 1]);
+		case ':':
+			return cb_usage_error(cb_serve_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_serve_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return S_usage("unexpected argument '%s'", argv[optind]);
+		return cb_usage_error(cb_serve_usage, "unexpected argument '%s'", argv[optind]);
 
 	/* The working folder: serve always previews the working files. */
 	cb_gitsrc *g = NULL;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_gitsrc_open(&g, repo, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
 		return 2;
@@ -591,16 +580,14 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
-	cb_build_opts bo = {{workdir, NULL, true, audience, 0, NULL, NULL, false, false},
-			    s.site,
-			    datadir,
-			    CB_VERSION,
-			    false,
-			    0,
-			    false};
-	/* A preview is never published: a shallow clone's dates are only
-	 * warned about (build and check refuse them). */
-	bo.site.allow_shallow = true;
+	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
+	 * never published: a shallow clone's dates are only warned about
+	 * (build and check refuse them). */
+	cb_build_opts bo = {
+	    .site = {.repo = workdir, .worktree = true, .audience = audience, .allow_shallow = true},
+	    .out = s.site,
+	    .datadir = datadir,
+	    .version = CB_VERSION};
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
 	 * server's thread starts, so that only this thread receives them. */

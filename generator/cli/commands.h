@@ -25,12 +25,23 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
 
 extern const char cb_import_usage[];
+
+/* build's encryption keys (seal.h) from the passphrase: ctx is the
+ * --passphrase-file path or NULL; see cb_build_opts.seal_keys. */
+struct cb_seal *cb_cli_seal_keys(void *ctx, cb_error *err);
+
 extern const char cb_init_usage[];
 extern const char cb_new_usage[];
 extern const char cb_pack_usage[];
 extern const char cb_serve_usage[];
 
-/* Shared by the commands (cmd_new.c). */
+/* Shared by the commands. */
+
+/* Prints "casebook: MESSAGE", a blank line and the command's usage text
+ * to stderr; returns 2, the exit status of a usage error (usage.c). */
+int cb_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Also shared (cmd_new.c). */
 
 /* The folder under the content folder where documents of a type live, e.g.
  * "reviews" for "case-review"; NULL for an unknown type. */

@@ -50,7 +50,8 @@ static const char S_usage[] =
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
     "                      [--audience public|internal|restricted] [--jobs N]\n"
-    "                      [--no-cache] [--allow-shallow] [--quiet]\n"
+    "                      [--no-cache] [--allow-shallow] [--encrypt | --no-encrypt]\n"
+    "                      [--passphrase-file FILE] [--quiet]\n"
     "\n"
     "Builds the site from the Markdown documents committed under content/.\n"
     "\n"
@@ -67,6 +68,13 @@ static const char S_build_usage[] =
     "                    the output is the same either way\n"
     "  --allow-shallow   build a shallow clone (git clone --depth N) with the\n"
     "                    history it has; dates older than it are then wrong\n"
+    "  --encrypt         encrypt the site: it opens offline with a passphrase\n"
+    "                    ('encrypt: true' in casebook.yml makes this the default\n"
+    "                    for internal and restricted builds)\n"
+    "  --no-encrypt      build plain files even when casebook.yml says encrypt\n"
+    "  --passphrase-file FILE  the passphrase (one trailing newline is ignored);\n"
+    "                    else $CASEBOOK_PASSPHRASE, else asked on the terminal;\n"
+    "                    at least 12 characters\n"
     "  -q, --quiet       print only problems\n"
     "\n"
     "Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
@@ -87,16 +95,9 @@ typedef struct S_args {
 	int jobs;
 	bool quiet;
 	bool no_cache;
+	int encrypt; /* 1 --encrypt, 0 --no-encrypt, -1 neither */
+	const char *passphrase_file;
 } S_args;
-
-static int S_usage_error(const char *usage, const char *fmt, const char *arg)
-{
-	fputs("casebook: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n\n", stderr);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
-}
 
 /* Parses the options shared by build and check; returns -1 after printing
  * help (exit 0) and -2 on a usage error (exit 2). */
@@ -113,8 +114,12 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 					     {"help", no_argument, NULL, 'h'},
 					     {"no-cache", no_argument, NULL, 'C'},
 					     {"allow-shallow", no_argument, NULL, 'S'},
+					     {"encrypt", no_argument, NULL, 'E'},
+					     {"no-encrypt", no_argument, NULL, 'N'},
+					     {"passphrase-file", required_argument, NULL, 'P'},
 					     {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
+	a->encrypt = -1;
 	a->site.audience = CB_VIS_PUBLIC;
 	optind = 1;
 	opterr = 0;
@@ -126,20 +131,14 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'w': a->site.worktree = true; break;
 		case 'o':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s",
-						     "--out"),
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      "--out"),
 				       -2;
 			a->out = optarg;
 			break;
 		case 'a':
-			if (strcmp(optarg, "public") == 0)
-				a->site.audience = CB_VIS_PUBLIC;
-			else if (strcmp(optarg, "internal") == 0)
-				a->site.audience = CB_VIS_INTERNAL;
-			else if (strcmp(optarg, "restricted") == 0)
-				a->site.audience = CB_VIS_RESTRICTED;
-			else
-				return S_usage_error(
+			if (cb_visibility_parse(optarg, &a->site.audience) != 0)
+				return cb_usage_error(
 					   usage, "unknown audience '%s': use public, internal or restricted",
 					   optarg),
 				       -2;
@@ -148,8 +147,8 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || n < 1 || n > 256)
-				return S_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'",
-						     optarg),
+				return cb_usage_error(usage, "--jobs needs a number from 1 to 256, not '%s'",
+						      optarg),
 				       -2;
 			a->jobs = (int)n;
 			break;
@@ -158,20 +157,36 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
-				return S_usage_error(usage, "check writes nothing, so it takes no %s",
-						     "--no-cache"),
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      "--no-cache"),
 				       -2;
 			a->no_cache = true;
 			break;
+		case 'E':
+		case 'N':
+		case 'P':
+			if (!build)
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      argv[optind - 1]),
+				       -2;
+			if (c == 'P')
+				a->passphrase_file = optarg;
+			else if (a->encrypt >= 0 && a->encrypt != (c == 'E'))
+				return cb_usage_error(usage, "%s",
+						      "--encrypt and --no-encrypt cannot be used together"),
+				       -2;
+			else
+				a->encrypt = c == 'E';
+			break;
 		case 'h': fputs(usage, stdout); return -1;
-		case ':': return S_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
-		default: return S_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
+		case ':': return cb_usage_error(usage, "option '%s' needs a value", argv[optind - 1]), -2;
+		default: return cb_usage_error(usage, "unknown option '%s'", argv[optind - 1]), -2;
 		}
 	}
 	if (optind < argc)
-		return S_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
+		return cb_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
 	if (a->site.ref && a->site.worktree)
-		return S_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+		return cb_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
 	return 0;
 }
 
@@ -235,9 +250,20 @@ static int S_run(int argc, char **argv, bool build)
 	a.site.pii_every_audience = !build;
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	char *datadir = S_datadir();
-	cb_build_opts bo = {a.site, a.out, datadir, CB_VERSION, !build, a.jobs, a.no_cache};
+	cb_build_opts bo = {.site = a.site,
+			    .out = a.out,
+			    .datadir = datadir,
+			    .version = CB_VERSION,
+			    .check_only = !build,
+			    .jobs = a.jobs,
+			    .no_cache = a.no_cache,
+			    .encrypt = a.encrypt < 0 ? CB_ENCRYPT_CONFIG
+				       : a.encrypt   ? CB_ENCRYPT_YES
+						     : CB_ENCRYPT_NO,
+			    .seal_keys = cb_cli_seal_keys,
+			    .seal_ctx = (void *)a.passphrase_file};
 	cb_build_result res;
 	cb_build_status st = cb_build_run(&bo, &res, &d, &err);
 	cb_diags_sort(&d);
@@ -271,9 +297,9 @@ static int S_run(int argc, char **argv, bool build)
 		if (res.reused)
 			snprintf(unchanged, sizeof unchanged, " (%zu unchanged)", res.reused);
 		fprintf(stderr,
-			"casebook: built %zu files%s from %zu of %zu documents (%s) into %s in %.2f s\n",
+			"casebook: built %zu files%s from %zu of %zu documents (%s%s) into %s in %.2f s\n",
 			res.files, unchanged, res.documents, res.sources, cb_visibility_name(a.site.audience),
-			res.out, S_now() - t0);
+			res.encrypted ? ", encrypted" : "", res.out, S_now() - t0);
 	}
 	cb_build_result_free(&res);
 	free(datadir);

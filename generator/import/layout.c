@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +271,11 @@ typedef struct S_state {
 	bool in_list;
 	const S_line *prev;
 	int page;
+	double right; /* where the lines of this flow end at the widest */
+	/* The last heading, so that a title set over several blocks is one. */
+	size_t head_idx;
+	double head_y1, head_h;
+	int head_page;
 } S_state;
 
 static void S_flush(S_state *s)
@@ -333,8 +339,8 @@ static void S_body_line(S_state *s, const S_line *l, double edge, bool same_bloc
 	bool ordered = false;
 	size_t mark = cb_imp_list_mark(l->text, strlen(l->text), &ordered);
 	const S_line *p = s->prev;
-	double width = l->block_x1 - l->block_x0;
-	bool short_prev = p && p->x1 < l->block_x1 - 0.12 * width;
+	double left = l->block_x0 < edge ? l->block_x0 : edge;
+	bool short_prev = p && p->x1 < s->right - 0.12 * (s->right - left);
 	bool upper = isupper((unsigned char)l->text[mark]) || isdigit((unsigned char)l->text[mark]);
 	if (mark) {
 		double x = l->x0;
@@ -353,8 +359,12 @@ static void S_body_line(S_state *s, const S_line *l, double edge, bool same_bloc
 		S_join(&s->t, l->text);
 	} else if (l->x0 > edge + 6 && !(p && same_block && s->kind == CB_IMPORT_PARAGRAPH && !gap)) {
 		/* Indented: a list whose bullets were drawn, not written. */
-		bool cont = s->kind == CB_IMPORT_ITEM && s->soft && same_block && !gap && p && !short_prev &&
-			    !(S_ends_sentence(p->text) && upper);
+		/* Lines of one item may be split into several blocks by
+		 * pdftotext; a line starting in lower case always goes on. */
+		bool lower = islower((unsigned char)l->text[0]);
+		bool cont =
+		    s->kind == CB_IMPORT_ITEM && s->soft && !gap && p && fabs(l->x0 - s->item_x) < 4 &&
+		    (lower || (p->page == l->page && !short_prev && !(S_ends_sentence(p->text) && upper)));
 		if (cont) {
 			S_join(&s->t, l->text);
 		} else {
@@ -420,13 +430,41 @@ static void S_levels(cb_import_doc *doc, const double *sizes)
 
 /* The left edge of unindented text in each flow: the smallest start of a
  * body line in it. */
-static double S_edge(const S_lines *L, size_t from, double body)
+static double S_edge(const S_lines *L, size_t from, double body, double *right)
 {
 	double e = 1e9;
-	for (size_t i = from; i < L->n && L->v[i].flow == L->v[from].flow; i++)
+	*right = 0;
+	for (size_t i = from; i < L->n && L->v[i].flow == L->v[from].flow; i++) {
 		if (!L->v[i].drop && L->v[i].h < body * 1.15 && L->v[i].x0 < e)
 			e = L->v[i].x0;
+		if (!L->v[i].drop && L->v[i].x1 > *right)
+			*right = L->v[i].x1;
+	}
 	return e == 1e9 ? L->v[from].x0 : e;
+}
+
+/* Where most body text starts, over the whole document (by characters, to
+ * 2 points): a flow holding only a list is indented from it. */
+static double S_margin(const S_lines *L, double body)
+{
+	cb_map *count = cb_map_new();
+	double best = -1;
+	size_t most = 0;
+	for (size_t i = 0; i < L->n; i++) {
+		const S_line *l = &L->v[i];
+		if (l->drop || l->h >= body * 1.15)
+			continue;
+		char key[32];
+		snprintf(key, sizeof key, "%ld", (long)(l->x0 / 2));
+		size_t n = (size_t)((char *)cb_map_get(count, key) - (char *)NULL) + strlen(l->text);
+		cb_map_put(count, key, (char *)NULL + n);
+		if (n > most) {
+			most = n;
+			best = l->x0;
+		}
+	}
+	cb_map_free(count);
+	return best;
 }
 
 int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import_doc *doc, cb_error *err)
@@ -447,12 +485,14 @@ int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import
 	doc->pages = L.pages;
 	S_drop_margins(&L);
 	double body = S_body_height(&L);
+	double margin = S_margin(&L, body);
 
 	S_state s;
 	memset(&s, 0, sizeof s);
 	s.doc = doc;
 	s.kind = CB_IMPORT_PARAGRAPH;
 	s.soft_first = (size_t)-1;
+	s.head_idx = (size_t)-1;
 	double *sizes = NULL;
 	size_t nsizes = 0;
 	double edge = 0;
@@ -467,10 +507,29 @@ int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import
 			}
 			e++;
 		}
-		if (i == 0 || L.v[i].flow != L.v[i - 1].flow)
-			edge = S_edge(&L, i, body);
+		if (i == 0 || L.v[i].flow != L.v[i - 1].flow) {
+			edge = S_edge(&L, i, body, &s.right);
+			if (margin >= 0 && edge > margin && edge - margin <= 40)
+				edge = margin;
+		}
 		if (chars && big && chars <= 200) {
 			S_end_soft(&s);
+			const S_line *f = &L.v[i];
+			if (s.head_idx + 1 == doc->nblocks && s.t.b.len == 0 && f->page == s.head_page &&
+			    fabs(f->h - s.head_h) < 1.0 && f->y0 - s.head_y1 < f->h) {
+				/* The same heading, set over two blocks. */
+				cb_import_block *hb = &doc->blocks[s.head_idx];
+				cb_buf hbuf = CB_BUF_INIT;
+				cb_buf_puts(&hbuf, hb->text);
+				for (size_t k = i; k < e; k++)
+					if (!L.v[k].drop)
+						cb_buf_printf(&hbuf, " %s", L.v[k].text);
+				free(hb->text);
+				hb->text = cb_buf_detach(&hbuf);
+				s.head_y1 = L.v[e - 1].y1;
+				i = e;
+				continue;
+			}
 			S_start(&s, CB_IMPORT_HEADING, 0, &L.v[i]);
 			for (size_t k = i; k < e; k++)
 				if (!L.v[k].drop)
@@ -487,6 +546,10 @@ int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import
 					sizes[k] = 0;
 				nsizes = doc->nblocks;
 				sizes[doc->nblocks - 1] = L.v[i].h;
+				s.head_idx = doc->nblocks - 1;
+				s.head_y1 = L.v[e - 1].y1;
+				s.head_h = L.v[i].h;
+				s.head_page = L.v[i].page;
 			}
 		} else {
 			const S_line *p = NULL;

@@ -183,8 +183,9 @@ int cb_imp_pdf(const char *name, const char *data, size_t len, cb_import_doc *do
 	cb_buf_free(&out);
 	if (rc == 0 && doc->nblocks == 0) {
 		cb_error_set(err, name, 0, 0,
-			     "this PDF has no text layer (%d page%s of images, as a scanner makes): run "
-			     "OCR on it first (for example ocrmypdf) and import the result",
+			     "this PDF has no text layer (%d page%s of images, as a scanner makes), so it "
+			     "needs OCR first: run a text recogniser on it (for example ocrmypdf) and import "
+			     "the result",
 			     doc->pages, doc->pages == 1 ? "" : "s");
 		rc = -1;
 	}

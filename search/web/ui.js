@@ -43,7 +43,10 @@
 
 	function params() {
 		var out = {q: '', theme: '', type: ''};
-		(location.search || '').replace(/^\?/, '').split('&').forEach(function (kv) {
+		/* In an encrypted copy the page is index.html#/search.html?q=…
+		 * and search/lock.js keeps the query (window.CBLOCK). */
+		var qs = window.CBLOCK ? window.CBLOCK.query() : location.search;
+		(qs || '').replace(/^\?/, '').split('&').forEach(function (kv) {
 			if (!kv)
 				return;
 			var i = kv.indexOf('='), k = decodeURIComponent((i < 0 ? kv : kv.slice(0, i)).replace(/\+/g, ' '));
@@ -63,6 +66,8 @@
 			parts.push('theme=' + encodeURIComponent(themeSel.value));
 		if (typeSel.value)
 			parts.push('type=' + encodeURIComponent(typeSel.value));
+		if (window.CBLOCK)
+			return window.CBLOCK.setQuery(parts.join('&'));
 		var url = location.pathname + (parts.length ? '?' + parts.join('&') : '');
 		try {
 			history.replaceState(null, '', url);

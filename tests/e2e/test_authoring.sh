@@ -180,10 +180,11 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _casebook; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$COMP" "$@" | sort | tr '\n' ' '
 }
-assert_eq "completes commands" "$(complete_words casebook "")" "build check help init new pack search serve version "
+assert_eq "completes commands" "$(complete_words casebook "")" "build check help import init new pack search serve version "
 assert_eq "completes options" "$(complete_words casebook pack --i)" "--include-restricted "
 assert_eq "completes models" "$(complete_words casebook pack --model "")" "4x4x4 kolb signs-of-safety "
 assert_eq "completes types" "$(complete_words casebook new s)" "seven-minute-briefing supervision-note "
+assert_eq "completes import's options" "$(complete_words casebook import --no)" "--no-original "
 assert_eq "completes audiences" "$(complete_words casebook build --audience "")" "internal public restricted "
 assert_eq "completes themes from the taxonomy" \
 	"$(cd "$L" && complete_words casebook pack --theme was-)" "was-not-brought "

@@ -90,6 +90,31 @@ run "$CASEBOOK" check --repo "$R"
 assert_eq "a configured deny-list that does not exist is an error" "$RC" "1"
 assert_contains "it says which file is missing" "$OUT" \
 	"casebook.yml: error: pii-names: there is no file 'missing.txt' in the repository; commit the list of names, or correct the path [pii-names]"
+# The list may live outside the repository, so real names never enter git:
+# an absolute or ~ path in pii-names, or CASEBOOK_PII_NAMES over either.
+mkdir -p "$TMP/home/private"
+git -C "$R" mv private-names.txt "$TMP/home/private/names.txt" 2>/dev/null ||
+	{ git -C "$R" rm -q --cached private-names.txt && mv "$R/private-names.txt" "$TMP/home/private/names.txt"; }
+printf 'pii-names: %s\n' "$TMP/home/private/names.txt" >"$R/casebook.yml"
+commit "$R" "the list outside the repository"
+check "the list is no longer in git" bash -c "! git -C '$R' ls-files | grep -q names.txt"
+run "$CASEBOOK" check --repo "$R"
+assert_contains "an absolute pii-names path is read" "$OUT" "content/names.md:8:1: error: 'Rosalind' is on the list"
+printf 'pii-names: ~/private/names.txt\n' >"$R/casebook.yml"
+commit "$R" "home"
+HOME="$TMP/home" run "$CASEBOOK" check --repo "$R"
+assert_contains "a ~ path is read from HOME" "$OUT" "content/names.md:8:1: error: 'Rosalind' is on the list"
+printf 'Kayden Marsh\n' >"$TMP/other-names.txt"
+CASEBOOK_PII_NAMES="$TMP/other-names.txt" HOME="$TMP/home" run "$CASEBOOK" check --repo "$R"
+assert_contains "CASEBOOK_PII_NAMES overrides pii-names" "$OUT" "content/names.md:7:1: error: 'Kayden Marsh'"
+assert_not_contains "and only its names are used" "$OUT" "Rosalind"
+CASEBOOK_PII_NAMES="$TMP/nowhere.txt" run "$CASEBOOK" check --repo "$R"
+assert_eq "a CASEBOOK_PII_NAMES list that cannot be read is an error (exit 2)" "$RC" "2"
+assert_contains "which says so" "$OUT" \
+	"casebook: cannot read the names deny-list '$TMP/nowhere.txt' (set by CASEBOOK_PII_NAMES): No such file or directory; the personal-data check needs it, so nothing was checked"
+HOME="$TMP/nohome" run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
+assert_eq "so is a pii-names list outside the repository that cannot be read" "$RC" "2"
+assert_contains "naming where it was looked for" "$OUT" "'$TMP/nohome/private/names.txt' (set by pii-names in casebook.yml)"
 git -C "$R" rm -q content/names.md casebook.yml
 commit "$R" "no names"
 run "$CASEBOOK" build --repo "$R" --out "$TMP/site"

@@ -198,7 +198,59 @@ sandbox "a lower memory limit" "plugins/bad.lua:2: error: ran out of memory: a p
 for i = 1, 30 do s = s .. s end
 return {}'
 
+# The clock (plugin-limits: seconds): what no count hook can stop — a
+# finalizer, a message handler, a pattern in liblua's C code, a query in
+# SQLite — is stopped, named, and nothing is written. One second here, so
+# the suite does not wait the default ten for each.
+printf 'plugins: [bad]\nplugin-limits: {seconds: 1}\n' >"$R/casebook.yml"
+STOP="plugins/bad.lua: error: stopped after 1 s (plugin-limits.seconds)"
+sandbox "a loop in a __gc finalizer" "$STOP" \
+	'local p = {}
+function p.document(doc) end
+setmetatable({}, {__gc = function() while true do end end})
+return p'
+sandbox "a loop in an xpcall message handler" "$STOP" \
+	'local p = {}
+function p.site(site) xpcall(error, function() while true do end end) end
+return p'
+sandbox "a pattern that backtracks" "$STOP" \
+	'local s = ("a"):rep(30000):find(".-.-.-.-.-b")
+return {}'
+sandbox "casebook.query with 100,000 words" "$STOP" \
+	'local p = {}
+function p.site(site) casebook.query(("appointment "):rep(100000)) end
+return p'
+mkdir "$TMP/qtmp"
+OUT=$(TMPDIR=$TMP/qtmp "$CASEBOOK" build --repo "$R" --out "$P" 2>&1)
+assert_contains "the query stopped again" "$OUT" "$STOP"
+assert_eq "the stopped query's temporary index is removed" "$(ls -A "$TMP/qtmp")" ""
+run "$CASEBOOK" check --repo "$R"
+assert_eq "check stops it too" "$RC" "1"
+assert_contains "check names it" "$OUT" "$STOP"
+
+# Out of memory inside pcall ends the call at once (the memory message,
+# not the clock's, with a clock of 20 s).
+printf 'plugins: [bad]\nplugin-limits: {seconds: 20, memory-mb: 16}\n' >"$R/casebook.yml"
+sandbox "out of memory in pcall, again and again" "plugins/bad.lua:1: error: ran out of memory: a plugin may use at most 16 MB" \
+	'while true do pcall(function() local t = {} while true do t[#t + 1] = ("x"):rep(100) end end) end'
+sandbox "string.rep beyond the memory, in pcall" "plugins/bad.lua:1: error: ran out of memory: a plugin may use at most 16 MB" \
+	'while true do pcall(string.rep, "x", 1 << 30) end'
+
+# 2,000,000 messages: the first 1,000, then a notice; the build goes on.
+printf 'plugins: [bad]\n' >"$R/casebook.yml"
+printf '%s\n' 'for i = 1, 2000000 do casebook.warn("w" .. i) end
+return {}' >"$R/plugins/bad.lua"
+commit "$R" "flood" "2024-06-07T10:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/flood"
+assert_eq "a message flood: the build succeeds" "$RC" "0"
+assert_eq "a message flood: 1,000 messages" "$(grep -c 'warning: w[0-9]* \[bad\]' <<<"$OUT")" "1000"
+assert_contains "a message flood: the rest suppressed" "$OUT" \
+	"plugins/bad.lua: note: more than 1000 messages from this plugin: further messages suppressed [plugin-limit]"
+
 # check runs the plugins too.
+printf 'plugins: [bad]\nplugin-limits: {instructions: 100000}\n' >"$R/casebook.yml"
+printf '%s\n' 'while true do end' >"$R/plugins/bad.lua"
+commit "$R" "loop" "2024-06-08T10:00:00Z"
 run "$CASEBOOK" check --repo "$R"
 assert_eq "check reports plugin failures" "$RC" "1"
 finish

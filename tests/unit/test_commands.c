@@ -102,13 +102,16 @@ static void test_type_folders(void **state)
 		assert_string_equal(cb_type_folder(cb_doc_types[i]), want[i]);
 	assert_null(cb_type_folder("briefings"));
 	assert_null(cb_type_folder(""));
+	/* `casebook new --help` lists every type of the table. */
+	for (size_t i = 0; i < cb_doc_ntypes; i++)
+		assert_non_null(strstr(cb_new_usage, cb_doc_types[i]));
 }
 
 static void test_today(void **state)
 {
 	(void)state;
 	char buf[11];
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	setenv("SOURCE_DATE_EPOCH", "1717243200", 1);
 	assert_int_equal(cb_today(buf, &err), 0);
 	assert_string_equal(buf, "2024-06-01");
@@ -163,7 +166,7 @@ static void test_init_and_commit(void **state)
 {
 	(void)state;
 	char *dir = S_tmpdir();
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	bool created = false;
 	assert_int_equal(cb_gitsrc_init_repo(dir, &created, &err), 0);
 	assert_true(created);
@@ -244,7 +247,7 @@ static void test_init_bare_refused(void **state)
 	char *cmd = cb_xasprintf("git init -q --bare '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	bool created = true;
 	assert_int_equal(cb_gitsrc_init_repo(dir, &created, &err), -1);
 	assert_false(created);
@@ -259,7 +262,7 @@ static void test_new_round_trip(void **state)
 {
 	(void)state;
 	char *dir = S_tmpdir();
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	bool created;
 	assert_int_equal(cb_gitsrc_init_repo(dir, &created, &err), 0);
 	setenv("SOURCE_DATE_EPOCH", "1717243200", 1);
@@ -337,7 +340,7 @@ static void test_init_command(void **state)
 	assert_int_equal(S_run(cb_cmd_init, dir, NULL, "init", lib, "--bogus", NULL), 2);
 
 	cb_gitsrc *g = NULL;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	assert_int_equal(cb_gitsrc_open(&g, lib, &err), 0);
 	assert_int_equal(cb_gitsrc_select(g, NULL, false, &err), 0);
 	cb_source *src = NULL;

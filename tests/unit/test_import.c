@@ -19,7 +19,7 @@
 static cb_import_doc *S_read(const char *name, const char *data)
 {
 	cb_import_doc *d = NULL;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	int rc = cb_import_read_mem(name, data, strlen(data), &d, &err);
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", name, err.msg);
@@ -150,7 +150,7 @@ static void test_xml_refused(void **state)
 	const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
 			  "<d>&x;</d>";
 	struct _xmlDoc *x = NULL;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	assert_int_equal(cb_imp_xml_parse("a.xml", laughs, strlen(laughs), false, &x, &err), -1);
 	assert_non_null(strstr(err.msg, "DTD"));
 	assert_int_equal(cb_imp_xml_parse("b.xml", xxe, strlen(xxe), false, &x, &err), -1);
@@ -252,7 +252,7 @@ static void test_pdf_layout(void **state)
 	}
 	cb_buf_puts(&b, "</doc></body></html>");
 	cb_import_doc *d = cb_xcalloc(1, sizeof *d);
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	int rc = cb_imp_pdf_layout("t.pdf", b.data, b.len, d, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);

@@ -642,7 +642,8 @@ static void test_plugin_config(void **state)
 			   "      weights: [1, 2.5]\n"
 			   "plugin-limits:\n"
 			   "  instructions: 5000000\n"
-			   "  memory-mb: 64\n";
+			   "  memory-mb: 64\n"
+			   "  seconds: 3\n";
 	cb_diags d = CB_DIAGS_INIT;
 	cb_config cfg;
 	assert_int_equal(cb_config_load(text, strlen(text), "casebook.yml", &cfg, &d), 0);
@@ -662,6 +663,7 @@ static void test_plugin_config(void **state)
 	assert_int_equal(cb_value_len(cfg.plugin_confs[0].options), 0);
 	assert_int_equal(cfg.plugin_instructions, 5000000);
 	assert_int_equal(cfg.plugin_memory_mb, 64);
+	assert_true(cfg.plugin_seconds == 3);
 	cb_config_free(&cfg);
 
 	/* plugins: [] turns them all off; no plugins: means the defaults. */
@@ -738,7 +740,7 @@ static void test_stage_on_a_repository(void **state)
 	char *repo = cb_path_join(tmp, "repo");
 	const char *refs[] = {"first", "HEAD"};
 	for (int k = 0; k < 2; k++) {
-		cb_site_opts o = {repo, refs[k], false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+		cb_site_opts o = {.repo = repo, .ref = refs[k], .audience = CB_VIS_PUBLIC};
 		cb_site s;
 		cb_diags d = CB_DIAGS_INIT;
 		cb_error err;

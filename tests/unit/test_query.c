@@ -51,7 +51,7 @@ static int S_teardown(void **state)
 static char *S_fts(const char *q)
 {
 	cb_query query;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	if (cb_query_parse(q, S_syn, S_nsyn, S_tok, S_tk, &query, &err) != 0) {
 		cb_query_free(&query);
 		return cb_xasprintf("ERROR:%s", err.msg);
@@ -72,7 +72,7 @@ static char *S_fts(const char *q)
 static void S_rejects(const char *q, const char *prefix, int col)
 {
 	cb_query query;
-	cb_error err = {{0}, 0, 0, {0}};
+	cb_error err = CB_ERROR_INIT;
 	assert_int_equal(cb_query_parse(q, S_syn, S_nsyn, S_tok, S_tk, &query, &err), -1);
 	if (strncmp(err.msg, prefix, strlen(prefix)) != 0)
 		fail_msg("query '%s': message '%s' does not start with '%s'", q, err.msg, prefix);

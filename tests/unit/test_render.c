@@ -70,7 +70,7 @@ static int teardown(void **state)
 static void S_build(void)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, "out");
-	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
@@ -144,7 +144,7 @@ static void test_missing_template(void **state)
 	char *tpl = cb_path_join(theme, "themes/default/templates/layout.mustache");
 	cb_file_write(tpl, "{{$content}}{{/content}}", 24);
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, "out2");
-	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;

@@ -440,6 +440,39 @@ static void test_doc_types(void **state)
 	assert_string_equal(cb_doc_types[8], "supervision-note");
 	assert_string_equal(cb_visibility_name(CB_VIS_PUBLIC), "public");
 	assert_string_equal(cb_visibility_name(CB_VIS_INTERNAL), "internal");
+	/* One table: the ids, labels, folders and default visibilities agree. */
+	for (size_t i = 0; i < cb_doc_ntypes; i++) {
+		const cb_doc_type *t = cb_doc_type_find(cb_doc_types[i]);
+		assert_ptr_equal(t, &cb_doc_type_table[i]);
+		assert_string_equal(cb_type_label(t->id), t->label);
+		assert_non_null(strstr(cb_doc_type_list(), t->id));
+	}
+	assert_null(cb_doc_type_find("briefings"));
+	assert_null(cb_doc_type_find(NULL));
+	assert_string_equal(cb_doc_type_list(),
+			    "case-review, briefing, seven-minute-briefing, audit, inspection, action-plan, "
+			    "cdop-learning, guidance, supervision-note");
+	assert_string_equal(cb_doc_type_find("seven-minute-briefing")->label, "7-minute briefing");
+	assert_string_equal(cb_doc_type_find("cdop-learning")->folder, "cdop");
+	assert_int_equal(cb_doc_type_find("supervision-note")->visibility, CB_VIS_RESTRICTED);
+	assert_int_equal(cb_doc_type_find("briefing")->visibility, CB_VIS_PUBLIC);
+}
+
+/* The one parser of visibilities and audiences (front matter, --audience). */
+static void test_visibility_parse(void **state)
+{
+	cb_visibility v = CB_VIS_PUBLIC;
+	assert_int_equal(cb_visibility_parse("restricted", &v), 0);
+	assert_int_equal(v, CB_VIS_RESTRICTED);
+	assert_int_equal(cb_visibility_parse("internal", &v), 0);
+	assert_int_equal(v, CB_VIS_INTERNAL);
+	assert_int_equal(cb_visibility_parse("public", &v), 0);
+	assert_int_equal(v, CB_VIS_PUBLIC);
+	assert_int_equal(cb_visibility_parse("Public", &v), -1);
+	assert_int_equal(cb_visibility_parse("", &v), -1);
+	assert_int_equal(v, CB_VIS_PUBLIC); /* unchanged on failure */
+	for (size_t i = 0; i < cb_nvisibilities; i++)
+		assert_string_equal(cb_visibility_name((cb_visibility)i), cb_visibility_names[i]);
 }
 
 static void test_brag_and_published(void **state)
@@ -497,6 +530,7 @@ int main(void)
 	    cmocka_unit_test(test_positions_crlf_and_bom),
 	    cmocka_unit_test(test_not_a_mapping_root),
 	    cmocka_unit_test(test_doc_types),
+	    cmocka_unit_test(test_visibility_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

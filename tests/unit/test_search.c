@@ -48,7 +48,7 @@ static char *S_read(const char *dir, const char *rel)
 static void S_build(const char *dir, cb_search_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
-	cb_site_opts o = {repo, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;

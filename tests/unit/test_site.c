@@ -58,7 +58,7 @@ static int teardown(void **state)
 
 static void test_public_site(void **state)
 {
-	cb_site_opts o = {S_repo, NULL, false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = S_repo, .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
@@ -93,7 +93,7 @@ static void test_public_site(void **state)
 
 static void test_restricted_site(void **state)
 {
-	cb_site_opts o = {S_repo, NULL, false, CB_VIS_RESTRICTED, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = S_repo, .audience = CB_VIS_RESTRICTED};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
@@ -113,7 +113,7 @@ static void test_restricted_site(void **state)
 
 static void test_environment_errors(void **state)
 {
-	cb_site_opts o = {S_repo, "no-such-ref", false, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = S_repo, .ref = "no-such-ref", .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
@@ -127,7 +127,7 @@ static void test_content_errors(void **state)
 {
 	S_write("content/e.md", "---\ntitle: Bad\ntype: briefing\ndate: 2024-01-01\nthemes: [neglct]\n---\n\n"
 				"[x](missing.md)\n");
-	cb_site_opts o = {S_repo, NULL, true, CB_VIS_PUBLIC, 0, NULL, NULL, false, false};
+	cb_site_opts o = {.repo = S_repo, .worktree = true, .audience = CB_VIS_PUBLIC};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
