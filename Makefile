@@ -11,7 +11,7 @@ DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
             libsqlite3-dev liblua5.4-dev libcmocka-dev libcjson-dev libssl-dev \
             libmicrohttpd-dev libutf8proc-dev libseccomp-dev curl chromium poppler-utils groff-base \
-            nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf python3-cryptography
+            nodejs default-jre-headless libxml2-dev libzip-dev pandoc qpdf python3-cryptography firefox-esr
 
 VERSION  := 0.1.0
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter

@@ -48,7 +48,7 @@ int cb_attach_list(cb_attach **out, cb_gitsrc *g, const char *content_dir, size_
 	cb_blob_reader *br = NULL;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		cb_source *s = &srcs[i];
-		if (cb_str_ends(s->path, ".md"))
+		if (cb_name_ext(s->path, CB_MARKDOWN_EXTS))
 			continue;
 		if (s->unread && ((!br && cb_blob_reader_open(g, &br, err) != 0) ||
 				  cb_blob_reader_load(br, s, 0, err) != 0))

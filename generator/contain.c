@@ -145,8 +145,11 @@ int cb_contain_enter(const cb_contain_limits *lim, char *why, size_t whysize)
 		snprintf(why, whysize, "cannot tie the process to its parent: %s", strerror(errno));
 		return -1;
 	}
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0) {
+	/* The terminal is the parent's: the child reports over its pipe
+	 * only, so nothing it prints (escape sequences included) reaches it. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0) {
 		snprintf(why, whysize, "cannot open /dev/null: %s", strerror(errno));
 		return -1;
 	}

@@ -4,7 +4,8 @@
  *
  *   - it dies with its parent (PR_SET_PDEATHSIG), writes no core file (its
  *     memory holds the documents of the build, restricted ones included),
- *     and reads nothing from the terminal (stdin is /dev/null);
+ *     and has no terminal (stdin, stdout and stderr are /dev/null: it
+ *     reports to its parent only);
  *   - resource limits: CPU seconds and address space, so a runaway the
  *     parent's clock has not yet caught cannot take the machine;
  *   - a seccomp filter (libseccomp): no programs (execve), no new

@@ -296,7 +296,7 @@ static int S_tree_walk_cb(const char *root, const git_tree_entry *entry, void *p
 	} else if (mode == GIT_FILEMODE_COMMIT) {
 		cb_diags_add(c->d, CB_WARNING, path, 0, 0, "submodule", "submodule not followed");
 	} else if ((mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE) &&
-		   (!c->suffix || cb_str_ends(path, c->suffix))) {
+		   (!c->suffix || cb_name_ext(path, c->suffix))) {
 		cb_source *s = S_srcvec_add(c->out, path);
 		git_oid_tostr(s->oid, sizeof s->oid, git_tree_entry_id(entry));
 		return 0;
@@ -467,7 +467,7 @@ static int S_walk_fs(const char *abs, const char *rel, const char *suffix, size_
 			else
 				ret = S_walk_fs(child, crel, suffix, max_size, sv, d, err);
 			free(dotgit);
-		} else if (S_ISREG(st.st_mode) && (!suffix || cb_str_ends(name, suffix))) {
+		} else if (S_ISREG(st.st_mode) && (!suffix || cb_name_ext(name, suffix))) {
 			cb_source *s = S_srcvec_add(sv, crel);
 			crel = NULL;
 			git_oid oid;

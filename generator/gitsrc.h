@@ -50,7 +50,8 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err);
 int cb_gitsrc_select(cb_gitsrc *g, const char *ref, bool worktree, cb_error *err);
 
 /* Lists every regular file under dir (repository-relative, "" for the root)
- * whose name ends in suffix (NULL: every file), sorted by path, with
+ * whose name ends in one of suffix's extensions ("|"-separated, any case:
+ * cb_name_ext; NULL: every file), sorted by path, with
  * contents. Symlinks and submodules are never followed: each one skipped is
  * reported as a warning in d. Files larger than max_size are listed with
  * data NULL and len set to their size, so the caller can report them.

@@ -339,7 +339,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 			free(path);
 			continue;
 		}
-		if (type == CMARK_NODE_IMAGE || !cb_str_ends(path, ".md")) {
+		if (type == CMARK_NODE_IMAGE || !cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 			S_file_link(c, n, url, path, frag);
 			free(path);
 			continue;

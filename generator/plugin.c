@@ -197,6 +197,20 @@ static void S_report_failure(cb_plugin *p, int rc, cb_diags *d)
 	} else if (!S_positioned(p, msg, &line, &rest)) {
 		rest = msg;
 	}
+	/* An error passed up through nested coroutines gains a position at
+	 * every level ("x.lua:5: x.lua:5: …"): one is enough. */
+	for (const char *again; rest && S_positioned(p, rest, NULL, &again);)
+		rest = again;
+	/* A message is a line for a person, not a dump: a plugin may build
+	 * one of any length. */
+	char cut[1024];
+	if (rest && strlen(rest) > 500) {
+		int n = 500;
+		while (n > 0 && ((unsigned char)rest[n] & 0xc0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+		snprintf(cut, sizeof cut, "%.*s… (message cut short)", n, rest);
+		rest = cut;
+	}
 	cb_diags_add(d, CB_ERROR, p->path, line, 0, "plugin", "%s%s%s%s%s%s", rest, p->what[0] ? " (" : "",
 		     p->what, p->what[0] ? ")" : "", p->note ? "; " : "", p->note ? p->note : "");
 }

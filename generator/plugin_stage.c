@@ -69,8 +69,10 @@ static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
 /*
  * casebook.query asks the search module. Its index is normally written
  * after rendering; a plugin that queries gets one built the first time it
- * asks, from the site as it is then, in a temporary folder that is removed
- * when the stage ends. Builds whose plugins never query pay nothing.
+ * asks, from the site as it is then (themes other plugins changed
+ * included), in a temporary folder that is removed when the stage ends:
+ * the one the stage's parent made (hk->tmp_dir), which it removes however
+ * the child ended. Builds whose plugins never query pay nothing.
  */
 typedef struct S_search {
 	cb_site *site;

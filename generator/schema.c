@@ -494,6 +494,14 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 				vis_bad = vis < 0;
 			} else if (v->type != CB_Y_SCALAR) {
 				vis_bad = true;
+			} else {
+				/* Present but empty or null: not the type's default,
+				 * which would make it public unnoticed. */
+				cb_diags_add(
+				    c.d, CB_ERROR, c.file, k->line, k->col, "invalid-visibility",
+				    "'visibility' is empty; give one of: public, internal, restricted "
+				    "(or remove the line for the type's default)");
+				vis_bad = true;
 			}
 		} else if (strcmp(key, "status") == 0) {
 			s = S_text(&c, k, v);

@@ -116,7 +116,7 @@ static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, 
 {
 	S_load *L = ctx;
 	(void)line, (void)col;
-	if (!cb_str_ends(path, ".md")) {
+	if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 		*target = -1;
 		return cb_attach_resolve(L->files, path, href);
 	}
@@ -158,38 +158,62 @@ static int S_cmp_themes(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
-/* Gives every source a unique slug from its path under the content folder. */
-static void S_slugs(S_load *L, const char *content_dir)
+/*
+ * Gives every source a unique slug from its path under the content folder.
+ * Two documents whose paths make the same slug are an error, whatever their
+ * audiences: numbering one of them (care-plan-2) would make a page's name
+ * depend on documents a build leaves out, and so tell a public reader that
+ * a restricted document exists. Returns the number of clashes reported.
+ */
+static int S_slugs(S_load *L, const char *content_dir, cb_diags *d)
 {
-	cb_map *seen = cb_map_new();
+	cb_map *seen = cb_map_new(); /* slug -> the first source with it */
 	size_t prefix = strlen(content_dir) + 1;
+	int clashes = 0;
 	for (size_t i = 0; i < L->n; i++) {
 		const char *rel = L->srcs[i].doc.path + prefix;
-		char *noext = cb_xstrndup(rel, strlen(rel) - 3);
+		char *noext = cb_xstrndup(rel, strlen(rel) - cb_name_ext(rel, CB_MARKDOWN_EXTS));
 		char *base = cb_slugify(noext);
 		free(noext);
 		/* A file name may be at most 255 bytes, and long folder and file
-		 * names together can exceed that: cut the slug short (the loop
-		 * below keeps it unique). */
+		 * names together can exceed that: cut the slug short. */
 		if (strlen(base) > 120) {
 			base[120] = '\0';
 			for (size_t n = 120; n > 0 && base[n - 1] == '-'; n--)
 				base[n - 1] = '\0';
 		}
 		if (!base[0]) {
+			/* Nothing to make a name of (子供.md, -.md): a name from
+			 * the path itself, so it too never depends on which other
+			 * documents a build includes. */
+			cb_hash h;
+			cb_hash_init(&h);
+			cb_hash_str(&h, rel);
+			char hex[33];
+			cb_hash_hex(&h, hex);
 			free(base);
-			base = cb_xstrdup("document");
+			base = cb_xasprintf("document-%.8s", hex);
 		}
+		const S_src *first = cb_map_get(seen, base);
 		char *slug = cb_xstrdup(base);
-		for (int k = 2; cb_map_has(seen, slug); k++) {
-			free(slug);
-			slug = cb_xasprintf("%s-%d", base, k);
+		if (first) {
+			cb_diags_add(d, CB_ERROR, L->srcs[i].doc.path, 1, 1, "slug-clash",
+				     "this document's page would be documents/%s.html, the same as %s's "
+				     "(whatever either's visibility); rename one of the files",
+				     base, first->doc.path);
+			clashes++;
+			/* Still unique, so that the checks can go on. */
+			for (int k = 2; cb_map_has(seen, slug); k++) {
+				free(slug);
+				slug = cb_xasprintf("%s-%d", base, k);
+			}
 		}
 		free(base);
-		cb_map_put(seen, slug, NULL);
+		cb_map_put(seen, slug, &L->srcs[i]);
 		L->srcs[i].doc.slug = slug;
 	}
 	cb_map_free(seen);
+	return clashes;
 }
 
 static double S_clock(void)
@@ -342,7 +366,7 @@ static void S_check_file(S_dep_ctx *c, const char *path, int line, int col)
  * attachment also its blob, since its checks depend on its contents. */
 static char *S_dep_value(S_load *L, const char *path, const char *href)
 {
-	const char *oid = cb_str_ends(path, ".md") ? NULL : cb_attach_oid(L->files, path);
+	const char *oid = cb_name_ext(path, CB_MARKDOWN_EXTS) ? NULL : cb_attach_oid(L->files, path);
 	return oid ? cb_xasprintf("%s %s", href, oid) : cb_xstrdup(href);
 }
 
@@ -518,7 +542,7 @@ static void S_keep_body(S_load *L, S_src *s)
 static void S_note_files(S_src *s, const cb_link_dep *deps, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (deps[i].status == CB_LINK_OK && !cb_str_ends(deps[i].path, ".md") &&
+		if (deps[i].status == CB_LINK_OK && !cb_name_ext(deps[i].path, CB_MARKDOWN_EXTS) &&
 		    !cb_strv_contains(&s->doc.files, deps[i].path))
 			cb_strv_push(&s->doc.files, deps[i].path);
 }
@@ -904,11 +928,11 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 
 	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
 		goto out;
-	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, ".md", CB_MAX_DOC_SIZE, &sources, &nsources, d,
-				err) != 0)
+	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, CB_MARKDOWN_EXTS, CB_MAX_DOC_SIZE, &sources,
+				&nsources, d, err) != 0)
 		goto out;
 	if (nsources == 0) {
-		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md) under '%s/'%s",
+		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md, *.markdown) under '%s/'%s",
 			     site->cfg.content_dir,
 			     opts->worktree ? "" : "; commit them first, or use --worktree to preview");
 		goto out;
@@ -944,7 +968,8 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
 		cb_map_put(L.by_path, s->doc.path, s);
 	}
-	S_slugs(&L, site->cfg.content_dir);
+	if (S_slugs(&L, site->cfg.content_dir, d) > 0)
+		content_errors = 1;
 	hist_key = S_shallow_key(g, site->cfg.content_dir);
 	S_hist_job hj = {.g = g,
 			 .cache = opts->cache,

@@ -569,6 +569,19 @@ bool cb_str_ends(const char *s, const char *suffix)
 	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
 
+size_t cb_name_ext(const char *name, const char *exts)
+{
+	size_t ln = strlen(name);
+	for (const char *e = exts; *e;) {
+		const char *bar = strchr(e, '|');
+		size_t lx = bar ? (size_t)(bar - e) : strlen(e);
+		if (lx && ln > lx && strncasecmp(name + ln - lx, e, lx) == 0)
+			return lx;
+		e += lx + (bar ? 1 : 0);
+	}
+	return 0;
+}
+
 bool cb_str_ieq(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++) {

@@ -131,6 +131,11 @@ bool cb_id_ok(const char *s);
 bool cb_str_starts(const char *s, const char *prefix);
 bool cb_str_ends(const char *s, const char *suffix);
 bool cb_str_ieq(const char *a, const char *b); /* ASCII case-insensitive */
+/* Whether name ends in one of exts, a list such as ".md|.markdown", ignoring
+ * ASCII case: returns the length of the matching extension, 0 when none. */
+size_t cb_name_ext(const char *name, const char *exts);
+/* The extensions of a Markdown document (cb_name_ext): .md, .MD, .markdown. */
+#define CB_MARKDOWN_EXTS ".md|.markdown"
 
 /* Writes v in decimal at d (room for 20 bytes, no NUL); returns the end.
  * For numbers written by the thousand (the browser index's postings and

@@ -203,6 +203,34 @@ typedef struct S_run {
 	cb_strv written; /* repository-relative paths of the new documents */
 } S_run;
 
+/* What was written, what was guessed and the file's metadata. */
+static void S_report(const S_opts *o, const char *rel, const char *orig_rel, const char *file,
+		     const cb_import_doc *doc, const cb_draft *d)
+{
+	printf("%s: %s from %s (%s)\n", rel, d->title, file, cb_import_format_name(doc->format));
+	printf("  type: %s%s; date: %s", d->type,
+	       d->type_unsure	 ? " (no clear sign of its type: check it)"
+	       : d->type_guessed ? " (guessed)"
+				 : "",
+	       d->date);
+	if (d->date_from == CB_DRAFT_DATE_FOUND)
+		printf(" (from \"%s\")", d->date_text);
+	printf("; %zu headings, %zu list items\n", d->headings, d->items);
+	if (!o->no_original)
+		printf("  original kept as %s\n", orig_rel);
+	S_report_meta(doc);
+	if (d->type_unsure)
+		fprintf(stderr,
+			"casebook: %s: warning: the type could not be told from the text, so it is "
+			"'briefing'; change it, or import with --type\n",
+			rel);
+	if (d->date_from == CB_DRAFT_DATE_TODAY)
+		fprintf(stderr,
+			"casebook: %s: warning: no date was found in the text, so it is today's; "
+			"correct it, or import with --date\n",
+			rel);
+}
+
 /* Imports one file: 0 written, -1 refused (message printed). */
 static int S_one(S_run *r, const char *file)
 {
@@ -254,28 +282,7 @@ static int S_one(S_run *r, const char *file)
 			unlink(orig);
 		goto out;
 	}
-	printf("%s: %s from %s (%s)\n", rel, d.title, file, cb_import_format_name(doc->format));
-	printf("  type: %s%s; date: %s", d.type,
-	       d.type_unsure	? " (no clear sign of its type: check it)"
-	       : d.type_guessed ? " (guessed)"
-				: "",
-	       d.date);
-	if (d.date_from == CB_DRAFT_DATE_FOUND)
-		printf(" (from \"%s\")", d.date_text);
-	printf("; %zu headings, %zu list items\n", d.headings, d.items);
-	if (!r->o->no_original)
-		printf("  original kept as %s\n", orig_rel);
-	S_report_meta(doc);
-	if (d.type_unsure)
-		fprintf(stderr,
-			"casebook: %s: warning: the type could not be told from the text, so it is "
-			"'briefing'; change it, or import with --type\n",
-			rel);
-	if (d.date_from == CB_DRAFT_DATE_TODAY)
-		fprintf(stderr,
-			"casebook: %s: warning: no date was found in the text, so it is today's; "
-			"correct it, or import with --date\n",
-			rel);
+	S_report(r->o, rel, orig_rel, file, doc, &d);
 	cb_strv_push(&r->written, rel);
 	rc = 0;
 out:

@@ -179,7 +179,7 @@ static int S_find_doc(const cb_site *site, const char *name)
 	for (size_t i = 0; i < site->ndocs && found < 0; i++) {
 		const char *base = strrchr(site->docs[i].path, '/');
 		base = base ? base + 1 : site->docs[i].path;
-		size_t n = strlen(base) - 3;
+		size_t n = strlen(base) - cb_name_ext(base, CB_MARKDOWN_EXTS);
 		if ((strlen(name) == n && strncmp(base, name, n) == 0) || strcmp(base, name) == 0) {
 			/* A bare file name must name one document only. */
 			for (size_t k = i + 1; k < site->ndocs; k++) {

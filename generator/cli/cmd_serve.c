@@ -67,6 +67,7 @@ typedef struct S_serve {
 	unsigned long version; /* bumped when a build finishes, good or bad */
 	bool have_site;	       /* a build has succeeded */
 	char *problems;	       /* the last failed build's report (plain text); NULL after a good one */
+	unsigned port;	       /* the port listened on */
 } S_serve;
 
 static volatile sig_atomic_t S_stop;
@@ -409,6 +410,46 @@ static enum MHD_Result S_page(struct MHD_Connection *c, unsigned int status, con
 	return S_send(c, status, r, "text/html; charset=utf-8");
 }
 
+/*
+ * URLs are unescaped by MHD into C strings, so "%00" would cut a path short
+ * ("/secret.html%00.png" read as "/secret.html"). A path that unescapes to
+ * a NUL byte is replaced by a one-byte path holding a control character,
+ * which S_handle refuses with 400 like any other control character.
+ */
+static size_t S_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	size_t n = MHD_http_unescape(s);
+	if (memchr(s, '\0', n)) {
+		s[0] = '\x01';
+		s[1] = '\0';
+		return 1;
+	}
+	return n;
+}
+
+/* Whether the request's Host header names this server: 127.0.0.1,
+ * localhost or [::1] with its port. A page elsewhere could otherwise point
+ * a name of its own at 127.0.0.1 (DNS rebinding) and read the preview,
+ * internal documents included. */
+static bool S_host_ok(const char *host, unsigned port)
+{
+	static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i]);
+		if (strncasecmp(host, names[i], n) != 0)
+			continue;
+		if (host[n] == '\0')
+			return port == 80;
+		char *end;
+		if (host[n] == ':' && host[n + 1] >= '0' && host[n + 1] <= '9' &&
+		    strtoul(host + n + 1, &end, 10) == port && *end == '\0')
+			return true;
+	}
+	return false;
+}
+
 static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				const char *version, const char *upload_data, size_t *upload_data_size,
 				void **con_cls)
@@ -418,6 +459,20 @@ static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char 
 	(void)upload_data_size;
 	(void)con_cls;
 	S_serve *s = cls;
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host)
+		return S_text(c, MHD_HTTP_BAD_REQUEST, "a Host header is required\n");
+	pthread_mutex_lock(&s->lock);
+	unsigned port = s->port;
+	pthread_mutex_unlock(&s->lock);
+	if (!S_host_ok(host, port))
+		return S_text(c, 421, "this preview answers only to 127.0.0.1, localhost and [::1]\n");
+	if (url[0] != '/')
+		return S_text(c, MHD_HTTP_BAD_REQUEST, "bad request\n");
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return S_text(c, MHD_HTTP_BAD_REQUEST,
+				      "bad request: a control character in the path\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 		    strlen("only GET and HEAD are allowed\n"), (void *)"only GET and HEAD are allowed\n",
@@ -514,6 +569,45 @@ out:
 
 /* ---- The command ------------------------------------------------------- */
 
+/* A listening socket on 127.0.0.1:port (0: any free port), or -1 after
+ * saying why: made here rather than by MHD so that a busy port gets a
+ * message of ours, not the library's. */
+static int S_listen(long port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "casebook: cannot make a socket: %s\n", strerror(errno));
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in addr;
+	memset(&addr, 0, sizeof addr);
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 64) != 0) {
+		if (errno == EADDRINUSE)
+			fprintf(
+			    stderr,
+			    "casebook: port %ld on 127.0.0.1 is already in use by another program; choose "
+			    "another with --port (for example --port %ld), or stop that program\n",
+			    port, port < 65535 ? port + 1 : 8000);
+		else if (errno == EACCES)
+			fprintf(stderr,
+				"casebook: not allowed to listen on port %ld; ports below 1024 need special "
+				"rights, so choose another with --port\n",
+				port);
+		else
+			fprintf(stderr,
+				"casebook: cannot listen on 127.0.0.1:%ld: %s; choose another --port\n", port,
+				strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int cb_cmd_serve(int argc, char **argv, const char *datadir)
 {
 	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
@@ -604,32 +698,33 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	sigaddset(&block, SIGTERM);
 	S_stop = 0;
 
-	uint64_t sig = S_signature(workdir, datadir);
-	S_build(&s, &bo, true);
-
-	struct sockaddr_in addr;
-	memset(&addr, 0, sizeof addr);
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)port);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	struct MHD_Daemon *daemon =
-	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
-			     S_handle, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* The port first: a busy one is reported before the first build. */
 	int rc = 0;
-	if (!daemon) {
-		fprintf(
-		    stderr,
-		    "casebook: cannot listen on 127.0.0.1:%ld; is another program using that port? Choose "
-		    "another with --port\n",
-		    port);
+	int lfd = S_listen(port);
+	if (lfd < 0) {
 		rc = 2;
 		goto out;
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port_used = info ? info->port : (unsigned)port;
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof bound;
+	if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
+		s.port = ntohs(bound.sin_port);
+	uint64_t sig = S_signature(workdir, datadir);
+	S_build(&s, &bo, true);
+
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	struct MHD_Daemon *daemon =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, S_handle, &s,
+			     MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_UNESCAPE_CALLBACK, S_unescape, NULL,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!daemon) {
+		close(lfd);
+		fprintf(stderr, "casebook: cannot start the preview server on 127.0.0.1:%u\n", s.port);
+		rc = 2;
+		goto out;
+	}
+	unsigned port_used = s.port;
 	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
 		workdir, port_used, cb_visibility_name(audience));
 

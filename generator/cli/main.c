@@ -358,7 +358,11 @@ int main(int argc, char **argv)
 			fputs(S_build_usage, stdout);
 		else if (argc > 2 && strcmp(argv[2], "check") == 0)
 			fputs(S_check_usage, stdout);
-		else
+		else if (argc > 2 && strcmp(argv[2], "help") != 0 && strcmp(argv[2], "version") != 0) {
+			fprintf(stderr, "casebook: no command '%s'; the commands are listed below\n\n%s",
+				argv[2], S_usage);
+			return EXIT_USAGE;
+		} else
 			fputs(S_usage, stdout);
 		return EXIT_CLEAN;
 	}

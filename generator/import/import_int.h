@@ -105,6 +105,11 @@ int cb_imp_html(const char *name, const char *data, size_t len, cb_import_doc *d
 int cb_imp_plain(const char *name, const char *data, size_t len, cb_import_doc *doc, cb_error *err);
 int cb_imp_pdf(const char *name, const char *data, size_t len, cb_import_doc *doc, cb_error *err);
 
+/* The body part alone (word/document.xml; content.xml), with no styles,
+ * numbering or links from the other parts: for the fuzz targets. */
+int cb_imp_docx_body(const char *name, const char *xml, size_t len, cb_import_doc *doc, cb_error *err);
+int cb_imp_odt_body(const char *name, const char *xml, size_t len, cb_import_doc *doc, cb_error *err);
+
 /* The PDF layout parser: pdftotext -bbox-layout's XHTML (words with their
  * boxes) into blocks — headings by size, lists by bullet, number or
  * indent, paragraphs with words hyphenated across lines joined, and

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,7 +185,7 @@ static bool S_page_number(const char *s)
 
 static void S_drop_margins(S_lines *L)
 {
-	cb_map *count = cb_map_new(); /* shape -> pages it is on (as a number in the pointer) */
+	cb_map *count = cb_map_new(); /* shape -> pages it is on (a count stored as the value) */
 	cb_map *seen = cb_map_new();  /* "page:shape" */
 	for (size_t i = 0; i < L->n; i++) {
 		S_line *l = &L->v[i];
@@ -199,7 +200,7 @@ static void S_drop_margins(S_lines *L)
 		char *key = cb_xasprintf("%d:%s", l->page, shape);
 		if (!cb_map_has(seen, key)) {
 			cb_map_put(seen, key, NULL);
-			cb_map_put(count, shape, (void *)((char *)cb_map_get(count, shape) + 1));
+			cb_map_put(count, shape, (void *)((uintptr_t)cb_map_get(count, shape) + 1));
 		}
 		free(key);
 		free(shape);
@@ -210,7 +211,7 @@ static void S_drop_margins(S_lines *L)
 		if (!margin || l->drop)
 			continue;
 		char *shape = S_shape(l->text);
-		size_t pages = (size_t)((char *)cb_map_get(count, shape) - (char *)NULL);
+		size_t pages = (size_t)(uintptr_t)cb_map_get(count, shape);
 		if (pages >= 2 && pages * 2 >= (size_t)L->pages)
 			l->drop = true;
 		free(shape);
@@ -276,6 +277,8 @@ typedef struct S_state {
 	size_t head_idx;
 	double head_y1, head_h;
 	int head_page;
+	double *sizes; /* the height of each heading block, by block index (0: not one) */
+	size_t nsizes;
 } S_state;
 
 static void S_flush(S_state *s)
@@ -456,8 +459,8 @@ static double S_margin(const S_lines *L, double body)
 			continue;
 		char key[32];
 		snprintf(key, sizeof key, "%ld", (long)(l->x0 / 2));
-		size_t n = (size_t)((char *)cb_map_get(count, key) - (char *)NULL) + strlen(l->text);
-		cb_map_put(count, key, (char *)NULL + n);
+		size_t n = (size_t)(uintptr_t)cb_map_get(count, key) + strlen(l->text);
+		cb_map_put(count, key, (void *)(uintptr_t)n);
 		if (n > most) {
 			most = n;
 			best = l->x0;
@@ -465,6 +468,86 @@ static double S_margin(const S_lines *L, double body)
 	}
 	cb_map_free(count);
 	return best;
+}
+
+/* A block of large lines: a heading, or the rest of the one before when a
+ * heading is set over two blocks. */
+static void S_heading_block(S_state *s, const S_lines *L, size_t i, size_t e)
+{
+	cb_import_doc *doc = s->doc;
+	S_end_soft(s);
+	const S_line *f = &L->v[i];
+	if (s->head_idx + 1 == doc->nblocks && s->t.b.len == 0 && f->page == s->head_page &&
+	    fabs(f->h - s->head_h) < 1.0 && f->y0 - s->head_y1 < f->h) {
+		cb_import_block *hb = &doc->blocks[s->head_idx];
+		cb_buf hbuf = CB_BUF_INIT;
+		cb_buf_puts(&hbuf, hb->text);
+		for (size_t k = i; k < e; k++)
+			if (!L->v[k].drop)
+				cb_buf_printf(&hbuf, " %s", L->v[k].text);
+		free(hb->text);
+		hb->text = cb_buf_detach(&hbuf);
+		s->head_y1 = L->v[e - 1].y1;
+		return;
+	}
+	S_start(s, CB_IMPORT_HEADING, 0, f);
+	for (size_t k = i; k < e; k++)
+		if (!L->v[k].drop)
+			S_join(&s->t, L->v[k].text);
+	size_t before = doc->nblocks;
+	S_flush(s);
+	s->kind = CB_IMPORT_PARAGRAPH;
+	s->level = 0;
+	s->prev = NULL;
+	s->in_list = false;
+	if (doc->nblocks == before)
+		return;
+	s->sizes = cb_xrealloc(s->sizes, doc->nblocks * sizeof *s->sizes);
+	for (size_t k = s->nsizes; k < doc->nblocks; k++)
+		s->sizes[k] = 0;
+	s->nsizes = doc->nblocks;
+	s->sizes[doc->nblocks - 1] = f->h;
+	s->head_idx = doc->nblocks - 1;
+	s->head_y1 = L->v[e - 1].y1;
+	s->head_h = f->h;
+	s->head_page = f->page;
+}
+
+/* The blocks of lines, heading or body, in reading order. */
+static void S_blocks(S_state *s, const S_lines *L, double body, double margin)
+{
+	double edge = 0;
+	for (size_t i = 0; i < L->n;) {
+		size_t e = i, chars = 0;
+		bool big = true;
+		for (; e < L->n && L->v[e].block == L->v[i].block; e++) {
+			if (!L->v[e].drop) {
+				big = big && L->v[e].h >= body * 1.15;
+				chars += strlen(L->v[e].text);
+			}
+		}
+		if (i == 0 || L->v[i].flow != L->v[i - 1].flow) {
+			edge = S_edge(L, i, body, &s->right);
+			if (margin >= 0 && edge > margin && edge - margin <= 40)
+				edge = margin;
+		}
+		if (chars && big && chars <= 200) {
+			S_heading_block(s, L, i, e);
+		} else {
+			const S_line *p = NULL;
+			for (size_t k = i; k < e; k++) {
+				const S_line *l = &L->v[k];
+				if (l->drop)
+					continue;
+				bool gap = p && l->y0 - p->y1 > 0.8 * l->h;
+				S_body_line(s, l, edge, p != NULL, gap);
+				p = l;
+			}
+		}
+		i = e;
+	}
+	S_end_soft(s);
+	S_flush(s);
 }
 
 int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import_doc *doc, cb_error *err)
@@ -485,7 +568,6 @@ int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import
 	doc->pages = L.pages;
 	S_drop_margins(&L);
 	double body = S_body_height(&L);
-	double margin = S_margin(&L, body);
 
 	S_state s;
 	memset(&s, 0, sizeof s);
@@ -493,84 +575,12 @@ int cb_imp_pdf_layout(const char *name, const char *xhtml, size_t len, cb_import
 	s.kind = CB_IMPORT_PARAGRAPH;
 	s.soft_first = (size_t)-1;
 	s.head_idx = (size_t)-1;
-	double *sizes = NULL;
-	size_t nsizes = 0;
-	double edge = 0;
-	for (size_t i = 0; i < L.n;) {
-		size_t e = i;
-		bool big = true;
-		size_t chars = 0;
-		while (e < L.n && L.v[e].block == L.v[i].block) {
-			if (!L.v[e].drop) {
-				big = big && L.v[e].h >= body * 1.15;
-				chars += strlen(L.v[e].text);
-			}
-			e++;
-		}
-		if (i == 0 || L.v[i].flow != L.v[i - 1].flow) {
-			edge = S_edge(&L, i, body, &s.right);
-			if (margin >= 0 && edge > margin && edge - margin <= 40)
-				edge = margin;
-		}
-		if (chars && big && chars <= 200) {
-			S_end_soft(&s);
-			const S_line *f = &L.v[i];
-			if (s.head_idx + 1 == doc->nblocks && s.t.b.len == 0 && f->page == s.head_page &&
-			    fabs(f->h - s.head_h) < 1.0 && f->y0 - s.head_y1 < f->h) {
-				/* The same heading, set over two blocks. */
-				cb_import_block *hb = &doc->blocks[s.head_idx];
-				cb_buf hbuf = CB_BUF_INIT;
-				cb_buf_puts(&hbuf, hb->text);
-				for (size_t k = i; k < e; k++)
-					if (!L.v[k].drop)
-						cb_buf_printf(&hbuf, " %s", L.v[k].text);
-				free(hb->text);
-				hb->text = cb_buf_detach(&hbuf);
-				s.head_y1 = L.v[e - 1].y1;
-				i = e;
-				continue;
-			}
-			S_start(&s, CB_IMPORT_HEADING, 0, &L.v[i]);
-			for (size_t k = i; k < e; k++)
-				if (!L.v[k].drop)
-					S_join(&s.t, L.v[k].text);
-			size_t before = doc->nblocks;
-			S_flush(&s);
-			s.kind = CB_IMPORT_PARAGRAPH;
-			s.level = 0;
-			s.prev = NULL;
-			s.in_list = false;
-			if (doc->nblocks > before) {
-				sizes = cb_xrealloc(sizes, doc->nblocks * sizeof *sizes);
-				for (size_t k = nsizes; k < doc->nblocks; k++)
-					sizes[k] = 0;
-				nsizes = doc->nblocks;
-				sizes[doc->nblocks - 1] = L.v[i].h;
-				s.head_idx = doc->nblocks - 1;
-				s.head_y1 = L.v[e - 1].y1;
-				s.head_h = L.v[i].h;
-				s.head_page = L.v[i].page;
-			}
-		} else {
-			const S_line *p = NULL;
-			for (size_t k = i; k < e; k++) {
-				const S_line *l = &L.v[k];
-				if (l->drop)
-					continue;
-				bool gap = p && l->y0 - p->y1 > 0.8 * l->h;
-				S_body_line(&s, l, edge, p != NULL, gap);
-				p = l;
-			}
-		}
-		i = e;
-	}
-	S_end_soft(&s);
-	S_flush(&s);
-	sizes = cb_xrealloc(sizes, (doc->nblocks + 1) * sizeof *sizes);
-	for (size_t k = nsizes; k < doc->nblocks; k++)
-		sizes[k] = 0;
-	S_levels(doc, sizes);
-	free(sizes);
+	S_blocks(&s, &L, body, S_margin(&L, body));
+	s.sizes = cb_xrealloc(s.sizes, (doc->nblocks + 1) * sizeof *s.sizes);
+	for (size_t k = s.nsizes; k < doc->nblocks; k++)
+		s.sizes[k] = 0;
+	S_levels(doc, s.sizes);
+	free(s.sizes);
 	cb_imp_headings(doc);
 	for (size_t i = 0; i < L.n; i++)
 		free(L.v[i].text);

@@ -268,3 +268,21 @@ out:
 	cb_imp_zip_close(z);
 	return rc;
 }
+
+int cb_imp_odt_body(const char *name, const char *xml, size_t len, cb_import_doc *doc, cb_error *err)
+{
+	xmlDoc *x;
+	if (cb_imp_xml_parse(name, xml, len, false, &x, err) != 0)
+		return -1;
+	S_ctx c = {doc, cb_map_new(), cb_map_new(), 0};
+	const xmlNode *root = cb_imp_xml_root(x);
+	S_styles(&c, root);
+	for (const xmlNode *n = root ? root->children : NULL; n; n = n->next)
+		if (cb_imp_xml_is(n, "body"))
+			S_blocks(&c, n, -1, false);
+	cb_imp_lists(doc);
+	cb_imp_xml_free(x);
+	cb_map_free(c.para_parent);
+	cb_map_free(c.list_num);
+	return 0;
+}

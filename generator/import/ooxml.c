@@ -380,3 +380,19 @@ out:
 	cb_imp_zip_close(z);
 	return rc;
 }
+
+int cb_imp_docx_body(const char *name, const char *xml, size_t len, cb_import_doc *doc, cb_error *err)
+{
+	xmlDoc *x;
+	if (cb_imp_xml_parse(name, xml, len, false, &x, err) != 0)
+		return -1;
+	S_ctx c = {name, doc, NULL, 0, cb_map_new(), cb_map_new(), NULL, 0};
+	const xmlNode *body = S_child(cb_imp_xml_root(x), "body");
+	if (body)
+		S_body(&c, body);
+	cb_imp_lists(doc);
+	cb_imp_xml_free(x);
+	cb_map_free(c.rels);
+	cb_map_free(c.numfmt);
+	return 0;
+}

@@ -9,12 +9,13 @@ command -v node >/dev/null || missing="$missing nodejs"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium"
 command -v java >/dev/null || missing="$missing default-jre-headless"
 command -v pdfinfo >/dev/null || missing="$missing poppler-utils"
+[ -x "${FIREFOX:-/usr/bin/firefox-esr}" ] || missing="$missing firefox-esr"
 if [ -n "$missing" ]; then
 	echo "browser: missing Debian packages:$missing; run 'make deps'"
 	echo "browser: 0 passed, 1 failed"
 	exit 1
 fi
-if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] || [ ! -d node_modules/vnu-jar ] || [ ! -d node_modules/puppeteer-core ]; then
 	# Installs exactly what package-lock.json pins.
 	npm ci --no-audit --no-fund >/dev/null 2>&1 || {
 		echo "browser: 'npm ci' failed in tests/browser; run it there to see why"

@@ -211,8 +211,8 @@ assert_eq "each becomes a plain slug inside documents/" "$names" "2e-2e-2fescape
 a*120.html
 a-b-c-d-e-f-g.html
 con.html
-document-2.html
-document.html
+document-2ff4a4f9.html
+document-443c80a7.html
 evil.html
 hidden.html
 ok.html"

@@ -161,6 +161,31 @@ R=$TMP/repo-opts
 new_repo "$R"
 run "$CASEBOOK" import --repo "$R" "$F/brief.docx"
 assert_contains "the author is reported" "$OUT" "author: Fiona Fictional"
+# A review comment, a last editor and a tracked deletion, as Word keeps them.
+python3 - "$F/brief.docx" "$F/reviewed.docx" <<'PY'
+import sys, zipfile
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as out:
+    for item in src.infolist():
+        if item.filename == "word/comments.xml":
+            continue
+        data = src.read(item.filename)
+        if item.filename == "docProps/core.xml":
+            data = data.replace(b"</cp:coreProperties>", b"<cp:lastModifiedBy>Ed Itor</cp:lastModifiedBy></cp:coreProperties>")
+        if item.filename == "word/document.xml":
+            data = data.replace(b"<w:body>", b"<w:body><w:p><w:del w:id='9' w:author='Ed Itor'><w:r><w:delText>DELETED-WORDS</w:delText></w:r></w:del><w:r><w:t>Kept words.</w:t></w:r></w:p>", 1)
+        out.writestr(item, data)
+    out.writestr("word/comments.xml", ('<w:comments xmlns:w="%s"><w:comment w:id="0" w:author="Rev Iewer">'
+                 '<w:p><w:r><w:t>Check the date with the panel.</w:t></w:r></w:p></w:comment></w:comments>') % W)
+PY
+run "$CASEBOOK" import --repo "$R" --date 2023-04-01 "$F/reviewed.docx"
+assert_eq "a reviewed Word file: exit 0" "$RC" "0"
+assert_contains "the last editor is reported" "$OUT" "last modified by: Ed Itor"
+assert_contains "the comment is reported" "$OUT" "Rev Iewer: Check the date with the panel."
+reviewed=$(cat "$R"/content/briefings/2023-04-01-*.md)
+assert_not_contains "the comment is not in the document" "$reviewed" "Check the date"
+assert_not_contains "tracked deletions are not in the document" "$reviewed" "DELETED-WORDS"
+assert_contains "tracked insertions and plain text are" "$reviewed" "Kept words."
 run "$CASEBOOK" import --repo "$R" "$F/brief.docx"
 assert_eq "importing again: exit 1" "$RC" "1"
 assert_contains "importing again: never overwrites" "$OUT" "never overwrites"

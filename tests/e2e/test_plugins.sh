@@ -186,6 +186,17 @@ function p.document(doc)
   if doc.path:find("hammock") then error(doc.path .. " looks wrong") end
 end
 return p'
+sandbox "an error through nested coroutines: one position, not one per level" \
+	"plugins/bad.lua:3: error: deep failure (in the site hook) [plugin]" \
+	'local function nest(n)
+  if n == 0 then error("deep failure") end
+  return coroutine.wrap(function() return nest(n - 1) end)()
+end
+return {site = function() nest(150) end}'
+assert_eq "nested coroutines: the message stays one short line" "$(grep -c 'bad.lua:[0-9]*: plugins' <<<"$OUT")" "0"
+sandbox "a very long message is cut short" "(message cut short)" \
+	'return {site = function() error(string.rep("x", 100000)) end}'
+check "a very long message: under 1,000 bytes" test "$(grep 'bad.lua' <<<"$OUT" | wc -c)" -lt 1000
 
 # Limits from casebook.yml.
 printf 'plugins: [bad]\nplugin-limits: {instructions: 100000, memory-mb: 16}\n' >"$R/casebook.yml"
@@ -237,7 +248,8 @@ sandbox "string.rep beyond the memory, in pcall" "plugins/bad.lua:1: error: ran 
 	'while true do pcall(string.rep, "x", 1 << 30) end'
 
 # 2,000,000 messages: the first 1,000, then a notice; the build goes on.
-printf 'plugins: [bad]\n' >"$R/casebook.yml"
+# (A minute's clock: on a busy machine two million calls can take ten.)
+printf 'plugins: [bad]\nplugin-limits: {seconds: 60}\n' >"$R/casebook.yml"
 printf '%s\n' 'for i = 1, 2000000 do casebook.warn("w" .. i) end
 return {}' >"$R/plugins/bad.lua"
 commit "$R" "flood" "2024-06-07T10:00:00Z"

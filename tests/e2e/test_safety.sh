@@ -132,4 +132,51 @@ assert_contains "init names the link" "$OUT" "repo/content' is a symbolic link"
 assert_eq "nothing written where the link points" "$(ls -A "$TMP/init/elsewhere" | wc -l)" 0
 assert_no_file "no repository made" "$TMP/init/repo/.git"
 
+# --- names and visibility ---
+N=$TMP/names
+mkdir -p "$N"
+git init -q "$N"
+doc "$N/content/care-plan.md" "Public care plan"
+doc "$N/content/care plan.md" "Restricted care plan" "visibility: restricted"
+commit "$N" "clash"
+run "$CASEBOOK" check --repo "$N"
+assert_eq "a slug clash across audiences: check exits 1" "$RC" 1
+assert_contains "a slug clash is reported with its rule" "$OUT" "content/care-plan.md:1:1: error: this document's page would be documents/care-plan.html, the same as content/care plan.md's"
+assert_contains "the rule is slug-clash" "$OUT" "[slug-clash]"
+run "$CASEBOOK" build --repo "$N" --out "$TMP/names-out"
+assert_eq "a slug clash: the public build fails too" "$RC" 1
+assert_no_file "no public page named after a restricted document's existence" "$TMP/names-out/documents/care-plan-2.html"
+
+git -C "$N" rm -q "content/care plan.md"
+doc "$N/content/a.md" "Empty visibility" "visibility:"
+doc "$N/content/b.md" "Null visibility" "visibility: null"
+doc "$N/content/c.md" "Tilde visibility" "visibility: ~"
+commit "$N" "visibility"
+run "$CASEBOOK" check --repo "$N"
+assert_eq "an empty visibility: check exits 1" "$RC" 1
+assert_contains "visibility: (empty) is invalid-visibility" "$OUT" "content/a.md:5:1: error: 'visibility' is empty"
+assert_contains "visibility: null is invalid-visibility" "$OUT" "content/b.md:5:1: error: 'visibility' is empty"
+assert_contains "visibility: ~ is invalid-visibility" "$OUT" "content/c.md:5:1: error: 'visibility' is empty"
+assert_eq "three invalid-visibility errors" "$(grep -c '\[invalid-visibility\]' <<<"$OUT")" 3
+git -C "$N" rm -q content/a.md content/b.md content/c.md
+commit "$N" "no visibility problems"
+
+# .MD and .markdown files are documents like .md ones.
+doc "$N/content/upper.MD" "Upper case extension"
+doc "$N/content/long.markdown" "Long extension" "" "See [the care plan](care-plan.md) and [upper](upper.MD)."
+commit "$N" "extensions"
+run "$CASEBOOK" build --repo "$N" --out "$TMP/ext-out"
+assert_eq "a build with .MD and .markdown files succeeds" "$RC" 0
+assert_contains "all three documents are built" "$OUT" "3 of 3 documents"
+assert_file ".MD becomes documents/upper.html" "$TMP/ext-out/documents/upper.html"
+assert_file ".markdown becomes documents/long.html" "$TMP/ext-out/documents/long.html"
+assert_contains "a link to a .MD file is rewritten to its page" "$(cat "$TMP/ext-out/documents/long.html")" 'href="../documents/upper.html"'
+
+# help for a command that does not exist is a usage error.
+run "$CASEBOOK" help nosuch
+assert_eq "help nosuch: exit 2" "$RC" 2
+assert_contains "help nosuch: says so" "$OUT" "casebook: no command 'nosuch'"
+run "$CASEBOOK" help build
+assert_eq "help build: exit 0" "$RC" 0
+
 finish

@@ -85,6 +85,17 @@ assert_eq "POST is refused" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d
 assert_contains "405 says what is allowed" "$(curl -s -i -X DELETE "$U/")" "Allow: GET, HEAD"
 assert_eq "HEAD works, without a body" "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$U/index.html")" "200 0"
 assert_eq "nothing is cached" "$(curl -s -I "$U/" | tr -d '\r' | grep -i '^cache-control:')" "Cache-Control: no-store"
+# Only requests addressed to this server by a loopback name are answered:
+# a page elsewhere could point a name of its own at 127.0.0.1 (DNS
+# rebinding) and read the preview.
+assert_eq "Host localhost:PORT: 200" "$(code -H "Host: localhost:$PORT" "$U/")" "200"
+assert_eq "Host [::1]:PORT: 200" "$(code -H "Host: [::1]:$PORT" "$U/")" "200"
+assert_eq "another Host name: 421" "$(code -H "Host: attacker.example:$PORT" "$U/")" "421"
+assert_eq "a loopback name with another port: 421" "$(code -H "Host: 127.0.0.1:1" "$U/")" "421"
+assert_eq "a Host ending in a loopback name: 421" "$(code -H "Host: evil127.0.0.1:$PORT" "$U/")" "421"
+assert_eq "no Host: 400" "$(curl -s -o /dev/null -w '%{http_code}' --http1.0 -H 'Host:' "$U/")" "400"
+assert_eq "%00 in a path: 400, not the file before it" "$(code --path-as-is "$U/index.html%00.png")" "400"
+assert_eq "%00 alone: 400" "$(code --path-as-is "$U/%00")" "400"
 built=$(find "$R/.casebook/serve" -name index.html -path '*/site/index.html' | head -1)
 check "the site is built in a private folder" test -f "$built"
 assert_eq "the built files never hold the script" "$(grep -l '__casebook' "$built" || true)" ""
@@ -130,7 +141,8 @@ assert_not_contains "the problem is gone once fixed" "$(curl -s "$U/documents/fi
 # Another server on the same port is refused; SIGTERM stops a server too.
 run timeout 20 "$CASEBOOK" serve --repo "$R" --port "$PORT"
 assert_eq "a port in use: exit 2" "$RC" "2"
-assert_contains "a port in use: explained" "$OUT" "cannot listen on 127.0.0.1:$PORT"
+assert_contains "a port in use: casebook's own message" "$OUT" "casebook: port $PORT on 127.0.0.1 is already in use by another program; choose another with --port"
+assert_eq "a port in use: nothing but that message" "$(grep -c . <<<"$OUT")" "1"
 "$CASEBOOK" serve --repo "$R" --port 0 >"$TMP/serve2.log" 2>&1 &
 PID2=$!
 SERVERS+=("$PID2")
