@@ -17,8 +17,8 @@
 #include "private.h"
 #include "render.h"
 #include "search.h"
-#include "util.h"
 #include "seal.h"
+#include "util.h"
 #include "writer.h"
 
 static double S_now(void)
@@ -86,28 +86,6 @@ static char *S_identity(const char *version)
 	return cb_xasprintf("%s+%s", version, hex);
 }
 
-/* Where the build cache goes, and the output folder a build without --out
- * writes to (as cb_build_run decides once the repository is open); both
- * NULL when the repository cannot be opened yet (the load says why).
- *
- * The cache is in the repository's private folder (.casebook/), never
- * beside an output folder elsewhere: it holds every document the
- * repository has, restricted ones included, and an output folder's parent
- * may well be published (a web server's root). */
-static void S_places(const char *repo, char **priv, char **cache, char **out)
-{
-	cb_gitsrc *g = NULL;
-	cb_error err;
-	*priv = *cache = *out = NULL;
-	if (cb_gitsrc_open(&g, repo, &err) == 0) {
-		*priv = cb_gitsrc_private_dir(g);
-		*cache = cb_path_join(*priv, "cache.db");
-		*out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public")
-					    : cb_xstrdup("public");
-	}
-	cb_gitsrc_free(g);
-}
-
 /* out as an absolute path where it can be known, so the cache's records of
  * an output folder do not depend on the current folder. Caller frees. */
 static char *S_abs(const char *out)
@@ -124,81 +102,6 @@ static char *S_abs(const char *out)
 	    realpath(slash ? (copy[0] ? copy : "/") : ".", buf) ? cb_path_join(buf, base) : cb_xstrdup(out);
 	free(copy);
 	return abs;
-}
-
-/*
- * The search index is built from the documents' words and themes, and of
- * what plugins change only themes matter to it. So it starts as soon as the
- * documents are loaded, beside the plugins (which run on one core), from a
- * view of the site with its own copy of every theme list; should the
- * plugins change any theme, that work is thrown away and done again.
- */
-static cb_site *S_search_view(const cb_site *s)
-{
-	cb_site *v = cb_xmalloc(sizeof *v);
-	*v = *s;
-	v->docs = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *v->docs);
-	for (size_t i = 0; i < s->ndocs; i++) {
-		cb_doc *d = &v->docs[i];
-		*d = s->docs[i];
-		memset(&d->meta.themes, 0, sizeof d->meta.themes);
-		for (size_t k = 0; k < s->docs[i].meta.themes.n; k++)
-			cb_strv_push(&d->meta.themes, s->docs[i].meta.themes.v[k]);
-		d->meta.theme_lines = d->meta.theme_cols = NULL;
-		d->extra = NULL;
-		d->md.html = NULL;
-	}
-	v->themes = cb_xcalloc(s->nthemes ? s->nthemes : 1, sizeof *v->themes);
-	for (size_t i = 0; i < s->nthemes; i++) {
-		cb_theme_group *g = &v->themes[i];
-		*g = s->themes[i];
-		g->id = cb_xstrdup(s->themes[i].id);
-		g->label = cb_xstrdup(s->themes[i].label);
-		g->docs = cb_xcalloc(g->ndocs ? g->ndocs : 1, sizeof *g->docs);
-		memcpy(g->docs, s->themes[i].docs, g->ndocs * sizeof *g->docs);
-	}
-	v->pages = NULL;
-	v->npages = 0;
-	return v;
-}
-
-static void S_search_view_free(cb_site *v)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < v->ndocs; i++)
-		cb_strv_free(&v->docs[i].meta.themes);
-	free(v->docs);
-	for (size_t i = 0; i < v->nthemes; i++) {
-		free((char *)v->themes[i].id);
-		free(v->themes[i].label);
-		free(v->themes[i].docs);
-	}
-	free(v->themes);
-	free(v);
-}
-
-/* Whether the plugins left every theme as the view has it. */
-static bool S_same_themes(const cb_site *v, const cb_site *s)
-{
-	if (v->ndocs != s->ndocs || v->nthemes != s->nthemes)
-		return false;
-	for (size_t i = 0; i < s->ndocs; i++) {
-		const cb_strv *a = &v->docs[i].meta.themes, *b = &s->docs[i].meta.themes;
-		if (a->n != b->n)
-			return false;
-		for (size_t k = 0; k < a->n; k++)
-			if (strcmp(a->v[k], b->v[k]) != 0)
-				return false;
-	}
-	for (size_t i = 0; i < s->nthemes; i++) {
-		const cb_theme_group *a = &v->themes[i], *b = &s->themes[i];
-		if (strcmp(a->id, b->id) != 0 || strcmp(a->label, b->label) != 0 || a->ndocs != b->ndocs ||
-		    memcmp(a->docs, b->docs, a->ndocs * sizeof *a->docs) != 0 || a->synonyms != b->synonyms ||
-		    a->description != b->description)
-			return false;
-	}
-	return true;
 }
 
 /* Whether this build is encrypted: --encrypt, or 'encrypt: true' for an
@@ -222,233 +125,302 @@ static int S_seal_finish(cb_writer *w, const cb_seal *seal, const cb_site *site,
 	return rc;
 }
 
+/* A build under way: what the stages hand each other. */
+typedef struct S_build {
+	const cb_build_opts *opts;
+	cb_build_result *res;
+	cb_diags *d;
+	cb_error *err;
+	double t; /* when the stage running began */
+	cb_site site;
+	bool content_errors; /* reported by a stage, in d */
+	char *priv;	     /* the repository's private folder (.casebook/) */
+	char *cache_path;    /* the build cache in it; NULL when the repository cannot be opened */
+	char *default_out;   /* where a build without --out writes */
+	cb_cache *cache;
+	char *cache_dir; /* the cache's folder, for the text store */
+	cb_theme *theme;
+	cb_seal *seal;	  /* an encrypted build's keys */
+	char *search_web; /* the browser search's own files */
+	char *out_abs;	  /* res->out, absolute where it can be */
+	cb_writer *w;
+	int wrc; /* opening the output: reported after the content checks */
+	cb_error werr;
+	cb_site *view; /* what a search started beside the plugins reads */
+	S_search_job sj;
+	pthread_t sth;
+	bool searching;
+	cb_map *keys; /* the written pages' keys, for the cache */
+} S_build;
+
+/* 0. Where the build's files go, worked out once from the repository: its
+ * private folder, the build cache in it, and the output folder a build
+ * without --out writes to (public/ in the work tree). Nothing is known when
+ * the repository cannot be opened yet; the load says why.
+ *
+ * The cache is in the repository's private folder (.casebook/), never
+ * beside an output folder elsewhere: it holds every document the
+ * repository has, restricted ones included, and an output folder's parent
+ * may well be published (a web server's root). */
+static void S_places(S_build *b)
+{
+	const cb_build_opts *opts = b->opts;
+	cb_gitsrc *g = NULL;
+	cb_error gerr;
+	if (cb_gitsrc_open(&g, opts->site.repo, &gerr) == 0) {
+		b->priv = cb_gitsrc_private_dir(g);
+		b->cache_path = cb_path_join(b->priv, "cache.db");
+		b->default_out = cb_gitsrc_workdir(g) ? cb_path_join(cb_gitsrc_workdir(g), "public")
+						      : cb_xstrdup("public");
+	}
+	cb_gitsrc_free(g);
+	if (b->priv && !opts->check_only) {
+		/* The private folder ignores itself before anything is put in
+		 * it, and previews killed earlier leave nothing behind. */
+		cb_private_make(b->priv);
+		cb_private_sweep(b->priv);
+	}
+}
+
+/* 0. The cache of earlier builds (cache.h). */
+static void S_open_cache(S_build *b)
+{
+	if (b->opts->check_only || b->opts->no_cache || !b->cache_path)
+		return;
+	char *ident = S_identity(b->opts->version);
+	b->cache = cb_cache_open(b->cache_path, ident, b->d);
+	free(ident);
+	/* The text store's file goes beside the cache: on the disk the output
+	 * goes to, rather than a /tmp that may be in memory. */
+	if (b->cache) {
+		b->cache_dir = cb_xstrdup(b->cache_path);
+		*strrchr(b->cache_dir, '/') = '\0';
+	}
+}
+
+/* 1. load: configuration, documents and history, and every content check. */
+static cb_build_status S_load(S_build *b)
+{
+	cb_site_opts so = b->opts->site;
+	so.jobs = b->opts->jobs;
+	so.cache = b->cache;
+	so.text_dir = b->cache_dir;
+	cb_stage_result r = cb_site_load(&so, &b->site, b->d, b->err);
+	S_lap(b->res, "load", &b->t);
+	S_time(b->res, "pii-check", b->site.pii_seconds);
+	b->res->sources = b->site.nsources;
+	b->res->documents = b->site.ndocs;
+	if (r == CB_STAGE_CONTENT)
+		b->content_errors = true;
+	return r == CB_STAGE_FAILED ? CB_BUILD_FAILED : CB_BUILD_OK;
+}
+
+/* Starts the search index on its own thread, from site. */
+static void S_search_start(S_build *b, const cb_site *site)
+{
+	b->sj = (S_search_job){.site = site, .web = b->search_web, .w = b->w};
+	b->searching = pthread_create(&b->sth, NULL, S_search_thread, &b->sj) == 0;
+}
+
+static void S_search_wait(S_build *b)
+{
+	if (b->searching)
+		pthread_join(b->sth, NULL);
+	b->searching = false;
+}
+
+/* Opens the output folder (staged, writer.h) with what the cache knows of
+ * the pages already there. */
+static int S_writer_open(S_build *b, cb_error *err)
+{
+	int rc = cb_writer_open(&b->w, b->res->out, err);
+	if (rc == 0) {
+		cb_writer_set_known(b->w, cb_cache_pages(b->cache, b->out_abs));
+		cb_writer_set_private(b->w, b->opts->site.audience == CB_VIS_RESTRICTED);
+		cb_writer_seal(b->w, b->seal);
+	}
+	return rc;
+}
+
+/* The theme; an encrypted build's keys, asked for before anything is
+ * written (seal.h); and the output folder, opened before the plugins run
+ * so that the search index can start beside them. A folder that cannot be
+ * opened is reported after the content checks. */
+static cb_build_status S_start_output(S_build *b)
+{
+	const cb_build_opts *opts = b->opts;
+	b->search_web = cb_xasprintf("%s/search/web", opts->datadir);
+	if (cb_theme_open(&b->theme, &b->site, opts->datadir, b->err) != 0)
+		return CB_BUILD_FAILED;
+	if (opts->check_only)
+		return CB_BUILD_OK;
+	if (S_encrypts(opts, &b->site)) {
+		b->seal = opts->seal_keys ? opts->seal_keys(opts->seal_ctx, b->err) : NULL;
+		if (!b->seal) {
+			if (!opts->seal_keys)
+				cb_error_set(b->err, NULL, 0, 0,
+					     "this build is to be encrypted, but no passphrase was given");
+			return CB_BUILD_FAILED;
+		}
+		b->res->encrypted = true;
+	}
+	const char *out = opts->out ? opts->out : b->default_out ? b->default_out : "public";
+	b->res->out = cb_xstrdup(out);
+	b->out_abs = S_abs(out);
+	b->wrc = S_writer_open(b, &b->werr);
+	return CB_BUILD_OK;
+}
+
+/*
+ * 1b. plugins: document and site hooks (plugin.h); their errors are
+ * content errors, so a check reports them too.
+ *
+ * The search index is built from the documents' words and themes, and of
+ * what plugins change only themes matter to it. So it starts beside the
+ * plugins (which run on one core), from a view of the site with its own
+ * copy of every theme list (cb_site_view_new); should the plugins change
+ * any theme, that work is thrown away and done again (S_write). The
+ * plugins' process is forked first, while this is the only thread
+ * (plugin.h).
+ */
+static cb_build_status S_plugins(S_build *b)
+{
+	cb_plugin_timings pt = {NULL, 0};
+	cb_plugins_opts po = {.datadir = b->opts->datadir, .theme = b->theme, .timings = &pt};
+	cb_plugins_job *job = NULL;
+	cb_stage_result r = cb_plugins_start(&job, &b->site, &po, b->err);
+	if (!b->opts->check_only && b->wrc == 0 && r == CB_STAGE_OK) {
+		b->view = cb_site_view_new(&b->site);
+		S_search_start(b, b->view);
+	}
+	if (r == CB_STAGE_OK)
+		r = cb_plugins_finish(job, &b->site, b->d, b->err);
+	S_lap(b->res, "plugins", &b->t);
+	for (size_t i = 0; i < pt.n; i++) {
+		cb_strv_push_own(&b->res->timing_names, cb_xasprintf("  %s", pt.v[i].name));
+		S_time(b->res, b->res->timing_names.v[b->res->timing_names.n - 1], pt.v[i].seconds);
+	}
+	cb_plugin_timings_free(&pt);
+	if (r == CB_STAGE_CONTENT)
+		b->content_errors = true;
+	if (r == CB_STAGE_FAILED || b->content_errors || b->d->errors || b->opts->check_only) {
+		/* Nothing will be written: what started beside the plugins is
+		 * dropped. */
+		S_search_wait(b);
+		cb_writer_abort(b->w);
+		b->w = NULL;
+	}
+	return r == CB_STAGE_FAILED ? CB_BUILD_FAILED : CB_BUILD_OK;
+}
+
+/* 2. report: any content error stops the build here. */
+static cb_build_status S_report(S_build *b)
+{
+	return b->content_errors || b->d->errors ? CB_BUILD_CONTENT : CB_BUILD_OK;
+}
+
+/* 3. write, with 3b. search: the pages, and casebook.db and the browser
+ * index (search/index.h) on their own thread while the pages render: the
+ * index is written by one SQLite connection, so overlapping it with
+ * rendering keeps every core busy. Both only read the site. */
+static cb_build_status S_write(S_build *b)
+{
+	if (b->wrc != 0) {
+		*b->err = b->werr;
+		return CB_BUILD_FAILED;
+	}
+	if (b->searching && !cb_site_view_current(b->view, &b->site)) {
+		/* A plugin changed themes: start the output and the index
+		 * again from the site as it is now. */
+		S_search_wait(b);
+		cb_writer_abort(b->w);
+		b->w = NULL;
+		if (S_writer_open(b, b->err) != 0)
+			return CB_BUILD_FAILED;
+	}
+	if (!b->searching) {
+		S_search_start(b, &b->site);
+		if (!b->searching)
+			S_search_thread(&b->sj);
+	}
+	cb_render_opts ro = {.theme = b->theme, .version = b->opts->version, .jobs = b->opts->jobs};
+	int rrc = cb_render_site(&b->site, &ro, b->w, b->err);
+	/* The attachments the documents link to, as the load read them. */
+	for (size_t i = 0; rrc == 0 && i < b->site.nfiles; i++)
+		rrc = cb_writer_put(b->w, b->site.files[i].path, b->site.files[i].data, b->site.files[i].len,
+				    b->err);
+	S_lap(b->res, "render", &b->t);
+	S_search_wait(b);
+	S_time(b->res, "search", b->sj.seconds);
+	if (rrc == 0 && b->sj.rc != 0)
+		*b->err = b->sj.err;
+	if (rrc != 0 || b->sj.rc != 0)
+		return CB_BUILD_FAILED;
+	b->t = S_now();
+	if (b->seal && S_seal_finish(b->w, b->seal, &b->site, b->opts->datadir, b->err) != 0)
+		return CB_BUILD_FAILED;
+	b->res->files = cb_writer_count(b->w);
+	b->res->reused = cb_writer_reused(b->w);
+	b->keys = cb_writer_take_keys(b->w);
+	return CB_BUILD_OK;
+}
+
+/* 4. swap: the staging folder replaces the output; what the new output was
+ * made from is kept for the next build. */
+static cb_build_status S_swap(S_build *b)
+{
+	int rc = cb_writer_commit(b->w, b->err);
+	b->w = NULL;
+	S_lap(b->res, "swap", &b->t);
+	if (rc != 0)
+		return CB_BUILD_FAILED;
+	if (b->cache) {
+		cb_cache_pages_store(b->cache, b->out_abs, b->keys);
+		S_lap(b->res, "cache", &b->t);
+	}
+	if (b->site.workdir)
+		cb_search_note_build(b->site.workdir, b->res->out); /* for `casebook search` */
+	return CB_BUILD_OK;
+}
+
+/* Whatever the build stopped at: a search still running is waited for and
+ * an output not swapped in is removed. */
+static void S_finish(S_build *b)
+{
+	S_search_wait(b);
+	cb_writer_abort(b->w);
+	cb_seal_free(b->seal);
+	cb_site_view_free(b->view);
+	free(b->search_web);
+	cb_theme_free(b->theme);
+	cb_site_free(&b->site);
+	cb_file_keys_free(b->keys);
+	cb_cache_close(b->cache);
+	free(b->cache_dir);
+	free(b->cache_path);
+	free(b->default_out);
+	free(b->out_abs);
+	free(b->priv);
+}
+
 cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb_diags *d, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
-	cb_site site;
-	cb_writer *w = NULL;
-	cb_site *view = NULL; /* what the search index is built from (S_search_view) */
-	cb_seal *seal = NULL; /* an encrypted build's keys */
-	cb_theme *theme = NULL;
-	char *search_web = NULL;
-	cb_build_status st;
-
-	/* 0. the cache of earlier builds into the same output (cache.h) */
-	double t = S_now();
-	cb_cache *cache = NULL;
-	cb_map *keys = NULL;
-	char *cpath = NULL, *default_out = NULL, *out_abs = NULL, *priv = NULL;
-	S_places(opts->site.repo, &priv, &cpath, &default_out);
-	if (priv && !opts->check_only) {
-		/* The private folder ignores itself before anything is put in
-		 * it, and previews killed earlier leave nothing behind. */
-		cb_private_make(priv);
-		cb_private_sweep(priv);
-	}
-	char *out_dir = opts->out ? cb_xstrdup(opts->out) : default_out ? cb_xstrdup(default_out) : NULL;
-	free(default_out);
-	char *cache_dir = NULL;
-	if (!opts->check_only && !opts->no_cache && cpath) {
-		char *ident = S_identity(opts->version);
-		cache = cb_cache_open(cpath, ident, d);
-		free(ident);
-		/* The text store's file goes beside the cache: on the disk the
-		 * output goes to, rather than a /tmp that may be in memory. */
-		if (cache) {
-			cache_dir = cpath;
-			cpath = NULL;
-			*strrchr(cache_dir, '/') = '\0';
-		}
-	}
-	free(cpath);
-
-	/* 1. load */
-	cb_site_opts so = opts->site;
-	so.jobs = opts->jobs;
-	so.cache = cache;
-	so.text_dir = cache_dir;
-	int rc = cb_site_load(&so, &site, d, err);
-	S_lap(res, "load", &t);
-	S_time(res, "pii-check", site.pii_seconds);
-	res->sources = site.nsources;
-	res->documents = site.ndocs;
-	if (rc == 2) {
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	/* 1b. plugins: document and site hooks (plugin.h); their errors are
-	 * content errors, so a check reports them too */
-	search_web = cb_xasprintf("%s/search/web", opts->datadir);
-	if (cb_theme_open(&theme, &site, opts->datadir, err) != 0) {
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	/* Encryption's keys, asked for before anything is written (seal.h). */
-	if (!opts->check_only && S_encrypts(opts, &site)) {
-		seal = opts->seal_keys ? opts->seal_keys(opts->seal_ctx, err) : NULL;
-		if (!seal) {
-			if (!opts->seal_keys)
-				cb_error_set(err, NULL, 0, 0,
-					     "this build is to be encrypted, but no passphrase was given");
-			st = CB_BUILD_FAILED;
-			goto out;
-		}
-		res->encrypted = true;
-	}
-	/* The output folder, opened now so that the search index can start
-	 * beside the plugins (see S_search_view); a folder that cannot be
-	 * opened is reported after the content checks, as before. */
-	cb_error werr = CB_ERROR_INIT;
-	int wrc = 0;
-	if (!opts->check_only) {
-		res->out = opts->out	  ? cb_xstrdup(opts->out)
-			   : site.workdir ? cb_path_join(site.workdir, "public")
-					  : cb_xstrdup("public");
-		if (cache && (!out_dir || strcmp(res->out, out_dir) != 0)) {
-			/* The output is not the folder expected when the cache
-			 * was opened: use no page records rather than guess. */
-			cb_cache_close(cache);
-			cache = NULL;
-		}
-		out_abs = S_abs(res->out);
-		wrc = cb_writer_open(&w, res->out, &werr);
-		if (wrc == 0) {
-			cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
-			cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
-			cb_writer_seal(w, seal);
-		}
-	}
-	/* The plugins' process is forked first, while this is the only
-	 * thread (plugin.h), then the search index starts beside it. */
-	cb_buf ptimes = CB_BUF_INIT;
-	cb_plugins_opts po = {.datadir = opts->datadir, .theme = theme, .timings = &ptimes};
-	cb_plugins_job *pjob = NULL;
-	int prc = cb_plugins_start(&pjob, &site, &po, err);
-	S_search_job sj = {.web = search_web, .w = w, .err = CB_ERROR_INIT};
-	pthread_t sth;
-	bool searching = false;
-	if (!opts->check_only && wrc == 0 && prc == 0) {
-		view = S_search_view(&site);
-		sj.site = view;
-		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
-	}
-	if (prc == 0)
-		prc = cb_plugins_finish(pjob, &site, d, err);
-	S_lap(res, "plugins", &t);
-	for (char *line = ptimes.data, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
-		char name[64];
-		double secs;
-		*nl = '\0';
-		if (sscanf(line, "plugin %48s %lf", name, &secs) == 2) {
-			cb_strv_push_own(&res->timing_names, cb_xasprintf("  %s", name));
-			S_time(res, res->timing_names.v[res->timing_names.n - 1], secs);
-		}
-	}
-	cb_buf_free(&ptimes);
-	if (prc == 1)
-		rc = 1;
-	if (prc == 2 || rc == 1 || d->errors || opts->check_only) {
-		if (searching)
-			pthread_join(sth, NULL);
-		searching = false;
-		cb_writer_abort(w);
-		w = NULL;
-	}
-	if (prc == 2) {
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	/* 2. report */
-	if (rc == 1 || d->errors) {
-		st = CB_BUILD_CONTENT;
-		goto out;
-	}
-	if (opts->check_only) {
-		st = CB_BUILD_OK;
-		goto out;
-	}
-
-	/* 3. write */
-	if (wrc != 0) {
-		*err = werr;
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	if (searching && !S_same_themes(view, &site)) {
-		/* A plugin changed themes: start the output and the index
-		 * again from the site as it is now. */
-		pthread_join(sth, NULL);
-		searching = false;
-		cb_writer_abort(w);
-		w = NULL;
-		if (cb_writer_open(&w, res->out, err) != 0) {
-			st = CB_BUILD_FAILED;
-			goto out;
-		}
-		cb_writer_set_known(w, cb_cache_pages(cache, out_abs));
-		cb_writer_set_private(w, opts->site.audience == CB_VIS_RESTRICTED);
-		cb_writer_seal(w, seal);
-	}
-	if (!searching) {
-		/* 3b. search: casebook.db and the browser index
-		 * (search/index.h), on its own thread while the pages render:
-		 * the index is written by one SQLite connection, so
-		 * overlapping it with rendering keeps every core busy. Both
-		 * only read the site. */
-		sj = (S_search_job){.site = &site, .web = search_web, .w = w, .err = CB_ERROR_INIT};
-		searching = pthread_create(&sth, NULL, S_search_thread, &sj) == 0;
-		if (!searching)
-			S_search_thread(&sj);
-	}
-	cb_render_opts ro = {.theme = theme, .version = opts->version, .jobs = opts->jobs};
-	int rrc = cb_render_site(&site, &ro, w, err);
-	/* The attachments the documents link to, as the load read them. */
-	for (size_t i = 0; rrc == 0 && i < site.nfiles; i++)
-		rrc = cb_writer_put(w, site.files[i].path, site.files[i].data, site.files[i].len, err);
-	S_lap(res, "render", &t);
-	if (searching)
-		pthread_join(sth, NULL);
-	searching = false;
-	S_time(res, "search", sj.seconds);
-	if (rrc == 0 && sj.rc != 0)
-		*err = sj.err;
-	if (rrc != 0 || sj.rc != 0) {
-		cb_writer_abort(w);
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	t = S_now();
-	if (seal && S_seal_finish(w, seal, &site, opts->datadir, err) != 0) {
-		cb_writer_abort(w);
-		st = CB_BUILD_FAILED;
-		goto out;
-	}
-	res->files = cb_writer_count(w);
-	res->reused = cb_writer_reused(w);
-	keys = cb_writer_take_keys(w);
-
-	/* 4. swap */
-	st = cb_writer_commit(w, err) == 0 ? CB_BUILD_OK : CB_BUILD_FAILED;
-	S_lap(res, "swap", &t);
-	/* What the new output was made from, for the next build. */
-	if (st == CB_BUILD_OK && cache) {
-		cb_cache_pages_store(cache, out_abs, keys);
-		S_lap(res, "cache", &t);
-	}
-	if (st == CB_BUILD_OK && site.workdir)
-		cb_search_note_build(site.workdir, res->out); /* for `casebook search` */
-out:
-	cb_seal_free(seal);
-	S_search_view_free(view);
-	free(search_web);
-	cb_theme_free(theme);
-	cb_site_free(&site);
-	cb_file_keys_free(keys);
-	cb_cache_close(cache);
-	free(cache_dir);
-	free(out_abs);
-	free(out_dir);
-	free(priv);
+	S_build b = {.opts = opts, .res = res, .d = d, .err = err, .t = S_now()};
+	S_places(&b);
+	S_open_cache(&b);
+	cb_build_status st = S_load(&b);
+	if (st == CB_BUILD_OK)
+		st = S_start_output(&b);
+	if (st == CB_BUILD_OK)
+		st = S_plugins(&b);
+	if (st == CB_BUILD_OK)
+		st = S_report(&b);
+	if (st == CB_BUILD_OK && !opts->check_only)
+		st = S_write(&b);
+	if (st == CB_BUILD_OK && !opts->check_only)
+		st = S_swap(&b);
+	S_finish(&b);
 	return st;
 }
 

@@ -50,6 +50,16 @@ void cb_diags_free(cb_diags *d);
 /* True when f is a terminal and NO_COLOR is unset or empty. */
 bool cb_want_color(FILE *f);
 
+/* What a stage of the pipeline (loading the site, the plugins) came to:
+ * the build may go on; content errors were reported in the diagnostics
+ * (the checks go on, nothing is written); or a usage or environment
+ * problem is described in the error object and the build stops. */
+typedef enum {
+	CB_STAGE_OK = 0,
+	CB_STAGE_CONTENT = 1,
+	CB_STAGE_FAILED = 2,
+} cb_stage_result;
+
 /* One error with its position, filled in by the function that failed. */
 typedef struct cb_error {
 	char file[1024];

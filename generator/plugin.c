@@ -352,6 +352,23 @@ static int S_api_slug(lua_State *L)
 	return 1;
 }
 
+/* casebook.date_label("2024-03-14") is "14 March 2024", as on the pages;
+ * anything not a date comes back as it is, nil as "". */
+static int S_api_date_label(lua_State *L)
+{
+	char buf[32];
+	lua_pushstring(L, cb_date_label(luaL_optstring(L, 1, NULL), buf));
+	return 1;
+}
+
+/* casebook.rag_label("blue") is "Blue (complete)", as on the pages; nil or
+ * anything not a rating is "Not rated". */
+static int S_api_rag_label(lua_State *L)
+{
+	lua_pushstring(L, cb_rag_label(luaL_optstring(L, 1, NULL)));
+	return 1;
+}
+
 static int S_api_escape(lua_State *L)
 {
 	size_t n;
@@ -830,6 +847,8 @@ static int S_open_step(lua_State *L)
 				       {"warn", S_api_warn},
 				       {"error", S_api_error},
 				       {"slug", S_api_slug},
+				       {"date_label", S_api_date_label},
+				       {"rag_label", S_api_rag_label},
 				       {"escape", S_api_escape},
 				       {"taxonomy", S_api_taxonomy},
 				       {"glossary", S_api_glossary},

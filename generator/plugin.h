@@ -97,12 +97,23 @@ const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i);
 double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i);
 void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
+/* How long each plugin took (loading and hooks), in the order they ran. */
+typedef struct cb_plugin_timings {
+	struct {
+		char *name; /* owned */
+		double seconds;
+	} * v;
+	size_t n;
+} cb_plugin_timings;
+void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double seconds);
+void cb_plugin_timings_free(cb_plugin_timings *t); /* empties it; NULL-safe */
+
 typedef struct cb_plugins_opts {
 	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
 	const cb_theme *theme;	  /* the theme (theme.h), for add_page; may be NULL */
 	cb_plugin_query_fn query; /* may be NULL */
 	void *query_ctx;
-	cb_buf *timings; /* when not NULL, gets one line per plugin: "plugin NAME SECONDS" */
+	cb_plugin_timings *timings; /* when not NULL, gets each plugin's time (caller frees) */
 } cb_plugins_opts;
 
 /* A plugin may run this long in a build (all its hooks, loading and
@@ -113,11 +124,11 @@ typedef struct cb_plugins_opts {
  * The plugin stage of a build. Picks the plugins casebook.yml lists (or
  * the default set, followed by the repository's own plugins by name), each
  * from the repository's plugins/NAME.lua when there is one, else from the
- * shipped ones, then loads and runs them. Returns 0 when done (content
- * errors from casebook.error may be in d), 1 when a plugin or its
- * configuration failed (in d), 2 when a shipped plugin cannot be read or
- * the stage cannot run (err). A default plugin the data folder lacks is
- * left out.
+ * shipped ones, then loads and runs them. Returns CB_STAGE_OK when done
+ * (content errors from casebook.error may be in d), CB_STAGE_CONTENT when
+ * a plugin or its configuration failed (in d), CB_STAGE_FAILED when a
+ * shipped plugin cannot be read or the stage cannot run (err). A default
+ * plugin the data folder lacks is left out.
  *
  * The plugins run in a child process (plugin_proc.c) behind the walls of
  * contain.h, and the parent holds each plugin to site->cfg.plugin_seconds
@@ -132,13 +143,14 @@ typedef struct cb_plugins_opts {
  * holds a lock the stage needs (a build starts it before its search
  * thread: cb_plugins_start, then cb_plugins_finish).
  */
-int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
+cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err);
 typedef struct cb_plugins_job cb_plugins_job;
-/* Starts the stage's process: 0, or 2 with err. site must not change until
- * cb_plugins_finish, which waits for it, applies its results, frees job
- * and returns as cb_plugins_run does. */
-int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts *opts, cb_error *err);
-int cb_plugins_finish(cb_plugins_job *job, cb_site *site, cb_diags *d, cb_error *err);
+/* Starts the stage's process: CB_STAGE_OK, or CB_STAGE_FAILED with err.
+ * site must not change until cb_plugins_finish, which waits for it,
+ * applies its results, frees job and returns as cb_plugins_run does. */
+cb_stage_result cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts *opts,
+				 cb_error *err);
+cb_stage_result cb_plugins_finish(cb_plugins_job *job, cb_site *site, cb_diags *d, cb_error *err);
 
 /* What the stage's child passes to the stage run in its own process
  * (plugin_stage.c), for plugin_proc.c only. */
@@ -149,7 +161,7 @@ typedef struct cb_plugins_hooks {
 	const char *tmp_dir;		       /* an empty folder for that index (the caller removes it) */
 	unsigned char *touched;		       /* site->ndocs bytes: cb_plugin_host_touched for each */
 } cb_plugins_hooks;
-int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk, cb_diags *d,
-			cb_error *err);
+cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk,
+				    cb_diags *d, cb_error *err);
 
 #endif

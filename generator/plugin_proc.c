@@ -157,13 +157,13 @@ static void S_pack_bytes(cb_vpack_writer *w, const cb_vpack *pk)
 }
 
 /*
- * The result: [rc, error file, line, col, message, timings text,
+ * The result: [rc, error file, line, col, message, timings: [[name, seconds], …],
  *   documents: [[index, touched bits, themes|null, theme lines|null,
  *                theme columns|null, html|null, fields|null], …],
  *   pages added: [[path, template, title, nav|null, data], …]]
  */
 static void S_result(S_child *c, const cb_site *s, size_t npages0, const unsigned char *touched, int rc,
-		     const cb_error *err, const cb_buf *times)
+		     const cb_error *err, const cb_plugin_timings *times)
 {
 	cb_vpack_writer *w = &c->w;
 	cb_vpack_writer_reset(w, NULL);
@@ -176,7 +176,12 @@ static void S_result(S_child *c, const cb_site *s, size_t npages0, const unsigne
 	cb_vpack_num(w, err->line);
 	cb_vpack_num(w, err->col);
 	S_str(w, err->msg);
-	cb_vpack_str(w, times->data ? times->data : "", times->len);
+	cb_vpack_list(w, times->n);
+	for (size_t i = 0; i < times->n; i++) {
+		cb_vpack_list(w, 2);
+		S_str(w, times->v[i].name);
+		cb_vpack_num(w, times->v[i].seconds);
+	}
 	cb_vpack_list(w, ndocs);
 	for (size_t i = 0; i < s->ndocs; i++) {
 		if (!touched[i])
@@ -243,7 +248,7 @@ static void S_child_main(int fd, cb_site *site, const cb_plugins_opts *opts, con
 	S_child c = {fd, d, d->n, "", CB_VPACK_WRITER_INIT};
 	unsigned char *touched = cb_xcalloc(site->ndocs ? site->ndocs : 1, 1);
 	cb_plugins_hooks hk = {S_watch, &c, S_pause, tmp, touched};
-	cb_buf times = CB_BUF_INIT;
+	cb_plugin_timings times = {NULL, 0};
 	cb_plugins_opts o = *opts;
 	o.timings = &times;
 	cb_error err = CB_ERROR_INIT;
@@ -260,12 +265,13 @@ struct cb_plugins_job {
 	pid_t pid;
 	int fd;
 	char *tmp; /* casebook.query's folder, removed at the end */
-	cb_buf *timings;
+	cb_plugin_timings *timings;
 	double limit;
 	cb_plugins_opts opts; /* when pid is -1 */
 };
 
-int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts *opts, cb_error *err)
+cb_stage_result cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts *opts,
+				 cb_error *err)
 {
 	*job = NULL;
 	if (site->cfg.plugins_set && site->cfg.plugins.n == 0) {
@@ -274,7 +280,7 @@ int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts 
 		*job = cb_xcalloc(1, sizeof **job);
 		(*job)->pid = -1;
 		(*job)->opts = *opts;
-		return 0;
+		return CB_STAGE_OK;
 	}
 	const char *t = getenv("TMPDIR");
 	char *tmp = cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp");
@@ -283,13 +289,13 @@ int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts 
 		cb_error_set(err, NULL, 0, 0, "cannot make a temporary folder for the plugins (in %s): %s",
 			     t && t[0] ? t : "/tmp", strerror(errno));
 		free(tmp);
-		return 2;
+		return CB_STAGE_FAILED;
 	}
 	if (pipe(fds) != 0) {
 		cb_error_set(err, NULL, 0, 0, "cannot start the plugins' process: %s", strerror(errno));
 		cb_rm_rf(tmp);
 		free(tmp);
-		return 2;
+		return CB_STAGE_FAILED;
 	}
 	fflush(NULL); /* nothing buffered is written twice */
 	pid_t pid = fork();
@@ -304,7 +310,7 @@ int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts 
 		close(fds[0]);
 		cb_rm_rf(tmp);
 		free(tmp);
-		return 2;
+		return CB_STAGE_FAILED;
 	}
 	cb_plugins_job *j = cb_xcalloc(1, sizeof *j);
 	j->pid = pid;
@@ -313,7 +319,7 @@ int cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_plugins_opts 
 	j->timings = opts->timings;
 	j->limit = site->cfg.plugin_seconds > 0 ? site->cfg.plugin_seconds : CB_PLUGIN_SECONDS;
 	*job = j;
-	return 0;
+	return CB_STAGE_OK;
 }
 
 /* Time each plugin has run, by name (a build has a handful). */
@@ -518,12 +524,22 @@ static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_erro
 	size_t n;
 	bool null;
 	double rc, line, col;
-	char *file = NULL, *msg = NULL, *times = NULL;
+	char *file = NULL, *msg = NULL;
 	cb_vpack_reader_init(&r, pk);
 	bool ok = S_read_list(&r, &n, &null) && n == 8 && S_read_num(&r, &rc) &&
 		  S_read_str(&r, true, &file) && S_read_num(&r, &line) && S_read_num(&r, &col) &&
-		  S_read_str(&r, true, &msg) && S_read_str(&r, false, &times) && S_read_list(&r, &n, &null) &&
-		  !null;
+		  S_read_str(&r, true, &msg) && S_read_list(&r, &n, &null) && !null;
+	for (size_t i = 0; ok && i < n; i++) {
+		size_t two;
+		char *name = NULL;
+		double secs = 0;
+		ok = S_read_list(&r, &two, &null) && two == 2 && S_read_str(&r, false, &name) &&
+		     S_read_num(&r, &secs);
+		if (ok && j->timings)
+			cb_plugin_timings_add(j->timings, name, secs);
+		free(name);
+	}
+	ok = ok && S_read_list(&r, &n, &null) && !null;
 	bool themes_changed = false;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = S_apply_doc(&r, site, &themes_changed);
@@ -532,14 +548,11 @@ static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_erro
 		ok = S_apply_page(&r, site);
 	if (themes_changed)
 		cb_site_group_themes(site);
-	if (ok && j->timings && times)
-		cb_buf_puts(j->timings, times);
 	if (ok && rc == 2)
 		cb_error_set(err, file && file[0] ? file : NULL, S_int(line), S_int(col), "%s",
 			     msg ? msg : "");
 	free(file);
 	free(msg);
-	free(times);
 	return ok && (rc == 0 || rc == 1 || rc == 2) ? (int)rc : -1;
 }
 
@@ -629,10 +642,10 @@ static void S_listen(cb_plugins_job *j, S_read *st, cb_diags *d)
 	}
 }
 
-int cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *err)
+cb_stage_result cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *err)
 {
 	if (j->pid == -1) {
-		int rc = cb_plugins_run_here(site, &j->opts, NULL, d, err);
+		cb_stage_result rc = cb_plugins_run_here(site, &j->opts, NULL, d, err);
 		free(j);
 		return rc;
 	}
@@ -644,7 +657,7 @@ int cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *e
 	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	cb_rm_rf(j->tmp);
-	int rc;
+	cb_stage_result rc;
 	if (st.stopped[0]) {
 		double secs = j->limit;
 		char *path = cb_xasprintf("plugins/%s.lua", st.stopped);
@@ -656,16 +669,15 @@ int cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *e
 		    "'plugin-limits: seconds' in casebook.yml",
 		    secs);
 		free(path);
-		rc = 1;
+		rc = CB_STAGE_CONTENT;
 	} else if (st.why[0]) {
 		cb_error_set(err, NULL, 0, 0, "cannot run the plugins safely: %s", st.why);
-		rc = 2;
+		rc = CB_STAGE_FAILED;
 	} else if (st.result && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		rc = S_apply(st.result, j, site, err);
-		if (rc < 0) {
+		int arc = S_apply(st.result, j, site, err);
+		if (arc < 0)
 			cb_error_set(err, NULL, 0, 0, "the plugins' process sent a malformed result");
-			rc = 2;
-		}
+		rc = arc < 0 ? CB_STAGE_FAILED : (cb_stage_result)arc;
 	} else if (st.running[0]) {
 		/* Killed by one of its walls (contain.h) while a plugin ran. */
 		char *path = cb_xasprintf("plugins/%s.lua", st.running);
@@ -676,11 +688,11 @@ int cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *e
 			     "limit",
 			     sig ? strsignal(sig) : "without a result");
 		free(path);
-		rc = 1;
+		rc = CB_STAGE_CONTENT;
 	} else {
 		cb_error_set(err, NULL, 0, 0, "the plugins' process ended without a result (%s)",
 			     WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "no signal");
-		rc = 2;
+		rc = CB_STAGE_FAILED;
 	}
 	free(st.result);
 	cb_buf_free(&st.in);
@@ -689,9 +701,9 @@ int cb_plugins_finish(cb_plugins_job *j, cb_site *site, cb_diags *d, cb_error *e
 	return rc;
 }
 
-int cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err)
+cb_stage_result cb_plugins_run(cb_site *site, const cb_plugins_opts *opts, cb_diags *d, cb_error *err)
 {
 	cb_plugins_job *j;
-	int rc = cb_plugins_start(&j, site, opts, err);
-	return rc != 0 ? rc : cb_plugins_finish(j, site, d, err);
+	cb_stage_result rc = cb_plugins_start(&j, site, opts, err);
+	return rc != CB_STAGE_OK ? rc : cb_plugins_finish(j, site, d, err);
 }

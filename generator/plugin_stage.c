@@ -168,13 +168,31 @@ static void S_search_close(S_search *q)
 	cb_map_free(q->by_path);
 }
 
-int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk, cb_diags *d,
-			cb_error *err)
+void cb_plugin_timings_free(cb_plugin_timings *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double seconds)
+{
+	t->v = cb_xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+	t->v[t->n].name = cb_xstrdup(name);
+	t->v[t->n++].seconds = seconds;
+}
+
+cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk,
+				    cb_diags *d, cb_error *err)
 {
 	const cb_config *cfg = &site->cfg;
 	char *dir = cb_path_join(opts->datadir, "plugins");
 	cb_strv names = CB_STRV_INIT;
-	int rc = 0;
+	cb_stage_result rc = CB_STAGE_OK;
 	if (cfg->plugins_set) {
 		for (size_t i = 0; i < cfg->plugins.n; i++)
 			cb_strv_push(&names, cfg->plugins.v[i]);
@@ -206,7 +224,7 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 		cb_plugin_set_query(h, opts->query, opts->query_ctx);
 	else
 		cb_plugin_set_query(h, S_search_query, &sq);
-	for (size_t i = 0; i < names.n && rc == 0; i++) {
+	for (size_t i = 0; i < names.n && rc == CB_STAGE_OK; i++) {
 		const char *name = names.v[i];
 		const cb_value *options = cfg->plugins_set ? cfg->plugin_confs[i].options : NULL;
 		const cb_source *own = S_repo_plugin(site, name);
@@ -217,7 +235,7 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 					     "the file is too large to be a plugin");
 			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, options, d) !=
 				 0)
-				rc = 1;
+				rc = CB_STAGE_CONTENT;
 			free(path);
 			continue;
 		}
@@ -227,7 +245,7 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 		if (cb_file_read(file, &src, &len) == 0) {
 			note = cb_xasprintf("casebook's own plugin, from %s", file);
 			if (cb_plugin_host_add(h, name, path, note, src, len, options, d) != 0)
-				rc = 1;
+				rc = CB_STAGE_CONTENT;
 		} else if (cfg->plugins_set) {
 			cb_strv known = CB_STRV_INIT;
 			S_known_names(site, dir, &known);
@@ -244,11 +262,11 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 			    list.data ? list.data : "none", name);
 			cb_buf_free(&list);
 			cb_strv_free(&known);
-			rc = 1;
+			rc = CB_STAGE_CONTENT;
 		} else if (errno != ENOENT) {
 			cb_error_set(err, file, 0, 0, "cannot read casebook's own plugin: %s",
 				     strerror(errno));
-			rc = 2;
+			rc = CB_STAGE_FAILED;
 		}
 		/* A default the data folder does not hold (a CASEBOOK_DATADIR with
 		 * only a theme in it) is left out. */
@@ -257,12 +275,12 @@ int cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plu
 		free(file);
 		free(path);
 	}
-	if (rc == 0 && cb_plugin_host_run(h, d) != 0)
-		rc = 1;
+	if (rc == CB_STAGE_OK && cb_plugin_host_run(h, d) != 0)
+		rc = CB_STAGE_CONTENT;
 	if (opts->timings)
 		for (size_t i = 0; i < cb_plugin_host_count(h); i++)
-			cb_buf_printf(opts->timings, "plugin %s %.3f\n", cb_plugin_host_name(h, i),
-				      cb_plugin_host_seconds(h, i));
+			cb_plugin_timings_add(opts->timings, cb_plugin_host_name(h, i),
+					      cb_plugin_host_seconds(h, i));
 	if (hk && hk->touched)
 		for (size_t i = 0; i < site->ndocs; i++)
 			hk->touched[i] = (unsigned char)cb_plugin_host_touched(h, i);

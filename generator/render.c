@@ -35,36 +35,12 @@ typedef struct S_r {
 	cb_buf out;				     /* a page being rendered; one per thread */
 } S_r;
 
-static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
-				       "July",	  "August",   "September", "October", "November", "December"};
-
-/* "14 March 2024" for "2024-03-14", in buf (32 bytes at least); the date
- * itself when it is not one, "" for NULL. */
-static const char *S_date_label(const char *date, char *buf)
-{
-	if (!date || !cb_date_valid(date))
-		return date ? date : "";
-	int m = (date[5] - '0') * 10 + (date[6] - '0');
-	char *p = buf;
-	if (date[8] != '0')
-		*p++ = date[8];
-	*p++ = date[9];
-	*p++ = ' ';
-	size_t ml = strlen(S_months[m - 1]);
-	memcpy(p, S_months[m - 1], ml);
-	p += ml;
-	*p++ = ' ';
-	memcpy(p, date, 4);
-	p[4] = '\0';
-	return buf;
-}
-
 /* Sets key to date and label_key to its readable form. */
 static void S_set_date(cb_value *map, const char *key, const char *label_key, const char *date)
 {
 	char buf[32];
 	cb_map_set_str(map, key, date);
-	cb_map_set_str(map, label_key, S_date_label(date, buf));
+	cb_map_set_str(map, label_key, cb_date_label(date, buf));
 }
 
 /* Writes a, b, c and d (NULL: nothing) one after the other at out, which

@@ -827,11 +827,11 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
-int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
+cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
 	site->audience = opts->audience;
-	int rc = 2;
+	cb_stage_result rc = CB_STAGE_FAILED;
 	cb_gitsrc *g = NULL;
 	cb_source *sources = NULL;
 	size_t nsources = 0;
@@ -1068,7 +1068,7 @@ int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error 
 	if (!content_errors && S_carry_files(site, L.files, err) != 0)
 		goto out;
 
-	rc = content_errors ? 1 : 0;
+	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
 out:
 	if (L.srcs) {
 		for (size_t i = 0; i < L.n; i++) {
@@ -1144,4 +1144,71 @@ void cb_site_free(cb_site *site)
 	}
 	free(site->files);
 	memset(site, 0, sizeof *site);
+}
+
+cb_site *cb_site_view_new(const cb_site *s)
+{
+	cb_site *v = cb_xmalloc(sizeof *v);
+	*v = *s;
+	v->docs = cb_xcalloc(s->ndocs ? s->ndocs : 1, sizeof *v->docs);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		cb_doc *d = &v->docs[i];
+		*d = s->docs[i];
+		memset(&d->meta.themes, 0, sizeof d->meta.themes);
+		for (size_t k = 0; k < s->docs[i].meta.themes.n; k++)
+			cb_strv_push(&d->meta.themes, s->docs[i].meta.themes.v[k]);
+		d->meta.theme_lines = d->meta.theme_cols = NULL;
+		d->extra = NULL;
+		d->md.html = NULL;
+	}
+	v->themes = cb_xcalloc(s->nthemes ? s->nthemes : 1, sizeof *v->themes);
+	for (size_t i = 0; i < s->nthemes; i++) {
+		cb_theme_group *g = &v->themes[i];
+		*g = s->themes[i];
+		g->id = cb_xstrdup(s->themes[i].id);
+		g->label = cb_xstrdup(s->themes[i].label);
+		g->docs = cb_xcalloc(g->ndocs ? g->ndocs : 1, sizeof *g->docs);
+		memcpy(g->docs, s->themes[i].docs, g->ndocs * sizeof *g->docs);
+	}
+	v->pages = NULL;
+	v->npages = 0;
+	return v;
+}
+
+void cb_site_view_free(cb_site *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndocs; i++)
+		cb_strv_free(&v->docs[i].meta.themes);
+	free(v->docs);
+	for (size_t i = 0; i < v->nthemes; i++) {
+		free((char *)v->themes[i].id);
+		free(v->themes[i].label);
+		free(v->themes[i].docs);
+	}
+	free(v->themes);
+	free(v);
+}
+
+bool cb_site_view_current(const cb_site *v, const cb_site *s)
+{
+	if (v->ndocs != s->ndocs || v->nthemes != s->nthemes)
+		return false;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_strv *a = &v->docs[i].meta.themes, *b = &s->docs[i].meta.themes;
+		if (a->n != b->n)
+			return false;
+		for (size_t k = 0; k < a->n; k++)
+			if (strcmp(a->v[k], b->v[k]) != 0)
+				return false;
+	}
+	for (size_t i = 0; i < s->nthemes; i++) {
+		const cb_theme_group *a = &v->themes[i], *b = &s->themes[i];
+		if (strcmp(a->id, b->id) != 0 || strcmp(a->label, b->label) != 0 || a->ndocs != b->ndocs ||
+		    memcmp(a->docs, b->docs, a->ndocs * sizeof *a->docs) != 0 || a->synonyms != b->synonyms ||
+		    a->description != b->description)
+			return false;
+	}
+	return true;
 }

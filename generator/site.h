@@ -110,16 +110,28 @@ typedef struct cb_site {
 	size_t nfiles;
 } cb_site;
 
-/* Loads and checks the site. Returns 0 when usable (warnings allowed),
- * 1 when content errors were reported in d, 2 for a usage or environment
- * problem described in err (no repository, unknown ref, no content).
- * site must be freed with cb_site_free in every case. */
-int cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err);
+/* Loads and checks the site. Returns CB_STAGE_OK when usable (warnings
+ * allowed), CB_STAGE_CONTENT when content errors were reported in d,
+ * CB_STAGE_FAILED for a usage or environment problem described in err (no
+ * repository, unknown ref, no content). site must be freed with
+ * cb_site_free in every case. */
+cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err);
 void cb_site_free(cb_site *site);
 
 /* (Re)builds site->themes from the documents' themes; plugins call it
  * again after they change a document's themes. */
 void cb_site_group_themes(cb_site *site);
+
+/* A view of site with its own copy of every document's theme list and of
+ * the theme groups, everything else borrowed from site (which must
+ * outlive it): what the build's search index starts from while the
+ * plugins, which may change themes, are still running. Free with
+ * cb_site_view_free (NULL-safe). */
+cb_site *cb_site_view_new(const cb_site *site);
+void cb_site_view_free(cb_site *view);
+/* True when site's themes (each document's list, and the groups) are
+ * still as view copied them, so what was made from the view holds. */
+bool cb_site_view_current(const cb_site *view, const cb_site *site);
 
 /* A document's body as HTML, and as plain text: new copies (caller
  * frees), wherever they are kept. Thread-safe. */

@@ -882,3 +882,26 @@ int cb_source_date_epoch(int64_t *t, cb_error *err)
 	*t = (int64_t)v;
 	return 1;
 }
+
+static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
+				       "July",	  "August",   "September", "October", "November", "December"};
+
+/* The one date label: pages, packs and plugins (casebook.date_label). */
+const char *cb_date_label(const char *date, char *buf)
+{
+	if (!date || !cb_date_valid(date))
+		return date ? date : "";
+	int m = (date[5] - '0') * 10 + (date[6] - '0');
+	char *p = buf;
+	if (date[8] != '0')
+		*p++ = date[8];
+	*p++ = date[9];
+	*p++ = ' ';
+	size_t ml = strlen(S_months[m - 1]);
+	memcpy(p, S_months[m - 1], ml);
+	p += ml;
+	*p++ = ' ';
+	memcpy(p, date, 4);
+	p[4] = '\0';
+	return buf;
+}

@@ -200,5 +200,8 @@ void cb_format_date(int64_t t, int offset_min, char *buf);
 void cb_format_rfc3339(int64_t t, char *buf);
 /* Checks a YYYY-MM-DD calendar date (leap years included). */
 bool cb_date_valid(const char *s);
+/* "14 March 2024" for "2024-03-14", in buf (32 bytes at least) or the
+ * date itself when it is not one; "" for NULL. */
+const char *cb_date_label(const char *date, char *buf);
 
 #endif

@@ -19,18 +19,11 @@ local p = {}
 
 local want_page = casebook.options.page ~= false
 
-local months = { "January", "February", "March", "April", "May", "June", "July", "August",
-  "September", "October", "November", "December" }
-
--- "31 March 2026" for "2026-03-31".
-local function date_label(date)
-  local y, m, d = (date or ""):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
-  if not y or not months[tonumber(m)] then return date or "" end
-  return tonumber(d) .. " " .. months[tonumber(m)] .. " " .. y
-end
+-- "31 March 2026" for "2026-03-31": the host's label, as on every page.
+local date_label = casebook.date_label
 
 -- BRAG: blue is an action that is done ("complete" in many plans).
-local rag_label = { red = "Red", amber = "Amber", green = "Green", blue = "Blue (complete)" }
+local ratings = { red = true, amber = true, green = true, blue = true }
 local rag_order = { red = 1, amber = 2, [""] = 3, green = 4, blue = 5 }
 local rag_word = { r = "red", a = "amber", g = "green", b = "blue", complete = "blue", completed = "blue",
   done = "blue" }
@@ -38,7 +31,7 @@ local rag_word = { r = "red", a = "amber", g = "green", b = "blue", complete = "
 local function rag_of(text)
   local t = (text or ""):lower():match("^%s*(%a+)")
   t = rag_word[t] or t
-  return rag_label[t] and t or ""
+  return ratings[t] and t or ""
 end
 
 -- Done, so never overdue: blue, and green (on track).
@@ -159,7 +152,7 @@ function p.site(site)
         due = a.due or "",
         due_label = date_label(a.due),
         rag = rag,
-        rag_label = rag_label[rag] or "Not rated",
+        rag_label = casebook.rag_label(rag),
         evidence = a.evidence or "",
         overdue = a.due ~= nil and not done(rag) and a.due < today,
         doc = d,

@@ -144,15 +144,11 @@ static const S_model S_models[] = {
      "everyone agrees the child is safe enough to close the case"},
 };
 
-static const char *const S_months[] = {"January", "February", "March",	   "April",   "May",	  "June",
-				       "July",	  "August",   "September", "October", "November", "December"};
-
-/* "4 March 2024" for "2024-03-04"; caller frees. */
-static char *S_date_label(const char *date)
+/* A date's label (cb_date_label) as a string value. */
+static cb_value *S_date_label(const char *date)
 {
-	if (!date || !cb_date_valid(date))
-		return cb_xstrdup(date ? date : "");
-	return cb_xasprintf("%d %s %.4s", atoi(date + 8), S_months[atoi(date + 5) - 1], date);
+	char buf[32];
+	return cb_value_str(cb_date_label(date, buf));
 }
 
 /* The document a name on the command line means: its repository path,
@@ -224,7 +220,7 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number)
 	cb_map_set_str(v, "type", m->type);
 	cb_map_set_str(v, "type_label", cb_type_label(m->type));
 	cb_map_set_str(v, "date", m->date);
-	cb_map_set(v, "date_label", cb_value_str_own(S_date_label(m->date)));
+	cb_map_set(v, "date_label", S_date_label(m->date));
 	cb_map_set_str(v, "area", m->area ? m->area : "");
 	cb_map_set_str(v, "review", m->review ? m->review : "");
 	cb_map_set_str(v, "summary", m->summary ? m->summary : "");
@@ -255,8 +251,8 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number)
 		cb_value *av = cb_list_push(actions, cb_value_map());
 		cb_map_set_str(av, "action", a->action);
 		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
-		cb_map_set(av, "due_label", cb_value_str_own(S_date_label(a->due)));
-		cb_map_set_str(av, "rag_label", a->rag ? cb_rag_label(a->rag) : "");
+		cb_map_set(av, "due_label", S_date_label(a->due));
+		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
 	}
 	cb_map_set_bool(v, "has_actions", m->nactions > 0);
 	return v;
@@ -562,7 +558,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 	cb_map_set_str(pk, "theme_id", tg ? tg->id : "");
 	cb_map_set_str(pk, "theme_label", tg ? tg->label : "");
 	cb_map_set_str(pk, "date", today);
-	cb_map_set(pk, "date_label", cb_value_str_own(S_date_label(today)));
+	cb_map_set(pk, "date_label", S_date_label(today));
 	cb_map_set_str(pk, "site_title", site.cfg.title);
 	cb_map_set(pk, "count_label",
 		   cb_value_str_own(nrestricted

@@ -52,6 +52,23 @@ commit "$R" "content"
 NOTE_TITLE="Supervision note on a family"
 MARK="Contains restricted material — do not share"
 
+# ---- actions: the pages' labels (dates, and "Not rated" for no rating) ----
+doc "$R/content/plan.md" "Action plan for appointments" "actions:
+  - action: Write to every practice
+    owner: Designated nurse
+    due: 2024-03-04
+    rag: blue
+  - action: Audit the follow-up letters" "Text."
+sed -i 's/^type: briefing$/type: action-plan/' "$R/content/plan.md"
+commit "$R" "a plan"
+run "$CASEBOOK" pack --repo "$R" content/plan.md --out "$TMP/plan.html"
+assert_eq "a pack of an action plan" "$RC" "0"
+H=$(cat "$TMP/plan.html")
+assert_contains "an action's due date and rating, labelled as on the pages" "$H" "Write to every practice — Designated nurse, due 4 March 2024 (Blue (complete))"
+assert_contains "an action without a rating says so, as the pages do" "$H" "Audit the follow-up letters (Not rated)"
+git -C "$R" rm -q content/plan.md
+commit "$R" "no plan"
+
 # ---- a theme ----------------------------------------------------------------
 mkdir -p "$TMP/work"
 run env -C "$TMP/work" "$CASEBOOK" pack --repo "$R" --theme was-not-brought

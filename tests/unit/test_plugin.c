@@ -519,6 +519,10 @@ static void test_diagnostics_and_helpers(void **state)
 	    "local p = {}\n"
 	    "assert(casebook.slug('Was Not Brought!') == 'was-not-brought')\n"
 	    "assert(casebook.escape('<a href=\"x\">&') == '&lt;a href=&quot;x&quot;&gt;&amp;')\n"
+	    "assert(casebook.date_label('2024-03-04') == '4 March 2024')\n"
+	    "assert(casebook.date_label('soon') == 'soon' and casebook.date_label(nil) == '')\n"
+	    "assert(casebook.rag_label('blue') == 'Blue (complete)' and casebook.rag_label('red') == 'Red')\n"
+	    "assert(casebook.rag_label(nil) == 'Not rated' and casebook.rag_label('') == 'Not rated')\n"
 	    "assert(casebook.build_date == '2024-06-01' and casebook.audience == 'public')\n"
 	    "assert(#casebook.taxonomy() == 0 and #casebook.glossary() == 0)\n"
 	    "local q, why = casebook.query('neglect')\n"
@@ -545,8 +549,8 @@ static void test_diagnostics_and_helpers(void **state)
 	char *got = S_print(&d);
 	assert_string_equal(got, "content/b.md: error: wrong here [t]\n"
 				 "content/b.md:7:3: warning: check this [t]\n"
-				 "plugins/t.lua:18: note: a note [t]\n"
-				 "plugins/t.lua:19: note: printed\t1 [t]\n");
+				 "plugins/t.lua:22: note: a note [t]\n"
+				 "plugins/t.lua:23: note: printed\t1 [t]\n");
 	assert_int_equal(d.errors, 1);
 	free(got);
 	cb_diags_free(&d);
@@ -745,7 +749,7 @@ static void test_stage_on_a_repository(void **state)
 		cb_diags d = CB_DIAGS_INIT;
 		cb_error err;
 		assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
-		cb_buf times = CB_BUF_INIT;
+		cb_plugin_timings times = {NULL, 0};
 		cb_theme *th;
 		assert_int_equal(cb_theme_open(&th, &s, ".", &err), 0);
 		cb_plugins_opts po = {".", th, NULL, NULL, &times};
@@ -759,9 +763,12 @@ static void test_stage_on_a_repository(void **state)
 		cb_value *extra = cb_vpack_unpack(a->extra);
 		assert_non_null(cb_map_lookup(extra, "related"));
 		if (k == 0) {
-			/* The configured six, each timed. */
-			assert_non_null(strstr(times.data, "plugin taxonomy "));
-			assert_non_null(strstr(times.data, "plugin actions "));
+			/* The configured six, each timed, in the order they ran. */
+			assert_int_equal(times.n, 6);
+			assert_string_equal(times.v[0].name, "taxonomy");
+			assert_string_equal(times.v[5].name, "actions");
+			for (size_t i = 0; i < times.n; i++)
+				assert_true(times.v[i].seconds >= 0 && times.v[i].seconds < 60);
 			assert_int_equal(s.npages, 3);
 			assert_string_equal(s.pages[0].path, "glossary.html");
 			assert_string_equal(s.pages[1].path, "learning/index.html");
@@ -773,12 +780,13 @@ static void test_stage_on_a_repository(void **state)
 		} else {
 			/* related alone, with its text search: the index is built
 			 * on demand and removed afterwards. */
-			assert_null(strstr(times.data, "plugin taxonomy "));
+			assert_int_equal(times.n, 1);
+			assert_string_equal(times.v[0].name, "related");
 			assert_int_equal(s.npages, 0);
 			assert_null(cb_map_lookup(extra, "backlinks"));
 		}
 		cb_value_free(extra);
-		cb_buf_free(&times);
+		cb_plugin_timings_free(&times);
 		cb_diags_free(&d);
 		cb_theme_free(th);
 		cb_site_free(&s);

@@ -62,7 +62,7 @@ static void test_public_site(void **state)
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
-	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), CB_STAGE_OK);
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(s.nsources, 4);
 	/* The supervision note (restricted) and the draft stay out. */
@@ -97,7 +97,7 @@ static void test_restricted_site(void **state)
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
-	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), CB_STAGE_OK);
 	assert_int_equal(s.ndocs, 4);
 	/* Gamma (restricted) links to Alpha: Alpha now has a backlink. */
 	const cb_doc *alpha = NULL;
@@ -117,7 +117,7 @@ static void test_environment_errors(void **state)
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
-	assert_int_equal(cb_site_load(&o, &s, &d, &err), 2);
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), CB_STAGE_FAILED);
 	assert_non_null(strstr(err.msg, "no-such-ref"));
 	cb_site_free(&s);
 	cb_diags_free(&d);
@@ -131,7 +131,7 @@ static void test_content_errors(void **state)
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
-	assert_int_equal(cb_site_load(&o, &s, &d, &err), 1);
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), CB_STAGE_CONTENT);
 	/* Both problems in one run: an unknown theme, then a broken link. */
 	assert_int_equal(d.errors, 2);
 	cb_diags_sort(&d);
