@@ -19,6 +19,7 @@
 #include "search.h"
 #include "seal.h"
 #include "util.h"
+#include "pubcheck.h"
 #include "writer.h"
 
 static double S_now(void)
@@ -356,7 +357,13 @@ static cb_build_status S_write(S_build *b)
 		*b->err = b->sj.err;
 	if (rrc != 0 || b->sj.rc != 0)
 		return CB_BUILD_FAILED;
+	/* The last scan: personal data in any file about to be published,
+	 * whichever stage wrote it (pages, feed, search files, plugins'). */
 	b->t = S_now();
+	if (cb_pubcheck_output(cb_writer_stage_dir(b->w), b->res->out, &b->site.pii_allow, b->site.pii_names,
+			       b->opts->jobs, b->d) > 0)
+		return CB_BUILD_CONTENT;
+	S_lap(b->res, "pii-output", &b->t);
 	if (b->seal && S_seal_finish(b->w, b->seal, &b->site, b->opts->datadir, b->err) != 0)
 		return CB_BUILD_FAILED;
 	b->res->files = cb_writer_count(b->w);

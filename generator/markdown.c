@@ -1,4 +1,5 @@
 /* markdown: see markdown.h. */
+#define _GNU_SOURCE
 #include "markdown.h"
 
 #include <pthread.h>
@@ -170,38 +171,91 @@ static void S_unescape(char *s)
 	*w = '\0';
 }
 
+/* Where broken links are in the source (S_link_pos): the offset of every
+ * line start, made once, and how far the search has got. Links are met in
+ * document order, so each search starts where the last one ended: 20,000
+ * broken links in one paragraph cost one pass, not one pass each. */
+typedef struct S_linkpos {
+	size_t *lines; /* lines[k]: offset where line k + 1 starts */
+	size_t nlines;
+	size_t next; /* offset after the last link found */
+	/* The last column worked out, to count on from within a long line */
+	int col_line, col;
+	size_t col_off;
+} S_linkpos;
+
+static void S_linkpos_init(S_linkpos *lp, const char *body, size_t len)
+{
+	size_t cap = 64;
+	lp->lines = cb_xmalloc(cap * sizeof *lp->lines);
+	lp->nlines = 0;
+	lp->lines[lp->nlines++] = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (body[i] != '\n')
+			continue;
+		if (lp->nlines == cap) {
+			cap *= 2;
+			lp->lines = cb_xrealloc(lp->lines, cap * sizeof *lp->lines);
+		}
+		lp->lines[lp->nlines++] = i + 1;
+	}
+	lp->next = 0;
+	lp->col_line = lp->col = 0;
+	lp->col_off = 0;
+}
+
+/* The 1-based line holding offset off. */
+static int S_line_of(const S_linkpos *lp, size_t off)
+{
+	size_t lo = 0, hi = lp->nlines;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lp->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (int)lo + 1;
+}
+
 /* Finds where a link to url starts in the source, searching from the start of
- * its paragraph; falls back to the paragraph's position. */
-static void S_link_pos(const char *body, size_t len, cmark_node *link, const char *raw_url, int body_line,
-		       int *line, int *col)
+ * its paragraph (or after the previous link found, when that is later);
+ * falls back to the paragraph's position. */
+static void S_link_pos(const char *body, size_t len, S_linkpos *lp, cmark_node *link, const char *raw_url,
+		       int body_line, int *line, int *col)
 {
 	cmark_node *blk = link;
 	while (blk && cmark_node_get_start_line(blk) == 0)
 		blk = cmark_node_parent(blk);
 	int bl = blk ? cmark_node_get_start_line(blk) : 1;
 	int bc = blk ? cmark_node_get_start_column(blk) : 1;
-	/* Offset of line bl in body. */
-	size_t off = 0;
-	for (int l = 1; l < bl && off < len; off++)
-		if (body[off] == '\n')
-			l++;
-	const char *hit = NULL;
+	size_t off = bl >= 1 && (size_t)bl <= lp->nlines ? lp->lines[bl - 1] : len;
+	if (lp->next > off)
+		off = lp->next;
 	size_t ulen = strlen(raw_url);
-	for (size_t i = off; ulen && i + ulen <= len; i++) {
-		if (memcmp(body + i, raw_url, ulen) == 0) {
-			hit = body + i;
-			break;
-		}
-	}
+	const char *hit = ulen && off < len ? memmem(body + off, len - off, raw_url, ulen) : NULL;
 	if (hit) {
+		lp->next = (size_t)(hit - body) + ulen;
 		/* Point at the "[" that opens the link when it is on the same line. */
+		int l = S_line_of(lp, (size_t)(hit - body));
+		const char *ls = body + lp->lines[l - 1];
 		const char *p = hit;
-		while (p > body + off && p[-1] != '\n' && *p != '[')
+		while (p > ls && *p != '[')
 			p--;
 		if (*p != '[')
 			p = hit;
-		int l, c;
-		cb_linecol(body, (size_t)(p - body), &l, &c);
+		int c = 1;
+		const char *q = ls;
+		if (lp->col && lp->col_line == l && body + lp->col_off <= p) {
+			q = body + lp->col_off;
+			c = lp->col;
+		}
+		for (; q < p; q++)
+			if (((unsigned char)*q & 0xC0) != 0x80)
+				c++;
+		lp->col_line = l;
+		lp->col_off = (size_t)(p - body);
+		lp->col = c;
 		*line = l + body_line - 1;
 		*col = c;
 	} else {
@@ -220,6 +274,8 @@ typedef struct S_ctx {
 	cb_diags *d;
 	int errors;
 	cb_map *used_ids;
+	cb_map *next_k; /* base id -> the next number to try (S_unique_id) */
+	S_linkpos lpos;
 	int *links;
 	size_t nlinks, caplinks;
 } S_ctx;
@@ -232,9 +288,18 @@ static char *S_unique_id(S_ctx *c, const char *text)
 		base = cb_xstrdup("section");
 	}
 	char *id = cb_xstrdup(base);
-	for (int k = 2; cb_map_has(c->used_ids, id); k++) {
-		free(id);
-		id = cb_xasprintf("%s-%d", base, k);
+	if (cb_map_has(c->used_ids, id)) {
+		/* Numbers below the one remembered for base are all taken (ids
+		 * are never given back), so 8,000 headings of the same text
+		 * take 8,000 steps, not 8,000 x 8,000 / 2. */
+		intptr_t k = (intptr_t)cb_map_get(c->next_k, base);
+		if (k < 2)
+			k = 2;
+		do {
+			free(id);
+			id = cb_xasprintf("%s-%ld", base, (long)k++);
+		} while (cb_map_has(c->used_ids, id));
+		cb_map_put(c->next_k, base, (void *)k);
 	}
 	free(base);
 	cb_map_put(c->used_ids, id, NULL);
@@ -363,7 +428,9 @@ static void S_links(S_ctx *c, cmark_node *root)
 			hidden[nhidden++] = n;
 		} else {
 			int line, col;
-			S_link_pos(c->body, c->len, n, url, c->body_line, &line, &col);
+			if (!c->lpos.lines)
+				S_linkpos_init(&c->lpos, c->body, c->len);
+			S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
 			cb_diags_add(c->d, CB_ERROR, c->file, line, col, "broken-link",
 				     "link to '%s' does not match any document; the path is relative to this "
 				     "file, so check the folder and spelling",
@@ -440,6 +507,11 @@ typedef struct S_pub {
 	cb_pubtext *out;
 	size_t cap;
 	S_cursor *cur;
+	/* The last column worked out (line index, offset, column), so that
+	 * pieces of one long line are counted from there, not from the
+	 * line's start each time. */
+	size_t col_line, col_off;
+	int col;
 } S_pub;
 
 /* Moves the cursor to a block's start (line and column in the body). */
@@ -524,9 +596,17 @@ static void S_pub_put(S_pub *p, size_t off, const char *s, size_t len)
 			hi = mid;
 	}
 	int col = 1;
-	for (size_t k = c->lines[lo]; k < off && k < c->len; k++)
+	size_t from = c->lines[lo];
+	if (p->col && p->col_line == lo && p->col_off <= off) {
+		from = p->col_off;
+		col = p->col;
+	}
+	for (size_t k = from; k < off && k < c->len; k++)
 		if (((unsigned char)c->body[k] & 0xC0) != 0x80)
 			col++;
+	p->col_line = lo;
+	p->col_off = off;
+	p->col = col;
 	o->at[o->nat].off = p->b.len;
 	o->at[o->nat].line = (int)lo + c->body_line;
 	o->at[o->nat].col = col;
@@ -567,9 +647,9 @@ static void S_published(cmark_node *doc, const char *body, size_t len, int body_
 			c.lines[c.nlines++] = k + 1;
 		}
 	}
-	S_pub p = {CB_BUF_INIT, out, 0, &c};
+	S_pub p = {CB_BUF_INIT, out, 0, &c, 0, 0, 0};
 	cb_pubtext attrs_at = {NULL, 0, NULL, 0};
-	S_pub attrs = {CB_BUF_INIT, &attrs_at, 0, &c};
+	S_pub attrs = {CB_BUF_INIT, &attrs_at, 0, &c, 0, 0, 0};
 	int in_image = 0;
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
@@ -642,15 +722,47 @@ void cb_pubtext_free(cb_pubtext *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* The first line of body with more cells than a table may have (counted
+ * by its unescaped '|'), or 0; *cells says how many it has. */
+static int S_too_wide(const char *body, size_t len, size_t *cells)
+{
+	int line = 1;
+	size_t pipes = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || body[i] == '\n') {
+			if (pipes > CB_MAX_TABLE_COLUMNS + 1) {
+				*cells = pipes - 1;
+				return line;
+			}
+			pipes = 0;
+			line++;
+		} else if (body[i] == '\\' && i + 1 < len && body[i + 1] != '\n') {
+			i++;
+		} else if (body[i] == '|') {
+			pipes++;
+		}
+	}
+	return 0;
+}
+
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d)
 {
 	memset(out, 0, sizeof *out);
 	pthread_once(&S_once, S_register);
 
+	size_t cells = 0;
+	int wide = S_too_wide(body, len, &cells);
+	if (wide)
+		cb_diags_add(d, CB_ERROR, file, wide + body_line - 1, 1, "table-too-wide",
+			     "a table row of about %zu columns; casebook takes tables of at most %d columns, "
+			     "so split the table or make it a list",
+			     cells, CB_MAX_TABLE_COLUMNS);
 	cmark_parser *parser = cmark_parser_new(S_OPTIONS);
 	static const char *const exts[] = {"table", "autolink", "strikethrough", "tasklist"};
-	for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+	/* Too wide a table is parsed as plain text (it is an error anyway):
+	 * the table parser would take minutes over it. */
+	for (size_t i = wide ? 1 : 0; i < sizeof exts / sizeof exts[0]; i++) {
 		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
 		if (e)
 			cmark_parser_attach_syntax_extension(parser, e);
@@ -658,7 +770,9 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 	cmark_parser_feed(parser, body, len);
 	cmark_node *doc = cmark_parser_finish(parser);
 
-	S_ctx c = {body, len, body_line, file, resolve, ctx, d, 0, cb_map_new(), NULL, 0, 0};
+	S_ctx c = {
+	    body, len, body_line, file, resolve, ctx, d, 0, cb_map_new(), cb_map_new(), {NULL, 0, 0, 0, 0, 0},
+	    NULL, 0,   0};
 	for (size_t i = 0; cb_reserved_ids[i]; i++)
 		cb_map_put(c.used_ids, cb_reserved_ids[i], NULL);
 
@@ -756,6 +870,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 	S_published(doc, body, len, body_line, &pub);
 
 	cb_map_free(c.used_ids);
+	cb_map_free(c.next_k);
+	free(c.lpos.lines);
 	cmark_node_free(doc);
 	cmark_parser_free(parser);
 	cb_mdoc_compact(out);

@@ -10,6 +10,11 @@
 #ifndef CB_MARKDOWN_H
 #define CB_MARKDOWN_H
 
+/* The widest table casebook takes, in columns: a wider row is an error
+ * [table-too-wide]. The table parser's work grows with the square of a
+ * row's cells, so a 5,000-column table took seconds per row. */
+#define CB_MAX_TABLE_COLUMNS 256
+
 #include <stddef.h>
 
 #include "diag.h"

@@ -47,4 +47,23 @@ size_t cb_pubcheck_controls(const char *path, const char *text, size_t len, cb_d
 size_t cb_pubcheck_body(const char *path, const cb_pubtext *pub, const char *body, size_t len, int body_line,
 			const cb_strv *allow, const cb_pii_names *names, cb_diags *d);
 
+/* The text a reader or a program gets from a published file: for markup
+ * (kind 'h': HTML, XML, SVG, Atom) tags are dropped — inline ones (b, em,
+ * span, a, …) joining the text either side, others keeping it apart — every
+ * attribute value is a piece of its own, comments go and character
+ * references are resolved; for scripts and JSON (kind 'j') string escapes
+ * (\uXXXX, \/) are resolved; other text (kind 't') is as it is. Caller
+ * frees. Never fails; linear in len. */
+char *cb_pubcheck_reader_text(const char *data, size_t len, int kind, size_t *out_len);
+
+/* The last scan before a build's output is swapped in: every text file
+ * under dir (pages, feed, sitemap, search files, plugins' pages), read as
+ * cb_pubcheck_reader_text gives it, is checked; a finding is reported at
+ * the file's path under shown (the output folder as the user named it; no
+ * line: the page has no source position) unless a published document's
+ * pii-allow lists it (allow: all of them). jobs threads (0: one per
+ * core). Returns the errors added. */
+size_t cb_pubcheck_output(const char *dir, const char *shown, const cb_strv *allow, const cb_pii_names *names,
+			  int jobs, cb_diags *d);
+
 #endif

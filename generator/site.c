@@ -549,7 +549,7 @@ static void S_note_files(S_src *s, const cb_link_dep *deps, size_t n)
 
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
-static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
 {
 	S_load *L = p->L;
 	if (s->hit && S_deps_hold(L, s->rec)) {
@@ -608,10 +608,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br)
 	S_note_files(s, s->deps, s->ndeps);
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
+	double t0 = S_clock();
 	if (s->included || L->pii_every)
 		cb_pubcheck_body(s->doc.path, &s->doc.md.pub, body, s->body_len, s->body_line,
 				 &s->doc.meta.pii_allow, L->pii_names, &s->body);
 	cb_pubtext_free(&s->doc.md.pub);
+	*pii_seconds += S_clock() - t0;
 	/* The body is not needed again: free it now, not at the end, so a
 	 * large collection is never all in memory at once. */
 	free(stashed);
@@ -647,7 +649,7 @@ static void *S_worker(void *arg)
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
-			S_pass2(p, &L->srcs[i], br);
+			S_pass2(p, &L->srcs[i], br, &pii);
 	}
 	cb_cache_reader_close(cr);
 	cb_blob_reader_free(br);
@@ -863,6 +865,16 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
 		goto out;
 	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
+	/* What casebook.yml says (an accessibility contact, a service's
+	 * address) is published on purpose: the output's last scan lets it
+	 * through. */
+	if (text) {
+		cb_pii_hit *hits;
+		size_t nh = cb_pii_scan(text, len, NULL, &hits);
+		for (size_t k = 0; k < nh; k++)
+			cb_strv_push_own(&site->pii_allow, cb_xstrndup(text + hits[k].off, hits[k].len));
+		free(hits);
+	}
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
@@ -1045,6 +1057,10 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 		doc->md.nlinks = w;
 	}
 	free(keep);
+	/* What the output's last scan may let through (pubcheck.h). */
+	for (size_t i = 0; i < site->ndocs; i++)
+		for (size_t k = 0; k < site->docs[i].meta.pii_allow.n; k++)
+			cb_strv_push(&site->pii_allow, site->docs[i].meta.pii_allow.v[k]);
 	/* Backlinks, in site order because targets are visited in order. */
 	for (size_t i = 0; i < site->ndocs; i++) {
 		for (size_t k = 0; k < site->docs[i].md.nlinks; k++) {
@@ -1095,7 +1111,7 @@ out:
 	cb_map_free(L.by_path);
 	cb_attach_free(L.files);
 	free(hist_key);
-	cb_pii_names_free(pii_names);
+	site->pii_names = pii_names;
 	cb_sources_free(sources, nsources);
 	cb_gitsrc_free(g);
 	return rc;
@@ -1132,6 +1148,8 @@ void cb_site_free(cb_site *site)
 	free(site->themes);
 	cb_history_free(site->hist, site->nhist);
 	cb_history_free(site->pub_hist, site->npub_hist);
+	cb_pii_names_free(site->pii_names);
+	cb_strv_free(&site->pii_allow);
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);

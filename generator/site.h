@@ -95,11 +95,13 @@ typedef struct cb_site {
 	size_t npub_hist;
 	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
 	char build_date[11];
-	char *commit;	    /* selected commit id; "" for an empty worktree repo */
-	char *workdir;	    /* the repository's working folder; NULL when bare */
-	size_t nsources;    /* documents read, whatever their audience */
-	double pii_seconds; /* time spent in the personal-data check */
-	cb_page *pages;	    /* pages added by plugins, in the order added */
+	char *commit;			/* selected commit id; "" for an empty worktree repo */
+	char *workdir;			/* the repository's working folder; NULL when bare */
+	size_t nsources;		/* documents read, whatever their audience */
+	double pii_seconds;		/* time spent in the personal-data check */
+	struct cb_pii_names *pii_names; /* the names deny-list (owned), for the output's last scan */
+	cb_strv pii_allow;		/* every published document's pii-allow values, ditto */
+	cb_page *pages;			/* pages added by plugins, in the order added */
 	size_t npages;
 	cb_source *plugin_srcs; /* the repository's plugins/NAME.lua files, by path */
 	size_t nplugin_srcs;

@@ -339,7 +339,7 @@ int cb_query_parse(const char *qs, const cb_synonym *syn, size_t nsyn, cb_query_
 	if (S_lex(qs, &it, err) != 0)
 		goto out;
 	/* Tokenize; items with nothing searchable (punctuation) are dropped. */
-	size_t kept = 0, words_seen = 0;
+	size_t kept = 0, words_seen = 0, ntokens = 0;
 	for (size_t i = 0; i < it.n; i++) {
 		S_item *x = &it.v[i];
 		if (!x->is_or) {
@@ -347,6 +347,19 @@ int cb_query_parse(const char *qs, const cb_synonym *syn, size_t nsyn, cb_query_
 			if (tok(tctx, x->term.text, strlen(x->term.text), &x->term.tokens) != 0) {
 				cb_error_set(err, NULL, 0, 0,
 					     "the search words could not be split into tokens");
+				goto out;
+			}
+			ntokens += x->term.tokens.n;
+			if (ntokens > CB_QUERY_MAX_WORDS) {
+				cb_error_set(
+				    err, NULL, 0, 0,
+				    "the search has more than %d words; a search may have at most %d, "
+				    "so keep the words that matter most",
+				    CB_QUERY_MAX_WORDS, CB_QUERY_MAX_WORDS);
+				/* Items from i on are freed by S_items_free; those
+				 * before were kept or freed above. */
+				for (size_t k = kept; k < i; k++)
+					memset(&it.v[k], 0, sizeof it.v[k]);
 				goto out;
 			}
 			if (x->term.tokens.n == 0) {

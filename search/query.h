@@ -26,6 +26,11 @@
 #include "diag.h"
 #include "util.h"
 
+/* The most words a search may have (counted as the index splits them,
+ * phrases included): a longer one is refused with a message. Matching
+ * grows with the words' number, and no one types a hundred. */
+#define CB_QUERY_MAX_WORDS 64
+
 /* Splits s[0..n) into index tokens (appended to out); 0 or -1. */
 typedef int (*cb_query_tokenize_fn)(void *ctx, const char *s, size_t n, cb_strv *out);
 

@@ -497,6 +497,20 @@ static char *S_title(const cb_import_doc *doc, const char *fallback, size_t *tit
 			*title_block = i;
 			return cb_xstrdup(doc->blocks[i].text);
 		}
+	/* A heading at the start, the only one of the document's largest
+	 * size: a title set as "Heading 1" above "Heading 2" sections. */
+	int top = 7;
+	size_t at_top = 0, first_top = (size_t)-1;
+	for (size_t i = 0; i < doc->nblocks; i++)
+		if (doc->blocks[i].kind == CB_IMPORT_HEADING && doc->blocks[i].level < top)
+			top = doc->blocks[i].level;
+	for (size_t i = 0; i < doc->nblocks; i++)
+		if (doc->blocks[i].kind == CB_IMPORT_HEADING && doc->blocks[i].level == top && !at_top++)
+			first_top = i;
+	if (at_top == 1 && first_top < 3) {
+		*title_block = first_top;
+		return cb_xstrdup(doc->blocks[first_top].text);
+	}
 	if (doc->title) {
 		/* Word's PDF export calls documents "Microsoft Word - file.docx". */
 		const char *t = doc->title;

@@ -128,7 +128,7 @@ int cb_imp_xml_parse(const char *name, const char *data, size_t len, bool html, 
 		 * the five predefined and the HTML named ones exist. */
 		doc = L.htmlReadMemory(data, (int)len, NULL, "UTF-8",
 				       HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-					   HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
+					   HTML_PARSE_COMPACT);
 	} else {
 		/* No XML_PARSE_NOENT (no entity substitution), no
 		 * XML_PARSE_DTDLOAD or DTDATTR, no XML_PARSE_HUGE (so libxml2's

@@ -215,6 +215,20 @@ void cb_imp_headings(cb_import_doc *doc)
 		    have_title || (doc->blocks[i].kind == CB_IMPORT_HEADING && doc->blocks[i].level == 1);
 	for (size_t i = 0; i < doc->nblocks; i++) {
 		cb_import_block *b = &doc->blocks[i];
+		/* "3. Key learning" on its own is a numbered section, not a
+		 * list of one. */
+		bool lone = b->kind == CB_IMPORT_ITEM && b->ordered && b->level == 0 &&
+			    (i == 0 || doc->blocks[i - 1].kind != CB_IMPORT_ITEM) &&
+			    (i + 1 == doc->nblocks || doc->blocks[i + 1].kind != CB_IMPORT_ITEM);
+		if (lone && cb_imp_section_name(b->text)) {
+			b->kind = CB_IMPORT_HEADING;
+			b->level = 2;
+			b->ordered = false;
+			size_t n = strlen(b->text);
+			if (n && b->text[n - 1] == ':')
+				b->text[n - 1] = '\0';
+			continue;
+		}
 		if (b->kind != CB_IMPORT_PARAGRAPH) {
 			if (b->kind == CB_IMPORT_HEADING)
 				have_title = true;

@@ -71,6 +71,47 @@ run "$CASEBOOK" build --repo "$C" --out "$TMP/ctl-site"
 assert_eq "the build fails" "$RC" "1"
 assert_no_file "and publishes nothing" "$TMP/ctl-site"
 
+# The last scan: what a plugin writes into a page, a field or a page of
+# its own is checked in the staged output, reported by output path.
+P=$TMP/plug
+git init -q "$P"
+doc "$P/content/a.md" "A" "" "Plain text."
+mkdir -p "$P/plugins"
+cat >"$P/plugins/leak.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  doc.html = doc.html .. "<p>Ref 943<b>476</b>&#8203;5919</p>"
+end
+return p
+LUA
+printf 'plugins:\n  - leak\n' >"$P/casebook.yml"
+commit "$P" "a leaking plugin"
+run "$CASEBOOK" build --repo "$P" --out "$TMP/plug-site"
+assert_eq "personal data a plugin adds to a page fails the build" "$RC" "1"
+assert_contains "it is reported by output path" "$OUT" \
+	"$TMP/plug-site/documents/a.html: error: possible NHS number '9434765919' in the published file; remove it"
+assert_no_file "nothing is written" "$TMP/plug-site/index.html"
+cat >"$P/plugins/leak.lua" <<'LUA'
+local p = {}
+function p.site(site)
+  casebook.add_page{path = "contacts.html", template = "contacts", title = "Contacts",
+    data = {phone = "07700\u{A0}900123"}}
+end
+return p
+LUA
+mkdir -p "$P/themes/default/templates"
+cat >"$P/themes/default/templates/contacts.mustache" <<'TPL'
+{{<layout}}{{$content}}<p>Call {{page.data.phone}}</p>{{/content}}{{/layout}}
+TPL
+commit "$P" "a plugin page"
+run "$CASEBOOK" build --repo "$P" --out "$TMP/plug-site"
+assert_eq "a plugin's own page fails the build" "$RC" "1"
+assert_contains "reported by its output path" "$OUT" "$TMP/plug-site/contacts.html: error: possible phone number '07700 900123' in the published file"
+doc "$P/content/a.md" "A" "pii-allow: [07700 900123]" "Plain text."
+commit "$P" "allowed"
+run "$CASEBOOK" build --repo "$P" --out "$TMP/plug-site"
+assert_eq "a value a published document allows passes the last scan" "$RC" "0"
+
 # No false alarms: dates, years, page numbers, service numbers, districts.
 F=$TMP/fine
 git init -q "$F"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/draft.h"
 #include "import/import.h"
 #include "import/import_int.h"
 
@@ -60,9 +61,10 @@ static void test_text(void **state)
 					       "\xE2\x80\xA2 Tell the GP.\n"
 					       "1. First step\n"
 					       "2) Second step\n\n"
-					       "A paragraph over\ntwo lines.\n");
+					       "A paragraph over\ntwo lines.\n\n"
+					       "3. Recommendations\n\nNone.\n");
 	assert_int_equal(d->format, CB_IMPORT_TEXT);
-	assert_int_equal(d->nblocks, 8);
+	assert_int_equal(d->nblocks, 10);
 	assert_int_equal(d->blocks[0].kind, CB_IMPORT_HEADING);
 	assert_int_equal(d->blocks[0].level, 1);
 	assert_string_equal(d->blocks[0].text, "Missed appointments");
@@ -77,6 +79,9 @@ static void test_text(void **state)
 	assert_true(d->blocks[5].ordered);
 	assert_string_equal(d->blocks[6].text, "Second step");
 	assert_string_equal(d->blocks[7].text, "A paragraph over two lines.");
+	/* A numbered line naming a section on its own is a heading. */
+	assert_int_equal(d->blocks[8].kind, CB_IMPORT_HEADING);
+	assert_string_equal(d->blocks[8].text, "Recommendations");
 	cb_import_doc_free(d);
 }
 
@@ -290,13 +295,83 @@ static void test_pdf_layout(void **state)
 	cb_buf_free(&b);
 }
 
+static void test_dates(void **state)
+{
+	const struct {
+		const char *in, *out;
+		size_t len;
+	} cases[] = {
+	    {"December 2015", "2015-12-01", 13},
+	    {"10 June 2014.", "2014-06-10", 12},
+	    {"1st May 2023", "2023-05-01", 12},
+	    {"10/06/2014", "2014-06-10", 10},
+	    {"2014-06-10", "2014-06-10", 10},
+	    {"Sept 2020", "2020-09-01", 9},
+	    {"December 10, 2015", "2015-12-10", 17},
+	    {"31 February 2020", NULL, 0},
+	    {"May 1800", NULL, 0},
+	    {"Mayor 2020", NULL, 0},
+	    {"12345", NULL, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[11] = "";
+		size_t n = cb_draft_parse_date(cases[i].in, out);
+		assert_int_equal(n, cases[i].len);
+		if (cases[i].out)
+			assert_string_equal(out, cases[i].out);
+	}
+}
+
+static void test_draft(void **state)
+{
+	/* A title set as the only top heading, a 7-minute briefing by its
+	 * title, the labelled date rather than the first one, and Markdown
+	 * that keeps the words as they were. */
+	cb_import_doc *d = S_read(
+	    "b.html",
+	    "<h2>7 minute briefing: Baby Q</h2><p>In March 2019 Baby Q was seen.</p>"
+	    "<p>Date: 10 June 2014</p><h3>Key learning</h3>"
+	    "<ul><li>Use *care* with <a href='https://example.org/a b'>links</a></li></ul>"
+	    "<p>1. A typed list</p><p># Not a heading</p><table><tr><td>a|b</td><td>c</td></tr></table>");
+	cb_strv none = CB_STRV_INIT;
+	cb_draft_opts o = {NULL, NULL, "2024-01-01", &none, NULL, "b", "../files/b.html", "HTML"};
+	cb_draft dr;
+	cb_draft_make(d, &o, &dr);
+	assert_string_equal(dr.title, "7 minute briefing: Baby Q");
+	assert_string_equal(dr.type, "seven-minute-briefing");
+	assert_string_equal(dr.date, "2014-06-10");
+	assert_int_equal(dr.date_from, CB_DRAFT_DATE_FOUND);
+	assert_int_equal(dr.headings, 1);
+	assert_int_equal(dr.items, 2);
+	assert_non_null(strstr(dr.markdown, "\n## Key learning\n"));
+	assert_non_null(strstr(dr.markdown, "- Use \\*care\\* with [links](<https://example.org/a%20b>)\n"));
+	assert_non_null(strstr(dr.markdown, "\n1. A typed list\n"));
+	assert_non_null(strstr(dr.markdown, "\n\\# Not a heading\n"));
+	assert_non_null(strstr(dr.markdown, "| a\\|b | c |\n| --- | --- |\n"));
+	assert_non_null(strstr(dr.markdown, "[The full report (HTML)](../files/b.html)"));
+	assert_null(strstr(dr.markdown, "## 7 minute"));
+	cb_draft_free(&dr);
+	/* No date and no sign of the type: today and briefing, both said. */
+	o.date = NULL;
+	cb_import_doc_free(d);
+	d = S_read("c.txt", "Notes\n\nSome words here.\n");
+	cb_draft_make(d, &o, &dr);
+	assert_string_equal(dr.type, "briefing");
+	assert_true(dr.type_unsure);
+	assert_string_equal(dr.date, "2024-01-01");
+	assert_int_equal(dr.date_from, CB_DRAFT_DATE_TODAY);
+	cb_draft_free(&dr);
+	cb_import_doc_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalise),	cmocka_unit_test(test_text),
 	    cmocka_unit_test(test_list_mark),	cmocka_unit_test(test_html),
 	    cmocka_unit_test(test_xml_refused), cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_pdf_layout),
+	    cmocka_unit_test(test_pdf_layout),	cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_draft),
 	};
 	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
 }

@@ -247,12 +247,101 @@ static void test_plain_text_and_tables(void **state)
 	cb_diags_free(&d);
 }
 
+/* Headings of the same text are numbered in one step each (8,000 of them
+ * took 20 s when every number was tried from 2), and a number a heading's
+ * own text takes is skipped. Checks the ids, not the time. */
+static void test_many_identical_headings(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	render("## Same\n\n## Same\n\n## Same 3\n\n## Same\n\n## Same\n", &m, &d);
+	assert_int_equal(m.nheadings, 5);
+	assert_string_equal(m.headings[0].id, "same");
+	assert_string_equal(m.headings[1].id, "same-2");
+	assert_string_equal(m.headings[2].id, "same-3");
+	assert_string_equal(m.headings[3].id, "same-4");
+	assert_string_equal(m.headings[4].id, "same-5");
+	cb_mdoc_free(&m);
+	cb_buf b = CB_BUF_INIT;
+	for (int i = 0; i < 8000; i++)
+		cb_buf_puts(&b, "## Same\n\n");
+	render(b.data, &m, &d);
+	assert_int_equal(m.nheadings, 8000);
+	assert_string_equal(m.headings[7999].id, "same-8000");
+	assert_non_null(strstr(m.html, "<h2 id=\"same-8000\">"));
+	cb_mdoc_free(&m);
+	cb_buf_free(&b);
+	cb_diags_free(&d);
+}
+
+/* 20,000 broken links on one line: each reported at its own column. */
+static void test_many_broken_links(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_buf b = CB_BUF_INIT;
+	for (int i = 0; i < 20000; i++) {
+		char one[64];
+		snprintf(one, sizeof one, "[x](missing-%05d.md) ", i);
+		cb_buf_puts(&b, one);
+	}
+	render(b.data, &m, &d);
+	assert_int_equal(d.errors, 20000);
+	/* Each link is 22 bytes; the body starts on line 6. */
+	assert_int_equal(d.v[0].line, 6);
+	assert_int_equal(d.v[0].col, 1);
+	assert_int_equal(d.v[19999].line, 6);
+	assert_int_equal(d.v[19999].col, 19999 * 22 + 1);
+	assert_non_null(strstr(d.v[19999].msg, "missing-19999.md"));
+	cb_mdoc_free(&m);
+	cb_buf_free(&b);
+	cb_diags_free(&d);
+}
+
+/* A table wider than CB_MAX_TABLE_COLUMNS is an error at its line (the
+ * table parser's work grows with the square of a row's cells). */
+static void test_too_wide_table(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "Intro.\n\n");
+	for (int row = 0; row < 3; row++) {
+		for (int i = 0; i < 5000; i++)
+			cb_buf_puts(&b, row == 1 ? "|-" : "|c");
+		cb_buf_puts(&b, "|\n");
+	}
+	render(b.data, &m, &d);
+	assert_int_equal(d.errors, 1);
+	assert_string_equal(d.v[0].rule, "table-too-wide");
+	assert_int_equal(d.v[0].line, 8);
+	assert_non_null(strstr(d.v[0].msg, "5000 columns"));
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+	/* At the limit it is a table. */
+	cb_buf_free(&b);
+	for (int row = 0; row < 3; row++) {
+		for (int i = 0; i < CB_MAX_TABLE_COLUMNS; i++)
+			cb_buf_puts(&b, row == 1 ? "|-" : "|c");
+		cb_buf_puts(&b, "|\n");
+	}
+	render(b.data, &m, &d);
+	assert_int_equal(d.errors, 0);
+	assert_non_null(strstr(m.html, "<table>"));
+	cb_mdoc_free(&m);
+	cb_buf_free(&b);
+	cb_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_raw_html_dropped),
 	    cmocka_unit_test(test_dangerous_links),
 	    cmocka_unit_test(test_heading_ids),
+	    cmocka_unit_test(test_many_identical_headings),
+	    cmocka_unit_test(test_many_broken_links),
+	    cmocka_unit_test(test_too_wide_table),
 	    cmocka_unit_test(test_learning_points),
 	    cmocka_unit_test(test_learning_heading_names),
 	    cmocka_unit_test(test_links),

@@ -190,6 +190,29 @@ static void test_fts5_syntax_is_quoted(void **state)
 	EXPECT_FTS("neglect & ... abuse", "\"neglect\" AND \"abuse\"");
 }
 
+/* A search of thousands of words is refused with a message at once (5,000
+ * repeated words took minutes); CB_QUERY_MAX_WORDS are still taken. */
+static void test_too_many_words(void **state)
+{
+	cb_buf b = CB_BUF_INIT;
+	for (int i = 0; i < 5000; i++)
+		cb_buf_puts(&b, "neglect ");
+	S_rejects(b.data, "the search has more than 64 words; a search may have at most 64", 0);
+	cb_buf_free(&b);
+	cb_buf_puts(&b, "\"");
+	for (int i = 0; i < 100; i++)
+		cb_buf_puts(&b, "did not attend ");
+	cb_buf_puts(&b, "\"");
+	S_rejects(b.data, "the search has more than 64 words", 0); /* a phrase counts its words */
+	cb_buf_free(&b);
+	for (int i = 0; i < CB_QUERY_MAX_WORDS; i++)
+		cb_buf_puts(&b, "neglect ");
+	char *fts = S_fts(b.data);
+	assert_non_null(fts);
+	free(fts);
+	cb_buf_free(&b);
+}
+
 static void test_malformed_queries(void **state)
 {
 	S_rejects("\"did not", "the quote at column 1 is never closed", 1);
@@ -282,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(test_expansions_are_reported),
 	    cmocka_unit_test(test_no_synonyms),
 	    cmocka_unit_test(test_tokenizer_tap),
+	    cmocka_unit_test(test_too_many_words),
 	};
 	return cmocka_run_group_tests(tests, S_setup, S_teardown);
 }
