@@ -315,7 +315,11 @@ static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
 			return; /* words, or an inline holding them */
 	}
 	int line, col;
-	S_link_pos(c->body, c->len, img, url ? url : "", c->body_line, &line, &col);
+	/* The image's own link is looked up again next (S_file_link): the
+	 * search must start from the same place. */
+	size_t next = c->lpos.next;
+	S_link_pos(c->body, c->len, &c->lpos, img, url ? url : "", c->body_line, &line, &col);
+	c->lpos.next = next;
 	cb_diags_add(c->d, CB_WARNING, c->file, line, col > 1 ? col - 1 : col, "image-alt",
 		     "the image '%s' has no alt text; say what it shows between the brackets, as in "
 		     "![Chart of referrals by month](%s)",
@@ -327,7 +331,7 @@ static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
 static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *path, const char *frag)
 {
 	int line, col;
-	S_link_pos(c->body, c->len, n, url, c->body_line, &line, &col);
+	S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
 	if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && col > 1)
 		col--; /* the '!' before the '[' */
 	char *resolved = path[0] ? S_resolve_path(c->file, path) : NULL;
