@@ -351,22 +351,25 @@ static void S_get_diags(S_rd *r, cb_diags *d)
 	}
 }
 
+/* A document's fields, in the order of cb_fields (schema.h): the texts
+ * and dates, visibility and status, then the lists. */
 static void S_put_meta(cb_buf *b, const cb_meta *m)
 {
-	const char *strs[] = {m->title,	 m->type,     m->date,	 m->summary,   m->area,
-			      m->review, m->age_band, m->source, m->review_by, m->published};
-	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		S_put_str(b, strs[i]);
+	for (size_t i = 0; i < cb_nfields; i++)
+		if (cb_fields[i].kind == CB_FIELD_TEXT || cb_fields[i].kind == CB_FIELD_DATE)
+			S_put_str(b, *cb_field_text(m, &cb_fields[i]));
 	S_put_u32(b, (uint32_t)m->visibility);
 	S_put_u32(b, m->draft);
-	S_put_strv(b, &m->themes);
-	for (size_t i = 0; i < m->themes.n; i++) {
-		S_put_i32(b, m->theme_lines ? m->theme_lines[i] : 0);
-		S_put_i32(b, m->theme_cols ? m->theme_cols[i] : 0);
+	for (size_t i = 0; i < cb_nfields; i++) {
+		const cb_field *f = &cb_fields[i];
+		if (f->kind != CB_FIELD_LIST && f->kind != CB_FIELD_THEMES)
+			continue;
+		S_put_strv(b, cb_field_list(m, f));
+		for (size_t k = 0; f->kind == CB_FIELD_THEMES && k < m->themes.n; k++) {
+			S_put_i32(b, m->theme_lines ? m->theme_lines[k] : 0);
+			S_put_i32(b, m->theme_cols ? m->theme_cols[k] : 0);
+		}
 	}
-	S_put_strv(b, &m->audience);
-	S_put_strv(b, &m->questions);
-	S_put_strv(b, &m->pii_allow);
 	S_put_u32(b, (uint32_t)m->nactions);
 	for (size_t i = 0; i < m->nactions; i++) {
 		const cb_action *a = &m->actions[i];
@@ -379,12 +382,28 @@ static void S_put_meta(cb_buf *b, const cb_meta *m)
 	}
 }
 
+/* The position of each of m's themes. */
+static void S_get_theme_places(S_rd *r, cb_meta *m)
+{
+	if (!m->themes.n || r->bad)
+		return;
+	if ((size_t)(r->end - r->p) / 8 < m->themes.n) {
+		r->bad = true;
+		return;
+	}
+	m->theme_lines = cb_xcalloc(m->themes.n, sizeof(int));
+	m->theme_cols = cb_xcalloc(m->themes.n, sizeof(int));
+	for (size_t i = 0; i < m->themes.n; i++) {
+		m->theme_lines[i] = S_get_i32(r);
+		m->theme_cols[i] = S_get_i32(r);
+	}
+}
+
 static void S_get_meta(S_rd *r, cb_meta *m)
 {
-	char **strs[] = {&m->title,  &m->type,	   &m->date,   &m->summary,   &m->area,
-			 &m->review, &m->age_band, &m->source, &m->review_by, &m->published};
-	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		*strs[i] = S_get_str(r);
+	for (size_t i = 0; i < cb_nfields; i++)
+		if (cb_fields[i].kind == CB_FIELD_TEXT || cb_fields[i].kind == CB_FIELD_DATE)
+			*(char **)cb_field_text(m, &cb_fields[i]) = S_get_str(r);
 	if (!m->title || !m->type || !m->date)
 		r->bad = true; /* required fields of a valid document */
 	uint32_t vis = S_get_u32(r);
@@ -392,22 +411,14 @@ static void S_get_meta(S_rd *r, cb_meta *m)
 		r->bad = true;
 	m->visibility = (cb_visibility)vis;
 	m->draft = S_get_u32(r) != 0;
-	S_get_strv(r, &m->themes);
-	if (m->themes.n && !r->bad) {
-		if ((size_t)(r->end - r->p) / 8 < m->themes.n) {
-			r->bad = true;
-		} else {
-			m->theme_lines = cb_xcalloc(m->themes.n, sizeof(int));
-			m->theme_cols = cb_xcalloc(m->themes.n, sizeof(int));
-			for (size_t i = 0; i < m->themes.n; i++) {
-				m->theme_lines[i] = S_get_i32(r);
-				m->theme_cols[i] = S_get_i32(r);
-			}
-		}
+	for (size_t i = 0; i < cb_nfields; i++) {
+		const cb_field *f = &cb_fields[i];
+		if (f->kind != CB_FIELD_LIST && f->kind != CB_FIELD_THEMES)
+			continue;
+		S_get_strv(r, (cb_strv *)cb_field_list(m, f));
+		if (f->kind == CB_FIELD_THEMES)
+			S_get_theme_places(r, m);
 	}
-	S_get_strv(r, &m->audience);
-	S_get_strv(r, &m->questions);
-	S_get_strv(r, &m->pii_allow);
 	m->nactions = S_get_count(r, 24);
 	if (m->nactions)
 		m->actions = cb_xcalloc(m->nactions, sizeof *m->actions);

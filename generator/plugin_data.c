@@ -326,19 +326,12 @@ void cb_plugin_set_int(lua_State *L, const char *key, lua_Integer n)
  * after a hook T holds exactly the plugin's changes.
  */
 
-/* Fields the host provides; a plugin may set only themes and html. The
- * other names of the template data are refused too, so that a plugin
- * field never hides one of casebook's. */
+/* Fields the host provides besides the front matter's; a plugin may set
+ * only themes and html. The other names of the template data are refused
+ * too, so that a plugin field never hides one of casebook's. */
 static const char *const S_readonly[] = {
-    "actions",
-    "age_band",
-    "area",
-    "audience",
     "authors",
     "body",
-    "date",
-    "date_label",
-    "draft",
     "first_published",
     "has_actions",
     "has_learning",
@@ -355,29 +348,33 @@ static const char *const S_readonly[] = {
     "links",
     "links_to",
     "path",
-    "questions",
-    "review",
-    "review_by",
-    "review_by_label",
     "review_overdue",
     "slug",
-    "source",
-    "summary",
     "text",
     "theme_lines",
-    "title",
     "toc",
-    "type",
     "type_label",
     "url",
-    "visibility",
 };
 
+/* True for a name of casebook's: one above, a front matter field of the
+ * pages or plugins (schema.h's cb_fields) other than themes, or a date
+ * field's NAME_label. */
 static bool S_is_readonly(const char *k)
 {
-	const char *const *hit = bsearch(&k, S_readonly, sizeof S_readonly / sizeof S_readonly[0],
-					 sizeof S_readonly[0], S_cmp_str);
-	return hit != NULL;
+	if (bsearch(&k, S_readonly, sizeof S_readonly / sizeof S_readonly[0], sizeof S_readonly[0],
+		    S_cmp_str))
+		return true;
+	for (size_t i = 0; i < cb_nfields; i++) {
+		const cb_field *f = &cb_fields[i];
+		if (!(f->use & (CB_FIELD_PAGE | CB_FIELD_PLUGIN)) || f->kind == CB_FIELD_THEMES)
+			continue;
+		size_t n = strlen(f->name);
+		if (strncmp(k, f->name, n) == 0 &&
+		    (k[n] == '\0' || (f->kind == CB_FIELD_DATE && strcmp(k + n, "_label") == 0)))
+			return true;
+	}
+	return false;
 }
 
 static void S_push_history_date(lua_State *L, int64_t t, int tz)
@@ -401,31 +398,24 @@ int cb_plugin_doc_field(lua_State *L)
 	const cb_doc *d = &p->h->site->docs[idx];
 	const cb_meta *m = &d->meta;
 	const cb_mdoc *md = &d->md;
+	const cb_field *f;
 	if (strcmp(k, "path") == 0) {
 		lua_pushstring(L, d->path);
 	} else if (strcmp(k, "slug") == 0) {
 		lua_pushstring(L, d->slug);
 	} else if (strcmp(k, "url") == 0) {
 		lua_pushfstring(L, "documents/%s.html", d->slug);
-	} else if (strcmp(k, "title") == 0) {
-		lua_pushstring(L, m->title);
-	} else if (strcmp(k, "type") == 0) {
-		lua_pushstring(L, m->type);
 	} else if (strcmp(k, "type_label") == 0) {
 		lua_pushstring(L, cb_type_label(m->type));
-	} else if (strcmp(k, "date") == 0) {
-		lua_pushstring(L, m->date);
-	} else if (strcmp(k, "summary") == 0 || strcmp(k, "area") == 0 || strcmp(k, "review") == 0 ||
-		   strcmp(k, "age_band") == 0 || strcmp(k, "source") == 0 || strcmp(k, "review_by") == 0) {
-		const char *v = strcmp(k, "summary") == 0    ? m->summary
-				: strcmp(k, "area") == 0     ? m->area
-				: strcmp(k, "review") == 0   ? m->review
-				: strcmp(k, "age_band") == 0 ? m->age_band
-				: strcmp(k, "source") == 0   ? m->source
-							     : m->review_by;
-		if (!v)
+	} else if ((f = cb_field_named(k)) && (f->use & CB_FIELD_PLUGIN) &&
+		   (f->kind == CB_FIELD_TEXT || f->kind == CB_FIELD_DATE || f->kind == CB_FIELD_LIST)) {
+		/* A front matter field (schema.h's cb_fields): nil when not given. */
+		if (f->kind == CB_FIELD_LIST)
+			cb_plugin_push_strv(L, cb_field_list(m, f));
+		else if (*cb_field_text(m, f))
+			lua_pushstring(L, *cb_field_text(m, f));
+		else
 			return 0;
-		lua_pushstring(L, v);
 	} else if (strcmp(k, "visibility") == 0) {
 		lua_pushstring(L, cb_visibility_name(m->visibility));
 	} else if (strcmp(k, "draft") == 0) {
@@ -438,10 +428,6 @@ int cb_plugin_doc_field(lua_State *L)
 			lua_pushinteger(L, m->theme_lines ? m->theme_lines[i] : 0);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
-	} else if (strcmp(k, "audience") == 0) {
-		cb_plugin_push_strv(L, &m->audience);
-	} else if (strcmp(k, "questions") == 0) {
-		cb_plugin_push_strv(L, &m->questions);
 	} else if (strcmp(k, "actions") == 0) {
 		lua_createtable(L, (int)m->nactions, 0);
 		for (size_t i = 0; i < m->nactions; i++) {

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "chart.h"
+#include "docdata.h"
 #include "mustache.h"
 #include "pagekey.h"
 #include "util.h"
@@ -672,22 +674,15 @@ static int S_document(S_r *r, const cb_doc *d)
 	const cb_meta *m = &d->meta;
 	cb_value *v = S_base(r, "../", "document", m->title);
 	cb_value *doc = cb_map_set(v, "doc", cb_value_map());
-	cb_map_set_str(doc, "title", m->title);
+	/* The front matter's own fields (schema.h's cb_fields), then what is
+	 * worked out from them. */
+	cb_docdata_fields(doc, m, CB_FIELD_PAGE);
 	cb_map_set_str(doc, "slug", d->slug);
-	cb_map_set_str(doc, "type", m->type);
 	cb_map_set_str(doc, "type_label", cb_type_label(m->type));
-	S_set_date(doc, "date", "date_label", m->date);
-	cb_map_set_str(doc, "summary", m->summary ? m->summary : "");
-	cb_map_set_str(doc, "area", m->area ? m->area : "");
-	cb_map_set_str(doc, "review", m->review ? m->review : "");
-	cb_map_set_str(doc, "age_band", m->age_band ? m->age_band : "");
-	cb_map_set_str(doc, "source", m->source ? m->source : "");
 	cb_map_set_str(doc, "visibility", cb_visibility_name(m->visibility));
 	cb_map_set_bool(doc, "is_seven_minute", strcmp(m->type, "seven-minute-briefing") == 0);
-	if (m->review_by) {
-		S_set_date(doc, "review_by", "review_by_label", m->review_by);
+	if (m->review_by)
 		cb_map_set_bool(doc, "review_overdue", strcmp(m->review_by, s->build_date) < 0);
-	}
 
 	cb_value *themes = cb_map_set(doc, "themes", cb_value_list());
 	for (size_t i = 0; i < m->themes.n; i++) {
@@ -699,12 +694,10 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(t, "label", tg->label);
 		cb_map_set_str(t, "url", r->theme_urls[tg - s->themes]);
 	}
-	cb_map_set(doc, "audience", S_strlist(&m->audience));
 	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
 	cb_map_set(doc, "type_url", S_type_url(r, m->type));
-	cb_map_set(doc, "questions", S_strlist(&m->questions));
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
 	/* Learning points grouped by the heading they sit under. */
@@ -725,19 +718,7 @@ static int S_document(S_r *r, const cb_doc *d)
 	}
 	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
 
-	cb_value *actions = cb_map_set(doc, "actions", cb_value_list());
-	for (size_t i = 0; i < m->nactions; i++) {
-		const cb_action *a = &m->actions[i];
-		cb_value *av = cb_list_push(actions, cb_value_map());
-		cb_map_set_str(av, "action", a->action);
-		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
-		S_set_date(av, "due", "due_label", a->due ? a->due : "");
-		cb_map_set_str(av, "rag", a->rag ? a->rag : "");
-		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
-		cb_map_set_str(av, "evidence", a->evidence ? a->evidence : "");
-		cb_map_set_bool(av, "overdue",
-				a->due && !cb_rag_done(a->rag) && strcmp(a->due, s->build_date) < 0);
-	}
+	cb_map_set(doc, "actions", cb_docdata_actions(m, s->build_date));
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
 	cb_map_set(doc, "body", cb_value_str_own(cb_doc_html(s, d)));
@@ -874,6 +855,30 @@ static int S_home(S_r *r)
 		cb_map_set_str(tv, "url", r->type_urls[t]);
 	}
 	return S_render(r, "index", v, "index.html");
+}
+
+/* The thematic analysis (analysis.h): the whole library's, then each
+ * area's. */
+static int S_analysis(S_r *r)
+{
+	cb_analysis *a = cb_analysis_new(r->site, NULL);
+	cb_value *v = S_base(r, "../", "analysis", "Thematic analysis");
+	cb_map_set(v, "analysis", cb_analysis_page_data(a, "../", S_theme_url));
+	int rc = S_render(r, "analysis", v, "analysis/index.html");
+	const cb_analysis_table *t = &a->by[CB_BY_AREA];
+	for (size_t k = 0; rc == 0 && k < t->keys.n; k++) {
+		cb_analysis *one = cb_analysis_new(r->site, t->keys.v[k]);
+		char *title = cb_xasprintf("Thematic analysis: %s", t->labels.v[k]);
+		cb_value *p = S_base(r, "../", "analysis", title);
+		cb_map_set(p, "analysis", cb_analysis_page_data(one, "../", S_theme_url));
+		char *path = cb_analysis_area_url(t->keys.v[k]);
+		rc = S_render(r, "analysis", p, path);
+		free(path);
+		free(title);
+		cb_analysis_free(one);
+	}
+	cb_analysis_free(a);
+	return rc;
 }
 
 static int S_theme_index(S_r *r)
@@ -1078,6 +1083,8 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	}
 	if (rc == 0 && cb_mustache_has(r.tpl, "whatsnew"))
 		rc = S_whatsnew(&r);
+	if (rc == 0 && cb_mustache_has(r.tpl, "analysis"))
+		rc = S_analysis(&r);
 	if (rc == 0 && cb_mustache_has(r.tpl, "feed"))
 		rc = S_feed(&r);
 	if (rc == 0)

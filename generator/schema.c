@@ -1,6 +1,7 @@
 /* schema: see schema.h. */
 #include "schema.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,12 +46,52 @@ const char *cb_type_label(const char *type)
 	return t ? t->label : type;
 }
 
-static const char *const S_fields[] = {
-    "title",  "type",	   "date",     "summary",    "themes",	  "audience",
-    "area",   "review",	   "age-band", "visibility", "status",	  "questions",
-    "source", "review-by", "actions",  "pii-allow",  "published",
+#define S_F(key, name, kind, member, use)                                                                    \
+	{                                                                                                    \
+		key, name, kind, offsetof(cb_meta, member), use                                              \
+	}
+#define S_OWN(key, name, use)                                                                                \
+	{                                                                                                    \
+		key, name, CB_FIELD_OWN, 0, use                                                              \
+	}
+enum { S_ALL = CB_FIELD_PAGE | CB_FIELD_PACK | CB_FIELD_PLUGIN, S_SITE = CB_FIELD_PAGE | CB_FIELD_PLUGIN };
+/* In the order "did you mean" has always weighed them. */
+const cb_field cb_fields[] = {
+    S_F("title", "title", CB_FIELD_TEXT, title, S_ALL),
+    S_F("type", "type", CB_FIELD_TEXT, type, S_ALL),
+    S_F("date", "date", CB_FIELD_DATE, date, S_ALL),
+    S_F("summary", "summary", CB_FIELD_TEXT, summary, S_ALL),
+    S_F("themes", "themes", CB_FIELD_THEMES, themes, CB_FIELD_PLUGIN),
+    S_F("audience", "audience", CB_FIELD_LIST, audience, S_SITE),
+    S_F("area", "area", CB_FIELD_TEXT, area, S_ALL),
+    S_F("review", "review", CB_FIELD_TEXT, review, S_ALL),
+    S_F("age-band", "age_band", CB_FIELD_TEXT, age_band, S_SITE),
+    S_OWN("visibility", "visibility", S_SITE),
+    S_OWN("status", "draft", CB_FIELD_PLUGIN),
+    S_F("questions", "questions", CB_FIELD_LIST, questions, S_ALL),
+    S_F("source", "source", CB_FIELD_TEXT, source, S_ALL),
+    S_F("review-by", "review_by", CB_FIELD_DATE, review_by, S_SITE),
+    S_OWN("actions", "actions", S_ALL),
+    S_F("pii-allow", "pii_allow", CB_FIELD_LIST, pii_allow, 0),
+    S_F("published", "published", CB_FIELD_DATE, published, 0),
 };
-#define S_NFIELDS (sizeof S_fields / sizeof S_fields[0])
+const size_t cb_nfields = sizeof cb_fields / sizeof cb_fields[0];
+
+const cb_field *cb_field_named(const char *name)
+{
+	for (size_t i = 0; i < cb_nfields; i++)
+		if (strcmp(cb_fields[i].name, name) == 0)
+			return &cb_fields[i];
+	return NULL;
+}
+
+static const cb_field *S_field_keyed(const char *key)
+{
+	for (size_t i = 0; i < cb_nfields; i++)
+		if (strcmp(cb_fields[i].key, key) == 0)
+			return &cb_fields[i];
+	return NULL;
+}
 
 static const char *const S_action_fields[] = {"action", "owner", "due", "rag", "evidence"};
 #define S_NACTION_FIELDS (sizeof S_action_fields / sizeof S_action_fields[0])
@@ -429,6 +470,26 @@ static int S_choice(S_ctx *c, const cb_ynode *v, const char *s, const char *cons
 	return -1;
 }
 
+/* A field with no checks of its own: text, a date or a list of text, as
+ * its row in cb_fields says; any other key is unknown. */
+static void S_plain_field(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
+{
+	const cb_field *f = S_field_keyed(k->str);
+	void *at = f ? (char *)c->m + f->offset : NULL;
+	if (f && f->kind == CB_FIELD_TEXT) {
+		S_set(at, S_text(c, k, v));
+	} else if (f && f->kind == CB_FIELD_DATE) {
+		S_set(at, S_date(c, k, v));
+	} else if (f && f->kind == CB_FIELD_LIST) {
+		S_text_list(c, k, v, at);
+	} else {
+		const char *keys[sizeof cb_fields / sizeof cb_fields[0]];
+		for (size_t i = 0; i < cb_nfields; i++)
+			keys[i] = cb_fields[i].key;
+		S_unknown_field(c, k, "a front matter field", keys, cb_nfields);
+	}
+}
+
 int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids, cb_meta *out,
 		    cb_diags *d)
 {
@@ -472,18 +533,6 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 					"2024-05-01'");
 			else
 				S_set(&out->date, S_date(&c, k, v));
-		} else if (strcmp(key, "review-by") == 0) {
-			S_set(&out->review_by, S_date(&c, k, v));
-		} else if (strcmp(key, "published") == 0) {
-			S_set(&out->published, S_date(&c, k, v));
-		} else if (strcmp(key, "summary") == 0) {
-			S_set(&out->summary, S_text(&c, k, v));
-		} else if (strcmp(key, "area") == 0) {
-			S_set(&out->area, S_text(&c, k, v));
-		} else if (strcmp(key, "review") == 0) {
-			S_set(&out->review, S_text(&c, k, v));
-		} else if (strcmp(key, "age-band") == 0) {
-			S_set(&out->age_band, S_text(&c, k, v));
 		} else if (strcmp(key, "visibility") == 0) {
 			s = S_text(&c, k, v);
 			if (s) {
@@ -526,16 +575,10 @@ int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme
 				S_set(&out->source, s);
 		} else if (strcmp(key, "themes") == 0) {
 			S_themes(&c, k, v);
-		} else if (strcmp(key, "audience") == 0) {
-			S_text_list(&c, k, v, &out->audience);
-		} else if (strcmp(key, "questions") == 0) {
-			S_text_list(&c, k, v, &out->questions);
-		} else if (strcmp(key, "pii-allow") == 0) {
-			S_text_list(&c, k, v, &out->pii_allow);
 		} else if (strcmp(key, "actions") == 0) {
 			S_actions(&c, k, v);
 		} else {
-			S_unknown_field(&c, k, "a front matter field", S_fields, S_NFIELDS);
+			S_plain_field(&c, k, v);
 		}
 	}
 
@@ -580,22 +623,15 @@ void cb_meta_free(cb_meta *m)
 {
 	if (!m)
 		return;
-	free(m->title);
-	free(m->type);
-	free(m->date);
-	free(m->summary);
-	free(m->area);
-	free(m->review);
-	free(m->age_band);
-	free(m->source);
-	free(m->review_by);
-	free(m->published);
-	cb_strv_free(&m->themes);
+	for (size_t i = 0; i < cb_nfields; i++) {
+		const cb_field *f = &cb_fields[i];
+		if (f->kind == CB_FIELD_TEXT || f->kind == CB_FIELD_DATE)
+			free(*cb_field_text(m, f));
+		else if (f->kind == CB_FIELD_LIST || f->kind == CB_FIELD_THEMES)
+			cb_strv_free((cb_strv *)cb_field_list(m, f));
+	}
 	free(m->theme_lines);
 	free(m->theme_cols);
-	cb_strv_free(&m->audience);
-	cb_strv_free(&m->questions);
-	cb_strv_free(&m->pii_allow);
 	for (size_t i = 0; i < m->nactions; i++) {
 		free(m->actions[i].action);
 		free(m->actions[i].owner);

@@ -69,6 +69,53 @@ typedef struct cb_meta {
 	size_t nactions;
 } cb_meta;
 
+/*
+ * The front matter fields: the one table from which the parser's list of
+ * known keys, cb_meta_free, the cache record (cache.c), the fields plugins
+ * may read and may not set (plugin_data.c), and the text and date fields
+ * of a page's and a pack's template data (docdata.h) are all made. A new
+ * text field is a member of cb_meta and a row here (and its documentation).
+ */
+typedef enum {
+	CB_FIELD_TEXT,	 /* char *, NULL when not given */
+	CB_FIELD_DATE,	 /* char * YYYY-MM-DD; template data adds NAME_label */
+	CB_FIELD_LIST,	 /* cb_strv of text items */
+	CB_FIELD_THEMES, /* cb_strv of theme ids with their positions; plugins may set it */
+	CB_FIELD_OWN	 /* read and kept by code of its own (visibility, status, actions) */
+} cb_field_kind;
+
+/* Where a field's value goes besides cb_meta. */
+enum {
+	CB_FIELD_PAGE = 1,  /* a document page's data, {{doc.NAME}} ("" when not given; a date
+			       only when given) */
+	CB_FIELD_PACK = 2,  /* a pack's document data, likewise */
+	CB_FIELD_PLUGIN = 4 /* plugins read doc.NAME (nil when not given) */
+};
+
+typedef struct cb_field {
+	const char *key;  /* in the front matter: "age-band" */
+	const char *name; /* in template and plugin data: "age_band" */
+	cb_field_kind kind;
+	size_t offset; /* of the member in cb_meta (TEXT, DATE, LIST, THEMES) */
+	unsigned use;  /* CB_FIELD_PAGE | CB_FIELD_PACK | CB_FIELD_PLUGIN */
+} cb_field;
+
+extern const cb_field cb_fields[];
+extern const size_t cb_nfields;
+
+/* The field with this data name; NULL when none. */
+const cb_field *cb_field_named(const char *name);
+/* The member f describes in m: a char * (TEXT, DATE) or a cb_strv (LIST,
+ * THEMES). */
+static inline char *const *cb_field_text(const cb_meta *m, const cb_field *f)
+{
+	return (char *const *)((const char *)m + f->offset);
+}
+static inline const cb_strv *cb_field_list(const cb_meta *m, const cb_field *f)
+{
+	return (const cb_strv *)((const char *)m + f->offset);
+}
+
 /* Validates the front matter tree root of file into out. theme_ids, when
  * not NULL, is the set of known theme ids (from the taxonomy): an unknown
  * theme is then an error with a "did you mean". Returns 0 when there were no

@@ -108,6 +108,7 @@ typedef struct S_load {
 	const char *content_dir;
 	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
+	bool drafts;	     /* drafts included (cb_site_opts.drafts) */
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
 	cb_attach *files;    /* the content folder's other files: attachments */
 } S_load;
@@ -132,12 +133,13 @@ static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, 
 	return CB_LINK_OK;
 }
 
-static bool S_visible(const cb_meta *m, cb_visibility audience)
+static bool S_visible(const cb_meta *m, cb_visibility audience, bool drafts)
 {
 	if (m->visibility > audience)
 		return false;
-	/* Drafts never reach a public build. */
-	if (m->draft && audience == CB_VIS_PUBLIC)
+	/* Drafts are in no build unless asked for (--drafts, and serve's
+	 * preview), and never in a public one. */
+	if (m->draft && (!drafts || audience == CB_VIS_PUBLIC))
 		return false;
 	return true;
 }
@@ -452,7 +454,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		memset(&s->rec->meta, 0, sizeof s->rec->meta);
 		cb_diags_take(&s->front, &s->rec->front);
 		s->valid = true;
-		s->included = S_visible(&s->doc.meta, L->audience);
+		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
 		/* The body goes to the store at once rather than waiting in
 		 * memory for pass 2 (which replaces it if a link changed). */
 		cb_doc body = {0};
@@ -498,7 +500,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		rc = -1;
 	if (rc == 0) {
 		s->valid = true;
-		s->included = S_visible(&s->doc.meta, L->audience);
+		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
 		/* The personal-data check, on every document this build publishes
 		 * (every document, for casebook check): its text and its file name. */
 		if (s->included || L->pii_every) {
@@ -966,9 +968,11 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	L.content_dir = site->cfg.content_dir;
 	L.pii_every = opts->pii_every_audience;
 	L.audience = opts->audience;
+	L.drafts = opts->drafts;
 	site->text = cb_textstore_new(opts->text_dir);
 	L.store = site->text;
 	cb_hash_u64(&env, (uint64_t)opts->audience);
+	cb_hash_u64(&env, (uint64_t)opts->drafts);
 	cb_hash_u64(&env, (uint64_t)opts->pii_every_audience);
 	cb_hash_str(&env, site->cfg.content_dir);
 	cb_hash_hex(&env, L.env);

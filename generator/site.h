@@ -27,6 +27,7 @@ typedef struct cb_site_opts {
 	const char *ref;  /* NULL: HEAD */
 	bool worktree;	  /* read working files instead of the committed tree */
 	cb_visibility audience;
+	bool drafts;		/* include drafts (never for the public audience) */
 	int jobs;		/* threads for parsing; 0: one per core */
 	struct cb_cache *cache; /* earlier builds' results (cache.h); NULL: none */
 	const char *text_dir;	/* where the text store's file goes (textstore.h); NULL: $TMPDIR */

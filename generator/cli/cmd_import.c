@@ -312,6 +312,7 @@ static long S_check(const S_run *r, const char *datadir)
 	bo.site.repo = r->workdir;
 	bo.site.worktree = true;
 	bo.site.audience = CB_VIS_RESTRICTED; /* drafts and restricted documents too */
+	bo.site.drafts = true;
 	bo.datadir = datadir;
 	bo.version = CB_VERSION;
 	bo.check_only = true;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "docdata.h"
 #include "mustache.h"
 #include "site.h"
 #include "theme.h"
@@ -203,28 +204,14 @@ static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
 	return NULL;
 }
 
-static cb_value *S_strlist(const cb_strv *sv)
-{
-	cb_value *l = cb_value_list();
-	for (size_t i = 0; i < sv->n; i++)
-		cb_list_push(l, cb_value_str(sv->v[i]));
-	return l;
-}
-
-static cb_value *S_doc_value(const cb_doc *d, size_t number)
+static cb_value *S_doc_value(const cb_doc *d, size_t number, const char *today)
 {
 	const cb_meta *m = &d->meta;
 	cb_value *v = cb_value_map();
 	cb_map_set_num(v, "number", (double)number);
-	cb_map_set_str(v, "title", m->title);
-	cb_map_set_str(v, "type", m->type);
+	/* The front matter's fields a pack shows (schema.h's cb_fields). */
+	cb_docdata_fields(v, m, CB_FIELD_PACK);
 	cb_map_set_str(v, "type_label", cb_type_label(m->type));
-	cb_map_set_str(v, "date", m->date);
-	cb_map_set(v, "date_label", S_date_label(m->date));
-	cb_map_set_str(v, "area", m->area ? m->area : "");
-	cb_map_set_str(v, "review", m->review ? m->review : "");
-	cb_map_set_str(v, "summary", m->summary ? m->summary : "");
-	cb_map_set_str(v, "source", m->source ? m->source : "");
 	cb_map_set_str(v, "path", d->path);
 	cb_map_set_bool(v, "restricted", m->visibility == CB_VIS_RESTRICTED);
 	/* Learning points as plain text: their links point into the site,
@@ -243,17 +230,8 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number)
 		cb_list_push(points, cb_value_str(lp->text));
 	}
 	cb_map_set_bool(v, "has_learning", d->md.nlearning > 0);
-	cb_map_set(v, "questions", S_strlist(&m->questions));
 	cb_map_set_bool(v, "has_questions", m->questions.n > 0);
-	cb_value *actions = cb_map_set(v, "actions", cb_value_list());
-	for (size_t i = 0; i < m->nactions; i++) {
-		const cb_action *a = &m->actions[i];
-		cb_value *av = cb_list_push(actions, cb_value_map());
-		cb_map_set_str(av, "action", a->action);
-		cb_map_set_str(av, "owner", a->owner ? a->owner : "");
-		cb_map_set(av, "due_label", S_date_label(a->due));
-		cb_map_set_str(av, "rag_label", cb_rag_label(a->rag));
-	}
+	cb_map_set(v, "actions", cb_docdata_actions(m, today));
 	cb_map_set_bool(v, "has_actions", m->nactions > 0);
 	return v;
 }
@@ -567,7 +545,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 					: cb_xasprintf("%zu document%s", nchosen, nchosen == 1 ? "" : "s")));
 	cb_value *docs = cb_map_set(data, "documents", cb_value_list());
 	for (size_t i = 0; i < nchosen; i++)
-		cb_list_push(docs, S_doc_value(chosen[i], i + 1));
+		cb_list_push(docs, S_doc_value(chosen[i], i + 1, today));
 	cb_map_set(data, "model", S_model_value(model));
 	cb_value *rec = cb_map_set(data, "record", cb_value_map());
 	cb_value *rows = cb_map_set(rec, "attendee_rows", cb_value_list());

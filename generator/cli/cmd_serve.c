@@ -677,11 +677,14 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
 	 * never published: a shallow clone's dates are only warned about
 	 * (build and check refuse them). */
-	cb_build_opts bo = {
-	    .site = {.repo = workdir, .worktree = true, .audience = audience, .allow_shallow = true},
-	    .out = s.site,
-	    .datadir = datadir,
-	    .version = CB_VERSION};
+	cb_build_opts bo = {.site = {.repo = workdir,
+				     .worktree = true,
+				     .audience = audience,
+				     .drafts = true,
+				     .allow_shallow = true},
+			    .out = s.site,
+			    .datadir = datadir,
+			    .version = CB_VERSION};
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
 	 * server's thread starts, so that only this thread receives them. */

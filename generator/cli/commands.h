@@ -18,12 +18,14 @@
 #include "diag.h"
 #include "util.h"
 
+int cb_cmd_analyse(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
 int cb_cmd_new(int argc, char **argv, const char *datadir);
 int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
 
+extern const char cb_analyse_usage[];
 extern const char cb_import_usage[];
 
 /* build's encryption keys (seal.h) from the passphrase: ctx is the

@@ -36,6 +36,7 @@ static const char S_usage[] =
     "commands:\n"
     "  build    check the documents and build the site\n"
     "  check    check the documents only (exit 1 on any error)\n"
+    "  analyse  count documents and learning points per theme by area, year, type or agency\n"
     "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
     "  init     make a new learning repository, ready to build\n"
     "  new      write a new document with the sections of its type\n"
@@ -49,7 +50,7 @@ static const char S_usage[] =
 
 static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
-    "                      [--audience public|internal|restricted] [--jobs N]\n"
+    "                      [--audience public|internal|restricted] [--drafts] [--jobs N]\n"
     "                      [--no-cache] [--allow-shallow] [--encrypt | --no-encrypt]\n"
     "                      [--passphrase-file FILE] [--quiet]\n"
     "\n"
@@ -61,6 +62,8 @@ static const char S_build_usage[] =
     "  --out DIR         output folder (default: public/ in the repository)\n"
     "  --audience A      public (default), internal or restricted: the most\n"
     "                    sensitive documents the site may contain\n"
+    "  --drafts          include drafts (status: draft); internal and restricted\n"
+    "                    builds only: drafts never go in a public build\n"
     "  --jobs N          threads for parsing and rendering (default: one per core);\n"
     "                    the output is the same for any N\n"
     "  --no-cache        redo everything: neither read nor update the cache of\n"
@@ -82,7 +85,7 @@ static const char S_build_usage[] =
 
 static const char S_check_usage[] =
     "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
-    "                      [--allow-shallow] [--quiet]\n"
+    "                      [--drafts] [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
     "problem as path:line:col: error: message [rule]. Writes nothing.\n"
@@ -109,6 +112,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 					     {"worktree", no_argument, NULL, 'w'},
 					     {"out", required_argument, NULL, 'o'},
 					     {"audience", required_argument, NULL, 'a'},
+					     {"drafts", no_argument, NULL, 'D'},
 					     {"jobs", required_argument, NULL, 'j'},
 					     {"quiet", no_argument, NULL, 'q'},
 					     {"help", no_argument, NULL, 'h'},
@@ -154,6 +158,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 			break;
 		}
 		case 'q': a->quiet = true; break;
+		case 'D': a->site.drafts = true; break;
 		case 'S': a->site.allow_shallow = true; break;
 		case 'C':
 			if (!build)
@@ -187,6 +192,12 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		return cb_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
 	if (a->site.ref && a->site.worktree)
 		return cb_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+	if (a->site.drafts && a->site.audience == CB_VIS_PUBLIC)
+		return cb_usage_error(
+			   usage, "%s",
+			   "drafts never go in a public build: --drafts needs --audience internal or "
+			   "restricted"),
+		       -2;
 	return 0;
 }
 
@@ -329,11 +340,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {{"import", cb_cmd_import, cb_import_usage},
-		      {"init", cb_cmd_init, cb_init_usage},
-		      {"new", cb_cmd_new, cb_new_usage},
-		      {"pack", cb_cmd_pack, cb_pack_usage},
-		      {"serve", cb_cmd_serve, cb_serve_usage}};
+	} S_cmds[] = {
+	    {"analyse", cb_cmd_analyse, cb_analyse_usage}, {"import", cb_cmd_import, cb_import_usage},
+	    {"init", cb_cmd_init, cb_init_usage},	   {"new", cb_cmd_new, cb_new_usage},
+	    {"pack", cb_cmd_pack, cb_pack_usage},	   {"serve", cb_cmd_serve, cb_serve_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();

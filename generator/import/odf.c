@@ -112,12 +112,59 @@ static void S_frames(S_ctx *c, const xmlNode *n)
 	}
 }
 
-static void S_table(S_ctx *c, const xmlNode *tbl, int id, bool *first)
+/* A table used for layout, not data (see ooxml.c): one column, or a cell
+ * with several paragraphs, a heading, a list or a table. */
+static bool S_layout_table(const xmlNode *tbl, size_t *cols)
 {
 	for (const xmlNode *r = tbl->children; r; r = r->next) {
 		if (cb_imp_xml_is(r, "table-header-rows") || cb_imp_xml_is(r, "table-rows") ||
 		    cb_imp_xml_is(r, "table-row-group")) {
-			S_table(c, r, id, first);
+			if (S_layout_table(r, cols))
+				return true;
+			continue;
+		}
+		size_t n = 0;
+		for (const xmlNode *cell = r->children; cell; cell = cell->next) {
+			if (!cb_imp_xml_is(cell, "table-cell"))
+				continue;
+			n++;
+			size_t paras = 0;
+			for (const xmlNode *p = cell->children; p; p = p->next) {
+				if (cb_imp_xml_is(p, "h") || cb_imp_xml_is(p, "list") ||
+				    cb_imp_xml_is(p, "table"))
+					return true;
+				if (cb_imp_xml_is(p, "p") && p->children)
+					paras++;
+			}
+			if (paras > 1)
+				return true;
+		}
+		if (n > *cols)
+			*cols = n;
+	}
+	return false;
+}
+
+/* The cells of a layout table, read as the body they are. */
+static void S_layout_cells(S_ctx *c, const xmlNode *tbl)
+{
+	for (const xmlNode *r = tbl->children; r; r = r->next) {
+		if (cb_imp_xml_is(r, "table-header-rows") || cb_imp_xml_is(r, "table-rows") ||
+		    cb_imp_xml_is(r, "table-row-group"))
+			S_layout_cells(c, r);
+		else if (cb_imp_xml_is(r, "table-row"))
+			for (const xmlNode *cell = r->children; cell; cell = cell->next)
+				if (cb_imp_xml_is(cell, "table-cell"))
+					S_blocks(c, cell, -1, false);
+	}
+}
+
+static void S_rows(S_ctx *c, const xmlNode *tbl, int id, bool *first)
+{
+	for (const xmlNode *r = tbl->children; r; r = r->next) {
+		if (cb_imp_xml_is(r, "table-header-rows") || cb_imp_xml_is(r, "table-rows") ||
+		    cb_imp_xml_is(r, "table-row-group")) {
+			S_rows(c, r, id, first);
 			continue;
 		}
 		if (!cb_imp_xml_is(r, "table-row"))
@@ -180,8 +227,12 @@ static void S_blocks(S_ctx *c, const xmlNode *parent, int depth, bool ordered)
 				if (cb_imp_xml_is(it, "list-item") || cb_imp_xml_is(it, "list-header"))
 					S_blocks(c, it, d, ord);
 		} else if (cb_imp_xml_is(n, "table")) {
+			size_t cols = 0;
 			bool first = true;
-			S_table(c, n, ++c->tables, &first);
+			if (S_layout_table(n, &cols) || cols == 1)
+				S_layout_cells(c, n);
+			else
+				S_rows(c, n, ++c->tables, &first);
 		} else if (cb_imp_xml_is(n, "section") || cb_imp_xml_is(n, "text") ||
 			   cb_imp_xml_is(n, "body") || cb_imp_xml_is(n, "index-body") ||
 			   cb_imp_xml_is(n, "table-of-content")) {

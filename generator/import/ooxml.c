@@ -143,6 +143,7 @@ static void S_load_rels(S_ctx *c, const xmlNode *root)
 }
 
 static void S_body(S_ctx *c, const xmlNode *parent);
+static const S_style *S_style_of(const S_ctx *c, const char *id, int depth);
 
 /* The text of a paragraph's runs, links and fields into t; text boxes
  * found on the way are collected in boxes, to become paragraphs of their
@@ -184,6 +185,47 @@ static void S_runs(S_ctx *c, const xmlNode *n, cb_imp_text *t, cb_strv *unused, 
 	}
 }
 
+/* Whether every run of text in p is bold or large (14 points or more):
+ * the heading of a document that makes its headings by formatting
+ * rather than styles. *large says whether they were all large. */
+static bool S_emphasised(const xmlNode *p, bool *large, int depth)
+{
+	bool any = false, all = true;
+	for (const xmlNode *k = p->children; k && depth < 4; k = k->next) {
+		if (cb_imp_xml_is(k, "hyperlink") || cb_imp_xml_is(k, "ins") ||
+		    cb_imp_xml_is(k, "smartTag")) {
+			bool sub_large = *large;
+			if (!S_emphasised(k, &sub_large, depth + 1))
+				all = false;
+			*large = sub_large;
+			any = true;
+			continue;
+		}
+		if (!cb_imp_xml_is(k, "r"))
+			continue;
+		cb_buf text = CB_BUF_INIT;
+		for (const xmlNode *t = k->children; t; t = t->next)
+			if (cb_imp_xml_is(t, "t"))
+				cb_imp_xml_text(t, &text);
+		bool blank = true;
+		for (size_t i = 0; i < text.len; i++)
+			blank = blank && (text.data[i] == ' ' || text.data[i] == '\t');
+		cb_buf_free(&text);
+		if (blank)
+			continue;
+		any = true;
+		const xmlNode *rpr = S_child(k, "rPr");
+		const xmlNode *b = S_child(rpr, "b");
+		const char *bv = cb_imp_xml_attr(b, "val");
+		bool bold = b && !(bv && (strcmp(bv, "0") == 0 || strcmp(bv, "false") == 0));
+		const char *sz = S_val(rpr, "sz");
+		bool big = sz && atoi(sz) >= 28;
+		*large = *large && big;
+		all = all && (bold || big);
+	}
+	return any && all;
+}
+
 static void S_paragraph(S_ctx *c, const xmlNode *p)
 {
 	const xmlNode *ppr = S_child(p, "pPr");
@@ -208,6 +250,10 @@ static void S_paragraph(S_ctx *c, const xmlNode *p)
 	const xmlNode *boxes[16];
 	size_t nboxes = 0;
 	S_runs(c, p, &t, NULL, boxes, &nboxes);
+	bool large = true;
+	if (!level && !list && t.b.len && t.b.len <= 120 && !strchr(".,;", t.b.data[t.b.len - 1]) &&
+	    S_emphasised(p, &large, 0))
+		level = large ? 2 : 3;
 	cb_import_block *b;
 	if (level)
 		b = cb_imp_add(c->doc, CB_IMPORT_HEADING, level, &t);
@@ -221,8 +267,51 @@ static void S_paragraph(S_ctx *c, const xmlNode *p)
 		S_body(c, boxes[i]);
 }
 
+/* A table used to lay a page out (a 7-minute briefing's boxes) rather than
+ * to hold data: one column, or a cell with several paragraphs, a heading
+ * or a list. Its cells are read as the body they are. */
+static bool S_layout_table(const S_ctx *c, const xmlNode *tbl)
+{
+	size_t cols = 0;
+	for (const xmlNode *tr = tbl->children; tr; tr = tr->next) {
+		size_t n = 0;
+		for (const xmlNode *tc = tr->children; tc; tc = tc->next) {
+			if (!cb_imp_xml_is(tc, "tc"))
+				continue;
+			n++;
+			size_t paras = 0;
+			for (const xmlNode *p = tc->children; p; p = p->next) {
+				if (cb_imp_xml_is(p, "tbl"))
+					return true;
+				if (!cb_imp_xml_is(p, "p"))
+					continue;
+				cb_buf text = CB_BUF_INIT;
+				cb_imp_xml_text(p, &text);
+				paras += text.len > 0;
+				cb_buf_free(&text);
+				const xmlNode *ppr = S_child(p, "pPr");
+				const S_style *st = S_style_of(c, S_val(ppr, "pStyle"), 0);
+				if ((st && (st->level || st->list)) || S_child(ppr, "numPr"))
+					return true;
+			}
+			if (paras > 1)
+				return true;
+		}
+		if (n > cols)
+			cols = n;
+	}
+	return cols == 1;
+}
+
 static void S_table(S_ctx *c, const xmlNode *tbl)
 {
+	if (S_layout_table(c, tbl)) {
+		for (const xmlNode *tr = tbl->children; tr; tr = tr->next)
+			for (const xmlNode *tc = tr ? tr->children : NULL; tc; tc = tc->next)
+				if (cb_imp_xml_is(tc, "tc"))
+					S_body(c, tc);
+		return;
+	}
 	int id = ++c->tables;
 	bool first = true;
 	for (const xmlNode *tr = tbl->children; tr; tr = tr->next) {

@@ -33,6 +33,8 @@ const KINDS = {
 	'search (with results)': 'search.html?q=bruising',
 	'accessibility statement': 'accessibility.html',
 	'404': '404.html',
+	'thematic analysis': 'analysis/index.html',
+	'thematic analysis (an area)': 'analysis/harrowdene.html',
 };
 
 // Every .html file of a site, relative to its root, sorted.

@@ -148,13 +148,58 @@ for f in docx odt html pdf txt paged.pdf; do
 	run "$CASEBOOK" check --repo "$R" --worktree
 	assert_eq "$f: the draft passes casebook check" "$RC" "0"
 	commit "$R" "import"
-	run "$CASEBOOK" build --repo "$R" --audience internal --out "$TMP/site-${f%%.*}"
+	run "$CASEBOOK" build --repo "$R" --audience internal --drafts --out "$TMP/site-${f%%.*}"
 	assert_eq "$f: builds (internal, with drafts)" "$RC" "0"
 	page=$(grep -l "Learning from Baby K" "$TMP/site-${f%%.*}"/documents/*.html 2>/dev/null | head -1)
 	points=$(sed -n '/learning-summary__points/,/<\/details>/p' "$page" 2>/dev/null | grep -c '<li>')
 	assert_eq "$f: 5 learning points on the built page" "$points" "5"
 	echo "# $f: headings $heads/5, list items $items/6, learning points $points/5"
 done
+
+# A designed 7-minute briefing as partnerships make them in Word: headings
+# made bold by hand, not styled; the sections laid out in a table's boxes;
+# bullets typed as "•".
+python3 - "$F/designed.docx" <<'PY'
+import sys, zipfile
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+def para(text, bold=False, size=None):
+    rpr = ("<w:b/>" if bold else "") + ("<w:sz w:val='%d'/>" % size if size else "")
+    return "<w:p><w:r><w:rPr>%s</w:rPr><w:t xml:space='preserve'>%s</w:t></w:r></w:p>" % (rpr, text)
+def cell(*paras):
+    return "<w:tc>%s</w:tc>" % "".join(paras)
+body = (para("7 Minute Briefing: Safer sleep for twins", bold=True, size=36)
+        + para("Published: June 2021")
+        + "<w:tbl><w:tr>"
+        + cell(para("Background", bold=True), para("Two babies were found unresponsive after sharing a sofa with a parent."),
+               para("The family had one cot for two babies."))
+        + cell(para("Why it matters", bold=True), para("Sofa sharing is the most dangerous sleep setting for a baby."),
+               para("Twins are often born early and small."))
+        + "</w:tr><w:tr>"
+        + cell(para("Key learning", bold=True), para("\u2022 Ask where each baby sleeps, day and night."),
+               para("\u2022 Check the family has a safe sleep space for every baby."))
+        + cell(para("Questions", bold=True), para("\u2022 How do you talk about sofa sharing with tired parents?"))
+        + "</w:tr></w:tbl>")
+doc = "<w:document xmlns:w='%s'><w:body>%s</w:body></w:document>" % (W, body)
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", "<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>")
+    z.writestr("word/document.xml", doc)
+PY
+R=$TMP/repo-designed
+new_repo "$R"
+run "$CASEBOOK" import --repo "$R" "$F/designed.docx"
+assert_eq "designed briefing: exit 0" "$RC" "0"
+md=$(ls "$R"/content/briefings/2021-06-01-*.md 2>/dev/null | head -1)
+assert_file "designed briefing: dated from the text, in briefings/" "$md"
+text=$(cat "$md" 2>/dev/null)
+assert_contains "designed briefing: its type from its title" "$text" "type: seven-minute-briefing"
+assert_contains "designed briefing: the large bold line is the title" "$text" 'title: "7 Minute Briefing: Safer sleep for twins"'
+assert_eq "designed briefing: bold lines in the boxes are ## headings" \
+	"$(grep '^## ' <<<"$text" | head -4 | tr '\n' '/')" "## Background/## Why it matters/## Key learning/## Questions/"
+assert_contains "designed briefing: typed bullets are list items" "$text" "- Ask where each baby sleeps, day and night."
+assert_contains "designed briefing: paragraphs of a box stay paragraphs" "$text" "
+The family had one cot for two babies."
+assert_not_contains "designed briefing: no layout table in the text" "$text" "| Background"
+assert_contains "designed briefing: safer sleep suggested" "$text" "safer-sleep"
 
 # ---- metadata, options, never overwriting ----------------------------------
 R=$TMP/repo-opts

@@ -141,7 +141,9 @@ declare -A SEES=([public]="" [internal]="int dft" [restricted]="int res dft sup"
 
 for aud in public internal restricted; do
 	out=$TMP/out-$aud
-	run "$CASEBOOK" build --repo "$R" --audience $aud --out "$out"
+	drafts=()
+	[ $aud != public ] && drafts=(--drafts) # drafts are in no build without it
+	run "$CASEBOOK" build --repo "$R" --audience $aud "${drafts[@]}" --out "$out"
 	assert_eq "$aud build succeeds" "$RC" "0"
 	[ "$RC" = 0 ] || { echo "$OUT"; continue; }
 

@@ -80,9 +80,20 @@ doc "$R/content/draft.md" "Draft note ZQD" "status: draft"
 printf -- '---\ntitle: Supervision ZQS\ntype: supervision-note\ndate: 2024-05-01\n---\n\nNotes.\n' >"$R/content/sup.md"
 commit "$R" "more" "2024-07-03T09:00:00Z"
 for aud in public internal restricted; do
-	run "$CASEBOOK" build --repo "$R" --audience $aud --out "$TMP/$aud"
+	drafts=()
+	[ $aud != public ] && drafts=(--drafts)
+	run "$CASEBOOK" build --repo "$R" --audience $aud "${drafts[@]}" --out "$TMP/$aud"
 	assert_eq "$aud build exits 0" "$RC" "0"
 done
+# Without --drafts no build has drafts, whatever its audience; with the
+# public audience --drafts is refused.
+run "$CASEBOOK" build --repo "$R" --audience internal --out "$TMP/internal-nodrafts"
+assert_eq "internal build without --drafts exits 0" "$RC" "0"
+check "internal without --drafts: no draft" bash -c "! grep -rq ZQD '$TMP/internal-nodrafts'"
+run "$CASEBOOK" build --repo "$R" --drafts --out "$TMP/public-drafts"
+assert_eq "--drafts for the public audience: exit 2" "$RC" "2"
+assert_contains "--drafts for the public audience: says why" "$OUT" "drafts never go in a public build"
+assert_no_file "--drafts for the public audience: nothing written" "$TMP/public-drafts"
 check "public: no internal doc" bash -c "! grep -rq ZQX '$TMP/public'"
 check "public: no restricted doc" bash -c "! grep -rq ZQR '$TMP/public'"
 check "public: no draft" bash -c "! grep -rq ZQD '$TMP/public'"

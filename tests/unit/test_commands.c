@@ -23,19 +23,7 @@
 #include "gitsrc.h"
 #include "schema.h"
 #include "util.h"
-
-static char *S_tmpdir(void)
-{
-	const char *base = getenv("TMPDIR");
-	if (!base || !base[0])
-		base = "/tmp";
-	char *tmpl = cb_xasprintf("%s/cb-commands-XXXXXX", base);
-	assert_non_null(mkdtemp(tmpl));
-	char real[PATH_MAX];
-	assert_non_null(realpath(tmpl, real));
-	free(tmpl);
-	return cb_xstrdup(real);
-}
+#include "testutil.h"
 
 static void S_write(const char *dir, const char *rel, const char *text)
 {
@@ -126,7 +114,7 @@ static void test_today(void **state)
 static void test_file_create(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	char *p = cb_path_join(dir, "a/b/c.md");
 	assert_int_equal(cb_file_create(p, "one", 3), 0);
 	errno = 0;
@@ -143,7 +131,7 @@ static void test_file_create(void **state)
 static void test_skeleton_dir(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	assert_null(cb_skeleton_dir(dir));
 	char *src = cb_path_join(dir, "generator/skeleton");
 	assert_int_equal(cb_mkdir_p(src), 0);
@@ -165,7 +153,7 @@ static void test_skeleton_dir(void **state)
 static void test_init_and_commit(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	cb_error err = CB_ERROR_INIT;
 	bool created = false;
 	assert_int_equal(cb_gitsrc_init_repo(dir, &created, &err), 0);
@@ -243,7 +231,7 @@ static void test_init_and_commit(void **state)
 static void test_init_bare_refused(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	char *cmd = cb_xasprintf("git init -q --bare '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
@@ -261,7 +249,7 @@ static void test_init_bare_refused(void **state)
 static void test_new_round_trip(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	cb_error err = CB_ERROR_INIT;
 	bool created;
 	assert_int_equal(cb_gitsrc_init_repo(dir, &created, &err), 0);
@@ -323,7 +311,7 @@ static void test_new_round_trip(void **state)
 static void test_init_command(void **state)
 {
 	(void)state;
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-commands");
 	char *lib = cb_path_join(dir, "lib");
 	setenv("GIT_AUTHOR_NAME", "Unit Author", 1);
 	setenv("GIT_AUTHOR_EMAIL", "author@example.org", 1);

@@ -13,16 +13,12 @@
 #include "config.h"
 #include "diag.h"
 #include "util.h"
+#include "testutil.h"
 
 static char *S_print(cb_diags *d)
 {
 	cb_diags_sort(d);
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	cb_diags_print(d, f, false);
-	fclose(f);
-	return buf;
+	return tu_diags_text(d);
 }
 
 static void test_defaults_without_file(void **state)

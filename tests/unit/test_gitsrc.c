@@ -17,26 +17,13 @@
 
 #include "gitsrc.h"
 #include "util.h"
+#include "testutil.h"
 
 /* 2020-01-01T00:00:00Z and friends, as Unix times. */
 #define T_JAN 1577836800
 #define T_FEB 1580515200
 #define T_MAR 1583020800
 #define T_JUN 1590969600
-
-static char *S_tmpdir(void)
-{
-	const char *base = getenv("TMPDIR");
-	if (!base || !base[0])
-		base = "/tmp";
-	char *tmpl = cb_xasprintf("%s/cb-gitsrc-XXXXXX", base);
-	assert_non_null(mkdtemp(tmpl));
-	/* Compare against what libgit2 reports, which resolves symlinks. */
-	char real[PATH_MAX];
-	assert_non_null(realpath(tmpl, real));
-	free(tmpl);
-	return cb_xstrdup(real);
-}
 
 /* Runs a shell command in dir with git's user configuration ignored, so the
  * machine's settings (signing, hooks, default branch) cannot leak in. */
@@ -130,7 +117,7 @@ static char *S_read(cb_gitsrc *g, const char *path)
  * subfolder), a text file beside them and a README outside. */
 static char *S_basic_repo(void)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	S_write(dir, "content/b.md", "# B\n");
 	S_write(dir, "content/a.md", "# A\nfirst\n");
@@ -333,7 +320,7 @@ static void test_bare_clone(void **state)
 
 static void test_history_dates_authors(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	S_write(dir, "content/a.md", "a1\n");
 	S_write(dir, "content/b.md", "b1\n");
@@ -404,7 +391,7 @@ static void test_history_dates_authors(void **state)
 
 static void test_history_renames_deletes(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	S_write(dir, "content/old.md", "same text\n");
 	S_write(dir, "content/edit.md", "will move and change\n");
@@ -463,7 +450,7 @@ static void test_history_renames_deletes(void **state)
  * only one of the two new names can continue p's history. */
 static void test_history_rename_and_copy(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	S_write(dir, "content/p.md", "p\n");
 	S_write(dir, "content/q.md", "q\n");
@@ -498,7 +485,7 @@ static void test_history_rename_and_copy(void **state)
 
 static void test_history_merge(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	S_write(dir, "content/a.md", "a\n");
 	S_commit(dir, "Alice", T_JAN, "one");
@@ -559,7 +546,7 @@ static void S_same_history(const cb_history *a, size_t na, const cb_history *b, 
  * files deleted and added again, by several authors. */
 static void test_history_since(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	S_init(dir);
 	static const char *const who[] = {"Alice", "Bob", "Carol"};
 	S_write(dir, "content/a.md", "a\n");
@@ -678,7 +665,7 @@ static void test_symlink_skipped(void **state)
 
 static void test_errors(void **state)
 {
-	char *dir = S_tmpdir();
+	char *dir = tu_tmpdir_real("cb-gitsrc");
 	cb_gitsrc *g = (cb_gitsrc *)&g;
 	cb_error err = {0};
 

@@ -146,6 +146,32 @@ static void test_html(void **state)
 	cb_import_doc_free(d);
 }
 
+static void test_layout_tables(void **state)
+{
+	/* A table whose boxes hold sections is read as sections; a table of
+	 * one line per cell stays a table. */
+	const char *odt =
+	    "<office:document-content xmlns:office='o' xmlns:text='t' xmlns:table='b'>"
+	    "<office:body><office:text><table:table><table:table-row>"
+	    "<table:table-cell><text:h text:outline-level='1'>Background</text:h>"
+	    "<text:p>One.</text:p><text:p>Two.</text:p></table:table-cell>"
+	    "<table:table-cell><text:p>Three.</text:p><text:p>Four.</text:p></table:table-cell>"
+	    "</table:table-row></table:table>"
+	    "<table:table><table:table-row><table:table-cell><text:p>GP</text:p></table:table-cell>"
+	    "<table:table-cell><text:p>Recall</text:p></table:table-cell></table:table-row></table:table>"
+	    "</office:text></office:body></office:document-content>";
+	cb_import_doc *d = cb_xcalloc(1, sizeof *d);
+	cb_error err = {{0}, 0, 0, {0}};
+	assert_int_equal(cb_imp_odt_body("c.odt", odt, strlen(odt), d, &err), 0);
+	const char *want[] = {"Background", "One.", "Two.", "Three.", "Four.", "GP | Recall"};
+	assert_int_equal(d->nblocks, 6);
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(d->blocks[i].text, want[i]);
+	assert_int_equal(d->blocks[0].kind, CB_IMPORT_HEADING);
+	assert_int_equal(d->blocks[5].kind, CB_IMPORT_ROW);
+	cb_import_doc_free(d);
+}
+
 static void test_xml_refused(void **state)
 {
 	/* Entity expansion (a billion laughs) and an external entity: both
@@ -370,8 +396,8 @@ int main(void)
 	    cmocka_unit_test(test_normalise),	cmocka_unit_test(test_text),
 	    cmocka_unit_test(test_list_mark),	cmocka_unit_test(test_html),
 	    cmocka_unit_test(test_xml_refused), cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_pdf_layout),	cmocka_unit_test(test_dates),
-	    cmocka_unit_test(test_draft),
+	    cmocka_unit_test(test_pdf_layout),	cmocka_unit_test(test_layout_tables),
+	    cmocka_unit_test(test_dates),	cmocka_unit_test(test_draft),
 	};
 	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include "plugin.h"
 #include "site.h"
 #include "util.h"
+#include "testutil.h"
 
 /* A document in the test site: path, title, themes (comma-separated),
  * audience (comma-separated), body HTML and text. */
@@ -76,16 +77,6 @@ static int S_run(cb_site *s, const char *src, const cb_plugin_limits *lim, cb_di
 	return rc;
 }
 
-static char *S_print(const cb_diags *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cb_diags_print(d, f, false);
-	fclose(f);
-	return buf;
-}
-
 /* Expects the plugin to fail with exactly one error, whose text is want. */
 static void S_fails(const char *src, const cb_plugin_limits *lim, const char *want)
 {
@@ -93,18 +84,11 @@ static void S_fails(const char *src, const cb_plugin_limits *lim, const char *wa
 	S_site(&s);
 	cb_diags d = CB_DIAGS_INIT;
 	assert_int_equal(S_run(&s, src, lim, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, want);
 	free(got);
 	cb_diags_free(&d);
 	cb_site_free(&s);
-}
-
-static double S_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void test_sandbox_has_no_io_os_package_or_debug(void **state)
@@ -159,7 +143,7 @@ static void test_limits(void **state)
 {
 	cb_plugin_limits small = {2000000, 8u << 20};
 	/* An endless loop stops at the budget, even if the plugin catches it. */
-	double t0 = S_clock();
+	double t0 = tu_clock();
 	S_fails(
 	    "local p = {}\nfunction p.site(site)\n  while true do end\nend\nreturn p\n", &small,
 	    "plugins/t.lua:3: error: stopped after 2000000 instructions in one call; look for a loop that "
@@ -186,15 +170,15 @@ static void test_limits(void **state)
 	    "local s = string.rep('x', 1 << 30)\nreturn {}\n", &small,
 	    "plugins/t.lua:1: error: ran out of memory: a plugin may use at most 8 MB; look for a table or "
 	    "string that grows without end, or raise 'plugin-limits: memory-mb' in casebook.yml [plugin]\n");
-	assert_true(S_clock() - t0 < 10);
+	assert_true(tu_clock() - t0 < 10);
 
 	/* The defaults stop an endless loop within seconds too. */
-	t0 = S_clock();
+	t0 = tu_clock();
 	S_fails(
 	    "while true do end\n", NULL,
 	    "plugins/t.lua:1: error: stopped after 1000000000 instructions in one call; look for a loop that "
 	    "never ends, or raise 'plugin-limits: instructions' in casebook.yml [plugin]\n");
-	assert_true(S_clock() - t0 < 30);
+	assert_true(tu_clock() - t0 < 30);
 }
 
 static void test_errors_name_the_line(void **state)
@@ -221,7 +205,7 @@ static void test_errors_name_the_line(void **state)
 	S_site(&s);
 	cb_diags d = CB_DIAGS_INIT;
 	assert_int_equal(S_run(&s, "local p = {}\nfunction p.documents(doc) end\nreturn p\n", NULL, &d), 0);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "plugins/t.lua: warning: the hook 'documents' is never called; did you mean "
 				 "'document'? [plugin]\n");
 	free(got);
@@ -365,7 +349,7 @@ static void test_every_document_field(void **state)
 	    "end\n"
 	    "return p\n";
 	int rc = S_run(&s, src, NULL, &d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "");
 	assert_int_equal(rc, 0);
 	free(got);
@@ -476,7 +460,7 @@ static void test_fields_across_plugins(void **state)
 	assert_int_equal(cb_plugin_host_add(h, "two", "plugins/two.lua", NULL, two, strlen(two), NULL, &d),
 			 0);
 	int rc = cb_plugin_host_run(h, &d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "");
 	free(got);
 	assert_int_equal(rc, 0);
@@ -546,7 +530,7 @@ static void test_diagnostics_and_helpers(void **state)
 	    "return p\n";
 	assert_int_equal(S_run(&s, src, NULL, &d), 0);
 	cb_diags_sort(&d);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "content/b.md: error: wrong here [t]\n"
 				 "content/b.md:7:3: warning: check this [t]\n"
 				 "plugins/t.lua:22: note: a note [t]\n"
@@ -593,13 +577,42 @@ static void test_query(void **state)
 	cb_plugin_set_query(h, S_query, &s);
 	assert_int_equal(cb_plugin_host_add(h, "t", "plugins/t.lua", NULL, src, strlen(src), NULL, &d), 0);
 	assert_int_equal(cb_plugin_host_run(h, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, "plugins/t.lua:6: error: casebook.query: a quote is not closed (in the site "
 				 "hook) [plugin]\n");
 	free(got);
 	assert_int_equal(cb_plugin_host_count(h), 1);
 	assert_string_equal(cb_plugin_host_name(h, 0), "t");
-	assert_true(cb_plugin_host_seconds(h, 0) >= 0);
+	cb_plugin_host_free(h);
+	cb_diags_free(&d);
+	cb_site_free(&s);
+}
+
+/* A plugin's seconds are the time it ran: one whose document hook keeps
+ * the processor busy for 0.05 s per document is timed at least that long
+ * for the site's documents (CPU time cannot pass faster than the clock),
+ * and a plugin that does nothing well under it. */
+static void test_seconds(void **state)
+{
+	cb_site s;
+	S_site(&s);
+	cb_diags d = CB_DIAGS_INIT;
+	const char *busy = "local p = {}\n"
+			   "function p.document(doc)\n"
+			   "  local t = os.clock() while os.clock() - t < 0.05 do end\n"
+			   "end\n"
+			   "return p\n";
+	const char *idle = "return {}\n";
+	cb_plugin_host *h = cb_plugin_host_new(&s, NULL, NULL);
+	assert_int_equal(
+	    cb_plugin_host_add(h, "busy", "plugins/busy.lua", NULL, busy, strlen(busy), NULL, &d), 0);
+	assert_int_equal(
+	    cb_plugin_host_add(h, "idle", "plugins/idle.lua", NULL, idle, strlen(idle), NULL, &d), 0);
+	assert_int_equal(cb_plugin_host_run(h, &d), 0);
+	assert_true(s.ndocs >= 2);
+	assert_int_equal(cb_plugin_host_count(h), 2);
+	assert_true(cb_plugin_host_seconds(h, 0) >= 0.05 * (double)s.ndocs);
+	assert_true(cb_plugin_host_seconds(h, 1) < 0.05);
 	cb_plugin_host_free(h);
 	cb_diags_free(&d);
 	cb_site_free(&s);
@@ -693,7 +706,7 @@ static void test_plugin_config(void **state)
 			  "  memory-mb: 0\n"
 			  "  time: 5\n";
 	assert_int_equal(cb_config_load(bad, strlen(bad), "casebook.yml", &cfg, &d), -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(
 	    got,
 	    "casebook.yml:2:5: error: 'Related Docs' is not a plugin name: names are written in lower-case "
@@ -808,6 +821,7 @@ int main(void)
 	    cmocka_unit_test(test_fields_across_plugins),
 	    cmocka_unit_test(test_diagnostics_and_helpers),
 	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_seconds),
 	    cmocka_unit_test(test_options_and_isolation),
 	    cmocka_unit_test(test_plugin_config),
 	    cmocka_unit_test(test_stage_on_a_repository),

@@ -27,6 +27,7 @@
 #include "plugin.h"
 #include "site.h"
 #include "util.h"
+#include "testutil.h"
 
 static void S_doc(cb_site *s, const char *path, const char *title, const char *theme, const char *text)
 {
@@ -66,23 +67,6 @@ static void S_site(cb_site *s, const char *yml, const char *src)
 	s->nplugin_srcs = 1;
 }
 
-static double S_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *S_print(const cb_diags *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	cb_diags_print(d, f, false);
-	fclose(f);
-	return buf;
-}
-
 /* Runs the stage (in its process) with a limit of secs seconds; returns
  * its result, the diagnostics printed in *out (caller frees). */
 static int S_stage(cb_site *s, double secs, char **out)
@@ -92,7 +76,7 @@ static int S_stage(cb_site *s, double secs, char **out)
 	cb_error err = {{0}, 0, 0, {0}};
 	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL};
 	int rc = cb_plugins_run(s, &po, &d, &err);
-	*out = S_print(&d);
+	*out = tu_diags_text(&d);
 	cb_diags_free(&d);
 	return rc;
 }
@@ -111,9 +95,9 @@ static void S_stopped(const char *src, const char *want_before)
 	cb_site s;
 	S_site(&s, "plugins: [bad]\n", src);
 	char *out;
-	double t0 = S_clock();
+	double t0 = tu_clock();
 	assert_int_equal(S_stage(&s, 0.3, &out), 1);
-	double took = S_clock() - t0;
+	double took = tu_clock() - t0;
 	char *want = cb_xasprintf("%s%s", want_before ? want_before : "", S_STOPPED);
 	assert_string_equal(out, want);
 	free(want);
@@ -261,7 +245,7 @@ static void test_message_flood(void **state)
 	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL};
 	assert_int_equal(cb_plugins_run(&s, &po, &d, &err), 0);
 	assert_int_equal(d.errors, 1);
-	out = S_print(&d);
+	out = tu_diags_text(&d);
 	assert_non_null(strstr(out,
 			       "plugins/bad.lua: error: more than 1000 messages from this plugin: further "
 			       "messages suppressed, errors among them [plugin-limit]\n"));

@@ -129,11 +129,21 @@ static void test_actions_and_lists(void **state)
 	assert_non_null(theme);
 	assert_non_null(strstr(theme, "documents/a.html#think"));
 	free(theme);
-	char *css = S_read("assets/style.css");
+	/* The theme's assets are copied as they are. */
+	char *css = S_read("assets/style.css"), *want = NULL;
+	size_t wlen = 0;
+	assert_int_equal(cb_file_read("themes/default/assets/style.css", &want, &wlen), 0);
 	assert_non_null(css);
+	assert_true(wlen > 0);
+	assert_memory_equal(css, want, wlen);
+	assert_int_equal(strlen(css), wlen);
+	free(want);
 	free(css);
+	/* The page for a wrong address, with its way back home. */
 	char *nf = S_read("404.html");
 	assert_non_null(nf);
+	assert_non_null(strstr(nf, "There is no page at this address."));
+	assert_non_null(strstr(nf, "href=\"index.html\""));
 	free(nf);
 }
 

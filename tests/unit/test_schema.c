@@ -458,6 +458,40 @@ static void test_doc_types(void **state)
 	assert_int_equal(cb_doc_type_find("briefing")->visibility, CB_VIS_PUBLIC);
 }
 
+/* The field table: every key once, text fields parsed and freed through it. */
+static void test_field_table(void **state)
+{
+	for (size_t i = 0; i < cb_nfields; i++) {
+		assert_ptr_equal(cb_field_named(cb_fields[i].name), &cb_fields[i]);
+		for (size_t k = i + 1; k < cb_nfields; k++)
+			assert_string_not_equal(cb_fields[i].key, cb_fields[k].key);
+	}
+	assert_null(cb_field_named("age-band")); /* data names use '_' */
+	assert_int_equal(cb_field_named("age_band")->kind, CB_FIELD_TEXT);
+	assert_int_equal(cb_field_named("review_by")->kind, CB_FIELD_DATE);
+	assert_true(cb_field_named("summary")->use & CB_FIELD_PACK);
+	assert_false(cb_field_named("age_band")->use & CB_FIELD_PACK);
+	assert_int_equal(cb_field_named("pii_allow")->use, 0);
+	const char *text = "title: T\ntype: briefing\ndate: 2024-01-02\nage-band: under 1\n"
+			   "review: LCSPR\nreview-by: 2025-01-31\npii-allow: [Vale Road]\n"
+			   "questions: [Why?]\n";
+	cb_diags d = CB_DIAGS_INIT;
+	cb_ynode *root;
+	assert_int_equal(cb_yaml_parse(text, strlen(text), "x.md", 1, &root, &d), 0);
+	cb_meta m;
+	assert_int_equal(cb_schema_check(root, "x.md", NULL, &m, &d), 0);
+	assert_string_equal(*cb_field_text(&m, cb_field_named("age_band")), "under 1");
+	assert_string_equal(m.age_band, "under 1");
+	assert_string_equal(m.review, "LCSPR");
+	assert_string_equal(m.review_by, "2025-01-31");
+	assert_string_equal(cb_field_list(&m, cb_field_named("pii_allow"))->v[0], "Vale Road");
+	assert_string_equal(m.questions.v[0], "Why?");
+	assert_null(m.summary);
+	cb_meta_free(&m); /* under the sanitizers: every field freed once */
+	cb_diags_free(&d);
+	cb_ynode_free(root);
+}
+
 /* The one parser of visibilities and audiences (front matter, --audience). */
 static void test_visibility_parse(void **state)
 {
@@ -531,6 +565,7 @@ int main(void)
 	    cmocka_unit_test(test_not_a_mapping_root),
 	    cmocka_unit_test(test_doc_types),
 	    cmocka_unit_test(test_visibility_parse),
+	    cmocka_unit_test(test_field_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,7 +93,7 @@ static void test_public_site(void **state)
 
 static void test_restricted_site(void **state)
 {
-	cb_site_opts o = {.repo = S_repo, .audience = CB_VIS_RESTRICTED};
+	cb_site_opts o = {.repo = S_repo, .audience = CB_VIS_RESTRICTED, .drafts = true};
 	cb_site s;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;

@@ -12,19 +12,10 @@
 
 #include "diag.h"
 #include "util.h"
+#include "testutil.h"
 #include "ytree.h"
 
 /* The diagnostics as the user would see them, one per line. */
-static char *S_print(const cb_diags *d)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
-	cb_diags_print(d, f, false);
-	fclose(f);
-	return buf;
-}
-
 /* Parses text expecting failure and checks the exact diagnostics. */
 static void S_expect_error(const char *text, int line_offset, const char *expected)
 {
@@ -32,7 +23,7 @@ static void S_expect_error(const char *text, int line_offset, const char *expect
 	cb_ynode *root = (cb_ynode *)1;
 	assert_int_equal(cb_yaml_parse(text, strlen(text), "f.yml", line_offset, &root, &d), -1);
 	assert_null(root);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got, expected);
 	free(got);
 	cb_diags_free(&d);
@@ -162,7 +153,7 @@ static void test_syntax_error_named(void **state)
 	cb_ynode *root;
 	assert_int_equal(cb_yaml_parse_named(text, strlen(text), "x.md", 1, "the front matter", &root, &d),
 			 -1);
-	char *got = S_print(&d);
+	char *got = tu_diags_text(&d);
 	assert_string_equal(got,
 			    "x.md:3:1: error: could not read the front matter: found a tab character that "
 			    "violates indentation; indent with spaces, not tabs [yaml]\n");

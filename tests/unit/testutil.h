@@ -1,13 +1,18 @@
 /*
- * testutil: helpers for unit tests that work on a real git repository in a
- * temporary folder: make the folder, run git with a fixed identity and
- * date, write and read files. Include after cmocka.h and util.h.
+ * testutil: helpers the unit tests share: a temporary folder, git run with
+ * a fixed identity and date on a real repository, files written and read,
+ * diagnostics as text, a clock. Include after cmocka.h and util.h.
  */
 #ifndef CB_TESTUTIL_H
 #define CB_TESTUTIL_H
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "diag.h"
 
 /* A new folder under $TMPDIR (or /tmp) named after prefix; caller frees
  * (and removes it with cb_rm_rf). NULL when it cannot be made. */
@@ -20,6 +25,18 @@ static inline char *tu_tmpdir(const char *prefix)
 		return NULL;
 	}
 	return tmpl;
+}
+
+/* As tu_tmpdir, with every symbolic link resolved (as libgit2 reports
+ * paths); the test fails when it cannot be made. Caller frees. */
+static inline char *tu_tmpdir_real(const char *prefix)
+{
+	char *tmpl = tu_tmpdir(prefix);
+	assert_non_null(tmpl);
+	char real[PATH_MAX];
+	assert_non_null(realpath(tmpl, real));
+	free(tmpl);
+	return cb_xstrdup(real);
 }
 
 /* Runs a shell command in dir with a fixed git identity and date, and no
@@ -53,6 +70,27 @@ static inline char *tu_read(const char *dir, const char *rel)
 		data = NULL;
 	free(p);
 	return data;
+}
+
+/* The diagnostics as cb_diags_print writes them, without colour, in the
+ * order they are in; caller frees. */
+static inline char *tu_diags_text(const cb_diags *d)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	cb_diags_print(d, f, false);
+	fclose(f);
+	return buf;
+}
+
+/* Seconds on the monotonic clock. */
+static inline double tu_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 #endif
