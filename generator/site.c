@@ -854,7 +854,8 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
 
 	if (cb_gitsrc_open(&g, opts->repo, err) != 0 ||
-	    cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
+	    (opts->staged ? cb_gitsrc_select_index(g, err)
+			  : cb_gitsrc_select(g, opts->ref, opts->worktree, err)) != 0)
 		goto out;
 	site->commit = cb_xstrdup(cb_gitsrc_commit_id(g));
 	if (cb_gitsrc_workdir(g))

@@ -35,6 +35,7 @@ typedef struct cb_site_opts {
 	/* Check every document for personal data, whatever its audience
 	 * (casebook check: identifiers belong nowhere in the repository). */
 	bool pii_every_audience;
+	bool staged; /* read the index (what is about to be committed), not ref or the working files */
 } cb_site_opts;
 
 typedef struct cb_doc {

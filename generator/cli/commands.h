@@ -19,6 +19,7 @@
 #include "util.h"
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir);
+int cb_cmd_hook(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
 int cb_cmd_new(int argc, char **argv, const char *datadir);
@@ -26,7 +27,13 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
 
 extern const char cb_analyse_usage[];
+extern const char cb_hook_usage[];
 extern const char cb_import_usage[];
+
+/* Installs casebook's pre-commit hook in repo (NULL: the one containing
+ * the current folder); another hook is left alone (1) unless force.
+ * Prints what it did unless quiet. Returns the exit status (cmd_hook.c). */
+int cb_hook_install(const char *repo, bool force, bool quiet);
 
 /* build's encryption keys (seal.h) from the passphrase: ctx is the
  * --passphrase-file path or NULL; see cb_build_opts.seal_keys. */
