@@ -733,6 +733,11 @@ const char *cb_gitsrc_commit_id(const cb_gitsrc *g)
 	return g ? g->commit_id : "";
 }
 
+bool cb_gitsrc_worktree(const cb_gitsrc *g)
+{
+	return g && g->worktree;
+}
+
 const char *cb_gitsrc_workdir(const cb_gitsrc *g)
 {
 	return g ? g->workdir : NULL;

@@ -125,6 +125,8 @@ size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key);
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);
 /* The selected commit id in hex. */
 const char *cb_gitsrc_commit_id(const cb_gitsrc *g);
+/* True when the working files were selected (--worktree). */
+bool cb_gitsrc_worktree(const cb_gitsrc *g);
 /* The working directory, or NULL for a bare repository. */
 const char *cb_gitsrc_workdir(const cb_gitsrc *g);
 /* The repository's private folder for casebook's working files: .casebook/

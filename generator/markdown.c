@@ -278,6 +278,68 @@ static char *S_unique_id(S_ctx *c, const char *text)
 	return id;
 }
 
+/* An image needs words for those who cannot see it. */
+static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
+{
+	for (cmark_node *k = cmark_node_first_child(img); k; k = cmark_node_next(k)) {
+		const char *lit = cmark_node_get_literal(k);
+		if (!lit || lit[strspn(lit, " \t\n")])
+			return; /* words, or an inline holding them */
+	}
+	int line, col;
+	/* The image's own link is looked up again next (S_file_link): the
+	 * search must start from the same place. */
+	size_t next = c->lpos.next;
+	S_link_pos(c->body, c->len, &c->lpos, img, url ? url : "", c->body_line, &line, &col);
+	c->lpos.next = next;
+	cb_diags_add(c->d, CB_WARNING, c->file, line, col > 1 ? col - 1 : col, "image-alt",
+		     "the image '%s' has no alt text; say what it shows between the brackets, as in "
+		     "![Chart of referrals by month](%s)",
+		     url ? url : "", url ? url : "");
+}
+
+/* A link or image to a file that is not a document (a picture, a PDF, a
+ * spreadsheet): checked and, when the site carries a copy, pointed at it. */
+static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *path, const char *frag)
+{
+	int line, col;
+	S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
+	if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && col > 1)
+		col--; /* the '!' before the '[' */
+	char *resolved = path[0] ? S_resolve_path(c->file, path) : NULL;
+	char *href = NULL;
+	int target = -1;
+	cb_link_status st = !path[0]   ? CB_LINK_MISSING
+			    : resolved ? c->resolve(c->rctx, resolved, line, col, &href, &target)
+				       : CB_LINK_OUTSIDE;
+	if (st == CB_LINK_OK) {
+		char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
+		cmark_node_set_url(n, full);
+		free(full);
+	} else if (st == CB_LINK_MISSING) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "missing-file",
+			     "there is no file '%s'; the path is relative to this document, so check the "
+			     "folder and spelling (and that the file is committed)",
+			     path);
+		c->errors++;
+	} else if (st == CB_LINK_OUTSIDE) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "file-outside",
+			     "'%s' is outside the content folder, so the site cannot carry it; move the "
+			     "file into the content folder and link to it there",
+			     path);
+		c->errors++;
+	} else if (st == CB_LINK_TOO_LARGE) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "file-too-large",
+			     "'%s' is larger than attachment-max-mb allows; make it smaller (a PDF can "
+			     "often be saved smaller), link to where it is published instead, or raise "
+			     "attachment-max-mb in casebook.yml",
+			     path);
+		c->errors++;
+	}
+	free(href);
+	free(resolved);
+}
+
 /* Rewrites links to other documents; returns the next node to visit. */
 static void S_links(S_ctx *c, cmark_node *root)
 {
@@ -298,8 +360,8 @@ static void S_links(S_ctx *c, cmark_node *root)
 			cmark_node_set_url(n, "");
 			continue;
 		}
-		if (type != CMARK_NODE_LINK)
-			continue;
+		if (type == CMARK_NODE_IMAGE)
+			S_image_alt(c, n, url);
 		if (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//"))
 			continue;
 		char *path = cb_xstrdup(url);
@@ -310,7 +372,16 @@ static void S_links(S_ctx *c, cmark_node *root)
 		if (q)
 			*q = '\0';
 		S_unescape(path);
-		if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
+		/* A colon before any '/' is a scheme spelt oddly ("java script:",
+		 * "javascript%3A"), never a file: left as the harmless relative
+		 * address it already is. */
+		size_t seg = strcspn(path, "/");
+		if (memchr(path, ':', seg)) {
+			free(path);
+			continue;
+		}
+		if (type == CMARK_NODE_IMAGE || !cb_name_ext(path, CB_MARKDOWN_EXTS)) {
+			S_file_link(c, n, url, path, frag);
 			free(path);
 			continue;
 		}
@@ -318,7 +389,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 		char *href = NULL;
 		int target = -1;
 		cb_link_status st =
-		    resolved ? c->resolve(c->rctx, resolved, &href, &target) : CB_LINK_MISSING;
+		    resolved ? c->resolve(c->rctx, resolved, 0, 0, &href, &target) : CB_LINK_MISSING;
 		if (st == CB_LINK_OK) {
 			char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
 			cmark_node_set_url(n, full);

@@ -39,15 +39,21 @@ typedef struct cb_lpoint {
 } cb_lpoint;
 
 typedef enum {
-	CB_LINK_OK,	 /* *href is the page to link to (caller of cb_markdown_render frees nothing) */
-	CB_LINK_MISSING, /* no such document: an error at the link's position */
-	CB_LINK_HIDDEN	 /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_OK, /* *href is the page (or file) to link to (caller of cb_markdown_render frees nothing) */
+	CB_LINK_MISSING,  /* no such document or file: an error at the link's position */
+	CB_LINK_HIDDEN,	  /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_OUTSIDE,  /* a file outside the content folder: an error */
+	CB_LINK_TOO_LARGE /* a file over the attachment size limit: an error */
 } cb_link_status;
 
-/* Resolves a repository-relative path such as "content/a/b.md" for a link
- * written in a document. On CB_LINK_OK sets *href to a new string (freed by
- * the markdown module) and *target to the target's index. */
-typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, char **href, int *target);
+/* Resolves a repository-relative path for a link or image written in a
+ * document: "content/a/b.md" (a link to another document; line and col
+ * are 0), or any other file — an attachment or image, with line and col
+ * of the link, for the resolver's own findings about the file. On
+ * CB_LINK_OK sets *href to a new string (freed by the markdown module)
+ * and *target to the target document's index (-1 for a file). */
+typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, int line, int col, char **href,
+					   int *target);
 
 /* What a reader of the page sees of a body, for the personal-data check
  * (pubcheck.h): each block's text as the browser joins it (emphasis,
@@ -85,8 +91,11 @@ typedef struct cb_mdoc {
 } cb_mdoc;
 
 /* Renders body (len bytes; the document's text from line body_line on,
- * file being its repository-relative path). Links ending in ".md" are
- * resolved relative to file through resolve. Problems go to d. Returns 0,
+ * file being its repository-relative path). Relative links and images are
+ * resolved relative to file through resolve: links ending in ".md" as
+ * documents, everything else as files (attachments), whose link is then
+ * rewritten to the copy the site carries; an image without alt text is a
+ * warning. Problems go to d. Returns 0,
  * or -1 when an error was reported; out is filled either way and must be
  * freed with cb_mdoc_free. Safe to call from several threads at once. */
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,

@@ -48,6 +48,7 @@ typedef struct cb_doc {
 	int *linked_from;	/* indices of documents linking here, sorted */
 	size_t nlinked_from;
 	cb_vpack *extra; /* fields plugins set (a packed map, owned; value.h); NULL when none */
+	cb_strv files;	 /* repository paths of the attachments it links to (attach.h) */
 	/* md.html and md.text are NULL once the load has moved them to the
 	 * site's text store (textstore.h): read them with cb_doc_html and
 	 * cb_doc_text. */
@@ -65,6 +66,13 @@ typedef struct cb_theme_group {
 	int *docs;		 /* document indices, in site order */
 	size_t ndocs;
 } cb_theme_group;
+
+/* An attachment the site carries: files/<path>, bytes as published. */
+typedef struct cb_site_file {
+	char *path; /* output path, "files/<path under the content folder>" */
+	char *data;
+	size_t len;
+} cb_site_file;
 
 /* A page a plugin added (casebook.add_page), rendered with its template. */
 typedef struct cb_page {
@@ -104,7 +112,9 @@ typedef struct cb_site {
 	size_t nplugin_srcs;
 	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
 	size_t ntheme_srcs;
-	cb_textstore *text; /* documents' HTML and text (owned) */
+	cb_textstore *text;  /* documents' HTML and text (owned) */
+	cb_site_file *files; /* attachments of the documents in the site, by path */
+	size_t nfiles;
 	/* Point themes replaced after plugins changed themes: another thread
 	 * (the search index's first start) may still read them, so they go
 	 * with the site. */
