@@ -86,4 +86,51 @@ printf 'attachment-max-mb: 2\n' >"$R/casebook.yml"
 run "$CASEBOOK" check --repo "$R" --worktree
 assert_not_contains "under a raised limit it is fine" "$OUT" "attachment-max-mb"
 rm -f "$R/content/files/big.bin" "$R/content/reviews/big.md" "$R/casebook.yml"
+# Personal data in attachments: the text of a PDF and the author of a Word
+# file, reported at the link's line and column, in check and build alike.
+P=$TMP/pii
+mkdir -p "$P/content/files"
+git init -q "$P"
+python3 - "$P/content/files" <<'PY'
+import sys, zipfile
+d = sys.argv[1]
+text = b"BT /F1 12 Tf 72 720 Td (The child's NHS number was 943 476 5919.) Tj ET"
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+out, offs = b"%PDF-1.4\n", []
+for i, o in enumerate(objs):
+    offs.append(len(out))
+    out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+x = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offs)
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+open(d + "/scan.pdf", "wb").write(out)
+z = zipfile.ZipFile(d + "/minutes.docx", "w")
+z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>')
+z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>')
+z.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Minutes of the panel.</w:t></w:r></w:p></w:body></w:document>')
+z.writestr("docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Zebedee Quarrington</dc:creator></cp:coreProperties>')
+z.close()
+PY
+printf 'Zebedee Quarrington\n' >"$P/content/pii-names.txt"
+doc "$P/content/review.md" "Review" "" "The [scan](files/scan.pdf) and the
+[minutes](files/minutes.docx)."
+commit "$P" "attachments with personal data"
+run "$CASEBOOK" check --repo "$P"
+assert_eq "personal data in attachments: exit 1" "$RC" "1"
+assert_contains "an NHS number in a PDF's text, at the link" "$OUT" \
+	"content/review.md:7:5: error: possible NHS number '943 476 5919' in the attached file 'scan.pdf'"
+assert_contains "a Word file's author, at the link" "$OUT" \
+	"content/review.md:8:1: error: 'Zebedee Quarrington' in the attached file 'minutes.docx' is on the list of names"
+run "$CASEBOOK" build --repo "$P" --out "$TMP/pii-out"
+assert_eq "the build fails too" "$RC" "1"
+assert_no_file "nothing written" "$TMP/pii-out"
+# Allowed on purpose: the document's pii-allow covers its attachments.
+doc "$P/content/review.md" "Review" "pii-allow: ['943 476 5919', Zebedee Quarrington]" "The [scan](files/scan.pdf) and the
+[minutes](files/minutes.docx)."
+commit "$P" "allowed"
+run "$CASEBOOK" build --repo "$P" --out "$TMP/pii-out"
+assert_eq "pii-allow covers attachments" "$RC" "0"
 finish
