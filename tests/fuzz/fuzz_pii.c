@@ -53,14 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
-	/* The whole check, with the first finding allowed: it must be the
-	 * only one not reported (others may share its normalised text). */
+	/* The whole check, then again with the first finding allowed: that
+	 * one (and any sharing its normalised text) must no longer be
+	 * reported. The check folds the text first (textnorm.h), so it may
+	 * find more than the raw scan above: compare it with itself. */
 	cb_strv allow = CB_STRV_INIT;
+	cb_diags d0 = CB_DIAGS_INIT;
+	size_t errors0 = cb_pii_check("content/fuzz.md", copy, len, &allow, names, &d0);
+	if (errors0 != d0.errors)
+		abort();
+	cb_diags_free(&d0);
 	if (n)
 		cb_strv_push_own(&allow, cb_xstrndup(copy + hits[0].off, hits[0].len));
 	cb_diags d = CB_DIAGS_INIT;
 	size_t errors = cb_pii_check("content/fuzz.md", copy, len, &allow, names, &d);
-	if (errors != d.errors || (n && len >= 3 && memcmp(copy, "\xEF\xBB\xBF", 3) != 0 && errors >= n))
+	if (errors != d.errors || (n && len >= 3 && memcmp(copy, "\xEF\xBB\xBF", 3) != 0 && errors >= errors0))
 		abort();
 	if (n && !cb_pii_allowed(copy + hits[0].off, hits[0].len, &allow))
 		abort();
