@@ -17,6 +17,7 @@ doc "$R/content/zwsp.md" "Zero width" "" "Number 943$(printf '\u200b')476$(print
 doc "$R/content/wide.md" "Full width" "" "Number $(printf '\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19') wide."
 doc "$R/content/dots.md" "Separators" "" 'Numbers 943.476.5919 and 401/023/2137.'
 doc "$R/content/link.md" "Attributes" "" '[the GP](tel:07700900123 "call 020 7946 0958") and ![Kayden Marsh at home](a.png).'
+printf '\x89PNG\r\n\x1a\n' >"$R/content/a.png" # the image exists: only its alt text is at issue
 doc "$R/content/surname.md" "Surname first" "" 'Marsh, Kayden and K. Marsh and Marsh’s mother.'
 doc "$R/content/child-9434765919.md" "File name"
 printf 'Kayden Marsh\n' >"$R/content/pii-names.txt"
