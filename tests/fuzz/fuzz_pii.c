@@ -67,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cb_strv_push_own(&allow, cb_xstrndup(copy + hits[0].off, hits[0].len));
 	cb_diags d = CB_DIAGS_INIT;
 	size_t errors = cb_pii_check("content/fuzz.md", copy, len, &allow, names, &d);
-	if (errors != d.errors || (n && len >= 3 && memcmp(copy, "\xEF\xBB\xBF", 3) != 0 && errors >= errors0))
+	if (errors != d.errors ||
+	    (n && len >= 3 && memcmp(copy, "\xEF\xBB\xBF", 3) != 0 && errors >= errors0))
 		abort();
 	if (n && !cb_pii_allowed(copy + hits[0].off, hits[0].len, &allow))
 		abort();
