@@ -346,6 +346,10 @@ static cb_build_status S_write(S_build *b)
 	}
 	cb_render_opts ro = {.theme = b->theme, .version = b->opts->version, .jobs = b->opts->jobs};
 	int rrc = cb_render_site(&b->site, &ro, b->w, b->err);
+	/* The attachments the documents link to, as the load read them. */
+	for (size_t i = 0; rrc == 0 && i < b->site.nfiles; i++)
+		rrc = cb_writer_put(b->w, b->site.files[i].path, b->site.files[i].data, b->site.files[i].len,
+				    b->err);
 	S_lap(b->res, "render", &b->t);
 	S_search_wait(b);
 	S_time(b->res, "search", b->sj.seconds);

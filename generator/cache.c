@@ -453,7 +453,10 @@ static void S_put_md(cb_buf *b, const cb_mdoc *m)
 		S_put_str(b, lp->text);
 		S_put_str(b, lp->heading);
 		S_put_str(b, lp->heading_id);
+		S_put_str(b, lp->tags);
 		S_put_i32(b, lp->line);
+		S_put_i32(b, lp->tag_line);
+		S_put_i32(b, lp->tag_col);
 	}
 }
 
@@ -481,7 +484,10 @@ static void S_get_md(S_rd *r, cb_mdoc *m)
 		lp->text = S_get_str(r);
 		lp->heading = S_get_str(r);
 		lp->heading_id = S_get_str(r);
+		lp->tags = S_get_str(r);
 		lp->line = S_get_i32(r);
+		lp->tag_line = S_get_i32(r);
+		lp->tag_col = S_get_i32(r);
 		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
 			r->bad = true;
 	}

@@ -8,9 +8,10 @@
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
-    "title",	     "description",	  "content", "theme",	  "taxonomy",	   "glossary",
-    "base-url",	     "language",	  "plugins", "pii-names", "plugin-limits", "accessibility-contact",
-    "allow-shallow", "attachment-max-mb", "encrypt",
+    "title",	     "description",	  "content",	   "theme",
+    "taxonomy",	     "glossary",	  "base-url",	   "language",
+    "plugins",	     "pii-names",	  "plugin-limits", "accessibility-contact",
+    "allow-shallow", "attachment-max-mb", "encrypt",	   "learning-headings",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -340,6 +341,51 @@ static void S_limit(const cb_ynode *k, const cb_ynode *v, const char *file, long
 	*out = x;
 }
 
+/* learning-headings: [names] adds to the default vocabulary;
+ * {only: [names]} replaces it. */
+static void S_learning_headings(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
+{
+	static const char *const keys[] = {"only"};
+	if (S_blank(v))
+		return;
+	const cb_ynode *list = v;
+	if (v->type == CB_Y_MAP) {
+		list = NULL;
+		for (size_t i = 0; i < v->n; i++) {
+			if (strcmp(v->keys[i]->str, "only") == 0) {
+				list = v->items[i];
+				cfg->learning_headings_only = true;
+			} else {
+				S_unknown(v->keys[i], file, "a learning-headings setting", keys, 1, d);
+			}
+		}
+		if (!list)
+			return;
+	}
+	if (list->type != CB_Y_SEQ) {
+		cb_diags_add(d, CB_ERROR, file, list->line, list->col, "yaml",
+			     "'learning-headings' should be a list of heading names, such as [Key learning, "
+			     "What we learned], or {only: [...]} to replace the defaults; here it is %s",
+			     cb_ynode_kind(list));
+		cfg->learning_headings_only = false;
+		return;
+	}
+	for (size_t i = 0; i < list->n; i++) {
+		const cb_ynode *it = list->items[i];
+		if (it->type != CB_Y_SCALAR || S_blank(it))
+			cb_diags_add(
+			    d, CB_ERROR, file, it->line, it->col, "not-text",
+			    "each learning heading should be a heading's name, such as 'Key learning'");
+		else
+			cb_strv_push(&cfg->learning_headings, it->str);
+	}
+	if (cfg->learning_headings_only && cfg->learning_headings.n == 0) {
+		cb_diags_add(d, CB_ERROR, file, list->line, list->col, "empty-field",
+			     "'only' leaves no learning headings at all; list at least one");
+		cfg->learning_headings_only = false;
+	}
+}
+
 static void S_plugin_limits(const cb_ynode *v, const char *file, cb_config *cfg, cb_diags *d)
 {
 	static const char *const keys[] = {"instructions", "memory-mb", "seconds"};
@@ -445,6 +491,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_plugins(k, v, file, cfg, d);
 		} else if (strcmp(key, "plugin-limits") == 0) {
 			S_plugin_limits(v, file, cfg, d);
+		} else if (strcmp(key, "learning-headings") == 0) {
+			S_learning_headings(v, file, cfg, d);
 		} else if (strcmp(key, "allow-shallow") == 0) {
 			S_bool(k, v, file, &cfg->allow_shallow, d);
 		} else if (strcmp(key, "attachment-max-mb") == 0) {
@@ -483,6 +531,7 @@ void cb_config_free(cb_config *cfg)
 	}
 	free(cfg->plugin_confs);
 	cb_strv_free(&cfg->plugins);
+	cb_strv_free(&cfg->learning_headings);
 	memset(cfg, 0, sizeof *cfg);
 }
 

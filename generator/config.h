@@ -30,6 +30,8 @@ typedef struct cb_config {
 	bool plugins_set;	       /* casebook.yml has 'plugins:'; when false the default set runs */
 	long long plugin_instructions; /* plugin-limits: instructions per hook call; 0: default */
 	long long plugin_memory_mb;    /* plugin-limits: memory-mb per plugin; 0: default */
+	cb_strv learning_headings;     /* learning-headings: added to the defaults (learning.h) */
+	bool learning_headings_only;   /* learning-headings: {only: [...]}: instead of the defaults */
 	double plugin_seconds;	       /* plugin-limits: seconds per plugin per build; 0: default */
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */

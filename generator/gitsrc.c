@@ -253,6 +253,73 @@ int cb_gitsrc_select(cb_gitsrc *g, const char *ref, bool worktree, cb_error *err
 	return 0;
 }
 
+int cb_gitsrc_select_index(cb_gitsrc *g, cb_error *err)
+{
+	if (!g->workdir) {
+		cb_error_set(err, NULL, 0, 0,
+			     "--staged needs a working tree, but the repository at '%s' is bare",
+			     git_repository_path(g->repo));
+		return -1;
+	}
+	git_index *index = NULL;
+	git_oid oid;
+	if (git_repository_index(&index, g->repo) < 0 || git_index_read(index, 0) < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read the index: %s", cb_gitsrc_detail());
+		git_index_free(index);
+		return -1;
+	}
+	if (git_index_has_conflicts(index)) {
+		cb_error_set(err, NULL, 0, 0,
+			     "the index has unresolved conflicts; resolve them and add the files");
+		git_index_free(index);
+		return -1;
+	}
+	int rc = git_index_write_tree(&oid, index);
+	git_index_free(index);
+	if (rc < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read what is staged: %s", cb_gitsrc_detail());
+		return -1;
+	}
+	/* HEAD for the history walk (none before the first commit). */
+	S_unselect(g);
+	git_commit *commit = NULL;
+	if (S_resolve(g, "HEAD", &commit, err) < 0)
+		return -1;
+	if (git_tree_lookup(&g->tree, g->repo, &oid) < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot read what is staged: %s", cb_gitsrc_detail());
+		git_commit_free(commit);
+		return -1;
+	}
+	g->commit = commit;
+	if (commit)
+		git_oid_tostr(g->commit_id, sizeof g->commit_id, git_commit_id(commit));
+	g->refname = cb_xstrdup("HEAD");
+	g->worktree = false;
+	g->selected = true;
+	return 0;
+}
+
+char *cb_gitsrc_hooks_dir(cb_gitsrc *g)
+{
+	git_config *cfg = NULL;
+	git_buf v = {0};
+	char *dir = NULL;
+	if (git_repository_config(&cfg, g->repo) == 0 &&
+	    git_config_get_string_buf(&v, cfg, "core.hooksPath") == 0 && v.ptr && v.ptr[0]) {
+		if (v.ptr[0] == '/')
+			dir = cb_xstrdup(v.ptr);
+		else if (v.ptr[0] == '~' && v.ptr[1] == '/' && getenv("HOME"))
+			dir = cb_xasprintf("%s%s", getenv("HOME"), v.ptr + 1);
+		else
+			dir = cb_path_join(g->workdir ? g->workdir : git_repository_path(g->repo), v.ptr);
+	}
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	if (!dir)
+		dir = cb_path_join(git_repository_path(g->repo), "hooks");
+	return dir;
+}
+
 /* ---- listing ---- */
 
 typedef struct {
@@ -664,6 +731,11 @@ int64_t cb_gitsrc_commit_time(const cb_gitsrc *g)
 const char *cb_gitsrc_commit_id(const cb_gitsrc *g)
 {
 	return g ? g->commit_id : "";
+}
+
+bool cb_gitsrc_worktree(const cb_gitsrc *g)
+{
+	return g && g->worktree;
 }
 
 const char *cb_gitsrc_workdir(const cb_gitsrc *g)

@@ -49,6 +49,16 @@ int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err);
  * repository with no commits. */
 int cb_gitsrc_select(cb_gitsrc *g, const char *ref, bool worktree, cb_error *err);
 
+/* Chooses the index (the staging area: what `git commit` is about to
+ * record) as what to read, HEAD for history. The index is written as a
+ * tree (as `git write-tree` does). -1 with err for a bare repository or an
+ * index with unresolved conflicts. */
+int cb_gitsrc_select_index(cb_gitsrc *g, cb_error *err);
+
+/* The folder git runs hooks from: core.hooksPath (relative to the working
+ * tree when relative) or the repository's hooks/. Caller frees. */
+char *cb_gitsrc_hooks_dir(cb_gitsrc *g);
+
 /* Lists every regular file under dir (repository-relative, "" for the root)
  * whose name ends in one of suffix's extensions ("|"-separated, any case:
  * cb_name_ext; NULL: every file), sorted by path, with
@@ -115,6 +125,8 @@ size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key);
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);
 /* The selected commit id in hex. */
 const char *cb_gitsrc_commit_id(const cb_gitsrc *g);
+/* True when the working files were selected (--worktree). */
+bool cb_gitsrc_worktree(const cb_gitsrc *g);
 /* The working directory, or NULL for a bare repository. */
 const char *cb_gitsrc_workdir(const cb_gitsrc *g);
 /* The repository's private folder for casebook's working files: .casebook/

@@ -11,6 +11,7 @@
 #include <cmark-gfm-core-extensions.h>
 #include <cmark-gfm.h>
 
+#include "learning.h"
 #include "util.h"
 
 /* Safe mode is cmark-gfm's default (raw HTML and javascript:/vbscript:/
@@ -24,21 +25,6 @@ const char *const cb_reserved_ids[] = {"main",		"top",	     "content", "header",
 				       "learning",	"questions", "actions", "related", "backlinks",
 				       "referenced-by", "links",     NULL};
 
-static const char *const S_learning_names[] = {"key learning",
-					       "learning",
-					       "learning points",
-					       "key learning points",
-					       "improving practice",
-					       "recommendations",
-					       "what to do",
-					       "think",
-					       "things to remember",
-					       "key messages",
-					       "lessons learned",
-					       "lessons learnt",
-					       "what this means for practice",
-					       NULL};
-
 static pthread_once_t S_once = PTHREAD_ONCE_INIT;
 
 static void S_register(void)
@@ -48,21 +34,7 @@ static void S_register(void)
 
 int cb_markdown_is_learning_heading(const char *text)
 {
-	/* Compare case-insensitively, ignoring a trailing colon and anything
-	 * after one ("Key learning: information sharing"). */
-	char buf[128];
-	size_t n = 0;
-	for (const char *p = text; *p && *p != ':' && n + 1 < sizeof buf; p++) {
-		char c = *p;
-		buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '.'))
-		n--;
-	buf[n] = '\0';
-	for (size_t i = 0; S_learning_names[i]; i++)
-		if (strcmp(buf, S_learning_names[i]) == 0)
-			return 1;
-	return 0;
+	return cb_lvocab_match(NULL, NULL, text);
 }
 
 /* Appends the plain text under node: text, code and line breaks. */
@@ -306,6 +278,68 @@ static char *S_unique_id(S_ctx *c, const char *text)
 	return id;
 }
 
+/* An image needs words for those who cannot see it. */
+static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
+{
+	for (cmark_node *k = cmark_node_first_child(img); k; k = cmark_node_next(k)) {
+		const char *lit = cmark_node_get_literal(k);
+		if (!lit || lit[strspn(lit, " \t\n")])
+			return; /* words, or an inline holding them */
+	}
+	int line, col;
+	/* The image's own link is looked up again next (S_file_link): the
+	 * search must start from the same place. */
+	size_t next = c->lpos.next;
+	S_link_pos(c->body, c->len, &c->lpos, img, url ? url : "", c->body_line, &line, &col);
+	c->lpos.next = next;
+	cb_diags_add(c->d, CB_WARNING, c->file, line, col > 1 ? col - 1 : col, "image-alt",
+		     "the image '%s' has no alt text; say what it shows between the brackets, as in "
+		     "![Chart of referrals by month](%s)",
+		     url ? url : "", url ? url : "");
+}
+
+/* A link or image to a file that is not a document (a picture, a PDF, a
+ * spreadsheet): checked and, when the site carries a copy, pointed at it. */
+static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *path, const char *frag)
+{
+	int line, col;
+	S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
+	if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && col > 1)
+		col--; /* the '!' before the '[' */
+	char *resolved = path[0] ? S_resolve_path(c->file, path) : NULL;
+	char *href = NULL;
+	int target = -1;
+	cb_link_status st = !path[0]   ? CB_LINK_MISSING
+			    : resolved ? c->resolve(c->rctx, resolved, line, col, &href, &target)
+				       : CB_LINK_OUTSIDE;
+	if (st == CB_LINK_OK) {
+		char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
+		cmark_node_set_url(n, full);
+		free(full);
+	} else if (st == CB_LINK_MISSING) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "missing-file",
+			     "there is no file '%s'; the path is relative to this document, so check the "
+			     "folder and spelling (and that the file is committed)",
+			     path);
+		c->errors++;
+	} else if (st == CB_LINK_OUTSIDE) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "file-outside",
+			     "'%s' is outside the content folder, so the site cannot carry it; move the "
+			     "file into the content folder and link to it there",
+			     path);
+		c->errors++;
+	} else if (st == CB_LINK_TOO_LARGE) {
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "file-too-large",
+			     "'%s' is larger than attachment-max-mb allows; make it smaller (a PDF can "
+			     "often be saved smaller), link to where it is published instead, or raise "
+			     "attachment-max-mb in casebook.yml",
+			     path);
+		c->errors++;
+	}
+	free(href);
+	free(resolved);
+}
+
 /* Rewrites links to other documents; returns the next node to visit. */
 static void S_links(S_ctx *c, cmark_node *root)
 {
@@ -326,8 +360,8 @@ static void S_links(S_ctx *c, cmark_node *root)
 			cmark_node_set_url(n, "");
 			continue;
 		}
-		if (type != CMARK_NODE_LINK)
-			continue;
+		if (type == CMARK_NODE_IMAGE)
+			S_image_alt(c, n, url);
 		if (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//"))
 			continue;
 		char *path = cb_xstrdup(url);
@@ -338,7 +372,16 @@ static void S_links(S_ctx *c, cmark_node *root)
 		if (q)
 			*q = '\0';
 		S_unescape(path);
-		if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
+		/* A colon before any '/' is a scheme spelt oddly ("java script:",
+		 * "javascript%3A"), never a file: left as the harmless relative
+		 * address it already is. */
+		size_t seg = strcspn(path, "/");
+		if (memchr(path, ':', seg)) {
+			free(path);
+			continue;
+		}
+		if (type == CMARK_NODE_IMAGE || !cb_name_ext(path, CB_MARKDOWN_EXTS)) {
+			S_file_link(c, n, url, path, frag);
 			free(path);
 			continue;
 		}
@@ -346,7 +389,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 		char *href = NULL;
 		int target = -1;
 		cb_link_status st =
-		    resolved ? c->resolve(c->rctx, resolved, &href, &target) : CB_LINK_MISSING;
+		    resolved ? c->resolve(c->rctx, resolved, 0, 0, &href, &target) : CB_LINK_MISSING;
 		if (st == CB_LINK_OK) {
 			char *full = frag ? cb_xasprintf("%s#%s", href, frag) : cb_xstrdup(href);
 			cmark_node_set_url(n, full);
@@ -418,6 +461,88 @@ static char *S_add_heading_ids(const char *html, const cb_heading *hs, size_t nh
 	}
 	cb_buf_puts(&b, p);
 	return cb_buf_detach(&b);
+}
+
+/* Where "#tag" last occurs, after a space or at a line's start, in the
+ * source lines first..last (1-based, of body). */
+static void S_tag_pos(const char *body, size_t len, int first, int last, const char *tag, int body_line,
+		      int *line, int *col)
+{
+	size_t off = 0, n = strlen(tag);
+	for (int l = 1; l < first && off < len; off++)
+		if (body[off] == '\n')
+			l++;
+	size_t end = off;
+	for (int l = first; end < len && !(l == last && body[end] == '\n'); end++)
+		if (body[end] == '\n')
+			l++;
+	*line = first + body_line - 1;
+	*col = 1;
+	for (size_t i = off; i + n <= end; i++)
+		if (memcmp(body + i, tag, n) == 0 &&
+		    (i == 0 || body[i - 1] == ' ' || body[i - 1] == '\t' || body[i - 1] == '\n')) {
+			int l, c;
+			cb_linecol(body, i, &l, &c);
+			*line = l + body_line - 1;
+			*col = c;
+		}
+}
+
+/* Takes the hashtags ("#was-not-brought #neglect") off the end of a
+ * learning point's last paragraph into lp->tags. */
+static void S_take_tags(cmark_node *item, cb_lpoint *lp, const char *body, size_t len, int body_line)
+{
+	cmark_node *para = cmark_node_last_child(item);
+	if (!para || cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH)
+		return;
+	cmark_node *txt = cmark_node_last_child(para);
+	if (!txt || cmark_node_get_type(txt) != CMARK_NODE_TEXT)
+		return;
+	const char *lit = cmark_node_get_literal(txt);
+	size_t n = strlen(lit), keep = n;
+	cb_strv ids = CB_STRV_INIT;
+	for (;;) {
+		size_t e = keep;
+		while (e > 0 && (lit[e - 1] == ' ' || lit[e - 1] == '\t'))
+			e--;
+		size_t s = e;
+		while (s > 0 && ((lit[s - 1] >= 'a' && lit[s - 1] <= 'z') ||
+				 (lit[s - 1] >= '0' && lit[s - 1] <= '9') || lit[s - 1] == '-'))
+			s--;
+		if (s == e || s == 0 || lit[s - 1] != '#' || lit[s] < 'a' || lit[s] > 'z' ||
+		    (s > 1 && lit[s - 2] != ' ' && lit[s - 2] != '\t'))
+			break;
+		cb_strv_push_own(&ids, cb_xstrndup(lit + s, e - s));
+		keep = s - 1;
+	}
+	if (!ids.n)
+		return;
+	cb_buf tags = CB_BUF_INIT;
+	for (size_t i = ids.n; i-- > 0;) {
+		if (tags.len)
+			cb_buf_putc(&tags, ' ');
+		cb_buf_puts(&tags, ids.v[i]);
+	}
+	char *first = cb_xasprintf("#%s", ids.v[ids.n - 1]);
+	S_tag_pos(body, len, cmark_node_get_start_line(item), cmark_node_get_end_line(item), first, body_line,
+		  &lp->tag_line, &lp->tag_col);
+	free(first);
+	cb_strv_free(&ids);
+	lp->tags = cb_buf_detach(&tags);
+	while (keep > 0 && (lit[keep - 1] == ' ' || lit[keep - 1] == '\t'))
+		keep--;
+	if (keep) {
+		char *rest = cb_xstrndup(lit, keep);
+		cmark_node_set_literal(txt, rest);
+		free(rest);
+		return;
+	}
+	/* The tags had a line of their own: the break before them goes too. */
+	cmark_node *prev = cmark_node_previous(txt);
+	cmark_node_free(txt);
+	if (prev && (cmark_node_get_type(prev) == CMARK_NODE_SOFTBREAK ||
+		     cmark_node_get_type(prev) == CMARK_NODE_LINEBREAK))
+		cmark_node_free(prev);
 }
 
 /* ---- the published text (cb_pubtext) ---- */
@@ -681,6 +806,13 @@ static int S_too_wide(const char *body, size_t len, size_t *cells)
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d)
 {
+	return cb_markdown_render_ex(body, len, body_line, file, resolve, ctx, NULL, out, d);
+}
+
+int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
+			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
+			  cb_diags *d)
+{
 	memset(out, 0, sizeof *out);
 	pthread_once(&S_once, S_register);
 
@@ -753,7 +885,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 			const cb_heading *h = &out->headings[hi++];
 			if (learn_level && h->level <= learn_level)
 				learn_level = 0;
-			if (!learn_level && cb_markdown_is_learning_heading(h->text))
+			if (!learn_level &&
+			    cb_lvocab_match(lh ? lh->vocab : NULL, lh ? lh->extra : NULL, h->text))
 				learn_level = h->level;
 			cur = h;
 			continue;
@@ -766,6 +899,8 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 				out->learning = cb_xrealloc(out->learning, capl * sizeof *out->learning);
 			}
 			cb_lpoint *lp = &out->learning[out->nlearning++];
+			memset(lp, 0, sizeof *lp);
+			S_take_tags(item, lp, body, len, body_line);
 			cb_buf hb = CB_BUF_INIT;
 			for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
 				char *part = cmark_render_html(ch, S_OPTIONS,
@@ -848,7 +983,7 @@ void cb_mdoc_compact(cb_mdoc *m)
 		size += S_str_size(m->headings[i].text) + S_str_size(m->headings[i].id);
 	for (size_t i = 0; i < m->nlearning; i++) {
 		const cb_lpoint *lp = &m->learning[i];
-		size += S_str_size(lp->html) + S_str_size(lp->text);
+		size += S_str_size(lp->html) + S_str_size(lp->text) + S_str_size(lp->tags);
 		if (!S_same_heading(m, i))
 			size += S_str_size(lp->heading) + S_str_size(lp->heading_id);
 	}
@@ -866,6 +1001,7 @@ void cb_mdoc_compact(cb_mdoc *m)
 		l[i] = *lp;
 		l[i].html = S_block_str(&at, lp->html);
 		l[i].text = S_block_str(&at, lp->text);
+		l[i].tags = S_block_str(&at, lp->tags);
 		if (S_same_heading(m, i)) {
 			l[i].heading = l[i - 1].heading;
 			l[i].heading_id = l[i - 1].heading_id;
@@ -915,6 +1051,7 @@ void cb_mdoc_free(cb_mdoc *m)
 		free(m->learning[i].text);
 		free(m->learning[i].heading);
 		free(m->learning[i].heading_id);
+		free(m->learning[i].tags);
 	}
 	free(m->learning);
 	memset(m, 0, sizeof *m);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "util.h"
 
 typedef struct cb_heading {
 	int level;
@@ -33,18 +34,26 @@ typedef struct cb_lpoint {
 	char *heading;	  /* the heading it sits under */
 	char *heading_id; /* that heading's id, for links to the exact place */
 	int line;
+	char *tags;	       /* theme ids of the hashtags ending the item, space-separated; NULL: none */
+	int tag_line, tag_col; /* where the first hashtag is */
 } cb_lpoint;
 
 typedef enum {
-	CB_LINK_OK,	 /* *href is the page to link to (caller of cb_markdown_render frees nothing) */
-	CB_LINK_MISSING, /* no such document: an error at the link's position */
-	CB_LINK_HIDDEN	 /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_OK, /* *href is the page (or file) to link to (caller of cb_markdown_render frees nothing) */
+	CB_LINK_MISSING,  /* no such document or file: an error at the link's position */
+	CB_LINK_HIDDEN,	  /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_OUTSIDE,  /* a file outside the content folder: an error */
+	CB_LINK_TOO_LARGE /* a file over the attachment size limit: an error */
 } cb_link_status;
 
-/* Resolves a repository-relative path such as "content/a/b.md" for a link
- * written in a document. On CB_LINK_OK sets *href to a new string (freed by
- * the markdown module) and *target to the target's index. */
-typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, char **href, int *target);
+/* Resolves a repository-relative path for a link or image written in a
+ * document: "content/a/b.md" (a link to another document; line and col
+ * are 0), or any other file — an attachment or image, with line and col
+ * of the link, for the resolver's own findings about the file. On
+ * CB_LINK_OK sets *href to a new string (freed by the markdown module)
+ * and *target to the target document's index (-1 for a file). */
+typedef cb_link_status (*cb_link_resolver)(void *ctx, const char *path, int line, int col, char **href,
+					   int *target);
 
 /* What a reader of the page sees of a body, for the personal-data check
  * (pubcheck.h): each block's text as the browser joins it (emphasis,
@@ -82,12 +91,31 @@ typedef struct cb_mdoc {
 } cb_mdoc;
 
 /* Renders body (len bytes; the document's text from line body_line on,
- * file being its repository-relative path). Links ending in ".md" are
- * resolved relative to file through resolve. Problems go to d. Returns 0,
+ * file being its repository-relative path). Relative links and images are
+ * resolved relative to file through resolve: links ending in ".md" as
+ * documents, everything else as files (attachments), whose link is then
+ * rewritten to the copy the site carries; an image without alt text is a
+ * warning. Problems go to d. Returns 0,
  * or -1 when an error was reported; out is filled either way and must be
  * freed with cb_mdoc_free. Safe to call from several threads at once. */
 int cb_markdown_render(const char *body, size_t len, int body_line, const char *file,
 		       cb_link_resolver resolve, void *ctx, cb_mdoc *out, cb_diags *d);
+
+/* Which headings hold learning points (learning.h): vocab NULL means the
+ * default vocabulary; extra, when not NULL, the document's own additions. */
+struct cb_lvocab;
+typedef struct cb_md_learning {
+	const struct cb_lvocab *vocab;
+	const cb_strv *extra;
+} cb_md_learning;
+
+/* As cb_markdown_render, with the learning headings of lh (NULL: the
+ * defaults). A learning point's hashtags of theme ids at its end
+ * ("#was-not-brought #neglect") are taken off its text and the page's and
+ * kept in the point's tags. */
+int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
+			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
+			  cb_diags *d);
 void cb_mdoc_free(cb_mdoc *m);
 
 /* Moves m's headings and learning points, with their strings, into one
@@ -96,8 +124,8 @@ void cb_mdoc_free(cb_mdoc *m);
  * same heading share its name and id. Nothing changes for readers. */
 void cb_mdoc_compact(cb_mdoc *m);
 
-/* True when a heading's text names a learning section ("Key learning",
- * "Recommendations", "What to do", "Think", …). */
+/* True when a heading's text names a learning section of the default
+ * vocabulary ("Key learning", "Recommendations", "What to do", …). */
 int cb_markdown_is_learning_heading(const char *text);
 
 /* Ids the templates use for their own elements, which headings must avoid. */

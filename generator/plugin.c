@@ -11,6 +11,7 @@
 
 #include <lualib.h>
 
+#include "learning.h"
 #include "plugin_host.h"
 #include "pool.h"
 #include "schema.h"
@@ -408,6 +409,32 @@ static int S_api_taxonomy(lua_State *L)
 		cb_plugin_set_int(L, "line", t->line);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+	return 1;
+}
+
+/* casebook.themes_of(text [, heading]): the ids of the taxonomy's themes
+ * whose label or synonyms text or heading names, as a learning point's
+ * own themes are found (learning.h), in taxonomy order. */
+static int S_api_themes_of(lua_State *L)
+{
+	cb_plugin_host *h = S_self(L)->h;
+	const char *text = luaL_checkstring(L, 1);
+	const char *heading = luaL_optstring(L, 2, NULL);
+	const cb_site *s = h->site;
+	lua_newtable(L);
+	if (!s->has_taxonomy)
+		return 1;
+	if (!h->lclass)
+		h->lclass = cb_lclass_new(&s->tax);
+	cb_strv hit = CB_STRV_INIT;
+	cb_lclass_match(h->lclass, text, heading, (const char *const *)s->tax.ids.v, s->tax.ids.n, &hit);
+	lua_Integer n = 0;
+	for (size_t i = 0; i < s->tax.n; i++)
+		if (cb_strv_contains(&hit, s->tax.themes[i].id)) {
+			lua_pushstring(L, s->tax.themes[i].id);
+			lua_rawseti(L, -2, ++n);
+		}
+	cb_strv_free(&hit);
 	return 1;
 }
 
@@ -851,6 +878,7 @@ static int S_open_step(lua_State *L)
 				       {"rag_label", S_api_rag_label},
 				       {"escape", S_api_escape},
 				       {"taxonomy", S_api_taxonomy},
+				       {"themes_of", S_api_themes_of},
 				       {"glossary", S_api_glossary},
 				       {"query", S_api_query},
 				       {"add_page", S_api_add_page},
@@ -1146,8 +1174,10 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 			h->v[i]->seconds += S_now() - t0;
 		}
 	}
+	/* Points are on their document's themes as the document hooks left
+	 * them (the taxonomy plugin may add some). */
 	if (h->themes_changed)
-		cb_site_group_themes(s);
+		cb_site_classify_points(s);
 	h->themes_changed = false;
 	for (size_t i = 0; i < h->n; i++) {
 		cb_plugin *p = h->v[i];
@@ -1199,6 +1229,7 @@ void cb_plugin_host_free(cb_plugin_host *h)
 		S_plugin_free(h->v[i]);
 	free(h->v);
 	free(h->touched);
+	cb_lclass_free(h->lclass);
 	cb_vpack_writer_free(&h->w);
 	free(h);
 }

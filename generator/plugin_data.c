@@ -466,12 +466,17 @@ int cb_plugin_doc_field(lua_State *L)
 		lua_createtable(L, (int)md->nlearning, 0);
 		for (size_t i = 0; i < md->nlearning; i++) {
 			const cb_lpoint *lp = &md->learning[i];
-			lua_createtable(L, 0, 5);
+			lua_createtable(L, 0, 6);
 			cb_plugin_set_str(L, "text", lp->text);
 			cb_plugin_set_str(L, "html", lp->html);
 			cb_plugin_set_str(L, "heading", lp->heading);
 			cb_plugin_set_str(L, "heading_id", lp->heading_id);
 			cb_plugin_set_int(L, "line", lp->line);
+			if (d->pthemes)
+				cb_plugin_push_strv(L, &d->pthemes[i]);
+			else
+				lua_newtable(L);
+			lua_setfield(L, -2, "themes");
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 	} else if (strcmp(k, "learning_count") == 0) {

@@ -47,8 +47,9 @@ struct cb_plugin_host {
 	cb_vpack_writer w;	  /* packs what plugins store (reused) */
 	cb_plugin_watch_fn watch; /* told when each plugin starts and stops running */
 	void *watch_ctx;
-	cb_plugin *running;	/* the plugin the watcher was told is running */
-	unsigned char *touched; /* per document: CB_PLUGIN_THEMES and the like */
+	cb_plugin *running;	  /* the plugin the watcher was told is running */
+	unsigned char *touched;	  /* per document: CB_PLUGIN_THEMES and the like */
+	struct cb_lclass *lclass; /* casebook.themes_of's classifier (learning.h), made on first use */
 };
 
 /* One loaded plugin: its Lua state and what the host keeps about it. */

@@ -547,7 +547,7 @@ static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_erro
 	for (size_t i = 0; ok && i < n; i++)
 		ok = S_apply_page(&r, site);
 	if (themes_changed)
-		cb_site_group_themes(site);
+		cb_site_classify_points(site); /* which regroups the themes */
 	if (ok && rc == 2)
 		cb_error_set(err, file && file[0] ? file : NULL, S_int(line), S_int(col), "%s",
 			     msg ? msg : "");

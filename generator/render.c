@@ -787,17 +787,24 @@ static cb_value *S_theme_summary(const S_r *r, const cb_theme_group *tg)
 	return t;
 }
 
-/* A document's learning points as theme pages show them, with the
- * document's reference. (The same on every theme page the document is on,
- * but made for each: shared, a site's learning would take more memory than
- * the hashing it saves.) */
-static cb_value *S_learning(const S_r *r, const cb_doc *d)
+/* A document's learning points on theme id as its theme page shows them
+ * (those about other themes stay on the document's own page), with the
+ * document's reference; NULL when none is on the theme. */
+static cb_value *S_learning(const S_r *r, const cb_doc *d, const char *id, size_t *n)
 {
+	size_t on = 0;
+	for (size_t k = 0; k < d->md.nlearning; k++)
+		on += cb_doc_point_on(d, k, id);
+	*n = on;
+	if (!on)
+		return NULL;
 	cb_value *g = cb_value_map();
 	cb_map_set(g, "doc", S_docref(r, d));
 	cb_value *points = cb_map_set(g, "points", cb_value_list());
 	for (size_t k = 0; k < d->md.nlearning; k++) {
 		const cb_lpoint *lp = &d->md.learning[k];
+		if (!cb_doc_point_on(d, k, id))
+			continue;
 		cb_value *p = cb_list_push(points, cb_value_map());
 		cb_map_set(p, "html", S_site_str(lp->html));
 		cb_map_set(p, "heading", S_site_str(lp->heading));
@@ -818,10 +825,11 @@ static int S_theme(S_r *r, const cb_theme_group *tg)
 	for (size_t i = 0; i < tg->ndocs; i++) {
 		const cb_doc *d = &s->docs[tg->docs[i]];
 		cb_list_push(docs, S_docref(r, d));
-		if (!d->md.nlearning)
-			continue;
-		cb_list_push(learning, S_learning(r, d));
-		nlearning += d->md.nlearning;
+		size_t n = 0;
+		cb_value *g = S_learning(r, d, tg->id, &n);
+		if (g)
+			cb_list_push(learning, g);
+		nlearning += n;
 	}
 	cb_map_set_bool(t, "has_learning", nlearning > 0);
 	cb_chart_years(s, tg->docs, tg->ndocs, t);

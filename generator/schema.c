@@ -74,6 +74,7 @@ const cb_field cb_fields[] = {
     S_OWN("actions", "actions", S_ALL),
     S_F("pii-allow", "pii_allow", CB_FIELD_LIST, pii_allow, 0),
     S_F("published", "published", CB_FIELD_DATE, published, 0),
+    S_F("learning-headings", "learning_headings", CB_FIELD_LIST, learning_headings, 0),
 };
 const size_t cb_nfields = sizeof cb_fields / sizeof cb_fields[0];
 

@@ -65,6 +65,7 @@ typedef struct cb_meta {
 	cb_strv audience;
 	cb_strv questions;
 	cb_strv pii_allow;
+	cb_strv learning_headings; /* this document's own learning headings (learning.h) */
 	cb_action *actions;
 	size_t nactions;
 } cb_meta;

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "attach.h"
 #include "cache.h"
 #include "frontmatter.h"
+#include "learning.h"
 #include "pii.h"
 #include "placeholder.h"
 #include "pubcheck.h"
@@ -103,17 +105,24 @@ typedef struct S_load {
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
+	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
 	const char *content_dir;
 	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
 	bool drafts;	     /* drafts included (cb_site_opts.drafts) */
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
+	cb_attach *files;    /* the content folder's other files: attachments */
 } S_load;
 
-static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *target)
+static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	S_load *L = ctx;
+	(void)line, (void)col;
+	if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
+		*target = -1;
+		return cb_attach_resolve(L->files, path, href);
+	}
 	S_src *s = cb_map_get(L->by_path, path);
 	if (!s)
 		return CB_LINK_MISSING;
@@ -337,18 +346,48 @@ typedef struct S_pool {
 typedef struct S_dep_ctx {
 	S_load *L;
 	S_src *s;
+	cb_blob_reader *br; /* the worker's, for attachments' contents */
 } S_dep_ctx;
 
-static cb_link_status S_resolve_dep(void *ctx, const char *path, char **href, int *target)
+/* The personal-data check of an attached file, reported at the link. */
+static void S_check_file(S_dep_ctx *c, const char *path, int line, int col)
+{
+	char *data = NULL;
+	size_t len = 0;
+	cb_error err = {{0}, 0, 0, {0}};
+	if (cb_attach_read(c->L->files, c->br, path, &data, &len, &err) != 0) {
+		cb_diags_add(&c->s->body, CB_ERROR, c->s->doc.path, line, col, "attachment-unreadable",
+			     "cannot read the attached file '%s' to check it for personal data: %s", path,
+			     err.msg);
+		return;
+	}
+	cb_attach_check(path, data, len, c->s->doc.path, line, col, &c->s->doc.meta.pii_allow,
+			c->L->pii_names, &c->s->body);
+	free(data);
+}
+
+/* What a resolution is remembered as: the address, and for an
+ * attachment also its blob, since its checks depend on its contents. */
+static char *S_dep_value(S_load *L, const char *path, const char *href)
+{
+	const char *oid = cb_name_ext(path, CB_MARKDOWN_EXTS) ? NULL : cb_attach_oid(L->files, path);
+	return oid ? cb_xasprintf("%s %s", href, oid) : cb_xstrdup(href);
+}
+
+static cb_link_status S_resolve_dep(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	S_dep_ctx *c = ctx;
-	cb_link_status st = S_resolve(c->L, path, href, target);
+	cb_link_status st = S_resolve(c->L, path, line, col, href, target);
 	S_src *s = c->s;
 	s->deps = cb_xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
 	s->deps[s->ndeps].path = cb_xstrdup(path);
 	s->deps[s->ndeps].status = (int)st;
-	s->deps[s->ndeps].href = st == CB_LINK_OK ? cb_xstrdup(*href) : NULL;
+	s->deps[s->ndeps].href = st == CB_LINK_OK ? S_dep_value(c->L, path, *href) : NULL;
 	s->ndeps++;
+	/* An attachment of a document this build publishes (or, for check,
+	 * of any document) is checked for personal data like the document. */
+	if (st == CB_LINK_OK && *target < 0 && (s->included || c->L->pii_every) && cb_attach_checkable(path))
+		S_check_file(c, path, line, col);
 	return st;
 }
 
@@ -365,9 +404,12 @@ static bool S_deps_hold(S_load *L, const cb_doc_record *rec)
 	for (size_t i = 0; i < rec->ndeps; i++) {
 		char *href = NULL;
 		int target = -1;
-		cb_link_status st = S_resolve(L, rec->deps[i].path, &href, &target);
-		bool same = (int)st == rec->deps[i].status &&
-			    (st != CB_LINK_OK || (rec->deps[i].href && strcmp(href, rec->deps[i].href) == 0));
+		cb_link_status st = S_resolve(L, rec->deps[i].path, 0, 0, &href, &target);
+		char *value = st == CB_LINK_OK ? S_dep_value(L, rec->deps[i].path, href) : NULL;
+		bool same =
+		    (int)st == rec->deps[i].status &&
+		    (st != CB_LINK_OK || (rec->deps[i].href && strcmp(value, rec->deps[i].href) == 0));
+		free(value);
 		free(href);
 		if (!same)
 			return false;
@@ -500,6 +542,15 @@ static void S_keep_body(S_load *L, S_src *s)
 	S_store_text(L->store, &s->doc);
 }
 
+/* The attachments a document links to, from its link resolutions. */
+static void S_note_files(S_src *s, const cb_link_dep *deps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (deps[i].status == CB_LINK_OK && !cb_name_ext(deps[i].path, CB_MARKDOWN_EXTS) &&
+		    !cb_strv_contains(&s->doc.files, deps[i].path))
+			cb_strv_push(&s->doc.files, deps[i].path);
+}
+
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
  * resolves the same way. */
 static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
@@ -517,6 +568,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 		}
 		qsort(s->doc.md.links, s->doc.md.nlinks, sizeof(int), S_cmp_int);
 		cb_diags_take(&s->body, &s->rec->body);
+		S_note_files(s, s->rec->deps, s->rec->ndeps);
 		S_drop_rec(s);
 		S_keep_body(L, s);
 		return;
@@ -554,9 +606,14 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 			return;
 		body = s->src->data + s->body_off;
 	}
-	S_dep_ctx dc = {L, s};
-	cb_markdown_render(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &s->doc.md,
-			   &s->body);
+	S_dep_ctx dc = {L, s, br};
+	cb_md_learning lh = {L->vocab, &s->doc.meta.learning_headings};
+	cb_markdown_render_ex(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &lh,
+			      &s->doc.md, &s->body);
+	S_note_files(s, s->deps, s->ndeps);
+	if (s->valid)
+		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, L->theme_ids, s->doc.path, s->body_line,
+				  &s->body);
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
 	double t0 = S_clock();
@@ -635,6 +692,39 @@ static int S_run_pass(S_load *L, int pass, int jobs, double *pii_seconds, cb_err
 		return -1;
 	}
 	return 0;
+}
+
+static int S_file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const cb_site_file *)a)->path, ((const cb_site_file *)b)->path);
+}
+
+/* The attachments of the documents the site holds, read for the writer:
+ * only those, so a file only a left-out document links to leaves no
+ * trace. Images lose their metadata on the way (imgmeta.h). */
+static int S_carry_files(cb_site *site, const cb_attach *files, cb_error *err)
+{
+	cb_strv paths = CB_STRV_INIT;
+	for (size_t i = 0; i < site->ndocs; i++)
+		for (size_t k = 0; k < site->docs[i].files.n; k++)
+			cb_strv_push(&paths, site->docs[i].files.v[k]);
+	cb_strv_sort(&paths);
+	cb_strv_uniq(&paths);
+	site->files = cb_xcalloc(paths.n ? paths.n : 1, sizeof *site->files);
+	size_t skip = strlen(site->cfg.content_dir);
+	skip += skip ? 1 : 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < paths.n; i++) {
+		cb_site_file *f = &site->files[site->nfiles];
+		rc = cb_attach_read(files, NULL, paths.v[i], &f->data, &f->len, err);
+		if (rc == 0) {
+			f->path = cb_xasprintf("files/%s", paths.v[i] + skip);
+			site->nfiles++;
+		}
+	}
+	cb_strv_free(&paths);
+	qsort(site->files, site->nfiles, sizeof *site->files, S_file_cmp);
+	return rc;
 }
 
 /* The history walk runs beside the two passes: it has the repository to
@@ -761,6 +851,7 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	char *text = NULL;
 	size_t len = 0;
 	cb_pii_names *pii_names = NULL;
+	cb_lvocab *vocab = NULL;
 	char *hist_key = NULL;
 	/* What every document's cached results depend on besides the blob
 	 * (cache.h): the settings files are hashed as they are read. */
@@ -770,7 +861,8 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
 
 	if (cb_gitsrc_open(&g, opts->repo, err) != 0 ||
-	    cb_gitsrc_select(g, opts->ref, opts->worktree, err) != 0)
+	    (opts->staged ? cb_gitsrc_select_index(g, err)
+			  : cb_gitsrc_select(g, opts->ref, opts->worktree, err)) != 0)
 		goto out;
 	site->commit = cb_xstrdup(cb_gitsrc_commit_id(g));
 	if (cb_gitsrc_workdir(g))
@@ -868,6 +960,11 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 		goto out;
 	}
 	site->nsources = nsources;
+	/* The other files of the content folder, which documents may link to. */
+	if (cb_attach_list(&L.files, g, site->cfg.content_dir, (size_t)site->cfg.attachment_max_mb << 20,
+			   err) != 0)
+		goto out;
+	cb_hash_u64(&env, (uint64_t)site->cfg.attachment_max_mb);
 
 	/* Read and check every document. */
 	L.n = nsources;
@@ -875,6 +972,8 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	L.g = g;
 	L.cache = opts->cache;
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	vocab = cb_lvocab_new(&site->cfg.learning_headings, site->cfg.learning_headings_only);
+	L.vocab = vocab;
 	L.pii_names = pii_names;
 	L.content_dir = site->cfg.content_dir;
 	L.pii_every = opts->pii_every_audience;
@@ -995,10 +1094,13 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 			}
 	}
 
-	cb_site_group_themes(site);
+	cb_site_classify_points(site);
+	if (!content_errors && S_carry_files(site, L.files, err) != 0)
+		goto out;
 
 	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
 out:
+	cb_lvocab_free(vocab);
 	if (L.srcs) {
 		for (size_t i = 0; i < L.n; i++) {
 			cb_doc *doc = &L.srcs[i].doc;
@@ -1007,6 +1109,7 @@ out:
 			cb_meta_free(&doc->meta);
 			cb_mdoc_free(&doc->md);
 			free(doc->linked_from);
+			cb_strv_free(&doc->files);
 			S_src *s = &L.srcs[i];
 			cb_split_free(&s->split);
 			cb_diags_free(&s->front);
@@ -1021,6 +1124,7 @@ out:
 		free(L.srcs);
 	}
 	cb_map_free(L.by_path);
+	cb_attach_free(L.files);
 	free(hist_key);
 	site->pii_names = pii_names;
 	cb_sources_free(sources, nsources);
@@ -1037,9 +1141,20 @@ void cb_site_free(cb_site *site)
 		cb_meta_free(&doc->meta);
 		cb_mdoc_free(&doc->md);
 		free(doc->linked_from);
+		cb_strv_free(&doc->files);
 		free(doc->extra);
+		for (size_t k = 0; doc->pthemes && k < doc->md.nlearning; k++)
+			cb_strv_free(&doc->pthemes[k]);
+		free(doc->pthemes);
 	}
 	free(site->docs);
+	for (size_t i = 0; i < site->nretired; i++) {
+		for (size_t k = 0; k < site->nretired_points[i]; k++)
+			cb_strv_free(&site->retired[i][k]);
+		free(site->retired[i]);
+	}
+	free(site->retired);
+	free(site->nretired_points);
 	cb_textstore_free(site->text);
 	for (size_t i = 0; i < site->npages; i++) {
 		free(site->pages[i].path);
@@ -1066,6 +1181,11 @@ void cb_site_free(cb_site *site)
 	cb_glossary_free(&site->glossary);
 	free(site->commit);
 	free(site->workdir);
+	for (size_t i = 0; i < site->nfiles; i++) {
+		free(site->files[i].path);
+		free(site->files[i].data);
+	}
+	free(site->files);
 	memset(site, 0, sizeof *site);
 }
 

@@ -35,6 +35,7 @@ typedef struct cb_site_opts {
 	/* Check every document for personal data, whatever its audience
 	 * (casebook check: identifiers belong nowhere in the repository). */
 	bool pii_every_audience;
+	bool staged; /* read the index (what is about to be committed), not ref or the working files */
 } cb_site_opts;
 
 typedef struct cb_doc {
@@ -47,10 +48,14 @@ typedef struct cb_doc {
 	int *linked_from;	/* indices of documents linking here, sorted */
 	size_t nlinked_from;
 	cb_vpack *extra; /* fields plugins set (a packed map, owned; value.h); NULL when none */
+	cb_strv files;	 /* repository paths of the attachments it links to (attach.h) */
 	/* md.html and md.text are NULL once the load has moved them to the
 	 * site's text store (textstore.h): read them with cb_doc_html and
 	 * cb_doc_text. */
 	cb_textref html_ref, text_ref;
+	/* The themes of each learning point (md.nlearning of them; learning.h),
+	 * a subset of meta.themes in its order; NULL before classification. */
+	cb_strv *pthemes;
 } cb_doc;
 
 typedef struct cb_theme_group {
@@ -61,6 +66,13 @@ typedef struct cb_theme_group {
 	int *docs;		 /* document indices, in site order */
 	size_t ndocs;
 } cb_theme_group;
+
+/* An attachment the site carries: files/<path>, bytes as published. */
+typedef struct cb_site_file {
+	char *path; /* output path, "files/<path under the content folder>" */
+	char *data;
+	size_t len;
+} cb_site_file;
 
 /* A page a plugin added (casebook.add_page), rendered with its template. */
 typedef struct cb_page {
@@ -100,7 +112,15 @@ typedef struct cb_site {
 	size_t nplugin_srcs;
 	cb_source *theme_srcs; /* the repository's themes/<theme>/ files (overrides), by path */
 	size_t ntheme_srcs;
-	cb_textstore *text; /* documents' HTML and text (owned) */
+	cb_textstore *text;  /* documents' HTML and text (owned) */
+	cb_site_file *files; /* attachments of the documents in the site, by path */
+	size_t nfiles;
+	/* Point themes replaced after plugins changed themes: another thread
+	 * (the search index's first start) may still read them, so they go
+	 * with the site. */
+	cb_strv **retired;
+	size_t *nretired_points;
+	size_t nretired;
 } cb_site;
 
 /* Loads and checks the site. Returns CB_STAGE_OK when usable (warnings
@@ -137,5 +157,15 @@ char *cb_doc_search_text(const cb_site *site, const cb_doc *d);
 /* Replaces the body's HTML (plugins do); takes html. Not thread-safe for
  * the same document. */
 void cb_doc_set_html(cb_site *site, cb_doc *d, char *html);
+
+/* Gives every learning point its own themes (learning.h): hashtags first
+ * join their document's themes, then each point gets those of its
+ * document's themes its words or hashtags name; the theme groups are made
+ * again. Run at the end of loading and again when plugins changed
+ * themes. */
+void cb_site_classify_points(cb_site *site);
+
+/* Whether learning point k of d is on theme id. */
+bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id);
 
 #endif

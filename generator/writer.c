@@ -247,8 +247,8 @@ static bool S_unchanged(const char *old, const char *data, size_t len)
 
 static int S_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err);
 
-/* An encrypted build's put: content is sealed into e/N.js before it
- * touches the disk; the feed, sitemap and database are left out. */
+/* Seals one file of an encrypted build into e/N.js (plain code and styles
+ * are kept, the feed, sitemap and database left out). */
 static int S_put_sealed(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
 	switch (cb_seal_classify(path)) {
@@ -273,8 +273,12 @@ static int S_put_sealed(cb_writer *w, const char *path, const char *data, size_t
 
 int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
-	if (w->seal)
-		return S_put_sealed(w, path, data, len, err);
+	/* An encrypted build's files stay plain in the owner-only staging
+	 * folder until the last personal-data scan has read them; then
+	 * cb_writer_seal_finish seals them all. What is never published is
+	 * never written. */
+	if (w->seal && cb_seal_classify(path) == CB_SEAL_DROP)
+		return 0;
 	return S_put(w, path, data, len, err);
 }
 

@@ -81,18 +81,21 @@ cb_map *cb_writer_take_keys(cb_writer *w);
 void cb_file_keys_free(cb_map *keys); /* NULL-safe */
 
 /*
- * Encrypted builds (seal.h). After cb_writer_seal, every file put that
- * carries content is sealed into e/N.js before it reaches the disk, the
- * feed, sitemap and database are left out, nothing is linked from the
- * previous output and no keys are kept (the next build makes every page
- * again). s is borrowed and must outlive the writer; call before any put.
+ * Encrypted builds (seal.h). After cb_writer_seal, the feed, sitemap and
+ * database are never written, nothing is linked from the previous output
+ * and no keys are kept (the next build makes every page again). Files stay
+ * plain in the owner-only staging folder until cb_writer_seal_finish, so
+ * that the last personal-data scan reads what will be published; then
+ * every file that carries content is sealed into e/N.js. s is borrowed and
+ * must outlive the writer; call before any put.
  */
 typedef struct cb_seal cb_seal;
 void cb_writer_seal(cb_writer *w, const cb_seal *s);
-/* Before commit: seals or removes whatever was made in the staging folder
- * without a put, then writes the plain unlock page (index.html) and the
- * unlock script (read from the file lock_js, written as search/lock.js).
- * No-op for a plain build. */
+/* Before commit, after the last scan: seals every file of the staging
+ * folder that carries content and removes what is never published, then
+ * writes the plain unlock page (index.html) and the unlock script (read
+ * from the file lock_js, written as search/lock.js). No-op for a plain
+ * build. */
 int cb_writer_seal_finish(cb_writer *w, const char *unlock_page, const char *lock_js, cb_error *err);
 
 /* The marker file casebook leaves in every output folder. */

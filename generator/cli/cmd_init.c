@@ -23,7 +23,8 @@ const char cb_init_usage[] =
     "\n"
     "Makes DIR a new learning repository, ready to build: a git repository, a\n"
     "commented casebook.yml, content/ with one fictional example of each document\n"
-    "type, content/taxonomy.yml, content/glossary.yml, .gitignore and README.md.\n"
+    "type, content/taxonomy.yml, content/glossary.yml, .gitignore and README.md,\n"
+    "and the pre-commit hook that checks each commit (casebook hook).\n"
     "\n"
     "  --commit    commit the new files as the first commit, so that\n"
     "              `casebook build` works at once\n"
@@ -196,6 +197,9 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		fprintf(stderr, "casebook: %s\n", err.msg);
 		goto out;
 	}
+	/* The pre-commit hook checks every commit for personal data; another
+	 * hook already there is left alone (the message says how to chain). */
+	cb_hook_install(dir, false, true);
 	for (size_t i = 0; i < files.n; i++) {
 		char *src = cb_path_join(init, files.v[i]);
 		char *rel = S_target(files.v[i]);

@@ -1,6 +1,6 @@
 /*
  * commands: the authoring and supervision commands — import, init, new,
- * pack and serve — each in its own file (cmd_<name>.c). main.c only dispatches to
+ * pack, serve and learning — each in its own file (cmd_<name>.c). main.c only dispatches to
  * them: each takes the command's arguments (argv[0] is the command name)
  * and the data folder (holding themes/ and skeleton/), prints its own
  * messages and returns the exit status: 0 done, 1 content errors, 2 usage
@@ -19,14 +19,22 @@
 #include "util.h"
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir);
+int cb_cmd_hook(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
 int cb_cmd_new(int argc, char **argv, const char *datadir);
 int cb_cmd_pack(int argc, char **argv, const char *datadir);
 int cb_cmd_serve(int argc, char **argv, const char *datadir);
+int cb_cmd_learning(int argc, char **argv, const char *datadir);
 
 extern const char cb_analyse_usage[];
+extern const char cb_hook_usage[];
 extern const char cb_import_usage[];
+
+/* Installs casebook's pre-commit hook in repo (NULL: the one containing
+ * the current folder); another hook is left alone (1) unless force.
+ * Prints what it did unless quiet. Returns the exit status (cmd_hook.c). */
+int cb_hook_install(const char *repo, bool force, bool quiet);
 
 /* build's encryption keys (seal.h) from the passphrase: ctx is the
  * --passphrase-file path or NULL; see cb_build_opts.seal_keys. */
@@ -36,6 +44,7 @@ extern const char cb_init_usage[];
 extern const char cb_new_usage[];
 extern const char cb_pack_usage[];
 extern const char cb_serve_usage[];
+extern const char cb_learning_usage[];
 
 /* Shared by the commands. */
 

@@ -37,10 +37,12 @@ static const char S_usage[] =
     "  build    check the documents and build the site\n"
     "  check    check the documents only (exit 1 on any error)\n"
     "  analyse  count documents and learning points per theme by area, year, type or agency\n"
+    "  hook     install (or remove) the pre-commit hook that runs check --staged\n"
     "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
     "  init     make a new learning repository, ready to build\n"
     "  new      write a new document with the sections of its type\n"
     "  pack     make a printable reflective supervision pack\n"
+    "  learning list the learning points, each with its own themes\n"
     "  serve    preview the working files in a browser, rebuilding on change\n"
     "  search   search the last build: words, \"phrases\", prefix*, -word, OR\n"
     "  help     show this help, or `casebook help COMMAND`\n"
@@ -84,11 +86,15 @@ static const char S_build_usage[] =
     "environment error. A failed build leaves the previous output untouched.\n";
 
 static const char S_check_usage[] =
-    "usage: casebook check [--repo DIR] [--ref REV | --worktree] [--audience A]\n"
+    "usage: casebook check [--repo DIR] [--ref REV | --worktree | --staged] [--audience A]\n"
     "                      [--drafts] [--allow-shallow] [--quiet]\n"
     "\n"
     "Checks every document (front matter, links, configuration) and prints each\n"
-    "problem as path:line:col: error: message [rule]. Writes nothing.\n"
+    "problem as path:line:col: error: message [rule]. Writes nothing. Personal\n"
+    "data is checked in every document, whatever --audience says.\n"
+    "\n"
+    "  --staged          check what is about to be committed (the git index);\n"
+    "                    the pre-commit hook (casebook hook install) runs this\n"
     "\n"
     "Exit status: 0 no errors (warnings allowed), 1 errors, 2 usage or environment error.\n";
 
@@ -107,21 +113,15 @@ typedef struct S_args {
 static int S_parse(int argc, char **argv, bool build, S_args *a)
 {
 	const char *usage = build ? S_build_usage : S_check_usage;
-	static const struct option opts[] = {{"repo", required_argument, NULL, 'r'},
-					     {"ref", required_argument, NULL, 'R'},
-					     {"worktree", no_argument, NULL, 'w'},
-					     {"out", required_argument, NULL, 'o'},
-					     {"audience", required_argument, NULL, 'a'},
-					     {"drafts", no_argument, NULL, 'D'},
-					     {"jobs", required_argument, NULL, 'j'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"no-cache", no_argument, NULL, 'C'},
-					     {"allow-shallow", no_argument, NULL, 'S'},
-					     {"encrypt", no_argument, NULL, 'E'},
-					     {"no-encrypt", no_argument, NULL, 'N'},
-					     {"passphrase-file", required_argument, NULL, 'P'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"repo", required_argument, NULL, 'r'},	{"ref", required_argument, NULL, 'R'},
+	    {"worktree", no_argument, NULL, 'w'},	{"out", required_argument, NULL, 'o'},
+	    {"audience", required_argument, NULL, 'a'}, {"drafts", no_argument, NULL, 'D'},
+	    {"jobs", required_argument, NULL, 'j'},	{"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},		{"no-cache", no_argument, NULL, 'C'},
+	    {"allow-shallow", no_argument, NULL, 'S'},	{"encrypt", no_argument, NULL, 'E'},
+	    {"no-encrypt", no_argument, NULL, 'N'},	{"passphrase-file", required_argument, NULL, 'P'},
+	    {"staged", no_argument, NULL, 'I'},		{NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->encrypt = -1;
 	a->site.audience = CB_VIS_PUBLIC;
@@ -133,6 +133,15 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		case 'r': a->site.repo = optarg; break;
 		case 'R': a->site.ref = optarg; break;
 		case 'w': a->site.worktree = true; break;
+		case 'I':
+			if (build)
+				return cb_usage_error(
+					   usage, "%s",
+					   "--staged is for check (the pre-commit hook); build reads "
+					   "commits or, with --worktree, the working files"),
+				       -2;
+			a->site.staged = true;
+			break;
 		case 'o':
 			if (!build)
 				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
@@ -192,6 +201,8 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 		return cb_usage_error(usage, "unexpected argument '%s'", argv[optind]), -2;
 	if (a->site.ref && a->site.worktree)
 		return cb_usage_error(usage, "%s", "--ref and --worktree cannot be used together"), -2;
+	if (a->site.staged && (a->site.ref || a->site.worktree))
+		return cb_usage_error(usage, "%s", "--staged cannot be used with --ref or --worktree"), -2;
 	if (a->site.drafts && a->site.audience == CB_VIS_PUBLIC)
 		return cb_usage_error(
 			   usage, "%s",
@@ -340,10 +351,14 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **, const char *);
 		const char *usage;
-	} S_cmds[] = {
-	    {"analyse", cb_cmd_analyse, cb_analyse_usage}, {"import", cb_cmd_import, cb_import_usage},
-	    {"init", cb_cmd_init, cb_init_usage},	   {"new", cb_cmd_new, cb_new_usage},
-	    {"pack", cb_cmd_pack, cb_pack_usage},	   {"serve", cb_cmd_serve, cb_serve_usage}};
+	} S_cmds[] = {{"analyse", cb_cmd_analyse, cb_analyse_usage},
+		      {"hook", cb_cmd_hook, cb_hook_usage},
+		      {"import", cb_cmd_import, cb_import_usage},
+		      {"init", cb_cmd_init, cb_init_usage},
+		      {"new", cb_cmd_new, cb_new_usage},
+		      {"pack", cb_cmd_pack, cb_pack_usage},
+		      {"serve", cb_cmd_serve, cb_serve_usage},
+		      {"learning", cb_cmd_learning, cb_learning_usage}};
 	for (size_t i = 0; i < sizeof S_cmds / sizeof S_cmds[0]; i++) {
 		if (strcmp(cmd, S_cmds[i].name) == 0) {
 			char *datadir = S_datadir();

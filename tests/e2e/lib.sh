@@ -37,10 +37,12 @@ git config --global init.defaultBranch main
 git config --global user.name "A. Lead"
 git config --global user.email "lead@example.org"
 
-# commit REPO MESSAGE [DATE]: commits everything in REPO.
+# commit REPO MESSAGE [DATE]: commits everything in REPO. Fixtures commit
+# content with errors on purpose, so a pre-commit hook (casebook init
+# installs one; test_hook.sh tests it) is not run.
 commit() {
 	local d=${3:-2024-01-15T10:00:00Z}
-	git -C "$1" add -A && GIT_AUTHOR_DATE=$d GIT_COMMITTER_DATE=$d git -C "$1" commit -q -m "$2"
+	git -C "$1" add -A && GIT_AUTHOR_DATE=$d GIT_COMMITTER_DATE=$d git -C "$1" commit -q --no-verify -m "$2"
 }
 
 # doc PATH TITLE [EXTRA_FRONT_MATTER] [BODY]: writes a minimal valid document.

@@ -152,7 +152,7 @@ assert_contains "search finds the child death review learning" "$OUT" "sudden un
 
 # ---- help, manual, completion -----------------------------------------------
 MAN=$ROOT/doc/casebook.1
-for cmd in build check search init new pack serve; do
+for cmd in build check search hook init new pack serve; do
 	run "$CASEBOOK" "$cmd" --help
 	assert_eq "$cmd --help exits 0" "$RC" "0"
 	assert_contains "$cmd --help starts with its usage" "$(head -1 <<<"$OUT")" "usage: casebook $cmd"
@@ -183,7 +183,7 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _casebook; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$COMP" "$@" | sort | tr '\n' ' '
 }
-assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check help import init new pack search serve version "
+assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check help hook import init new pack search serve version "
 assert_eq "completes options" "$(complete_words casebook pack --i)" "--include-restricted "
 assert_eq "completes models" "$(complete_words casebook pack --model "")" "4x4x4 kolb signs-of-safety "
 assert_eq "completes types" "$(complete_words casebook new s)" "seven-minute-briefing supervision-note "

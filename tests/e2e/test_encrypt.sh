@@ -168,6 +168,24 @@ PY
 )
 assert_eq "a changed byte opens under no name" "$bad" "0"
 
+# ---- the last personal-data scan reads an encrypted build's plain text ----
+L="$TMP/leaky"
+cp -a "$R" "$L"
+mkdir -p "$L/plugins"
+cat >"$L/plugins/leak.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  doc.html = doc.html .. "<p>Ref 943<b>476</b>5919</p>"
+end
+return p
+LUA
+printf 'plugins:\n  - leak\n' >>"$L/casebook.yml"
+commit "$L" "a leaking plugin"
+run "$CASEBOOK" build --repo "$L" --out "$TMP/leaky-site" --encrypt --passphrase-file "$PASS_FILE"
+assert_eq "personal data a plugin adds stops an encrypted build too" "$RC" "1"
+assert_contains "  ... found in the page before it was sealed" "$OUT" "documents/briefings-open-note.html: error: possible NHS number"
+assert_no_file "  ... and nothing is written" "$TMP/leaky-site"
+
 # ---- configuration and defaults ----
 R2="$TMP/repo2"
 cp -a "$R" "$R2"

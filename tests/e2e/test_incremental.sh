@@ -4,7 +4,8 @@
 # the same bytes and the same file list as a clean build of the same commit,
 # after every kind of change: a document's body or front matter, a document
 # added, deleted or renamed, a template, a plugin or its options,
-# taxonomy.yml, casebook.yml, an empty commit, and a change of audience.
+# taxonomy.yml, casebook.yml, an empty commit, a change of audience, and an
+# attachment linked, then its contents changed.
 # The same holds with --jobs 1 and --jobs 4, with the cache deleted, and
 # with every cache file overwritten by garbage.
 . "$(dirname "$0")/lib.sh"
@@ -170,7 +171,15 @@ rm -r "$R/themes" "$R/plugins/stamp.lua"
 sed -i '/^  - name: stamp$/,$d' "$R/casebook.yml"
 step 2024-02-18T09:00:00Z "the template, stylesheet and plugin overrides removed"
 
-assert_eq "the sequence has 20 builds" "${#REFS[@]}" "20"
+mkdir -p "$R/content/extra/img"
+printf 'month,referrals\nJan,3\n' >"$R/content/extra/img/referrals.csv"
+printf '\n![Referrals](img/referrals.csv) and [the table](img/referrals.csv).\n' >>"$R/content/extra/leaf-renamed.md"
+step 2024-02-19T09:00:00Z "an attachment linked"
+
+printf 'month,referrals\nJan,4\n' >"$R/content/extra/img/referrals.csv"
+step 2024-02-20T09:00:00Z "an attachment's contents changed, its link not"
+
+assert_eq "the sequence has 22 builds" "${#REFS[@]}" "22"
 n=${#REFS[@]}
 EMPTY_AT=16   # the empty commit: its output may equal the step before's
 

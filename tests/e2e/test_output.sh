@@ -8,7 +8,7 @@ git init -q "$R"
 doc "$R/content/a/alpha.md" "Alpha review" "themes: [neglect, was-not-brought]
 summary: First summary." "## Key learning
 
-- Record every missed appointment.
+- Record every missed appointment. #was-not-brought
 - Share concerns with the GP.
 
 See [beta](../b/beta.md#think)."
@@ -20,7 +20,7 @@ GIT_AUTHOR_NAME="B. Nurse" GIT_AUTHOR_EMAIL=nurse@example.org \
 	doc "$R/content/a/alpha.md" "Alpha review" "themes: [neglect, was-not-brought]
 summary: Updated summary." "## Key learning
 
-- Record every missed appointment.
+- Record every missed appointment. #was-not-brought
 - Share concerns with the GP.
 
 See [beta](../b/beta.md#think)."

@@ -12,9 +12,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Two documents exist: one visible, one outside the audience. */
-static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *target)
+/* Two documents exist: one visible, one outside the audience; and one
+ * attachment, beside a file outside the content folder. */
+static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
+	if (strcmp(path, "content/chart.png") == 0) {
+		*href = cb_xstrdup("../files/chart.png");
+		*target = -1;
+		return CB_LINK_OK;
+	}
+	if (strncmp(path, "content/", 8) != 0)
+		return CB_LINK_OUTSIDE;
 	if (strcmp(path, "content/a.md") == 0) {
 		*href = cb_xstrdup("../documents/a.html");
 		*target = 0;

@@ -59,8 +59,14 @@ static void S_record(cb_doc_record *r)
 	r->md.headings[0] = (cb_heading){2, cb_xstrdup("Learning"), cb_xstrdup("learning"), 19};
 	r->md.nlearning = 1;
 	r->md.learning = cb_xcalloc(1, sizeof *r->md.learning);
-	r->md.learning[0] =
-	    (cb_lpoint){cb_xstrdup("é"), cb_xstrdup("é"), cb_xstrdup("Learning"), cb_xstrdup("learning"), 20};
+	r->md.learning[0] = (cb_lpoint){cb_xstrdup("é"),
+					cb_xstrdup("é"),
+					cb_xstrdup("Learning"),
+					cb_xstrdup("learning"),
+					20,
+					cb_xstrdup("neglect was-not-brought"),
+					20,
+					7};
 	cb_strv_push(&r->links, "content/b.md");
 	r->ndeps = 2;
 	r->deps = cb_xcalloc(2, sizeof *r->deps);
@@ -102,6 +108,8 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_int_equal(b->md.headings[0].line, 19);
 	assert_int_equal(b->md.nlearning, 1);
 	assert_string_equal(b->md.learning[0].heading_id, "learning");
+	assert_string_equal(b->md.learning[0].tags, "neglect was-not-brought");
+	assert_int_equal(b->md.learning[0].tag_col, 7);
 	assert_int_equal(b->links.n, 1);
 	assert_string_equal(b->links.v[0], "content/b.md");
 	assert_int_equal(b->ndeps, 2);

@@ -14,8 +14,20 @@
 
 /* Documents known to the test resolver: index 0 and 1 are visible, 2 is
  * outside the audience. */
-static cb_link_status resolve(void *ctx, const char *path, char **href, int *target)
+static cb_link_status resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
+	/* Files: one attachment, one too large; anything outside content/ is
+	 * outside. */
+	if (strcmp(path, "content/briefings/chart.png") == 0 ||
+	    strcmp(path, "content/files/report.pdf") == 0) {
+		*href = cb_xasprintf("../files/%s", path + 8);
+		*target = -1;
+		return CB_LINK_OK;
+	}
+	if (strcmp(path, "content/big.pdf") == 0)
+		return CB_LINK_TOO_LARGE;
+	if (strncmp(path, "content/", 8) != 0)
+		return CB_LINK_OUTSIDE;
 	static const char *const known[] = {"content/briefings/wnb.md", "content/reviews/child-a.md",
 					    "content/supervision/note.md"};
 	for (int i = 0; i < 3; i++) {
@@ -179,6 +191,40 @@ static void test_links(void **state)
 	cb_diags_free(&d);
 }
 
+static void test_file_links(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "![Referrals by month](chart.png) and [the report](../files/report.pdf#page=2).\n\n"
+			  "![](chart.png)\n\n"
+			  "[gone](nothing.docx), [out](../../README.txt), [up](../../../x.pdf), "
+			  "[big](../big.pdf)\n";
+	int rc = render(src, &m, &d);
+	assert_int_equal(rc, -1);
+	assert_non_null(
+	    strstr(m.html, "<img src=\"../files/briefings/chart.png\" alt=\"Referrals by month\""));
+	assert_non_null(strstr(m.html, "href=\"../files/files/report.pdf#page=2\""));
+	assert_int_equal(m.nlinks, 0);
+	cb_diags_sort(&d);
+	assert_int_equal(d.n, 5);
+	assert_int_equal(d.errors, 4);
+	/* The image without alt text: a warning at its '!'. */
+	assert_int_equal(d.v[0].sev, CB_WARNING);
+	assert_string_equal(d.v[0].rule, "image-alt");
+	assert_int_equal(d.v[0].line, 8);
+	assert_int_equal(d.v[0].col, 1);
+	assert_string_equal(d.v[1].rule, "missing-file");
+	assert_int_equal(d.v[1].line, 10);
+	assert_int_equal(d.v[1].col, 1);
+	assert_non_null(strstr(d.v[1].msg, "'nothing.docx'"));
+	assert_string_equal(d.v[2].rule, "file-outside");
+	assert_int_equal(d.v[2].col, 23);
+	assert_string_equal(d.v[3].rule, "file-outside");
+	assert_string_equal(d.v[4].rule, "file-too-large");
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
 static void test_plain_text_and_tables(void **state)
 {
 	cb_mdoc m;
@@ -299,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_learning_points),
 	    cmocka_unit_test(test_learning_heading_names),
 	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_file_links),
 	    cmocka_unit_test(test_plain_text_and_tables),
 	    cmocka_unit_test(test_compact),
 	};

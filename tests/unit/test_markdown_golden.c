@@ -29,7 +29,7 @@
 /* The documents a fixture may link to (relative to content/briefings/):
  * wnb.md and ../reviews/child-a.md are in the build, ../supervision/note.md
  * is outside its audience. */
-static cb_link_status S_resolve(void *ctx, const char *path, char **href, int *target)
+static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	static const char *const known[] = {"content/briefings/wnb.md", "content/reviews/child-a.md",
 					    "content/supervision/note.md"};

@@ -486,7 +486,7 @@ static void test_name_forms(void **state)
 	cb_pii_names_free(nm);
 }
 
-static cb_link_status S_no_links(void *ctx, const char *path, char **href, int *target)
+static cb_link_status S_no_links(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	return CB_LINK_MISSING;
 }

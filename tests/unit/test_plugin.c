@@ -312,8 +312,14 @@ static void test_every_document_field(void **state)
 	b->md.headings[0] = (cb_heading){2, cb_xstrdup("Think"), cb_xstrdup("think"), 12};
 	b->md.learning = cb_xcalloc(1, sizeof *b->md.learning);
 	b->md.nlearning = 1;
-	b->md.learning[0] = (cb_lpoint){cb_xstrdup("<em>Ask</em>"), cb_xstrdup("Ask"), cb_xstrdup("Think"),
-					cb_xstrdup("think"), 13};
+	b->md.learning[0] = (cb_lpoint){cb_xstrdup("<em>Ask</em>"),
+					cb_xstrdup("Ask"),
+					cb_xstrdup("Think"),
+					cb_xstrdup("think"),
+					13,
+					NULL,
+					0,
+					0};
 	b->md.links = cb_xcalloc(1, sizeof(int));
 	b->md.links[0] = 0;
 	b->md.nlinks = 1;

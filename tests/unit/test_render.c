@@ -52,7 +52,7 @@ static int setup(void **state)
 	S_write("content/a.md",
 		"---\ntitle: \"Alpha <script>alert(1)</script>\"\ntype: seven-minute-briefing\n"
 		"date: 2023-05-01\nthemes: [neglect]\nsummary: \"Tom & Jerry's\"\n"
-		"review-by: 2024-01-01\n---\n\n## Think\n\n- Ask *why*.\n");
+		"review-by: 2024-01-01\n---\n\n## Think\n\n- Ask *why*. #neglect\n");
 	S_write("content/plan.md", "---\ntitle: Plan\ntype: action-plan\ndate: 2024-02-01\nactions:\n"
 				   "  - action: Train staff\n    due: 2024-01-31\n    rag: amber\n"
 				   "  - action: Audit\n    due: 2023-01-01\n    rag: green\n---\n\nBody.\n");
@@ -102,6 +102,8 @@ static void test_document_page(void **state)
 	assert_non_null(strstr(page, "1 May 2023"));
 	assert_non_null(strstr(page, "1 January 2024"));
 	assert_non_null(strstr(page, "Ask <em>why</em>."));
+	/* The point's hashtag files it under the theme and is not shown. */
+	assert_null(strstr(page, "#neglect"));
 	assert_non_null(strstr(page, "href=\"../themes/neglect.html\""));
 	assert_non_null(strstr(page, "seven-minute-briefing"));
 	assert_non_null(strstr(page, "casebook 9.9.9"));

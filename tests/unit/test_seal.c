@@ -1,7 +1,7 @@
 /* Unit tests for seal: round trips, the binding of a file to its path and
  * key, changed and truncated files, padding, names, what stays plain, the
- * passphrase rules, and an encrypted writer that keeps plain text off the
- * disk. Few PBKDF2 iterations keep the suite fast; the format is the same. */
+ * passphrase rules, and an encrypted writer whose output holds no plain
+ * text. Few PBKDF2 iterations keep the suite fast; the format is the same. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,7 +150,7 @@ static void test_classify_and_passphrases(void **state)
 	assert_null(cb_seal_passphrase_problem("lantern quarry", 14));
 }
 
-static void test_writer_keeps_plain_text_off_disk(void **state)
+static void test_writer_output_holds_no_plain_text(void **state)
 {
 	const char *t = getenv("TMPDIR");
 	char *dir = cb_xasprintf("%s/cbseal-XXXXXX", t && t[0] ? t : "/tmp");
@@ -215,7 +215,7 @@ int main(void)
 	    cmocka_unit_test(test_bound_to_path_and_key),
 	    cmocka_unit_test(test_padding_and_names),
 	    cmocka_unit_test(test_classify_and_passphrases),
-	    cmocka_unit_test(test_writer_keeps_plain_text_off_disk),
+	    cmocka_unit_test(test_writer_output_holds_no_plain_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,671 @@
+/* learning: see learning.h. */
+#include "learning.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const cb_learning_default_headings[] = {"key learning",
+						    "learning",
+						    "learning points",
+						    "key learning points",
+						    "learning for improved practice",
+						    "lessons learnt",
+						    "lessons learned",
+						    "what we learned",
+						    "what we would do differently",
+						    "key findings",
+						    "findings",
+						    "areas for improvement",
+						    "improving practice",
+						    "good practice",
+						    "recommendations",
+						    "what to do",
+						    "think",
+						    "things to remember",
+						    "key messages",
+						    "what this means for practice",
+						    NULL};
+
+static const char *const S_learning_types[] = {"case-review", "briefing",   "seven-minute-briefing",
+					       "audit",	      "inspection", "cdop-learning"};
+
+/* Words that may join a vocabulary entry of one or two words to the rest
+ * of a heading: "Key learning from this review", "Recommendations for
+ * agencies" (but not "Learning disability services"). */
+static const char *const S_joiners[] = {"from", "for", "of", "about", "on", "in", "to", "and", "by", "with"};
+
+struct cb_lvocab {
+	cb_strv names; /* normalised */
+	cb_strv shown; /* as written, for messages */
+};
+
+static bool S_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* Appends word w[0..n) to b, folded to lower case, a plural's "s" and
+ * "learnt"'s "t" made regular, so that "Lessons Learnt" and "lesson
+ * learned" read the same. */
+static void S_norm_word(cb_buf *b, const char *w, size_t n)
+{
+	char tmp[64];
+	if (n >= sizeof tmp)
+		n = sizeof tmp - 1;
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (char)(w[i] - 'A' + 'a') : w[i];
+	tmp[n] = '\0';
+	if (strcmp(tmp, "learnt") == 0)
+		strcpy(tmp, "learned");
+	else if (n > 3 && tmp[n - 1] == 's' && tmp[n - 2] != 's')
+		tmp[--n] = '\0';
+	if (b->len)
+		cb_buf_putc(b, ' ');
+	cb_buf_puts(b, tmp);
+}
+
+/* A heading as the vocabulary compares it: the words before a colon,
+ * without a parenthetical, numbering or punctuation. Caller frees. */
+static char *S_norm(const char *heading)
+{
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "");
+	int depth = 0;
+	bool words = false;
+	for (const char *p = heading; *p;) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '(' || c == '[') {
+			depth++;
+			p++;
+		} else if ((c == ')' || c == ']') && depth) {
+			depth--;
+			p++;
+		} else if ((c == ':' || (c == '-' && p[1] == ' ') || !strncmp(p, "\xe2\x80\x93", 3) ||
+			    !strncmp(p, "\xe2\x80\x94", 3)) &&
+			   !depth && words) {
+			break; /* "Key learning: information sharing", "Findings – CAMHS" */
+		} else if (S_alnum(c) && strncmp(p, "\xe2\x80", 2) != 0) {
+			const char *s = p;
+			while (*p && (S_alnum((unsigned char)*p) || *p == '\'') &&
+			       strncmp(p, "\xe2\x80", 2) != 0)
+				p++;
+			/* Numbering ("1.", "3)", "iv") says nothing. */
+			bool digits = strspn(s, "0123456789") == (size_t)(p - s);
+			if (!depth && !(digits && !words)) {
+				S_norm_word(&b, s, (size_t)(p - s));
+				words = true;
+			}
+		} else {
+			p += (c >= 0xe2 && c < 0xf0 && p[1] && p[2]) ? 3 : 1;
+		}
+	}
+	return cb_buf_detach(&b);
+}
+
+cb_lvocab *cb_lvocab_new(const cb_strv *add, bool only)
+{
+	cb_lvocab *v = cb_xcalloc(1, sizeof *v);
+	for (size_t i = 0; !only && cb_learning_default_headings[i]; i++) {
+		cb_strv_push_own(&v->names, S_norm(cb_learning_default_headings[i]));
+		cb_strv_push(&v->shown, cb_learning_default_headings[i]);
+	}
+	for (size_t i = 0; add && i < add->n; i++) {
+		cb_strv_push_own(&v->names, S_norm(add->v[i]));
+		cb_strv_push(&v->shown, add->v[i]);
+	}
+	return v;
+}
+
+void cb_lvocab_free(cb_lvocab *v)
+{
+	if (!v)
+		return;
+	cb_strv_free(&v->names);
+	cb_strv_free(&v->shown);
+	free(v);
+}
+
+/* Whether normalised heading h is entry e, or e followed by a joining
+ * word ("recommendation for agencie"). */
+static bool S_entry_match(const char *h, const char *e)
+{
+	size_t n = strlen(e);
+	if (!n || strncmp(h, e, n) != 0)
+		return false;
+	if (h[n] == '\0')
+		return true;
+	if (h[n] != ' ')
+		return false;
+	/* A name of three words or more says enough on its own: "What we
+	 * would do differently next time". */
+	size_t words = 1;
+	for (const char *p = e; *p; p++)
+		words += *p == ' ';
+	if (words >= 3)
+		return true;
+	const char *w = h + n + 1, *end = strchr(w, ' ');
+	size_t wl = end ? (size_t)(end - w) : strlen(w);
+	for (size_t i = 0; i < sizeof S_joiners / sizeof S_joiners[0]; i++)
+		if (strlen(S_joiners[i]) == wl && strncmp(w, S_joiners[i], wl) == 0)
+			return end != NULL; /* "learning for" alone is not a heading */
+	return false;
+}
+
+bool cb_lvocab_match(const cb_lvocab *v, const cb_strv *extra, const char *heading)
+{
+	static cb_lvocab *defaults; /* made once, on the first call without a vocabulary */
+	if (!v) {
+		if (!__atomic_load_n(&defaults, __ATOMIC_ACQUIRE)) {
+			cb_lvocab *n = cb_lvocab_new(NULL, false), *expect = NULL;
+			if (!__atomic_compare_exchange_n(&defaults, &expect, n, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				cb_lvocab_free(n);
+		}
+		v = defaults;
+	}
+	char *h = S_norm(heading);
+	bool hit = false;
+	for (size_t i = 0; !hit && i < v->names.n; i++)
+		hit = S_entry_match(h, v->names.v[i]);
+	for (size_t i = 0; !hit && extra && i < extra->n; i++) {
+		char *e = S_norm(extra->v[i]);
+		hit = S_entry_match(h, e);
+		free(e);
+	}
+	free(h);
+	return hit;
+}
+
+bool cb_learning_type(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof S_learning_types / sizeof S_learning_types[0]; i++)
+		if (strcmp(type, S_learning_types[i]) == 0)
+			return true;
+	return false;
+}
+
+static void S_check_tags(const cb_mdoc *md, const cb_strv *theme_ids, const char *file, cb_diags *d)
+{
+	for (size_t i = 0; i < md->nlearning; i++) {
+		const cb_lpoint *lp = &md->learning[i];
+		if (!lp->tags)
+			continue;
+		int col = lp->tag_col;
+		for (const char *p = lp->tags; *p;) {
+			const char *e = strchr(p, ' ');
+			size_t n = e ? (size_t)(e - p) : strlen(p);
+			char *id = cb_xstrndup(p, n);
+			if (theme_ids && !cb_strv_contains(theme_ids, id)) {
+				const char *sug =
+				    cb_did_you_mean(id, (const char *const *)theme_ids->v, theme_ids->n);
+				if (sug)
+					cb_diags_add(
+					    d, CB_ERROR, file, lp->tag_line, col, "unknown-theme",
+					    "'#%s' is not a theme in the taxonomy; did you mean '#%s'?", id,
+					    sug);
+				else
+					cb_diags_add(
+					    d, CB_ERROR, file, lp->tag_line, col, "unknown-theme",
+					    "'#%s' is not a theme in the taxonomy; add it there first, or "
+					    "write a theme id after the '#'",
+					    id);
+			}
+			free(id);
+			col += (int)n + 2;
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+	}
+}
+
+void cb_learning_check(const cb_lvocab *v, const cb_meta *m, const cb_mdoc *md, const cb_strv *theme_ids,
+		       const char *file, int line, cb_diags *d)
+{
+	S_check_tags(md, theme_ids, file, d);
+	if (md->nlearning || !cb_learning_type(m->type))
+		return;
+	const cb_lvocab *voc = v;
+	cb_lvocab *own = NULL;
+	if (!voc)
+		voc = own = cb_lvocab_new(NULL, false);
+	cb_buf heads = CB_BUF_INIT;
+	const char *near = NULL;
+	int best = 1 << 20;
+	bool matched = false;
+	for (size_t i = 0; i < md->nheadings; i++) {
+		const char *t = md->headings[i].text;
+		cb_buf_puts(&heads, heads.len ? ", '" : "'");
+		cb_buf_puts(&heads, t);
+		cb_buf_putc(&heads, '\'');
+		matched = matched || cb_lvocab_match(voc, &m->learning_headings, t);
+		char *h = S_norm(t);
+		for (size_t k = 0; k < voc->names.n; k++) {
+			int dist = cb_edit_distance(h, voc->names.v[k], 64);
+			if (dist < best) {
+				best = dist;
+				near = voc->shown.v[k];
+			}
+		}
+		free(h);
+	}
+	if (matched)
+		cb_diags_add(d, CB_WARNING, file, line, 1, "no-learning",
+			     "no learning points: a learning heading has no list under it (headings: %s); "
+			     "write each lesson as a list item ('- ') under it",
+			     heads.data);
+	else if (near)
+		cb_diags_add(d, CB_WARNING, file, line, 1, "no-learning",
+			     "no learning points: none of the headings (%s) is a learning heading; the "
+			     "nearest learning heading is '%s' — rename the section, or add its name to "
+			     "learning-headings in casebook.yml or the front matter",
+			     heads.data, near);
+	else
+		cb_diags_add(d, CB_WARNING, file, line, 1, "no-learning",
+			     "no learning points: the document has no headings; put its lessons in a list "
+			     "under a learning heading such as '## Key learning'");
+	cb_buf_free(&heads);
+	cb_lvocab_free(own);
+}
+
+void cb_lpoint_tags(const cb_lpoint *lp, cb_strv *out)
+{
+	for (const char *p = lp->tags; p && *p;) {
+		const char *e = strchr(p, ' ');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		cb_strv_push_own(out, cb_xstrndup(p, n));
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* ---- the classifier ---- */
+
+/* Words that carry no meaning of their own in a theme's name. "not" is
+ * not one of them: "did not attend" is not "did attend". */
+static const char *const S_stopwords[] = {
+    "a",   "an", "and", "are", "as",   "at",   "be",  "by",    "for",  "from", "in",  "into", "is",  "it",
+    "its", "of", "on",	"or",  "than", "that", "the", "their", "this", "to",   "was", "were", "who", "with"};
+
+static bool S_stopword(const char *w)
+{
+	for (size_t i = 0; i < sizeof S_stopwords / sizeof S_stopwords[0]; i++)
+		if (strcmp(w, S_stopwords[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool S_vowel(char c)
+{
+	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
+}
+
+/* A light English stemmer: enough that "bruising", "bruises" and "bruise",
+ * "babies" and "baby", "shared" and "sharing" meet, without the cost of
+ * a full Porter stemmer. w is lower case; changed in place. */
+static void S_stem(char *w)
+{
+	size_t n = strlen(w);
+	if (n > 4 && strcmp(w + n - 3, "ies") == 0) {
+		strcpy(w + n - 3, "y");
+		n -= 2;
+	} else if (n > 4 && strcmp(w + n - 4, "sses") == 0) {
+		w[n -= 2] = '\0';
+	} else if (n > 3 && w[n - 1] == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i') {
+		w[--n] = '\0';
+	}
+	if (n > 5 && strcmp(w + n - 3, "ing") == 0)
+		w[n -= 3] = '\0';
+	else if (n > 4 && strcmp(w + n - 2, "ed") == 0)
+		w[n -= 2] = '\0';
+	else if (n > 6 && strcmp(w + n - 4, "tion") == 0)
+		w[n -= 3] = '\0'; /* "communication" meets "communicate" */
+	else if (n > 4 && strcmp(w + n - 2, "ly") == 0)
+		w[n -= 2] = '\0';
+	/* "stopp" -> "stop"; "bruise" -> "bruis" (as "bruising" gave). */
+	if (n > 3 && w[n - 1] == w[n - 2] && !S_vowel(w[n - 1]) && w[n - 1] != 'l' && w[n - 1] != 's')
+		w[--n] = '\0';
+	if (n > 3 && w[n - 1] == 'e')
+		w[--n] = '\0';
+	if (n > 3 && w[n - 1] == 'y' && !S_vowel(w[n - 2]))
+		w[n - 1] = 'i'; /* "baby" meets "babi" of "babies" after the steps above */
+}
+
+/* The stemmed words of s, in order (appended to out). Apostrophes join
+ * ("don't", "child's"), anything else that is not a letter or digit
+ * separates. */
+static void S_words(const char *s, cb_strv *out)
+{
+	char w[64];
+	size_t n = 0;
+	for (const char *p = s;; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool apos = c == '\'' || (c == 0xe2 && p[1] == '\x80' && p[2] == '\x99');
+		if (c && (S_alnum(c) || apos) && !(c == 0xe2 && p[1] == '\x80' && !apos)) {
+			if (apos) {
+				if (c == 0xe2)
+					p += 2;
+				continue;
+			}
+			if (n + 1 < sizeof w)
+				w[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+			continue;
+		}
+		if (c == 0xe2 && p[1] && p[2])
+			p += 2;
+		if (n) {
+			w[n] = '\0';
+			S_stem(w);
+			cb_strv_push(out, w);
+			n = 0;
+		}
+		if (!c)
+			break;
+	}
+}
+
+typedef struct S_phrase {
+	cb_strv words; /* content words, stemmed; every word when exact */
+	bool exact;    /* one content word among joining words: the words in order */
+	size_t theme;  /* index in cb_lclass.t */
+} S_phrase;
+
+typedef struct S_ctheme {
+	char *id;
+	bool named; /* has phrases */
+} S_ctheme;
+
+/* The phrases a word occurs in, for finding the few that can match a text. */
+typedef struct S_plist {
+	size_t n;
+	size_t *v;
+} S_plist;
+
+struct cb_lclass {
+	S_ctheme *t;
+	size_t n;
+	cb_map *by_id; /* id -> index + 1 */
+	S_phrase *ph;
+	size_t nph;
+	cb_map *by_word; /* stemmed word -> S_plist */
+	unsigned *stamp; /* per phrase: the run that last looked at it */
+	unsigned run;
+};
+
+static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
+{
+	cb_strv all = CB_STRV_INIT;
+	S_words(text, &all);
+	S_phrase ph = {CB_STRV_INIT, false, theme};
+	for (size_t i = 0; i < all.n; i++)
+		if (!S_stopword(all.v[i]) && !cb_strv_contains(&ph.words, all.v[i]))
+			cb_strv_push(&ph.words, all.v[i]);
+	if (ph.words.n == 1 && all.n > 1) {
+		/* "shared with" is not "shares a bed": keep its words in order. */
+		cb_strv_free(&ph.words);
+		ph.words = all;
+		ph.exact = true;
+	} else {
+		cb_strv_free(&all);
+	}
+	if (!ph.words.n || ph.words.n > 32) {
+		cb_strv_free(&ph.words);
+		return;
+	}
+	c->ph = cb_xrealloc(c->ph, (c->nph + 1) * sizeof *c->ph);
+	c->stamp = cb_xrealloc(c->stamp, (c->nph + 1) * sizeof *c->stamp);
+	c->stamp[c->nph] = 0;
+	c->ph[c->nph] = ph;
+	for (size_t i = 0; i < ph.words.n; i++) {
+		S_plist *pl = cb_map_get(c->by_word, ph.words.v[i]);
+		if (!pl) {
+			pl = cb_xcalloc(1, sizeof *pl);
+			cb_map_put(c->by_word, ph.words.v[i], pl);
+		}
+		if (pl->n && pl->v[pl->n - 1] == c->nph)
+			continue; /* a word twice in an exact phrase */
+		pl->v = cb_xrealloc(pl->v, (pl->n + 1) * sizeof *pl->v);
+		pl->v[pl->n++] = c->nph;
+	}
+	c->nph++;
+	c->t[theme].named = true;
+}
+
+static size_t S_theme(cb_lclass *c, const char *id)
+{
+	uintptr_t k = (uintptr_t)cb_map_get(c->by_id, id);
+	if (k)
+		return k - 1;
+	c->t = cb_xrealloc(c->t, (c->n + 1) * sizeof *c->t);
+	S_ctheme *t = &c->t[c->n++];
+	memset(t, 0, sizeof *t);
+	t->id = cb_xstrdup(id);
+	cb_map_put(c->by_id, id, (void *)(uintptr_t)c->n);
+	return c->n - 1;
+}
+
+cb_lclass *cb_lclass_new(const cb_taxonomy *tax)
+{
+	cb_lclass *c = cb_xcalloc(1, sizeof *c);
+	c->by_id = cb_map_new();
+	c->by_word = cb_map_new();
+	for (size_t i = 0; tax && i < tax->n; i++) {
+		const cb_theme_def *td = &tax->themes[i];
+		size_t t = S_theme(c, td->id);
+		S_add_phrase(c, t, td->label ? td->label : td->id);
+		for (size_t k = 0; k < td->synonyms.n; k++)
+			S_add_phrase(c, t, td->synonyms.v[k]);
+	}
+	return c;
+}
+
+void cb_lclass_free(cb_lclass *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nph; i++)
+		cb_strv_free(&c->ph[i].words);
+	free(c->ph);
+	free(c->stamp);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->t[i].id);
+	free(c->t);
+	cb_map_free(c->by_id);
+	size_t it = 0;
+	const char *key;
+	void *val;
+	while (cb_map_next(c->by_word, &it, &key, &val)) {
+		S_plist *pl = val;
+		free(pl->v);
+		free(pl);
+	}
+	cb_map_free(c->by_word);
+	free(c);
+}
+
+/* One place a phrase matches: the positions of its words in the text. */
+typedef struct S_match {
+	size_t phrase;
+	size_t npos;
+	size_t pos[32];
+} S_match;
+
+/* Appends to *m every place the words of text hold phrase p: its words in
+ * order when exact, else all its content words within a span of twice
+ * their number and one more, in any order. */
+static void S_find(const cb_lclass *c, size_t p, const cb_strv *text, S_match **m, size_t *nm)
+{
+	const S_phrase *ph = &c->ph[p];
+	size_t k = ph->words.n;
+	size_t span = ph->exact ? k : k == 1 ? 1 : 2 * k + 1;
+	for (size_t i = 0; i < text->n; i++) {
+		S_match x = {p, 0, {0}};
+		if (ph->exact) {
+			size_t j = 0;
+			while (j < k && i + j < text->n && strcmp(text->v[i + j], ph->words.v[j]) == 0) {
+				x.pos[j] = i + j;
+				j++;
+			}
+			x.npos = j;
+		} else {
+			if (strcmp(text->v[i], ph->words.v[0]) != 0 &&
+			    !cb_strv_contains(&ph->words, text->v[i]))
+				continue;
+			uint32_t seen = 0;
+			for (size_t j = i; j < text->n && j < i + span && x.npos < k; j++)
+				for (size_t w = 0; w < k; w++)
+					if (!(seen & (1u << w)) && strcmp(text->v[j], ph->words.v[w]) == 0) {
+						seen |= 1u << w;
+						x.pos[x.npos++] = j;
+						break;
+					}
+		}
+		if (x.npos < k)
+			continue;
+		*m = cb_xrealloc(*m, (*nm + 1) * sizeof **m);
+		(*m)[(*nm)++] = x;
+	}
+}
+
+/* Whether match a lies inside a longer match of another theme: "shares a
+ * bed" is about safer sleep ("bed sharing"), not information sharing
+ * ("share"). */
+static bool S_dominated(const cb_lclass *c, const S_match *a, const S_match *m, size_t nm)
+{
+	for (size_t i = 0; i < nm; i++) {
+		const S_match *b = &m[i];
+		if (b->npos <= a->npos || c->ph[b->phrase].theme == c->ph[a->phrase].theme)
+			continue;
+		size_t in = 0;
+		for (size_t x = 0; x < a->npos; x++)
+			for (size_t y = 0; y < b->npos; y++)
+				if (a->pos[x] == b->pos[y]) {
+					in++;
+					break;
+				}
+		if (in == a->npos)
+			return true;
+	}
+	return false;
+}
+
+/* Adds to hit (one flag per theme) the themes text names. */
+static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
+{
+	if (++c->run == 0)
+		c->run = 1;
+	S_match *m = NULL;
+	size_t nm = 0;
+	for (size_t i = 0; i < text->n; i++) {
+		const S_plist *pl = cb_map_get(c->by_word, text->v[i]);
+		for (size_t k = 0; pl && k < pl->n; k++) {
+			if (c->stamp[pl->v[k]] == c->run)
+				continue;
+			c->stamp[pl->v[k]] = c->run;
+			S_find(c, pl->v[k], text, &m, &nm);
+		}
+	}
+	for (size_t i = 0; i < nm; i++)
+		if (!hit[c->ph[m[i].phrase].theme] && !S_dominated(c, &m[i], m, nm))
+			hit[c->ph[m[i].phrase].theme] = true;
+	free(m);
+}
+
+void cb_lclass_match(cb_lclass *c, const char *text, const char *heading, const char *const *cands, size_t n,
+		     cb_strv *out)
+{
+	/* A theme outside the taxonomy is named by its id. */
+	for (size_t i = 0; i < n; i++) {
+		size_t t = S_theme(c, cands[i]);
+		if (!c->t[t].named) {
+			char *label = cb_label_from_id(cands[i]);
+			S_add_phrase(c, t, label);
+			free(label);
+			c->t[t].named = true;
+		}
+	}
+	bool *hit = cb_xcalloc(c->n ? c->n : 1, sizeof *hit);
+	cb_strv w = CB_STRV_INIT;
+	if (text) {
+		S_words(text, &w);
+		S_match_text(c, &w, hit);
+		cb_strv_free(&w);
+	}
+	if (heading) {
+		S_words(heading, &w);
+		S_match_text(c, &w, hit);
+		cb_strv_free(&w);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (hit[S_theme(c, cands[i])] && !cb_strv_contains(out, cands[i]))
+			cb_strv_push(out, cands[i]);
+	free(hit);
+}
+
+/* ---- a site's points ---- */
+
+bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id)
+{
+	return d->pthemes && k < d->md.nlearning && cb_strv_contains(&d->pthemes[k], id);
+}
+
+/* Adds the ids of d's hashtags that d does not list to its themes (those
+ * the taxonomy has, when there is one: the others are errors already). */
+static void S_tags_join(const cb_site *site, cb_doc *d)
+{
+	cb_meta *m = &d->meta;
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		cb_strv tags = CB_STRV_INIT;
+		cb_lpoint_tags(&d->md.learning[k], &tags);
+		for (size_t i = 0; i < tags.n; i++) {
+			if (cb_strv_contains(&m->themes, tags.v[i]) ||
+			    (site->has_taxonomy && !cb_taxonomy_find(&site->tax, tags.v[i])))
+				continue;
+			size_t n = m->themes.n;
+			cb_strv_push(&m->themes, tags.v[i]);
+			m->theme_lines = cb_xrealloc(m->theme_lines, (n + 1) * sizeof(int));
+			m->theme_cols = cb_xrealloc(m->theme_cols, (n + 1) * sizeof(int));
+			m->theme_lines[n] = d->md.learning[k].tag_line;
+			m->theme_cols[n] = d->md.learning[k].tag_col;
+		}
+		cb_strv_free(&tags);
+	}
+}
+
+void cb_site_classify_points(cb_site *site)
+{
+	cb_lclass *c = cb_lclass_new(site->has_taxonomy ? &site->tax : NULL);
+	for (size_t i = 0; i < site->ndocs; i++) {
+		cb_doc *d = &site->docs[i];
+		if (d->pthemes) {
+			site->retired =
+			    cb_xrealloc(site->retired, (site->nretired + 1) * sizeof *site->retired);
+			site->nretired_points = cb_xrealloc(
+			    site->nretired_points, (site->nretired + 1) * sizeof *site->nretired_points);
+			site->retired[site->nretired] = d->pthemes;
+			site->nretired_points[site->nretired++] = d->md.nlearning;
+			d->pthemes = NULL;
+		}
+		if (!d->md.nlearning)
+			continue;
+		S_tags_join(site, d);
+		d->pthemes = cb_xcalloc(d->md.nlearning, sizeof *d->pthemes);
+		const cb_strv *th = &d->meta.themes;
+		for (size_t k = 0; k < d->md.nlearning; k++) {
+			const cb_lpoint *lp = &d->md.learning[k];
+			cb_strv hit = CB_STRV_INIT, tags = CB_STRV_INIT;
+			cb_lclass_match(c, lp->text, lp->heading, (const char *const *)th->v, th->n, &hit);
+			cb_lpoint_tags(lp, &tags);
+			for (size_t t = 0; t < th->n; t++)
+				if ((cb_strv_contains(&hit, th->v[t]) || cb_strv_contains(&tags, th->v[t])) &&
+				    !cb_strv_contains(&d->pthemes[k], th->v[t]))
+					cb_strv_push(&d->pthemes[k], th->v[t]);
+			cb_strv_free(&hit);
+			cb_strv_free(&tags);
+		}
+	}
+	cb_lclass_free(c);
+	cb_site_group_themes(site);
+}

@@ -1,0 +1,220 @@
+/* Unit tests for learning: the heading vocabulary, hashtags, and the
+ * classifier that gives each learning point its own themes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learning.h"
+#include "markdown.h"
+#include "util.h"
+
+static cb_link_status resolve(void *ctx, const char *path, char **href, int *target)
+{
+	return CB_LINK_MISSING;
+}
+
+static void test_default_vocabulary(void **state)
+{
+	static const char *const yes[] = {"Key learning",
+					  "KEY LEARNING:",
+					  "Key learning: information sharing",
+					  "Learning for improved practice",
+					  "Lessons learnt (particularly those relevant to a wider audience)",
+					  "Lessons Learned",
+					  "Lesson learnt",
+					  "What we would do differently next time",
+					  "3. Recommendations",
+					  "Recommendation",
+					  "Recommendations for the partnership",
+					  "Key findings",
+					  "Areas for improvement",
+					  "Good practice",
+					  "What this means for practice",
+					  "Things to remember!",
+					  "Key messages – health",
+					  "Learning from this review",
+					  "Learnings and reflections",
+					  NULL};
+	static const char *const no[] = {"Background",
+					 "Next steps",
+					 "Learning disability services",
+					 "Recommendation tracker",
+					 "Why it matters",
+					 "Questions",
+					 "Think family",
+					 "Finding the family",
+					 NULL};
+	for (size_t i = 0; yes[i]; i++) {
+		if (!cb_lvocab_match(NULL, NULL, yes[i]))
+			fail_msg("'%s' should be a learning heading", yes[i]);
+	}
+	for (size_t i = 0; no[i]; i++) {
+		if (cb_lvocab_match(NULL, NULL, no[i]))
+			fail_msg("'%s' should not be a learning heading", no[i]);
+	}
+}
+
+static void test_added_and_only(void **state)
+{
+	cb_strv add = CB_STRV_INIT;
+	cb_strv_push(&add, "Reflections");
+	cb_lvocab *v = cb_lvocab_new(&add, false);
+	assert_true(cb_lvocab_match(v, NULL, "Reflections:"));
+	assert_true(cb_lvocab_match(v, NULL, "Key learning"));
+	cb_lvocab_free(v);
+	v = cb_lvocab_new(&add, true);
+	assert_true(cb_lvocab_match(v, NULL, "reflection"));
+	assert_false(cb_lvocab_match(v, NULL, "Key learning"));
+	/* A document's own additions. */
+	cb_strv extra = CB_STRV_INIT;
+	cb_strv_push(&extra, "Practice points");
+	assert_true(cb_lvocab_match(v, &extra, "Practice Points"));
+	cb_strv_free(&extra);
+	cb_lvocab_free(v);
+	cb_strv_free(&add);
+}
+
+static void test_hashtags(void **state)
+{
+	const char *src = "## Key learning\n\n"
+			  "- Check who brings the child. #was-not-brought #neglect\n"
+			  "- Recommendation #3 stays as written.\n"
+			  "- Long point\n  over two lines\n  #safer-sleep\n";
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	assert_int_equal(cb_markdown_render(src, strlen(src), 6, "content/x.md", resolve, NULL, &m, &d), 0);
+	assert_int_equal(m.nlearning, 3);
+	assert_string_equal(m.learning[0].tags, "was-not-brought neglect");
+	assert_string_equal(m.learning[0].text, "Check who brings the child.");
+	assert_int_equal(m.learning[0].tag_line, 8);
+	assert_int_equal(m.learning[0].tag_col, 31);
+	assert_null(m.learning[1].tags); /* not a theme id: a number */
+	assert_string_equal(m.learning[2].tags, "safer-sleep");
+	assert_string_equal(m.learning[2].text, "Long point over two lines");
+	assert_int_equal(m.learning[2].tag_line, 12);
+	assert_int_equal(m.learning[2].tag_col, 3);
+	assert_null(strstr(m.html, "#neglect"));
+	assert_null(strstr(m.html, "#safer-sleep"));
+	assert_non_null(strstr(m.html, "Recommendation #3"));
+
+	/* An unknown id is an error at its place, with a suggestion. */
+	cb_strv ids = CB_STRV_INIT;
+	cb_strv_push(&ids, "neglect");
+	cb_strv_push(&ids, "safer-sleep");
+	cb_strv_push(&ids, "was-not-brought");
+	cb_meta meta = {0};
+	meta.type = "briefing";
+	cb_learning_check(NULL, &meta, &m, &ids, "content/x.md", 6, &d);
+	assert_int_equal(d.errors, 0);
+	cb_strv_free(&ids);
+	cb_strv_push(&ids, "neglect");
+	cb_strv_push(&ids, "safer-sleep");
+	cb_strv_push(&ids, "was-not-brough");
+	cb_learning_check(NULL, &meta, &m, &ids, "content/x.md", 6, &d);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.v[0].line, 8);
+	assert_int_equal(d.v[0].col, 31);
+	assert_non_null(strstr(d.v[0].msg, "did you mean '#was-not-brough'"));
+	cb_strv_free(&ids);
+	cb_diags_free(&d);
+	cb_mdoc_free(&m);
+}
+
+static void test_no_learning_warning(void **state)
+{
+	const char *src = "## Background\n\nText.\n\n## Lesons lernt\n\n- A lesson.\n";
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_markdown_render(src, strlen(src), 6, "content/x.md", resolve, NULL, &m, &d);
+	assert_int_equal(m.nlearning, 0);
+	cb_meta meta = {0};
+	meta.type = "audit";
+	cb_learning_check(NULL, &meta, &m, NULL, "content/x.md", 6, &d);
+	assert_int_equal(d.warnings, 1);
+	assert_string_equal(d.v[0].rule, "no-learning");
+	assert_non_null(strstr(d.v[0].msg, "'Lesons lernt'"));
+	assert_non_null(strstr(d.v[0].msg, "nearest learning heading is 'lessons learnt'"));
+	cb_diags_free(&d);
+	/* Guidance is not expected to hold learning. */
+	meta.type = "guidance";
+	cb_learning_check(NULL, &meta, &m, NULL, "content/x.md", 6, &d);
+	assert_int_equal(d.n, 0);
+	cb_mdoc_free(&m);
+}
+
+static cb_taxonomy S_tax(void)
+{
+	const char *y =
+	    "themes:\n"
+	    "  information-sharing:\n    label: Information sharing\n    synonyms: [share, handover]\n"
+	    "  safer-sleep:\n    label: Safer sleep\n    synonyms: [bed sharing, co-sleeping]\n"
+	    "  non-mobile-bruising:\n    label: Bruising in non-mobile babies\n"
+	    "  was-not-brought:\n    label: Was not brought\n    synonyms: [DNA, did not attend]\n"
+	    "  parental-substance-misuse:\n    label: Parental substance misuse\n    synonyms: [alcohol]\n";
+	cb_taxonomy tax;
+	cb_diags d = CB_DIAGS_INIT;
+	assert_int_equal(cb_taxonomy_load(y, strlen(y), "taxonomy.yml", &tax, &d), 0);
+	cb_diags_free(&d);
+	return tax;
+}
+
+static char *S_classify(cb_lclass *c, const char *text)
+{
+	static const char *const all[] = {"information-sharing",       "safer-sleep",
+					  "non-mobile-bruising",       "was-not-brought",
+					  "parental-substance-misuse", "neglect"};
+	cb_strv out = CB_STRV_INIT;
+	cb_lclass_match(c, text, NULL, all, 6, &out);
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_puts(&b, "");
+	for (size_t i = 0; i < out.n; i++) {
+		if (i)
+			cb_buf_putc(&b, ' ');
+		cb_buf_puts(&b, out.v[i]);
+	}
+	cb_strv_free(&out);
+	return cb_buf_detach(&b);
+}
+
+static void test_classifier(void **state)
+{
+	cb_taxonomy tax = S_tax();
+	cb_lclass *c = cb_lclass_new(&tax);
+	static const char *const cases[][2] = {
+	    /* Stemmed, in any order, close together. */
+	    {"Bruising on non-mobile babies needs a same-day referral.", "non-mobile-bruising"},
+	    {"Babies who are non-mobile and bruised", "non-mobile-bruising"},
+	    {"A bruise on the arm; weeks later the baby was seen, and was non-mobile", ""},
+	    {"Information was shared late.", "information-sharing"},
+	    /* Inside a longer phrase of another theme, a word does not count. */
+	    {"A parent who shares a bed with a baby after drinking alcohol",
+	     "safer-sleep parental-substance-misuse"},
+	    {"The family did not attend; record it as DNA", "was-not-brought"},
+	    /* No taxonomy entry: the id is the name. */
+	    {"Chronic neglect went unseen.", "neglect"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = S_classify(c, cases[i][0]);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("'%s': expected [%s], got [%s]", cases[i][0], cases[i][1], got);
+		free(got);
+	}
+	cb_lclass_free(c);
+	cb_taxonomy_free(&tax);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_default_vocabulary), cmocka_unit_test(test_added_and_only),
+	    cmocka_unit_test(test_hashtags),	       cmocka_unit_test(test_no_learning_warning),
+	    cmocka_unit_test(test_classifier),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
