@@ -1138,14 +1138,15 @@ void cb_site_free(cb_site *site)
 		cb_doc *doc = &site->docs[i];
 		free(doc->path);
 		free(doc->slug);
+		/* Each point's themes, before md (which holds their count) goes. */
+		for (size_t k = 0; doc->pthemes && k < doc->md.nlearning; k++)
+			cb_strv_free(&doc->pthemes[k]);
+		free(doc->pthemes);
 		cb_meta_free(&doc->meta);
 		cb_mdoc_free(&doc->md);
 		free(doc->linked_from);
 		cb_strv_free(&doc->files);
 		free(doc->extra);
-		for (size_t k = 0; doc->pthemes && k < doc->md.nlearning; k++)
-			cb_strv_free(&doc->pthemes[k]);
-		free(doc->pthemes);
 	}
 	free(site->docs);
 	for (size_t i = 0; i < site->nretired; i++) {
