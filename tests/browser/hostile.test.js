@@ -57,7 +57,7 @@ async function main() {
 			const r = await page.evaluate(() => ({
 				pwned: window.__pwned !== undefined,
 				// Elements the theme never writes, which only the content could make.
-				made: document.querySelectorAll('iframe, svg:not(.chart__svg), object, embed, script:not([src]), b[onmouseover], [onerror], [onload], [onclick], [onmouseover]').length,
+				made: document.querySelectorAll('iframe, svg:not(.chart__svg):not(.heatmap__svg), object, embed, script:not([src]), b[onmouseover], [onerror], [onload], [onclick], [onmouseover]').length,
 				hidden: getComputedStyle(document.body).display === 'none',
 			}));
 			if (r.pwned || r.made || r.hidden)
