@@ -42,7 +42,13 @@ assert_eq "a malformed SOURCE_DATE_EPOCH exits 2" "$RC" "2"
 page=$(cat "$TMP/one/documents/a-alpha.html")
 assert_contains "first published from the first commit" "$page" "1 March 2023"
 assert_contains "last updated from the newest commit" "$page" "20 June 2024"
-assert_contains "authors from history" "$page" "B. Nurse"
+# Staff are not named unless casebook.yml says show-authors: true: no
+# commit author anywhere in the output, the feed's author is the library.
+check "no commit author named anywhere without show-authors" \
+	bash -c "! grep -rlE 'B\. Nurse|A\. Lead|nurse@example|lead@example' '$TMP/one'"
+assert_not_contains "no contributors list without show-authors" "$page" "Contributors"
+assert_contains "the feed's author is the library's title" "$(cat "$TMP/one/feed.atom")" \
+	"<author><name>Learning from case reviews</name></author>"
 assert_contains "links to other documents are rewritten to their pages" "$page" 'href="../documents/b-beta.html#think"'
 assert_contains "headings get ids" "$page" '<h2 id="key-learning">'
 beta=$(cat "$TMP/one/documents/b-beta.html")
@@ -50,6 +56,24 @@ assert_contains "backlinks: beta is referenced by alpha" "$beta" "a-alpha.html"
 theme=$(cat "$TMP/one/themes/was-not-brought.html")
 assert_contains "theme page lists its learning" "$theme" "Record every missed appointment."
 assert_contains "learning links to the exact heading" "$theme" "documents/a-alpha.html#key-learning"
+
+# With show-authors: true the pages name who changed each document (the
+# committed casebook.yml of a copy of the repository).
+git clone -q "$R" "$TMP/named"
+printf 'show-authors: true\n' >"$TMP/named/casebook.yml"
+commit "$TMP/named" "name the authors" "2024-06-21T09:00:00Z"
+run "$CASEBOOK" build --repo "$TMP/named" --out "$TMP/named-out"
+assert_eq "a build with show-authors: true" "$RC" "0"
+named=$(cat "$TMP/named-out/documents/a-alpha.html")
+assert_contains "show-authors: the last change's author" "$named" "20 June 2024</time> by B. Nurse"
+assert_contains "show-authors: the contributors" "$named" "<li>A. Lead</li>"
+assert_contains "show-authors: the feed's author is still the library's title" \
+	"$(cat "$TMP/named-out/feed.atom")" "<author><name>Learning from case reviews</name></author>"
+printf 'show-author: true\n' >"$TMP/named/casebook.yml"
+commit "$TMP/named" "misspelt" "2024-06-22T09:00:00Z"
+run "$CASEBOOK" check --repo "$TMP/named"
+assert_contains "a misspelt show-authors gets a did you mean" "$OUT" \
+	"casebook.yml:1:1: warning: 'show-author' is not a configuration setting casebook knows, so it is ignored; did you mean 'show-authors'?"
 
 # A failed build leaves the previous output byte for byte.
 before=$(cd "$TMP/one" && tree_sum .)
