@@ -39,6 +39,8 @@ typedef struct cb_config {
 	/* show-authors: true — pages (and plugins) may name the commit
 	 * authors; by default staff are not named, only dates are shown. */
 	bool show_authors;
+	struct cb_partner *sources; /* sources: partner repositories (partner.h), in file order */
+	size_t nsources;
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */
