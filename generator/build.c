@@ -199,6 +199,35 @@ static void S_open_cache(S_build *b)
 	}
 }
 
+/* 1a. Files the build reads that have changes not committed: a build of
+ * the last commit (no --ref, --worktree or --staged) leaves them out, and
+ * the command says so. The content folder, casebook.yml and casebook.lock,
+ * the taxonomy, glossary and names files, the repository's theme and its
+ * plugins. A failure here only means no notice. */
+static void S_uncommitted(S_build *b)
+{
+	const cb_site_opts *so = &b->opts->site;
+	if (so->worktree || so->staged || (so->ref && strcmp(so->ref, "HEAD") != 0))
+		return;
+	const cb_config *cfg = &b->site.cfg;
+	cb_strv paths = CB_STRV_INIT;
+	cb_strv_push(&paths, cfg->content_dir);
+	cb_strv_push(&paths, "casebook.yml");
+	cb_strv_push(&paths, "casebook.lock");
+	cb_strv_push(&paths, cfg->taxonomy_file);
+	cb_strv_push(&paths, cfg->glossary_file);
+	if (cfg->pii_names_file && cfg->pii_names_file[0] != '/' && cfg->pii_names_file[0] != '~')
+		cb_strv_push(&paths, cfg->pii_names_file);
+	cb_strv_push_own(&paths, cb_xasprintf("themes/%s", cfg->theme));
+	cb_strv_push(&paths, "plugins");
+	cb_gitsrc *g = NULL;
+	cb_error gerr = CB_ERROR_INIT;
+	if (cb_gitsrc_open(&g, so->repo, &gerr) == 0)
+		cb_gitsrc_uncommitted(g, &paths, &b->res->uncommitted, &b->res->uncommitted_path, &gerr);
+	cb_gitsrc_free(g);
+	cb_strv_free(&paths);
+}
+
 /* 1. load: configuration, documents and history, and every content check. */
 static cb_build_status S_load(S_build *b)
 {
@@ -213,6 +242,8 @@ static cb_build_status S_load(S_build *b)
 	b->res->documents = b->site.ndocs;
 	if (r == CB_STAGE_CONTENT)
 		b->content_errors = true;
+	if (r != CB_STAGE_FAILED)
+		S_uncommitted(b);
 	return r == CB_STAGE_FAILED ? CB_BUILD_FAILED : CB_BUILD_OK;
 }
 
@@ -434,6 +465,7 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 void cb_build_result_free(cb_build_result *res)
 {
 	free(res->out);
+	free(res->uncommitted_path);
 	cb_strv_free(&res->timing_names);
 	memset(res, 0, sizeof *res);
 }

@@ -48,6 +48,11 @@ typedef struct cb_build_result {
 	size_t sources;	  /* documents read */
 	char *out;	  /* the output folder used (owned); NULL for checks */
 	bool encrypted;	  /* the output was encrypted (seal.h) */
+	/* Files the build reads with changes not committed, which a build of
+	 * the last commit leaves out (0 with --ref, --worktree or --staged),
+	 * and one of them (owned; NULL when none). */
+	size_t uncommitted;
+	char *uncommitted_path;
 	/* Seconds spent in each stage that ran, in order ("load", then
 	 * "pii-check", which is part of load, "render", …); main.c prints
 	 * them when CASEBOOK_TIMINGS=1. */

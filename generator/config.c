@@ -13,7 +13,7 @@ static const char *const S_config_keys[] = {
     "taxonomy",	     "glossary",	  "base-url",	   "language",
     "plugins",	     "pii-names",	  "plugin-limits", "accessibility-contact",
     "allow-shallow", "attachment-max-mb", "encrypt",	   "learning-headings",
-    "sources",
+    "show-authors",  "sources",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -501,6 +501,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
 		} else if (strcmp(key, "encrypt") == 0) {
 			S_bool(k, v, file, &cfg->encrypt, d);
+		} else if (strcmp(key, "show-authors") == 0) {
+			S_bool(k, v, file, &cfg->show_authors, d);
 		} else if (strcmp(key, "sources") == 0) {
 			cb_partners_parse(v, file, &cfg->sources, &cfg->nsources, d);
 		} else {

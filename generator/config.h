@@ -36,6 +36,9 @@ typedef struct cb_config {
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
 	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
+	/* show-authors: true — pages (and plugins) may name the commit
+	 * authors; by default staff are not named, only dates are shown. */
+	bool show_authors;
 	struct cb_partner *sources; /* sources: partner repositories (partner.h), in file order */
 	size_t nsources;
 } cb_config;

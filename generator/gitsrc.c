@@ -716,6 +716,36 @@ int cb_gitsrc_read(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_
 	return 0;
 }
 
+int cb_gitsrc_uncommitted(cb_gitsrc *g, const cb_strv *paths, size_t *n, char **first, cb_error *err)
+{
+	*n = 0;
+	*first = NULL;
+	if (!g->workdir || !paths->n)
+		return 0;
+	git_status_options so;
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	so.pathspec.strings = paths->v;
+	so.pathspec.count = paths->n;
+	git_status_list *list = NULL;
+	if (git_status_list_new(&list, g->repo, &so) < 0) {
+		cb_error_set(err, NULL, 0, 0, "cannot compare the working files with the last commit: %s",
+			     cb_gitsrc_detail());
+		return -1;
+	}
+	*n = git_status_list_entrycount(list);
+	for (size_t i = 0; i < *n && !*first; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		const git_diff_delta *dd = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+		if (dd && dd->new_file.path)
+			*first = cb_xstrdup(dd->new_file.path);
+	}
+	git_status_list_free(list);
+	return 0;
+}
+
 size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key)
 {
 	if (key)

@@ -120,6 +120,23 @@ void cb_history_free(cb_history *v, size_t n);
  * (32 hex digits) naming that boundary, for caches of the history. */
 size_t cb_gitsrc_shallow(const cb_gitsrc *g, const char **key);
 
+/* How many files under paths (repository-relative files or folders) in
+ * the working folder differ from HEAD — edited, added, deleted, staged or
+ * not, untracked ones included and ignored ones not: what a build of the
+ * last commit leaves out. *first (caller frees) names one of them, NULL
+ * when there are none. 0 files for a bare repository. -1 with err. */
+int cb_gitsrc_uncommitted(cb_gitsrc *g, const cb_strv *paths, size_t *n, char **first, cb_error *err);
+
+/* The newest commit, going back from the selected one (HEAD for the
+ * working files) along first parents, whose change against its first
+ * parent touches a path not in skip (a set of repository-relative file
+ * paths): what a build that leaves those files out publishes last
+ * changed there. A merge counts by what it brought in; a root commit or
+ * a shallow clone's boundary counts as a change. Its commit time and id
+ * (41 bytes) — time 0 and "" when nothing is committed. -1 with err on a
+ * git error. */
+int cb_gitsrc_newest_change(cb_gitsrc *g, const cb_map *skip, int64_t *time, char *id, cb_error *err);
+
 /* Commit time of the selected ref (the build's notion of "now" unless
  * SOURCE_DATE_EPOCH is set). */
 int64_t cb_gitsrc_commit_time(const cb_gitsrc *g);

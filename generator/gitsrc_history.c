@@ -714,6 +714,68 @@ out:
 	return ret;
 }
 
+/* Sets *hit when the change c made (against parent, or against nothing
+ * for a root commit) touches a path that is not in skip. */
+static int S_change_outside(git_repository *repo, git_commit *c, git_commit *parent, const cb_map *skip,
+			    bool *hit)
+{
+	git_tree *a = NULL, *b = NULL;
+	git_diff *diff = NULL;
+	int rc = -1;
+	if ((parent && git_commit_tree(&a, parent) < 0) || git_commit_tree(&b, c) < 0 ||
+	    git_diff_tree_to_tree(&diff, repo, a, b, NULL) < 0)
+		goto out;
+	*hit = false;
+	size_t n = git_diff_num_deltas(diff);
+	for (size_t i = 0; i < n && !*hit; i++) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+		*hit = !cb_map_has(skip, dd->old_file.path) || !cb_map_has(skip, dd->new_file.path);
+	}
+	rc = 0;
+out:
+	git_diff_free(diff);
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+int cb_gitsrc_newest_change(cb_gitsrc *g, const cb_map *skip, int64_t *time, char *id, cb_error *err)
+{
+	*time = 0;
+	id[0] = '\0';
+	if (!g->commit)
+		return 0;
+	git_commit *c = NULL, *parent = NULL;
+	if (git_commit_dup(&c, g->commit) < 0)
+		goto fail;
+	for (;;) {
+		/* A root commit, or one whose parents a shallow clone does not
+		 * have, is where what it holds was added: a change. */
+		bool hit = true;
+		parent = NULL;
+		if (git_commit_parentcount(c) > 0 && !cb_gitsrc_is_shallow(g, git_commit_id(c)) &&
+		    git_commit_parent(&parent, c, 0) < 0)
+			goto fail;
+		if (parent && S_change_outside(g->repo, c, parent, skip, &hit) < 0)
+			goto fail;
+		if (hit || !parent)
+			break;
+		git_commit_free(c);
+		c = parent;
+	}
+	*time = (int64_t)git_commit_time(c);
+	git_oid_tostr(id, 41, git_commit_id(c));
+	git_commit_free(parent);
+	git_commit_free(c);
+	return 0;
+fail:
+	cb_error_set(err, NULL, 0, 0, "cannot find the newest change to what %s publishes: %s", g->refname,
+		     cb_gitsrc_detail());
+	git_commit_free(parent);
+	git_commit_free(c);
+	return -1;
+}
+
 const cb_history *cb_history_find(const cb_history *v, size_t n, const char *path)
 {
 	if (!v || !path)

@@ -479,7 +479,9 @@ int cb_plugin_doc_field(lua_State *L)
 		else
 			S_push_history_date(L, d->hist->last_time, d->hist->last_tz);
 	} else if (strcmp(k, "authors") == 0) {
-		if (d->hist)
+		/* Staff are named only where casebook.yml allows it, so no
+		 * plugin can put their names on a page either. */
+		if (d->hist && p->h->site->cfg.show_authors)
 			cb_plugin_push_strv(L, &d->hist->authors);
 		else
 			lua_newtable(L);

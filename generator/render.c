@@ -276,7 +276,8 @@ static cb_value *S_history_entry(int64_t t, int tz, const char *author)
 	cb_format_date(t, tz, date);
 	cb_value *v = cb_value_map();
 	S_set_date(v, "date", "date_label", date);
-	cb_map_set_str(v, "author", author);
+	if (author)
+		cb_map_set_str(v, "author", author);
 	return v;
 }
 
@@ -505,7 +506,8 @@ static int S_whatsnew(S_r *r)
 		char date[11];
 		cb_format_date(h->last_time, h->last_tz, date);
 		S_set_date(c, "date", "date_label", date);
-		cb_map_set_str(c, "author", h->last_author ? h->last_author : "");
+		if (r->site->cfg.show_authors)
+			cb_map_set_str(c, "author", h->last_author ? h->last_author : "");
 	}
 	cb_map_set_bool(page, "has_changes", n > 0);
 	cb_map_set_bool(page, "has_more", n > S_MAX_CHANGES);
@@ -706,15 +708,19 @@ static int S_document(S_r *r, const cb_doc *d)
 	}
 	cb_map_set_bool(doc, "has_toc", ntoc > 1);
 
+	/* Dates always; who made the commits only with show-authors: true
+	 * (staff are not named by default). */
+	bool names = s->cfg.show_authors;
 	if (d->hist) {
 		cb_map_set(doc, "first_published",
-			   S_history_entry(d->hist->first_time, d->hist->first_tz, d->hist->first_author));
+			   S_history_entry(d->hist->first_time, d->hist->first_tz,
+					   names ? d->hist->first_author : NULL));
 		cb_map_set(doc, "last_updated",
-			   S_history_entry(d->hist->last_time, d->hist->last_tz, d->hist->last_author));
-		cb_map_set(doc, "authors", S_strlist(&d->hist->authors));
-	} else {
-		cb_map_set(doc, "authors", cb_value_list());
+			   S_history_entry(d->hist->last_time, d->hist->last_tz,
+					   names ? d->hist->last_author : NULL));
 	}
+	cb_map_set(doc, "authors", d->hist && names ? S_strlist(&d->hist->authors) : cb_value_list());
+	cb_map_set_bool(doc, "show_authors", names);
 
 	cb_value *to = cb_map_set(doc, "links_to", cb_value_list());
 	for (size_t i = 0; i < d->md.nlinks; i++)

@@ -838,6 +838,30 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
+/* The build's commit and (unless SOURCE_DATE_EPOCH is set) its date: the
+ * newest commit that changed anything but the documents this build leaves
+ * out, so a commit touching only those changes nothing in the output. */
+static int S_published_change(cb_site *site, cb_gitsrc *g, const S_load *L, cb_error *err)
+{
+	cb_map *skip = cb_map_new();
+	for (size_t i = 0; i < L->n; i++)
+		if (!L->srcs[i].included)
+			cb_map_put(skip, L->srcs[i].src->path, skip);
+	int64_t t, sde;
+	char id[41];
+	int rc = cb_gitsrc_newest_change(g, skip, &t, id, err);
+	cb_map_free(skip);
+	if (rc != 0 || !id[0])
+		return rc;
+	free(site->commit);
+	site->commit = cb_xstrdup(id);
+	if (cb_source_date_epoch(&sde, err) == 0) {
+		site->build_time = t;
+		cb_format_date(t, 0, site->build_date);
+	}
+	return 0;
+}
+
 cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
@@ -1079,6 +1103,8 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 		doc->md.nlinks = w;
 	}
 	free(keep);
+	if (S_published_change(site, g, &L, err) != 0)
+		goto out;
 	/* What the output's last scan may let through (pubcheck.h). */
 	for (size_t i = 0; i < site->ndocs; i++)
 		for (size_t k = 0; k < site->docs[i].meta.pii_allow.n; k++)

@@ -98,10 +98,13 @@ typedef struct cb_site {
 	size_t nhist;
 	cb_history *pub_hist; /* the histories of documents with 'published:' (see S_published) */
 	size_t npub_hist;
-	int64_t build_time; /* SOURCE_DATE_EPOCH, else the commit's time */
+	/* SOURCE_DATE_EPOCH, else the time of commit: once loaded, the newest
+	 * commit that changed anything but the documents the build leaves out
+	 * (cb_gitsrc_newest_change), so what it publishes dates the build. */
+	int64_t build_time;
 	char build_date[11];
-	char *commit;			/* selected commit id; "" for an empty worktree repo */
-	char *workdir;			/* the repository's working folder; NULL when bare */
+	char *commit;  /* that commit's id (the selected one while loading); "" for an empty worktree repo */
+	char *workdir; /* the repository's working folder; NULL when bare */
 	size_t nsources;		/* documents read, whatever their audience */
 	double pii_seconds;		/* time spent in the personal-data check */
 	struct cb_pii_names *pii_names; /* the names deny-list (owned), for the output's last scan */

@@ -18,7 +18,8 @@
 
 const char cb_analyse_usage[] =
     "usage: casebook analyse [--by area|year|type|agency] [--theme ID] [--audience A]\n"
-    "                        [--repo DIR] [--ref REV | --worktree] [--format text|csv|json]\n"
+    "                        [--drafts] [--repo DIR] [--ref REV | --worktree]\n"
+    "                        [--format text|csv|json]\n"
     "\n"
     "Counts documents and learning points per theme, by area (the default), year\n"
     "(of publication), type or agency — what a build of the audience publishes\n"
@@ -28,6 +29,8 @@ const char cb_analyse_usage[] =
     "  --by K         area, year, type or agency\n"
     "  --theme ID     only this theme\n"
     "  --audience A   public (default), internal or restricted\n"
+    "  --drafts       include drafts (status: draft), as build --drafts does;\n"
+    "                 internal and restricted only\n"
     "  --repo DIR     the repository (default: the one containing this folder)\n"
     "  --ref REV      the branch, tag or commit (default: HEAD)\n"
     "  --worktree     the working files, uncommitted edits included\n"
@@ -194,15 +197,12 @@ static int S_load(const cb_site_opts *so, cb_site *site)
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir)
 {
-	static const struct option opts[] = {{"by", required_argument, NULL, 'b'},
-					     {"theme", required_argument, NULL, 't'},
-					     {"audience", required_argument, NULL, 'a'},
-					     {"repo", required_argument, NULL, 'r'},
-					     {"ref", required_argument, NULL, 'R'},
-					     {"worktree", no_argument, NULL, 'w'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"by", required_argument, NULL, 'b'},	{"theme", required_argument, NULL, 't'},
+	    {"audience", required_argument, NULL, 'a'}, {"repo", required_argument, NULL, 'r'},
+	    {"ref", required_argument, NULL, 'R'},	{"worktree", no_argument, NULL, 'w'},
+	    {"drafts", no_argument, NULL, 'D'},		{"format", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0}};
 	cb_site_opts so = {0};
 	so.audience = CB_VIS_PUBLIC;
 	int by = CB_BY_AREA;
@@ -231,6 +231,7 @@ int cb_cmd_analyse(int argc, char **argv, const char *datadir)
 		case 'r': so.repo = optarg; break;
 		case 'R': so.ref = optarg; break;
 		case 'w': so.worktree = true; break;
+		case 'D': so.drafts = true; break;
 		case 'f':
 			if (strcmp(optarg, "text") == 0)
 				fmt = S_TEXT;
@@ -253,6 +254,8 @@ int cb_cmd_analyse(int argc, char **argv, const char *datadir)
 		return cb_usage_error(cb_analyse_usage, "unexpected argument '%s'", argv[optind]);
 	if (so.ref && so.worktree)
 		return cb_usage_error(cb_analyse_usage, "%s", "--ref and --worktree cannot be used together");
+	if (so.drafts && so.audience == CB_VIS_PUBLIC)
+		return cb_usage_error(cb_analyse_usage, "%s", cb_drafts_public_msg);
 
 	cb_site site;
 	int rc = S_load(&so, &site);

@@ -15,15 +15,17 @@
 #include "util.h"
 
 const char cb_learning_usage[] =
-    "usage: casebook learning [--theme ID] [--audience A] [--repo DIR]\n"
+    "usage: casebook learning [--theme ID] [--audience A] [--drafts] [--repo DIR]\n"
     "                         [--ref REV | --worktree] [--json]\n"
     "\n"
     "Lists the learning points (list items under headings such as \"Key learning\",\n"
     "\"Lessons learnt\" or \"Recommendations\"), newest document first, each with the\n"
-    "themes it is about.\n"
+    "themes it is about: the documents a build of the same audience publishes.\n"
     "\n"
     "  --theme ID      only the points on this theme\n"
     "  --audience A    public (default), internal or restricted\n"
+    "  --drafts        include drafts (status: draft), as build --drafts does;\n"
+    "                  internal and restricted only\n"
     "  --repo DIR      the git repository (default: the one containing this folder)\n"
     "  --ref REV       branch, tag or commit to read (default: HEAD)\n"
     "  --worktree      read the working files, uncommitted edits included\n"
@@ -118,11 +120,15 @@ static int S_check_theme(const cb_site *s, const char *id)
 int cb_cmd_learning(int argc, char **argv, const char *datadir)
 {
 	(void)datadir;
-	static const struct option opts[] = {
-	    {"theme", required_argument, NULL, 't'}, {"audience", required_argument, NULL, 'a'},
-	    {"repo", required_argument, NULL, 'r'},  {"ref", required_argument, NULL, 'R'},
-	    {"worktree", no_argument, NULL, 'w'},    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
+					     {"audience", required_argument, NULL, 'a'},
+					     {"repo", required_argument, NULL, 'r'},
+					     {"ref", required_argument, NULL, 'R'},
+					     {"worktree", no_argument, NULL, 'w'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"drafts", no_argument, NULL, 'D'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *theme = NULL;
 	bool json = false;
 	cb_site_opts so;
@@ -148,6 +154,7 @@ int cb_cmd_learning(int argc, char **argv, const char *datadir)
 		case 'r': so.repo = optarg; break;
 		case 'R': so.ref = optarg; break;
 		case 'w': so.worktree = true; break;
+		case 'D': so.drafts = true; break;
 		case 'j': json = true; break;
 		case 'h': fputs(cb_learning_usage, stdout); return 0;
 		case ':': return S_usage("option '%s' needs a value", argv[optind - 1]);
@@ -158,6 +165,8 @@ int cb_cmd_learning(int argc, char **argv, const char *datadir)
 		return S_usage("unexpected argument '%s'", argv[optind]);
 	if (so.ref && so.worktree)
 		return S_usage("%s", "--ref and --worktree cannot be used together");
+	if (so.drafts && so.audience == CB_VIS_PUBLIC)
+		return S_usage("%s", cb_drafts_public_msg);
 
 	cb_site site;
 	cb_diags d = CB_DIAGS_INIT;

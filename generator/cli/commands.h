@@ -55,6 +55,10 @@ extern const char cb_learning_usage[];
  * to stderr; returns 2, the exit status of a usage error (usage.c). */
 int cb_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Why --drafts is refused with the public audience: build, check,
+ * learning and analyse all say it in these words (usage.c). */
+extern const char cb_drafts_public_msg[];
+
 /* Also shared (cmd_new.c). */
 
 /* The folder under the content folder where documents of a type live, e.g.

@@ -206,11 +206,7 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 	if (a->site.staged && (a->site.ref || a->site.worktree))
 		return cb_usage_error(usage, "%s", "--staged cannot be used with --ref or --worktree"), -2;
 	if (a->site.drafts && a->site.audience == CB_VIS_PUBLIC)
-		return cb_usage_error(
-			   usage, "%s",
-			   "drafts never go in a public build: --drafts needs --audience internal or "
-			   "restricted"),
-		       -2;
+		return cb_usage_error(usage, "%s", cb_drafts_public_msg), -2;
 	return 0;
 }
 
@@ -300,6 +296,20 @@ static int S_run(int argc, char **argv, bool build)
 		if (res.timings[i].peak_mb > 0)
 			fprintf(stderr, "   (peak memory so far %.0f MB)", res.timings[i].peak_mb);
 		fputc('\n', stderr);
+	}
+	/* Edits a build of the last commit leaves out: one line, not an error. */
+	if (res.uncommitted && !a.quiet) {
+		char others[64] = "";
+		if (res.uncommitted > 1)
+			snprintf(others, sizeof others, " and %zu other file%s", res.uncommitted - 1,
+				 res.uncommitted == 2 ? "" : "s");
+		fprintf(stderr,
+			"casebook: note: %s%s %s changes that are not committed, which this %s leaves out "
+			"(it reads the last commit); commit them, or use --worktree to %s the working "
+			"files\n",
+			res.uncommitted_path ? res.uncommitted_path : "a file", others,
+			res.uncommitted > 1 ? "have" : "has", build ? "build" : "check",
+			build ? "build" : "check");
 	}
 	int rc = EXIT_CLEAN;
 	if (st == CB_BUILD_FAILED) {

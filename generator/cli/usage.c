@@ -4,6 +4,9 @@
 
 #include "commands.h"
 
+const char cb_drafts_public_msg[] =
+    "drafts never go in a public build: --drafts needs --audience internal or restricted";
+
 int cb_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

@@ -117,6 +117,22 @@ assert_contains "  ... with a suggestion" "$OUT" "did you mean 'neglect'"
 run "$CASEBOOK" analyse --repo "$R" --ref main --worktree
 assert_eq "--ref with --worktree: exit 2" "$RC" "2"
 
+# A draft (North, neglect, 5 points) is counted only where a build would
+# publish it: with --drafts, which the public audience refuses. The public
+# figures below stay those of A to F.
+mkdoc g.md "Doc G" briefing 2026-04-04 North "[neglect]" "[gp]" "status: draft" 5
+commit "$R" "a draft"
+run "$CASEBOOK" analyse --repo "$R" --audience internal --format csv
+assert_contains "internal without --drafts: the draft is not counted" "$OUT" "neglect,North,3,6"
+run "$CASEBOOK" analyse --repo "$R" --audience internal --drafts --format csv
+assert_contains "internal with --drafts: the draft is counted" "$OUT" "neglect,North,4,11"
+run "$CASEBOOK" analyse --repo "$R" --drafts
+assert_eq "--drafts for the public audience: exit 2" "$RC" "2"
+assert_contains "  ... as build says it" "$OUT" "casebook: drafts never go in a public build: --drafts needs --audience internal or restricted"
+"$CASEBOOK" build -q --repo "$R" --audience internal --drafts --out "$TMP/drafts-site"
+assert_contains "the internal --drafts build counts it as analyse --drafts does" "$(cat "$TMP/drafts-site/analysis/north.html")" \
+	'<tr><th scope="row"><a href="../themes/neglect.html">Neglect</a></th><td>1 (2)</td><td>1 (3)</td><td>2 (6)</td><td>4 (11)</td></tr>'
+
 # The site's pages.
 O="$TMP/site"
 "$CASEBOOK" build -q --repo "$R" --out "$O"

@@ -110,4 +110,38 @@ run env CASEBOOK_DATADIR="$TMP/nowhere" "$CASEBOOK" build -q --repo "$R" --out "
 assert_eq "missing data folder: exit 2" "$RC" "2"
 assert_contains "missing data folder: named, with the way out" "$OUT" "cannot find casebook's own files (themes and plugins) in '$TMP/nowhere'; reinstall casebook, or set CASEBOOK_DATADIR"
 assert_not_contains "missing data folder: not blamed on the theme setting" "$OUT" "no theme"
+# Uncommitted changes a build of the last commit leaves out: one note on
+# stderr (not an error), pointing to --worktree; none with --worktree or
+# --quiet, nor for files the build does not read or git ignores.
+U=$TMP/uncommitted
+git init -q "$U"
+doc "$U/content/a.md" "Committed title"
+commit "$U" "first"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out"
+assert_not_contains "a clean working folder: no note" "$OUT" "not committed"
+echo "notes" >"$U/README.md"
+printf 'drafts/\n' >"$U/.gitignore"
+git -C "$U" add .gitignore && commit "$U" "ignore drafts"
+doc "$U/content/drafts/x.md" "Ignored"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out"
+assert_not_contains "changes outside what the build reads, or ignored: no note" "$OUT" "not committed"
+doc "$U/content/a.md" "Edited title"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out"
+assert_eq "a build with an uncommitted edit exits 0" "$RC" "0"
+assert_contains "the build notes the edit it leaves out" "$OUT" \
+	"casebook: note: content/a.md has changes that are not committed, which this build leaves out (it reads the last commit); commit them, or use --worktree to build the working files"
+assert_eq "  ... in one line" "$(grep -c 'not committed' <<<"$OUT")" "1"
+check "  ... and builds the committed version" grep -q "Committed title" "$TMP/u-out/documents/a.html"
+doc "$U/content/b.md" "New file"
+printf 'title: Changed\n' >"$U/casebook.yml"
+run "$CASEBOOK" check --repo "$U"
+assert_eq "a check with uncommitted files exits 0" "$RC" "0"
+assert_contains "check counts new files and casebook.yml" "$OUT" "and 2 other files have changes that are not committed, which this check leaves out"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out" --worktree
+assert_not_contains "--worktree: no note" "$OUT" "not committed"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out" -q
+assert_not_contains "--quiet: no note" "$OUT" "not committed"
+run "$CASEBOOK" build --repo "$U" --out "$TMP/u-out" --ref HEAD~1
+assert_not_contains "--ref another commit: no note" "$OUT" "not committed"
+
 finish

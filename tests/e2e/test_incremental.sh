@@ -34,6 +34,9 @@ R=$TMP/repo
 mkdir -p "$R"
 cp -R "$ROOT/content" "$R/"
 cp "$ROOT/casebook.yml" "$R/"
+# Authors named, so that history-derived output (who changed what) is
+# part of what incremental builds must get right.
+printf '\nshow-authors: true\n' >>"$R/casebook.yml"
 git init -q "$R"
 
 doc "$R/content/extra/hub.md" "Extra hub review" "themes: [neglect, was-not-brought]

@@ -136,4 +136,22 @@ assert_eq "an unknown hashtag fails the check" "$RC" "1"
 assert_contains "at its line and column, with a suggestion" "$OUT" \
 	"content/a.md:10:41: error: '#was-not-brougt' is not a theme in the taxonomy; did you mean '#was-not-brought'? [unknown-theme]"
 
+# Drafts: learning lists what a build of the same audience and options
+# publishes, so a draft's points only with --drafts (never for public).
+doc "$R3/content/d.md" "Draft note" "themes: [neglect]
+status: draft" "## Key learning
+
+- A lesson still being written."
+sed -i 's/#was-not-brougt/#was-not-brought/' "$R3/content/a.md"
+commit "$R3" "a draft"
+run "$CASEBOOK" learning --repo "$R3"
+assert_not_contains "public: no draft's points" "$OUT" "still being written"
+run "$CASEBOOK" learning --repo "$R3" --audience internal
+assert_not_contains "internal without --drafts: no draft's points" "$OUT" "still being written"
+run "$CASEBOOK" learning --repo "$R3" --audience internal --drafts
+assert_contains "internal with --drafts: the draft's points" "$OUT" "A lesson still being written."
+run "$CASEBOOK" learning --repo "$R3" --drafts
+assert_eq "--drafts for the public audience: exit 2" "$RC" "2"
+assert_contains "  ... as build says it" "$OUT" "casebook: drafts never go in a public build: --drafts needs --audience internal or restricted"
+
 finish

@@ -42,7 +42,13 @@ assert_eq "a malformed SOURCE_DATE_EPOCH exits 2" "$RC" "2"
 page=$(cat "$TMP/one/documents/a-alpha.html")
 assert_contains "first published from the first commit" "$page" "1 March 2023"
 assert_contains "last updated from the newest commit" "$page" "20 June 2024"
-assert_contains "authors from history" "$page" "B. Nurse"
+# Staff are not named unless casebook.yml says show-authors: true: no
+# commit author anywhere in the output, the feed's author is the library.
+check "no commit author named anywhere without show-authors" \
+	bash -c "! grep -rlE 'B\. Nurse|A\. Lead|nurse@example|lead@example' '$TMP/one'"
+assert_not_contains "no contributors list without show-authors" "$page" "Contributors"
+assert_contains "the feed's author is the library's title" "$(cat "$TMP/one/feed.atom")" \
+	"<author><name>Learning from case reviews</name></author>"
 assert_contains "links to other documents are rewritten to their pages" "$page" 'href="../documents/b-beta.html#think"'
 assert_contains "headings get ids" "$page" '<h2 id="key-learning">'
 beta=$(cat "$TMP/one/documents/b-beta.html")
@@ -50,6 +56,67 @@ assert_contains "backlinks: beta is referenced by alpha" "$beta" "a-alpha.html"
 theme=$(cat "$TMP/one/themes/was-not-brought.html")
 assert_contains "theme page lists its learning" "$theme" "Record every missed appointment."
 assert_contains "learning links to the exact heading" "$theme" "documents/a-alpha.html#key-learning"
+
+# With show-authors: true the pages name who changed each document (the
+# committed casebook.yml of a copy of the repository).
+git clone -q "$R" "$TMP/named"
+printf 'show-authors: true\n' >"$TMP/named/casebook.yml"
+commit "$TMP/named" "name the authors" "2024-06-21T09:00:00Z"
+run "$CASEBOOK" build --repo "$TMP/named" --out "$TMP/named-out"
+assert_eq "a build with show-authors: true" "$RC" "0"
+named=$(cat "$TMP/named-out/documents/a-alpha.html")
+assert_contains "show-authors: the last change's author" "$named" "20 June 2024</time> by B. Nurse"
+assert_contains "show-authors: the contributors" "$named" "<li>A. Lead</li>"
+assert_contains "show-authors: the feed's author is still the library's title" \
+	"$(cat "$TMP/named-out/feed.atom")" "<author><name>Learning from case reviews</name></author>"
+printf 'show-author: true\n' >"$TMP/named/casebook.yml"
+commit "$TMP/named" "misspelt" "2024-06-22T09:00:00Z"
+run "$CASEBOOK" check --repo "$TMP/named"
+assert_contains "a misspelt show-authors gets a did you mean" "$OUT" \
+	"casebook.yml:1:1: warning: 'show-author' is not a configuration setting casebook knows, so it is ignored; did you mean 'show-authors'?"
+
+# A build's date, feed and search database come from what it publishes:
+# a commit that changes only documents the build leaves out (restricted,
+# internal, drafts) changes nothing in its output, byte for byte.
+P=$TMP/pubdate
+git init -q "$P"
+doc "$P/content/pub.md" "Public note"
+doc "$P/content/int.md" "Internal note" "visibility: internal"
+doc "$P/content/res.md" "Restricted note" "visibility: restricted"
+doc "$P/content/draft.md" "Draft note" "status: draft"
+commit "$P" "start" "2024-03-01T09:00:00Z"
+start=$(git -C "$P" rev-parse HEAD)
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/pd1"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/id1" --audience internal
+echo "More restricted text." >>"$P/content/res.md"
+commit "$P" "restricted only" "2024-05-05T09:00:00Z"
+echo "More draft text." >>"$P/content/draft.md"
+commit "$P" "draft only" "2024-05-06T09:00:00Z"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/pd2"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/id2" --audience internal
+d=$(diff -r "$TMP/pd1" "$TMP/pd2")
+if [ -z "$d" ]; then ok "public: a commit of restricted and draft documents only changes no byte"; else not_ok "public: a commit of restricted and draft documents only changes no byte" "$d"; fi
+d=$(diff -r "$TMP/id1" "$TMP/id2")
+if [ -z "$d" ]; then ok "internal: likewise"; else not_ok "internal: likewise" "$d"; fi
+check "the public build is dated by the public change" grep -q '<time datetime="2024-03-01">' "$TMP/pd2/index.html"
+assert_contains "the feed's updated is the published change" "$(cat "$TMP/pd2/feed.atom")" "<updated>2024-03-01T09:00:00Z</updated>"
+db=$P/.casebook/search-public.db
+[ -f "$db" ] || db=$TMP/pd2/casebook.db
+assert_eq "the search database's commit is the published change" \
+	"$(sqlite3 "$db" "select value from meta where key = 'commit'")" "$start"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/rd" --audience restricted
+check "the restricted build is dated by the restricted change" grep -q '<time datetime="2024-05-05">' "$TMP/rd/index.html"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/dd" --audience internal --drafts
+check "a build with drafts is dated by the draft's change" grep -q '<time datetime="2024-05-06">' "$TMP/dd/index.html"
+# Anything else the build reads counts: a published document, casebook.yml.
+echo "More public text." >>"$P/content/pub.md"
+commit "$P" "public" "2024-06-06T09:00:00Z"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/pd3"
+check "a public change dates the public build" grep -q '<time datetime="2024-06-06">' "$TMP/pd3/index.html"
+printf 'title: Dated library\n' >"$P/casebook.yml"
+commit "$P" "configuration" "2024-07-07T09:00:00Z"
+"$CASEBOOK" build -q --repo "$P" --out "$TMP/pd4"
+check "a configuration change dates the build" grep -q '<time datetime="2024-07-07">' "$TMP/pd4/index.html"
 
 # A failed build leaves the previous output byte for byte.
 before=$(cd "$TMP/one" && tree_sum .)

@@ -113,6 +113,7 @@ else
 fi
 assert_contains "the page shows the edit" "$(curl -s "$U/documents/first.html")" "<title>First briefing, revised —"
 assert_contains "the terminal reports the rebuild" "$(cat "$LOG")" "casebook: rebuilt 2 of 2 documents"
+assert_not_contains "serve builds the working files: no note about uncommitted changes" "$(cat "$LOG")" "not committed"
 doc "$R/content/third.md" "A third, uncommitted briefing"
 until_ok 20 bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" "$1")" = 200 ]' _ "$U/documents/third.html" && ok "a new uncommitted file is served" ||
 	not_ok "a new uncommitted file is served"
