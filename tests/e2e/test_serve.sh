@@ -29,7 +29,7 @@ git init -q "$R"
 doc "$R/content/first.md" "First briefing" "themes: [neglect]" "## Key learning
 
 - Look at the whole record."
-doc "$R/content/second.md" "Second briefing"
+doc "$R/content/second.md" "Second briefing" "status: draft"
 commit "$R" "content"
 
 LOG=$TMP/serve.log
@@ -45,6 +45,7 @@ fi
 PORT=$(sed -n 's|.* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$LOG" | head -1)
 U=http://127.0.0.1:$PORT
 assert_contains "the first build is reported" "$(cat "$LOG")" "casebook: built 2 of 2 documents"
+assert_contains "serve shows drafts" "$(curl -s "$U/documents/second.html")" "<title>Second briefing —"
 
 # Listening on the loopback address only (IPv4 127.0.0.1, nothing on IPv6).
 listen=$(python3 - "$PORT" <<'PY'
