@@ -59,6 +59,9 @@ PY
 
 R=$TMP/repo
 git init -q "$R"
+# Authors named on the pages (show-authors), so that a hidden document's
+# author is shown to leak nowhere while a visible one's is published.
+printf 'show-authors: true\n' >"$R/casebook.yml"
 mkdir -p "$R/content"
 
 # Markers: "zq<NN><doc><field>7". NN makes each one's start unique; the
