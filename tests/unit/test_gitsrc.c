@@ -523,6 +523,98 @@ static void test_history_merge(void **state)
 	free(dir);
 }
 
+/* The newest change outside a set of paths: commits touching only those
+ * paths are passed over, along first parents, a merge counting by what it
+ * brought in. */
+static void test_newest_change(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir_real("cb-gitsrc");
+	S_init(dir);
+	S_write(dir, "content/pub.md", "public\n");
+	S_write(dir, "content/res.md", "restricted\n");
+	S_commit(dir, "Alice", T_JAN, "one");
+	char *first = S_out(dir, "git rev-parse HEAD");
+	S_write(dir, "content/res.md", "restricted, edited\n");
+	S_commit(dir, "Alice", T_FEB, "restricted only");
+	S_sh(dir, "git checkout -q -b side");
+	S_write(dir, "content/res.md", "restricted, edited on a branch\n");
+	S_commit(dir, "Bob", T_MAR, "side: restricted only");
+	S_sh(dir, "git checkout -q main");
+	char date[64];
+	snprintf(date, sizeof date, "@%lld +0000", (long long)T_JUN);
+	setenv("GIT_AUTHOR_DATE", date, 1);
+	setenv("GIT_COMMITTER_DATE", date, 1);
+	S_sh(dir, "git merge -q --no-ff --no-edit side");
+	char *merge = S_out(dir, "git rev-parse HEAD");
+
+	cb_gitsrc *g = S_open(dir, NULL, false);
+	cb_map *skip = cb_map_new();
+	int64_t t = -1;
+	char id[41];
+	cb_error err = {0};
+	assert_int_equal(cb_gitsrc_newest_change(g, skip, &t, id, &err), 0);
+	assert_int_equal(t, T_JUN);
+	assert_string_equal(id, merge);
+	cb_map_put(skip, "content/res.md", skip);
+	assert_int_equal(cb_gitsrc_newest_change(g, skip, &t, id, &err), 0);
+	assert_int_equal(t, T_JAN);
+	assert_string_equal(id, first);
+	cb_map_put(skip, "content/pub.md", skip);
+	/* Nothing else ever changed: the root commit, which added them. */
+	assert_int_equal(cb_gitsrc_newest_change(g, skip, &t, id, &err), 0);
+	assert_int_equal(t, T_JAN);
+	cb_map_free(skip);
+	cb_gitsrc_free(g);
+	free(first);
+	free(merge);
+	cb_rm_rf(dir);
+	free(dir);
+}
+
+/* Files with changes not committed, under the paths asked about only:
+ * edited, new (untracked) and deleted ones, ignored ones not. */
+static void test_uncommitted(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir_real("cb-gitsrc");
+	S_init(dir);
+	S_write(dir, "content/a.md", "a\n");
+	S_write(dir, "content/b.md", "b\n");
+	S_write(dir, ".gitignore", "*.tmp\n");
+	S_write(dir, "README", "readme\n");
+	S_commit(dir, "Alice", T_JAN, "one");
+	cb_gitsrc *g = S_open(dir, NULL, false);
+	cb_strv paths = CB_STRV_INIT;
+	cb_strv_push(&paths, "content");
+	cb_strv_push(&paths, "casebook.yml");
+	size_t n = 99;
+	char *first = NULL;
+	cb_error err = {0};
+	assert_int_equal(cb_gitsrc_uncommitted(g, &paths, &n, &first, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(first);
+	S_write(dir, "README", "changed, but not read by a build\n");
+	S_write(dir, "content/x.tmp", "ignored\n");
+	assert_int_equal(cb_gitsrc_uncommitted(g, &paths, &n, &first, &err), 0);
+	assert_int_equal(n, 0);
+	S_write(dir, "content/a.md", "a, edited\n");
+	assert_int_equal(cb_gitsrc_uncommitted(g, &paths, &n, &first, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(first, "content/a.md");
+	free(first);
+	S_write(dir, "content/new/c.md", "new\n");
+	S_write(dir, "casebook.yml", "title: T\n");
+	S_sh(dir, "rm content/b.md");
+	assert_int_equal(cb_gitsrc_uncommitted(g, &paths, &n, &first, &err), 0);
+	assert_int_equal(n, 4);
+	free(first);
+	cb_strv_free(&paths);
+	cb_gitsrc_free(g);
+	cb_rm_rf(dir);
+	free(dir);
+}
+
 /* Two history results are equal field by field. */
 static void S_same_history(const cb_history *a, size_t na, const cb_history *b, size_t nb)
 {
@@ -742,6 +834,8 @@ int main(void)
 	    cmocka_unit_test(test_history_renames_deletes),
 	    cmocka_unit_test(test_history_rename_and_copy),
 	    cmocka_unit_test(test_history_merge),
+	    cmocka_unit_test(test_newest_change),
+	    cmocka_unit_test(test_uncommitted),
 	    cmocka_unit_test(test_history_since),
 	    cmocka_unit_test(test_symlink_skipped),
 	    cmocka_unit_test(test_errors),
