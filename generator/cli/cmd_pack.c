@@ -343,7 +343,6 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 
 	int rc = 2;
 	cb_site site;
-	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = CB_ERROR_INIT;
 	const cb_doc *chosen[2 * S_MAX_DOCS];
 	size_t nchosen = 0;
@@ -354,23 +353,10 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 	cb_value *data = NULL;
 	cb_buf html = CB_BUF_INIT;
 
-	int lrc = cb_site_load(&so, &site, &d, &err);
-	if (lrc == 2) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
+	rc = cb_cli_site_load(&so, &site, "making a pack");
+	if (rc != 0)
 		goto out;
-	}
-	if (lrc == 1 || d.errors) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		fprintf(stderr,
-			"casebook: %zu error%s in the documents; fix them before making a pack (casebook "
-			"check lists them)\n",
-			d.errors, d.errors == 1 ? "" : "s");
-		rc = 1;
-		goto out;
-	}
+	rc = 2;
 
 	const cb_theme_group *tg = NULL;
 	if (theme) {
@@ -581,6 +567,5 @@ out:
 	free(outpath);
 	free(title);
 	cb_site_free(&site);
-	cb_diags_free(&d);
 	return rc;
 }
