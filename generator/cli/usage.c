@@ -25,14 +25,14 @@ int cb_cli_site_load(const cb_site_opts *so, cb_site *site, const char *doing)
 {
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = CB_ERROR_INIT;
-	int lrc = cb_site_load(so, site, &d, &err);
+	cb_stage_result lrc = cb_site_load(so, site, &d, &err);
 	int rc = 0;
-	if (lrc == 2) {
+	if (lrc == CB_STAGE_FAILED) {
 		char msg[2200];
 		cb_error_format(&err, msg, sizeof msg);
 		fprintf(stderr, "casebook: %s\n", msg);
 		rc = 2;
-	} else if (lrc == 1 || d.errors) {
+	} else if (lrc == CB_STAGE_CONTENT || d.errors) {
 		cb_diags_sort(&d);
 		cb_diags_print(&d, stderr, cb_want_color(stderr));
 		fprintf(stderr,
