@@ -154,4 +154,11 @@ run "$CASEBOOK" learning --repo "$R3" --drafts
 assert_eq "--drafts for the public audience: exit 2" "$RC" "2"
 assert_contains "  ... as build says it" "$OUT" "casebook: drafts never go in a public build: --drafts needs --audience internal or restricted"
 
+# A document in error stops the listing (exit 2: 1 means no points).
+printf -- '---\ntitle: Broken\n---\n' >"$R3/content/broken.md"
+run "$CASEBOOK" learning --repo "$R3" --worktree
+assert_eq "content errors: exit 2" "$RC" "2"
+assert_contains "  ... listed at their place" "$OUT" "content/broken.md:1:1: error:"
+assert_contains "  ... and counted" "$OUT" "fix them before listing their learning ('casebook check' lists them)"
+
 finish
