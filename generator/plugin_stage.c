@@ -140,7 +140,9 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
+	/* Plugins get documents: a learning point is found through its own. */
+	static const cb_search_filter docs_only = {.documents_only = true};
+	if (cb_search_run(q->s, query, &docs_only, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
 		cb_search_result_free(&res);
 		return -1;
