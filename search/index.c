@@ -318,10 +318,11 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, cb_tokenizer_tap *tap
 		rc = S_step(x, S_DOC_FTS);
 		cb_tokenizer_tap_sink(tap, NULL);
 		if (rc == 0 && cols->col != 4) {
-			cb_error_set(x->err, x->path, 0, 0,
-				     "cannot write the search index: FTS5 tokenized %d columns of document %s, "
-				     "not 4",
-				     cols->col, d->path);
+			cb_error_set(
+			    x->err, x->path, 0, 0,
+			    "cannot write the search index: FTS5 tokenized %d columns of document %s, "
+			    "not 4",
+			    cols->col, d->path);
 			rc = -1;
 		}
 	}

@@ -273,8 +273,12 @@ static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filt
 			out->v = cb_xrealloc(out->v, out->cap * sizeof *out->v);
 		}
 		double score = -sqlite3_column_double(st, 2);
-		out->v[out->n++] = (S_scored){kind, (long)sqlite3_column_int64(st, 0),
-					      (long)sqlite3_column_int64(st, 1), 0, score, llround(score * 1e6)};
+		out->v[out->n++] = (S_scored){kind,
+					      (long)sqlite3_column_int64(st, 0),
+					      (long)sqlite3_column_int64(st, 1),
+					      0,
+					      score,
+					      llround(score * 1e6)};
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -410,7 +414,17 @@ static char *S_head(const char *text)
 	return b.data ? cb_buf_detach(&b) : cb_xstrdup("");
 }
 
-enum { S_D_DOC, S_D_POINT, S_D_SNIP_DOC, S_D_SNIP_POINT, S_D_TEXT, S_D_FIRST, S_D_HAS_DOC, S_D_HAS_POINT, S_D_N };
+enum {
+	S_D_DOC,
+	S_D_POINT,
+	S_D_SNIP_DOC,
+	S_D_SNIP_POINT,
+	S_D_TEXT,
+	S_D_FIRST,
+	S_D_HAS_DOC,
+	S_D_HAS_POINT,
+	S_D_N
+};
 static const char *const S_details_sql[S_D_N] = {
     [S_D_DOC] = "SELECT title, type, type_label, date, area, path, url FROM docs WHERE id = ?1",
     [S_D_POINT] = "SELECT heading, anchor, url, text, k FROM learning WHERE id = ?1",
@@ -447,8 +461,8 @@ static void S_hit_themes(sqlite3_stmt *has, const cb_query *q, cb_search_hit *h)
 		if (dup || !S_row(has, q->exp[i].theme, h->kind == CB_HIT_POINT ? h->point : h->id))
 			continue;
 		h->themes = cb_xrealloc(h->themes, (h->nthemes + 1) * sizeof *h->themes);
-		h->themes[h->nthemes++] = (cb_search_theme){cb_xstrdup(q->exp[i].theme), cb_xstrdup(q->exp[i].label),
-							    cb_xstrdup(q->exp[i].typed)};
+		h->themes[h->nthemes++] = (cb_search_theme){
+		    cb_xstrdup(q->exp[i].theme), cb_xstrdup(q->exp[i].label), cb_xstrdup(q->exp[i].typed)};
 	}
 }
 

@@ -28,10 +28,10 @@ int cb_search_open(cb_search **s, const char *db_path, cb_error *err);
 void cb_search_close(cb_search *s); /* NULL-safe */
 
 typedef struct cb_search_filter {
-	const char *theme; /* theme id or label (any case); NULL: any */
-	const char *type;  /* document type id or label; NULL: any */
-	const char *area;  /* area (any case); NULL: any */
-	int since, until;  /* years, inclusive; 0: open */
+	const char *theme;   /* theme id or label (any case); NULL: any */
+	const char *type;    /* document type id or label; NULL: any */
+	const char *area;    /* area (any case); NULL: any */
+	int since, until;    /* years, inclusive; 0: open */
 	bool documents_only; /* leave learning points out of the results */
 } cb_search_filter;
 

@@ -161,7 +161,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	long total = 0;
 	for (size_t i = 0; i < s->ndocs; i++)
 		total += cb_postings_doc_len(p, (int)i);
-	cb_buf_printf(&b, "CBS.meta({\"v\":1,\"n\":%zu,\"total\":%ld,\"k1\":1.2,\"b\":0.75,", s->ndocs,
+	cb_buf_printf(&b, "CBS.meta({\"v\":2,\"n\":%zu,\"total\":%ld,\"k1\":1.2,\"b\":0.75,", s->ndocs,
 		      total);
 	cb_buf_printf(&b, "\"cols\":[\"title\",\"summary\",\"themes\",\"body\"],\"weights\":[%g,%g,%g,%g],",
 		      CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);

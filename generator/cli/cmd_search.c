@@ -82,10 +82,11 @@ static void S_print_count(const cb_search_result *r, const char *q)
 	size_t npoints = 0;
 	for (size_t i = 0; i < r->n; i++)
 		npoints += r->hits[i].kind == CB_HIT_POINT;
-	printf("%zu result%s match%s \"%s\"", r->total, r->total == 1 ? "" : "s", r->total == 1 ? "es" : "", q);
+	printf("%zu result%s match%s \"%s\"", r->total, r->total == 1 ? "" : "s", r->total == 1 ? "es" : "",
+	       q);
 	if (r->n == r->total)
-		printf(" (%zu document%s, %zu learning point%s)", r->n - npoints, r->n - npoints == 1 ? "" : "s",
-		       npoints, npoints == 1 ? "" : "s");
+		printf(" (%zu document%s, %zu learning point%s)", r->n - npoints,
+		       r->n - npoints == 1 ? "" : "s", npoints, npoints == 1 ? "" : "s");
 	putchar('\n');
 }
 

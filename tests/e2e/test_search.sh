@@ -156,4 +156,76 @@ run "$CASEBOOK" search --db "$TMP/pub/casebook.db" zqxhidden
 assert_eq "public: the internal document is not found" "$RC" "1"
 "$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
 assert_eq "internal: it is found" "$(paths zqxhidden --db "$TMP/int/casebook.db")" "secret.md"
+# ---- learning points ---------------------------------------------------------
+# A match only through a theme's synonym ranks by the share of its
+# document's points on the theme, after the matches of the words: the
+# newest document here has no point on it, the oldest all of its points.
+S=$TMP/points
+mkdir -p "$S/content"
+git init -q "$S"
+cat >"$S/content/taxonomy.yml" <<'EOF2'
+themes:
+  was-not-brought:
+    label: Was not brought
+    synonyms: [DNA]
+  neglect:
+    label: Neglect
+EOF2
+doc "$S/content/focus.md" "Focused briefing" "date: 2023-01-01
+themes: [was-not-brought]" "## Key learning
+
+- A child who was not brought twice needs a phone call.
+- Ask why the child was not brought."
+sed -i '/^date: 2024-01-10$/d' "$S/content/focus.md"
+doc "$S/content/mixed.md" "Mixed review" "themes: [was-not-brought, neglect]" "## Key learning
+
+- The baby was not brought to the clinic.
+- Neglect builds slowly.
+- Use the neglect tool with the family.
+- Write everything down."
+doc "$S/content/nopoints.md" "Newest note without points" "themes: [was-not-brought]
+date: 2025-01-01" "A short note."
+sed -i '0,/^date: 2024-01-10$/{/^date: 2024-01-10$/d}' "$S/content/nopoints.md"
+doc "$S/content/literal.md" "Old literal report" "themes: [neglect]
+date: 2022-01-01" "Staff wrote DNA in the notes."
+sed -i '0,/^date: 2024-01-10$/{/^date: 2024-01-10$/d}' "$S/content/literal.md"
+commit "$S" "points"
+run "$CASEBOOK" build --repo "$S" --out "$TMP/psite"
+assert_eq "the points fixture builds" "$RC" "0"
+PDB=$TMP/psite/casebook.db
+keys() {
+	"$CASEBOOK" search --db "$PDB" --json "$@" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["total"], " ".join(r["path"].rsplit("/", 1)[-1] + ("#%s/%d" % (r["anchor"], r["point"]) if r["kind"] == "point" else "") + ":" + r["matched"] for r in d["results"]))'
+}
+assert_eq "a synonym: the words first, then by share of points on the theme, not by date" "$(keys -- DNA)" \
+	"7 literal.md:words focus.md:theme focus.md#key-learning/1:theme focus.md#key-learning/2:theme mixed.md:theme mixed.md#key-learning/1:theme nopoints.md:theme"
+assert_eq "--limit counts documents and points" "$(keys --limit 3 -- DNA)" \
+	"7 literal.md:words focus.md:theme focus.md#key-learning/1:theme"
+json=$("$CASEBOOK" search --db "$PDB" --json DNA)
+learn=$("$CASEBOOK" learning --repo "$S" --json)
+got=$(python3 - "$json" "$learn" <<'PY'
+import json, sys
+d, l = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+r = {(x["path"].rsplit("/", 1)[-1], x.get("point")): x for x in d["results"]}
+focus, p1, mixed = r[("focus.md", None)], r[("focus.md", 1)], r[("mixed.md", None)]
+anchor = [x["anchor"] for x in l["points"] if x["text"] == p1["text"]][0]
+print(focus["score"], mixed["score"], r[("nopoints.md", None)]["score"])
+print(p1["url"], p1["anchor"] == anchor, p1["heading"])
+print(focus["snippet"], "|", p1["snippet"], "|", p1["highlights"], "|", mixed["snippet"])
+print(r[("literal.md", None)]["snippet"], r[("literal.md", None)]["highlights"])
+PY
+)
+assert_eq "shares, links to anchors, snippets from the text" "$got" "1.0 0.25 0.0
+documents/focus.html#key-learning True Key learning
+A child who was not brought twice needs a phone call. | A child who was not brought twice needs a phone call. | [] | The baby was not brought to the clinic.
+Staff wrote DNA in the notes. [[12, 3]]"
+assert_eq "a point is found by its own words" "$(keys -- 'neglect tool')" \
+	"2 mixed.md#key-learning/3:words mixed.md:words"
+assert_eq "an exclusion applies to each point on its own" "$(keys -- 'neglect -tool')" \
+	"2 mixed.md#key-learning/2:words literal.md:words"
+assert_eq "a point is in a theme filter only when it is on the theme itself" "$(keys --theme neglect -- baby)" \
+	"1 mixed.md:words"
+assert_eq "without the filter the point is found" "$(keys -- baby)" "2 mixed.md#key-learning/1:words mixed.md:words"
 finish
