@@ -202,6 +202,19 @@ assert_contains "a link out of a source is an error" "$OUT" \
 	"orrin:content/briefings/outward.md:7:5: error: '../../content/taxonomy.md' is outside this document's repository"
 git -C "$HUB" checkout -q casebook.lock
 
+# The personal-data check covers partners' documents, with the hub's
+# deny-list of names.
+printf 'Ellery Quorn\n' >"$HUB/content/pii-names.txt"
+commit "$HUB" "Names deny-list"
+doc "$TMP/walsby/content/briefings/contact.md" "Contact" "" "Ring Ellery Quorn on 07700 900123."
+commit "$TMP/walsby" "Contact details"
+run "$CASEBOOK" update -q --repo "$HUB" walsby
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_contains "a phone number in a partner's document is found" "$OUT" "walsby:content/briefings/contact.md:7:"
+assert_contains "it is a personal-data error" "$OUT" "[pii-phone]"
+assert_contains "the hub's deny-list applies to partners' documents" "$OUT" "[pii-name]"
+git -C "$HUB" checkout -q casebook.lock
+
 # A pinned commit missing from the mirrors.
 mv "$HUB/.casebook/sources/orrin.git" "$TMP/orrin-mirror"
 run "$CASEBOOK" build --repo "$HUB" --out "$TMP/public6"
