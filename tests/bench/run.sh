@@ -9,6 +9,9 @@
 # our time and memory as ratios to theirs. Installing those belongs to the
 # benchmark only: `make bench-tools` does it.
 #
+# Then partner repositories at national scale (tests/bench/sources.sh;
+# BENCH_SOURCES=0 skips it).
+#
 # BENCH_SIZES (default "1000 10000"; BENCH_LARGE=1 adds 100000) chooses
 # sizes; BENCH_COMPARE=0 skips Hugo and Pagefind (they take minutes and
 # gigabytes at 100,000 documents). Corpora are cached in build/bench/
@@ -143,3 +146,4 @@ for n in $SIZES; do
 	bash tests/bench/search.sh "$corpus" "$work/site" # search figures (index, CLI, browser)
 	rm -rf "$work" "$OUT/.time" "$OUT/.out"
 done
+[ "${BENCH_SOURCES:-1}" = 0 ] || bash tests/bench/sources.sh
