@@ -668,9 +668,12 @@ static void *S_worker(void *arg)
 	S_pool *p = arg;
 	S_load *L = p->L;
 	cb_error err;
-	/* A reader per origin, opened when one of its documents comes up. */
-	cb_blob_reader **brs = cb_xcalloc(L->norigins, sizeof *brs);
-	bool *tried = cb_xcalloc(L->norigins, sizeof *tried);
+	/* A reader of the origin of the document in hand. Documents are
+	 * listed origin by origin and taken in order, so each worker opens
+	 * each origin's at most once, and holds one at a time (a hundred
+	 * partners' object databases at once would run out of files). */
+	cb_blob_reader *br = NULL;
+	int br_origin = -1;
 	cb_cache_reader *cr = p->pass == 1 ? cb_cache_reader_open(L->cache) : NULL;
 	double pii = 0;
 	for (;;) {
@@ -680,20 +683,19 @@ static void *S_worker(void *arg)
 		if (i >= L->n)
 			break;
 		int o = L->srcs[i].origin;
-		if (!tried[o] && L->o[o].g && cb_blob_reader_open(L->o[o].g, &brs[o], &err) != 0)
-			brs[o] = NULL; /* S_read reports unread blobs */
-		tried[o] = true;
-		cb_blob_reader *br = brs[o];
+		if (o != br_origin) {
+			cb_blob_reader_free(br);
+			if (cb_blob_reader_open(L->o[o].g, &br, &err) != 0)
+				br = NULL; /* S_read reports unread blobs */
+			br_origin = o;
+		}
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
 			S_pass2(p, &L->srcs[i], br, &pii);
 	}
 	cb_cache_reader_close(cr);
-	for (size_t o = 0; o < L->norigins; o++)
-		cb_blob_reader_free(brs[o]);
-	free(brs);
-	free(tried);
+	cb_blob_reader_free(br);
 	pthread_mutex_lock(&p->lock);
 	p->pii_seconds += pii;
 	pthread_mutex_unlock(&p->lock);

@@ -103,6 +103,9 @@ assert_eq "every link of the public build resolves" "$(broken_links "$TMP/public
 assert_contains "the theme page lists every partner's document" \
 	"$(cat "$TMP/public/themes/was-not-brought.html")" "documents/marsh/briefings-missed-appointments.html"
 
+run "$CASEBOOK" check --repo "$HUB" --staged
+assert_eq "the pre-commit hook's check reads the staged casebook.lock and the mirrors" "$RC" 0
+
 # The internal build: each partner's internal document, canary and all.
 run "$CASEBOOK" build --repo "$HUB" --audience internal --out "$TMP/internal"
 assert_eq "the internal build succeeds" "$RC" 0

@@ -194,9 +194,10 @@ static void test_origin_adopt(void **state)
 	assert_string_equal(m.themes.v[1], "neglect");
 	assert_int_equal(m.theme_cols[1], 29);
 	char *got = tu_diags_text(&d);
-	assert_string_equal(got, "walsby:content/a.md:5:20: error: 'neglekt' is not a theme in the hub's taxonomy "
-				 "(did you mean 'neglect'?); use one of its themes, or map it under 'themes:' in "
-				 "source 'walsby' in the hub's casebook.yml [unknown-theme]\n");
+	assert_string_equal(got,
+			    "walsby:content/a.md:5:20: error: 'neglekt' is not a theme in the hub's taxonomy "
+			    "(did you mean 'neglect'?); use one of its themes, or map it under 'themes:' in "
+			    "source 'walsby' in the hub's casebook.yml [unknown-theme]\n");
 	free(got);
 	/* The hub's own documents are left as they are. */
 	cb_meta h;
@@ -221,8 +222,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_public_site),	       cmocka_unit_test(test_restricted_site),
 	    cmocka_unit_test(test_environment_errors), cmocka_unit_test(test_content_errors),
-	    cmocka_unit_test(test_type_labels),
-	    cmocka_unit_test(test_origin_adopt),
+	    cmocka_unit_test(test_type_labels),	       cmocka_unit_test(test_origin_adopt),
 	};
 	return cmocka_run_group_tests_name("site", tests, setup, teardown);
 }
