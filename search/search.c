@@ -247,7 +247,16 @@ static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filt
 		   cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, S_match_sql[kind], -1, &st, NULL) != SQLITE_OK) {
+	const char *sql = S_match_sql[kind];
+	/* With no filter the documents' rows are not needed to rank: every
+	 * row of docs_fts is a document's (the same rowid). */
+	if (!f->type && !f->area && !f->since[0] && !f->until[0] && !f->theme)
+		sql = kind == CB_HIT_DOCUMENT ? "SELECT rowid, 0, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM "
+						"docs_fts WHERE docs_fts MATCH ?1"
+					      : "SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8) FROM "
+						"learning_fts JOIN learning l ON "
+						"l.id = learning_fts.rowid WHERE learning_fts MATCH ?1";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
 		return -1;
 	}
