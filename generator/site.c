@@ -105,6 +105,7 @@ typedef struct S_load {
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
+	const cb_agencies *agencies;
 	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
 	const char *content_dir;
@@ -494,7 +495,8 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	s->body_off = (size_t)(s->split.body - src->data);
 	s->body_len = s->split.body_len;
 	s->body_line = s->split.body_line;
-	int rc = cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front);
+	int rc =
+	    cb_schema_check(s->split.meta, src->path, L->theme_ids, L->agencies, &s->doc.meta, &s->front);
 	cb_split_free(&s->split);
 	/* A published document must not keep the template's instructions;
 	 * whatever the audience, so every build reports the same errors. */
@@ -837,6 +839,36 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
+/* The shipped agencies, and those of the file casebook.yml names with
+ * 'agencies:' (which must then exist), from the same tree; its text goes
+ * into env. 0, or -1 with err; content problems go to d. */
+static int S_agencies(cb_site *site, cb_gitsrc *g, cb_hash *env, cb_diags *d, cb_error *err,
+		      int *content_errors)
+{
+	cb_agencies_init(&site->agencies);
+	const char *file = site->cfg.agencies_file;
+	char *text = NULL;
+	size_t len = 0;
+	if (file && S_read_optional(g, file, &text, &len, err) != 0)
+		return -1;
+	if (file && !text) {
+		cb_diags_add(d, CB_ERROR, "casebook.yml", 0, 0, "agencies",
+			     "agencies: there is no file '%s' in the repository; commit it, or correct "
+			     "the path",
+			     file);
+		*content_errors = 1;
+	} else if (text) {
+		cb_taxonomy defs;
+		if (cb_agencies_file_load(text, len, file, &defs, d) != 0)
+			*content_errors = 1;
+		cb_agencies_add(&site->agencies, &defs);
+		cb_taxonomy_free(&defs);
+	}
+	cb_hash_str(env, text);
+	free(text);
+	return 0;
+}
+
 cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
 {
 	memset(site, 0, sizeof *site);
@@ -898,6 +930,8 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
+	if (S_agencies(site, g, &env, d, err, &content_errors) != 0)
+		goto out;
 	if (S_read_optional(g, site->cfg.glossary_file, &text, &len, err) != 0)
 		goto out;
 	if (text && cb_glossary_load(text, len, site->cfg.glossary_file, &site->glossary, d) != 0)
@@ -972,6 +1006,7 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	L.g = g;
 	L.cache = opts->cache;
 	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	L.agencies = &site->agencies;
 	vocab = cb_lvocab_new(&site->cfg.learning_headings, site->cfg.learning_headings_only);
 	L.vocab = vocab;
 	L.pii_names = pii_names;
@@ -1179,6 +1214,7 @@ void cb_site_free(cb_site *site)
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);
+	cb_agencies_free(&site->agencies);
 	cb_glossary_free(&site->glossary);
 	free(site->commit);
 	free(site->workdir);
