@@ -195,6 +195,8 @@ commit "$R" "no plugin" "2024-03-08T10:00:00Z"
 # casebook pack reads the theme from the ref being built, not the working folder.
 mkdir -p "$R/themes/default/assets"
 printf '<html><body><h1>Committed pack: {{pack.title}}</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
+# A pack of a theme holds the learning points on it.
+printf '\n## Key learning\n\n- Neglect was seen but not named.\n' >>"$R/content/b.md"
 commit "$R" "our pack template" "2024-03-09T10:00:00Z"
 git -C "$R" tag packed
 printf '<html><body><h1>Working pack</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
