@@ -717,7 +717,7 @@ static int S_carry_files(cb_site *site, const cb_attach *files, cb_error *err)
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < paths.n; i++) {
 		cb_site_file *f = &site->files[site->nfiles];
-		rc = cb_attach_read(files, NULL, paths.v[i], &f->data, &f->len, err);
+		rc = cb_attach_publish(files, paths.v[i], &f->data, &f->len, err);
 		if (rc == 0) {
 			f->path = cb_xasprintf("files/%s", paths.v[i] + skip);
 			site->nfiles++;
