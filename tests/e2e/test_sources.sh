@@ -170,6 +170,14 @@ assert_eq "update follows the ref" "$(awk '$1 == "marsh" {print $2}' "$HUB/caseb
 assert_contains "update lists a document removed" "$OUT" "removed marsh:content/briefings/internal-note.md"
 commit "$HUB" "Marsh shares a branch"
 
+# The hub's own documents keep their place beside the partners'.
+doc "$HUB/content/briefings/regional-overview.md" "Regional overview" "themes: [neglect]"
+commit "$HUB" "The hub's own briefing"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/mixed"
+assert_file "a hub document's page is at documents/<slug>.html" "$TMP/mixed/documents/briefings-regional-overview.html"
+assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
+assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
+
 # max-visibility: a partner's documents above it are in no build.
 sed -i '/name: kelby/,/max-visibility/ s/max-visibility: internal/max-visibility: public/' "$HUB/casebook.yml"
 commit "$HUB" "Kelby contributes public documents only"
