@@ -130,6 +130,12 @@ assert_contains "learning names a partner's document as source:path" "$(cat "$TM
 assert_contains "analyse counts each partner's documents in its area" "$(cat "$TMP/analysis.csv")" "Walsby"
 assert_contains "analyse counts every area" "$(cat "$TMP/analysis.csv")" "Marsh"
 
+run "$CASEBOOK" pack --repo "$HUB" --theme was-not-brought --out "$TMP/pack.html"
+assert_eq "a pack on a theme gathers partners' documents" "$RC" 0
+assert_contains "with their learning points" "$(cat "$TMP/pack.html")" "Missed appointments in marsh"
+run "$CASEBOOK" pack --repo "$HUB" --out "$TMP/pack1.html" orrin:content/briefings/missed-appointments.md
+assert_contains "a pack names a partner's document as source:path" "$(cat "$TMP/pack1.html")" "Missed appointments in orrin"
+
 # A partner's new commit: unseen until update and a committed lock.
 doc "$TMP/walsby/content/briefings/new-learning.md" "New learning in Walsby" "themes: [neglect]"
 commit "$TMP/walsby" "More learning" 2024-02-01T10:00:00Z
