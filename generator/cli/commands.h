@@ -1,10 +1,9 @@
 /*
  * commands: the authoring and supervision commands — import, init, new,
- * pack, serve and learning — each in its own file (cmd_<name>.c). main.c only dispatches to
- * them: each takes the command's arguments (argv[0] is the command name)
- * and the data folder (holding themes/ and skeleton/), prints its own
- * messages and returns the exit status: 0 done, 1 content errors, 2 usage
- * or environment errors.
+ * pack, serve and learning — and fetch and update (partner repositories), each in its own file
+ * (cmd_<name>.c). main.c only dispatches to them: each takes the command's arguments (argv[0] is the command
+ * name) and the data folder (holding themes/ and skeleton/), prints its own messages and returns the exit
+ * status: 0 done, 1 content errors, 2 usage or environment errors.
  *
  * Each command's usage text is exported so that `casebook help COMMAND`
  * prints the same text as `casebook COMMAND --help`.
@@ -19,6 +18,8 @@
 #include "util.h"
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir);
+int cb_cmd_fetch(int argc, char **argv, const char *datadir);
+int cb_cmd_update(int argc, char **argv, const char *datadir);
 int cb_cmd_hook(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
@@ -28,6 +29,8 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir);
 int cb_cmd_learning(int argc, char **argv, const char *datadir);
 
 extern const char cb_analyse_usage[];
+extern const char cb_fetch_usage[];
+extern const char cb_update_usage[];
 extern const char cb_hook_usage[];
 extern const char cb_import_usage[];
 
