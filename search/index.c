@@ -189,10 +189,10 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 			 * browser's postings are made of those very tokens. */
 			cols.doc = (int)i;
 			cols.col = 0;
-			cb_tokenizer_tap_sink(tap, &sink);
+			cb_tokenizer_tap_sink(tap, p ? &sink : NULL);
 			rc = S_step(x, S_DOC_FTS);
 			cb_tokenizer_tap_sink(tap, NULL);
-			if (rc == 0 && cols.col != 4) {
+			if (rc == 0 && p && cols.col != 4) {
 				cb_error_set(x->err, x->path, 0, 0,
 					     "cannot write the search index: FTS5 tokenized %d columns of "
 					     "document %s, not 4",
@@ -307,11 +307,13 @@ int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_s
 			S_fail(&x, S_sql[i]);
 			goto out;
 		}
-	p = cb_postings_new();
+	/* Without web_dir only the database is wanted: no postings. */
+	p = web_dir ? cb_postings_new() : NULL;
 	if (S_fill(&x, site, tap, p, stats) != 0)
 		goto out;
 	/* The postings wait, out of the way, while SQLite finishes. */
-	cb_postings_finish(p);
+	if (p)
+		cb_postings_finish(p);
 	/* learning_fts is filled from its content table in one pass ('rebuild'
 	 * reads the rows in id order), cheaper than a statement per row. The
 	 * 'hashsize' setting only speeds up this build: the file keeps FTS5's
@@ -336,6 +338,8 @@ out:
 		struct stat sb;
 		if (stat(path, &sb) == 0)
 			stats->db_bytes = (size_t)sb.st_size;
+	}
+	if (rc == 0 && web_dir) {
 		cb_shard_stats ss;
 		rc = cb_shards_write(site, p, w, &ss, err);
 		stats->terms = ss.terms;
@@ -343,11 +347,11 @@ out:
 		stats->shard_bytes = ss.bytes;
 	}
 	/* The browser search's scripts, beside the shards they load. */
-	if (rc == 0 && !cb_is_dir(web_dir)) {
+	if (rc == 0 && web_dir && !cb_is_dir(web_dir)) {
 		cb_error_set(err, NULL, 0, 0, "cannot find the browser search scripts in '%s'", web_dir);
 		rc = -1;
 	}
-	if (rc == 0)
+	if (rc == 0 && web_dir)
 		rc = cb_writer_copy_tree(w, web_dir, "search", err);
 	cb_postings_free(p);
 	free(path);

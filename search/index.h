@@ -41,8 +41,9 @@ typedef struct cb_search_stats {
 } cb_search_stats;
 
 /* Writes casebook.db into w's staging folder, and the browser index and
- * the browser search's scripts (the files of web_dir) under search/ in w.
- * Returns 0, or -1 with err. stats may be NULL. */
+ * the browser search's scripts (the files of web_dir) under search/ in w;
+ * with web_dir NULL, the database alone (casebook.query's index, which no
+ * browser reads). Returns 0, or -1 with err. stats may be NULL. */
 int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
 		    cb_error *err);
 

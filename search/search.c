@@ -265,8 +265,10 @@ out:
 	return rc;
 }
 
-int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
-		  cb_error *err)
+/* Runs a query: the hits, ranked; with details, their titles, snippets
+ * and themes too. */
+static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, bool details,
+		 cb_search_result *res, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
 	static const cb_search_filter none = {NULL, NULL, NULL, 0, 0};
@@ -293,6 +295,10 @@ int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t
 	    "NOCASE) "
 	    "AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
 	    "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM doc_themes t WHERE t.theme = ?6 AND t.doc = d.id))";
+	/* With no filter the documents' rows are not needed to rank: every
+	 * row of docs_fts is a document's (the same rowid). */
+	if (!type && !f->area && !since[0] && !until[0] && !theme)
+		sql = "SELECT rowid, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM docs_fts WHERE docs_fts MATCH ?1";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
 		return -1;
@@ -341,7 +347,18 @@ int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t
 		res->hits[i].score = all[i].score;
 	}
 	free(all);
-	return S_details(s, res, err);
+	return details ? S_details(s, res, err) : 0;
+}
+
+int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
+		  cb_error *err)
+{
+	return S_run(s, q, f, limit, true, res, err);
+}
+
+int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *res, cb_error *err)
+{
+	return S_run(s, q, NULL, limit, false, res, err);
 }
 
 /* ---- where the database is ---- */

@@ -44,8 +44,9 @@ static char *S_read(const char *dir, const char *rel)
 	return data;
 }
 
-/* Builds the index only (no pages) into S_tmp/<dir>. */
-static void S_build(const char *dir, cb_search_stats *st)
+/* Builds the index only (no pages) into S_tmp/<dir>; with web NULL, the
+ * database alone. */
+static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
 	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
@@ -55,12 +56,17 @@ static void S_build(const char *dir, cb_search_stats *st)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	assert_int_equal(cb_search_build(&s, "search/web", w, st, &err), 0);
+	assert_int_equal(cb_search_build(&s, web, w, st, &err), 0);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_site_free(&s);
 	cb_diags_free(&d);
 	free(repo);
 	free(out);
+}
+
+static void S_build(const char *dir, cb_search_stats *st)
+{
+	S_build_web(dir, "search/web", st);
 }
 
 static int setup(void **state)
@@ -220,6 +226,41 @@ static void test_errors_are_plain(void **state)
 	cb_search_close(NULL);
 }
 
+/* casebook.query's index: the database alone, and a ranking without the
+ * hits' details, in the same order and with the same scores. */
+static void test_database_alone_and_ranking(void **state)
+{
+	cb_search_stats st;
+	S_build_web("dbonly", NULL, &st);
+	assert_true(st.db_bytes > 0);
+	assert_int_equal(st.shards, 0);
+	char *dir = cb_xasprintf("%s/dbonly/search", S_tmp);
+	assert_false(cb_is_dir(dir));
+	free(dir);
+	cb_search *s = S_open("dbonly");
+	cb_search_result full, rank;
+	cb_error err;
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &full, &err), 0);
+	assert_int_equal(cb_search_rank(s, "missed appointments", 10, &rank, &err), 0);
+	assert_int_equal(rank.n, 2);
+	assert_int_equal(rank.n, full.n);
+	for (size_t i = 0; i < rank.n; i++) {
+		assert_int_equal(rank.hits[i].id, full.hits[i].id);
+		assert_true(rank.hits[i].score == full.hits[i].score);
+		assert_null(rank.hits[i].title);
+		assert_null(rank.hits[i].snippet);
+	}
+	/* Ids are places in the site (from 1): a.md is the older document,
+	 * after b.md in the site's newest-first order. */
+	assert_int_equal(rank.hits[0].id, 2);
+	assert_string_equal(full.hits[0].path, "content/a.md");
+	cb_search_result_free(&full);
+	cb_search_result_free(&rank);
+	assert_int_equal(cb_search_rank(s, "\"missed", 10, &rank, &err), -1);
+	cb_search_result_free(&rank);
+	cb_search_close(s);
+}
+
 static void test_reproducible(void **state)
 {
 	S_build("two", NULL);
@@ -232,9 +273,13 @@ static void test_reproducible(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_writes_db_and_shards), cmocka_unit_test(test_ranking_and_snippets),
-	    cmocka_unit_test(test_synonyms_report_the_theme),  cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_errors_are_plain),	       cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_build_writes_db_and_shards),
+	    cmocka_unit_test(test_ranking_and_snippets),
+	    cmocka_unit_test(test_synonyms_report_the_theme),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_errors_are_plain),
+	    cmocka_unit_test(test_database_alone_and_ranking),
+	    cmocka_unit_test(test_reproducible),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
