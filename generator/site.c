@@ -754,7 +754,7 @@ static int S_carry_files(cb_site *site, const S_load *L, cb_error *err)
 		size_t skip = strlen(L->o[o].content);
 		skip += skip ? 1 : 0;
 		cb_site_file *f = &site->files[site->nfiles];
-		rc = cb_attach_read(L->o[o].files, NULL, own, &f->data, &f->len, err);
+		rc = cb_attach_publish(L->o[o].files, own, &f->data, &f->len, err);
 		if (rc == 0) {
 			/* A source's files go beside its pages: files/NAME/. */
 			f->path = o ? cb_xasprintf("files/%s/%s", L->o[o].p->name, own + skip)
