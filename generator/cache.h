@@ -44,7 +44,7 @@
 typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout changes; part of every key. */
-#define CB_CACHE_FORMAT 2
+#define CB_CACHE_FORMAT 3
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that
