@@ -43,8 +43,10 @@
 
 typedef struct cb_cache cb_cache;
 
-/* Bumped whenever a record's layout changes; part of every key. */
-#define CB_CACHE_FORMAT 3
+/* Bumped whenever a record's layout or meaning changes (3: audience
+ * values are agency ids; 4: the Markdown's links and tables); part of
+ * every key. */
+#define CB_CACHE_FORMAT 4
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that
@@ -97,6 +99,12 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep);
 cb_map *cb_cache_pages(cb_cache *c, const char *out);
 /* Replaces the records of out with recs (map path -> cb_file_key*). */
 void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs);
+
+/* Notes: small values kept for this casebook only (dropped with the
+ * records when another one opens the cache), such as what an output
+ * folder's last personal-data scan passed. NULL when none (caller frees). */
+char *cb_cache_note(cb_cache *c, const char *key);
+void cb_cache_note_put(cb_cache *c, const char *key, const char *value);
 
 /* History at a commit of the files under dir: the cached result, or 1 when
  * none; 0 when found (caller frees *out with cb_history_free). */

@@ -312,19 +312,33 @@ void cb_plugin_set_int(lua_State *L, const char *key, lua_Integer n)
  * only themes and html. The other names of the template data are refused
  * too, so that a plugin field never hides one of casebook's. */
 static const char *const S_readonly[] = {
-    "authors",	       "body",
-    "first_published", "has_actions",
-    "has_learning",    "has_linked_from",
-    "has_links_to",    "has_questions",
-    "has_toc",	       "headings",
-    "is_seven_minute", "last_updated",
-    "learning",	       "learning_count",
-    "linked_from",     "links",
-    "links_to",	       "path",
-    "review_overdue",  "slug",
-    "tables",	       "text",
-    "theme_lines",     "toc",
-    "type_label",      "url",
+    "authors",
+    "body",
+    "first_published",
+    "has_actions",
+    "has_learning",
+    "has_linked_from",
+    "has_links_to",
+    "has_questions",
+    "has_toc",
+    "headings",
+    "is_seven_minute",
+    "last_updated",
+    "learning",
+    "learning_count",
+    "linked_from",
+    "links",
+    "links_to",
+    "partner",
+    "path",
+    "review_overdue",
+    "slug",
+    "tables",
+    "text",
+    "theme_lines",
+    "toc",
+    "type_label",
+    "url",
 };
 
 /* True for a name of casebook's: one above, a front matter field of the
@@ -439,6 +453,12 @@ int cb_plugin_doc_field(lua_State *L)
 	const cb_field *f;
 	if (strcmp(k, "path") == 0) {
 		lua_pushstring(L, d->path);
+	} else if (strcmp(k, "partner") == 0) {
+		/* nil for the hub's own documents */
+		if (d->source)
+			lua_pushstring(L, d->source);
+		else
+			lua_pushnil(L);
 	} else if (strcmp(k, "slug") == 0) {
 		lua_pushstring(L, d->slug);
 	} else if (strcmp(k, "url") == 0) {

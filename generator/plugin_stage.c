@@ -69,20 +69,18 @@ static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
 /*
  * casebook.query asks the search module. Its index is normally written
  * after rendering; a plugin that queries gets one built the first time it
- * asks, from the site as it is then (themes other plugins changed
- * included), in a temporary folder that is removed when the stage ends:
+ * asks (the database alone: no browser files), from the site as it is then
+ * (themes other plugins changed included), in a temporary folder that is removed when the stage ends:
  * the one the stage's parent made (hk->tmp_dir), which it removes however
  * the child ended. Builds whose plugins never query pay nothing.
  */
 typedef struct S_search {
 	cb_site *site;
-	char *web_dir;
 	char *tmp;    /* the temporary folder; NULL until built */
 	cb_writer *w; /* whose staging folder holds the database */
 	cb_search *s;
 	bool failed;
-	char why[600];	 /* why the index could not be built */
-	cb_map *by_path; /* document path -> index + 1 */
+	char why[600]; /* why the index could not be built */
 	const cb_plugins_hooks *hk;
 	bool own_tmp; /* tmp was made here (else hk->tmp_dir, the caller's) */
 } S_search;
@@ -103,8 +101,7 @@ static int S_search_open(S_search *q)
 		return -1;
 	}
 	out = cb_path_join(q->tmp, "out");
-	if (cb_writer_open(&q->w, out, &err) == 0 &&
-	    cb_search_build(q->site, q->web_dir, q->w, NULL, &err) == 0) {
+	if (cb_writer_open(&q->w, out, &err) == 0 && cb_search_build(q->site, NULL, q->w, NULL, &err) == 0) {
 		db = cb_path_join(cb_writer_stage_dir(q->w), CB_SEARCH_DB);
 		rc = cb_search_open(&q->s, db, &err);
 	}
@@ -112,9 +109,6 @@ static int S_search_open(S_search *q)
 		cb_error_format(&err, q->why, sizeof q->why);
 	free(db);
 	free(out);
-	q->by_path = cb_map_new();
-	for (size_t i = 0; i < q->site->ndocs; i++)
-		cb_map_put(q->by_path, q->site->docs[i].path, (void *)(uintptr_t)(i + 1));
 	return rc;
 }
 
@@ -140,17 +134,18 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
+	/* Only the ranking (documents only): the index holds the site's documents in their
+	 * order, so a hit's id is the document's place (from 1). */
+	if (cb_search_rank(q->s, query, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
 		cb_search_result_free(&res);
 		return -1;
 	}
 	*hits = cb_xcalloc(res.n ? res.n : 1, sizeof **hits);
 	for (size_t i = 0; i < res.n; i++) {
-		size_t at = (size_t)(uintptr_t)cb_map_get(q->by_path, res.hits[i].path);
-		if (!at)
+		if (res.hits[i].id < 1 || (size_t)res.hits[i].id > q->site->ndocs)
 			continue;
-		(*hits)[*n].doc = (int)(at - 1);
+		(*hits)[*n].doc = (int)(res.hits[i].id - 1);
 		(*hits)[(*n)++].score = res.hits[i].score;
 	}
 	cb_search_result_free(&res);
@@ -164,8 +159,6 @@ static void S_search_close(S_search *q)
 	if (q->tmp && q->own_tmp)
 		cb_rm_rf(q->tmp);
 	free(q->tmp);
-	free(q->web_dir);
-	cb_map_free(q->by_path);
 }
 
 void cb_plugin_timings_free(cb_plugin_timings *t)
@@ -216,8 +209,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
 	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
-	S_search sq = {
-	    site, cb_xasprintf("%s/search/web", opts->datadir), NULL, NULL, NULL, false, "", NULL, hk, false};
+	S_search sq = {site, NULL, NULL, NULL, false, "", hk, false};
 	if (hk && hk->watch)
 		cb_plugin_set_watch(h, hk->watch, hk->ctx);
 	if (opts->query)

@@ -20,7 +20,7 @@
 
 /* The database's schema version, stored in its meta table and checked by
  * `casebook search`. */
-#define CB_SEARCH_SCHEMA 1
+#define CB_SEARCH_SCHEMA 2
 /* The database file name in the output folder. */
 #define CB_SEARCH_DB "casebook.db"
 
@@ -30,6 +30,11 @@
 #define CB_W_SUMMARY 5.0
 #define CB_W_THEMES 3.0
 #define CB_W_BODY 1.0
+/* BM25 column weights of learning_fts (text, themes): a learning point's
+ * own words, and the labels of its own themes, weighted as a document's
+ * body and themes are. */
+#define CB_WP_TEXT 1.0
+#define CB_WP_THEMES 3.0
 
 typedef struct cb_search_stats {
 	size_t docs;	    /* documents indexed */
@@ -41,8 +46,9 @@ typedef struct cb_search_stats {
 } cb_search_stats;
 
 /* Writes casebook.db into w's staging folder, and the browser index and
- * the browser search's scripts (the files of web_dir) under search/ in w.
- * Returns 0, or -1 with err. stats may be NULL. */
+ * the browser search's scripts (the files of web_dir) under search/ in w;
+ * with web_dir NULL, the database alone (casebook.query's index, which no
+ * browser reads). Returns 0, or -1 with err. stats may be NULL. */
 int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
 		    cb_error *err);
 

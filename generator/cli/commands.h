@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "site.h"
 #include "util.h"
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir);
@@ -54,6 +55,14 @@ extern const char cb_learning_usage[];
 /* Prints "casebook: MESSAGE", a blank line and the command's usage text
  * to stderr; returns 2, the exit status of a usage error (usage.c). */
 int cb_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads the site as a build for so's audience would (cb_site_load) and
+ * prints to stderr what stops it: an environment error as one line, or
+ * the documents' errors followed by a count asking the user to fix them
+ * before `doing` (e.g. "making a pack"). Returns 0, 1 (content errors) or
+ * 2 (environment error); the caller calls cb_site_free(site) in every
+ * case (usage.c). */
+int cb_cli_site_load(const cb_site_opts *so, cb_site *site, const char *doing);
 
 /* Also shared (cmd_new.c). */
 

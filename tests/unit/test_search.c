@@ -44,8 +44,9 @@ static char *S_read(const char *dir, const char *rel)
 	return data;
 }
 
-/* Builds the index only (no pages) into S_tmp/<dir>. */
-static void S_build(const char *dir, cb_search_stats *st)
+/* Builds the index only (no pages) into S_tmp/<dir>; with web NULL, the
+ * database alone. */
+static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
 	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
@@ -55,12 +56,17 @@ static void S_build(const char *dir, cb_search_stats *st)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	assert_int_equal(cb_search_build(&s, "search/web", w, st, &err), 0);
+	assert_int_equal(cb_search_build(&s, web, w, st, &err), 0);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_site_free(&s);
 	cb_diags_free(&d);
 	free(repo);
 	free(out);
+}
+
+static void S_build(const char *dir, cb_search_stats *st)
+{
+	S_build_web(dir, "search/web", st);
 }
 
 static int setup(void **state)
@@ -116,7 +122,7 @@ static void test_build_writes_db_and_shards(void **state)
 	assert_true(st.shards >= 1);
 	char *meta = S_read("one", "search/meta.js");
 	assert_non_null(meta);
-	assert_non_null(strstr(meta, "CBS.meta({\"v\":1,\"n\":2,"));
+	assert_non_null(strstr(meta, "CBS.meta({\"v\":2,\"n\":2,"));
 	assert_non_null(strstr(meta, "[\"DNA\",1]")); /* themes sorted by label: Neglect, Was not brought */
 	free(meta);
 	char *engine = S_read("one", "search/search.js");
@@ -133,9 +139,12 @@ static void test_ranking_and_snippets(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	/* Documents only, as plugins ask. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &r, &err), 0);
 	assert_int_equal(r.total, 2);
 	/* A title match outranks a body match. */
+	assert_int_equal(r.hits[0].kind, CB_HIT_DOCUMENT);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	assert_string_equal(r.hits[0].url, "documents/a.html");
 	assert_string_equal(r.hits[0].type, "briefing");
@@ -144,9 +153,34 @@ static void test_ranking_and_snippets(void **state)
 	assert_non_null(strstr(r.hits[1].snippet, "\001missed\002 \001appointment\002"));
 	cb_search_result_free(&r);
 
+	/* With the learning point, which links to its section. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	size_t np = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.hits[i].kind != CB_HIT_POINT)
+			continue;
+		np++;
+		assert_string_equal(r.hits[i].path, "content/a.md");
+		assert_string_equal(r.hits[i].url, "documents/a.html#key-learning");
+		assert_string_equal(r.hits[i].heading, "Key learning");
+		assert_string_equal(r.hits[i].text, "Follow up every missed appointment.");
+		assert_int_equal(r.hits[i].k, 0);
+		assert_false(r.hits[i].by_theme);
+		assert_non_null(strstr(r.hits[i].snippet, "\001missed\002 \001appointment\002"));
+	}
+	assert_int_equal(np, 1);
+	cb_search_result_free(&r);
+	/* The limit counts documents and points alike. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 2, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	assert_int_equal(r.n, 2);
+	cb_search_result_free(&r);
+
 	assert_int_equal(cb_search_run(s, "missed -audit", NULL, 10, &r, &err), 0);
-	assert_int_equal(r.total, 1);
+	assert_int_equal(r.total, 2); /* a.md and its point */
 	assert_string_equal(r.hits[0].path, "content/a.md");
+	assert_string_equal(r.hits[1].path, "content/a.md");
 	cb_search_result_free(&r);
 
 	assert_int_equal(cb_search_run(s, "zzqq", NULL, 10, &r, &err), 0);
@@ -175,25 +209,25 @@ static void test_filters(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	cb_search_filter f = {NULL, "Audit", NULL, 0, 0};
+	cb_search_filter f = {.type = "Audit"};
 	assert_int_equal(cb_search_run(s, "missed", &f, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/b.md");
 	cb_search_result_free(&r);
-	cb_search_filter g = {"was not brought", NULL, NULL, 0, 2023};
+	cb_search_filter g = {.theme = "was not brought", .until = 2023};
 	assert_int_equal(cb_search_run(s, "missed", &g, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	cb_search_result_free(&r);
-	cb_search_filter h = {NULL, NULL, NULL, 2024, 0};
+	cb_search_filter h = {.since = 2024};
 	assert_int_equal(cb_search_run(s, "missed", &h, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	cb_search_result_free(&r);
-	cb_search_filter bad = {"negelct", NULL, NULL, 0, 0};
+	cb_search_filter bad = {.theme = "negelct"};
 	assert_int_equal(cb_search_run(s, "missed", &bad, 10, &r, &err), -1);
 	assert_string_equal(err.msg, "no theme 'negelct' in this index (did you mean 'neglect'?)");
 	cb_search_result_free(&r);
-	cb_search_filter badtype = {NULL, "memo", NULL, 0, 0};
+	cb_search_filter badtype = {.type = "memo"};
 	assert_int_equal(cb_search_run(s, "missed", &badtype, 10, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "unknown document type 'memo'"));
 	cb_search_result_free(&r);
@@ -220,6 +254,43 @@ static void test_errors_are_plain(void **state)
 	cb_search_close(NULL);
 }
 
+/* casebook.query's index: the database alone, and a ranking without the
+ * hits' details, in the same order and with the same scores. */
+static void test_database_alone_and_ranking(void **state)
+{
+	cb_search_stats st;
+	S_build_web("dbonly", NULL, &st);
+	assert_true(st.db_bytes > 0);
+	assert_int_equal(st.shards, 0);
+	char *dir = cb_xasprintf("%s/dbonly/search", S_tmp);
+	assert_false(cb_is_dir(dir));
+	free(dir);
+	cb_search *s = S_open("dbonly");
+	cb_search_result full, rank;
+	cb_error err;
+	/* casebook.query ranks documents only, as a search of documents. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &full, &err), 0);
+	assert_int_equal(cb_search_rank(s, "missed appointments", 10, &rank, &err), 0);
+	assert_int_equal(rank.n, 2);
+	assert_int_equal(rank.n, full.n);
+	for (size_t i = 0; i < rank.n; i++) {
+		assert_int_equal(rank.hits[i].id, full.hits[i].id);
+		assert_true(rank.hits[i].score == full.hits[i].score);
+		assert_null(rank.hits[i].title);
+		assert_null(rank.hits[i].snippet);
+	}
+	/* Ids are places in the site (from 1): a.md is the older document,
+	 * after b.md in the site's newest-first order. */
+	assert_int_equal(rank.hits[0].id, 2);
+	assert_string_equal(full.hits[0].path, "content/a.md");
+	cb_search_result_free(&full);
+	cb_search_result_free(&rank);
+	assert_int_equal(cb_search_rank(s, "\"missed", 10, &rank, &err), -1);
+	cb_search_result_free(&rank);
+	cb_search_close(s);
+}
+
 static void test_reproducible(void **state)
 {
 	S_build("two", NULL);
@@ -232,9 +303,13 @@ static void test_reproducible(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_build_writes_db_and_shards), cmocka_unit_test(test_ranking_and_snippets),
-	    cmocka_unit_test(test_synonyms_report_the_theme),  cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_errors_are_plain),	       cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_build_writes_db_and_shards),
+	    cmocka_unit_test(test_ranking_and_snippets),
+	    cmocka_unit_test(test_synonyms_report_the_theme),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_errors_are_plain),
+	    cmocka_unit_test(test_database_alone_and_ranking),
+	    cmocka_unit_test(test_reproducible),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
