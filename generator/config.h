@@ -35,7 +35,8 @@ typedef struct cb_config {
 	double plugin_seconds;	       /* plugin-limits: seconds per plugin per build; 0: default */
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
-	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
+	bool encrypt;	/* encrypt: true — internal and restricted builds are encrypted by default */
+	bool search_db; /* search-db: true — casebook.db in the output, as with build --with-db */
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

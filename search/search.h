@@ -1,6 +1,6 @@
 /*
- * search: questions put to a built casebook.db — what `casebook search`
- * runs. A query (query.h) is expanded with the synonyms stored in the
+ * search: questions put to a search database (index.h) — what `casebook
+ * search` runs, and casebook.query (plugin.h). A query (query.h) is expanded with the synonyms stored in the
  * database, matched with FTS5, scored with bm25() and the column weights
  * of index.h, filtered by theme, type, area and years, and ranked by score
  * (rounded to 1e-6, so that the browser's own scoring with another log()
@@ -59,14 +59,5 @@ typedef struct cb_search_result {
 int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
 		  cb_error *err);
 void cb_search_result_free(cb_search_result *res);
-
-/* Remembers out as the latest build of the repository at workdir, in
- * <workdir>/.casebook/last-build (one line, the absolute path). Best
- * effort: a failure only means search falls back to public/. */
-void cb_search_note_build(const char *workdir, const char *out);
-/* The database `casebook search` uses with no --db: the last build's of
- * the repository containing the current folder, else its public/
- * casebook.db. NULL when not inside a repository. Caller frees. */
-char *cb_search_default_db(void);
 
 #endif

@@ -684,7 +684,8 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 				     .allow_shallow = true},
 			    .out = s.site,
 			    .datadir = datadir,
-			    .version = CB_VERSION};
+			    .version = CB_VERSION,
+			    .no_search_db = true};
 
 	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
 	 * server's thread starts, so that only this thread receives them. */
