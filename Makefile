@@ -5,7 +5,11 @@ BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/casebook
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
-PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libmicrohttpd libutf8proc libseccomp libcrypto
+PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libutf8proc libseccomp
+# Libraries one command needs (serve's libmicrohttpd, encryption's libcrypto):
+# only their headers at build time; the command loads them (dlopen) by their
+# runtime names, so every other command starts without them.
+DLOPEN_PKGS := libmicrohttpd libcrypto
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \
@@ -18,7 +22,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Igenerator -Isearch \
              -DCB_VERSION='"$(VERSION)"' -DCB_DATADIR='"$(DATADIR)"' \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+             $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
 LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 # import's libraries: only their headers at build time; generator/import/libs.c
 # loads them (dlopen) when a file is imported, so no other command loads them.
@@ -68,7 +72,7 @@ deps:
 	fi
 
 check-deps:
-	@pkg-config --exists $(PKGS) $(IMPORT_PKGS) || { echo "casebook: missing libraries; run 'make deps' (as root) first" >&2; exit 2; }
+	@pkg-config --exists $(PKGS) $(DLOPEN_PKGS) $(IMPORT_PKGS) || { echo "casebook: missing libraries; run 'make deps' (as root) first" >&2; exit 2; }
 
 casebook: check-deps $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(OBJS) $(LIBS)

@@ -140,9 +140,7 @@ static bool S_pack_value(lua_State *L, int i, int depth, bool in_order, cb_vpack
 	}
 	int idx = cb_plugin_doc_index(L, i);
 	if (idx >= 0) {
-		cb_vpack_map(w, 1);
-		cb_vpack_key(w, "$doc");
-		cb_vpack_num(w, idx);
+		cb_vpack_docref(w, (size_t)idx);
 		return true;
 	}
 	/* A list when the keys are exactly 1..n; an empty table is an empty
@@ -203,94 +201,78 @@ void cb_plugin_push_ref(lua_State *L, cb_plugin *p, int idx)
 	lua_setfield(L, -2, "url");
 }
 
-void cb_plugin_push_value(lua_State *L, cb_plugin *p, const cb_value *v)
+/* Pushing a pack's value: Lua's stack is the visitor's. */
+typedef struct S_lua {
+	lua_State *L;
+	cb_plugin *p;
+} S_lua;
+
+static void S_lua_scalar(void *ctx, const cb_vpack_item *it)
 {
+	S_lua *c = ctx;
+	lua_State *L = c->L;
 	luaL_checkstack(L, 4, "data nested too deeply");
-	switch (v ? v->type : CB_V_NULL) {
-	case CB_V_NULL: lua_pushnil(L); return;
-	case CB_V_BOOL: lua_pushboolean(L, v->u.b); return;
+	switch (it->type) {
+	case CB_V_BOOL: lua_pushboolean(L, it->b); return;
 	case CB_V_NUM:
-		if (v->u.num == floor(v->u.num) && fabs(v->u.num) < 9e15)
-			lua_pushinteger(L, (lua_Integer)v->u.num);
+		if (it->num == floor(it->num) && fabs(it->num) < 9e15)
+			lua_pushinteger(L, (lua_Integer)it->num);
 		else
-			lua_pushnumber(L, v->u.num);
+			lua_pushnumber(L, it->num);
 		return;
-	case CB_V_STR: lua_pushlstring(L, v->u.str.s, v->u.str.len); return;
-	case CB_V_LIST:
-		lua_createtable(L, (int)v->u.list.n, 0);
-		for (size_t i = 0; i < v->u.list.n; i++) {
-			cb_plugin_push_value(L, p, v->u.list.items[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		return;
-	case CB_V_MAP: {
-		const cb_value *ref = cb_map_lookup(v, "$doc");
-		if (ref && ref->type == CB_V_NUM && v->u.map.n == 1 && ref->u.num >= 0 &&
-		    ref->u.num < (double)p->h->site->ndocs) {
-			cb_plugin_push_ref(L, p, (int)ref->u.num);
-			return;
-		}
-		lua_createtable(L, 0, (int)v->u.map.n);
-		for (size_t i = 0; i < v->u.map.n; i++) {
-			cb_plugin_push_value(L, p, v->u.map.vals[i]);
-			lua_setfield(L, -2, v->u.map.keys[i]);
-		}
-		return;
-	}
+	case CB_V_STR: lua_pushlstring(L, it->s, it->len); return;
+	default: lua_pushnil(L); return;
 	}
 }
 
-/* The next value of a pack (a document's stored fields), as cb_plugin_push_value
- * pushes a tree. */
+static void S_lua_open(void *ctx, const cb_vpack_item *it)
+{
+	S_lua *c = ctx;
+	luaL_checkstack(c->L, 4, "data nested too deeply");
+	if (it->type == CB_V_LIST)
+		lua_createtable(c->L, (int)it->n, 0);
+	else
+		lua_createtable(c->L, 0, (int)it->n);
+}
+
+static void S_lua_add(void *ctx, size_t i, const char *key, bool bad_key)
+{
+	S_lua *c = ctx;
+	if (bad_key)
+		lua_pop(c->L, 1);
+	else if (key)
+		lua_setfield(c->L, -2, key);
+	else
+		lua_rawseti(c->L, -2, (lua_Integer)i + 1);
+}
+
+static void S_lua_doc(void *ctx, size_t n)
+{
+	S_lua *c = ctx;
+	luaL_checkstack(c->L, 4, "data nested too deeply");
+	cb_plugin_push_ref(c->L, c->p, (int)n);
+}
+
+/* Pushes the next value of a pack (a document's stored fields, a page's
+ * data), a document reference as that document (cb_plugin_push_ref). */
 static void S_push_packed(lua_State *L, cb_plugin *p, cb_vpack_reader *r)
 {
-	luaL_checkstack(L, 4, "data nested too deeply");
-	cb_vpack_item it;
-	if (!cb_vpack_read(r, &it)) {
-		lua_pushnil(L);
-		return;
-	}
-	switch (it.type) {
-	case CB_V_NULL: lua_pushnil(L); return;
-	case CB_V_BOOL: lua_pushboolean(L, it.b); return;
-	case CB_V_NUM:
-		if (it.num == floor(it.num) && fabs(it.num) < 9e15)
-			lua_pushinteger(L, (lua_Integer)it.num);
-		else
-			lua_pushnumber(L, it.num);
-		return;
-	case CB_V_STR: lua_pushlstring(L, it.s, it.len); return;
-	case CB_V_LIST:
-		lua_createtable(L, (int)it.n, 0);
-		for (size_t i = 0; i < it.n; i++) {
-			S_push_packed(L, p, r);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		return;
-	case CB_V_MAP: {
-		if (it.n == 1) {
-			cb_vpack_reader at = *r;
-			const char *k = cb_vpack_read_key(&at);
-			cb_vpack_item ref;
-			if (k && strcmp(k, "$doc") == 0 && cb_vpack_read(&at, &ref) && ref.type == CB_V_NUM &&
-			    ref.num >= 0 && ref.num < (double)p->h->site->ndocs) {
-				*r = at;
-				cb_plugin_push_ref(L, p, (int)ref.num);
-				return;
-			}
-		}
-		lua_createtable(L, 0, (int)it.n);
-		for (size_t i = 0; i < it.n; i++) {
-			const char *k = cb_vpack_read_key(r);
-			S_push_packed(L, p, r);
-			if (k)
-				lua_setfield(L, -2, k);
-			else
-				lua_pop(L, 1);
-		}
-		return;
-	}
-	}
+	S_lua c = {L, p};
+	cb_vpack_visitor v = {S_lua_scalar, S_lua_open, S_lua_add, S_lua_doc, p->h->site->ndocs};
+	cb_vpack_walk(r, &v, &c);
+}
+
+void cb_plugin_push_value(lua_State *L, cb_plugin *p, const cb_value *v)
+{
+	/* Through a pack, so that a tree reads exactly as stored data does. */
+	if (!lua_checkstack(L, 2 * CB_VPACK_MAX_DEPTH + 16))
+		luaL_error(L, "data nested too deeply");
+	/* With that room, the walk raises no error that would leak pk. */
+	cb_vpack *pk = cb_vpack_pack(v);
+	cb_vpack_reader r;
+	cb_vpack_reader_init(&r, pk);
+	S_push_packed(L, p, &r);
+	free(pk);
 }
 
 void cb_plugin_push_strv(lua_State *L, const cb_strv *sv)

@@ -210,50 +210,21 @@ static cb_value *S_docref(const S_r *r, const cb_doc *d)
 	return r->docrefs[d - r->site->docs];
 }
 
+static cb_value *S_docref_at(void *ctx, size_t i)
+{
+	const S_r *r = ctx;
+	return r->docrefs[i];
+}
+
 /* Data a plugin stored (a document's extra fields, an added page's data),
- * the next value of a pack, for a template: a document reference
- * {"$doc": index} becomes that document's docref. (The pack was made by
- * this build, and is read only as deep as it nests.) */
+ * the next value of a pack, for a template: a document reference becomes
+ * that document's docref. (The pack was made by this build; were it
+ * malformed, the value would be null.) */
 static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 {
-	cb_vpack_item it;
-	if (!cb_vpack_read(in, &it))
-		return cb_value_null();
-	switch (it.type) {
-	case CB_V_NULL: return cb_value_null();
-	case CB_V_BOOL: return cb_value_bool(it.b);
-	case CB_V_NUM: return cb_value_num(it.num);
-	case CB_V_STR: return cb_value_strn(it.s, it.len);
-	case CB_V_LIST: {
-		cb_value *l = cb_value_list();
-		for (size_t i = 0; i < it.n; i++)
-			cb_list_push(l, S_plugin_data(r, in));
-		return l;
-	}
-	case CB_V_MAP: {
-		if (it.n == 1) {
-			cb_vpack_reader at = *in;
-			const char *k = cb_vpack_read_key(&at);
-			cb_vpack_item ref;
-			if (k && strcmp(k, "$doc") == 0 && cb_vpack_read(&at, &ref) && ref.type == CB_V_NUM &&
-			    ref.num >= 0 && ref.num < (double)r->site->ndocs) {
-				*in = at;
-				return S_docref(r, &r->site->docs[(size_t)ref.num]);
-			}
-		}
-		cb_value *m = cb_value_map();
-		for (size_t i = 0; i < it.n; i++) {
-			const char *k = cb_vpack_read_key(in);
-			cb_value *v = S_plugin_data(r, in);
-			if (k)
-				cb_map_set(m, k, v);
-			else
-				cb_value_free(v);
-		}
-		return m;
-	}
-	}
-	return cb_value_null();
+	cb_vpack_refs refs = {r->site->ndocs, S_docref_at, (void *)r};
+	cb_value *v = cb_vpack_read_tree(in, &refs);
+	return v ? v : cb_value_null();
 }
 
 /* The theme of that id (the first, should two share it), or NULL. */

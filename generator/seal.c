@@ -1,6 +1,9 @@
 /* seal: see seal.h. */
+#define _GNU_SOURCE
 #include "seal.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,82 @@ struct cb_seal {
 	unsigned iterations;
 	char *check; /* base64 of the sealed key check */
 };
+
+/* ---- libcrypto, loaded the first time a build encrypts ----------------- */
+
+/* The runtime name of OpenSSL 3's libcrypto (Debian: libssl3). Its headers
+ * give the types; the functions are called through the pointers below, so
+ * that commands which never encrypt do not load it. */
+#define S_CRYPTO_SONAME "libcrypto.so.3"
+
+#define S_FN(name) __typeof__(&name) name
+static struct {
+	bool ok;
+	char why[400];
+	S_FN(EVP_CIPHER_CTX_new);
+	S_FN(EVP_CIPHER_CTX_free);
+	S_FN(EVP_CIPHER_CTX_ctrl);
+	S_FN(EVP_EncryptInit_ex);
+	S_FN(EVP_EncryptUpdate);
+	S_FN(EVP_EncryptFinal_ex);
+	S_FN(EVP_DecryptInit_ex);
+	S_FN(EVP_DecryptUpdate);
+	S_FN(EVP_DecryptFinal_ex);
+	S_FN(EVP_aes_256_gcm);
+	S_FN(EVP_sha256);
+	S_FN(EVP_EncodeBlock);
+	S_FN(EVP_DecodeBlock);
+	S_FN(PKCS5_PBKDF2_HMAC);
+	S_FN(HMAC);
+	S_FN(RAND_bytes);
+} C;
+#undef S_FN
+
+static pthread_once_t S_once = PTHREAD_ONCE_INIT;
+
+static bool S_sym(void *lib, const char *name, void *fn)
+{
+	void *p = dlsym(lib, name);
+	if (!p) {
+		snprintf(C.why, sizeof C.why, "%s has no function %s; is it OpenSSL 3?", S_CRYPTO_SONAME,
+			 name);
+		return false;
+	}
+	memcpy(fn, &p, sizeof p);
+	return true;
+}
+
+#define S_LOAD(lib, name) S_sym(lib, #name, &C.name)
+
+static void S_load(void)
+{
+	void *l = dlopen(S_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!l) {
+		snprintf(C.why, sizeof C.why,
+			 "encryption needs the library %s, which is not installed (%s); install it "
+			 "(Debian: apt-get install libssl3)",
+			 S_CRYPTO_SONAME, dlerror());
+		return;
+	}
+	C.ok = S_LOAD(l, EVP_CIPHER_CTX_new) && S_LOAD(l, EVP_CIPHER_CTX_free) &&
+	       S_LOAD(l, EVP_CIPHER_CTX_ctrl) && S_LOAD(l, EVP_EncryptInit_ex) &&
+	       S_LOAD(l, EVP_EncryptUpdate) && S_LOAD(l, EVP_EncryptFinal_ex) &&
+	       S_LOAD(l, EVP_DecryptInit_ex) && S_LOAD(l, EVP_DecryptUpdate) &&
+	       S_LOAD(l, EVP_DecryptFinal_ex) && S_LOAD(l, EVP_aes_256_gcm) && S_LOAD(l, EVP_sha256) &&
+	       S_LOAD(l, EVP_EncodeBlock) && S_LOAD(l, EVP_DecodeBlock) && S_LOAD(l, PKCS5_PBKDF2_HMAC) &&
+	       S_LOAD(l, HMAC) && S_LOAD(l, RAND_bytes);
+}
+
+/* 0 when libcrypto is loaded, else -1 with err saying what to install.
+ * Every cb_seal is made after this succeeded, so its users need not ask. */
+static int S_ready(cb_error *err)
+{
+	pthread_once(&S_once, S_load);
+	if (C.ok)
+		return 0;
+	cb_error_set(err, NULL, 0, 0, "%s", C.why);
+	return -1;
+}
 
 static const char S_check_text[] = "casebook key check";
 
@@ -62,22 +141,22 @@ static int S_seal(const cb_seal *s, const char *path, const unsigned char *plain
 {
 	size_t aadn;
 	unsigned char *aad = S_aad(path, &aadn);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int len = 0, ok = c && RAND_bytes(out, NONCE_BYTES) == 1 &&
-			  EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-			  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
-			  EVP_EncryptInit_ex(c, NULL, NULL, s->enc, out) == 1 &&
-			  EVP_EncryptUpdate(c, NULL, &len, aad, (int)aadn) == 1;
+	EVP_CIPHER_CTX *c = C.EVP_CIPHER_CTX_new();
+	int len = 0, ok = c && C.RAND_bytes(out, NONCE_BYTES) == 1 &&
+			  C.EVP_EncryptInit_ex(c, C.EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+			  C.EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
+			  C.EVP_EncryptInit_ex(c, NULL, NULL, s->enc, out) == 1 &&
+			  C.EVP_EncryptUpdate(c, NULL, &len, aad, (int)aadn) == 1;
 	size_t done = 0;
 	/* EVP lengths are ints: feed large files in pieces. */
 	while (ok && done < n) {
 		size_t step = n - done > (1u << 30) ? (1u << 30) : n - done;
-		ok = EVP_EncryptUpdate(c, out + NONCE_BYTES + done, &len, plain + done, (int)step) == 1;
+		ok = C.EVP_EncryptUpdate(c, out + NONCE_BYTES + done, &len, plain + done, (int)step) == 1;
 		done += (size_t)len;
 	}
-	ok = ok && EVP_EncryptFinal_ex(c, out + NONCE_BYTES + done, &len) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + NONCE_BYTES + n) == 1;
-	EVP_CIPHER_CTX_free(c);
+	ok = ok && C.EVP_EncryptFinal_ex(c, out + NONCE_BYTES + done, &len) == 1 &&
+	     C.EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + NONCE_BYTES + n) == 1;
+	C.EVP_CIPHER_CTX_free(c);
 	free(aad);
 	return ok ? 0 : -1;
 }
@@ -90,17 +169,17 @@ static int S_open(const cb_seal *s, const char *path, const unsigned char *seale
 		return -1;
 	size_t body = n - NONCE_BYTES - TAG_BYTES, aadn;
 	unsigned char *aad = S_aad(path, &aadn);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *c = C.EVP_CIPHER_CTX_new();
 	int len = 0;
-	int ok =
-	    c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
-	    EVP_DecryptInit_ex(c, NULL, NULL, s->enc, sealed) == 1 &&
-	    EVP_DecryptUpdate(c, NULL, &len, aad, (int)aadn) == 1 &&
-	    EVP_DecryptUpdate(c, plain, &len, sealed + NONCE_BYTES, (int)body) == 1 &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, (void *)(sealed + n - TAG_BYTES)) == 1 &&
-	    EVP_DecryptFinal_ex(c, plain + len, &len) == 1;
-	EVP_CIPHER_CTX_free(c);
+	int ok = c && C.EVP_DecryptInit_ex(c, C.EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+		 C.EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_BYTES, NULL) == 1 &&
+		 C.EVP_DecryptInit_ex(c, NULL, NULL, s->enc, sealed) == 1 &&
+		 C.EVP_DecryptUpdate(c, NULL, &len, aad, (int)aadn) == 1 &&
+		 C.EVP_DecryptUpdate(c, plain, &len, sealed + NONCE_BYTES, (int)body) == 1 &&
+		 C.EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_BYTES,
+				       (void *)(sealed + n - TAG_BYTES)) == 1 &&
+		 C.EVP_DecryptFinal_ex(c, plain + len, &len) == 1;
+	C.EVP_CIPHER_CTX_free(c);
 	free(aad);
 	return ok ? 0 : -1;
 }
@@ -112,7 +191,7 @@ static char *S_base64(const unsigned char *p, size_t n)
 	/* EVP_EncodeBlock takes an int length: encode in whole groups of 3. */
 	while (n > 0) {
 		size_t step = n > 3u * (1u << 28) ? 3u * (1u << 28) : n;
-		o += (size_t)EVP_EncodeBlock((unsigned char *)out + o, p, (int)step);
+		o += (size_t)C.EVP_EncodeBlock((unsigned char *)out + o, p, (int)step);
 		p += step;
 		n -= step;
 	}
@@ -124,19 +203,21 @@ int cb_seal_new_salted(cb_seal **sp, const char *pass, size_t len, unsigned iter
 		       const unsigned char salt[CB_SEAL_SALT_BYTES], cb_error *err)
 {
 	*sp = NULL;
+	if (S_ready(err) != 0)
+		return -1;
 	cb_seal *s = cb_xcalloc(1, sizeof *s);
 	s->iterations = iterations ? iterations : CB_SEAL_ITERATIONS;
 	memcpy(s->salt, salt, CB_SEAL_SALT_BYTES);
 	unsigned char dk[2 * KEY_BYTES];
-	if (PKCS5_PBKDF2_HMAC(pass, (int)len, s->salt, CB_SEAL_SALT_BYTES, (int)s->iterations, EVP_sha256(),
-			      (int)sizeof dk, dk) != 1) {
+	if (C.PKCS5_PBKDF2_HMAC(pass, (int)len, s->salt, CB_SEAL_SALT_BYTES, (int)s->iterations,
+				C.EVP_sha256(), (int)sizeof dk, dk) != 1) {
 		cb_error_set(err, NULL, 0, 0, "cannot derive the encryption key (the crypto library failed)");
 		free(s);
 		return -1;
 	}
 	memcpy(s->enc, dk, KEY_BYTES);
 	memcpy(s->name, dk + KEY_BYTES, KEY_BYTES);
-	OPENSSL_cleanse(dk, sizeof dk);
+	explicit_bzero(dk, sizeof dk);
 	unsigned char sealed[NONCE_BYTES + sizeof S_check_text - 1 + TAG_BYTES];
 	if (S_seal(s, "", (const unsigned char *)S_check_text, sizeof S_check_text - 1, sealed) != 0) {
 		cb_error_set(err, NULL, 0, 0, "cannot encrypt (the crypto library failed)");
@@ -151,7 +232,11 @@ int cb_seal_new_salted(cb_seal **sp, const char *pass, size_t len, unsigned iter
 int cb_seal_new(cb_seal **sp, const char *pass, size_t len, unsigned iterations, cb_error *err)
 {
 	unsigned char salt[CB_SEAL_SALT_BYTES];
-	if (RAND_bytes(salt, sizeof salt) != 1) {
+	if (S_ready(err) != 0) {
+		*sp = NULL;
+		return -1;
+	}
+	if (C.RAND_bytes(salt, sizeof salt) != 1) {
 		*sp = NULL;
 		cb_error_set(err, NULL, 0, 0, "cannot draw random bytes for the encryption salt");
 		return -1;
@@ -163,7 +248,7 @@ void cb_seal_free(cb_seal *s)
 {
 	if (!s)
 		return;
-	OPENSSL_cleanse(s, offsetof(cb_seal, check));
+	explicit_bzero(s, offsetof(cb_seal, check));
 	free(s->check);
 	free(s);
 }
@@ -193,7 +278,7 @@ void cb_seal_path(const cb_seal *s, const char *path, char out[48])
 	memcpy(msg + sizeof "casebook-name", path, pl);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdn = 0;
-	HMAC(EVP_sha256(), s->name, KEY_BYTES, msg, sizeof "casebook-name" + pl, md, &mdn);
+	C.HMAC(C.EVP_sha256(), s->name, KEY_BYTES, msg, sizeof "casebook-name" + pl, md, &mdn);
 	free(msg);
 	memcpy(out, "e/", 2);
 	for (int i = 0; i < NAME_BYTES; i++)
@@ -227,7 +312,7 @@ int cb_seal_file(const cb_seal *s, const char *path, const char *data, size_t le
 	memcpy(frame + 4, data, len);
 	unsigned char *sealed = cb_xmalloc(NONCE_BYTES + fl + TAG_BYTES);
 	int rc = S_seal(s, path, frame, fl, sealed);
-	OPENSSL_cleanse(frame, fl);
+	explicit_bzero(frame, fl);
 	free(frame);
 	if (rc != 0) {
 		cb_error_set(err, NULL, 0, 0, "cannot encrypt '%s' (the crypto library failed)", path);
@@ -259,7 +344,7 @@ int cb_seal_open(const cb_seal *s, const char *path, const char *text, size_t le
 		return -1;
 	size_t bn = (size_t)(e - b);
 	unsigned char *sealed = cb_xmalloc(bn / 4 * 3 + 1);
-	int n = EVP_DecodeBlock(sealed, (const unsigned char *)b, (int)bn);
+	int n = C.EVP_DecodeBlock(sealed, (const unsigned char *)b, (int)bn);
 	int rc = -1;
 	if (n > 0) {
 		size_t sn = (size_t)n - (e[-1] == '=') - (e[-2] == '=');

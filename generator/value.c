@@ -778,52 +778,114 @@ bool cb_vpack_skip(cb_vpack_reader *r)
 	return S_skip(r, 0);
 }
 
-static cb_value *S_read_tree(cb_vpack_reader *r, int depth)
+/* Visits the next value; on bytes it cannot read (or nesting deeper than
+ * CB_VPACK_MAX_DEPTH) it visits a null in their place, so the visitor
+ * always sees whole values, and r stays failed. */
+static void S_walk(cb_vpack_reader *r, const cb_vpack_visitor *v, void *ctx, int depth)
 {
+	static const cb_vpack_item null_item = {.type = CB_V_NULL};
 	cb_vpack_item it;
-	if (depth >= CB_VPACK_MAX_DEPTH) {
+	if (depth >= CB_VPACK_MAX_DEPTH)
 		r->bad = true;
-		return NULL;
+	if (r->bad || !cb_vpack_read(r, &it)) {
+		v->scalar(ctx, &null_item);
+		return;
 	}
-	if (!cb_vpack_read(r, &it))
-		return NULL;
-	switch (it.type) {
-	case CB_V_NULL: return cb_value_null();
-	case CB_V_BOOL: return cb_value_bool(it.b);
-	case CB_V_NUM: return cb_value_num(it.num);
-	case CB_V_STR: return cb_value_strn(it.s, it.len);
-	case CB_V_LIST: {
-		cb_value *l = cb_value_list();
-		for (size_t i = 0; i < it.n; i++) {
-			cb_value *item = S_read_tree(r, depth + 1);
-			if (!item) {
-				cb_value_free(l);
-				return NULL;
-			}
-			cb_list_push(l, item);
+	if (it.type == CB_V_MAP && it.n == 1 && v->doc) {
+		cb_vpack_reader at = *r;
+		const char *k = cb_vpack_read_key(&at);
+		cb_vpack_item ref;
+		if (k && strcmp(k, CB_VPACK_DOC_KEY) == 0 && cb_vpack_read(&at, &ref) &&
+		    ref.type == CB_V_NUM && ref.num >= 0 && ref.num < (double)v->ndocs &&
+		    ref.num == floor(ref.num)) {
+			*r = at;
+			v->doc(ctx, (size_t)ref.num);
+			return;
 		}
-		return l;
 	}
-	case CB_V_MAP: {
-		cb_value *m = cb_value_map();
-		for (size_t i = 0; i < it.n; i++) {
-			const char *k = cb_vpack_read_key(r);
-			cb_value *v = k ? S_read_tree(r, depth + 1) : NULL;
-			if (!v) {
-				cb_value_free(m);
-				return NULL;
-			}
-			cb_map_set(m, k, v);
-		}
-		return m;
+	if (it.type != CB_V_LIST && it.type != CB_V_MAP) {
+		v->scalar(ctx, &it);
+		return;
 	}
+	v->open(ctx, &it);
+	for (size_t i = 0; i < it.n; i++) {
+		const char *k = it.type == CB_V_MAP ? cb_vpack_read_key(r) : NULL;
+		S_walk(r, v, ctx, depth + 1);
+		v->add(ctx, i, it.type == CB_V_MAP ? k : NULL, it.type == CB_V_MAP && !k);
 	}
+}
+
+bool cb_vpack_walk(cb_vpack_reader *r, const cb_vpack_visitor *v, void *ctx)
+{
+	S_walk(r, v, ctx, 0);
+	return !r->bad;
+}
+
+void cb_vpack_docref(cb_vpack_writer *w, size_t doc)
+{
+	cb_vpack_map(w, 1);
+	cb_vpack_key(w, CB_VPACK_DOC_KEY);
+	cb_vpack_num(w, (double)doc);
+}
+
+/* Building a tree: the values visited wait on a stack (a list or map under
+ * its items) until they are added to the container below them. Every
+ * level of nesting holds its container and one value at most. */
+typedef struct S_tree {
+	cb_value *stack[CB_VPACK_MAX_DEPTH + 2];
+	size_t n;
+	const cb_vpack_refs *refs;
+} S_tree;
+
+static void S_tree_scalar(void *ctx, const cb_vpack_item *it)
+{
+	S_tree *t = ctx;
+	cb_value *v = it->type == CB_V_BOOL  ? cb_value_bool(it->b)
+		      : it->type == CB_V_NUM ? cb_value_num(it->num)
+		      : it->type == CB_V_STR ? cb_value_strn(it->s, it->len)
+					     : cb_value_null();
+	t->stack[t->n++] = v;
+}
+
+static void S_tree_open(void *ctx, const cb_vpack_item *it)
+{
+	S_tree *t = ctx;
+	t->stack[t->n++] = it->type == CB_V_LIST ? cb_value_list() : cb_value_map();
+}
+
+static void S_tree_add(void *ctx, size_t i, const char *key, bool bad_key)
+{
+	(void)i;
+	S_tree *t = ctx;
+	cb_value *v = t->stack[--t->n], *c = t->stack[t->n - 1];
+	if (bad_key)
+		cb_value_free(v);
+	else if (c->type == CB_V_LIST)
+		cb_list_push(c, v);
+	else
+		cb_map_set(c, key, v);
+}
+
+static void S_tree_doc(void *ctx, size_t doc)
+{
+	S_tree *t = ctx;
+	t->stack[t->n++] = t->refs->doc(t->refs->ctx, doc);
+}
+
+cb_value *cb_vpack_read_tree(cb_vpack_reader *r, const cb_vpack_refs *refs)
+{
+	S_tree t = {.n = 0, .refs = refs};
+	cb_vpack_visitor v = {S_tree_scalar, S_tree_open, S_tree_add, refs ? S_tree_doc : NULL,
+			      refs ? refs->ndocs : 0};
+	if (cb_vpack_walk(r, &v, &t))
+		return t.stack[0];
+	cb_value_free(t.stack[0]);
 	return NULL;
 }
 
 cb_value *cb_vpack_read_value(cb_vpack_reader *r)
 {
-	return S_read_tree(r, 0);
+	return cb_vpack_read_tree(r, NULL);
 }
 
 cb_value *cb_vpack_unpack(const cb_vpack *pk)

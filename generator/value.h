@@ -211,8 +211,49 @@ bool cb_vpack_read(cb_vpack_reader *r, cb_vpack_item *it);
 const char *cb_vpack_read_key(cb_vpack_reader *r);
 /* Skips the next value, with everything inside it. */
 bool cb_vpack_skip(cb_vpack_reader *r);
-/* The next value as a new tree (made in the thread's arena when one is in
- * use; caller frees); NULL when malformed. */
+/*
+ * A document reference: data a plugin stores may hold a document (a Lua
+ * document table), which is packed as the one-entry map {"$doc": n}, n the
+ * document's index in the site. The readers below turn it back into the
+ * document when told how many documents there are.
+ */
+#define CB_VPACK_DOC_KEY "$doc"
+/* Writes the reference to document doc. */
+void cb_vpack_docref(cb_vpack_writer *w, size_t doc);
+
+/* What a walk tells as it reads a value, in order (the way a stack
+ * machine such as Lua's builds it): */
+typedef struct cb_vpack_visitor {
+	/* a null, boolean, number or text; */
+	void (*scalar)(void *ctx, const cb_vpack_item *it);
+	/* the header of a list or map (it->n items or entries follow); */
+	void (*open)(void *ctx, const cb_vpack_item *it);
+	/* after each item or entry: the value just visited is item i of the
+	 * list, or has key (NULL in a list) in the map opened last; bad_key
+	 * when the entry's key could not be read (drop the value); */
+	void (*add)(void *ctx, size_t i, const char *key, bool bad_key);
+	/* a document reference {"$doc": n} with n a whole number below ndocs.
+	 * When doc is NULL, references are read as the maps they are. */
+	void (*doc)(void *ctx, size_t n);
+	size_t ndocs;
+} cb_vpack_visitor;
+/* Walks the next value. Bytes it cannot read, and nesting deeper than
+ * CB_VPACK_MAX_DEPTH, are visited as a null (so the visitor always sees
+ * whole values), and false is returned. */
+bool cb_vpack_walk(cb_vpack_reader *r, const cb_vpack_visitor *v, void *ctx);
+
+/* How cb_vpack_read_tree turns document references into values: doc(ctx, n)
+ * gives document n's value, for n below ndocs. */
+typedef struct cb_vpack_refs {
+	size_t ndocs;
+	cb_value *(*doc)(void *ctx, size_t n);
+	void *ctx;
+} cb_vpack_refs;
+/* The next value as a new tree, with references made by refs (NULL: read as
+ * maps). Made in the thread's arena when one is in use; caller frees. NULL
+ * when malformed. */
+cb_value *cb_vpack_read_tree(cb_vpack_reader *r, const cb_vpack_refs *refs);
+/* cb_vpack_read_tree without references. */
 cb_value *cb_vpack_read_value(cb_vpack_reader *r);
 /* pk as a tree (caller frees); NULL when pk is NULL or malformed. */
 cb_value *cb_vpack_unpack(const cb_vpack *pk);

@@ -1,7 +1,8 @@
 /*
  * cmd_pack: `casebook pack` makes a reflective supervision pack — one
- * self-contained HTML page to print on A4 — from the documents on a theme,
- * or from one to three named documents: their summaries, key learning and
+ * self-contained HTML page to print on A4 — from the documents with the
+ * most learning points on a theme (printing only those points), or from
+ * one to three named documents: their summaries, key learning and
  * reflective questions, the prompts of a supervision model (Kolb, 4x4x4 or
  * Signs of Safety) and a record of the session to fill in by hand.
  *
@@ -36,9 +37,10 @@ const char cb_pack_usage[] =
     "                     [--include-restricted] [--out FILE] [--repo DIR] [--ref REV | --worktree]\n"
     "\n"
     "Makes a reflective supervision pack: one printable HTML page (A4) with the\n"
-    "summaries, key learning and reflective questions of the documents on a theme\n"
-    "(the newest three) or of one to three named documents (a path or a slug), the\n"
-    "prompts of a supervision model and a record of the session to fill in.\n"
+    "summaries, key learning and reflective questions of the three documents with\n"
+    "the most learning points on a theme (only those points printed), or of one to\n"
+    "three named documents (a path or a slug; every point printed), the prompts of\n"
+    "a supervision model and a record of the session to fill in.\n"
     "\n"
     "  --theme ID              the theme to gather documents from\n"
     "  --model M               kolb (default), 4x4x4 or signs-of-safety\n"
@@ -152,6 +154,117 @@ static cb_value *S_date_label(const char *date)
 	return cb_value_str(cb_date_label(date, buf));
 }
 
+/* What the command line asked for. */
+typedef struct S_args {
+	const char *theme, *out;
+	const S_model *model;
+	bool restricted;
+	char **names; /* the documents named instead of a theme */
+	size_t nnames;
+	cb_site_opts so;
+} S_args;
+
+/* A document in the pack. */
+typedef struct S_pick {
+	const cb_doc *doc;
+	size_t on;    /* its learning points on the theme (a theme pack) */
+	size_t order; /* its place in the site, newest first */
+} S_pick;
+
+/* What goes in the pack. */
+typedef struct S_pack {
+	const cb_theme_group *tg; /* the pack's theme; NULL when it has none */
+	bool by_theme;		  /* chosen for tg: only the points on it are printed */
+	S_pick chosen[2 * S_MAX_DOCS];
+	size_t n;
+	char *title;
+} S_pack;
+
+/* Reads the command line into a. Returns -1 to go on, else the exit
+ * status: 0 after --help, 2 after a usage error. */
+static int S_parse(int argc, char **argv, S_args *a)
+{
+	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
+					     {"model", required_argument, NULL, 'm'},
+					     {"include-restricted", no_argument, NULL, 'i'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"repo", required_argument, NULL, 'r'},
+					     {"ref", required_argument, NULL, 'R'},
+					     {"worktree", no_argument, NULL, 'w'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const char *model_id = "kolb";
+	/* A pack is printed for a session, not published: a shallow clone's
+	 * dates are only warned about. */
+	*a = (S_args){.so = {.audience = CB_VIS_INTERNAL, .allow_shallow = true}};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': a->theme = optarg; break;
+		case 'm': model_id = optarg; break;
+		case 'i': a->restricted = true; break;
+		case 'o': a->out = optarg; break;
+		case 'r': a->so.repo = optarg; break;
+		case 'R': a->so.ref = optarg; break;
+		case 'w': a->so.worktree = true; break;
+		case 'h': fputs(cb_pack_usage, stdout); return 0;
+		case ':': return cb_usage_error(cb_pack_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_pack_usage, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	a->nnames = (size_t)(argc - optind);
+	a->names = argv + optind;
+	if (a->theme && a->nnames)
+		return cb_usage_error(
+		    cb_pack_usage, "%s",
+		    "choose the material either with --theme or by naming documents, not both");
+	if (!a->theme && !a->nnames)
+		return cb_usage_error(cb_pack_usage, "%s",
+				      "say what the pack is about: --theme ID, or one to three documents");
+	if (a->nnames > S_MAX_DOCS)
+		return cb_usage_error(cb_pack_usage, "%s",
+				      "a pack holds at most three documents; name fewer");
+	if (a->so.ref && a->so.worktree)
+		return cb_usage_error(cb_pack_usage, "%s", "--ref and --worktree cannot be used together");
+	for (size_t i = 0; i < sizeof S_models / sizeof S_models[0]; i++)
+		if (strcmp(S_models[i].id, model_id) == 0)
+			a->model = &S_models[i];
+	if (!a->model)
+		return cb_usage_error(cb_pack_usage, "unknown model '%s': use kolb, 4x4x4 or signs-of-safety",
+				      model_id);
+	if (a->restricted)
+		a->so.audience = CB_VIS_RESTRICTED;
+	return -1;
+}
+
+/* Loads the site as a build of so's audience would. Returns 0, 1 after
+ * content errors (listed) or 2 after an environment error (told). */
+static int S_load(const cb_site_opts *so, cb_site *site)
+{
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err = CB_ERROR_INIT;
+	int rc = 0;
+	cb_stage_result lrc = cb_site_load(so, site, &d, &err);
+	if (lrc == CB_STAGE_FAILED) {
+		char msg[2200];
+		cb_error_format(&err, msg, sizeof msg);
+		fprintf(stderr, "casebook: %s\n", msg);
+		rc = 2;
+	} else if (lrc == CB_STAGE_CONTENT || d.errors) {
+		cb_diags_sort(&d);
+		cb_diags_print(&d, stderr, cb_want_color(stderr));
+		fprintf(stderr,
+			"casebook: %zu error%s in the documents; fix them before making a pack (casebook "
+			"check lists them)\n",
+			d.errors, d.errors == 1 ? "" : "s");
+		rc = 1;
+	}
+	cb_diags_free(&d);
+	return rc;
+}
+
 /* The document a name on the command line means: its repository path,
  * its path under the content folder or from the current folder, its slug,
  * or its file name without ".md". -1 when none, -2 when the file name is
@@ -204,7 +317,192 @@ static const cb_theme_group *S_find_theme(const cb_site *s, const char *id)
 	return NULL;
 }
 
-static cb_value *S_doc_value(const cb_doc *d, size_t number, const char *today)
+/* Says why theme, which no document of the site has, cannot make a pack.
+ * Returns 2, the exit status. */
+static int S_no_theme(const cb_site *site, const char *theme, bool restricted)
+{
+	if (site->has_taxonomy && cb_taxonomy_find(&site->tax, theme)) {
+		fprintf(stderr,
+			"casebook: no document on the theme '%s' can go in a pack yet (drafts are never "
+			"used%s)\n",
+			theme, restricted ? "" : ", and restricted notes need --include-restricted");
+		return 2;
+	}
+	cb_strv ids = CB_STRV_INIT;
+	for (size_t i = 0; i < site->nthemes; i++)
+		cb_strv_push(&ids, site->themes[i].id);
+	for (size_t i = 0; site->has_taxonomy && i < site->tax.ids.n; i++)
+		cb_strv_push(&ids, site->tax.ids.v[i]);
+	const char *sug = cb_did_you_mean(theme, (const char *const *)ids.v, ids.n);
+	if (sug)
+		fprintf(stderr, "casebook: '%s' is not a theme; did you mean '%s'?\n", theme, sug);
+	else
+		fprintf(stderr, "casebook: '%s' is not a theme of any document; see the themes in %s\n",
+			theme, site->cfg.taxonomy_file);
+	cb_strv_free(&ids);
+	return 2;
+}
+
+/* Most points on the theme first, then the newest, then site order. */
+static int S_pick_cmp(const void *pa, const void *pb)
+{
+	const S_pick *x = pa, *y = pb;
+	if (x->on != y->on)
+		return x->on > y->on ? -1 : 1;
+	int c = strcmp(y->doc->meta.date, x->doc->meta.date);
+	if (c)
+		return c;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Chooses the documents of a theme pack: those with the most learning
+ * points on the theme, the newest first among equals, up to S_MAX_DOCS
+ * (and as many restricted ones again with --include-restricted). A
+ * document with no point on the theme is never chosen: it has nothing on
+ * the theme to print. Returns 0, or 2 with a message. */
+static int S_by_theme(const cb_site *site, const S_args *a, S_pack *pk)
+{
+	const cb_theme_group *tg = S_find_theme(site, a->theme);
+	if (!tg)
+		return S_no_theme(site, a->theme, a->restricted);
+	S_pick *cand = cb_xcalloc(tg->ndocs + 1, sizeof *cand);
+	size_t ncand = 0, none = 0;
+	for (size_t k = 0; k < tg->ndocs; k++) {
+		const cb_doc *doc = &site->docs[tg->docs[k]];
+		if (doc->meta.draft)
+			continue;
+		size_t on = 0;
+		for (size_t p = 0; p < doc->md.nlearning; p++)
+			on += cb_doc_point_on(doc, p, tg->id);
+		if (on)
+			cand[ncand++] = (S_pick){doc, on, (size_t)tg->docs[k]};
+		else
+			none++;
+	}
+	qsort(cand, ncand, sizeof *cand, S_pick_cmp);
+	size_t nopen = 0, nrestr = 0, skipped = 0;
+	for (size_t i = 0; i < ncand; i++) {
+		size_t *count = cand[i].doc->meta.visibility == CB_VIS_RESTRICTED ? &nrestr : &nopen;
+		if (*count < S_MAX_DOCS) {
+			pk->chosen[pk->n++] = cand[i];
+			(*count)++;
+		} else {
+			skipped++;
+		}
+	}
+	free(cand);
+	pk->tg = tg;
+	pk->by_theme = true;
+	if (pk->n == 0 && !none) {
+		fprintf(
+		    stderr,
+		    "casebook: every document on the theme '%s' is a draft, and drafts are never used in a "
+		    "pack\n",
+		    a->theme);
+		return 2;
+	}
+	if (pk->n == 0) {
+		fprintf(stderr,
+			"casebook: no learning point of the documents on '%s' is on the theme (a point is "
+			"when its words name it, or when it ends with #%s); name documents to make a pack of "
+			"them\n",
+			a->theme, a->theme);
+		return 2;
+	}
+	if (none)
+		fprintf(stderr,
+			"casebook: %zu document%s on '%s' left out: no learning point of %s is on it\n", none,
+			none == 1 ? "" : "s", a->theme, none == 1 ? "it" : "theirs");
+	if (skipped)
+		fprintf(stderr,
+			"casebook: %zu more document%s on '%s' left out: a pack holds the %d with the most "
+			"learning points on it; name documents instead to choose others\n",
+			skipped, skipped == 1 ? "" : "s", a->theme, S_MAX_DOCS);
+	pk->title = cb_xasprintf("Reflective supervision: %s", tg->label);
+	return 0;
+}
+
+/* The documents named on the command line, in their order. A theme every
+ * one of them has names the pack; else the first document does. Returns
+ * 0, or 2 with a message. */
+static int S_by_name(const cb_site *site, const S_args *a, S_pack *pk)
+{
+	for (size_t i = 0; i < a->nnames; i++) {
+		int k = S_find_doc(site, a->names[i]);
+		if (k == -2) {
+			fprintf(stderr,
+				"casebook: several documents are called '%s'; give its path, such as "
+				"%s/<folder>/%s\n",
+				a->names[i], site->cfg.content_dir, a->names[i]);
+			return 2;
+		}
+		if (k < 0 || site->docs[k].meta.draft) {
+			fprintf(stderr,
+				"casebook: '%s' is not a document a pack can use: give its path or slug%s "
+				"(drafts "
+				"are never used)\n",
+				a->names[i],
+				a->restricted ? "" : "; restricted documents need --include-restricted");
+			return 2;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < pk->n; j++)
+			dup = dup || pk->chosen[j].doc == &site->docs[k];
+		if (!dup)
+			pk->chosen[pk->n++] = (S_pick){&site->docs[k], 0, (size_t)k};
+	}
+	const cb_doc *first = pk->chosen[0].doc;
+	for (size_t t = 0; !pk->tg && t < first->meta.themes.n; t++) {
+		const char *id = first->meta.themes.v[t];
+		bool all = true;
+		for (size_t j = 1; j < pk->n; j++)
+			all = all && cb_strv_contains(&pk->chosen[j].doc->meta.themes, id);
+		if (all)
+			pk->tg = S_find_theme(site, id);
+	}
+	pk->title = cb_xasprintf("Reflective supervision: %s", pk->tg ? pk->tg->label : first->meta.title);
+	return 0;
+}
+
+/* The output file: --out, else pack-<theme or first document>.html in the
+ * current folder. Caller frees. */
+static char *S_out_path(const S_args *a, const S_pack *pk)
+{
+	if (a->out)
+		return cb_xstrdup(a->out);
+	char *base;
+	if (a->theme) {
+		base = cb_slugify(a->theme);
+	} else {
+		const char *path = pk->chosen[0].doc->path;
+		const char *b = strrchr(path, '/');
+		b = b ? b + 1 : path;
+		char *noext = cb_xstrndup(b, strlen(b) - cb_name_ext(b, CB_MARKDOWN_EXTS));
+		base = cb_slugify(noext);
+		free(noext);
+	}
+	char *out = cb_xasprintf("pack-%s.html", base[0] ? base : "supervision");
+	free(base);
+	return out;
+}
+
+/* Why a theme pack holds p, e.g. "Chosen: 4 of its 12 learning points are
+ * on Bruising". Caller frees. */
+static char *S_reason(const S_pick *p, const char *label)
+{
+	size_t all = p->doc->md.nlearning;
+	if (all == 1)
+		return cb_xasprintf("Chosen: its one learning point is on %s", label);
+	if (p->on == all)
+		return cb_xasprintf("Chosen: all %zu of its learning points are on %s", all, label);
+	return cb_xasprintf("Chosen: %zu of its %zu learning points %s on %s", p->on, all,
+			    p->on == 1 ? "is" : "are", label);
+}
+
+/* A document as the pack's template sees it: with only (a theme id) its
+ * learning points on that theme, else all of them; reason may be NULL. */
+static cb_value *S_doc_value(const cb_doc *d, size_t number, const char *today, const char *only,
+			     const char *reason)
 {
 	const cb_meta *m = &d->meta;
 	cb_value *v = cb_value_map();
@@ -214,13 +512,17 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number, const char *today)
 	cb_map_set_str(v, "type_label", cb_type_label(m->type));
 	cb_map_set_str(v, "path", d->path);
 	cb_map_set_bool(v, "restricted", m->visibility == CB_VIS_RESTRICTED);
+	cb_map_set_str(v, "chosen", reason ? reason : "");
 	/* Learning points as plain text: their links point into the site,
 	 * which a printed page cannot follow. */
 	cb_value *learning = cb_map_set(v, "learning", cb_value_list());
 	cb_value *points = NULL;
 	const char *gid = NULL;
+	size_t shown = 0;
 	for (size_t i = 0; i < d->md.nlearning; i++) {
 		const cb_lpoint *lp = &d->md.learning[i];
+		if (only && !cb_doc_point_on(d, i, only))
+			continue;
 		if (!gid || strcmp(gid, lp->heading_id) != 0) {
 			cb_value *g = cb_list_push(learning, cb_value_map());
 			cb_map_set_str(g, "heading", lp->heading);
@@ -228,8 +530,9 @@ static cb_value *S_doc_value(const cb_doc *d, size_t number, const char *today)
 			gid = lp->heading_id;
 		}
 		cb_list_push(points, cb_value_str(lp->text));
+		shown++;
 	}
-	cb_map_set_bool(v, "has_learning", d->md.nlearning > 0);
+	cb_map_set_bool(v, "has_learning", shown > 0);
 	cb_map_set_bool(v, "has_questions", m->questions.n > 0);
 	cb_map_set(v, "actions", cb_docdata_actions(m, today));
 	cb_map_set_bool(v, "has_actions", m->nactions > 0);
@@ -266,6 +569,57 @@ static cb_value *S_model_value(const S_model *md)
 	return v;
 }
 
+static size_t S_nrestricted(const S_pack *pk)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pk->n; i++)
+		n += pk->chosen[i].doc->meta.visibility == CB_VIS_RESTRICTED;
+	return n;
+}
+
+/* The pack's template data ("Supervision pack" in themes/README.md). */
+static cb_value *S_pack_data(const cb_site *site, const S_args *a, const S_pack *pk, const char *css,
+			     const char *today)
+{
+	cb_value *data = cb_value_map();
+	cb_map_set_str(data, "lang", site->cfg.language);
+	cb_map_set(data, "generator", cb_value_str_own(cb_xasprintf("casebook %s", CB_VERSION)));
+	cb_map_set_str(data, "css", css);
+	/* The flag marks the whole pack, even when no restricted document
+	 * happened to be found: whoever asked for restricted material should
+	 * handle the result as restricted. */
+	cb_map_set_bool(data, "restricted", a->restricted);
+	size_t nr = S_nrestricted(pk), n = pk->n;
+	cb_value *v = cb_map_set(data, "pack", cb_value_map());
+	cb_map_set_str(v, "title", pk->title);
+	cb_map_set_str(v, "theme_id", pk->tg ? pk->tg->id : "");
+	cb_map_set_str(v, "theme_label", pk->tg ? pk->tg->label : "");
+	cb_map_set_str(v, "date", today);
+	cb_map_set(v, "date_label", S_date_label(today));
+	cb_map_set_str(v, "site_title", site->cfg.title);
+	cb_map_set(v, "count_label",
+		   cb_value_str_own(
+		       nr ? cb_xasprintf("%zu document%s, %zu of them restricted", n, n == 1 ? "" : "s", nr)
+			  : cb_xasprintf("%zu document%s", n, n == 1 ? "" : "s")));
+	cb_value *docs = cb_map_set(data, "documents", cb_value_list());
+	for (size_t i = 0; i < n; i++) {
+		const S_pick *p = &pk->chosen[i];
+		char *reason = pk->by_theme ? S_reason(p, pk->tg->label) : NULL;
+		cb_list_push(docs,
+			     S_doc_value(p->doc, i + 1, today, pk->by_theme ? pk->tg->id : NULL, reason));
+		free(reason);
+	}
+	cb_map_set(data, "model", S_model_value(a->model));
+	cb_value *rec = cb_map_set(data, "record", cb_value_map());
+	cb_value *rows = cb_map_set(rec, "attendee_rows", cb_value_list());
+	for (int i = 0; i < 6; i++)
+		cb_list_push(rows, cb_value_bool(true));
+	rows = cb_map_set(rec, "action_rows", cb_value_list());
+	for (int i = 0; i < 5; i++)
+		cb_list_push(rows, cb_value_bool(true));
+	return data;
+}
+
 /* Writes data to path through a temporary file beside it, so an
  * interrupted run never leaves half a pack. */
 static int S_write_atomic(const char *path, const char *data, size_t len)
@@ -283,278 +637,33 @@ static int S_write_atomic(const char *path, const char *data, size_t len)
 	return rc;
 }
 
-int cb_cmd_pack(int argc, char **argv, const char *datadir)
+/* Renders the pack with the template and style of the theme of the ref
+ * being built (theme.h) and writes it to outpath. Returns 0, or 2 with a
+ * message. */
+static int S_render(const cb_site *site, const char *datadir, const S_args *a, const S_pack *pk,
+		    const char *outpath)
 {
-	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
-					     {"model", required_argument, NULL, 'm'},
-					     {"include-restricted", no_argument, NULL, 'i'},
-					     {"out", required_argument, NULL, 'o'},
-					     {"repo", required_argument, NULL, 'r'},
-					     {"ref", required_argument, NULL, 'R'},
-					     {"worktree", no_argument, NULL, 'w'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const char *theme = NULL, *model_id = "kolb", *out = NULL;
-	bool restricted = false;
-	cb_site_opts so = {.audience = CB_VIS_INTERNAL};
-	/* A pack is printed for a session, not published: a shallow clone's
-	 * dates are only warned about. */
-	so.allow_shallow = true;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': theme = optarg; break;
-		case 'm': model_id = optarg; break;
-		case 'i': restricted = true; break;
-		case 'o': out = optarg; break;
-		case 'r': so.repo = optarg; break;
-		case 'R': so.ref = optarg; break;
-		case 'w': so.worktree = true; break;
-		case 'h': fputs(cb_pack_usage, stdout); return 0;
-		case ':': return cb_usage_error(cb_pack_usage, "option '%s' needs a value", argv[optind - 1]);
-		default: return cb_usage_error(cb_pack_usage, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	size_t nnames = (size_t)(argc - optind);
-	char **names = argv + optind;
-	if (theme && nnames)
-		return cb_usage_error(
-		    cb_pack_usage, "%s",
-		    "choose the material either with --theme or by naming documents, not both");
-	if (!theme && !nnames)
-		return cb_usage_error(cb_pack_usage, "%s",
-				      "say what the pack is about: --theme ID, or one to three documents");
-	if (nnames > S_MAX_DOCS)
-		return cb_usage_error(cb_pack_usage, "%s",
-				      "a pack holds at most three documents; name fewer");
-	if (so.ref && so.worktree)
-		return cb_usage_error(cb_pack_usage, "%s", "--ref and --worktree cannot be used together");
-	const S_model *model = NULL;
-	for (size_t i = 0; i < sizeof S_models / sizeof S_models[0]; i++)
-		if (strcmp(S_models[i].id, model_id) == 0)
-			model = &S_models[i];
-	if (!model)
-		return cb_usage_error(cb_pack_usage, "unknown model '%s': use kolb, 4x4x4 or signs-of-safety",
-				      model_id);
-	if (restricted)
-		so.audience = CB_VIS_RESTRICTED;
-
 	int rc = 2;
-	cb_site site;
-	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = CB_ERROR_INIT;
-	const cb_doc *chosen[2 * S_MAX_DOCS];
-	size_t nchosen = 0;
-	char *outpath = NULL, *title = NULL;
 	cb_theme *th = NULL;
 	cb_theme_file tpl = {0}, css = {0};
 	cb_mustache *mu = NULL;
 	cb_value *data = NULL;
 	cb_buf html = CB_BUF_INIT;
-
-	int lrc = cb_site_load(&so, &site, &d, &err);
-	if (lrc == 2) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
-		goto out;
-	}
-	if (lrc == 1 || d.errors) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		fprintf(stderr,
-			"casebook: %zu error%s in the documents; fix them before making a pack (casebook "
-			"check lists them)\n",
-			d.errors, d.errors == 1 ? "" : "s");
-		rc = 1;
-		goto out;
-	}
-
-	const cb_theme_group *tg = NULL;
-	if (theme) {
-		tg = S_find_theme(&site, theme);
-		if (!tg && site.has_taxonomy && cb_taxonomy_find(&site.tax, theme)) {
-			fprintf(
-			    stderr,
-			    "casebook: no document on the theme '%s' can go in a pack yet (drafts are never "
-			    "used%s)\n",
-			    theme, restricted ? "" : ", and restricted notes need --include-restricted");
-			goto out;
-		}
-		if (!tg) {
-			cb_strv ids = CB_STRV_INIT;
-			for (size_t i = 0; i < site.nthemes; i++)
-				cb_strv_push(&ids, site.themes[i].id);
-			for (size_t i = 0; site.has_taxonomy && i < site.tax.ids.n; i++)
-				cb_strv_push(&ids, site.tax.ids.v[i]);
-			const char *sug = cb_did_you_mean(theme, (const char *const *)ids.v, ids.n);
-			if (sug)
-				fprintf(stderr, "casebook: '%s' is not a theme; did you mean '%s'?\n", theme,
-					sug);
-			else
-				fprintf(stderr,
-					"casebook: '%s' is not a theme of any document; see the themes in "
-					"%s\n",
-					theme, site.cfg.taxonomy_file);
-			cb_strv_free(&ids);
-			goto out;
-		}
-		/* The newest learning material, and with --include-restricted
-		 * the newest restricted notes as well, each up to the limit. */
-		size_t nopen = 0, nrestr = 0, skipped = 0;
-		for (size_t k = 0; k < tg->ndocs; k++) {
-			const cb_doc *doc = &site.docs[tg->docs[k]];
-			if (doc->meta.draft)
-				continue;
-			bool r = doc->meta.visibility == CB_VIS_RESTRICTED;
-			size_t *count = r ? &nrestr : &nopen;
-			if (*count < S_MAX_DOCS) {
-				chosen[nchosen++] = doc;
-				(*count)++;
-			} else {
-				skipped++;
-			}
-		}
-		if (nchosen == 0) {
-			fprintf(stderr,
-				"casebook: every document on the theme '%s' is a draft, and drafts are never "
-				"used in a pack\n",
-				theme);
-			goto out;
-		}
-		if (skipped)
-			fprintf(stderr,
-				"casebook: %zu more document%s on '%s' left out: a pack holds the newest %d; "
-				"name "
-				"documents instead to choose others\n",
-				skipped, skipped == 1 ? "" : "s", theme, S_MAX_DOCS);
-		title = cb_xasprintf("Reflective supervision: %s", tg->label);
-	} else {
-		for (size_t i = 0; i < nnames; i++) {
-			int k = S_find_doc(&site, names[i]);
-			if (k == -2) {
-				fprintf(stderr,
-					"casebook: several documents are called '%s'; give its path, such as "
-					"%s/<folder>/%s\n",
-					names[i], site.cfg.content_dir, names[i]);
-				goto out;
-			}
-			if (k < 0 || site.docs[k].meta.draft) {
-				fprintf(stderr,
-					"casebook: '%s' is not a document a pack can use: give its path or "
-					"slug%s "
-					"(drafts are never used)\n",
-					names[i],
-					restricted ? "" : "; restricted documents need --include-restricted");
-				goto out;
-			}
-			bool dup = false;
-			for (size_t j = 0; j < nchosen; j++)
-				dup = dup || chosen[j] == &site.docs[k];
-			if (!dup)
-				chosen[nchosen++] = &site.docs[k];
-		}
-		/* A theme every named document shares names the pack; else the
-		 * first document does. */
-		const char *shared = NULL;
-		for (size_t t = 0; !shared && t < chosen[0]->meta.themes.n; t++) {
-			const char *id = chosen[0]->meta.themes.v[t];
-			bool all = true;
-			for (size_t j = 1; j < nchosen; j++)
-				all = all && cb_strv_contains(&chosen[j]->meta.themes, id);
-			if (all && S_find_theme(&site, id))
-				shared = id;
-		}
-		if (shared)
-			title =
-			    cb_xasprintf("Reflective supervision: %s", S_find_theme(&site, shared)->label);
-		else
-			title = cb_xasprintf("Reflective supervision: %s", chosen[0]->meta.title);
-		tg = shared ? S_find_theme(&site, shared) : NULL;
-	}
-
-	/* The output file, in the current folder unless told otherwise. */
-	if (out) {
-		outpath = cb_xstrdup(out);
-	} else {
-		char *base;
-		if (theme) {
-			base = cb_slugify(theme);
-		} else {
-			const char *b = strrchr(chosen[0]->path, '/');
-			char *noext =
-			    cb_xstrndup(b ? b + 1 : chosen[0]->path, strlen(b ? b + 1 : chosen[0]->path) - 3);
-			base = cb_slugify(noext);
-			free(noext);
-		}
-		outpath = cb_xasprintf("pack-%s.html", base[0] ? base : "supervision");
-		free(base);
-	}
-
-	/* The theme of the ref being built, like the site's (theme.h). */
-	if (cb_theme_open(&th, &site, datadir, &err) != 0) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
-		goto out;
-	}
+	char today[11];
+	if (cb_theme_open(&th, site, datadir, &err) != 0)
+		goto fail;
 	if (!cb_theme_has(th, "templates/pack.mustache") || !cb_theme_has(th, "assets/pack.css")) {
 		fprintf(stderr,
 			"casebook: cannot read the pack's template and style (templates/pack.mustache and "
 			"assets/pack.css) in the theme '%s' or the default theme under '%s/themes'\n",
-			site.cfg.theme, datadir);
+			site->cfg.theme, datadir);
 		goto out;
 	}
 	if (cb_theme_read(th, "templates/pack.mustache", &tpl, &err) != 0 ||
-	    cb_theme_read(th, "assets/pack.css", &css, &err) != 0) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
-		goto out;
-	}
-	char today[11];
-	if (cb_today(today, &err) != 0) {
-		fprintf(stderr, "casebook: %s\n", err.msg);
-		goto out;
-	}
-
-	data = cb_value_map();
-	cb_map_set_str(data, "lang", site.cfg.language);
-	cb_map_set(data, "generator", cb_value_str_own(cb_xasprintf("casebook %s", CB_VERSION)));
-	cb_map_set_str(data, "css", css.data);
-	size_t nrestricted = 0;
-	for (size_t i = 0; i < nchosen; i++)
-		nrestricted += chosen[i]->meta.visibility == CB_VIS_RESTRICTED;
-	/* The flag marks the whole pack, even when no restricted document
-	 * happened to be found: whoever asked for restricted material should
-	 * handle the result as restricted. */
-	cb_map_set_bool(data, "restricted", restricted);
-	cb_value *pk = cb_map_set(data, "pack", cb_value_map());
-	cb_map_set_str(pk, "title", title);
-	cb_map_set_str(pk, "theme_id", tg ? tg->id : "");
-	cb_map_set_str(pk, "theme_label", tg ? tg->label : "");
-	cb_map_set_str(pk, "date", today);
-	cb_map_set(pk, "date_label", S_date_label(today));
-	cb_map_set_str(pk, "site_title", site.cfg.title);
-	cb_map_set(pk, "count_label",
-		   cb_value_str_own(nrestricted
-					? cb_xasprintf("%zu document%s, %zu of them restricted", nchosen,
-						       nchosen == 1 ? "" : "s", nrestricted)
-					: cb_xasprintf("%zu document%s", nchosen, nchosen == 1 ? "" : "s")));
-	cb_value *docs = cb_map_set(data, "documents", cb_value_list());
-	for (size_t i = 0; i < nchosen; i++)
-		cb_list_push(docs, S_doc_value(chosen[i], i + 1, today));
-	cb_map_set(data, "model", S_model_value(model));
-	cb_value *rec = cb_map_set(data, "record", cb_value_map());
-	cb_value *rows = cb_map_set(rec, "attendee_rows", cb_value_list());
-	for (int i = 0; i < 6; i++)
-		cb_list_push(rows, cb_value_bool(true));
-	rows = cb_map_set(rec, "action_rows", cb_value_list());
-	for (int i = 0; i < 5; i++)
-		cb_list_push(rows, cb_value_bool(true));
-
+	    cb_theme_read(th, "assets/pack.css", &css, &err) != 0 || cb_today(today, &err) != 0)
+		goto fail;
+	data = S_pack_data(site, a, pk, css.data, today);
 	mu = cb_mustache_new();
 	if (cb_mustache_add(mu, "pack", tpl.data, tpl.len, &err) != 0 ||
 	    cb_mustache_render(mu, "pack", data, &html, &err) != 0) {
@@ -565,12 +674,12 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 		fprintf(stderr, "casebook: cannot write '%s': %s\n", outpath, strerror(errno));
 		goto out;
 	}
-	fprintf(stderr, "casebook: wrote %s: %zu document%s%s, %s prompts, a record to fill in\n", outpath,
-		nchosen, nchosen == 1 ? "" : "s",
-		restricted ? (nrestricted ? " (restricted material: do not share)" : " (marked restricted)")
-			   : "",
-		model->label);
 	rc = 0;
+	goto out;
+fail:;
+	char msg[2200];
+	cb_error_format(&err, msg, sizeof msg);
+	fprintf(stderr, "casebook: %s\n", msg);
 out:
 	cb_buf_free(&html);
 	cb_value_free(data);
@@ -578,9 +687,35 @@ out:
 	cb_theme_file_free(&tpl);
 	cb_theme_file_free(&css);
 	cb_theme_free(th);
+	return rc;
+}
+
+int cb_cmd_pack(int argc, char **argv, const char *datadir)
+{
+	S_args a;
+	int rc = S_parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	cb_site site;
+	S_pack pk = {0};
+	char *outpath = NULL;
+	rc = S_load(&a.so, &site);
+	if (rc == 0)
+		rc = a.theme ? S_by_theme(&site, &a, &pk) : S_by_name(&site, &a, &pk);
+	if (rc == 0) {
+		outpath = S_out_path(&a, &pk);
+		rc = S_render(&site, datadir, &a, &pk, outpath);
+	}
+	if (rc == 0) {
+		size_t nr = S_nrestricted(&pk);
+		fprintf(stderr, "casebook: wrote %s: %zu document%s%s, %s prompts, a record to fill in\n",
+			outpath, pk.n, pk.n == 1 ? "" : "s",
+			a.restricted ? (nr ? " (restricted material: do not share)" : " (marked restricted)")
+				     : "",
+			a.model->label);
+	}
 	free(outpath);
-	free(title);
+	free(pk.title);
 	cb_site_free(&site);
-	cb_diags_free(&d);
 	return rc;
 }

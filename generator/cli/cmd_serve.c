@@ -9,10 +9,13 @@
  * and reloads. When a build fails the last good site stays served, with the
  * problems shown at the top of every page and printed in the terminal.
  *
- * This is the only file that includes microhttpd.h.
+ * This is the only file that includes microhttpd.h. libmicrohttpd is loaded
+ * when serve starts (dlopen by its runtime name), so that no other command
+ * loads it and the TLS libraries it pulls in; its header gives the types.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -149,6 +152,60 @@ static uint64_t S_signature(const char *workdir, const char *datadir)
 	h = S_scan(h, themes, 1);
 	free(themes);
 	return h;
+}
+
+/* ---- libmicrohttpd, loaded when serve starts ---------------------------- */
+
+/* The runtime name of the library Debian's libmicrohttpd12 ships. */
+#define S_MHD_SONAME "libmicrohttpd.so.12"
+
+#define S_FN(name) __typeof__(&name) name
+static struct {
+	S_FN(MHD_add_response_header);
+	S_FN(MHD_create_response_from_buffer);
+	S_FN(MHD_create_response_from_fd);
+	S_FN(MHD_destroy_response);
+	S_FN(MHD_http_unescape);
+	S_FN(MHD_lookup_connection_value);
+	S_FN(MHD_queue_response);
+	S_FN(MHD_start_daemon);
+	S_FN(MHD_stop_daemon);
+} M;
+#undef S_FN
+
+static bool S_sym(void *lib, const char *name, void *fn)
+{
+	void *p = dlsym(lib, name);
+	if (!p) {
+		fprintf(stderr,
+			"casebook: %s has no function %s; install the version casebook was built "
+			"with\n",
+			S_MHD_SONAME, name);
+		return false;
+	}
+	memcpy(fn, &p, sizeof p);
+	return true;
+}
+
+#define S_LOAD(lib, name) S_sym(lib, #name, &M.name)
+
+/* Loads libmicrohttpd's functions; 0, or -1 after saying what to install. */
+static int S_mhd_load(void)
+{
+	void *lib = dlopen(S_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		fprintf(stderr,
+			"casebook: serve needs the library %s, which is not installed (%s); install it "
+			"(Debian: apt-get install libmicrohttpd12)\n",
+			S_MHD_SONAME, dlerror());
+		return -1;
+	}
+	bool ok = S_LOAD(lib, MHD_add_response_header) && S_LOAD(lib, MHD_create_response_from_buffer) &&
+		  S_LOAD(lib, MHD_create_response_from_fd) && S_LOAD(lib, MHD_destroy_response) &&
+		  S_LOAD(lib, MHD_http_unescape) && S_LOAD(lib, MHD_lookup_connection_value) &&
+		  S_LOAD(lib, MHD_queue_response) && S_LOAD(lib, MHD_start_daemon) &&
+		  S_LOAD(lib, MHD_stop_daemon);
+	return ok ? 0 : -1;
 }
 
 /* ---- Building ---------------------------------------------------------- */
@@ -384,18 +441,18 @@ static enum MHD_Result S_send(struct MHD_Connection *c, unsigned int status, str
 	if (!r)
 		return MHD_NO;
 	if (type)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		M.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	M.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	M.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = M.MHD_queue_response(c, status, r);
+	M.MHD_destroy_response(r);
 	return ret;
 }
 
 static enum MHD_Result S_text(struct MHD_Connection *c, unsigned int status, const char *text)
 {
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	    M.MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 	return S_send(c, status, r, "text/plain; charset=utf-8");
 }
 
@@ -404,7 +461,7 @@ static enum MHD_Result S_page(struct MHD_Connection *c, unsigned int status, con
 {
 	size_t n;
 	char *page = S_decorate(html, len, snap->problems, snap->have_site, snap->version, &n);
-	struct MHD_Response *r = MHD_create_response_from_buffer(n, page, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r = M.MHD_create_response_from_buffer(n, page, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		free(page);
 	return S_send(c, status, r, "text/html; charset=utf-8");
@@ -420,7 +477,7 @@ static size_t S_unescape(void *cls, struct MHD_Connection *c, char *s)
 {
 	(void)cls;
 	(void)c;
-	size_t n = MHD_http_unescape(s);
+	size_t n = M.MHD_http_unescape(s);
 	if (memchr(s, '\0', n)) {
 		s[0] = '\x01';
 		s[1] = '\0';
@@ -450,6 +507,101 @@ static bool S_host_ok(const char *host, unsigned port)
 	return false;
 }
 
+/* Answers a request this preview refuses (a foreign Host, a bad path, a
+ * method other than GET and HEAD) into *ret; false when it is acceptable. */
+static bool S_refuse(struct MHD_Connection *c, S_serve *s, const char *url, const char *method,
+		     enum MHD_Result *ret)
+{
+	const char *host = M.MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	if (!host)
+		return *ret = S_text(c, MHD_HTTP_BAD_REQUEST, "a Host header is required\n"), true;
+	pthread_mutex_lock(&s->lock);
+	unsigned port = s->port;
+	pthread_mutex_unlock(&s->lock);
+	if (!S_host_ok(host, port))
+		return *ret = S_text(c, 421, "this preview answers only to 127.0.0.1, localhost and [::1]\n"),
+		       true;
+	if (url[0] != '/')
+		return *ret = S_text(c, MHD_HTTP_BAD_REQUEST, "bad request\n"), true;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return *ret = S_text(c, MHD_HTTP_BAD_REQUEST,
+					     "bad request: a control character in the path\n"),
+			       true;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		struct MHD_Response *r = M.MHD_create_response_from_buffer(
+		    strlen("only GET and HEAD are allowed\n"), (void *)"only GET and HEAD are allowed\n",
+		    MHD_RESPMEM_PERSISTENT);
+		if (r)
+			M.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		*ret = S_send(c, MHD_HTTP_METHOD_NOT_ALLOWED, r, "text/plain; charset=utf-8");
+		return true;
+	}
+	return false;
+}
+
+/* Sends the site's file for url (a folder's index.html, else 404.html);
+ * pages get the reload script and the last failed build's problems. */
+static enum MHD_Result S_file(struct MHD_Connection *c, const char *site, const char *url,
+			      const S_serve *snap)
+{
+	bool is_dir;
+	char *path = cb_xstrdup(url);
+	int fd = S_open_confined(site, path, &is_dir);
+	if (fd < 0 && is_dir) {
+		if (!cb_str_ends(url, "/")) {
+			/* Pages link relative to their folder, so a folder is
+			 * always addressed with its trailing slash. */
+			char *loc = cb_xasprintf("%s/", url);
+			struct MHD_Response *r =
+			    M.MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+			if (r)
+				M.MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+			free(loc);
+			free(path);
+			return S_send(c, MHD_HTTP_MOVED_PERMANENTLY, r, NULL);
+		}
+		free(path);
+		path = cb_xasprintf("%sindex.html", url);
+		fd = S_open_confined(site, path, &is_dir);
+	}
+	unsigned int status = MHD_HTTP_OK;
+	if (fd < 0) {
+		bool refused = errno == EACCES;
+		free(path);
+		path = cb_xstrdup("/404.html");
+		fd = S_open_confined(site, path, &is_dir);
+		status = refused ? MHD_HTTP_FORBIDDEN : MHD_HTTP_NOT_FOUND;
+		if (fd < 0 || refused) {
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			return S_text(c, status, refused ? "forbidden\n" : "not found\n");
+		}
+	}
+	enum MHD_Result ret;
+	if (cb_str_ends(path, ".html")) {
+		cb_buf b = CB_BUF_INIT;
+		int rrc = S_read_fd(fd, &b);
+		close(fd);
+		if (rrc != 0)
+			ret = S_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the page\n");
+		else
+			ret = S_page(c, status, b.data ? b.data : "", b.len, snap);
+		cb_buf_free(&b);
+	} else {
+		struct stat st;
+		struct MHD_Response *r = NULL;
+		if (fstat(fd, &st) == 0)
+			r = M.MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
+		else
+			close(fd);
+		ret = S_send(c, status, r, S_mime(path));
+	}
+	free(path);
+	return ret;
+}
+
 static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				const char *version, const char *upload_data, size_t *upload_data_size,
 				void **con_cls)
@@ -459,28 +611,9 @@ static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char 
 	(void)upload_data_size;
 	(void)con_cls;
 	S_serve *s = cls;
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	if (!host)
-		return S_text(c, MHD_HTTP_BAD_REQUEST, "a Host header is required\n");
-	pthread_mutex_lock(&s->lock);
-	unsigned port = s->port;
-	pthread_mutex_unlock(&s->lock);
-	if (!S_host_ok(host, port))
-		return S_text(c, 421, "this preview answers only to 127.0.0.1, localhost and [::1]\n");
-	if (url[0] != '/')
-		return S_text(c, MHD_HTTP_BAD_REQUEST, "bad request\n");
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return S_text(c, MHD_HTTP_BAD_REQUEST,
-				      "bad request: a control character in the path\n");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-		    strlen("only GET and HEAD are allowed\n"), (void *)"only GET and HEAD are allowed\n",
-		    MHD_RESPMEM_PERSISTENT);
-		if (r)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		return S_send(c, MHD_HTTP_METHOD_NOT_ALLOWED, r, "text/plain; charset=utf-8");
-	}
+	enum MHD_Result ret;
+	if (S_refuse(c, s, url, method, &ret))
+		return ret;
 
 	/* A snapshot of the state, so the lock is not held while reading. */
 	S_serve snap;
@@ -489,80 +622,21 @@ static enum MHD_Result S_handle(void *cls, struct MHD_Connection *c, const char 
 	snap.have_site = s->have_site;
 	snap.problems = s->problems ? cb_xstrdup(s->problems) : NULL;
 	pthread_mutex_unlock(&s->lock);
-	enum MHD_Result ret;
 
 	if (strcmp(url, "/__casebook/version") == 0) {
 		char v[32];
 		snprintf(v, sizeof v, "%lu\n", snap.version);
 		ret = S_text(c, MHD_HTTP_OK, v);
-		goto out;
-	}
-	if (!snap.have_site) {
+	} else if (!snap.have_site) {
 		static const char page[] =
 		    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		    "<title>casebook serve: no site yet</title>\n</head>\n<body>\n<main>\n"
 		    "<h1>No site yet</h1>\n<p>The first build has not succeeded.</p>\n"
 		    "</main>\n</body>\n</html>\n";
 		ret = S_page(c, MHD_HTTP_SERVICE_UNAVAILABLE, page, strlen(page), &snap);
-		goto out;
-	}
-
-	bool is_dir;
-	char *path = cb_xstrdup(url);
-	int fd = S_open_confined(s->site, path, &is_dir);
-	if (fd < 0 && is_dir) {
-		if (!cb_str_ends(url, "/")) {
-			/* Pages link relative to their folder, so a folder is
-			 * always addressed with its trailing slash. */
-			char *loc = cb_xasprintf("%s/", url);
-			struct MHD_Response *r =
-			    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-			if (r)
-				MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
-			free(loc);
-			free(path);
-			ret = S_send(c, MHD_HTTP_MOVED_PERMANENTLY, r, NULL);
-			goto out;
-		}
-		free(path);
-		path = cb_xasprintf("%sindex.html", url);
-		fd = S_open_confined(s->site, path, &is_dir);
-	}
-	unsigned int status = MHD_HTTP_OK;
-	if (fd < 0) {
-		bool refused = errno == EACCES;
-		free(path);
-		path = cb_xstrdup("/404.html");
-		fd = S_open_confined(s->site, path, &is_dir);
-		status = refused ? MHD_HTTP_FORBIDDEN : MHD_HTTP_NOT_FOUND;
-		if (fd < 0 || refused) {
-			if (fd >= 0)
-				close(fd);
-			free(path);
-			ret = S_text(c, status, refused ? "forbidden\n" : "not found\n");
-			goto out;
-		}
-	}
-	if (cb_str_ends(path, ".html")) {
-		cb_buf b = CB_BUF_INIT;
-		int rrc = S_read_fd(fd, &b);
-		close(fd);
-		if (rrc != 0)
-			ret = S_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the page\n");
-		else
-			ret = S_page(c, status, b.data ? b.data : "", b.len, &snap);
-		cb_buf_free(&b);
 	} else {
-		struct stat st;
-		struct MHD_Response *r = NULL;
-		if (fstat(fd, &st) == 0)
-			r = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes fd */
-		else
-			close(fd);
-		ret = S_send(c, status, r, S_mime(path));
+		ret = S_file(c, s->site, url, &snap);
 	}
-	free(path);
-out:
 	free(snap.problems);
 	return ret;
 }
@@ -608,16 +682,23 @@ static int S_listen(long port)
 	return fd;
 }
 
-int cb_cmd_serve(int argc, char **argv, const char *datadir)
+typedef struct S_opts {
+	long port;
+	const char *repo;
+	cb_visibility audience;
+} S_opts;
+
+/* Reads serve's options. When *done is set the command ends with the
+ * status returned: 0 after --help, 2 after a usage error. */
+static int S_parse(int argc, char **argv, S_opts *o, bool *done)
 {
 	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
 					     {"repo", required_argument, NULL, 'r'},
 					     {"audience", required_argument, NULL, 'a'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	long port = 8000;
-	const char *repo = NULL;
-	cb_visibility audience = CB_VIS_INTERNAL;
+	*o = (S_opts){.port = 8000, .audience = CB_VIS_INTERNAL};
+	*done = true;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -625,16 +706,16 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 		switch (c) {
 		case 'p': {
 			char *end;
-			port = strtol(optarg, &end, 10);
-			if (!optarg[0] || *end || port < 0 || port > 65535)
+			o->port = strtol(optarg, &end, 10);
+			if (!optarg[0] || *end || o->port < 0 || o->port > 65535)
 				return cb_usage_error(cb_serve_usage,
 						      "--port needs a number from 0 to 65535, not '%s'",
 						      optarg);
 			break;
 		}
-		case 'r': repo = optarg; break;
+		case 'r': o->repo = optarg; break;
 		case 'a':
-			if (cb_visibility_parse(optarg, &audience) != 0)
+			if (cb_visibility_parse(optarg, &o->audience) != 0)
 				return cb_usage_error(
 				    cb_serve_usage,
 				    "unknown audience '%s': use public, internal or restricted", optarg);
@@ -647,23 +728,132 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	}
 	if (optind < argc)
 		return cb_usage_error(cb_serve_usage, "unexpected argument '%s'", argv[optind]);
+	*done = false;
+	return 0;
+}
 
-	/* The working folder: serve always previews the working files. */
+/* The repository's working folder (serve always previews the working
+ * files), or NULL after saying why there is none. */
+static char *S_workdir(const char *repo)
+{
 	cb_gitsrc *g = NULL;
 	cb_error err = CB_ERROR_INIT;
 	if (cb_gitsrc_open(&g, repo, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
-		return 2;
+		return NULL;
 	}
 	if (!cb_gitsrc_workdir(g)) {
 		fprintf(stderr,
 			"casebook: the repository is bare, so it has no working files to preview; run "
 			"casebook serve in a clone\n");
 		cb_gitsrc_free(g);
-		return 2;
+		return NULL;
 	}
 	char *workdir = cb_xstrdup(cb_gitsrc_workdir(g));
 	cb_gitsrc_free(g);
+	return workdir;
+}
+
+/* Ctrl-C and SIGTERM end the watch loop. They are blocked while the
+ * server's thread starts, so that only this thread receives them. */
+static void S_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = S_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	S_stop = 0;
+}
+
+/* The server on the listening socket lfd, its thread started with the
+ * signals blocked; NULL (lfd closed) after saying why. */
+static struct MHD_Daemon *S_start(S_serve *s, int lfd)
+{
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	struct MHD_Daemon *daemon =
+	    M.MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, S_handle,
+			       s, MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_UNESCAPE_CALLBACK, S_unescape,
+			       NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!daemon) {
+		close(lfd);
+		fprintf(stderr, "casebook: cannot start the preview server on 127.0.0.1:%u\n", s->port);
+	}
+	return daemon;
+}
+
+/* Polls the files until Ctrl-C, rebuilding when they changed and then
+ * stayed unchanged for a moment; sig is the files' signature as built. */
+static void S_watch(S_serve *s, const cb_build_opts *bo, const char *workdir, uint64_t sig)
+{
+	while (!S_stop) {
+		S_sleep_ms(S_POLL_MS);
+		if (S_stop)
+			break;
+		uint64_t now = S_signature(workdir, bo->datadir);
+		if (now == sig)
+			continue;
+		/* Wait until the files stop changing: editors often write a
+		 * file in several steps. */
+		for (int i = 0; i < 20 && !S_stop; i++) {
+			S_sleep_ms(S_SETTLE_MS);
+			uint64_t again = S_signature(workdir, bo->datadir);
+			if (again == now)
+				break;
+			now = again;
+		}
+		if (S_stop)
+			break;
+		sig = now;
+		fprintf(stderr, "casebook: files changed; rebuilding\n");
+		S_build(s, bo, false);
+	}
+}
+
+/* Builds, serves and rebuilds the working files until Ctrl-C: the exit
+ * status. The port is taken first, so a busy one is reported before the
+ * first build. */
+static int S_serve_site(S_serve *s, const cb_build_opts *bo, const char *workdir, long port)
+{
+	int lfd = S_listen(port);
+	if (lfd < 0)
+		return 2;
+	struct sockaddr_in bound;
+	socklen_t blen = sizeof bound;
+	if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
+		s->port = ntohs(bound.sin_port);
+	uint64_t sig = S_signature(workdir, bo->datadir);
+	S_build(s, bo, true);
+	struct MHD_Daemon *daemon = S_start(s, lfd);
+	if (!daemon)
+		return 2;
+	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
+		workdir, s->port, cb_visibility_name(bo->site.audience));
+	S_watch(s, bo, workdir, sig);
+	M.MHD_stop_daemon(daemon);
+	fprintf(stderr, "casebook: stopped\n");
+	return 0;
+}
+
+int cb_cmd_serve(int argc, char **argv, const char *datadir)
+{
+	S_opts o;
+	bool done;
+	int rc = S_parse(argc, argv, &o, &done);
+	if (done)
+		return rc;
+	if (S_mhd_load() != 0)
+		return 2;
+	char *workdir = S_workdir(o.repo);
+	if (!workdir)
+		return 2;
 
 	char *dotdir = cb_path_join(workdir, ".casebook");
 	char *base = cb_path_join(dotdir, "serve");
@@ -679,84 +869,16 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	 * (build and check refuse them). */
 	cb_build_opts bo = {.site = {.repo = workdir,
 				     .worktree = true,
-				     .audience = audience,
+				     .audience = o.audience,
 				     .drafts = true,
 				     .allow_shallow = true},
 			    .out = s.site,
 			    .datadir = datadir,
 			    .version = CB_VERSION,
 			    .no_search_db = true};
+	S_catch_signals();
+	rc = S_serve_site(&s, &bo, workdir, o.port);
 
-	/* Ctrl-C and SIGTERM end the loop below. They are blocked while the
-	 * server's thread starts, so that only this thread receives them. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = S_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	S_stop = 0;
-
-	/* The port first: a busy one is reported before the first build. */
-	int rc = 0;
-	int lfd = S_listen(port);
-	if (lfd < 0) {
-		rc = 2;
-		goto out;
-	}
-	struct sockaddr_in bound;
-	socklen_t blen = sizeof bound;
-	if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
-		s.port = ntohs(bound.sin_port);
-	uint64_t sig = S_signature(workdir, datadir);
-	S_build(&s, &bo, true);
-
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	struct MHD_Daemon *daemon =
-	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, S_handle, &s,
-			     MHD_OPTION_LISTEN_SOCKET, lfd, MHD_OPTION_UNESCAPE_CALLBACK, S_unescape, NULL,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!daemon) {
-		close(lfd);
-		fprintf(stderr, "casebook: cannot start the preview server on 127.0.0.1:%u\n", s.port);
-		rc = 2;
-		goto out;
-	}
-	unsigned port_used = s.port;
-	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
-		workdir, port_used, cb_visibility_name(audience));
-
-	while (!S_stop) {
-		S_sleep_ms(S_POLL_MS);
-		if (S_stop)
-			break;
-		uint64_t now = S_signature(workdir, datadir);
-		if (now == sig)
-			continue;
-		/* Wait until the files stop changing: editors often write a
-		 * file in several steps. */
-		for (int i = 0; i < 20 && !S_stop; i++) {
-			S_sleep_ms(S_SETTLE_MS);
-			uint64_t again = S_signature(workdir, datadir);
-			if (again == now)
-				break;
-			now = again;
-		}
-		if (S_stop)
-			break;
-		sig = now;
-		fprintf(stderr, "casebook: files changed; rebuilding\n");
-		S_build(&s, &bo, false);
-	}
-	MHD_stop_daemon(daemon);
-	fprintf(stderr, "casebook: stopped\n");
-out:
 	cb_rm_rf(mine);
 	rmdir(base); /* only when no other preview is running */
 	free(dotdir);

@@ -2,7 +2,8 @@
 # Part of `make bench`: search figures on a built site.
 #   tests/bench/search.sh CORPUS SITE
 # Prints the index build time (the build's "search" stage), the sizes of
-# casebook.db and of the browser index, the median and 95th-percentile
+# the search database (.casebook/search-public.db of the corpus, which
+# `casebook search` reads) and of the browser index, the median and 95th-percentile
 # time of `casebook search` over 100 varied queries, and — when the
 # browser test packages are installed — the browser's time from typing to
 # first results and the bytes of index files each query loaded.
@@ -10,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 corpus=$1
 site=$2
-db=$site/casebook.db
+db=$corpus/.casebook/search-public.db
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -18,7 +19,7 @@ CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$tmp/out" 2>"$tmp
 stage=$(awk '/timing: search/ {print $4}' "$tmp/timings")
 echo "  search index build (the build's search stage): ${stage:-?} s"
 bytes() { find "$site/search" -name "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f MB in %d files", s/1048576, NR}'; }
-echo "  casebook.db: $(du -b "$db" | awk '{printf "%.1f MB", $1/1048576}')"
+echo "  search database: $(du -b "$db" | awk '{printf "%.1f MB", $1/1048576}')"
 echo "  browser index: term shards $(bytes 't-*.js'); document texts $(bytes 'd-*.js'); meta.js $(bytes meta.js)"
 
 python3 - "$db" <<'PY'

@@ -13,38 +13,49 @@ themes:
   neglect: Neglect
   supervision: Supervision
 EOF
+# Points are on a theme when their words name it ("was not brought").
 doc "$R/content/b0.md" "Oldest briefing on appointments" "date: 2023-05-01
 themes: [was-not-brought]" "## Key learning
 
-- Oldest lesson zeta."
+- Oldest lesson zeta: a child who was not brought is a child at risk.
+- Oldest lesson theta: ask why the child was not brought."
 sed -i '/^date: 2024-01-10$/d' "$R/content/b0.md"
 doc "$R/content/b1.md" "Briefing on missed appointments" "themes: [was-not-brought, neglect]
 summary: Summary of the first briefing.
 questions:
   - Who brings this child to appointments?" "## Key learning
 
-- Lesson one alpha.
-- Lesson two beta."
+- Lesson one alpha: the baby was not brought to three appointments.
+- Lesson two beta: ask who was not brought, and why.
+- Lesson three kappa: check the records."
 doc "$R/content/b2.md" "Review of Child K" "themes: [was-not-brought]
 summary: Summary of the review of Child K.
 review: LCSPR" "## Recommendations
 
-- Recommendation gamma."
+- Recommendation gamma: follow up every child who was not brought."
 sed -i 's/^type: briefing$/type: case-review/; s/^date: 2024-01-10$/date: 2024-02-10/' "$R/content/b2.md"
+doc "$R/content/b5.md" "Later briefing on appointments" "themes: [was-not-brought]" "## Key learning
+
+- Lesson lambda: a child who was not brought needs a phone call."
+sed -i 's/^date: 2024-01-10$/date: 2024-04-01/' "$R/content/b5.md"
 doc "$R/content/audit.md" "Internal audit of appointments" "themes: [was-not-brought]
 visibility: internal" "## Learning
 
-- Audit lesson delta."
+- Audit lesson delta: letters went to an old address."
 sed -i 's/^date: 2024-01-10$/date: 2024-03-10/' "$R/content/audit.md"
+doc "$R/content/news.md" "News: the new appointments clinic opens" "themes: [was-not-brought]" "The clinic opens in May for children who were not brought elsewhere."
+sed -i 's/^type: briefing$/type: guidance/; s/^date: 2024-01-10$/date: 2024-05-01/' "$R/content/news.md"
 doc "$R/content/draft.md" "Unfinished draft on appointments" "themes: [was-not-brought]
-status: draft"
+status: draft" "## Key learning
+
+- Draft lesson: the child was not brought."
 sed -i 's/^date: 2024-01-10$/date: 2024-04-10/' "$R/content/draft.md"
 doc "$R/content/note.md" "Supervision note on a family" "themes: [was-not-brought, supervision]
 summary: Restricted summary epsilon.
 questions:
   - Restricted question omega?" "## Think
 
-- Restricted lesson eta."
+- Restricted lesson eta: the child was not brought again."
 sed -i 's/^type: briefing$/type: supervision-note/' "$R/content/note.md"
 doc "$R/content/other.md" "Neglect briefing elsewhere" "themes: [neglect]"
 commit "$R" "content"
@@ -69,26 +80,34 @@ assert_contains "an action without a rating says so, as the pages do" "$H" "Audi
 git -C "$R" rm -q content/plan.md
 commit "$R" "no plan"
 
-# ---- a theme ----------------------------------------------------------------
+# ---- a theme: the documents with the most points on it ----------------------
 mkdir -p "$TMP/work"
 run env -C "$TMP/work" "$CASEBOOK" pack --repo "$R" --theme was-not-brought
 assert_eq "theme pack exits 0" "$RC" "0"
 P=$TMP/work/pack-was-not-brought.html
 assert_file "default file name pack-<theme>.html" "$P"
-assert_contains "says what was left out" "$OUT" "1 more document on 'was-not-brought' left out: a pack holds the newest 3"
+assert_contains "says what was left out" "$OUT" "1 more document on 'was-not-brought' left out: a pack holds the 3 with the most learning points on it"
+assert_contains "says which documents have no point on the theme" "$OUT" "2 documents on 'was-not-brought' left out: no learning point of theirs is on it"
 H=$(cat "$P")
-for t in "Briefing on missed appointments" "Review of Child K" "Internal audit of appointments"; do
-	assert_contains "theme pack holds: $t" "$H" "$t"
-done
-assert_not_contains "the oldest document is left out" "$H" "Oldest briefing"
+# b1 has 2 points on the theme, b0 (the oldest) 2, b5 and b2 one each: the
+# most points first, then the newest.
+assert_contains "most points first, the newer of two equals first" "$H" "<h3>1. Briefing on missed appointments</h3>"
+assert_contains "an old document with more points beats newer ones" "$H" "<h3>2. Oldest briefing on appointments</h3>"
+assert_contains "of two with one point, the newer" "$H" "<h3>3. Later briefing on appointments</h3>"
+assert_not_contains "of two with one point, the older is left out" "$H" "Review of Child K"
+assert_not_contains "a news item with no learning is never chosen" "$H" "News: the new appointments clinic"
+assert_not_contains "a document with no point on the theme is never chosen" "$H" "Internal audit of appointments"
 assert_not_contains "drafts are never used" "$H" "Unfinished draft"
 assert_not_contains "not another theme's document" "$H" "Neglect briefing elsewhere"
+assert_contains "why: some of its points" "$H" '<p class="pack-chosen">Chosen: 2 of its 3 learning points are on Was not brought</p>'
+assert_contains "why: all of its points" "$H" '<p class="pack-chosen">Chosen: all 2 of its learning points are on Was not brought</p>'
+assert_contains "why: its one point" "$H" '<p class="pack-chosen">Chosen: its one learning point is on Was not brought</p>'
 assert_contains "title names the theme" "$H" "<h1>Reflective supervision: Was not brought</h1>"
 assert_contains "summary" "$H" "Summary of the first briefing."
-assert_contains "key learning" "$H" "<li>Lesson one alpha.</li>"
-assert_contains "recommendations as learning" "$H" "<li>Recommendation gamma.</li>"
+assert_contains "a point on the theme" "$H" "<li>Lesson one alpha: the baby was not brought to three appointments.</li>"
+assert_contains "another point on the theme" "$H" "<li>Lesson two beta: ask who was not brought, and why.</li>"
+assert_not_contains "only the points on the theme" "$H" "Lesson three kappa"
 assert_contains "reflective questions" "$H" "<li>Who brings this child to appointments?</li>"
-assert_contains "review kind" "$H" "LCSPR"
 assert_contains "default model: Kolb" "$H" "Kolb learning cycle: prompts"
 for s in "Experience: what happened?" "Reflection: what did you feel and assume?" \
 	"Analysis: what does the learning say?" "Action planning: what next?"; do
@@ -125,6 +144,10 @@ H=$(cat "$TMP/n.html")
 assert_contains "first named document" "$H" "1. Briefing on missed appointments"
 assert_contains "second named document, in order" "$H" "2. Review of Child K"
 assert_not_contains "only the named ones" "$H" "Internal audit"
+assert_contains "a named document prints every point" "$H" "<li>Lesson three kappa: check the records.</li>"
+assert_not_contains "named documents need no reason" "$H" "Chosen:"
+assert_contains "recommendations as learning" "$H" "<li>Recommendation gamma: follow up every child who was not brought.</li>"
+assert_contains "review kind" "$H" "LCSPR"
 assert_contains "a theme shared by all names the pack" "$H" "<h1>Reflective supervision: Was not brought</h1>"
 for s in "What are we worried about?" "What’s working well?" "What needs to happen?" 'aria-label="Scale from 0 to 10"'; do
 	assert_contains "Signs of Safety: $s" "$H" "$s"
@@ -160,6 +183,9 @@ assert_eq "unknown theme: exit 2" "$RC" "2"
 assert_eq "unknown theme: did you mean" "$OUT" "casebook: 'was-not-brougt' is not a theme; did you mean 'was-not-brought'?"
 run "$CASEBOOK" pack --repo "$R" --theme supervision
 assert_eq "a theme with only restricted documents: exit 2" "$RC" "2"
+run "$CASEBOOK" pack --repo "$R" --theme neglect
+assert_eq "a theme no learning point is on: exit 2" "$RC" "2"
+assert_contains "a theme no learning point is on: why" "$OUT" "no learning point of the documents on 'neglect' is on the theme"
 run "$CASEBOOK" pack --repo "$R"
 assert_eq "nothing chosen: exit 2" "$RC" "2"
 run "$CASEBOOK" pack --repo "$R" --theme neglect b1
@@ -194,7 +220,7 @@ else
 		"$(pdfinfo "$TMP/theme.pdf" | grep -E '^(Pages|Page size)' | tr -s ' ' | tr '\n' '|')" \
 		"Pages: 3|Page size: 594.96 x 841.92 pts (A4)|"
 	page() { pdftotext -layout -f "$2" -l "$2" "$1" - 2>/dev/null; }
-	assert_contains "page 1: the material" "$(page "$TMP/theme.pdf" 1)" "Review of Child K"
+	assert_contains "page 1: the material" "$(page "$TMP/theme.pdf" 1)" "Later briefing on appointments"
 	assert_contains "page 2: the prompts" "$(page "$TMP/theme.pdf" 2)" "Kolb learning cycle: prompts"
 	assert_contains "page 3: the record" "$(page "$TMP/theme.pdf" 3)" "Record of the session"
 	assert_not_contains "no restricted notice when not asked" "$(pdftotext "$TMP/theme.pdf" - 2>/dev/null)" "do not share"

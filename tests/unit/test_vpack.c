@@ -354,6 +354,36 @@ static void test_writer(void **state)
 
 /* Reads a pack of these bytes every way there is; whatever they are, the
  * readers stop at the end. */
+/* A visitor that keeps only the depth of the stack it would build: a walk
+ * must leave exactly one value, however bad the bytes. */
+typedef struct S_count {
+	size_t depth, max, docs;
+} S_count;
+
+static void S_count_push(void *ctx, const cb_vpack_item *it)
+{
+	(void)it;
+	S_count *c = ctx;
+	if (++c->depth > c->max)
+		c->max = c->depth;
+}
+
+static void S_count_add(void *ctx, size_t i, const char *key, bool bad_key)
+{
+	(void)i, (void)key, (void)bad_key;
+	S_count *c = ctx;
+	assert_true(c->depth >= 2);
+	c->depth--;
+}
+
+static void S_count_doc(void *ctx, size_t n)
+{
+	S_count *c = ctx;
+	assert_true(n < 3);
+	c->docs++;
+	S_count_push(ctx, NULL);
+}
+
 static void S_read_all(const unsigned char *bytes, size_t len, size_t keys_len)
 {
 	cb_vpack *pk = cb_xmalloc(sizeof *pk + len + 1);
@@ -362,6 +392,13 @@ static void S_read_all(const unsigned char *bytes, size_t len, size_t keys_len)
 	memcpy(pk->data, bytes, len);
 	cb_value_free(cb_vpack_unpack(pk));
 	cb_vpack_reader r;
+	cb_vpack_reader_init(&r, pk);
+	S_count c = {0, 0, 0};
+	cb_vpack_visitor v = {S_count_push, S_count_push, S_count_add, S_count_doc, 3};
+	cb_vpack_walk(&r, &v, &c);
+	assert_int_equal(c.depth, 1);
+	assert_true(c.max <= CB_VPACK_MAX_DEPTH + 1);
+	assert_true(r.pos <= pk->len);
 	cb_vpack_reader_init(&r, pk);
 	cb_vpack_skip(&r);
 	assert_true(r.pos <= pk->len);
@@ -439,13 +476,90 @@ static void test_malformed(void **state)
 	cb_value_free(m);
 }
 
+static cb_value *S_doc_value(void *ctx, size_t n)
+{
+	cb_value **docs = ctx;
+	return cb_value_copy(docs[n]);
+}
+
+/* Document references: written once, read back as the document by the
+ * walk and by read_tree, and as a plain map where they are not one. */
+static void test_docref(void **state)
+{
+	cb_vpack_writer w = CB_VPACK_WRITER_INIT;
+	cb_vpack_writer_reset(&w, NULL);
+	cb_vpack_list(&w, 6);
+	cb_vpack_docref(&w, 2);
+	cb_vpack_docref(&w, 3); /* no such document */
+	cb_vpack_map(&w, 2);	/* a second entry: a map */
+	cb_vpack_key(&w, CB_VPACK_DOC_KEY);
+	cb_vpack_num(&w, 1);
+	cb_vpack_key(&w, "x");
+	cb_vpack_num(&w, 2);
+	cb_vpack_map(&w, 1); /* text: a map */
+	cb_vpack_key(&w, CB_VPACK_DOC_KEY);
+	cb_vpack_str(&w, "1", 1);
+	cb_vpack_map(&w, 1); /* a fraction: a map */
+	cb_vpack_key(&w, CB_VPACK_DOC_KEY);
+	cb_vpack_num(&w, 0.5);
+	cb_vpack_map(&w, 1); /* inside another map */
+	cb_vpack_key(&w, "friend");
+	cb_vpack_docref(&w, 0);
+	cb_vpack *pk = cb_vpack_finish(&w, 0);
+	cb_vpack_writer_free(&w);
+
+	/* The reference is the map {"$doc": n}, byte for byte. */
+	cb_value *ref = cb_value_map();
+	cb_map_set_num(ref, "$doc", 2);
+	cb_vpack *rp = cb_vpack_pack(ref);
+	cb_vpack_reader r;
+	cb_vpack_reader_init(&r, pk);
+	cb_vpack_item it;
+	assert_true(cb_vpack_read(&r, &it));
+	size_t at = r.pos;
+	assert_true(cb_vpack_skip(&r));
+	assert_int_equal(r.pos - at, rp->len - rp->keys_len);
+	free(rp);
+	cb_value_free(ref);
+
+	cb_value *docs[3] = {cb_value_str("zero"), cb_value_str("one"), cb_value_str("two")};
+	cb_vpack_refs refs = {3, S_doc_value, docs};
+	cb_vpack_reader_init(&r, pk);
+	cb_value *v = cb_vpack_read_tree(&r, &refs);
+	assert_non_null(v);
+	assert_int_equal(r.pos, pk->len);
+	assert_int_equal(cb_value_len(v), 6);
+	assert_string_equal(cb_list_at(v, 0)->u.str.s, "two");
+	assert_int_equal(cb_list_at(v, 1)->type, CB_V_MAP);
+	assert_true(cb_map_lookup(cb_list_at(v, 1), "$doc")->u.num == 3);
+	assert_int_equal(cb_value_len(cb_list_at(v, 2)), 2);
+	assert_int_equal(cb_list_at(v, 3)->type, CB_V_MAP);
+	assert_int_equal(cb_list_at(v, 4)->type, CB_V_MAP);
+	assert_string_equal(cb_map_lookup(cb_list_at(v, 5), "friend")->u.str.s, "zero");
+	cb_value_free(v);
+
+	/* Without refs, every reference is the map it is. */
+	v = cb_vpack_unpack(pk);
+	assert_true(cb_map_lookup(cb_list_at(v, 0), "$doc")->u.num == 2);
+	cb_value_free(v);
+
+	/* The walk tells each of the two references once. */
+	S_count c = {0, 0, 0};
+	cb_vpack_visitor vis = {S_count_push, S_count_push, S_count_add, S_count_doc, 3};
+	cb_vpack_reader_init(&r, pk);
+	assert_true(cb_vpack_walk(&r, &vis, &c));
+	assert_int_equal(c.docs, 2);
+	assert_int_equal(c.depth, 1);
+	for (int i = 0; i < 3; i++)
+		cb_value_free(docs[i]);
+	free(pk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_reader),
-	    cmocka_unit_test(test_writer),
-	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_reader), cmocka_unit_test(test_writer),
+	    cmocka_unit_test(test_malformed),  cmocka_unit_test(test_docref),
 	};
 	return cmocka_run_group_tests_name("vpack", tests, NULL, NULL);
 }
