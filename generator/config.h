@@ -35,7 +35,9 @@ typedef struct cb_config {
 	double plugin_seconds;	       /* plugin-limits: seconds per plugin per build; 0: default */
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
-	bool encrypt;	/* encrypt: true — internal and restricted builds are encrypted by default */
+	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
+	struct cb_partner *sources; /* sources: partner repositories (partner.h), in file order */
+	size_t nsources;
 	bool search_db; /* search-db: true — casebook.db in the output, as with build --with-db */
 } cb_config;
 

@@ -78,8 +78,7 @@ typedef struct S_search {
 	char *tmp; /* the temporary folder; NULL until built */
 	cb_search *s;
 	bool failed;
-	char why[600];	 /* why the index could not be built */
-	cb_map *by_path; /* document path -> index + 1 */
+	char why[600]; /* why the index could not be built */
 	const cb_plugins_hooks *hk;
 	bool own_tmp; /* tmp was made here (else hk->tmp_dir, the caller's) */
 } S_search;
@@ -104,9 +103,6 @@ static int S_search_open(S_search *q)
 	if (rc != 0)
 		cb_error_format(&err, q->why, sizeof q->why);
 	free(db);
-	q->by_path = cb_map_new();
-	for (size_t i = 0; i < q->site->ndocs; i++)
-		cb_map_put(q->by_path, q->site->docs[i].path, (void *)(uintptr_t)(i + 1));
 	return rc;
 }
 
@@ -132,17 +128,18 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	if (cb_search_run(q->s, query, NULL, limit, &res, &err) != 0) {
+	/* Only the ranking: the index holds the site's documents in their
+	 * order, so a hit's id is the document's place (from 1). */
+	if (cb_search_rank(q->s, query, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
 		cb_search_result_free(&res);
 		return -1;
 	}
 	*hits = cb_xcalloc(res.n ? res.n : 1, sizeof **hits);
 	for (size_t i = 0; i < res.n; i++) {
-		size_t at = (size_t)(uintptr_t)cb_map_get(q->by_path, res.hits[i].path);
-		if (!at)
+		if (res.hits[i].id < 1 || (size_t)res.hits[i].id > q->site->ndocs)
 			continue;
-		(*hits)[*n].doc = (int)(at - 1);
+		(*hits)[*n].doc = (int)(res.hits[i].id - 1);
 		(*hits)[(*n)++].score = res.hits[i].score;
 	}
 	cb_search_result_free(&res);
@@ -155,7 +152,6 @@ static void S_search_close(S_search *q)
 	if (q->tmp && q->own_tmp)
 		cb_rm_rf(q->tmp);
 	free(q->tmp);
-	cb_map_free(q->by_path);
 }
 
 void cb_plugin_timings_free(cb_plugin_timings *t)

@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "frontmatter.h"
 #include "learning.h"
+#include "partner.h"
 #include "pii.h"
 #include "placeholder.h"
 #include "pubcheck.h"
@@ -888,6 +889,13 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	cb_hash_str(&env, text);
 	free(text);
 	text = NULL;
+	if (site->cfg.nsources) {
+		cb_diags_add(d, CB_ERROR, "casebook.yml", site->cfg.sources[0].line, site->cfg.sources[0].col,
+			     "sources",
+			     "building partner sources is not supported by this version yet: "
+			     "'casebook fetch' and 'casebook update' pin them; remove 'sources:' to build");
+		content_errors = 1;
+	}
 	if (S_read_optional(g, site->cfg.taxonomy_file, &text, &len, err) != 0)
 		goto out;
 	if (text) {

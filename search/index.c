@@ -193,10 +193,10 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 			 * browser's postings are made of those very tokens. */
 			cols.doc = (int)i;
 			cols.col = 0;
-			cb_tokenizer_tap_sink(tap, &sink);
+			cb_tokenizer_tap_sink(tap, p ? &sink : NULL);
 			rc = S_step(x, S_DOC_FTS);
 			cb_tokenizer_tap_sink(tap, NULL);
-			if (rc == 0 && cols.col != 4) {
+			if (rc == 0 && p && cols.col != 4) {
 				cb_error_set(x->err, x->path, 0, 0,
 					     "cannot write the search index: FTS5 tokenized %d columns of "
 					     "document %s, not 4",

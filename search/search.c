@@ -265,8 +265,10 @@ out:
 	return rc;
 }
 
-int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
-		  cb_error *err)
+/* Runs a query: the hits, ranked; with details, their titles, snippets
+ * and themes too. */
+static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, bool details,
+		 cb_search_result *res, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
 	static const cb_search_filter none = {NULL, NULL, NULL, 0, 0};
@@ -341,5 +343,16 @@ int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t
 		res->hits[i].score = all[i].score;
 	}
 	free(all);
-	return S_details(s, res, err);
+	return details ? S_details(s, res, err) : 0;
+}
+
+int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
+		  cb_error *err)
+{
+	return S_run(s, q, f, limit, true, res, err);
+}
+
+int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *res, cb_error *err)
+{
+	return S_run(s, q, NULL, limit, false, res, err);
 }

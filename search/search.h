@@ -59,5 +59,10 @@ typedef struct cb_search_result {
 int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, cb_search_result *res,
 		  cb_error *err);
 void cb_search_result_free(cb_search_result *res);
+/* As cb_search_run with no filter, but the hits have only their id (the
+ * document's place in the site, from 1) and score: no titles, snippets or
+ * themes, which cost more than the ranking. For casebook.query, whose
+ * plugins know the documents by their place. */
+int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *res, cb_error *err);
 
 #endif

@@ -6,8 +6,10 @@
 # same Markdown through the cmark-gfm command alone), search figures, and —
 # when hugo (Debian) and pagefind (npm, in build/bench/node_modules) are
 # installed — the same corpus built by Hugo and indexed by Pagefind, with
-# our time and memory as ratios to theirs. Installing those belongs to the
-# benchmark only: `make bench-tools` does it.
+# our time and memory as ratios to theirs, the preview's edit-to-reload
+# time (beside `hugo server`'s rebuild) and, last, a summary: every figure
+# of issue 22's targets with its peer, the ratio and the target. Installing
+# the peers belongs to the benchmark only: `make bench-tools` does it.
 #
 # BENCH_SIZES (default "1000 10000"; BENCH_LARGE=1 adds 100000) chooses
 # sizes; BENCH_COMPARE=0 skips Hugo and Pagefind (they take minutes and
@@ -37,7 +39,36 @@ timed() {
 	MB=$(awk -v k="$kb" 'BEGIN{printf "%.1f", k/1024}')
 }
 row() { printf '  %-44s %9s s %9s MB\n' "$1" "$2" "$3"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a != "-" && b != "-" && b > 0) printf "%.2f", a/b; else print "-" }'; }
+# fig KEY: a figure the parts wrote to $figs (KEY=VALUE lines), or -.
+fig() { local v; v=$(sed -n "s/^$1=//p" "$figs" | tail -1); echo "${v:--}"; }
+# verdict VALUE OP LIMIT: met or missed (- when there is no figure).
+verdict() { awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN{ if (v == "-") print "-"; else if ((op == "<=" && v + 0 <= l + 0) || (op == ">=" && v + 0 >= l + 0)) print "met"; else print "MISSED" }'; }
+srow() { printf '  %-34s %-16s %-26s %8s   %-8s %s\n' "$@"; }
+
+# The summary of one size: issue 22's targets, each figure beside its peer.
+summary() {
+	local search_ms sqlite_ms serve_s hugo_s bms
+	search_ms=$(fig SEARCH_MS) sqlite_ms=$(fig SQLITE_MS) serve_s=$(fig SERVE_S) hugo_s=$(fig HUGO_S)
+	bms=$(fig BROWSER_MAX_MS)
+	echo
+	echo "  summary, $n documents (issue 22's targets; one run each, on a machine as loaded as it was):"
+	srow "figure" "casebook" "peer" "ratio" "target" "verdict"
+	srow "one-document rebuild" "$one s" "full build $full s" "$(ratio "$one" "$full")" "<= 0.15" "$(verdict "$(ratio "$one" "$full")" '<=' 0.15)"
+	srow "casebook search (whole command)" "$search_ms ms" "sqlite3 select 1 $sqlite_ms ms" "$(ratio "$search_ms" "$sqlite_ms")" "<= 2.5" "$(verdict "$(ratio "$search_ms" "$sqlite_ms")" '<=' 2.5)"
+	srow "casebook version (start alone)" "$(fig VERSION_MS) ms" "sqlite3 select 1 $sqlite_ms ms" "$(ratio "$(fig VERSION_MS)" "$sqlite_ms")" "" ""
+	srow "serve: saved edit to reload" "$serve_s s" "hugo server $hugo_s s" "$(ratio "$serve_s" "$hugo_s")" "<= 0.5 s" "$(verdict "$serve_s" '<=' 0.5)"
+	srow "browser first results (slowest)" "$bms ms" "\"$(fig BROWSER_MAX_Q)\"" "" "<= 100 ms" "$(verdict "$bms" '<=' 100)"
+	srow "  its most shards loaded" "$(fig BROWSER_MOST_KB) KB in $(fig BROWSER_MOST_SHARDS)" "Pagefind: < 300 KB at 10k" "" "" ""
+	srow "  their parse (V8)" "$(fig BROWSER_MOST_PARSE_MS) ms" "" "" "" ""
+	srow "full build / cmark-gfm floor" "$full s" "cmark-gfm $floor s" "$(ratio "$full" "$floor")" "<= 3" "$(verdict "$(ratio "$full" "$floor")" '<=' 3)"
+	srow "Hugo + Pagefind / full build" "$full s" "Hugo + Pagefind $both s" "$(ratio "$both" "$full")" ">= 10" "$(verdict "$(ratio "$both" "$full")" '>=' 10)"
+	if [ "$n" -ge 100000 ]; then
+		srow "peak memory" "$full_mb MB" "" "" "<= 1024 MB" "$(verdict "$full_mb" '<=' 1024)"
+	else
+		srow "peak memory" "$full_mb MB" "" "" "<= 150 MB" "$(verdict "$full_mb" '<=' 150)"
+	fi
+}
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; casebook $(./casebook version | cut -d' ' -f2)"
 for n in $SIZES; do
@@ -52,6 +83,9 @@ for n in $SIZES; do
 	echo
 	echo "== $n documents ($md_mb MB of Markdown, $commits commits)"
 	work=$(mktemp -d "$OUT/run-$n.XXXXXX")
+	figs=$work/figures
+	: >"$figs"
+	floor=- both=- hugo_t=- full_over=-
 
 	# Full build into a new folder with no build cache (it lives in the
 	# repository's .casebook/, so an earlier run's is removed first), with
@@ -59,6 +93,7 @@ for n in $SIZES; do
 	rm -rf "$corpus/.casebook"
 	timed "full build" env CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$work/site"
 	full=$WALL full_mb=$MB
+	cp "$OUT/.out" "$OUT/full-timings"
 	row "full build (all cores, empty cache)" "$WALL" "$MB"
 	# Making thousands of files is system time; on ext4 it grows for a few
 	# minutes after many files were deleted (inodes freed recently are
@@ -90,6 +125,7 @@ for n in $SIZES; do
 	printf '\nAnother sentence.\n' >>"$work/repo/$doc"
 	git -C "$work/repo" -c user.name=Bench -c user.email=bench@example.org commit -qam "bench: one more edit"
 	timed "one-document rebuild" env CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$work/repo" --out "$work/clone-site"
+	one=$WALL
 	row "rebuild after a one-document commit" "$WALL" "$MB"
 	echo "      CPU: user $USER s, system $SYS s"
 	grep 'casebook: timing:' "$OUT/.out" | grep -v 'timing:   ' | sed 's/casebook: timing: */      /'
@@ -140,6 +176,14 @@ for n in $SIZES; do
 		echo "  (hugo not installed: make bench-tools)"
 	fi
 
-	bash tests/bench/search.sh "$corpus" "$work/site" # search figures (index, CLI, browser)
-	rm -rf "$work" "$OUT/.time" "$OUT/.out"
+	search_stage=$(awk '/timing: search/ {print $4}' "$OUT/full-timings")
+	BENCH_SEARCH_STAGE=$search_stage bash tests/bench/search.sh "$corpus" "$work/site" "$figs" # index, CLI, browser
+
+	# The preview, on the clone (its edits go nowhere else).
+	hs=
+	[ "${BENCH_COMPARE:-1}" != 0 ] && [ -d "$hugo_site" ] && hs=$hugo_site
+	bash tests/bench/serve.sh "$work/repo" "$hs" | tee -a "$figs" | grep -v '^[A-Z_]*='
+
+	summary
+	rm -rf "$work" "$OUT/.time" "$OUT/.out" "$OUT/full-timings"
 done

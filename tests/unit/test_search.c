@@ -45,8 +45,11 @@ static char *S_read(const char *dir, const char *rel)
 	return data;
 }
 
-/* Builds the index only (no pages) into S_tmp/<dir>. */
-static void S_build(const char *dir, cb_index_stats *st)
+/* Builds the index only (no pages) into S_tmp/<dir>, in the two steps a
+ * build takes: the database (here inside the output, as --with-db puts it),
+ * then the browser's files from its postings; with web NULL, the database
+ * alone (what casebook.query builds). */
+static void S_build_web(const char *dir, const char *web, cb_index_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
 	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
@@ -56,12 +59,11 @@ static void S_build(const char *dir, cb_index_stats *st)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	/* The two steps a build takes: the database (here inside the output,
-	 * as --with-db puts it), then the browser's files from its postings. */
 	char *db = cb_path_join(cb_writer_stage_dir(w), "casebook.db");
-	cb_postings *p = cb_postings_new();
+	cb_postings *p = web ? cb_postings_new() : NULL;
 	assert_int_equal(cb_index_write_db(&s, db, p, st, &err), 0);
-	assert_int_equal(cb_index_write_browser(&s, p, "search/web", w, st, &err), 0);
+	if (web)
+		assert_int_equal(cb_index_write_browser(&s, p, web, w, st, &err), 0);
 	cb_postings_free(p);
 	free(db);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
@@ -69,6 +71,11 @@ static void S_build(const char *dir, cb_index_stats *st)
 	cb_diags_free(&d);
 	free(repo);
 	free(out);
+}
+
+static void S_build(const char *dir, cb_index_stats *st)
+{
+	S_build_web(dir, "search/web", st);
 }
 
 static int setup(void **state)
@@ -228,6 +235,41 @@ static void test_errors_are_plain(void **state)
 	cb_search_close(NULL);
 }
 
+/* casebook.query's index: the database alone, and a ranking without the
+ * hits' details, in the same order and with the same scores. */
+static void test_database_alone_and_ranking(void **state)
+{
+	cb_index_stats st;
+	S_build_web("dbonly", NULL, &st);
+	assert_true(st.db_bytes > 0);
+	assert_int_equal(st.shards, 0);
+	char *dir = cb_xasprintf("%s/dbonly/search", S_tmp);
+	assert_false(cb_is_dir(dir));
+	free(dir);
+	cb_search *s = S_open("dbonly");
+	cb_search_result full, rank;
+	cb_error err;
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &full, &err), 0);
+	assert_int_equal(cb_search_rank(s, "missed appointments", 10, &rank, &err), 0);
+	assert_int_equal(rank.n, 2);
+	assert_int_equal(rank.n, full.n);
+	for (size_t i = 0; i < rank.n; i++) {
+		assert_int_equal(rank.hits[i].id, full.hits[i].id);
+		assert_true(rank.hits[i].score == full.hits[i].score);
+		assert_null(rank.hits[i].title);
+		assert_null(rank.hits[i].snippet);
+	}
+	/* Ids are places in the site (from 1): a.md is the older document,
+	 * after b.md in the site's newest-first order. */
+	assert_int_equal(rank.hits[0].id, 2);
+	assert_string_equal(full.hits[0].path, "content/a.md");
+	cb_search_result_free(&full);
+	cb_search_result_free(&rank);
+	assert_int_equal(cb_search_rank(s, "\"missed", 10, &rank, &err), -1);
+	cb_search_result_free(&rank);
+	cb_search_close(s);
+}
+
 static void test_reproducible(void **state)
 {
 	S_build("two", NULL);
@@ -237,10 +279,10 @@ static void test_reproducible(void **state)
 	free(cmd);
 }
 
-/* The database step on its own (what casebook.query builds): no browser
- * files, the same bytes as a build's database, owner-only, and it replaces
- * whatever was at its path. */
-static void test_database_alone(void **state)
+/* The database step on its own, to any path (as a build writes the private
+ * folder's): the same bytes as a build's database, owner-only, and it
+ * replaces whatever was at its path. */
+static void test_database_file(void **state)
 {
 	S_build("four", NULL);
 	char *repo = cb_path_join(S_tmp, "repo");
@@ -279,8 +321,9 @@ int main(void)
 	    cmocka_unit_test(test_synonyms_report_the_theme),
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_errors_are_plain),
+	    cmocka_unit_test(test_database_alone_and_ranking),
 	    cmocka_unit_test(test_reproducible),
-	    cmocka_unit_test(test_database_alone),
+	    cmocka_unit_test(test_database_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
