@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "gitsrc.h"
 #include "index.h"
 #include "plugin.h"
+#include "pii.h"
 #include "private.h"
 #include "render.h"
 #include "seal.h"
@@ -348,6 +350,60 @@ static cb_build_status S_report(S_build *b)
 	return b->content_errors || b->d->errors ? CB_BUILD_CONTENT : CB_BUILD_OK;
 }
 
+/*
+ * The last personal-data scan of a rebuild reads only what changed. A file
+ * linked from the previous output has that output's bytes, which the
+ * previous build's scan passed; when that scan used the same names list
+ * and pii-allow values (and this very casebook), it would pass them again.
+ * What it passed is a note in the cache, keyed by the output folder and
+ * tied to the folder as that build left it (its inode and change times,
+ * which the swap sets), so an output made since by a build that kept no
+ * note (--no-cache), or touched by hand, is scanned whole. Caller frees;
+ * NULL when there is no output folder to tie it to.
+ */
+static char *S_scan_note(const S_build *b)
+{
+	struct stat st;
+	if (!b->cache || lstat(b->res->out, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_str(&h, cb_cache_version(b->cache));
+	cb_pii_names_hash(b->site.pii_names, &h);
+	cb_hash_u64(&h, (uint64_t)b->site.pii_allow.n);
+	for (size_t i = 0; i < b->site.pii_allow.n; i++)
+		cb_hash_str(&h, b->site.pii_allow.v[i]);
+	cb_hash_u64(&h, (uint64_t)st.st_ino);
+	cb_hash_u64(&h, (uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec);
+	cb_hash_u64(&h, (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
+	char hex[33];
+	cb_hash_hex(&h, hex);
+	return cb_xstrdup(hex);
+}
+
+static char *S_scan_key(const S_build *b)
+{
+	return cb_xasprintf("scan:%s", b->out_abs);
+}
+
+/* Whether the previous output's scan passed what this one would pass. */
+static bool S_scan_reuse(const S_build *b)
+{
+	if (!b->cache || b->seal)
+		return false;
+	char *key = S_scan_key(b), *was = cb_cache_note(b->cache, key), *now = S_scan_note(b);
+	bool same = was && now && strcmp(was, now) == 0;
+	free(key);
+	free(was);
+	free(now);
+	return same;
+}
+
+static bool S_linked(void *w, const char *rel)
+{
+	return cb_writer_linked(w, rel);
+}
+
 /* 3. write, with 3b. search: the pages, and the search database and the
  * browser index (search/index.h) on their own thread while the pages render: the
  * index is written by one SQLite connection, so overlapping it with
@@ -388,10 +444,14 @@ static cb_build_status S_write(S_build *b)
 	/* The last scan: personal data in any file about to be published,
 	 * whichever stage wrote it (pages, feed, search files, plugins'). */
 	b->t = S_now();
+	bool reuse = S_scan_reuse(b);
+	size_t nread = 0, nskipped = 0;
 	if (cb_pubcheck_output(cb_writer_stage_dir(b->w), b->res->out, &b->site.pii_allow, b->site.pii_names,
-			       b->opts->jobs, b->d) > 0)
+			       reuse ? S_linked : NULL, b->w, b->opts->jobs, b->d, &nread, &nskipped) > 0)
 		return CB_BUILD_CONTENT;
-	S_lap(b->res, "pii-output", &b->t);
+	cb_strv_push_own(&b->res->timing_names,
+			 cb_xasprintf("pii-output (%zu of %zu files read)", nread, nread + nskipped));
+	S_lap(b->res, b->res->timing_names.v[b->res->timing_names.n - 1], &b->t);
 	if (b->seal && S_seal_finish(b->w, b->seal, &b->site, b->opts->datadir, b->err) != 0)
 		return CB_BUILD_FAILED;
 	b->res->files = cb_writer_count(b->w);
@@ -411,6 +471,12 @@ static cb_build_status S_swap(S_build *b)
 		return CB_BUILD_FAILED;
 	if (b->cache) {
 		cb_cache_pages_store(b->cache, b->out_abs, b->keys);
+		/* What this output's scan passed (S_scan_note); an encrypted
+		 * output links nothing, and its note is never used. */
+		char *key = S_scan_key(b), *note = b->seal ? NULL : S_scan_note(b);
+		cb_cache_note_put(b->cache, key, note ? note : "");
+		free(key);
+		free(note);
 		S_lap(b->res, "cache", &b->t);
 	}
 	/* The audience's search database, for `casebook search`, only now

@@ -738,6 +738,25 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 	S_exec(c->db, "COMMIT;");
 }
 
+/* --- notes --- */
+
+char *cb_cache_note(cb_cache *c, const char *key)
+{
+	return c ? S_info(c->db, key) : NULL;
+}
+
+void cb_cache_note_put(cb_cache *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	if (!c || sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO info VALUES(?1,?2)", -1, &st, NULL) !=
+		      SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 /* --- history --- */
 
 static void S_put_history(cb_buf *b, const cb_history *v, size_t n)

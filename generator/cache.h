@@ -98,6 +98,12 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out);
 /* Replaces the records of out with recs (map path -> cb_file_key*). */
 void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs);
 
+/* Notes: small values kept for this casebook only (dropped with the
+ * records when another one opens the cache), such as what an output
+ * folder's last personal-data scan passed. NULL when none (caller frees). */
+char *cb_cache_note(cb_cache *c, const char *key);
+void cb_cache_note_put(cb_cache *c, const char *key, const char *value);
+
 /* History at a commit of the files under dir: the cached result, or 1 when
  * none; 0 when found (caller frees *out with cb_history_free). */
 int cb_cache_history_get(cb_cache *c, const char *dir, const char *commit, cb_history **out, size_t *n);

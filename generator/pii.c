@@ -881,6 +881,14 @@ size_t cb_pii_names_count(const cb_pii_names *nm)
 	return nm ? nm->entries : 0;
 }
 
+void cb_pii_names_hash(const cb_pii_names *nm, cb_hash *h)
+{
+	size_t n = nm ? nm->n : 0;
+	cb_hash_u64(h, (uint64_t)n);
+	for (size_t i = 0; i < n; i++)
+		cb_hash_str(h, nm->names[i]);
+}
+
 void cb_pii_names_free(cb_pii_names *nm)
 {
 	if (!nm)

@@ -61,6 +61,8 @@ typedef struct cb_pii_names cb_pii_names;
 cb_pii_names *cb_pii_names_parse(const char *text, size_t len);
 /* The number of names listed (not counting their other forms). */
 size_t cb_pii_names_count(const cb_pii_names *names);
+/* Feeds what the list matches (every form of every name) to h. */
+void cb_pii_names_hash(const cb_pii_names *names, cb_hash *h);
 void cb_pii_names_free(cb_pii_names *names);
 
 /* Scans text[0..len) for every kind (names only when names is not NULL).

@@ -321,8 +321,16 @@ static int S_kind(const char *name)
 	return 0;
 }
 
-/* Every text file under dir/rel, as paths relative to dir. */
-static void S_list(const char *dir, const char *rel, cb_strv *out)
+/* Which files the scan leaves out (cb_pubcheck_output's skip). */
+typedef struct S_skip {
+	bool (*fn)(void *ctx, const char *rel);
+	void *ctx;
+	size_t n; /* files left out */
+} S_skip;
+
+/* Every text file under dir/rel that skip does not leave out, as paths
+ * relative to dir. */
+static void S_list(const char *dir, const char *rel, S_skip *skip, cb_strv *out)
 {
 	char *path = rel[0] ? cb_path_join(dir, rel) : cb_xstrdup(dir);
 	DIR *dh = opendir(path);
@@ -340,9 +348,13 @@ static void S_list(const char *dir, const char *rel, cb_strv *out)
 		char *full = cb_path_join(dir, r);
 		struct stat st;
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
-			S_list(dir, r, out);
-		else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && S_kind(r))
-			cb_strv_push(out, r);
+			S_list(dir, r, skip, out);
+		else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && S_kind(r)) {
+			if (skip->fn && skip->fn(skip->ctx, r))
+				skip->n++;
+			else
+				cb_strv_push(out, r);
+		}
 		free(full);
 		free(r);
 	}
@@ -387,10 +399,16 @@ static void *S_scan_worker(void *arg)
 }
 
 size_t cb_pubcheck_output(const char *dir, const char *shown, const cb_strv *allow, const cb_pii_names *names,
-			  int jobs, cb_diags *d)
+			  bool (*skip)(void *ctx, const char *rel), void *skip_ctx, int jobs, cb_diags *d,
+			  size_t *read, size_t *skipped)
 {
 	cb_strv files = CB_STRV_INIT;
-	S_list(dir, "", &files);
+	S_skip sk = {skip, skip_ctx, 0};
+	S_list(dir, "", &sk, &files);
+	if (read)
+		*read = files.n;
+	if (skipped)
+		*skipped = sk.n;
 	S_scan sc = {dir, shown, &files, allow, names, PTHREAD_MUTEX_INITIALIZER, 0, NULL};
 	sc.found = cb_xcalloc(files.n ? files.n : 1, sizeof *sc.found);
 	long n = jobs > 0 ? jobs : sysconf(_SC_NPROCESSORS_ONLN);

@@ -61,9 +61,13 @@ char *cb_pubcheck_reader_text(const char *data, size_t len, int kind, size_t *ou
  * cb_pubcheck_reader_text gives it, is checked; a finding is reported at
  * the file's path under shown (the output folder as the user named it; no
  * line: the page has no source position) unless a published document's
- * pii-allow lists it (allow: all of them). jobs threads (0: one per
- * core). Returns the errors added. */
+ * pii-allow lists it (allow: all of them). Files for which skip (when not
+ * NULL) returns true are left out: a rebuild's files whose bytes the last
+ * scan passed under the same list and allowances. jobs threads (0: one
+ * per core). Returns the errors added; *read and *skipped (when not NULL)
+ * are the text files read and left out. */
 size_t cb_pubcheck_output(const char *dir, const char *shown, const cb_strv *allow, const cb_pii_names *names,
-			  int jobs, cb_diags *d);
+			  bool (*skip)(void *ctx, const char *rel), void *skip_ctx, int jobs, cb_diags *d,
+			  size_t *read, size_t *skipped);
 
 #endif

@@ -26,6 +26,7 @@ struct cb_writer {
 	cb_map *dirs;	     /* folders already made in the staging folder */
 	const cb_map *known; /* keys of the previous output's files; may be NULL */
 	cb_map *keys;	     /* keys of this build's files */
+	cb_map *linked;	     /* path -> non-NULL: linked unchanged from the previous output */
 	bool private_out;    /* owner-only output (a restricted build) */
 	const cb_seal *seal; /* an encrypted build's keys (seal.h); NULL: plain */
 	pthread_mutex_t lock;
@@ -282,6 +283,21 @@ int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, 
 	return S_put(w, path, data, len, err);
 }
 
+/* Notes whether path was linked from the previous output (a path written
+ * again is as its last write left it). Under w->lock. */
+static void S_note_linked(cb_writer *w, const char *path, bool linked)
+{
+	if (!w->linked)
+		w->linked = cb_map_new();
+	if (linked || cb_map_has(w->linked, path))
+		cb_map_put(w->linked, path, linked ? (void *)w : NULL);
+}
+
+bool cb_writer_linked(const cb_writer *w, const char *path)
+{
+	return w->linked && cb_map_get(w->linked, path) != NULL;
+}
+
 static int S_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
 {
 	if (!S_safe_path(path)) {
@@ -316,6 +332,7 @@ static int S_put(cb_writer *w, const char *path, const char *data, size_t len, c
 		w->count++;
 		if (linked)
 			w->reused++;
+		S_note_linked(w, path, linked);
 		pthread_mutex_unlock(&w->lock);
 	}
 	free(full);
@@ -368,6 +385,7 @@ int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
 		pthread_mutex_lock(&w->lock);
 		w->count++;
 		w->reused++;
+		S_note_linked(w, path, true);
 		pthread_mutex_unlock(&w->lock);
 		S_remember(w, path, full, key);
 	}
@@ -547,6 +565,7 @@ size_t cb_writer_reused(const cb_writer *w)
 static void S_free(cb_writer *w)
 {
 	cb_map_free(w->dirs);
+	cb_map_free(w->linked);
 	cb_file_keys_free(w->keys);
 	pthread_mutex_destroy(&w->lock);
 	free(w->out);

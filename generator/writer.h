@@ -51,6 +51,9 @@ void cb_writer_abort(cb_writer *w);
  * the previous output. */
 size_t cb_writer_count(const cb_writer *w);
 size_t cb_writer_reused(const cb_writer *w);
+/* Whether the file at path was linked from the previous output (its bytes
+ * are that output's, unchanged). Not while files are still being put. */
+bool cb_writer_linked(const cb_writer *w, const char *path);
 
 /*
  * Keyed files. A caller that can name what a file is made from (a hash of

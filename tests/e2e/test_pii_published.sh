@@ -112,6 +112,14 @@ doc "$P/content/a.md" "A" "pii-allow: [07700 900123]" "Plain text."
 commit "$P" "allowed"
 run "$CASEBOOK" build --repo "$P" --out "$TMP/plug-site"
 assert_eq "a value a published document allows passes the last scan" "$RC" "0"
+# A rebuild's last scan reads only what changed, but only while the
+# allowances are the same: withdrawn, the unchanged plugin page (linked
+# from the previous output) is read again and fails.
+doc "$P/content/a.md" "A" "" "Plain text, edited."
+commit "$P" "allowance withdrawn"
+run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build --repo "$P" --out "$TMP/plug-site"
+assert_eq "a withdrawn allowance fails the rebuild, though the page is unchanged" "$RC" "1"
+assert_contains "the unchanged page is reported" "$OUT" "$TMP/plug-site/contacts.html: error: possible phone number '07700 900123' in the published file"
 
 # No false alarms: dates, years, page numbers, service numbers, districts.
 F=$TMP/fine
