@@ -302,6 +302,17 @@ static void S_plugin_entry(const cb_ynode *it, const char *file, cb_config *cfg,
 	pc->options = opts && opts->type == CB_Y_MAP ? S_to_value(opts) : cb_value_map();
 	pc->line = name->line;
 	pc->col = name->col;
+	pc->option_names = (cb_strv)CB_STRV_INIT;
+	pc->option_lines = pc->option_cols = NULL;
+	if (opts && opts->type == CB_Y_MAP && opts->n) {
+		pc->option_lines = cb_xcalloc(opts->n, sizeof *pc->option_lines);
+		pc->option_cols = cb_xcalloc(opts->n, sizeof *pc->option_cols);
+		for (size_t i = 0; i < opts->n; i++) {
+			pc->option_lines[i] = opts->keys[i]->line;
+			pc->option_cols[i] = opts->keys[i]->col;
+			cb_strv_push(&pc->option_names, opts->keys[i]->str);
+		}
+	}
 }
 
 /* 'plugins:' present means exactly these plugins, in this order (an empty
@@ -534,6 +545,9 @@ void cb_config_free(cb_config *cfg)
 	for (size_t i = 0; i < cfg->plugins.n; i++) {
 		free(cfg->plugin_confs[i].name);
 		cb_value_free(cfg->plugin_confs[i].options);
+		cb_strv_free(&cfg->plugin_confs[i].option_names);
+		free(cfg->plugin_confs[i].option_lines);
+		free(cfg->plugin_confs[i].option_cols);
 	}
 	free(cfg->plugin_confs);
 	cb_strv_free(&cfg->plugins);

@@ -46,6 +46,10 @@ typedef struct cb_plugin_conf {
 	char *name;
 	cb_value *options; /* a map (owned); empty when none were given */
 	int line, col;	   /* where casebook.yml names it */
+	/* Where each option's name is written: option_names[i] at
+	 * option_lines[i], option_cols[i] (owned; NULL when none). */
+	cb_strv option_names;
+	int *option_lines, *option_cols;
 } cb_plugin_conf;
 
 typedef struct cb_theme_def {

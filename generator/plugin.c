@@ -11,6 +11,7 @@
 
 #include <lualib.h>
 
+#include "config.h"
 #include "learning.h"
 #include "plugin_host.h"
 #include "pool.h"
@@ -903,7 +904,7 @@ static int S_open_step(lua_State *L)
 typedef struct S_chunk {
 	const char *src;
 	size_t len;
-	const cb_value *options;
+	const cb_plugin_conf *conf; /* may be NULL */
 } S_chunk;
 
 /* A name one letter away from a hook's, or the same in other capitals. */
@@ -918,8 +919,8 @@ static int S_init_step(lua_State *L)
 	cb_plugin *p = cb_plugin_of(L);
 	const S_chunk *c = p->chunk;
 	lua_getglobal(L, "casebook");
-	if (c->options)
-		cb_plugin_push_value(L, p, c->options);
+	if (c->conf)
+		cb_plugin_push_value(L, p, c->conf->options);
 	else
 		lua_newtable(L);
 	if (!lua_istable(L, -1)) {
@@ -967,6 +968,7 @@ static int S_init_step(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
+	cb_plugin_options_check(L, p, -1, c->conf);
 	return 0;
 }
 
@@ -1108,7 +1110,7 @@ static void S_plugin_free(cb_plugin *p)
 }
 
 int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, const char *note,
-		       const char *src, size_t len, const cb_value *options, cb_diags *d)
+		       const char *src, size_t len, const cb_plugin_conf *conf, cb_diags *d)
 {
 	double t0 = S_now();
 	cb_plugin *p = cb_xcalloc(1, sizeof *p);
@@ -1130,7 +1132,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 			     "cannot start Lua for this plugin (out of memory)");
 		return -1;
 	}
-	S_chunk c = {src, len, options};
+	S_chunk c = {src, len, conf};
 	bool started = S_start(p);
 	int rc = S_pcall(p, S_open_step, 0, d);
 	if (rc == 0) {

@@ -73,7 +73,7 @@ summary() {
 	fi
 }
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; casebook $(./casebook version | cut -d' ' -f2)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; casebook $(./casebook version | head -1 | cut -d' ' -f2)"
 for n in $SIZES; do
 	commits=$((n >= 10000 ? 300 : 50))
 	corpus=$OUT/corpus-$n
