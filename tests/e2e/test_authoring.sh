@@ -183,7 +183,7 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _casebook; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$COMP" "$@" | sort | tr '\n' ' '
 }
-assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check help hook import init learning new pack search serve version "
+assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check fetch help hook import init learning new pack search serve update version "
 assert_eq "completes options" "$(complete_words casebook pack --i)" "--include-restricted "
 assert_eq "completes models" "$(complete_words casebook pack --model "")" "4x4x4 kolb signs-of-safety "
 assert_eq "completes types" "$(complete_words casebook new s)" "seven-minute-briefing supervision-note "
