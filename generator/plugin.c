@@ -413,6 +413,24 @@ static int S_api_taxonomy(lua_State *L)
 	return 1;
 }
 
+/* casebook.agencies(): every agency (agency.h), the shipped ones then the
+ * repository's, each {id, label, synonyms}: the labels the pages show for
+ * doc.audience's ids. */
+static int S_api_agencies(lua_State *L)
+{
+	const cb_agencies *a = &S_self(L)->h->site->agencies;
+	lua_createtable(L, (int)a->n, 0);
+	for (size_t i = 0; i < a->n; i++) {
+		lua_createtable(L, 0, 3);
+		cb_plugin_set_str(L, "id", a->v[i].id);
+		cb_plugin_set_str(L, "label", a->v[i].label);
+		cb_plugin_push_strv(L, &a->v[i].synonyms);
+		lua_setfield(L, -2, "synonyms");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 /* casebook.themes_of(text [, heading]): the ids of the taxonomy's themes
  * whose label or synonyms text or heading names, as a learning point's
  * own themes are found (learning.h), in taxonomy order. */
@@ -879,6 +897,7 @@ static int S_open_step(lua_State *L)
 				       {"rag_label", S_api_rag_label},
 				       {"escape", S_api_escape},
 				       {"taxonomy", S_api_taxonomy},
+				       {"agencies", S_api_agencies},
 				       {"themes_of", S_api_themes_of},
 				       {"glossary", S_api_glossary},
 				       {"query", S_api_query},

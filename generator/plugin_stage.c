@@ -134,7 +134,7 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	/* Only the ranking: the index holds the site's documents in their
+	/* Only the ranking (documents only): the index holds the site's documents in their
 	 * order, so a hit's id is the document's place (from 1). */
 	if (cb_search_rank(q->s, query, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
