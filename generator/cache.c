@@ -28,7 +28,7 @@ struct cb_cache {
 	bool in_txn;
 	bool put_failed;
 	/* pages read for one output folder */
-	cb_map *pages;
+	cb_strmap *pages;
 	cb_file_key *page_recs;
 };
 
@@ -162,7 +162,7 @@ void cb_cache_close(cb_cache *c)
 	if (c->in_txn)
 		S_exec(c->db, "ROLLBACK;");
 	sqlite3_finalize(c->put);
-	cb_map_free(c->pages);
+	cb_strmap_free(c->pages);
 	free(c->page_recs);
 	sqlite3_close(c->db);
 	pthread_mutex_destroy(&c->lock);
@@ -458,6 +458,52 @@ static void S_put_md(cb_buf *b, const cb_mdoc *m)
 		S_put_i32(b, lp->tag_line);
 		S_put_i32(b, lp->tag_col);
 	}
+	S_put_u32(b, (uint32_t)m->ndoclinks);
+	for (size_t i = 0; i < m->ndoclinks; i++) {
+		S_put_str(b, m->doclinks[i].path);
+		S_put_i32(b, m->doclinks[i].heading);
+	}
+	S_put_u32(b, (uint32_t)m->ntables);
+	for (size_t i = 0; i < m->ntables; i++) {
+		const cb_mtable *t = &m->tables[i];
+		S_put_i32(b, t->heading);
+		S_put_i32(b, t->line);
+		S_put_u32(b, (uint32_t)t->nrows);
+		size_t k = 0;
+		for (size_t r = 0; r < t->nrows; r++) {
+			S_put_u32(b, (uint32_t)t->ncells[r]);
+			for (size_t c = 0; c < t->ncells[r]; c++)
+				S_put_str(b, t->cells[k++]);
+		}
+	}
+}
+
+/* The tables of a record (S_put_md). */
+static void S_get_tables(S_rd *r, cb_mdoc *m)
+{
+	m->ntables = S_get_count(r, 12);
+	if (m->ntables)
+		m->tables = cb_xcalloc(m->ntables, sizeof *m->tables);
+	for (size_t i = 0; i < m->ntables && !r->bad; i++) {
+		cb_mtable *t = &m->tables[i];
+		t->heading = S_get_i32(r);
+		t->line = S_get_i32(r);
+		t->nrows = S_get_count(r, 4);
+		if (t->nrows)
+			t->ncells = cb_xcalloc(t->nrows, sizeof *t->ncells);
+		size_t k = 0;
+		for (size_t row = 0; row < t->nrows && !r->bad; row++) {
+			size_t n = S_get_count(r, 4);
+			t->cells = cb_xrealloc(t->cells, (k + n + 1) * sizeof *t->cells);
+			for (size_t c = 0; c < n; c++) {
+				t->cells[k] = S_get_str(r);
+				if (!t->cells[k])
+					r->bad = true;
+				k++;
+				t->ncells[row]++;
+			}
+		}
+	}
 }
 
 static void S_get_md(S_rd *r, cb_mdoc *m)
@@ -491,6 +537,16 @@ static void S_get_md(S_rd *r, cb_mdoc *m)
 		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
 			r->bad = true;
 	}
+	m->ndoclinks = S_get_count(r, 8);
+	if (m->ndoclinks)
+		m->doclinks = cb_xcalloc(m->ndoclinks, sizeof *m->doclinks);
+	for (size_t i = 0; i < m->ndoclinks && !r->bad; i++) {
+		m->doclinks[i].path = S_get_str(r);
+		m->doclinks[i].heading = S_get_i32(r);
+		if (!m->doclinks[i].path)
+			r->bad = true;
+	}
+	S_get_tables(r, m);
 	if (!r->bad)
 		cb_mdoc_compact(m);
 }
@@ -663,13 +719,13 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
 
 /* --- pages --- */
 
-cb_map *cb_cache_pages(cb_cache *c, const char *out)
+cb_strmap *cb_cache_pages(cb_cache *c, const char *out)
 {
 	if (!c)
 		return NULL;
 	if (c->pages)
 		return c->pages;
-	c->pages = cb_map_new();
+	c->pages = cb_strmap_new();
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino, sum FROM pages WHERE out=?1", -1,
 			       &st, NULL) != SQLITE_OK)
@@ -700,12 +756,12 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out)
 	sqlite3_finalize(st);
 	/* Entries point into page_recs, so fill the map once it is final. */
 	for (size_t i = 0; i < n; i++)
-		cb_map_put(c->pages, paths.v[i], &c->page_recs[i]);
+		cb_strmap_put(c->pages, paths.v[i], &c->page_recs[i]);
 	cb_strv_free(&paths);
 	return c->pages;
 }
 
-void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_strmap *recs)
 {
 	if (!c)
 		return;
@@ -720,7 +776,7 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 		size_t it = 0;
 		const char *path;
 		void *v;
-		while (recs && cb_map_next(recs, &it, &path, &v)) {
+		while (recs && cb_strmap_next(recs, &it, &path, &v)) {
 			const cb_file_key *p = v;
 			sqlite3_bind_text(ins, 1, out, -1, SQLITE_STATIC);
 			sqlite3_bind_text(ins, 2, path, -1, SQLITE_STATIC);

@@ -43,8 +43,10 @@
 
 typedef struct cb_cache cb_cache;
 
-/* Bumped whenever a record's layout changes; part of every key. */
-#define CB_CACHE_FORMAT 2
+/* Bumped whenever a record's layout or meaning changes (3: audience
+ * values are agency ids; 4: the Markdown's links and tables); part of
+ * every key. */
+#define CB_CACHE_FORMAT 4
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that
@@ -94,9 +96,9 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep);
 /* Pages of one output folder (named by out as given to the build): every
  * recorded file of out, a map from output path to cb_file_key* (owned by
  * the cache, valid until cb_cache_close). */
-cb_map *cb_cache_pages(cb_cache *c, const char *out);
+cb_strmap *cb_cache_pages(cb_cache *c, const char *out);
 /* Replaces the records of out with recs (map path -> cb_file_key*). */
-void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs);
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_strmap *recs);
 
 /* Notes: small values kept for this casebook only (dropped with the
  * records when another one opens the cache), such as what an output

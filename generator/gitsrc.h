@@ -135,7 +135,7 @@ int cb_gitsrc_uncommitted(cb_gitsrc *g, const cb_strv *paths, size_t *n, char **
  * a shallow clone's boundary counts as a change. Its commit time and id
  * (41 bytes) — time 0 and "" when nothing is committed. -1 with err on a
  * git error. */
-int cb_gitsrc_newest_change(cb_gitsrc *g, const cb_map *skip, int64_t *time, char *id, cb_error *err);
+int cb_gitsrc_newest_change(cb_gitsrc *g, const cb_strmap *skip, int64_t *time, char *id, cb_error *err);
 
 /* Commit time of the selected ref (the build's notion of "now" unless
  * SOURCE_DATE_EPOCH is set). */
@@ -154,12 +154,18 @@ char *cb_gitsrc_private_dir(const cb_gitsrc *g);
 void cb_gitsrc_free(cb_gitsrc *g);
 
 /* Partner repositories (gitsrc_fetch.c). Mirrors the repository at url (a
- * path, file://, https or ssh; ssh through the ssh agent) into the bare
+ * path, file://, https with git's credential helpers, or ssh through the
+ * ssh agent) into the bare
  * repository mirror_dir, made when missing: every branch and tag, pruned
  * to the remote's, with HEAD following the remote's default branch. Then
  * names the commit ref is there (NULL: HEAD) in commit (41 bytes). 0, or
  * -1 with err. Uses the network; builds never call it. */
 int cb_gitsrc_mirror(const char *mirror_dir, const char *url, const char *ref, char *commit, cb_error *err);
+/* The user name and password git's credential helpers give for url
+ * (`git credential fill`, which may also ask on the terminal), for https
+ * sources. 0 with both (caller frees; wipe the password), -1 when there
+ * are none: no git, no helper, or nothing given. */
+int cb_gitsrc_credential_fill(const char *url, char **user, char **pass);
 /* True when the repository at dir has the commit (hex id). */
 int cb_gitsrc_has_commit(const char *dir, const char *commit);
 

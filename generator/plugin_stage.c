@@ -12,7 +12,6 @@
 
 #include "index.h"
 #include "search.h"
-#include "writer.h"
 
 /* ---- the build's plugin stage ---- */
 
@@ -67,17 +66,16 @@ static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
 }
 
 /*
- * casebook.query asks the search module. Its index is normally written
- * after rendering; a plugin that queries gets one built the first time it
- * asks (the database alone: no browser files), from the site as it is then
- * (themes other plugins changed included), in a temporary folder that is removed when the stage ends:
+ * casebook.query asks the search module. A plugin that queries gets a
+ * search database (only the database: no browser files) built the first
+ * time it asks, from the site as it is then (themes other plugins changed
+ * included), in a temporary folder that is removed when the stage ends:
  * the one the stage's parent made (hk->tmp_dir), which it removes however
  * the child ended. Builds whose plugins never query pay nothing.
  */
 typedef struct S_search {
 	cb_site *site;
-	char *tmp;    /* the temporary folder; NULL until built */
-	cb_writer *w; /* whose staging folder holds the database */
+	char *tmp; /* the temporary folder; NULL until built */
 	cb_search *s;
 	bool failed;
 	char why[600]; /* why the index could not be built */
@@ -89,7 +87,6 @@ static int S_search_open(S_search *q)
 {
 	const char *t = getenv("TMPDIR");
 	cb_error err = CB_ERROR_INIT;
-	char *out = NULL, *db = NULL;
 	int rc = -1;
 	q->own_tmp = !(q->hk && q->hk->tmp_dir);
 	q->tmp = q->own_tmp ? cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp")
@@ -100,15 +97,12 @@ static int S_search_open(S_search *q)
 		q->tmp = NULL;
 		return -1;
 	}
-	out = cb_path_join(q->tmp, "out");
-	if (cb_writer_open(&q->w, out, &err) == 0 && cb_search_build(q->site, NULL, q->w, NULL, &err) == 0) {
-		db = cb_path_join(cb_writer_stage_dir(q->w), CB_SEARCH_DB);
+	char *db = cb_path_join(q->tmp, "query.db");
+	if (cb_index_write_db(q->site, db, NULL, NULL, &err) == 0)
 		rc = cb_search_open(&q->s, db, &err);
-	}
 	if (rc != 0)
 		cb_error_format(&err, q->why, sizeof q->why);
 	free(db);
-	free(out);
 	return rc;
 }
 
@@ -134,7 +128,7 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	/* Only the ranking: the index holds the site's documents in their
+	/* Only the ranking (documents only): the index holds the site's documents in their
 	 * order, so a hit's id is the document's place (from 1). */
 	if (cb_search_rank(q->s, query, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
@@ -155,7 +149,6 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 static void S_search_close(S_search *q)
 {
 	cb_search_close(q->s);
-	cb_writer_abort(q->w);
 	if (q->tmp && q->own_tmp)
 		cb_rm_rf(q->tmp);
 	free(q->tmp);
@@ -209,7 +202,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
 	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
-	S_search sq = {site, NULL, NULL, NULL, false, "", hk, false};
+	S_search sq = {.site = site, .hk = hk};
 	if (hk && hk->watch)
 		cb_plugin_set_watch(h, hk->watch, hk->ctx);
 	if (opts->query)
@@ -218,15 +211,14 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 		cb_plugin_set_query(h, S_search_query, &sq);
 	for (size_t i = 0; i < names.n && rc == CB_STAGE_OK; i++) {
 		const char *name = names.v[i];
-		const cb_value *options = cfg->plugins_set ? cfg->plugin_confs[i].options : NULL;
+		const cb_plugin_conf *conf = cfg->plugins_set ? &cfg->plugin_confs[i] : NULL;
 		const cb_source *own = S_repo_plugin(site, name);
 		char *path = cb_xasprintf("plugins/%s.lua", name);
 		if (own) {
 			if (!own->data)
 				cb_diags_add(d, CB_ERROR, own->path, 0, 0, "plugin",
 					     "the file is too large to be a plugin");
-			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, options, d) !=
-				 0)
+			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, conf, d) != 0)
 				rc = CB_STAGE_CONTENT;
 			free(path);
 			continue;
@@ -236,7 +228,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 		size_t len = 0;
 		if (cb_file_read(file, &src, &len) == 0) {
 			note = cb_xasprintf("casebook's own plugin, from %s", file);
-			if (cb_plugin_host_add(h, name, path, note, src, len, options, d) != 0)
+			if (cb_plugin_host_add(h, name, path, note, src, len, conf, d) != 0)
 				rc = CB_STAGE_CONTENT;
 		} else if (cfg->plugins_set) {
 			cb_strv known = CB_STRV_INIT;

@@ -32,7 +32,7 @@ typedef struct S_r {
 	cb_value **docrefs;			     /* each document's reference (S_docref) */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
 	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
-	cb_map *theme_ids;			     /* theme id -> 1 + its index in site->themes */
+	cb_strmap *theme_ids;			     /* theme id -> 1 + its index in site->themes */
 	char **type_urls;			     /* "types/<slug>.html" of each of cb_doc_types */
 	cb_buf out;				     /* a page being rendered; one per thread */
 } S_r;
@@ -230,7 +230,7 @@ static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 /* The theme of that id (the first, should two share it), or NULL. */
 static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 {
-	uintptr_t i = (uintptr_t)cb_map_get(r->theme_ids, id);
+	uintptr_t i = (uintptr_t)cb_strmap_get(r->theme_ids, id);
 	return i ? &r->site->themes[i - 1] : NULL;
 }
 
@@ -281,45 +281,6 @@ static cb_value *S_history_entry(int64_t t, int tz, const char *author)
 	return v;
 }
 
-/* Readable names of the agencies front matter lists under `audience`. An
- * id not listed here is shown with its hyphens as spaces. */
-static const struct {
-	const char *id, *label;
-} S_agencies[] = {
-    {"gp", "GP and primary care"},
-    {"health-visiting", "Health visiting"},
-    {"midwifery", "Midwifery"},
-    {"emergency-department", "Emergency department"},
-    {"ambulance", "Ambulance service"},
-    {"paediatrics", "Paediatrics"},
-    {"camhs", "CAMHS (child and adolescent mental health)"},
-    {"police", "Police"},
-    {"childrens-social-care", "Children's social care"},
-    {"education", "Education"},
-    {"early-years", "Early years"},
-    {"housing", "Housing"},
-    {"probation", "Probation"},
-    {"adult-services", "Adult services"},
-    {"school-nursing", "School nursing"},
-    {"mental-health", "Adult mental health"},
-    {"substance-misuse", "Drug and alcohol services"},
-};
-
-/* The readable name of an agency id; caller frees. */
-static char *S_agency_label(const char *id)
-{
-	for (size_t i = 0; i < sizeof S_agencies / sizeof S_agencies[0]; i++)
-		if (strcmp(S_agencies[i].id, id) == 0)
-			return cb_xstrdup(S_agencies[i].label);
-	char *s = cb_xstrdup(id);
-	for (char *c = s; *c; c++)
-		if (*c == '-')
-			*c = ' ';
-	if (s[0] >= 'a' && s[0] <= 'z')
-		s[0] = (char)(s[0] - 'a' + 'A');
-	return s;
-}
-
 /* "areas/<slug>.html" and the like; caller frees. */
 static char *S_listing_url(const char *dir, const char *name)
 {
@@ -339,13 +300,13 @@ static cb_value *S_type_url(const S_r *r, const char *type)
 }
 
 /* The agencies of a document: id, label and the url of their listing. */
-static cb_value *S_agency_list(const cb_strv *ids)
+static cb_value *S_agency_list(const cb_site *s, const cb_strv *ids)
 {
 	cb_value *l = cb_value_list();
 	for (size_t i = 0; i < ids->n; i++) {
 		cb_value *a = cb_list_push(l, cb_value_map());
 		cb_map_set_str(a, "id", ids->v[i]);
-		cb_map_set(a, "label", cb_value_str_own(S_agency_label(ids->v[i])));
+		cb_map_set(a, "label", cb_value_str_own(cb_agency_label(&s->agencies, ids->v[i])));
 		cb_map_set(a, "url", cb_value_str_own(S_listing_url("audiences", ids->v[i])));
 	}
 	return l;
@@ -411,7 +372,7 @@ static int S_listing_pages(S_r *r, const char *kind, const char *dir, const char
 		} else {
 			for (size_t k = 0; k < m->audience.n; k++) {
 				char *key = S_listing_url(dir, m->audience.v[k]);
-				char *label = S_agency_label(m->audience.v[k]);
+				char *label = cb_agency_label(&s->agencies, m->audience.v[k]);
 				S_group_add(S_group_get(&groups, &ngroups, key, label), (int)i);
 				free(label);
 				free(key);
@@ -641,11 +602,39 @@ static int S_assets(S_r *r)
 	return rc;
 }
 
+/* A partner's documents are a folder deeper (documents/NAME/x.html) than
+ * the pages their HTML was made for (one folder below the root: theme
+ * pages carry learning points too), so on their own page every relative
+ * address climbs one folder more. Markdown's raw HTML is off, so the only
+ * relative addresses are the ones casebook wrote: href="../ and src="../.
+ * Takes html; returns a new string. */
+static char *S_deeper(char *html, bool deeper)
+{
+	if (!deeper || !html)
+		return html;
+	cb_buf b = CB_BUF_INIT;
+	const char *p = html;
+	for (;;) {
+		const char *h = strstr(p, "href=\"../"), *sr = strstr(p, "src=\"../");
+		const char *at = !h ? sr : !sr ? h : h < sr ? h : sr;
+		if (!at)
+			break;
+		size_t attr = at == h ? 6 : 5; /* up to and with the quote */
+		cb_buf_put(&b, p, (size_t)(at - p) + attr);
+		cb_buf_puts(&b, "../");
+		p = at + attr;
+	}
+	cb_buf_puts(&b, p);
+	free(html);
+	return cb_buf_detach(&b);
+}
+
 static int S_document(S_r *r, const cb_doc *d)
 {
 	const cb_site *s = r->site;
 	const cb_meta *m = &d->meta;
-	cb_value *v = S_base(r, "../", "document", m->title);
+	bool deeper = strchr(d->slug, '/') != NULL;
+	cb_value *v = S_base(r, deeper ? "../../" : "../", "document", m->title);
 	cb_value *doc = cb_map_set(v, "doc", cb_value_map());
 	/* The front matter's own fields (schema.h's cb_fields), then what is
 	 * worked out from them. */
@@ -667,7 +656,7 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(t, "label", tg->label);
 		cb_map_set_str(t, "url", r->theme_urls[tg - s->themes]);
 	}
-	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
+	cb_map_set(doc, "agencies", S_agency_list(s, &m->audience));
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
 	cb_map_set(doc, "type_url", S_type_url(r, m->type));
@@ -687,14 +676,14 @@ static int S_document(S_r *r, const cb_doc *d)
 			gid = lp->heading_id;
 		}
 		cb_value *p = cb_list_push(points, cb_value_map());
-		cb_map_set_str(p, "html", lp->html);
+		cb_map_set(p, "html", cb_value_str_own(S_deeper(cb_xstrdup(lp->html), deeper)));
 	}
 	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
 
 	cb_map_set(doc, "actions", cb_docdata_actions(m, s->build_date));
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
-	cb_map_set(doc, "body", cb_value_str_own(cb_doc_html(s, d)));
+	cb_map_set(doc, "body", cb_value_str_own(S_deeper(cb_doc_html(s, d), deeper)));
 	cb_value *toc = cb_map_set(doc, "toc", cb_value_list());
 	size_t ntoc = 0;
 	for (size_t i = 0; i < d->md.nheadings; i++) {
@@ -769,9 +758,7 @@ static cb_value *S_theme_summary(const S_r *r, const cb_theme_group *tg)
  * document's reference; NULL when none is on the theme. */
 static cb_value *S_learning(const S_r *r, const cb_doc *d, const char *id, size_t *n)
 {
-	size_t on = 0;
-	for (size_t k = 0; k < d->md.nlearning; k++)
-		on += cb_doc_point_on(d, k, id);
+	size_t on = cb_doc_points_on(d, id);
 	*n = on;
 	if (!on)
 		return NULL;
@@ -991,11 +978,11 @@ static void S_prepare(S_r *r)
 {
 	const cb_site *s = r->site;
 	r->theme_urls = cb_xcalloc(s->nthemes + 1, sizeof *r->theme_urls);
-	r->theme_ids = cb_map_new();
+	r->theme_ids = cb_strmap_new();
 	for (size_t i = 0; i < s->nthemes; i++) {
 		r->theme_urls[i] = S_theme_url(s->themes[i].id);
-		if (!cb_map_has(r->theme_ids, s->themes[i].id))
-			cb_map_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
+		if (!cb_strmap_has(r->theme_ids, s->themes[i].id))
+			cb_strmap_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
 	}
 	r->type_urls = cb_xcalloc(cb_doc_ntypes + 1, sizeof *r->type_urls);
 	for (size_t t = 0; t < cb_doc_ntypes; t++)
@@ -1025,7 +1012,7 @@ static void S_finish(S_r *r)
 	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
 		free(r->theme_urls[i]);
 	free(r->theme_urls);
-	cb_map_free(r->theme_ids);
+	cb_strmap_free(r->theme_ids);
 	for (size_t t = 0; r->type_urls && t < cb_doc_ntypes; t++)
 		free(r->type_urls[t]);
 	free(r->type_urls);

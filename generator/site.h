@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agency.h"
 #include "config.h"
 #include "diag.h"
 #include "gitsrc.h"
@@ -39,9 +40,11 @@ typedef struct cb_site_opts {
 } cb_site_opts;
 
 typedef struct cb_doc {
-	char *path;   /* repository-relative source path */
-	char *slug;   /* output file name without ".html"; unique */
-	char oid[41]; /* blob id of the source */
+	char *path;	    /* repository-relative source path */
+	char *slug;	    /* output file name without ".html"; unique; "NAME/..." for a source's */
+	const char *source; /* the partner repository it came from (its name in casebook.yml's
+			       sources); NULL for the hub's own */
+	char oid[41];	    /* blob id of the source */
 	cb_meta meta;
 	cb_mdoc md;
 	const cb_history *hist; /* NULL when never committed */
@@ -88,6 +91,7 @@ typedef struct cb_site {
 	cb_config cfg;
 	cb_taxonomy tax;
 	bool has_taxonomy;
+	cb_agencies agencies; /* the shipped agencies and the repository's (agency.h) */
 	cb_glossary glossary;
 	cb_visibility audience;
 	cb_doc *docs; /* in the audience; newest first, then by path */
@@ -170,5 +174,7 @@ void cb_site_classify_points(cb_site *site);
 
 /* Whether learning point k of d is on theme id. */
 bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id);
+/* How many of d's learning points are on theme id. */
+size_t cb_doc_points_on(const cb_doc *d, const char *id);
 
 #endif

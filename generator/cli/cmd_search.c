@@ -5,19 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
+#include "gitsrc.h"
+#include "private.h"
+#include "schema.h"
 #include "search.h"
 #include "util.h"
 
 enum { S_FOUND = 0, S_NONE = 1, S_ERROR = 2 };
 
 const char cb_search_usage[] =
-    "usage: casebook search [--db FILE] [--theme T] [--type T] [--area A]\n"
-    "                       [--since YYYY] [--until YYYY] [--limit N] [--json] QUERY\n"
+    "usage: casebook search [--audience A] [--repo DIR | --db FILE] [--theme T] [--type T]\n"
+    "                       [--area A] [--since YYYY] [--until YYYY] [--limit N] [--json]\n"
+    "                       QUERY\n"
     "\n"
-    "Searches the last build's index (casebook.db) and prints the best matches:\n"
-    "title, type, date, source path and a snippet with the matched words.\n"
+    "Searches the search database of the last build of an audience and prints\n"
+    "the best matches, documents and their learning points alike: title, type,\n"
+    "date, source path (with the point's section) and a snippet with the\n"
+    "matched words. It ranks exactly as that build's search page does.\n"
     "\n"
     "  missed appointments     documents with both words (any form: appointment, missing)\n"
     "  \"did not attend\"         the words together, in this order\n"
@@ -26,19 +33,23 @@ const char cb_search_usage[] =
     "  bruising OR bruise      either word\n"
     "Words that are a theme's synonym (DNA, WNB, NAI…) also find that theme.\n"
     "\n"
-    "  --db FILE       the index (default: the last `casebook build` of this repository)\n"
-    "  --theme T       only documents with this theme (id or label)\n"
+    "  --audience A    public (default), internal or restricted: the database of\n"
+    "                  the last `casebook build --audience A` (.casebook/search-A.db)\n"
+    "  --repo DIR      the git repository (default: the one containing this folder)\n"
+    "  --db FILE       another database instead, such as a casebook.db written by\n"
+    "                  `casebook build --with-db`\n"
+    "  --theme T       only documents with this theme, and points on it (id or label)\n"
     "  --type T        only this document type (e.g. briefing, case-review)\n"
     "  --area A        only documents from this area\n"
     "  --since YYYY    only documents dated in or after this year\n"
     "  --until YYYY    only documents dated in or before this year\n"
-    "  --limit N       show at most N results (default 10)\n"
+    "  --limit N       show at most N results, documents and points (default 10)\n"
     "  --json          print the results as JSON (schema in search/README.md)\n"
     "Options may come before or after the query; put -- before a query word\n"
     "that starts with --.\n"
     "\n"
     "Exit status: 0 something matched, 1 nothing matched, 2 a usage error,\n"
-    "a query that cannot be read, or no index.\n";
+    "a query that cannot be read, or no database (yet).\n";
 
 static int S_usage_error(const char *fmt, const char *arg)
 {
@@ -75,18 +86,39 @@ static void S_print_marked(const char *s, bool color)
 	}
 }
 
+/* "3 results match "q" (2 documents, 1 learning point)". */
+static void S_print_count(const cb_search_result *r, const char *q)
+{
+	size_t npoints = 0;
+	for (size_t i = 0; i < r->n; i++)
+		npoints += r->hits[i].kind == CB_HIT_POINT;
+	printf("%zu result%s match%s \"%s\"", r->total, r->total == 1 ? "" : "s", r->total == 1 ? "es" : "",
+	       q);
+	if (r->n == r->total)
+		printf(" (%zu document%s, %zu learning point%s)", r->n - npoints,
+		       r->n - npoints == 1 ? "" : "s", npoints, npoints == 1 ? "" : "s");
+	putchar('\n');
+}
+
 static void S_print_text(const cb_search_result *r, const char *q, bool color)
 {
-	printf("%zu document%s match%s \"%s\"\n", r->total, r->total == 1 ? "" : "s",
-	       r->total == 1 ? "es" : "", q);
+	S_print_count(r, q);
 	for (size_t i = 0; i < r->n; i++) {
 		const cb_search_hit *h = &r->hits[i];
 		printf("\n%zu. ", i + 1);
 		S_print_marked(h->title, false);
+		if (h->kind == CB_HIT_POINT) {
+			fputs(" — learning point under \"", stdout);
+			S_print_marked(h->heading, false);
+			putchar('"');
+		}
 		printf("\n   %s · %s", h->type_label, h->date);
 		if (h->area[0])
 			printf(" · %s", h->area);
-		printf(" · %s\n", h->path);
+		printf(" · %s", h->path);
+		if (h->kind == CB_HIT_POINT)
+			printf("#%s", h->anchor);
+		putchar('\n');
 		for (size_t k = 0; k < h->nthemes; k++)
 			printf("   theme: %s (matched \"%s\")\n", h->themes[k].label, h->themes[k].typed);
 		if (h->snippet[0]) {
@@ -133,7 +165,7 @@ static void S_json_snippet(cb_buf *b, const char *snip)
 static void S_print_json(const cb_search_result *r, const char *q, const cb_search_filter *f)
 {
 	cb_buf b = CB_BUF_INIT;
-	cb_buf_puts(&b, "{\"version\":1,\"query\":");
+	cb_buf_puts(&b, "{\"version\":2,\"query\":");
 	S_json_str(&b, q);
 	cb_buf_puts(&b, ",\"filters\":{");
 	const char *names[] = {"theme", "type", "area"};
@@ -165,7 +197,8 @@ static void S_print_json(const cb_search_result *r, const char *q, const cb_sear
 	cb_buf_printf(&b, "],\"total\":%zu,\"results\":[", r->total);
 	for (size_t i = 0; i < r->n; i++) {
 		const cb_search_hit *h = &r->hits[i];
-		cb_buf_printf(&b, "%s\n{\"rank\":%zu,\"title\":", i ? "," : "", i + 1);
+		cb_buf_printf(&b, "%s\n{\"kind\":\"%s\",\"rank\":%zu,\"title\":", i ? "," : "",
+			      h->kind == CB_HIT_POINT ? "point" : "document", i + 1);
 		S_json_str(&b, h->title);
 		cb_buf_puts(&b, ",\"type\":");
 		S_json_str(&b, h->type);
@@ -179,7 +212,15 @@ static void S_print_json(const cb_search_result *r, const char *q, const cb_sear
 		S_json_str(&b, h->path);
 		cb_buf_puts(&b, ",\"url\":");
 		S_json_str(&b, h->url);
-		cb_buf_putc(&b, ',');
+		if (h->kind == CB_HIT_POINT) {
+			cb_buf_puts(&b, ",\"heading\":");
+			S_json_str(&b, h->heading);
+			cb_buf_puts(&b, ",\"anchor\":");
+			S_json_str(&b, h->anchor);
+			cb_buf_printf(&b, ",\"point\":%ld,\"text\":", h->k + 1);
+			S_json_str(&b, h->text);
+		}
+		cb_buf_printf(&b, ",\"matched\":\"%s\",", h->by_theme ? "theme" : "words");
 		S_json_snippet(&b, h->snippet);
 		cb_buf_puts(&b, ",\"themes_matched\":[");
 		for (size_t k = 0; k < h->nthemes; k++) {
@@ -203,14 +244,49 @@ static const struct {
 	const char *name;
 	char key;
 	bool value;
-} S_opts[] = {{"--db", 'd', true},    {"--theme", 't', true}, {"--type", 'y', true},  {"--area", 'a', true},
-	      {"--since", 's', true}, {"--until", 'u', true}, {"--limit", 'n', true}, {"-n", 'n', true},
-	      {"--json", 'j', false}, {"--help", 'h', false}, {"-h", 'h', false}};
+} S_opts[] = {{"--db", 'd', true},    {"--theme", 't', true}, {"--type", 'y', true},
+	      {"--area", 'a', true},  {"--since", 's', true}, {"--until", 'u', true},
+	      {"--limit", 'n', true}, {"-n", 'n', true},      {"--json", 'j', false},
+	      {"--help", 'h', false}, {"-h", 'h', false},     {"--audience", 'A', true},
+	      {"--repo", 'r', true}};
+
+/* The database to read: --db as given, else the private folder's database
+ * of the audience's builds (private.h). NULL after printing why there is
+ * none. Caller frees. */
+static char *S_db(const char *db_arg, const char *repo, const char *audience)
+{
+	if (db_arg)
+		return cb_xstrdup(db_arg);
+	cb_visibility aud = CB_VIS_PUBLIC;
+	if (audience)
+		cb_visibility_parse(audience, &aud); /* checked with the options */
+	cb_gitsrc *g = NULL;
+	cb_error err = CB_ERROR_INIT;
+	if (cb_gitsrc_open(&g, repo, &err) != 0) {
+		fprintf(stderr, "casebook search: %s\n", err.msg);
+		return NULL;
+	}
+	char *priv = cb_gitsrc_private_dir(g);
+	char *db = cb_private_search_db(priv, aud);
+	cb_gitsrc_free(g);
+	free(priv);
+	if (access(db, F_OK) != 0) {
+		const char *name = cb_visibility_name(aud);
+		fprintf(stderr,
+			"casebook: no search database for the %s audience yet; run 'casebook build%s%s' "
+			"first\n",
+			name, aud == CB_VIS_PUBLIC ? "" : " --audience ", aud == CB_VIS_PUBLIC ? "" : name);
+		free(db);
+		return NULL;
+	}
+	return db;
+}
 
 int cb_cmd_search(int argc, char **argv)
 {
-	cb_search_filter f = {NULL, NULL, NULL, 0, 0};
-	const char *db_arg = NULL;
+	cb_search_filter f = {.theme = NULL};
+	const char *db_arg = NULL, *repo = NULL, *audience = NULL;
+	cb_visibility aud;
 	long limit = 10;
 	bool json = false;
 	cb_buf q = CB_BUF_INIT;
@@ -263,6 +339,13 @@ int cb_cmd_search(int argc, char **argv)
 		int bad = 0;
 		switch (key) {
 		case 'd': db_arg = val; break;
+		case 'r': repo = val; break;
+		case 'A':
+			audience = val;
+			if (cb_visibility_parse(val, &aud) != 0)
+				bad = S_usage_error(
+				    "unknown audience '%s': use public, internal or restricted", val);
+			break;
 		case 't': f.theme = val; break;
 		case 'y': f.type = val; break;
 		case 'a': f.area = val; break;
@@ -300,17 +383,18 @@ int cb_cmd_search(int argc, char **argv)
 		cb_buf_free(&q);
 		return S_usage_error("%s", "--since is after --until: nothing could match");
 	}
-	char *db = db_arg ? cb_xstrdup(db_arg) : cb_search_default_db();
+	if (db_arg && (repo || audience)) {
+		cb_buf_free(&q);
+		return S_usage_error("%s", "--db names the database itself: give either --db or "
+					   "--audience and --repo");
+	}
+	char *db = S_db(db_arg, repo, audience);
 	int rc = S_ERROR;
 	cb_search *s = NULL;
 	cb_search_result res = {0};
 	cb_error err = CB_ERROR_INIT;
-	if (!db) {
-		fprintf(stderr,
-			"casebook search: not inside a git repository: give the index with --db FILE, or "
-			"run 'casebook build' in your repository first\n");
+	if (!db)
 		goto out;
-	}
 	if (cb_search_open(&s, db, &err) != 0) {
 		fprintf(stderr, "casebook search: %s\n", err.msg);
 		goto out;
@@ -324,7 +408,7 @@ int cb_cmd_search(int argc, char **argv)
 	else if (res.total)
 		S_print_text(&res, q.data, cb_want_color(stdout));
 	if (!res.total && !json)
-		fprintf(stderr, "casebook search: no documents match \"%s\"\n", q.data);
+		fprintf(stderr, "casebook search: nothing matches \"%s\"\n", q.data);
 	rc = res.total ? S_FOUND : S_NONE;
 out:
 	cb_search_result_free(&res);

@@ -177,12 +177,10 @@ fi
 
 # The database stores the text as written, and the command line's JSON
 # is valid and exact.
-if [ -f "$S/casebook.db" ]; then
-	run "$CASEBOOK" search --db "$S/casebook.db" --json zqxtitle
-	assert_eq "casebook search --json finds the hostile document" "$RC" "0"
-	got=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["title"])' <<<"$OUT" 2>&1)
-	assert_eq "its JSON is valid and the title exact" "$got" "$TITLE"
-fi
+run "$CASEBOOK" search --repo "$R" --json zqxtitle
+assert_eq "casebook search --json finds the hostile document" "$RC" "0"
+got=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["title"])' <<<"$OUT" 2>&1)
+assert_eq "its JSON is valid and the title exact" "$got" "$TITLE"
 for f in $(find "$S" -name '*.json'); do
 	check "valid JSON: ${f#$S/}" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f"
 done
@@ -292,7 +290,8 @@ doc "$X/content/ok.md" "Fine"
 printf -- '---\ntitle: Binary\ntype: briefing\ndate: 2024-01-10\n---\n\nab\0cd\n' >"$X/content/binary.md"
 printf -- '---\ntitle: Latin-1\ntype: briefing\ndate: 2024-01-10\n---\n\nCaf\xe9 au lait\n' >"$X/content/latin1.md"
 printf -- '---\ntitle: "Over\xc0\xaflong"\ntype: briefing\ndate: 2024-01-10\n---\n' >"$X/content/overlong.md"
-cp "$ROOT/tests/fixtures/hostile/content/hostile.md" "$X/content/"
+cp "$ROOT/tests/fixtures/hostile/content/hostile.md" "$ROOT/tests/fixtures/hostile/content/agencies.yml" "$X/content/"
+printf 'agencies: content/agencies.yml\n' >"$X/casebook.yml"
 printf '\x89PNG\r\n\x1a\n\0\0\0' >"$X/content/image.md"
 commit "$X" "bytes"
 run "$CASEBOOK" build --repo "$X" --out "$TMP/bytes-site"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "index.h"
@@ -44,9 +45,11 @@ static char *S_read(const char *dir, const char *rel)
 	return data;
 }
 
-/* Builds the index only (no pages) into S_tmp/<dir>; with web NULL, the
- * database alone. */
-static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
+/* Builds the index only (no pages) into S_tmp/<dir>, in the two steps a
+ * build takes: the database (here inside the output, as --with-db puts it),
+ * then the browser's files from its postings; with web NULL, the database
+ * alone (what casebook.query builds). */
+static void S_build_web(const char *dir, const char *web, cb_index_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
 	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
@@ -56,7 +59,13 @@ static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	assert_int_equal(cb_search_build(&s, web, w, st, &err), 0);
+	char *db = cb_path_join(cb_writer_stage_dir(w), "casebook.db");
+	cb_postings *p = web ? cb_postings_new() : NULL;
+	assert_int_equal(cb_index_write_db(&s, db, p, st, &err), 0);
+	if (web)
+		assert_int_equal(cb_index_write_browser(&s, p, web, w, st, &err), 0);
+	cb_postings_free(p);
+	free(db);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_site_free(&s);
 	cb_diags_free(&d);
@@ -64,7 +73,7 @@ static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 	free(out);
 }
 
-static void S_build(const char *dir, cb_search_stats *st)
+static void S_build(const char *dir, cb_index_stats *st)
 {
 	S_build_web(dir, "search/web", st);
 }
@@ -114,7 +123,7 @@ static cb_search *S_open(const char *dir)
 
 static void test_build_writes_db_and_shards(void **state)
 {
-	cb_search_stats st;
+	cb_index_stats st;
 	S_build("one", &st);
 	assert_int_equal(st.docs, 2); /* the internal document is left out */
 	assert_int_equal(st.learning, 1);
@@ -122,7 +131,7 @@ static void test_build_writes_db_and_shards(void **state)
 	assert_true(st.shards >= 1);
 	char *meta = S_read("one", "search/meta.js");
 	assert_non_null(meta);
-	assert_non_null(strstr(meta, "CBS.meta({\"v\":1,\"n\":2,"));
+	assert_non_null(strstr(meta, "CBS.meta({\"v\":2,\"n\":2,"));
 	assert_non_null(strstr(meta, "[\"DNA\",1]")); /* themes sorted by label: Neglect, Was not brought */
 	free(meta);
 	char *engine = S_read("one", "search/search.js");
@@ -139,9 +148,12 @@ static void test_ranking_and_snippets(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	/* Documents only, as plugins ask. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &r, &err), 0);
 	assert_int_equal(r.total, 2);
 	/* A title match outranks a body match. */
+	assert_int_equal(r.hits[0].kind, CB_HIT_DOCUMENT);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	assert_string_equal(r.hits[0].url, "documents/a.html");
 	assert_string_equal(r.hits[0].type, "briefing");
@@ -150,9 +162,34 @@ static void test_ranking_and_snippets(void **state)
 	assert_non_null(strstr(r.hits[1].snippet, "\001missed\002 \001appointment\002"));
 	cb_search_result_free(&r);
 
+	/* With the learning point, which links to its section. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	size_t np = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.hits[i].kind != CB_HIT_POINT)
+			continue;
+		np++;
+		assert_string_equal(r.hits[i].path, "content/a.md");
+		assert_string_equal(r.hits[i].url, "documents/a.html#key-learning");
+		assert_string_equal(r.hits[i].heading, "Key learning");
+		assert_string_equal(r.hits[i].text, "Follow up every missed appointment.");
+		assert_int_equal(r.hits[i].k, 0);
+		assert_false(r.hits[i].by_theme);
+		assert_non_null(strstr(r.hits[i].snippet, "\001missed\002 \001appointment\002"));
+	}
+	assert_int_equal(np, 1);
+	cb_search_result_free(&r);
+	/* The limit counts documents and points alike. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 2, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	assert_int_equal(r.n, 2);
+	cb_search_result_free(&r);
+
 	assert_int_equal(cb_search_run(s, "missed -audit", NULL, 10, &r, &err), 0);
-	assert_int_equal(r.total, 1);
+	assert_int_equal(r.total, 2); /* a.md and its point */
 	assert_string_equal(r.hits[0].path, "content/a.md");
+	assert_string_equal(r.hits[1].path, "content/a.md");
 	cb_search_result_free(&r);
 
 	assert_int_equal(cb_search_run(s, "zzqq", NULL, 10, &r, &err), 0);
@@ -181,25 +218,25 @@ static void test_filters(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	cb_search_filter f = {NULL, "Audit", NULL, 0, 0};
+	cb_search_filter f = {.type = "Audit"};
 	assert_int_equal(cb_search_run(s, "missed", &f, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/b.md");
 	cb_search_result_free(&r);
-	cb_search_filter g = {"was not brought", NULL, NULL, 0, 2023};
+	cb_search_filter g = {.theme = "was not brought", .until = 2023};
 	assert_int_equal(cb_search_run(s, "missed", &g, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	cb_search_result_free(&r);
-	cb_search_filter h = {NULL, NULL, NULL, 2024, 0};
+	cb_search_filter h = {.since = 2024};
 	assert_int_equal(cb_search_run(s, "missed", &h, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	cb_search_result_free(&r);
-	cb_search_filter bad = {"negelct", NULL, NULL, 0, 0};
+	cb_search_filter bad = {.theme = "negelct"};
 	assert_int_equal(cb_search_run(s, "missed", &bad, 10, &r, &err), -1);
 	assert_string_equal(err.msg, "no theme 'negelct' in this index (did you mean 'neglect'?)");
 	cb_search_result_free(&r);
-	cb_search_filter badtype = {NULL, "memo", NULL, 0, 0};
+	cb_search_filter badtype = {.type = "memo"};
 	assert_int_equal(cb_search_run(s, "missed", &badtype, 10, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "unknown document type 'memo'"));
 	cb_search_result_free(&r);
@@ -230,7 +267,7 @@ static void test_errors_are_plain(void **state)
  * hits' details, in the same order and with the same scores. */
 static void test_database_alone_and_ranking(void **state)
 {
-	cb_search_stats st;
+	cb_index_stats st;
 	S_build_web("dbonly", NULL, &st);
 	assert_true(st.db_bytes > 0);
 	assert_int_equal(st.shards, 0);
@@ -240,7 +277,9 @@ static void test_database_alone_and_ranking(void **state)
 	cb_search *s = S_open("dbonly");
 	cb_search_result full, rank;
 	cb_error err;
-	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &full, &err), 0);
+	/* casebook.query ranks documents only, as a search of documents. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &full, &err), 0);
 	assert_int_equal(cb_search_rank(s, "missed appointments", 10, &rank, &err), 0);
 	assert_int_equal(rank.n, 2);
 	assert_int_equal(rank.n, full.n);
@@ -270,6 +309,40 @@ static void test_reproducible(void **state)
 	free(cmd);
 }
 
+/* The database step on its own, to any path (as a build writes the private
+ * folder's): the same bytes as a build's database, owner-only, and it
+ * replaces whatever was at its path. */
+static void test_database_file(void **state)
+{
+	S_build("four", NULL);
+	char *repo = cb_path_join(S_tmp, "repo");
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	char *alone = cb_path_join(S_tmp, "alone.db");
+	assert_int_equal(cb_file_write(alone, "not a database", 14), 0);
+	chmod(alone, 0644);
+	cb_index_stats st;
+	assert_int_equal(cb_index_write_db(&s, alone, NULL, &st, &err), 0);
+	assert_int_equal(st.docs, 2);
+	assert_int_equal(st.shards, 0);
+	struct stat sb;
+	assert_int_equal(stat(alone, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	char *cmd = cb_xasprintf("cmp -s '%s' '%s/four/casebook.db'", alone, S_tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	cb_search *q;
+	assert_int_equal(cb_search_open(&q, alone, &err), 0);
+	cb_search_close(q);
+	cb_site_free(&s);
+	cb_diags_free(&d);
+	free(alone);
+	free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +353,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_are_plain),
 	    cmocka_unit_test(test_database_alone_and_ranking),
 	    cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_database_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
