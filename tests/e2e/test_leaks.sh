@@ -96,7 +96,7 @@ DENY=zq99denyname7
 		echo "    label: Agency ${M[$D.agen]}"
 	done
 } >"$R/content/agencies.yml"
-printf 'agencies: content/agencies.yml\n' >"$R/casebook.yml"
+printf 'agencies: content/agencies.yml\n' >>"$R/casebook.yml"
 printf '# names that must never be published\nZq99denyname7\n' >"$R/content/pii-names.txt"
 
 # The public document links to every hidden one.
