@@ -11,6 +11,8 @@
 
 #include <git2.h>
 
+#include "gitlib.h"
+
 #include "gitsrc.h"
 
 struct cb_gitsrc {
