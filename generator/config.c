@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "partner.h"
 #include "ytree.h"
 
 static const char *const S_config_keys[] = {
@@ -12,6 +13,7 @@ static const char *const S_config_keys[] = {
     "taxonomy",	     "glossary",	  "base-url",	   "language",
     "plugins",	     "pii-names",	  "plugin-limits", "accessibility-contact",
     "allow-shallow", "attachment-max-mb", "encrypt",	   "learning-headings",
+    "sources",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -499,6 +501,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_limit(k, v, file, 4096, &cfg->attachment_max_mb, d);
 		} else if (strcmp(key, "encrypt") == 0) {
 			S_bool(k, v, file, &cfg->encrypt, d);
+		} else if (strcmp(key, "sources") == 0) {
+			cb_partners_parse(v, file, &cfg->sources, &cfg->nsources, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}
@@ -532,6 +536,7 @@ void cb_config_free(cb_config *cfg)
 	free(cfg->plugin_confs);
 	cb_strv_free(&cfg->plugins);
 	cb_strv_free(&cfg->learning_headings);
+	cb_partners_free(cfg->sources, cfg->nsources);
 	memset(cfg, 0, sizeof *cfg);
 }
 

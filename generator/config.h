@@ -36,6 +36,8 @@ typedef struct cb_config {
 	bool allow_shallow;	       /* allow-shallow: build a shallow clone with the history it has */
 	long long attachment_max_mb;   /* attachment-max-mb: the largest attachment; default 20 */
 	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
+	struct cb_partner *sources; /* sources: partner repositories (partner.h), in file order */
+	size_t nsources;
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

@@ -136,6 +136,16 @@ char *cb_gitsrc_private_dir(const cb_gitsrc *g);
 
 void cb_gitsrc_free(cb_gitsrc *g);
 
+/* Partner repositories (gitsrc_fetch.c). Mirrors the repository at url (a
+ * path, file://, https or ssh; ssh through the ssh agent) into the bare
+ * repository mirror_dir, made when missing: every branch and tag, pruned
+ * to the remote's, with HEAD following the remote's default branch. Then
+ * names the commit ref is there (NULL: HEAD) in commit (41 bytes). 0, or
+ * -1 with err. Uses the network; builds never call it. */
+int cb_gitsrc_mirror(const char *mirror_dir, const char *url, const char *ref, char *commit, cb_error *err);
+/* True when the repository at dir has the commit (hex id). */
+int cb_gitsrc_has_commit(const char *dir, const char *commit);
+
 /* Authoring. Makes a git repository with a working tree in dir (which
  * must exist), or keeps the one already there (*created false). -1 with
  * err for a bare repository or when git cannot create one. */

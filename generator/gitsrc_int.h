@@ -1,7 +1,8 @@
 /*
  * gitsrc_int: the inside of the gitsrc module, shared by gitsrc.c (the
- * repository, refs, files and commits) and gitsrc_history.c (the history
- * walk) and by nothing else. With them, the only file that includes
+ * repository, refs, files and commits), gitsrc_history.c (the history
+ * walk) and gitsrc_fetch.c (partner repositories' mirrors) and by nothing
+ * else. With them, the only file that includes
  * git2.h.
  */
 #ifndef CB_GITSRC_INT_H

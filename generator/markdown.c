@@ -298,6 +298,18 @@ static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
 		     url ? url : "", url ? url : "");
 }
 
+/* A partner's documents are built from its repository alone, and the
+ * hub's from the hub's: a link between them would depend on two pins. */
+static void S_out_of_source(S_ctx *c, int line, int col, const char *path)
+{
+	cb_diags_add(c->d, CB_ERROR, c->file, line, col, "link-out-of-source",
+		     "'%s' is outside this document's repository; link only to documents and files of "
+		     "the same repository (for another partnership's, link to its published page's "
+		     "address)",
+		     path);
+	c->errors++;
+}
+
 /* A link or image to a file that is not a document (a picture, a PDF, a
  * spreadsheet): checked and, when the site carries a copy, pointed at it. */
 static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *path, const char *frag)
@@ -328,6 +340,8 @@ static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *pa
 			     "file into the content folder and link to it there",
 			     path);
 		c->errors++;
+	} else if (st == CB_LINK_OTHER_SOURCE) {
+		S_out_of_source(c, line, col, path);
 	} else if (st == CB_LINK_TOO_LARGE) {
 		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "file-too-large",
 			     "'%s' is larger than attachment-max-mb allows; make it smaller (a PDF can "
@@ -407,11 +421,16 @@ static void S_links(S_ctx *c, cmark_node *root)
 			if (!c->lpos.lines)
 				S_linkpos_init(&c->lpos, c->body, c->len);
 			S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
-			cb_diags_add(c->d, CB_ERROR, c->file, line, col, "broken-link",
-				     "link to '%s' does not match any document; the path is relative to this "
-				     "file, so check the folder and spelling",
-				     path);
-			c->errors++;
+			if (st == CB_LINK_OTHER_SOURCE) {
+				S_out_of_source(c, line, col, path);
+			} else {
+				cb_diags_add(
+				    c->d, CB_ERROR, c->file, line, col, "broken-link",
+				    "link to '%s' does not match any document; the path is relative to "
+				    "this file, so check the folder and spelling",
+				    path);
+				c->errors++;
+			}
 		}
 		free(href);
 		free(resolved);

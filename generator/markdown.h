@@ -40,10 +40,11 @@ typedef struct cb_lpoint {
 
 typedef enum {
 	CB_LINK_OK, /* *href is the page (or file) to link to (caller of cb_markdown_render frees nothing) */
-	CB_LINK_MISSING,  /* no such document or file: an error at the link's position */
-	CB_LINK_HIDDEN,	  /* a document this build must not mention: the link becomes plain text */
-	CB_LINK_OUTSIDE,  /* a file outside the content folder: an error */
-	CB_LINK_TOO_LARGE /* a file over the attachment size limit: an error */
+	CB_LINK_MISSING,     /* no such document or file: an error at the link's position */
+	CB_LINK_HIDDEN,	     /* a document this build must not mention: the link becomes plain text */
+	CB_LINK_OUTSIDE,     /* a file outside the content folder: an error */
+	CB_LINK_TOO_LARGE,   /* a file over the attachment size limit: an error */
+	CB_LINK_OTHER_SOURCE /* in another repository (a partner's, or the hub's): an error */
 } cb_link_status;
 
 /* Resolves a repository-relative path for a link or image written in a

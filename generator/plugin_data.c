@@ -329,6 +329,7 @@ static const char *const S_readonly[] = {
     "linked_from",
     "links",
     "links_to",
+    "partner",
     "path",
     "review_overdue",
     "slug",
@@ -383,6 +384,12 @@ int cb_plugin_doc_field(lua_State *L)
 	const cb_field *f;
 	if (strcmp(k, "path") == 0) {
 		lua_pushstring(L, d->path);
+	} else if (strcmp(k, "partner") == 0) {
+		/* nil for the hub's own documents */
+		if (d->source)
+			lua_pushstring(L, d->source);
+		else
+			lua_pushnil(L);
 	} else if (strcmp(k, "slug") == 0) {
 		lua_pushstring(L, d->slug);
 	} else if (strcmp(k, "url") == 0) {

@@ -8,6 +8,8 @@
  *   search-<audience>.db the search database of the last build of each
  *                        audience (search/index.h), read by `casebook search`
  *   serve/<pid>/         the site `casebook serve` previews, per process
+ *   sources/<name>.git   partner repositories' mirrors (casebook fetch):
+ *                        whole repositories, restricted material included
  *
  * It holds restricted text, so it is made owner-only (0700).
  */

@@ -639,11 +639,39 @@ static int S_assets(S_r *r)
 	return rc;
 }
 
+/* A partner's documents are a folder deeper (documents/NAME/x.html) than
+ * the pages their HTML was made for (one folder below the root: theme
+ * pages carry learning points too), so on their own page every relative
+ * address climbs one folder more. Markdown's raw HTML is off, so the only
+ * relative addresses are the ones casebook wrote: href="../ and src="../.
+ * Takes html; returns a new string. */
+static char *S_deeper(char *html, bool deeper)
+{
+	if (!deeper || !html)
+		return html;
+	cb_buf b = CB_BUF_INIT;
+	const char *p = html;
+	for (;;) {
+		const char *h = strstr(p, "href=\"../"), *sr = strstr(p, "src=\"../");
+		const char *at = !h ? sr : !sr ? h : h < sr ? h : sr;
+		if (!at)
+			break;
+		size_t attr = at == h ? 6 : 5; /* up to and with the quote */
+		cb_buf_put(&b, p, (size_t)(at - p) + attr);
+		cb_buf_puts(&b, "../");
+		p = at + attr;
+	}
+	cb_buf_puts(&b, p);
+	free(html);
+	return cb_buf_detach(&b);
+}
+
 static int S_document(S_r *r, const cb_doc *d)
 {
 	const cb_site *s = r->site;
 	const cb_meta *m = &d->meta;
-	cb_value *v = S_base(r, "../", "document", m->title);
+	bool deeper = strchr(d->slug, '/') != NULL;
+	cb_value *v = S_base(r, deeper ? "../../" : "../", "document", m->title);
 	cb_value *doc = cb_map_set(v, "doc", cb_value_map());
 	/* The front matter's own fields (schema.h's cb_fields), then what is
 	 * worked out from them. */
@@ -685,14 +713,14 @@ static int S_document(S_r *r, const cb_doc *d)
 			gid = lp->heading_id;
 		}
 		cb_value *p = cb_list_push(points, cb_value_map());
-		cb_map_set_str(p, "html", lp->html);
+		cb_map_set(p, "html", cb_value_str_own(S_deeper(cb_xstrdup(lp->html), deeper)));
 	}
 	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
 
 	cb_map_set(doc, "actions", cb_docdata_actions(m, s->build_date));
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
-	cb_map_set(doc, "body", cb_value_str_own(cb_doc_html(s, d)));
+	cb_map_set(doc, "body", cb_value_str_own(S_deeper(cb_doc_html(s, d), deeper)));
 	cb_value *toc = cb_map_set(doc, "toc", cb_value_list());
 	size_t ntoc = 0;
 	for (size_t i = 0; i < d->md.nheadings; i++) {

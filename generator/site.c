@@ -12,9 +12,11 @@
 #include "cache.h"
 #include "frontmatter.h"
 #include "learning.h"
+#include "partner.h"
 #include "pii.h"
 #include "placeholder.h"
 #include "pubcheck.h"
+#include "site_int.h"
 #include "util.h"
 
 char *cb_doc_html(const cb_site *site, const cb_doc *d)
@@ -93,6 +95,8 @@ typedef struct S_src {
 	cb_diags body;	    /* Markdown findings */
 	bool hit;	    /* front matter results came from the cache ... */
 	cb_doc_record *rec; /* ... with the Markdown results to check in pass 2 */
+	int origin;	    /* index in S_load.o: the hub (0) or a source */
+	bool beyond;	    /* above its source's max-visibility: in no build, not checked */
 	cb_link_dep *deps;  /* link resolutions of this build's Markdown run */
 	size_t ndeps;
 } S_src;
@@ -101,27 +105,50 @@ typedef struct S_load {
 	S_src *srcs;
 	size_t n;
 	cb_map *by_path; /* path -> S_src* */
-	cb_gitsrc *g;
+	cb_origin *o;	 /* where documents come from: the hub, then each source */
+	size_t norigins;
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
 	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
-	const char *content_dir;
 	bool pii_every; /* every document's personal data, whatever the audience */
 	cb_visibility audience;
 	bool drafts;	     /* drafts included (cb_site_opts.drafts) */
 	cb_textstore *store; /* where documents' HTML and text go after pass 2; NULL: keep them */
-	cb_attach *files;    /* the content folder's other files: attachments */
 } S_load;
 
-static cb_link_status S_resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
+/* An attachment's path in its origin's repository (without "NAME:"). */
+static const char *S_own_path(const S_load *L, size_t o, const char *path)
 {
-	S_load *L = ctx;
-	(void)line, (void)col;
+	return path + strlen(L->o[o].prefix);
+}
+
+/* An attachment, for a document of origin o: a source's go to
+ * files/NAME/. */
+static cb_link_status S_resolve_file(S_load *L, size_t o, const char *path, char **href)
+{
+	if (!L->o[o].files)
+		return CB_LINK_MISSING;
+	cb_link_status st = cb_attach_resolve(L->o[o].files, S_own_path(L, o, path), href);
+	if (st == CB_LINK_OK && o > 0) {
+		char *h = cb_xasprintf("../files/%s/%s", L->o[o].p->name, *href + strlen("../files/"));
+		free(*href);
+		*href = h;
+	}
+	return st;
+}
+
+/* Resolves a link of a document of origin from: a partner's documents
+ * link only within their own repository, and the hub's within its own. */
+static cb_link_status S_resolve(S_load *L, int from, const char *path, char **href, int *target)
+{
+	size_t o = cb_origin_of(L->o, L->norigins, path);
+	if ((int)o != from)
+		return CB_LINK_OTHER_SOURCE;
 	if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 		*target = -1;
-		return cb_attach_resolve(L->files, path, href);
+		return S_resolve_file(L, o, path, href);
 	}
 	S_src *s = cb_map_get(L->by_path, path);
 	if (!s)
@@ -169,13 +196,13 @@ static int S_cmp_themes(const void *a, const void *b)
  * depend on documents a build leaves out, and so tell a public reader that
  * a restricted document exists. Returns the number of clashes reported.
  */
-static int S_slugs(S_load *L, const char *content_dir, cb_diags *d)
+static int S_slugs(S_load *L, cb_diags *d)
 {
 	cb_map *seen = cb_map_new(); /* slug -> the first source with it */
-	size_t prefix = strlen(content_dir) + 1;
 	int clashes = 0;
 	for (size_t i = 0; i < L->n; i++) {
-		const char *rel = L->srcs[i].doc.path + prefix;
+		const cb_origin *o = &L->o[L->srcs[i].origin];
+		const char *rel = L->srcs[i].doc.path + strlen(o->content_key) + 1;
 		char *noext = cb_xstrndup(rel, strlen(rel) - cb_name_ext(rel, CB_MARKDOWN_EXTS));
 		char *base = cb_slugify(noext);
 		free(noext);
@@ -197,6 +224,12 @@ static int S_slugs(S_load *L, const char *content_dir, cb_diags *d)
 			cb_hash_hex(&h, hex);
 			free(base);
 			base = cb_xasprintf("document-%.8s", hex);
+		}
+		if (o->p) {
+			/* A source's pages are in a folder of their own. */
+			char *in = cb_xasprintf("%s/%s", o->p->name, base);
+			free(base);
+			base = in;
 		}
 		const S_src *first = cb_map_get(seen, base);
 		char *slug = cb_xstrdup(base);
@@ -225,49 +258,6 @@ static double S_clock(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int S_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err)
-{
-	int rc = cb_gitsrc_read(g, path, data, len, err);
-	if (rc == 1) {
-		*data = NULL;
-		*len = 0;
-		return 0;
-	}
-	return rc;
-}
-
-/* Reads the names deny-list from a file outside the repository: a path
- * starting with "~/" is in $HOME. A list configured but unreadable is an
- * environment error, never a check silently skipped. */
-static int S_read_outside(const char *path, char **data, size_t *len, cb_error *err)
-{
-	char *full = NULL;
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0')) {
-		const char *home = getenv("HOME");
-		if (!home || !home[0]) {
-			cb_error_set(err, NULL, 0, 0,
-				     "the names deny-list '%s' is in the home folder, but HOME is not set",
-				     path);
-			return -1;
-		}
-		full = cb_xasprintf("%s%s", home, path + 1);
-	} else {
-		full = cb_xstrdup(path);
-	}
-	int rc = cb_file_read(full, data, len);
-	if (rc != 0)
-		cb_error_set(err, NULL, 0, 0,
-			     "cannot read the names deny-list '%s' (set by %s): %s; the personal-data "
-			     "check needs it, so nothing was checked",
-			     full,
-			     getenv("CASEBOOK_PII_NAMES") && getenv("CASEBOOK_PII_NAMES")[0]
-				 ? "CASEBOOK_PII_NAMES"
-				 : "pii-names in casebook.yml",
-			     strerror(errno));
-	free(full);
-	return rc == 0 ? 0 : -1;
 }
 
 static int S_build_time(cb_site *site, cb_gitsrc *g, cb_error *err)
@@ -355,7 +345,8 @@ static void S_check_file(S_dep_ctx *c, const char *path, int line, int col)
 	char *data = NULL;
 	size_t len = 0;
 	cb_error err = {{0}, 0, 0, {0}};
-	if (cb_attach_read(c->L->files, c->br, path, &data, &len, &err) != 0) {
+	size_t o = (size_t)c->s->origin;
+	if (cb_attach_read(c->L->o[o].files, c->br, S_own_path(c->L, o, path), &data, &len, &err) != 0) {
 		cb_diags_add(&c->s->body, CB_ERROR, c->s->doc.path, line, col, "attachment-unreadable",
 			     "cannot read the attached file '%s' to check it for personal data: %s", path,
 			     err.msg);
@@ -368,21 +359,24 @@ static void S_check_file(S_dep_ctx *c, const char *path, int line, int col)
 
 /* What a resolution is remembered as: the address, and for an
  * attachment also its blob, since its checks depend on its contents. */
-static char *S_dep_value(S_load *L, const char *path, const char *href)
+static char *S_dep_value(S_load *L, int from, const char *path, const char *href)
 {
-	const char *oid = cb_name_ext(path, CB_MARKDOWN_EXTS) ? NULL : cb_attach_oid(L->files, path);
+	const char *oid = cb_name_ext(path, CB_MARKDOWN_EXTS) || !L->o[from].files
+			      ? NULL
+			      : cb_attach_oid(L->o[from].files, S_own_path(L, (size_t)from, path));
 	return oid ? cb_xasprintf("%s %s", href, oid) : cb_xstrdup(href);
 }
 
 static cb_link_status S_resolve_dep(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	S_dep_ctx *c = ctx;
-	cb_link_status st = S_resolve(c->L, path, line, col, href, target);
+	(void)line, (void)col;
 	S_src *s = c->s;
+	cb_link_status st = S_resolve(c->L, s->origin, path, href, target);
 	s->deps = cb_xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
 	s->deps[s->ndeps].path = cb_xstrdup(path);
 	s->deps[s->ndeps].status = (int)st;
-	s->deps[s->ndeps].href = st == CB_LINK_OK ? S_dep_value(c->L, path, *href) : NULL;
+	s->deps[s->ndeps].href = st == CB_LINK_OK ? S_dep_value(c->L, s->origin, path, *href) : NULL;
 	s->ndeps++;
 	/* An attachment of a document this build publishes (or, for check,
 	 * of any document) is checked for personal data like the document. */
@@ -399,13 +393,13 @@ static void S_drop_rec(S_src *s)
 	s->rec = NULL;
 }
 
-static bool S_deps_hold(S_load *L, const cb_doc_record *rec)
+static bool S_deps_hold(S_load *L, int from, const cb_doc_record *rec)
 {
 	for (size_t i = 0; i < rec->ndeps; i++) {
 		char *href = NULL;
 		int target = -1;
-		cb_link_status st = S_resolve(L, rec->deps[i].path, 0, 0, &href, &target);
-		char *value = st == CB_LINK_OK ? S_dep_value(L, rec->deps[i].path, href) : NULL;
+		cb_link_status st = S_resolve(L, from, rec->deps[i].path, &href, &target);
+		char *value = st == CB_LINK_OK ? S_dep_value(L, from, rec->deps[i].path, href) : NULL;
 		bool same =
 		    (int)st == rec->deps[i].status &&
 		    (st != CB_LINK_OK || (rec->deps[i].href && strcmp(value, rec->deps[i].href) == 0));
@@ -443,6 +437,25 @@ static int S_read(S_pool *p, cb_blob_reader *br, S_src *s)
 	return -1;
 }
 
+/* A source's documents above its max-visibility are in no build, and
+ * not checked: the hub never publishes them. */
+static bool S_beyond(const S_load *L, const S_src *s)
+{
+	const cb_origin *o = &L->o[s->origin];
+	return o->p && s->doc.meta.visibility > o->p->max_visibility;
+}
+
+static void S_leave_out(S_src *s)
+{
+	s->beyond = true;
+	s->valid = true;
+	s->included = false;
+	s->has_body = false;
+	cb_diags_free(&s->front);
+	free(s->src->data);
+	s->src->data = NULL;
+}
+
 /* Pass 1: front matter, schema and personal data — or the cache's record. */
 static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr, double *pii_seconds)
 {
@@ -456,7 +469,8 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 		memset(&s->rec->meta, 0, sizeof s->rec->meta);
 		cb_diags_take(&s->front, &s->rec->front);
 		s->valid = true;
-		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
+		s->beyond = S_beyond(L, s);
+		s->included = !s->beyond && S_visible(&s->doc.meta, L->audience, L->drafts);
 		/* The body goes to the store at once rather than waiting in
 		 * memory for pass 2 (which replaces it if a link changed). */
 		cb_doc body = {0};
@@ -494,12 +508,21 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	s->body_off = (size_t)(s->split.body - src->data);
 	s->body_len = s->split.body_len;
 	s->body_line = s->split.body_line;
-	int rc = cb_schema_check(s->split.meta, src->path, L->theme_ids, &s->doc.meta, &s->front);
+	const cb_origin *o = &L->o[s->origin];
+	/* A source's theme ids are its own until mapped (cb_origin_adopt). */
+	int rc =
+	    cb_schema_check(s->split.meta, src->path, o->p ? NULL : L->theme_ids, &s->doc.meta, &s->front);
 	cb_split_free(&s->split);
 	/* A published document must not keep the template's instructions;
 	 * whatever the audience, so every build reports the same errors. */
 	if (!s->doc.meta.draft && cb_placeholder_check(src->path, src->data, src->len, &s->front))
 		rc = -1;
+	if (S_beyond(L, s)) {
+		/* What a partner does not contribute is not the hub's to check. */
+		S_leave_out(s);
+		return;
+	}
+	cb_origin_adopt(o, &s->doc.meta, src->path, L->theme_ids, &s->front);
 	if (rc == 0) {
 		s->valid = true;
 		s->included = S_visible(&s->doc.meta, L->audience, L->drafts);
@@ -509,7 +532,7 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 			double t0 = S_clock();
 			cb_pii_check(src->path, src->data, src->len, &s->doc.meta.pii_allow, L->pii_names,
 				     &s->front);
-			cb_pubcheck_file_name(src->path, L->content_dir, &s->doc.meta.pii_allow, L->pii_names,
+			cb_pubcheck_file_name(src->path, o->content_key, &s->doc.meta.pii_allow, L->pii_names,
 					      &s->front);
 			*pii_seconds += S_clock() - t0;
 		}
@@ -556,7 +579,9 @@ static void S_note_files(S_src *s, const cb_link_dep *deps, size_t n)
 static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
 {
 	S_load *L = p->L;
-	if (s->hit && S_deps_hold(L, s->rec)) {
+	if (s->beyond)
+		return;
+	if (s->hit && S_deps_hold(L, s->origin, s->rec)) {
 		s->doc.md = s->rec->md;
 		memset(&s->rec->md, 0, sizeof s->rec->md);
 		s->doc.md.links = cb_xcalloc(s->rec->links.n ? s->rec->links.n : 1, sizeof(int));
@@ -643,9 +668,12 @@ static void *S_worker(void *arg)
 	S_pool *p = arg;
 	S_load *L = p->L;
 	cb_error err;
+	/* A reader of the origin of the document in hand. Documents are
+	 * listed origin by origin and taken in order, so each worker opens
+	 * each origin's at most once, and holds one at a time (a hundred
+	 * partners' object databases at once would run out of files). */
 	cb_blob_reader *br = NULL;
-	if (L->g && cb_blob_reader_open(L->g, &br, &err) != 0)
-		br = NULL; /* S_read reports unread blobs */
+	int br_origin = -1;
 	cb_cache_reader *cr = p->pass == 1 ? cb_cache_reader_open(L->cache) : NULL;
 	double pii = 0;
 	for (;;) {
@@ -654,6 +682,13 @@ static void *S_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= L->n)
 			break;
+		int o = L->srcs[i].origin;
+		if (o != br_origin) {
+			cb_blob_reader_free(br);
+			if (cb_blob_reader_open(L->o[o].g, &br, &err) != 0)
+				br = NULL; /* S_read reports unread blobs */
+			br_origin = o;
+		}
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
@@ -702,7 +737,7 @@ static int S_file_cmp(const void *a, const void *b)
 /* The attachments of the documents the site holds, read for the writer:
  * only those, so a file only a left-out document links to leaves no
  * trace. Images lose their metadata on the way (imgmeta.h). */
-static int S_carry_files(cb_site *site, const cb_attach *files, cb_error *err)
+static int S_carry_files(cb_site *site, const S_load *L, cb_error *err)
 {
 	cb_strv paths = CB_STRV_INIT;
 	for (size_t i = 0; i < site->ndocs; i++)
@@ -711,57 +746,24 @@ static int S_carry_files(cb_site *site, const cb_attach *files, cb_error *err)
 	cb_strv_sort(&paths);
 	cb_strv_uniq(&paths);
 	site->files = cb_xcalloc(paths.n ? paths.n : 1, sizeof *site->files);
-	size_t skip = strlen(site->cfg.content_dir);
-	skip += skip ? 1 : 0;
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < paths.n; i++) {
+		size_t o = cb_origin_of(L->o, L->norigins, paths.v[i]);
+		const char *own = S_own_path(L, o, paths.v[i]);
+		size_t skip = strlen(L->o[o].content);
+		skip += skip ? 1 : 0;
 		cb_site_file *f = &site->files[site->nfiles];
-		rc = cb_attach_read(files, NULL, paths.v[i], &f->data, &f->len, err);
+		rc = cb_attach_read(L->o[o].files, NULL, own, &f->data, &f->len, err);
 		if (rc == 0) {
-			f->path = cb_xasprintf("files/%s", paths.v[i] + skip);
+			/* A source's files go beside its pages: files/NAME/. */
+			f->path = o ? cb_xasprintf("files/%s/%s", L->o[o].p->name, own + skip)
+				    : cb_xasprintf("files/%s", own + skip);
 			site->nfiles++;
 		}
 	}
 	cb_strv_free(&paths);
 	qsort(site->files, site->nfiles, sizeof *site->files, S_file_cmp);
 	return rc;
-}
-
-/* The history walk runs beside the two passes: it has the repository to
- * itself (the passes read blobs through their own handles). */
-typedef struct S_hist_job {
-	cb_gitsrc *g;
-	cb_cache *cache;
-	const char *dir;
-	const char *cache_dir; /* the history cache's key for dir (a shallow clone's differs) */
-	const char *commit;
-	cb_history *hist;
-	size_t nhist;
-	int rc;
-	bool walked; /* not from the cache: store it there once the load is done */
-	cb_error err;
-} S_hist_job;
-
-static void *S_hist_thread(void *arg)
-{
-	S_hist_job *j = arg;
-	if (j->cache && j->commit[0] &&
-	    cb_cache_history_get(j->cache, j->cache_dir, j->commit, &j->hist, &j->nhist) == 0)
-		return NULL;
-	/* The history at the commit built last, extended by the commits since. */
-	char *base_id = j->cache && j->commit[0] ? cb_cache_history_latest(j->cache, j->cache_dir) : NULL;
-	cb_history *base = NULL;
-	size_t nbase = 0;
-	int rc = 1;
-	if (base_id && cb_cache_history_get(j->cache, j->cache_dir, base_id, &base, &nbase) == 0)
-		rc =
-		    cb_gitsrc_history_since(j->g, j->dir, base_id, base, nbase, &j->hist, &j->nhist, &j->err);
-	cb_history_free(base, nbase);
-	free(base_id);
-	j->walked = rc != -1;
-	j->rc = rc == 1 ? cb_gitsrc_history(j->g, j->dir, &j->hist, &j->nhist, &j->err) : rc;
-	j->walked = j->walked && j->rc == 0;
-	return NULL;
 }
 
 /* Noon UTC of a YYYY-MM-DD date (noon, so it is the same day in every
@@ -837,217 +839,123 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 	return cb_xasprintf("%s\nshallow %s", dir, key);
 }
 
-cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
+/* 3. Where the documents come from: the hub, and each source at its pin
+ * in the casebook.lock of the tree being built; then every document and
+ * attachment of each, listed. -1 (err), else whether content errors were
+ * reported. */
+static int S_load_origins(cb_site *site, const cb_site_opts *opts, cb_gitsrc *g, S_load *L,
+			  cb_source **sources, int **origin_of, cb_diags *d, cb_error *err)
 {
-	memset(site, 0, sizeof *site);
-	site->audience = opts->audience;
-	cb_stage_result rc = CB_STAGE_FAILED;
-	cb_gitsrc *g = NULL;
-	cb_source *sources = NULL;
-	size_t nsources = 0;
-	S_load L;
-	memset(&L, 0, sizeof L);
-	L.by_path = cb_map_new();
-	char *text = NULL;
-	size_t len = 0;
-	cb_pii_names *pii_names = NULL;
-	cb_lvocab *vocab = NULL;
-	char *hist_key = NULL;
-	/* What every document's cached results depend on besides the blob
-	 * (cache.h): the settings files are hashed as they are read. */
-	cb_hash env;
-	cb_hash_init(&env);
-	cb_hash_u64(&env, CB_CACHE_FORMAT);
-	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
-
-	if (cb_gitsrc_open(&g, opts->repo, err) != 0 ||
-	    (opts->staged ? cb_gitsrc_select_index(g, err)
-			  : cb_gitsrc_select(g, opts->ref, opts->worktree, err)) != 0)
-		goto out;
-	site->commit = cb_xstrdup(cb_gitsrc_commit_id(g));
-	if (cb_gitsrc_workdir(g))
-		site->workdir = cb_xstrdup(cb_gitsrc_workdir(g));
-	if (S_build_time(site, g, err) != 0)
-		goto out;
-
-	/* Configuration, taxonomy and glossary come from the same tree as the
-	 * documents, so a build of an old ref uses that ref's settings. */
-	if (S_read_optional(g, "casebook.yml", &text, &len, err) != 0)
-		goto out;
-	int content_errors = cb_config_load(text, len, "casebook.yml", &site->cfg, d) != 0;
-	/* What casebook.yml says (an accessibility contact, a service's
-	 * address) is published on purpose: the output's last scan lets it
-	 * through. */
-	if (text) {
-		cb_pii_hit *hits;
-		size_t nh = cb_pii_scan(text, len, NULL, &hits);
-		for (size_t k = 0; k < nh; k++)
-			cb_strv_push_own(&site->pii_allow, cb_xstrndup(text + hits[k].off, hits[k].len));
-		free(hits);
-	}
-	cb_hash_str(&env, text);
-	free(text);
-	text = NULL;
-	if (S_read_optional(g, site->cfg.taxonomy_file, &text, &len, err) != 0)
-		goto out;
-	if (text) {
-		site->has_taxonomy = true;
-		if (cb_taxonomy_load(text, len, site->cfg.taxonomy_file, &site->tax, d) != 0)
-			content_errors = 1;
-	}
-	cb_hash_str(&env, text);
-	free(text);
-	text = NULL;
-	if (S_read_optional(g, site->cfg.glossary_file, &text, &len, err) != 0)
-		goto out;
-	if (text && cb_glossary_load(text, len, site->cfg.glossary_file, &site->glossary, d) != 0)
-		content_errors = 1;
-	free(text);
-	text = NULL;
-	/* The repository's own plugins (plugins/NAME.lua), from the same tree. */
-	if (cb_gitsrc_has_dir(g, "plugins") &&
-	    cb_gitsrc_list(g, "plugins", ".lua", CB_MAX_DOC_SIZE, &site->plugin_srcs, &site->nplugin_srcs, d,
-			   err) != 0)
-		goto out;
-	/* The repository's own theme files (themes/<theme>/…), which replace
-	 * the built-in theme's files of the same name; from the same tree. */
-	char *theme_dir = cb_xasprintf("themes/%s", site->cfg.theme);
-	int trc = cb_gitsrc_has_dir(g, theme_dir)
-		      ? cb_gitsrc_list(g, theme_dir, NULL, CB_MAX_DOC_SIZE, &site->theme_srcs,
-				       &site->ntheme_srcs, d, err)
-		      : 0;
-	free(theme_dir);
-	if (trc != 0)
-		goto out;
-	/* The personal-data check's deny-list of names: $CASEBOOK_PII_NAMES,
-	 * else the file casebook.yml names (which must then exist; outside the
-	 * repository when it starts with '/' or '~'), else
-	 * <content>/pii-names.txt if any. */
-	char *names_file = site->cfg.pii_names_file ? cb_xstrdup(site->cfg.pii_names_file)
-						    : cb_path_join(site->cfg.content_dir, "pii-names.txt");
-	const char *env_names = getenv("CASEBOOK_PII_NAMES");
-	int nrc;
-	if ((env_names && env_names[0]) || names_file[0] == '/' || names_file[0] == '~') {
-		nrc = S_read_outside(env_names && env_names[0] ? env_names : names_file, &text, &len, err);
-	} else {
-		nrc = S_read_optional(g, names_file, &text, &len, err);
-	}
-	if (nrc == 0 && !text && site->cfg.pii_names_file) {
-		cb_diags_add(
-		    d, CB_ERROR, "casebook.yml", 0, 0, "pii-names",
-		    "pii-names: there is no file '%s' in the repository; commit the list of names, or "
-		    "correct the path",
-		    names_file);
-		content_errors = 1;
-	}
-	free(names_file);
-	if (nrc != 0)
-		goto out;
-	pii_names = cb_pii_names_parse(text, len);
-	cb_hash_str(&env, text);
-	free(text);
-	text = NULL;
-
 	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
-		goto out;
-	if (cb_gitsrc_list_lazy(g, site->cfg.content_dir, CB_MARKDOWN_EXTS, CB_MAX_DOC_SIZE, &sources,
-				&nsources, d, err) != 0)
-		goto out;
-	if (nsources == 0) {
+		return -1;
+	char *lock = NULL, *priv = cb_gitsrc_private_dir(g);
+	size_t len = 0;
+	int rc = site->cfg.nsources ? cb_site_read_optional(g, "casebook.lock", &lock, &len, err) : 0;
+	if (rc == 0)
+		rc = cb_origins_open(&site->cfg, g, priv, lock, len, &L->o, &L->norigins, d, err);
+	free(lock);
+	free(priv);
+	if (rc != 0)
+		return rc;
+	free(L->o[0].hist_key);
+	L->o[0].hist_key = S_shallow_key(g, site->cfg.content_dir);
+	if (cb_origins_list(L->o, L->norigins, (size_t)site->cfg.attachment_max_mb << 20, sources, &L->n,
+			    origin_of, d, err) != 0)
+		return -1;
+	if (L->n == 0) {
 		cb_error_set(err, NULL, 0, 0, "no Markdown documents (*.md, *.markdown) under '%s/'%s",
 			     site->cfg.content_dir,
 			     opts->worktree ? "" : "; commit them first, or use --worktree to preview");
-		goto out;
+		return -1;
 	}
-	site->nsources = nsources;
-	/* The other files of the content folder, which documents may link to. */
-	if (cb_attach_list(&L.files, g, site->cfg.content_dir, (size_t)site->cfg.attachment_max_mb << 20,
-			   err) != 0)
-		goto out;
-	cb_hash_u64(&env, (uint64_t)site->cfg.attachment_max_mb);
+	site->nsources = L->n;
+	return 0;
+}
 
-	/* Read and check every document. */
-	L.n = nsources;
-	L.srcs = cb_xcalloc(nsources, sizeof *L.srcs);
-	L.g = g;
-	L.cache = opts->cache;
-	L.theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
-	vocab = cb_lvocab_new(&site->cfg.learning_headings, site->cfg.learning_headings_only);
-	L.vocab = vocab;
-	L.pii_names = pii_names;
-	L.content_dir = site->cfg.content_dir;
-	L.pii_every = opts->pii_every_audience;
-	L.audience = opts->audience;
-	L.drafts = opts->drafts;
+/* 4. The load's state for the passes, with what every document's cached
+ * results depend on besides the blob hashed into L->env. */
+static void S_load_prepare(cb_site *site, const cb_site_opts *opts, S_load *L, cb_source *sources,
+			   const int *origin_of, cb_hash *env)
+{
+	L->srcs = cb_xcalloc(L->n, sizeof *L->srcs);
+	L->cache = opts->cache;
+	L->theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	L->pii_every = opts->pii_every_audience;
+	L->audience = opts->audience;
+	L->drafts = opts->drafts;
 	site->text = cb_textstore_new(opts->text_dir);
-	L.store = site->text;
-	cb_hash_u64(&env, (uint64_t)opts->audience);
-	cb_hash_u64(&env, (uint64_t)opts->drafts);
-	cb_hash_u64(&env, (uint64_t)opts->pii_every_audience);
-	cb_hash_str(&env, site->cfg.content_dir);
-	cb_hash_hex(&env, L.env);
-	for (size_t i = 0; i < nsources; i++) {
-		S_src *s = &L.srcs[i];
+	L->store = site->text;
+	cb_hash_u64(env, (uint64_t)site->cfg.attachment_max_mb);
+	cb_hash_u64(env, (uint64_t)opts->audience);
+	cb_hash_u64(env, (uint64_t)opts->drafts);
+	cb_hash_u64(env, (uint64_t)opts->pii_every_audience);
+	cb_hash_str(env, site->cfg.content_dir);
+	cb_hash_hex(env, L->env);
+	for (size_t i = 0; i < L->n; i++) {
+		S_src *s = &L->srcs[i];
 		s->final = -1;
 		s->src = &sources[i];
+		s->origin = origin_of[i];
 		s->doc.path = cb_xstrdup(sources[i].path);
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
-		cb_map_put(L.by_path, s->doc.path, s);
+		cb_map_put(L->by_path, s->doc.path, s);
 	}
-	if (S_slugs(&L, site->cfg.content_dir, d) > 0)
-		content_errors = 1;
-	hist_key = S_shallow_key(g, site->cfg.content_dir);
-	S_hist_job hj = {.g = g,
-			 .cache = opts->cache,
-			 .dir = site->cfg.content_dir,
-			 .cache_dir = hist_key,
-			 .commit = site->commit,
-			 .err = CB_ERROR_INIT};
+}
+
+/* 5. Both passes over the documents, with every origin's history walked
+ * beside them; then each document's findings, in path order. -1 (err),
+ * else whether content errors were found. */
+static int S_load_documents(cb_site *site, const cb_site_opts *opts, S_load *L, cb_diags *d, cb_error *err)
+{
+	cb_origins_hist hj = {.o = L->o, .n = L->norigins, .cache = opts->cache, .err = CB_ERROR_INIT};
 	pthread_t hth;
-	bool hthreaded = pthread_create(&hth, NULL, S_hist_thread, &hj) == 0;
+	bool hthreaded = pthread_create(&hth, NULL, cb_origins_history, &hj) == 0;
 	if (!hthreaded)
-		S_hist_thread(&hj);
+		cb_origins_history(&hj);
 	/* Markdown after every document's audience is known, so links to
 	 * documents this build leaves out can be made harmless. */
-	int prc = S_run_pass(&L, 1, opts->jobs, &site->pii_seconds, err);
+	int prc = S_run_pass(L, 1, opts->jobs, &site->pii_seconds, err);
 	if (prc == 0)
-		prc = S_run_pass(&L, 2, opts->jobs, &site->pii_seconds, err);
+		prc = S_run_pass(L, 2, opts->jobs, &site->pii_seconds, err);
 	if (hthreaded)
 		pthread_join(hth, NULL);
 	site->hist = hj.hist;
 	site->nhist = hj.nhist;
-	for (size_t i = 0; i < nsources; i++) {
-		S_src *s = &L.srcs[i];
+	int content_errors = 0;
+	for (size_t i = 0; i < L->n; i++) {
+		S_src *s = &L->srcs[i];
 		cb_diags_take(d, &s->front);
 		cb_diags_take(d, &s->body);
 		cb_split_free(&s->split);
 		if (!s->valid)
 			content_errors = 1;
 	}
-	if (d->errors)
-		content_errors = 1;
 	if (prc != 0)
-		goto out;
+		return -1;
 	if (hj.rc != 0) {
 		*err = hj.err;
-		goto out;
+		return -1;
 	}
 	if (opts->cache) {
 		cb_strv keep = CB_STRV_INIT;
-		for (size_t i = 0; i < nsources; i++)
-			cb_strv_push(&keep, sources[i].path);
+		for (size_t i = 0; i < L->n; i++)
+			cb_strv_push(&keep, L->srcs[i].doc.path);
 		cb_cache_doc_flush(opts->cache, &keep);
 		cb_strv_free(&keep);
-		if (hj.walked && site->commit[0])
-			cb_cache_history_put(opts->cache, hist_key, site->commit, site->hist, site->nhist);
+		cb_origins_history_keep(&hj);
 	}
+	return content_errors;
+}
 
-	/* Keep what the audience may see, newest first. */
-	S_src **keep = cb_xcalloc(nsources, sizeof *keep);
+/* 6. What the audience may see, newest first, into site->docs, with links
+ * renumbered and backlinks made. */
+static void S_load_keep(cb_site *site, S_load *L)
+{
+	S_src **keep = cb_xcalloc(L->n, sizeof *keep);
 	size_t nkeep = 0;
-	for (size_t i = 0; i < nsources; i++)
-		if (L.srcs[i].valid && L.srcs[i].included)
-			keep[nkeep++] = &L.srcs[i];
+	for (size_t i = 0; i < L->n; i++)
+		if (L->srcs[i].valid && L->srcs[i].included)
+			keep[nkeep++] = &L->srcs[i];
 	qsort(keep, nkeep, sizeof *keep, S_cmp_docs);
 	site->docs = cb_xcalloc(nkeep ? nkeep : 1, sizeof *site->docs);
 	site->ndocs = nkeep;
@@ -1058,13 +966,15 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 		site->docs[i] = keep[i]->doc;
 		memset(&keep[i]->doc, 0, sizeof keep[i]->doc);
 		cb_doc *doc = &site->docs[i];
+		const cb_origin *o = &L->o[keep[i]->origin];
+		doc->source = o->p ? o->p->name : NULL;
 		doc->hist = cb_history_find(site->hist, site->nhist, doc->path);
 		if (doc->meta.published)
 			doc->hist = S_published(site, doc);
 		/* Links were recorded as source indices; renumber them. */
 		size_t w = 0;
 		for (size_t k = 0; k < doc->md.nlinks; k++) {
-			int f = L.srcs[doc->md.links[k]].final;
+			int f = L->srcs[doc->md.links[k]].final;
 			if (f >= 0 && f != (int)i)
 				doc->md.links[w++] = f;
 		}
@@ -1093,24 +1003,20 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 				doc->md.links[b - 1] = t;
 			}
 	}
+}
 
-	cb_site_classify_points(site);
-	if (!content_errors && S_carry_files(site, L.files, err) != 0)
-		goto out;
-
-	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
-out:
-	cb_lvocab_free(vocab);
-	if (L.srcs) {
-		for (size_t i = 0; i < L.n; i++) {
-			cb_doc *doc = &L.srcs[i].doc;
+static void S_load_free(S_load *L)
+{
+	if (L->srcs) {
+		for (size_t i = 0; i < L->n; i++) {
+			cb_doc *doc = &L->srcs[i].doc;
 			free(doc->path);
 			free(doc->slug);
 			cb_meta_free(&doc->meta);
 			cb_mdoc_free(&doc->md);
 			free(doc->linked_from);
 			cb_strv_free(&doc->files);
-			S_src *s = &L.srcs[i];
+			S_src *s = &L->srcs[i];
 			cb_split_free(&s->split);
 			cb_diags_free(&s->front);
 			cb_diags_free(&s->body);
@@ -1121,13 +1027,74 @@ out:
 			}
 			free(s->deps);
 		}
-		free(L.srcs);
+		free(L->srcs);
 	}
-	cb_map_free(L.by_path);
-	cb_attach_free(L.files);
-	free(hist_key);
+	cb_map_free(L->by_path);
+	cb_origins_free(L->o, L->norigins);
+}
+
+cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *d, cb_error *err)
+{
+	memset(site, 0, sizeof *site);
+	site->audience = opts->audience;
+	cb_stage_result rc = CB_STAGE_FAILED;
+	cb_gitsrc *g = NULL;
+	cb_source *sources = NULL;
+	int *origin_of = NULL;
+	S_load L;
+	memset(&L, 0, sizeof L);
+	L.by_path = cb_map_new();
+	cb_pii_names *pii_names = NULL;
+	cb_lvocab *vocab = NULL;
+	cb_hash env;
+	cb_hash_init(&env);
+	cb_hash_u64(&env, CB_CACHE_FORMAT);
+	cb_hash_str(&env, opts->cache ? cb_cache_version(opts->cache) : "");
+
+	if (cb_gitsrc_open(&g, opts->repo, err) != 0 ||
+	    (opts->staged ? cb_gitsrc_select_index(g, err)
+			  : cb_gitsrc_select(g, opts->ref, opts->worktree, err)) != 0)
+		goto out;
+	site->commit = cb_xstrdup(cb_gitsrc_commit_id(g));
+	if (cb_gitsrc_workdir(g))
+		site->workdir = cb_xstrdup(cb_gitsrc_workdir(g));
+	if (S_build_time(site, g, err) != 0)
+		goto out;
+	int phase, content_errors = 0;
+	if ((phase = cb_site_load_settings(site, g, &env, d, err)) < 0)
+		goto out;
+	content_errors |= phase;
+	if ((phase = cb_site_load_pii_names(site, g, &env, &pii_names, d, err)) < 0)
+		goto out;
+	content_errors |= phase;
+	if ((phase = S_load_origins(site, opts, g, &L, &sources, &origin_of, d, err)) < 0)
+		goto out;
+	content_errors |= phase;
+	if (phase > 0) {
+		/* A source with no pin: nothing to read it from. */
+		rc = CB_STAGE_CONTENT;
+		goto out;
+	}
+	S_load_prepare(site, opts, &L, sources, origin_of, &env);
+	vocab = cb_lvocab_new(&site->cfg.learning_headings, site->cfg.learning_headings_only);
+	L.vocab = vocab;
+	L.pii_names = pii_names;
+	if (S_slugs(&L, d) > 0)
+		content_errors = 1;
+	if ((phase = S_load_documents(site, opts, &L, d, err)) < 0)
+		goto out;
+	content_errors |= phase || d->errors;
+	S_load_keep(site, &L);
+	cb_site_classify_points(site);
+	if (!content_errors && S_carry_files(site, &L, err) != 0)
+		goto out;
+	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;
+out:
+	cb_lvocab_free(vocab);
+	S_load_free(&L);
 	site->pii_names = pii_names;
-	cb_sources_free(sources, nsources);
+	cb_sources_free(sources, L.n);
+	free(origin_of);
 	cb_gitsrc_free(g);
 	return rc;
 }

@@ -39,9 +39,11 @@ typedef struct cb_site_opts {
 } cb_site_opts;
 
 typedef struct cb_doc {
-	char *path;   /* repository-relative source path */
-	char *slug;   /* output file name without ".html"; unique */
-	char oid[41]; /* blob id of the source */
+	char *path;	    /* repository-relative source path */
+	char *slug;	    /* output file name without ".html"; unique; "NAME/..." for a source's */
+	const char *source; /* the partner repository it came from (its name in casebook.yml's
+			       sources); NULL for the hub's own */
+	char oid[41];	    /* blob id of the source */
 	cb_meta meta;
 	cb_mdoc md;
 	const cb_history *hist; /* NULL when never committed */

@@ -169,29 +169,6 @@ static void S_json(FILE *f, const cb_analysis *a, const cb_analysis_table *t, in
 	fputs("]}}\n", f);
 }
 
-/* Loads the site as a build of so's audience would; 0, or the exit status. */
-static int S_load(const cb_site_opts *so, cb_site *site)
-{
-	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = CB_ERROR_INIT;
-	int lrc = cb_site_load(so, site, &d, &err);
-	int rc = 0;
-	if (lrc == 2) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
-		rc = 2;
-	} else if (lrc == 1 || d.errors) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		fprintf(stderr, "casebook: %zu error%s in the documents; 'casebook check' lists them\n",
-			d.errors, d.errors == 1 ? "" : "s");
-		rc = 1;
-	}
-	cb_diags_free(&d);
-	return rc;
-}
-
 int cb_cmd_analyse(int argc, char **argv, const char *datadir)
 {
 	static const struct option opts[] = {{"by", required_argument, NULL, 'b'},
@@ -255,7 +232,7 @@ int cb_cmd_analyse(int argc, char **argv, const char *datadir)
 		return cb_usage_error(cb_analyse_usage, "%s", "--ref and --worktree cannot be used together");
 
 	cb_site site;
-	int rc = S_load(&so, &site);
+	int rc = cb_cli_site_load(&so, &site, "counting");
 	if (rc != 0) {
 		cb_site_free(&site);
 		return rc;

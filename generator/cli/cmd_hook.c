@@ -78,17 +78,41 @@ static int S_write_hook(const char *path)
 	return rc;
 }
 
-int cb_hook_install(const char *repo, bool force, bool quiet)
+/* Where the repository's pre-commit hook lives: its hooks folder, the
+ * hook, and the name a hook that was there before casebook's is kept as. */
+typedef struct {
+	char *dir, *path, *local;
+} S_hook;
+
+/* Finds repo's hooks folder; 0, or -1 with the message printed. */
+static int S_hook_find(S_hook *h, const char *repo)
 {
 	cb_gitsrc *g = NULL;
 	cb_error err = CB_ERROR_INIT;
 	if (cb_gitsrc_open(&g, repo, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
-		return 2;
+		return -1;
 	}
-	char *dir = cb_gitsrc_hooks_dir(g);
+	h->dir = cb_gitsrc_hooks_dir(g);
 	cb_gitsrc_free(g);
-	char *path = cb_path_join(dir, "pre-commit"), *local = cb_path_join(dir, "pre-commit.local");
+	h->path = cb_path_join(h->dir, "pre-commit");
+	h->local = cb_path_join(h->dir, "pre-commit.local");
+	return 0;
+}
+
+static void S_hook_free(S_hook *h)
+{
+	free(h->dir);
+	free(h->path);
+	free(h->local);
+}
+
+int cb_hook_install(const char *repo, bool force, bool quiet)
+{
+	S_hook h;
+	if (S_hook_find(&h, repo) != 0)
+		return 2;
+	const char *dir = h.dir, *path = h.path, *local = h.local;
 	int rc = 0;
 	struct stat st;
 	bool exists = lstat(path, &st) == 0;
@@ -116,23 +140,16 @@ int cb_hook_install(const char *repo, bool force, bool quiet)
 			   ? " (the hook that was there runs first, as pre-commit.local)"
 			   : "");
 	}
-	free(path);
-	free(local);
-	free(dir);
+	S_hook_free(&h);
 	return rc;
 }
 
 static int S_remove(const char *repo)
 {
-	cb_gitsrc *g = NULL;
-	cb_error err = CB_ERROR_INIT;
-	if (cb_gitsrc_open(&g, repo, &err) != 0) {
-		fprintf(stderr, "casebook: %s\n", err.msg);
+	S_hook h;
+	if (S_hook_find(&h, repo) != 0)
 		return 2;
-	}
-	char *dir = cb_gitsrc_hooks_dir(g);
-	cb_gitsrc_free(g);
-	char *path = cb_path_join(dir, "pre-commit"), *local = cb_path_join(dir, "pre-commit.local");
+	const char *dir = h.dir, *path = h.path, *local = h.local;
 	int rc = 0;
 	struct stat st;
 	if (lstat(path, &st) != 0) {
@@ -149,9 +166,7 @@ static int S_remove(const char *repo)
 	} else {
 		printf("removed the pre-commit hook %s\n", path);
 	}
-	free(path);
-	free(local);
-	free(dir);
+	S_hook_free(&h);
 	return rc;
 }
 

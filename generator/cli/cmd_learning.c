@@ -160,25 +160,10 @@ int cb_cmd_learning(int argc, char **argv, const char *datadir)
 		return S_usage("%s", "--ref and --worktree cannot be used together");
 
 	cb_site site;
-	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = {{0}, 0, 0, {0}};
 	int rc = 2;
-	int lrc = cb_site_load(&so, &site, &d, &err);
-	if (lrc == 2) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
+	/* Content errors exit 2 here: 1 means no points were found. */
+	if (cb_cli_site_load(&so, &site, "listing their learning") != 0)
 		goto out;
-	}
-	if (lrc == 1 || d.errors) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		fprintf(
-		    stderr,
-		    "casebook: %zu error%s in the documents; fix them first (casebook check lists them)\n",
-		    d.errors, d.errors == 1 ? "" : "s");
-		goto out;
-	}
 	if (theme && S_check_theme(&site, theme) != 0)
 		goto out;
 
@@ -220,6 +205,5 @@ int cb_cmd_learning(int argc, char **argv, const char *datadir)
 	rc = found ? 0 : 1;
 out:
 	cb_site_free(&site);
-	cb_diags_free(&d);
 	return rc;
 }

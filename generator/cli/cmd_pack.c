@@ -239,32 +239,6 @@ static int S_parse(int argc, char **argv, S_args *a)
 	return -1;
 }
 
-/* Loads the site as a build of so's audience would. Returns 0, 1 after
- * content errors (listed) or 2 after an environment error (told). */
-static int S_load(const cb_site_opts *so, cb_site *site)
-{
-	cb_diags d = CB_DIAGS_INIT;
-	cb_error err = CB_ERROR_INIT;
-	int rc = 0;
-	cb_stage_result lrc = cb_site_load(so, site, &d, &err);
-	if (lrc == CB_STAGE_FAILED) {
-		char msg[2200];
-		cb_error_format(&err, msg, sizeof msg);
-		fprintf(stderr, "casebook: %s\n", msg);
-		rc = 2;
-	} else if (lrc == CB_STAGE_CONTENT || d.errors) {
-		cb_diags_sort(&d);
-		cb_diags_print(&d, stderr, cb_want_color(stderr));
-		fprintf(stderr,
-			"casebook: %zu error%s in the documents; fix them before making a pack (casebook "
-			"check lists them)\n",
-			d.errors, d.errors == 1 ? "" : "s");
-		rc = 1;
-	}
-	cb_diags_free(&d);
-	return rc;
-}
-
 /* The document a name on the command line means: its repository path,
  * its path under the content folder or from the current folder, its slug,
  * or its file name without ".md". -1 when none, -2 when the file name is
@@ -699,7 +673,7 @@ int cb_cmd_pack(int argc, char **argv, const char *datadir)
 	cb_site site;
 	S_pack pk = {0};
 	char *outpath = NULL;
-	rc = S_load(&a.so, &site);
+	rc = cb_cli_site_load(&a.so, &site, "making a pack");
 	if (rc == 0)
 		rc = a.theme ? S_by_theme(&site, &a, &pk) : S_by_name(&site, &a, &pk);
 	if (rc == 0) {

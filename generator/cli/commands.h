@@ -1,10 +1,9 @@
 /*
  * commands: the authoring and supervision commands — import, init, new,
- * pack, serve and learning — each in its own file (cmd_<name>.c). main.c only dispatches to
- * them: each takes the command's arguments (argv[0] is the command name)
- * and the data folder (holding themes/ and skeleton/), prints its own
- * messages and returns the exit status: 0 done, 1 content errors, 2 usage
- * or environment errors.
+ * pack, serve and learning — and fetch and update (partner repositories), each in its own file
+ * (cmd_<name>.c). main.c only dispatches to them: each takes the command's arguments (argv[0] is the command
+ * name) and the data folder (holding themes/ and skeleton/), prints its own messages and returns the exit
+ * status: 0 done, 1 content errors, 2 usage or environment errors.
  *
  * Each command's usage text is exported so that `casebook help COMMAND`
  * prints the same text as `casebook COMMAND --help`.
@@ -16,9 +15,12 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "site.h"
 #include "util.h"
 
 int cb_cmd_analyse(int argc, char **argv, const char *datadir);
+int cb_cmd_fetch(int argc, char **argv, const char *datadir);
+int cb_cmd_update(int argc, char **argv, const char *datadir);
 int cb_cmd_hook(int argc, char **argv, const char *datadir);
 int cb_cmd_import(int argc, char **argv, const char *datadir);
 int cb_cmd_init(int argc, char **argv, const char *datadir);
@@ -28,6 +30,8 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir);
 int cb_cmd_learning(int argc, char **argv, const char *datadir);
 
 extern const char cb_analyse_usage[];
+extern const char cb_fetch_usage[];
+extern const char cb_update_usage[];
 extern const char cb_hook_usage[];
 extern const char cb_import_usage[];
 
@@ -51,6 +55,14 @@ extern const char cb_learning_usage[];
 /* Prints "casebook: MESSAGE", a blank line and the command's usage text
  * to stderr; returns 2, the exit status of a usage error (usage.c). */
 int cb_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads the site as a build for so's audience would (cb_site_load) and
+ * prints to stderr what stops it: an environment error as one line, or
+ * the documents' errors followed by a count asking the user to fix them
+ * before `doing` (e.g. "making a pack"). Returns 0, 1 (content errors) or
+ * 2 (environment error); the caller calls cb_site_free(site) in every
+ * case (usage.c). */
+int cb_cli_site_load(const cb_site_opts *so, cb_site *site, const char *doing);
 
 /* Also shared (cmd_new.c). */
 

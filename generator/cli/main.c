@@ -38,6 +38,8 @@ static const char S_usage[] =
     "  check    check the documents only (exit 1 on any error)\n"
     "  analyse  count documents and learning points per theme by area, year, type or agency\n"
     "  hook     install (or remove) the pre-commit hook that runs check --staged\n"
+    "  fetch    fetch the partner repositories casebook.yml lists; pin new ones\n"
+    "  update   fetch partner repositories and move their pins in casebook.lock\n"
     "  import   make draft documents of Word, OpenDocument, PDF, HTML or text files\n"
     "  init     make a new learning repository, ready to build\n"
     "  new      write a new document with the sections of its type\n"
@@ -352,6 +354,8 @@ int main(int argc, char **argv)
 		int (*run)(int, char **, const char *);
 		const char *usage;
 	} S_cmds[] = {{"analyse", cb_cmd_analyse, cb_analyse_usage},
+		      {"fetch", cb_cmd_fetch, cb_fetch_usage},
+		      {"update", cb_cmd_update, cb_update_usage},
 		      {"hook", cb_cmd_hook, cb_hook_usage},
 		      {"import", cb_cmd_import, cb_import_usage},
 		      {"init", cb_cmd_init, cb_init_usage},

@@ -88,6 +88,10 @@ int cb_imp_zip_open(const char *name, const char *data, size_t len, cb_imp_zip *
  * 0 when there is no such member, -1 with err (damaged, encrypted,
  * over the limit). */
 int cb_imp_zip_read(cb_imp_zip *z, const char *member, char **data, size_t *len, cb_error *err);
+/* Reads one member and parses it as XML (errors name the file and the
+ * member): 1 with *doc (free with cb_imp_xml_free), 0 when there is no
+ * such member, -1 with err. */
+int cb_imp_zip_xml(cb_imp_zip *z, const char *member, struct _xmlDoc **doc, cb_error *err);
 void cb_imp_zip_close(cb_imp_zip *z);
 
 /* Element and attribute helpers that do not allocate. */

@@ -296,6 +296,21 @@ int cb_imp_zip_read(cb_imp_zip *z, const char *member, char **data, size_t *len,
 	return 1;
 }
 
+int cb_imp_zip_xml(cb_imp_zip *z, const char *member, xmlDoc **doc, cb_error *err)
+{
+	char *data;
+	size_t len;
+	*doc = NULL;
+	int rc = cb_imp_zip_read(z, member, &data, &len, err);
+	if (rc <= 0)
+		return rc;
+	char *where = cb_xasprintf("%s (%s)", z->name, member);
+	rc = cb_imp_xml_parse(where, data, len, false, doc, err) == 0 ? 1 : -1;
+	free(where);
+	free(data);
+	return rc;
+}
+
 void cb_imp_zip_close(cb_imp_zip *z)
 {
 	if (!z)

@@ -267,21 +267,6 @@ static void S_meta(cb_import_doc *doc, const xmlNode *n)
 	}
 }
 
-static int S_part(cb_imp_zip *z, const char *name, const char *member, xmlDoc **doc, cb_error *err)
-{
-	char *data;
-	size_t len;
-	*doc = NULL;
-	int rc = cb_imp_zip_read(z, member, &data, &len, err);
-	if (rc <= 0)
-		return rc;
-	char *where = cb_xasprintf("%s (%s)", name, member);
-	rc = cb_imp_xml_parse(where, data, len, false, doc, err) == 0 ? 1 : -1;
-	free(where);
-	free(data);
-	return rc;
-}
-
 int cb_imp_odt(const char *name, const char *data, size_t len, cb_import_doc *doc, cb_error *err)
 {
 	cb_imp_zip *z = NULL;
@@ -292,7 +277,7 @@ int cb_imp_odt(const char *name, const char *data, size_t len, cb_import_doc *do
 	static const char *const parts[] = {"content.xml", "styles.xml", "meta.xml"};
 	int rc = -1;
 	for (size_t i = 0; i < 3; i++)
-		if (S_part(z, name, parts[i], &x[i], err) < 0)
+		if (cb_imp_zip_xml(z, parts[i], &x[i], err) < 0)
 			goto out;
 	if (!x[0]) {
 		cb_error_set(err, name, 0, 0,

@@ -395,22 +395,6 @@ static void S_comments(cb_import_doc *doc, const xmlNode *root)
 	}
 }
 
-/* Reads one XML part of the archive; 1 with *doc, 0 when it is absent. */
-static int S_part(cb_imp_zip *z, const char *name, const char *member, xmlDoc **doc, cb_error *err)
-{
-	char *data;
-	size_t len;
-	*doc = NULL;
-	int rc = cb_imp_zip_read(z, member, &data, &len, err);
-	if (rc <= 0)
-		return rc;
-	char *where = cb_xasprintf("%s (%s)", name, member);
-	rc = cb_imp_xml_parse(where, data, len, false, doc, err) == 0 ? 1 : -1;
-	free(where);
-	free(data);
-	return rc;
-}
-
 static void S_map_free_values(cb_map *m)
 {
 	size_t it = 0;
@@ -433,7 +417,7 @@ int cb_imp_docx(const char *name, const char *data, size_t len, cb_import_doc *d
 	xmlDoc *x[6] = {NULL};
 	int rc = -1;
 	for (size_t i = 0; i < 6; i++)
-		if (S_part(z, name, parts[i], &x[i], err) < 0)
+		if (cb_imp_zip_xml(z, parts[i], &x[i], err) < 0)
 			goto out;
 	if (!x[0]) {
 		cb_error_set(err, name, 0, 0,

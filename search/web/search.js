@@ -222,6 +222,10 @@ var CBS = (function () {
 
 	/* ---- query language (search/query.c) ---- */
 
+	/* CB_QUERY_MAX_WORDS of search/query.h: the most words a search may
+	 * have, counted as the index splits them, phrases included. */
+	var MAX_WORDS = 64;
+
 	function QueryError(msg) {
 		this.message = msg;
 	}
@@ -279,14 +283,14 @@ var CBS = (function () {
 						'that start with what comes before it, as in: safeguard*');
 				}
 				if (!excluded && !t.prefix && end - i === 2 && q[i] === 'O' && q[i + 1] === 'R') {
-					items.push({or: true, col: col(q, start)});
+					items.push({or: true, off: start});
 					i = j;
 					continue;
 				}
 				t.text = q.slice(i, end);
 				i = j;
 			}
-			items.push({or: false, excluded: excluded, col: col(q, start), term: t});
+			items.push({or: false, excluded: excluded, off: start, term: t});
 		}
 		return items;
 	}
@@ -371,12 +375,19 @@ var CBS = (function () {
 	/* Parses like cb_query_parse: {groups: [[alt: [term]]], excluded:
 	 * [term], exp: [{typed, theme, label}]}. Throws QueryError. */
 	function parse(qs, syns) {
-		var items = lex(qs), wordsSeen = 0, kept = [], i;
+		var items = lex(qs), wordsSeen = 0, ntokens = 0, kept = [], i;
 		for (i = 0; i < items.length; i++) {
 			var x = items[i];
 			if (!x.or) {
 				wordsSeen++;
 				x.term.tokens = tokenize(x.term.text);
+				/* The cap of cb_query_parse, counted as it counts: a
+				 * search of thousands of words is refused at once
+				 * instead of keeping the page busy. */
+				ntokens += x.term.tokens.length;
+				if (ntokens > MAX_WORDS)
+					throw new QueryError('the search has more than ' + MAX_WORDS + ' words; a search may have at most ' +
+						MAX_WORDS + ', so keep the words that matter most');
 				if (!x.term.tokens.length)
 					continue;
 			}
@@ -389,10 +400,10 @@ var CBS = (function () {
 			if (!items[i].or)
 				continue;
 			if (i === 0 || i + 1 === items.length || items[i + 1].or || items[i - 1].or)
-				throw new QueryError('OR at column ' + items[i].col +
+				throw new QueryError('OR at column ' + col(qs, items[i].off) +
 					' needs a word to search for on each side, as in: bruising OR bruise');
 			if (items[i - 1].excluded || items[i + 1].excluded)
-				throw new QueryError('OR at column ' + items[i].col + " is next to a word left out with '-': " +
+				throw new QueryError('OR at column ' + col(qs, items[i].off) + " is next to a word left out with '-': " +
 					'a left-out word cannot be one of the choices of OR');
 		}
 		var q = {groups: [], excluded: [], exp: []};

@@ -11,6 +11,9 @@
 # of issue 22's targets with its peer, the ratio and the target. Installing
 # the peers belongs to the benchmark only: `make bench-tools` does it.
 #
+# Then partner repositories at national scale (tests/bench/sources.sh;
+# BENCH_SOURCES=0 skips it).
+#
 # BENCH_SIZES (default "1000 10000"; BENCH_LARGE=1 adds 100000) chooses
 # sizes; BENCH_COMPARE=0 skips Hugo and Pagefind (they take minutes and
 # gigabytes at 100,000 documents). Corpora are cached in build/bench/
@@ -187,3 +190,4 @@ for n in $SIZES; do
 	summary
 	rm -rf "$work" "$OUT/.time" "$OUT/.out" "$OUT/full-timings"
 done
+[ "${BENCH_SOURCES:-1}" = 0 ] || bash tests/bench/sources.sh

@@ -120,6 +120,28 @@ async function main() {
 			t.eq('the browser and the command line explain ' + JSON.stringify(bad) + ' alike', st, 'This search cannot be read: ' + cliMsg + '.');
 		}
 
+		// A search of thousands of words is refused at once, in the command
+		// line's words (its cap, CB_QUERY_MAX_WORDS), and the page goes on
+		// working; a search at the cap is still run.
+		const many = Array(5000).fill('neglect').join(' ');
+		const cliMany = t.casebook(['search', '--db', demoDb, '--', many]).stderr.trim().replace(/^casebook search: /, '');
+		t.check('the command line refuses 5,000 words', /more than 64 words/.test(cliMany), cliMany);
+		const direct = await page.evaluate((q) => new Promise((resolve) => {
+			CBS.search(q, {}, (err, res) => resolve(err ? { error: err.message } : { total: res.total }));
+		}), many);
+		t.eq('the browser refuses 5,000 words as the command line does', direct, { error: cliMany });
+		await page.fill('#search-q', many);
+		await page.evaluate(() => { window.CBS_LAST = null; });
+		await page.dispatchEvent('#search-q', 'input');
+		await page.waitForFunction((n) => window.CBS_LAST && window.CBS_LAST.q.length === n, many.length);
+		st = await page.textContent('#search-status');
+		t.eq('the search page explains a 5,000-word search', st, 'This search cannot be read: ' + cliMany + '.');
+		const atCap = Array(64).fill('neglect').join(' ');
+		const capped = await page.evaluate((q) => new Promise((resolve) => {
+			CBS.search(q, {}, (err, res) => resolve(err ? { error: err.message } : { total: res.total }));
+		}), atCap);
+		t.eq('a search of 64 words is run, with the command line\'s count', capped, { total: t.cliTop(demoDb, atCap, 1000).length });
+
 		// Escaping: markup in a query stays text.
 		st = await typeQuery(page, '<img src=x onerror=alert(1)>');
 		const imgs = await page.$$eval('main img', (x) => x.length);

@@ -116,6 +116,12 @@ assert_eq "an unknown theme: exit 2" "$RC" "2"
 assert_contains "  ... with a suggestion" "$OUT" "did you mean 'neglect'"
 run "$CASEBOOK" analyse --repo "$R" --ref main --worktree
 assert_eq "--ref with --worktree: exit 2" "$RC" "2"
+printf -- '---\ntitle: Broken\n---\n' >"$R/content/broken.md"
+run "$CASEBOOK" analyse --repo "$R" --worktree
+assert_eq "content errors: exit 1" "$RC" "1"
+assert_contains "  ... listed at their place" "$OUT" "content/broken.md:1:1: error:"
+assert_contains "  ... and counted" "$OUT" "in the documents; fix them before counting ('casebook check' lists them)"
+rm "$R/content/broken.md"
 
 # The site's pages.
 O="$TMP/site"

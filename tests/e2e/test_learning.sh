@@ -136,4 +136,11 @@ assert_eq "an unknown hashtag fails the check" "$RC" "1"
 assert_contains "at its line and column, with a suggestion" "$OUT" \
 	"content/a.md:10:41: error: '#was-not-brougt' is not a theme in the taxonomy; did you mean '#was-not-brought'? [unknown-theme]"
 
+# A document in error stops the listing (exit 2: 1 means no points).
+printf -- '---\ntitle: Broken\n---\n' >"$R3/content/broken.md"
+run "$CASEBOOK" learning --repo "$R3" --worktree
+assert_eq "content errors: exit 2" "$RC" "2"
+assert_contains "  ... listed at their place" "$OUT" "content/broken.md:1:1: error:"
+assert_contains "  ... and counted" "$OUT" "fix them before listing their learning ('casebook check' lists them)"
+
 finish

@@ -196,6 +196,7 @@ title: Broken
 run "$CASEBOOK" pack --repo "$R" --worktree --theme was-not-brought --out "$TMP/b.html"
 assert_eq "content errors: exit 1" "$RC" "1"
 assert_contains "content errors are listed" "$OUT" "content/broken.md:1:1: error:"
+assert_contains "  ... and counted" "$OUT" "fix them before making a pack ('casebook check' lists them)"
 rm "$R/content/broken.md"
 
 # ---- the demo repository --------------------------------------------------------

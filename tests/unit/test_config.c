@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "partner.h"
 #include "util.h"
 #include "testutil.h"
 
@@ -316,6 +317,153 @@ static void test_label_from_id(void **state)
 	free(s);
 }
 
+static void test_sources(void **state)
+{
+	const char *text = "sources:\n"
+			   "  - name: walsby\n"
+			   "    url: ../walsby-learning\n"
+			   "    ref: shared\n"
+			   "    area: Walsby\n"
+			   "    content: reviews/\n"
+			   "    max-visibility: internal\n"
+			   "    themes: {dna: was-not-brought, nfa: neglect}\n"
+			   "  - name: orrin-vale\n"
+			   "    url: /srv/git/orrin.git\n"
+			   "  - {name: kelby, url: 'file:///srv/git/kelby'}\n"
+			   "  - {name: m4, url: https://git.example.org/m4.git}\n"
+			   "  - {name: s1, url: 'ssh://git.example.org/s1.git'}\n"
+			   "  - {name: s2, url: 'git@git.example.org:s2.git'}\n";
+	cb_diags d = CB_DIAGS_INIT;
+	cb_config cfg;
+	assert_int_equal(cb_config_load(text, strlen(text), "casebook.yml", &cfg, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(cfg.nsources, 6);
+	const cb_partner *w = &cfg.sources[0];
+	assert_string_equal(w->name, "walsby");
+	assert_int_equal(w->kind, CB_URL_RELATIVE);
+	assert_string_equal(w->ref, "shared");
+	assert_string_equal(w->area, "Walsby");
+	assert_string_equal(w->content, "reviews");
+	assert_int_equal(w->max_visibility, CB_VIS_INTERNAL);
+	assert_int_equal(w->line, 2);
+	assert_string_equal(cb_partner_theme(w, "dna"), "was-not-brought");
+	assert_string_equal(cb_partner_theme(w, "neglect"), "neglect");
+	char *loc = cb_partner_location(w, "/home/lead/hub");
+	assert_string_equal(loc, "/home/lead/hub/../walsby-learning");
+	free(loc);
+	const cb_partner *o = &cfg.sources[1];
+	assert_int_equal(o->kind, CB_URL_ABSOLUTE);
+	assert_null(o->ref);
+	assert_null(o->area);
+	assert_string_equal(o->content, "content");
+	assert_int_equal(o->max_visibility, CB_VIS_PUBLIC);
+	loc = cb_partner_location(o, "/home/lead/hub");
+	assert_string_equal(loc, "/srv/git/orrin.git");
+	free(loc);
+	assert_int_equal(cfg.sources[2].kind, CB_URL_FILE);
+	assert_int_equal(cfg.sources[3].kind, CB_URL_HTTPS);
+	assert_int_equal(cfg.sources[4].kind, CB_URL_SSH);
+	assert_int_equal(cfg.sources[5].kind, CB_URL_SSH);
+	cb_config_free(&cfg);
+	cb_diags_free(&d);
+}
+
+static void test_sources_errors(void **state)
+{
+	const char *text = "sources:\n"
+			   "  - name: Walsby Partnership\n"
+			   "    url: ../walsby\n"
+			   "  - name: themes\n"
+			   "    url: ../t\n"
+			   "  - name: kelby\n"
+			   "    url: http://git.example.org/kelby\n"
+			   "  - name: orrin\n"
+			   "    uri: ../orrin\n"
+			   "  - name: m4\n"
+			   "    url: ../m4\n"
+			   "    max-visibility: secret\n"
+			   "  - name: s2\n"
+			   "    url: ../s2\n"
+			   "    content: ../elsewhere\n"
+			   "  - name: dup\n"
+			   "    url: ../a\n"
+			   "  - name: dup\n"
+			   "    url: ../b\n"
+			   "  - just-a-name\n";
+	cb_diags d = CB_DIAGS_INIT;
+	cb_config cfg;
+	assert_int_equal(cb_config_load(text, strlen(text), "casebook.yml", &cfg, &d), -1);
+	char *got = S_print(&d);
+	assert_string_equal(
+	    got,
+	    "casebook.yml:2:11: error: 'Walsby Partnership' is not a source name: names are lower-case "
+	    "letters, digits and '-' (at most 60), like 'walsby-partnership' [invalid-source-name]\n"
+	    "casebook.yml:4:11: error: 'themes' is the name of one of the site's own folders, so it cannot "
+	    "name a source; use the partnership's name, such as 'themes-partnership' [invalid-source-name]\n"
+	    "casebook.yml:7:10: error: casebook cannot fetch 'http://git.example.org/kelby': write a path "
+	    "(relative to this repository's root, or absolute), a file:// address, an https:// address "
+	    "or an ssh address (ssh://host/path or user@host:path) [invalid-url]\n"
+	    "casebook.yml:9:5: error: 'uri' is not a setting of a source; did you mean 'url'? "
+	    "[unknown-field]\n"
+	    "casebook.yml:12:21: error: max-visibility should be public, internal or restricted, not "
+	    "'secret' [invalid-visibility]\n"
+	    "casebook.yml:15:14: error: a source's 'content' is a folder inside its repository, written "
+	    "relative to it (no leading '/' and no '..'), such as 'content' [unsafe-path]\n"
+	    "casebook.yml:18:11: error: there is already a source named 'dup' (line 16); give each source "
+	    "its own name [duplicate-source]\n"
+	    "casebook.yml:20:5: error: each source should be 'name:' and 'url:' lines (and optionally "
+	    "ref, area, content, max-visibility, themes) after a '- ', but this one is text [yaml]\n");
+	/* Only the good entry is kept. */
+	assert_int_equal(cfg.nsources, 1);
+	assert_string_equal(cfg.sources[0].name, "dup");
+	free(got);
+	cb_config_free(&cfg);
+	cb_diags_free(&d);
+}
+
+static void test_lock(void **state)
+{
+	const char *text = "# pins\n"
+			   "walsby 1111111111111111111111111111111111111111 ../walsby\n"
+			   "\n"
+			   "kelby 2222222222222222222222222222222222222222 file:///srv/kelby  \r\n"
+			   "orrin 12345 ../orrin\n"
+			   "kelby 3333333333333333333333333333333333333333 ../k\n"
+			   "lonely\n";
+	cb_diags d = CB_DIAGS_INIT;
+	cb_pin *pins;
+	size_t n;
+	assert_int_equal(cb_lock_parse(text, strlen(text), "casebook.lock", &pins, &n, &d), -1);
+	char *got = S_print(&d);
+	assert_string_equal(got,
+			    "casebook.lock:5:7: error: '12345' is not a commit id (40 hex digits) followed "
+			    "by a url; run 'casebook update orrin' to pin it again [lock]\n"
+			    "casebook.lock:6:1: error: 'kelby' is pinned twice; keep one line for it (or "
+			    "run 'casebook update kelby') [lock]\n"
+			    "casebook.lock:7:1: error: each line of casebook.lock is 'NAME COMMIT URL'; "
+			    "run 'casebook fetch' to write it again [lock]\n");
+	free(got);
+	assert_int_equal(n, 2);
+	assert_string_equal(cb_lock_find(pins, n, "kelby")->url, "file:///srv/kelby");
+	assert_null(cb_lock_find(pins, n, "orrin"));
+	char *out = cb_lock_format(pins, n);
+	assert_string_equal(strchr(out, '\n') + 1,
+			    "kelby 2222222222222222222222222222222222222222 file:///srv/kelby\n"
+			    "walsby 1111111111111111111111111111111111111111 ../walsby\n");
+	/* What it writes, it reads back the same. */
+	cb_pin *again;
+	size_t n2;
+	cb_diags d2 = CB_DIAGS_INIT;
+	assert_int_equal(cb_lock_parse(out, strlen(out), "casebook.lock", &again, &n2, &d2), 0);
+	assert_int_equal(n2, 2);
+	assert_string_equal(again[1].commit, "1111111111111111111111111111111111111111");
+	free(out);
+	cb_lock_free(again, n2);
+	cb_lock_free(pins, n);
+	cb_diags_free(&d);
+	cb_diags_free(&d2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +477,9 @@ int main(void)
 	    cmocka_unit_test(test_glossary),
 	    cmocka_unit_test(test_glossary_errors),
 	    cmocka_unit_test(test_label_from_id),
+	    cmocka_unit_test(test_sources),
+	    cmocka_unit_test(test_sources_errors),
+	    cmocka_unit_test(test_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

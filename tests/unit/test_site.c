@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "site.h"
+#include "site_int.h"
 #include "util.h"
 #include "testutil.h"
 
@@ -153,12 +154,75 @@ static void test_type_labels(void **state)
 	assert_string_equal(cb_type_label("unknown"), "unknown");
 }
 
+/* A source's document takes the hub's names: its area when it has none,
+ * and theme ids through the source's map, each checked against the hub's
+ * taxonomy; two ids mapped to one become one. */
+static void test_origin_adopt(void **state)
+{
+	cb_partner p;
+	memset(&p, 0, sizeof p);
+	p.name = "walsby";
+	p.area = "Walsby";
+	cb_strv_push(&p.theme_from, "dna");
+	cb_strv_push(&p.theme_to, "was-not-brought");
+	cb_strv_push(&p.theme_from, "wnb");
+	cb_strv_push(&p.theme_to, "was-not-brought");
+	cb_origin o[2];
+	memset(o, 0, sizeof o);
+	o[0].prefix = "";
+	o[1].p = &p;
+	o[1].prefix = "walsby:";
+	cb_strv ids = CB_STRV_INIT;
+	cb_strv_push(&ids, "neglect");
+	cb_strv_push(&ids, "was-not-brought");
+	cb_meta m;
+	memset(&m, 0, sizeof m);
+	cb_strv_push(&m.themes, "dna");
+	cb_strv_push(&m.themes, "wnb");
+	cb_strv_push(&m.themes, "neglekt");
+	cb_strv_push(&m.themes, "neglect");
+	int lines[] = {5, 5, 5, 5}, cols[] = {10, 15, 20, 29};
+	m.theme_lines = cb_xmalloc(sizeof lines);
+	m.theme_cols = cb_xmalloc(sizeof cols);
+	memcpy(m.theme_lines, lines, sizeof lines);
+	memcpy(m.theme_cols, cols, sizeof cols);
+	cb_diags d = CB_DIAGS_INIT;
+	cb_origin_adopt(&o[1], &m, "walsby:content/a.md", &ids, &d);
+	assert_string_equal(m.area, "Walsby");
+	assert_int_equal(m.themes.n, 2);
+	assert_string_equal(m.themes.v[0], "was-not-brought");
+	assert_string_equal(m.themes.v[1], "neglect");
+	assert_int_equal(m.theme_cols[1], 29);
+	char *got = tu_diags_text(&d);
+	assert_string_equal(got,
+			    "walsby:content/a.md:5:20: error: 'neglekt' is not a theme in the hub's taxonomy "
+			    "(did you mean 'neglect'?); use one of its themes, or map it under 'themes:' in "
+			    "source 'walsby' in the hub's casebook.yml [unknown-theme]\n");
+	free(got);
+	/* The hub's own documents are left as they are. */
+	cb_meta h;
+	memset(&h, 0, sizeof h);
+	cb_strv_push(&h.themes, "anything");
+	cb_origin_adopt(&o[0], &h, "content/b.md", &ids, &d);
+	assert_int_equal(h.themes.n, 1);
+	assert_null(h.area);
+	assert_int_equal(cb_origin_of(o, 2, "walsby:content/a.md"), 1);
+	assert_int_equal(cb_origin_of(o, 2, "content/a.md"), 0);
+	assert_int_equal(cb_origin_of(o, 2, "kelby:content/a.md"), 0);
+	cb_meta_free(&m);
+	cb_meta_free(&h);
+	cb_strv_free(&ids);
+	cb_strv_free(&p.theme_from);
+	cb_strv_free(&p.theme_to);
+	cb_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_public_site),	       cmocka_unit_test(test_restricted_site),
 	    cmocka_unit_test(test_environment_errors), cmocka_unit_test(test_content_errors),
-	    cmocka_unit_test(test_type_labels),
+	    cmocka_unit_test(test_type_labels),	       cmocka_unit_test(test_origin_adopt),
 	};
 	return cmocka_run_group_tests_name("site", tests, setup, teardown);
 }
