@@ -49,18 +49,6 @@ static unsigned S_points(const cb_doc *d, const char *theme)
 	return (unsigned)d->md.nlearning;
 }
 
-/* An agency's label from its id: "health-visiting" -> "Health visiting". */
-static char *S_id_label(const char *id)
-{
-	char *s = cb_xstrdup(id);
-	for (char *p = s; *p; p++)
-		if (*p == '-')
-			*p = ' ';
-	if (s[0] >= 'a' && s[0] <= 'z')
-		s[0] = (char)(s[0] - 'a' + 'A');
-	return s;
-}
-
 static bool S_counted(const cb_analysis *a, const cb_doc *d)
 {
 	return !a->area || (d->meta.area && strcmp(d->meta.area, a->area) == 0);
@@ -126,7 +114,7 @@ static void S_keys(cb_analysis *a, cb_analysis_table *t)
 		for (size_t i = 0; i < all.n; i++) {
 			cb_strv_push(&t->keys, all.v[i]);
 			if (t->by == CB_BY_AGENCY)
-				cb_strv_push_own(&t->labels, S_id_label(all.v[i]));
+				cb_strv_push_own(&t->labels, cb_agency_label(&s->agencies, all.v[i]));
 			else
 				cb_strv_push(&t->labels, all.v[i]);
 		}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgmeta.h"
 #include "import/import.h"
 #include "util.h"
 
@@ -143,10 +144,42 @@ int cb_attach_read(const cb_attach *a, cb_blob_reader *br, const char *path, cha
 	return 0;
 }
 
+int cb_attach_publish(const cb_attach *a, const char *path, char **data, size_t *len, cb_error *err)
+{
+	if (cb_attach_read(a, NULL, path, data, len, err) != 0)
+		return -1;
+	char *clean;
+	size_t n;
+	int rc = cb_imgmeta_strip(path, *data, *len, &clean, &n, err);
+	if (rc != 0) {
+		free(*data);
+		*data = rc > 0 ? clean : NULL;
+		*len = rc > 0 ? n : 0;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 bool cb_attach_checkable(const char *path)
 {
 	cb_import_format f = cb_import_format_of(path);
-	return f == CB_IMPORT_PDF || f == CB_IMPORT_DOCX || f == CB_IMPORT_ODT;
+	return f == CB_IMPORT_PDF || f == CB_IMPORT_DOCX || f == CB_IMPORT_ODT || cb_imgmeta_named(path);
+}
+
+/* An image is not read for personal data: its metadata is removed. What
+ * stops that (a damaged image, a kind whose metadata cannot be removed)
+ * is an error at the link, found by check as well as by build. */
+static size_t S_check_image(const char *path, const char *data, size_t len, const char *file, int line,
+			    int col, cb_diags *d)
+{
+	char *clean = NULL;
+	size_t n;
+	cb_error err = {{0}, 0, 0, {0}};
+	int rc = cb_imgmeta_strip(path, data, len, &clean, &n, &err);
+	free(clean);
+	if (rc >= 0)
+		return 0;
+	cb_diags_add(d, CB_ERROR, file, line, col, "image-metadata", "%s", err.msg);
+	return 1;
 }
 
 size_t cb_attach_check(const char *path, const char *data, size_t len, const char *file, int line, int col,
@@ -154,6 +187,8 @@ size_t cb_attach_check(const char *path, const char *data, size_t len, const cha
 {
 	if (!cb_attach_checkable(path))
 		return 0;
+	if (cb_imgmeta_named(path))
+		return S_check_image(path, data, len, file, line, col, d);
 	const char *name = strrchr(path, '/');
 	name = name ? name + 1 : path;
 	cb_import_doc *doc = NULL;

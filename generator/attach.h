@@ -42,16 +42,23 @@ const char *cb_attach_oid(const cb_attach *a, const char *path);
 int cb_attach_read(const cb_attach *a, cb_blob_reader *br, const char *path, char **data, size_t *len,
 		   cb_error *err);
 
+/* A listed file's bytes as the site publishes them (cb_attach_read, then
+ * an image's metadata removed: imgmeta.h). Caller frees *data. 0, or -1
+ * with err naming the file. */
+int cb_attach_publish(const cb_attach *a, const char *path, char **data, size_t *len, cb_error *err);
+
 /* Checks an attached file's text and metadata (author, last modified by,
  * comments…) for personal data, when it is a PDF, Word or OpenDocument
  * file: each finding is an error reported at file:line:col, the link to
  * it. A file that cannot be read is an error there too (its contents
- * cannot be checked). Other files are not checked. Returns the errors
- * added. */
+ * cannot be checked). A file named as an image (cb_imgmeta_named) is an
+ * error there [image-metadata] when its metadata cannot be removed
+ * (damaged, or a kind such as HEIC). Other files are not checked. Returns
+ * the errors added. */
 size_t cb_attach_check(const char *path, const char *data, size_t len, const char *file, int line, int col,
 		       const cb_strv *allow, const cb_pii_names *names, cb_diags *d);
 
-/* True for a file whose personal data cb_attach_check reads. */
+/* True for a file cb_attach_check reads. */
 bool cb_attach_checkable(const char *path);
 
 #endif

@@ -43,8 +43,9 @@
 
 typedef struct cb_cache cb_cache;
 
-/* Bumped whenever a record's layout changes; part of every key. */
-#define CB_CACHE_FORMAT 2
+/* Bumped whenever a record's layout or meaning changes (3: audience
+ * values are agency ids); part of every key. */
+#define CB_CACHE_FORMAT 3
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that

@@ -13,7 +13,7 @@ static const char *const S_config_keys[] = {
     "taxonomy",	     "glossary",	  "base-url",	   "language",
     "plugins",	     "pii-names",	  "plugin-limits", "accessibility-contact",
     "allow-shallow", "attachment-max-mb", "encrypt",	   "learning-headings",
-    "sources",
+    "agencies",	     "sources",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -302,6 +302,17 @@ static void S_plugin_entry(const cb_ynode *it, const char *file, cb_config *cfg,
 	pc->options = opts && opts->type == CB_Y_MAP ? S_to_value(opts) : cb_value_map();
 	pc->line = name->line;
 	pc->col = name->col;
+	pc->option_names = (cb_strv)CB_STRV_INIT;
+	pc->option_lines = pc->option_cols = NULL;
+	if (opts && opts->type == CB_Y_MAP && opts->n) {
+		pc->option_lines = cb_xcalloc(opts->n, sizeof *pc->option_lines);
+		pc->option_cols = cb_xcalloc(opts->n, sizeof *pc->option_cols);
+		for (size_t i = 0; i < opts->n; i++) {
+			pc->option_lines[i] = opts->keys[i]->line;
+			pc->option_cols[i] = opts->keys[i]->col;
+			cb_strv_push(&pc->option_names, opts->keys[i]->str);
+		}
+	}
 }
 
 /* 'plugins:' present means exactly these plugins, in this order (an empty
@@ -468,6 +479,7 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 				  : strcmp(key, "theme") == 0	  ? &cfg->theme
 				  : strcmp(key, "taxonomy") == 0  ? &cfg->taxonomy_file
 				  : strcmp(key, "glossary") == 0  ? &cfg->glossary_file
+				  : strcmp(key, "agencies") == 0  ? &cfg->agencies_file
 				  : strcmp(key, "pii-names") == 0 ? &cfg->pii_names_file
 								  : NULL)) {
 			if ((p = S_path(k, v, file, d))) {
@@ -525,6 +537,7 @@ void cb_config_free(cb_config *cfg)
 	free(cfg->theme);
 	free(cfg->taxonomy_file);
 	free(cfg->glossary_file);
+	free(cfg->agencies_file);
 	free(cfg->pii_names_file);
 	free(cfg->base_url);
 	free(cfg->language);
@@ -532,6 +545,9 @@ void cb_config_free(cb_config *cfg)
 	for (size_t i = 0; i < cfg->plugins.n; i++) {
 		free(cfg->plugin_confs[i].name);
 		cb_value_free(cfg->plugin_confs[i].options);
+		cb_strv_free(&cfg->plugin_confs[i].option_names);
+		free(cfg->plugin_confs[i].option_lines);
+		free(cfg->plugin_confs[i].option_cols);
 	}
 	free(cfg->plugin_confs);
 	cb_strv_free(&cfg->plugins);
@@ -585,58 +601,98 @@ static const cb_ynode *S_section(const cb_ynode *root, const char *file, const c
 	return sec;
 }
 
-int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d)
+/* What a definitions file holds: the taxonomy's themes or the agencies. */
+typedef struct S_defs_kind {
+	const char *section;   /* "themes" */
+	const char *noun;      /* "theme" */
+	const char *a_noun;    /* "a theme" */
+	const char *what;      /* "the taxonomy", for messages about the whole file */
+	const char *a_section; /* "a taxonomy section" */
+	const char *example;   /* an id as an example */
+	const char *rule;      /* for an invalid id */
+} S_defs_kind;
+
+static const S_defs_kind S_themes_kind = {
+    "themes",	       "theme",		  "a theme", "the taxonomy", "a taxonomy section",
+    "was-not-brought", "invalid-theme-id"};
+static const S_defs_kind S_agencies_kind = {
+    "agencies",	     "agency",		 "an agency", "the agencies file", "an agencies file section",
+    "youth-justice", "invalid-agency-id"};
+
+/* One entry of a definitions file, key k and value v, into t; false when
+ * its id is not one. */
+static bool S_def(const S_defs_kind *kind, const cb_ynode *k, const cb_ynode *v, const char *file,
+		  cb_theme_def *t, cb_diags *d)
+{
+	if (!cb_id_ok(k->str)) {
+		char *slug = cb_slugify(k->str);
+		cb_diags_add(d, CB_ERROR, file, k->line, k->col, kind->rule,
+			     "'%s' is not %s id: ids are written in lower-case letters, digits and "
+			     "dashes, like '%s'",
+			     k->str, kind->a_noun, slug[0] ? slug : kind->example);
+		free(slug);
+		return false;
+	}
+	t->id = cb_xstrdup(k->str);
+	t->line = k->line;
+	if (v->type == CB_Y_SCALAR && !S_blank(v)) {
+		/* "neglect: Neglect" is a natural shorthand for a label. */
+		t->label = cb_xstrdup(v->str);
+	} else if (v->type == CB_Y_SEQ) {
+		cb_diags_add(d, CB_ERROR, file, v->line, v->col, "yaml",
+			     "%s '%s' should have fields such as 'label:' and 'synonyms:' indented "
+			     "under it, but here it is a list",
+			     kind->noun, k->str);
+	}
+	char *field = cb_xasprintf("%s field", kind->a_noun);
+	for (size_t j = 0; v->type == CB_Y_MAP && j < v->n; j++) {
+		const cb_ynode *fk = v->keys[j], *fv = v->items[j];
+		if (strcmp(fk->str, "label") == 0)
+			S_set(&t->label, S_text(fk, fv, file, true, d));
+		else if (strcmp(fk->str, "description") == 0)
+			S_set(&t->description, S_text(fk, fv, file, false, d));
+		else if (strcmp(fk->str, "synonyms") == 0)
+			S_text_list(fk, fv, file, &t->synonyms, d);
+		else
+			S_unknown(fk, file, field, S_theme_keys, 3, d);
+	}
+	free(field);
+	if (!t->label)
+		t->label = cb_label_from_id(t->id);
+	return true;
+}
+
+/* A taxonomy or an agencies file into tax. */
+static int S_defs_load(const S_defs_kind *kind, const char *text, size_t len, const char *file,
+		       cb_taxonomy *tax, cb_diags *d)
 {
 	memset(tax, 0, sizeof *tax);
 	size_t errors0 = d->errors;
 	int rc;
-	cb_ynode *root = S_parse_root(text, len, file, "the taxonomy", d, &rc);
-	const cb_ynode *themes = root ? S_section(root, file, "themes", "a taxonomy section", d) : NULL;
-	if (themes)
-		tax->themes = cb_xcalloc(themes->n, sizeof *tax->themes);
-	for (size_t i = 0; themes && i < themes->n; i++) {
-		const cb_ynode *k = themes->keys[i], *v = themes->items[i];
-		if (!cb_id_ok(k->str)) {
-			char *slug = cb_slugify(k->str);
-			cb_diags_add(
-			    d, CB_ERROR, file, k->line, k->col, "invalid-theme-id",
-			    "'%s' is not a theme id: ids are written in lower-case letters, digits and "
-			    "dashes, like '%s'",
-			    k->str, slug[0] ? slug : "was-not-brought");
-			free(slug);
+	cb_ynode *root = S_parse_root(text, len, file, kind->what, d, &rc);
+	const cb_ynode *defs = root ? S_section(root, file, kind->section, kind->a_section, d) : NULL;
+	if (defs)
+		tax->themes = cb_xcalloc(defs->n, sizeof *tax->themes);
+	for (size_t i = 0; defs && i < defs->n; i++) {
+		cb_theme_def *t = &tax->themes[tax->n];
+		if (!S_def(kind, defs->keys[i], defs->items[i], file, t, d))
 			continue;
-		}
-		cb_theme_def *t = &tax->themes[tax->n++];
-		t->id = cb_xstrdup(k->str);
-		t->line = k->line;
-		if (v->type == CB_Y_SCALAR && !S_blank(v)) {
-			/* "neglect: Neglect" is a natural shorthand for a label. */
-			t->label = cb_xstrdup(v->str);
-		} else if (v->type == CB_Y_SEQ) {
-			cb_diags_add(
-			    d, CB_ERROR, file, v->line, v->col, "yaml",
-			    "theme '%s' should have fields such as 'label:' and 'synonyms:' indented "
-			    "under it, but here it is a list",
-			    k->str);
-		}
-		for (size_t j = 0; v->type == CB_Y_MAP && j < v->n; j++) {
-			const cb_ynode *fk = v->keys[j], *fv = v->items[j];
-			if (strcmp(fk->str, "label") == 0)
-				S_set(&t->label, S_text(fk, fv, file, true, d));
-			else if (strcmp(fk->str, "description") == 0)
-				S_set(&t->description, S_text(fk, fv, file, false, d));
-			else if (strcmp(fk->str, "synonyms") == 0)
-				S_text_list(fk, fv, file, &t->synonyms, d);
-			else
-				S_unknown(fk, file, "a theme field", S_theme_keys, 3, d);
-		}
-		if (!t->label)
-			t->label = cb_label_from_id(t->id);
+		tax->n++;
 		cb_strv_push(&tax->ids, t->id);
 	}
 	cb_strv_sort(&tax->ids);
 	cb_ynode_free(root);
 	return rc != 0 || d->errors > errors0 ? -1 : 0;
+}
+
+int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d)
+{
+	return S_defs_load(&S_themes_kind, text, len, file, tax, d);
+}
+
+int cb_agencies_file_load(const char *text, size_t len, const char *file, cb_taxonomy *defs, cb_diags *d)
+{
+	return S_defs_load(&S_agencies_kind, text, len, file, defs, d);
 }
 
 const cb_theme_def *cb_taxonomy_find(const cb_taxonomy *tax, const char *id)

@@ -20,6 +20,7 @@ typedef struct cb_config {
 	char *theme;	      /* default "default" */
 	char *taxonomy_file;  /* default "<content>/taxonomy.yml" */
 	char *glossary_file;  /* default "<content>/glossary.yml" */
+	char *agencies_file;  /* agencies: more agencies (agency.h); NULL: none */
 	char *pii_names_file; /* deny-list of names (pii-names:); NULL: "<content>/pii-names.txt" if present;
 				starting with '/' or '~': a file outside the repository */
 	char *base_url;	      /* absolute site address for feed and sitemap; may be NULL */
@@ -45,6 +46,10 @@ typedef struct cb_plugin_conf {
 	char *name;
 	cb_value *options; /* a map (owned); empty when none were given */
 	int line, col;	   /* where casebook.yml names it */
+	/* Where each option's name is written: option_names[i] at
+	 * option_lines[i], option_cols[i] (owned; NULL when none). */
+	cb_strv option_names;
+	int *option_lines, *option_cols;
 } cb_plugin_conf;
 
 typedef struct cb_theme_def {
@@ -84,6 +89,9 @@ void cb_config_free(cb_config *cfg);
  * label, description and synonyms (all optional; "id: Label" is short for
  * a label alone). text NULL (no file) gives an empty taxonomy. */
 int cb_taxonomy_load(const char *text, size_t len, const char *file, cb_taxonomy *tax, cb_diags *d);
+/* The agencies file casebook.yml names with 'agencies:' (agency.h): the
+ * same form under "agencies:", each key an agency id. */
+int cb_agencies_file_load(const char *text, size_t len, const char *file, cb_taxonomy *defs, cb_diags *d);
 const cb_theme_def *cb_taxonomy_find(const cb_taxonomy *tax, const char *id);
 void cb_taxonomy_free(cb_taxonomy *tax);
 

@@ -11,6 +11,7 @@
 
 #include <lualib.h>
 
+#include "config.h"
 #include "learning.h"
 #include "plugin_host.h"
 #include "pool.h"
@@ -407,6 +408,24 @@ static int S_api_taxonomy(lua_State *L)
 		lua_setfield(L, -2, "synonyms");
 		cb_plugin_set_str(L, "file", s->cfg.taxonomy_file);
 		cb_plugin_set_int(L, "line", t->line);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* casebook.agencies(): every agency (agency.h), the shipped ones then the
+ * repository's, each {id, label, synonyms}: the labels the pages show for
+ * doc.audience's ids. */
+static int S_api_agencies(lua_State *L)
+{
+	const cb_agencies *a = &S_self(L)->h->site->agencies;
+	lua_createtable(L, (int)a->n, 0);
+	for (size_t i = 0; i < a->n; i++) {
+		lua_createtable(L, 0, 3);
+		cb_plugin_set_str(L, "id", a->v[i].id);
+		cb_plugin_set_str(L, "label", a->v[i].label);
+		cb_plugin_push_strv(L, &a->v[i].synonyms);
+		lua_setfield(L, -2, "synonyms");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
@@ -878,6 +897,7 @@ static int S_open_step(lua_State *L)
 				       {"rag_label", S_api_rag_label},
 				       {"escape", S_api_escape},
 				       {"taxonomy", S_api_taxonomy},
+				       {"agencies", S_api_agencies},
 				       {"themes_of", S_api_themes_of},
 				       {"glossary", S_api_glossary},
 				       {"query", S_api_query},
@@ -903,7 +923,7 @@ static int S_open_step(lua_State *L)
 typedef struct S_chunk {
 	const char *src;
 	size_t len;
-	const cb_value *options;
+	const cb_plugin_conf *conf; /* may be NULL */
 } S_chunk;
 
 /* A name one letter away from a hook's, or the same in other capitals. */
@@ -918,8 +938,8 @@ static int S_init_step(lua_State *L)
 	cb_plugin *p = cb_plugin_of(L);
 	const S_chunk *c = p->chunk;
 	lua_getglobal(L, "casebook");
-	if (c->options)
-		cb_plugin_push_value(L, p, c->options);
+	if (c->conf)
+		cb_plugin_push_value(L, p, c->conf->options);
 	else
 		lua_newtable(L);
 	if (!lua_istable(L, -1)) {
@@ -967,6 +987,7 @@ static int S_init_step(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
+	cb_plugin_options_check(L, p, -1, c->conf);
 	return 0;
 }
 
@@ -1108,7 +1129,7 @@ static void S_plugin_free(cb_plugin *p)
 }
 
 int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, const char *note,
-		       const char *src, size_t len, const cb_value *options, cb_diags *d)
+		       const char *src, size_t len, const cb_plugin_conf *conf, cb_diags *d)
 {
 	double t0 = S_now();
 	cb_plugin *p = cb_xcalloc(1, sizeof *p);
@@ -1130,7 +1151,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 			     "cannot start Lua for this plugin (out of memory)");
 		return -1;
 	}
-	S_chunk c = {src, len, options};
+	S_chunk c = {src, len, conf};
 	bool started = S_start(p);
 	int rc = S_pcall(p, S_open_step, 0, d);
 	if (rc == 0) {

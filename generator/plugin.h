@@ -80,11 +80,14 @@ enum { CB_PLUGIN_THEMES = 1, CB_PLUGIN_HTML = 2, CB_PLUGIN_FIELDS = 4 };
 unsigned cb_plugin_host_touched(const cb_plugin_host *h, size_t doc);
 /* Loads one plugin from src (len bytes of Lua text): runs the chunk, named
  * path in messages (e.g. "plugins/related.lua"), with casebook.options set
- * to options (a map, copied; NULL for none). note, when not NULL, is added
- * to the messages of Lua errors (e.g. where a shipped plugin lives).
- * Problems go to d; returns 0 or -1. */
+ * to the options of conf (casebook.yml's entry for it, config.h; copied;
+ * NULL for none), then checks them against the options the plugin
+ * declares (p.options), with warnings at their places in casebook.yml.
+ * note, when not NULL, is added to the messages of Lua errors (e.g. where
+ * a shipped plugin lives). Problems go to d; returns 0 or -1. */
+struct cb_plugin_conf;
 int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, const char *note,
-		       const char *src, size_t len, const cb_value *options, cb_diags *d);
+		       const char *src, size_t len, const struct cb_plugin_conf *conf, cb_diags *d);
 /* Runs every document hook (plugin by plugin, document by document), then
  * every site hook, regrouping the themes after each phase if any changed.
  * Returns -1 when a plugin failed (reported in d; the run stops there), 0

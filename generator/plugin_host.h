@@ -1,11 +1,12 @@
 /*
- * plugin_host: the inside of the plugin host, shared by its two files and
- * by nothing else. plugin.c runs plugins (the sandbox, the budget, the
+ * plugin_host: the inside of the plugin host, shared by its files and by
+ * nothing else. plugin.c runs plugins (the sandbox, the budget, the
  * casebook.* API, loading and the hooks); plugin_data.c converts between
  * Lua values and casebook's data (packed fields, value trees, the lazy
- * document tables and reading back what a hook changed).
+ * document tables and reading back what a hook changed);
+ * plugin_options.c holds a plugin's declared options against casebook.yml.
  *
- * With plugin.c, the only file that includes Lua headers.
+ * With the host's .c files, the only file that includes Lua headers.
  */
 #ifndef CB_PLUGIN_HOST_H
 #define CB_PLUGIN_HOST_H
@@ -90,6 +91,17 @@ static inline cb_plugin *cb_plugin_of(lua_State *L)
 /* Notes that the plugins changed doc (CB_PLUGIN_THEMES and the like; see
  * cb_plugin_host_touched). In plugin.c. */
 void cb_plugin_touch(cb_plugin_host *h, const cb_doc *doc, unsigned what);
+
+/* ---- plugin_options.c ---- */
+
+struct cb_plugin_conf;
+/* Checks casebook.options against the declarations p.options of the
+ * plugin table at pt (none declared: nothing is checked): warnings for
+ * options conf (casebook.yml's entry; may be NULL) gives that are not
+ * declared or not of their type, then every declared option not given, or
+ * mistyped, set to its default. Raises a Lua error for a malformed
+ * declaration. */
+void cb_plugin_options_check(lua_State *L, cb_plugin *p, int pt, const struct cb_plugin_conf *conf);
 
 /* ---- plugin_data.c ---- */
 

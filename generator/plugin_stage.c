@@ -134,7 +134,7 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 	}
 	cb_search_result res;
 	cb_error err = CB_ERROR_INIT;
-	/* Only the ranking: the index holds the site's documents in their
+	/* Only the ranking (documents only): the index holds the site's documents in their
 	 * order, so a hit's id is the document's place (from 1). */
 	if (cb_search_rank(q->s, query, limit, &res, &err) != 0) {
 		*msg = cb_xstrdup(err.msg);
@@ -218,15 +218,14 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 		cb_plugin_set_query(h, S_search_query, &sq);
 	for (size_t i = 0; i < names.n && rc == CB_STAGE_OK; i++) {
 		const char *name = names.v[i];
-		const cb_value *options = cfg->plugins_set ? cfg->plugin_confs[i].options : NULL;
+		const cb_plugin_conf *conf = cfg->plugins_set ? &cfg->plugin_confs[i] : NULL;
 		const cb_source *own = S_repo_plugin(site, name);
 		char *path = cb_xasprintf("plugins/%s.lua", name);
 		if (own) {
 			if (!own->data)
 				cb_diags_add(d, CB_ERROR, own->path, 0, 0, "plugin",
 					     "the file is too large to be a plugin");
-			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, options, d) !=
-				 0)
+			else if (cb_plugin_host_add(h, name, path, NULL, own->data, own->len, conf, d) != 0)
 				rc = CB_STAGE_CONTENT;
 			free(path);
 			continue;
@@ -236,7 +235,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 		size_t len = 0;
 		if (cb_file_read(file, &src, &len) == 0) {
 			note = cb_xasprintf("casebook's own plugin, from %s", file);
-			if (cb_plugin_host_add(h, name, path, note, src, len, options, d) != 0)
+			if (cb_plugin_host_add(h, name, path, note, src, len, conf, d) != 0)
 				rc = CB_STAGE_CONTENT;
 		} else if (cfg->plugins_set) {
 			cb_strv known = CB_STRV_INIT;

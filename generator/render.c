@@ -280,45 +280,6 @@ static cb_value *S_history_entry(int64_t t, int tz, const char *author)
 	return v;
 }
 
-/* Readable names of the agencies front matter lists under `audience`. An
- * id not listed here is shown with its hyphens as spaces. */
-static const struct {
-	const char *id, *label;
-} S_agencies[] = {
-    {"gp", "GP and primary care"},
-    {"health-visiting", "Health visiting"},
-    {"midwifery", "Midwifery"},
-    {"emergency-department", "Emergency department"},
-    {"ambulance", "Ambulance service"},
-    {"paediatrics", "Paediatrics"},
-    {"camhs", "CAMHS (child and adolescent mental health)"},
-    {"police", "Police"},
-    {"childrens-social-care", "Children's social care"},
-    {"education", "Education"},
-    {"early-years", "Early years"},
-    {"housing", "Housing"},
-    {"probation", "Probation"},
-    {"adult-services", "Adult services"},
-    {"school-nursing", "School nursing"},
-    {"mental-health", "Adult mental health"},
-    {"substance-misuse", "Drug and alcohol services"},
-};
-
-/* The readable name of an agency id; caller frees. */
-static char *S_agency_label(const char *id)
-{
-	for (size_t i = 0; i < sizeof S_agencies / sizeof S_agencies[0]; i++)
-		if (strcmp(S_agencies[i].id, id) == 0)
-			return cb_xstrdup(S_agencies[i].label);
-	char *s = cb_xstrdup(id);
-	for (char *c = s; *c; c++)
-		if (*c == '-')
-			*c = ' ';
-	if (s[0] >= 'a' && s[0] <= 'z')
-		s[0] = (char)(s[0] - 'a' + 'A');
-	return s;
-}
-
 /* "areas/<slug>.html" and the like; caller frees. */
 static char *S_listing_url(const char *dir, const char *name)
 {
@@ -338,13 +299,13 @@ static cb_value *S_type_url(const S_r *r, const char *type)
 }
 
 /* The agencies of a document: id, label and the url of their listing. */
-static cb_value *S_agency_list(const cb_strv *ids)
+static cb_value *S_agency_list(const cb_site *s, const cb_strv *ids)
 {
 	cb_value *l = cb_value_list();
 	for (size_t i = 0; i < ids->n; i++) {
 		cb_value *a = cb_list_push(l, cb_value_map());
 		cb_map_set_str(a, "id", ids->v[i]);
-		cb_map_set(a, "label", cb_value_str_own(S_agency_label(ids->v[i])));
+		cb_map_set(a, "label", cb_value_str_own(cb_agency_label(&s->agencies, ids->v[i])));
 		cb_map_set(a, "url", cb_value_str_own(S_listing_url("audiences", ids->v[i])));
 	}
 	return l;
@@ -410,7 +371,7 @@ static int S_listing_pages(S_r *r, const char *kind, const char *dir, const char
 		} else {
 			for (size_t k = 0; k < m->audience.n; k++) {
 				char *key = S_listing_url(dir, m->audience.v[k]);
-				char *label = S_agency_label(m->audience.v[k]);
+				char *label = cb_agency_label(&s->agencies, m->audience.v[k]);
 				S_group_add(S_group_get(&groups, &ngroups, key, label), (int)i);
 				free(label);
 				free(key);
@@ -693,7 +654,7 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set_str(t, "label", tg->label);
 		cb_map_set_str(t, "url", r->theme_urls[tg - s->themes]);
 	}
-	cb_map_set(doc, "agencies", S_agency_list(&m->audience));
+	cb_map_set(doc, "agencies", S_agency_list(s, &m->audience));
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
 	cb_map_set(doc, "type_url", S_type_url(r, m->type));

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "agency.h"
+
 /* The one list of document types; every other list is made from it. */
 #define S_DOC_TYPES(X)                                                                                       \
 	X("case-review", "Case review", "reviews", CB_VIS_PUBLIC)                                            \
@@ -152,6 +154,7 @@ int cb_visibility_parse(const char *s, cb_visibility *out)
 typedef struct S_ctx {
 	const char *file;
 	const cb_strv *theme_ids;
+	const cb_agencies *agencies;
 	cb_diags *d;
 	cb_meta *m;
 } S_ctx;
@@ -260,8 +263,37 @@ static const cb_ynode *S_list(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 	return NULL;
 }
 
-/* audience, questions, pii-allow: a list of text items. */
-static void S_text_list(S_ctx *c, const cb_ynode *k, const cb_ynode *v, cb_strv *out)
+/* An item of 'audience': the id of the agency it names, once. */
+static void S_agency(S_ctx *c, const cb_ynode *it, cb_strv *out)
+{
+	const cb_theme_def *a = cb_agency_find(c->agencies, it->str);
+	if (a && cb_strv_contains(out, a->id)) {
+		cb_diags_add(c->d, CB_WARNING, c->file, it->line, it->col, "duplicate-agency",
+			     "'%s' is %s ('%s'), already in 'audience'; remove the repeat", it->str, a->label,
+			     a->id);
+	} else if (a) {
+		cb_strv_push(out, a->id);
+	} else {
+		const char *sug = cb_agency_suggest(c->agencies, it->str);
+		char *label = sug ? cb_agency_label(c->agencies, sug) : NULL;
+		if (sug)
+			cb_diags_add(c->d, CB_ERROR, c->file, it->line, it->col, "unknown-agency",
+				     "'%s' is not an agency casebook knows; did you mean '%s' (%s)?", it->str,
+				     sug, label);
+		else
+			cb_diags_add(c->d, CB_ERROR, c->file, it->line, it->col, "unknown-agency",
+				     "'%s' is not an agency casebook knows; use an agency's id or name (such "
+				     "as gp, police or health visitor), or add it to an agencies file "
+				     "(casebook.yml: 'agencies: agencies.yml')",
+				     it->str);
+		free(label);
+	}
+}
+
+/* audience, questions, pii-allow: a list of text items, each added to out
+ * by add (NULL: as written). */
+static void S_text_list(S_ctx *c, const cb_ynode *k, const cb_ynode *v, cb_strv *out,
+			void (*add)(S_ctx *, const cb_ynode *, cb_strv *))
 {
 	const cb_ynode *seq = S_list(c, k, v);
 	for (size_t i = 0; seq && i < seq->n; i++) {
@@ -275,6 +307,8 @@ static void S_text_list(S_ctx *c, const cb_ynode *k, const cb_ynode *v, cb_strv 
 			cb_diags_add(c->d, CB_ERROR, c->file, it->line, it->col, "empty-field",
 				     "an item of '%s' is empty; remove the empty '- ' line or write the item",
 				     k->str);
+		} else if (add) {
+			add(c, it, out);
 		} else {
 			cb_strv_push(out, it->str);
 		}
@@ -482,7 +516,7 @@ static void S_plain_field(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 	} else if (f && f->kind == CB_FIELD_DATE) {
 		S_set(at, S_date(c, k, v));
 	} else if (f && f->kind == CB_FIELD_LIST) {
-		S_text_list(c, k, v, at);
+		S_text_list(c, k, v, at, strcmp(f->key, "audience") == 0 ? S_agency : NULL);
 	} else {
 		const char *keys[sizeof cb_fields / sizeof cb_fields[0]];
 		for (size_t i = 0; i < cb_nfields; i++)
@@ -491,12 +525,12 @@ static void S_plain_field(S_ctx *c, const cb_ynode *k, const cb_ynode *v)
 	}
 }
 
-int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids, cb_meta *out,
-		    cb_diags *d)
+int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids,
+		    const cb_agencies *agencies, cb_meta *out, cb_diags *d)
 {
 	memset(out, 0, sizeof *out);
 	size_t errors0 = d->errors;
-	S_ctx c = {file, theme_ids, d, out};
+	S_ctx c = {file, theme_ids, agencies ? agencies : cb_agencies_shipped(), d, out};
 	if (!root || root->type != CB_Y_MAP) {
 		int line = root ? root->line : 1, col = root ? root->col : 1;
 		cb_diags_add(d, CB_ERROR, file, line, col, "front-matter-not-mapping",

@@ -119,11 +119,15 @@ static inline const cb_strv *cb_field_list(const cb_meta *m, const cb_field *f)
 
 /* Validates the front matter tree root of file into out. theme_ids, when
  * not NULL, is the set of known theme ids (from the taxonomy): an unknown
- * theme is then an error with a "did you mean". Returns 0 when there were no
+ * theme is then an error with a "did you mean". Each value of 'audience'
+ * becomes the id of the agency of agencies (NULL: the shipped list;
+ * agency.h) it names; one that names none is an error with a "did you
+ * mean". Returns 0 when there were no
  * errors (warnings allowed), -1 otherwise; out is filled as far as possible
  * either way and must be freed with cb_meta_free. */
-int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids, cb_meta *out,
-		    cb_diags *d);
+struct cb_agencies;
+int cb_schema_check(const cb_ynode *root, const char *file, const cb_strv *theme_ids,
+		    const struct cb_agencies *agencies, cb_meta *out, cb_diags *d);
 void cb_meta_free(cb_meta *m);
 
 const char *cb_visibility_name(cb_visibility v);

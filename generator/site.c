@@ -110,6 +110,7 @@ typedef struct S_load {
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
+	const cb_agencies *agencies;
 	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
 	bool pii_every; /* every document's personal data, whatever the audience */
@@ -510,8 +511,8 @@ static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr
 	s->body_line = s->split.body_line;
 	const cb_origin *o = &L->o[s->origin];
 	/* A source's theme ids are its own until mapped (cb_origin_adopt). */
-	int rc =
-	    cb_schema_check(s->split.meta, src->path, o->p ? NULL : L->theme_ids, &s->doc.meta, &s->front);
+	int rc = cb_schema_check(s->split.meta, src->path, o->p ? NULL : L->theme_ids, L->agencies,
+				 &s->doc.meta, &s->front);
 	cb_split_free(&s->split);
 	/* A published document must not keep the template's instructions;
 	 * whatever the audience, so every build reports the same errors. */
@@ -753,7 +754,7 @@ static int S_carry_files(cb_site *site, const S_load *L, cb_error *err)
 		size_t skip = strlen(L->o[o].content);
 		skip += skip ? 1 : 0;
 		cb_site_file *f = &site->files[site->nfiles];
-		rc = cb_attach_read(L->o[o].files, NULL, own, &f->data, &f->len, err);
+		rc = cb_attach_publish(L->o[o].files, own, &f->data, &f->len, err);
 		if (rc == 0) {
 			/* A source's files go beside its pages: files/NAME/. */
 			f->path = o ? cb_xasprintf("files/%s/%s", L->o[o].p->name, own + skip)
@@ -880,6 +881,7 @@ static void S_load_prepare(cb_site *site, const cb_site_opts *opts, S_load *L, c
 	L->srcs = cb_xcalloc(L->n, sizeof *L->srcs);
 	L->cache = opts->cache;
 	L->theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	L->agencies = &site->agencies;
 	L->pii_every = opts->pii_every_audience;
 	L->audience = opts->audience;
 	L->drafts = opts->drafts;
@@ -1146,6 +1148,7 @@ void cb_site_free(cb_site *site)
 	cb_config_free(&site->cfg);
 	if (site->has_taxonomy)
 		cb_taxonomy_free(&site->tax);
+	cb_agencies_free(&site->agencies);
 	cb_glossary_free(&site->glossary);
 	free(site->commit);
 	free(site->workdir);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agency.h"
 #include "config.h"
 #include "diag.h"
 #include "gitsrc.h"
@@ -90,6 +91,7 @@ typedef struct cb_site {
 	cb_config cfg;
 	cb_taxonomy tax;
 	bool has_taxonomy;
+	cb_agencies agencies; /* the shipped agencies and the repository's (agency.h) */
 	cb_glossary glossary;
 	cb_visibility audience;
 	cb_doc *docs; /* in the audience; newest first, then by path */

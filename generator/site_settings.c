@@ -63,6 +63,38 @@ static int S_read_setting(cb_gitsrc *g, const char *path, cb_hash *env, char **t
 	return 0;
 }
 
+/* The shipped agencies, and those of the file casebook.yml names with
+ * 'agencies:' (which must then exist), hashed into env. -1 (err), else
+ * whether content errors were reported. A partner's documents are checked
+ * against the hub's agencies: its own settings are never read. */
+static int S_agencies(cb_site *site, cb_gitsrc *g, cb_hash *env, cb_diags *d, cb_error *err)
+{
+	cb_agencies_init(&site->agencies);
+	const char *file = site->cfg.agencies_file;
+	char *text = NULL;
+	size_t len = 0;
+	if (!file)
+		cb_hash_str(env, NULL);
+	else if (S_read_setting(g, file, env, &text, &len, err) != 0)
+		return -1;
+	int content_errors = 0;
+	if (file && !text) {
+		cb_diags_add(d, CB_ERROR, "casebook.yml", 0, 0, "agencies",
+			     "agencies: there is no file '%s' in the repository; commit it, or correct "
+			     "the path",
+			     file);
+		content_errors = 1;
+	} else if (text) {
+		cb_taxonomy defs;
+		if (cb_agencies_file_load(text, len, file, &defs, d) != 0)
+			content_errors = 1;
+		cb_agencies_add(&site->agencies, &defs);
+		cb_taxonomy_free(&defs);
+	}
+	free(text);
+	return content_errors;
+}
+
 /* 1. The hub's settings, from the tree being built (so a build of an old
  * ref uses that ref's settings): casebook.yml, taxonomy, glossary, its
  * plugins and theme files. Returns -1 (err), else whether content errors
@@ -93,6 +125,10 @@ int cb_site_load_settings(cb_site *site, cb_gitsrc *g, cb_hash *env, cb_diags *d
 			content_errors = 1;
 	}
 	free(text);
+	int arc = S_agencies(site, g, env, d, err);
+	if (arc < 0)
+		return -1;
+	content_errors |= arc;
 	if (cb_site_read_optional(g, site->cfg.glossary_file, &text, &len, err) != 0)
 		return -1;
 	if (text && cb_glossary_load(text, len, site->cfg.glossary_file, &site->glossary, d) != 0)

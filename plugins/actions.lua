@@ -17,6 +17,11 @@
 
 local p = {}
 
+-- Checked against casebook.yml by casebook (see related.lua).
+p.options = {
+  page = { type = "boolean", default = true, doc = "write actions.html" },
+}
+
 local want_page = casebook.options.page ~= false
 
 -- "31 March 2026" for "2026-03-31": the host's label, as on every page.

@@ -13,6 +13,9 @@
 
 local p = {}
 
+-- No options: casebook warns about any casebook.yml gives it.
+p.options = {}
+
 -- The sections of html that link to other documents: returns a table
 -- from a document's slug to the ids of the headings the links sit under
 -- (in order, each once; "" for links above the first heading).

@@ -13,6 +13,12 @@
 
 local p = {}
 
+-- Checked against casebook.yml by casebook (see related.lua).
+p.options = {
+  page = { type = "boolean", default = true, doc = "write glossary.html" },
+  abbreviate = { type = "boolean", default = true, doc = "add <abbr> to documents" },
+}
+
 local options = casebook.options
 local want_page = options.page ~= false
 local want_abbr = options.abbreviate ~= false

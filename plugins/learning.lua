@@ -18,8 +18,14 @@
 
 local p = {}
 
+-- Checked against casebook.yml by casebook (see related.lua).
+p.options = {
+  recent = { type = "integer", default = 3, doc = "points shown per theme on learning/index.html" },
+  page = { type = "boolean", default = true, doc = "write learning/index.html" },
+}
+
 local o = casebook.options
-local recent = tonumber(o.recent) or 3
+local recent = tonumber(o.recent) or p.options.recent.default
 local want_page = o.page ~= false
 
 function p.site(site)

@@ -23,14 +23,29 @@
 
 local p = {}
 
+-- casebook checks casebook.yml's options against these (a warning for an
+-- unknown or mistyped one) and fills in the defaults once this file has
+-- run; code at the top of the file runs before that, so it falls back on
+-- the defaults itself.
+p.options = {
+  max = { type = "integer", default = 5, doc = "documents listed" },
+  threshold = { type = "number", default = 3, doc = "lowest score listed" },
+  theme_weight = { type = "number", default = 2, doc = "per shared theme, times the share of documents without it" },
+  audience_weight = { type = "number", default = 1, doc = "per shared agency, at most two" },
+  text_weight = { type = "number", default = 3, doc = "for the best text match, less for weaker ones" },
+  window = { type = "integer", default = 8, doc = "neighbours on each side, per theme" },
+  text_max_documents = { type = "integer", default = 1000, doc = "text search only for libraries this size or smaller" },
+}
+
 local o = casebook.options
-local max = tonumber(o.max) or 5
-local threshold = tonumber(o.threshold) or 3
-local theme_weight = tonumber(o.theme_weight) or 2
-local audience_weight = tonumber(o.audience_weight) or 1
-local text_weight = tonumber(o.text_weight) or 3
-local window = tonumber(o.window) or 8
-local text_max = tonumber(o.text_max_documents) or 1000
+local function number(name) return tonumber(o[name]) or p.options[name].default end
+local max = number("max")
+local threshold = number("threshold")
+local theme_weight = number("theme_weight")
+local audience_weight = number("audience_weight")
+local text_weight = number("text_weight")
+local window = number("window")
+local text_max = number("text_max_documents")
 
 -- The words of a title worth searching for: four letters or more, each
 -- once, lower case.

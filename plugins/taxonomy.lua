@@ -18,10 +18,17 @@
 
 local p = {}
 
+-- Checked against casebook.yml by casebook (see related.lua).
+p.options = {
+  synonyms = { type = "string", default = "suggest", doc = "suggest (warnings), add, or off" },
+  min_mentions = { type = "integer", default = 3, doc = "how often the words must occur" },
+  max_added = { type = "integer", default = 3, doc = "at most this many themes added to a document" },
+}
+
 local options = casebook.options
-local mode = options.synonyms or "suggest"
-local min_mentions = tonumber(options.min_mentions) or 3
-local max_added = tonumber(options.max_added) or 3
+local mode = options.synonyms or p.options.synonyms.default
+local min_mentions = tonumber(options.min_mentions) or p.options.min_mentions.default
+local max_added = tonumber(options.max_added) or p.options.max_added.default
 
 if mode ~= "suggest" and mode ~= "add" and mode ~= "off" then
   error("option 'synonyms' must be suggest, add or off, not '" .. tostring(mode) .. "'")

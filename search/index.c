@@ -16,27 +16,31 @@ static const char S_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE docs(id INTEGER PRIMARY KEY, path TEXT NOT NULL, url TEXT NOT NULL, type TEXT NOT NULL,"
     " type_label TEXT NOT NULL, date TEXT NOT NULL, area TEXT NOT NULL, title TEXT NOT NULL,"
-    " summary TEXT NOT NULL, themes TEXT NOT NULL, body TEXT NOT NULL);"
+    " summary TEXT NOT NULL, themes TEXT NOT NULL, body TEXT NOT NULL, points INTEGER NOT NULL);"
     "CREATE TABLE themes(id TEXT PRIMARY KEY, label TEXT NOT NULL, ord INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE doc_themes(theme TEXT NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY(theme, doc)) WITHOUT "
-    "ROWID;"
+    "CREATE TABLE doc_themes(theme TEXT NOT NULL, doc INTEGER NOT NULL, points INTEGER NOT NULL,"
+    " PRIMARY KEY(theme, doc)) WITHOUT ROWID;"
     "CREATE TABLE synonyms(id INTEGER PRIMARY KEY, phrase TEXT NOT NULL, theme TEXT NOT NULL);"
-    "CREATE TABLE learning(id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, heading TEXT NOT NULL,"
-    " url TEXT NOT NULL, text TEXT NOT NULL);"
+    "CREATE TABLE learning(id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, k INTEGER NOT NULL,"
+    " heading TEXT NOT NULL, anchor TEXT NOT NULL, url TEXT NOT NULL, text TEXT NOT NULL,"
+    " themes TEXT NOT NULL);"
+    "CREATE TABLE learning_themes(theme TEXT NOT NULL, point INTEGER NOT NULL, PRIMARY KEY(theme, point))"
+    " WITHOUT ROWID;"
     "CREATE VIRTUAL TABLE docs_fts USING fts5(title, summary, themes, body, content='docs',"
     " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');"
-    "CREATE VIRTUAL TABLE learning_fts USING fts5(text, heading, content='learning',"
+    "CREATE VIRTUAL TABLE learning_fts USING fts5(text, themes, content='learning',"
     " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');";
 
 /* Prepared once, stepped and reset for every row. */
-enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_META, S_NSTMT };
+enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_LP_THEME, S_META, S_NSTMT };
 static const char *const S_sql[S_NSTMT] = {
-    [S_DOC] = "INSERT INTO docs VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [S_DOC] = "INSERT INTO docs VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     [S_DOC_FTS] = "INSERT INTO docs_fts(rowid,title,summary,themes,body) VALUES(?1,?2,?3,?4,?5)",
-    [S_DOC_THEME] = "INSERT OR IGNORE INTO doc_themes VALUES(?1,?2)",
+    [S_DOC_THEME] = "INSERT OR IGNORE INTO doc_themes VALUES(?1,?2,?3)",
     [S_THEME] = "INSERT INTO themes VALUES(?1,?2,?3)",
     [S_SYN] = "INSERT INTO synonyms(phrase,theme) VALUES(?1,?2)",
-    [S_LP] = "INSERT INTO learning VALUES(?1,?2,?3,?4,?5)",
+    [S_LP] = "INSERT INTO learning VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_LP_THEME] = "INSERT OR IGNORE INTO learning_themes VALUES(?1,?2)",
     [S_META] = "INSERT INTO meta VALUES(?1,?2)",
 };
 
@@ -81,12 +85,13 @@ static const cb_theme_group *S_group(const cb_site *s, const char *id)
 	return NULL;
 }
 
-/* The themes column: the labels of the document's themes, in its order. */
-static char *S_theme_labels(const cb_site *s, const cb_doc *d)
+/* The themes column: the labels of the themes of list (a document's, or
+ * a point's), in its order. */
+static char *S_theme_labels(const cb_site *s, const cb_strv *list)
 {
 	cb_buf b = CB_BUF_INIT;
-	for (size_t k = 0; k < d->meta.themes.n; k++) {
-		const cb_theme_group *g = S_group(s, d->meta.themes.v[k]);
+	for (size_t k = 0; k < list->n; k++) {
+		const cb_theme_group *g = S_group(s, list->v[k]);
 		if (!g)
 			continue;
 		if (b.len)
@@ -96,11 +101,52 @@ static char *S_theme_labels(const cb_site *s, const cb_doc *d)
 	return cb_buf_detach(&b);
 }
 
+/* Where a learning point's text is in the document's body text, in bytes,
+ * and in tokens once FTS5 has tokenized the body (a < 0 until then). */
+typedef struct S_span {
+	size_t s, e;
+	long a, n;
+} S_span;
+
+static bool S_space(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+/* Finds the text of each learning point of d in body (the point's plain
+ * text is the same bytes as its place in the document's plain text, with
+ * spaces or the ends around it), each after the one before. Sets
+ * found[k] and fills spans with the points found, in order; returns their
+ * number. A point not found (none is known) is left out of the search, on
+ * both sides alike. */
+static size_t S_locate(const cb_doc *d, const char *body, bool *found, S_span *spans)
+{
+	size_t from = 0, n = 0, blen = strlen(body);
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const char *t = d->md.learning[k].text;
+		size_t tl = strlen(t);
+		const char *at = tl ? strstr(body + from, t) : NULL;
+		while (at && !((at == body || S_space(at[-1])) && (at[tl] == '\0' || S_space(at[tl]))))
+			at = strstr(at + 1, t);
+		found[k] = at != NULL;
+		if (!at)
+			continue;
+		size_t s0 = (size_t)(at - body);
+		spans[n++] = (S_span){s0, s0 + tl, -1, 0};
+		from = s0 + tl < blen ? s0 + tl : blen;
+	}
+	return n;
+}
+
 /* Where the tap (tokenize.h) puts the tokens of the document being
- * inserted into docs_fts: one column after another, into the postings. */
+ * inserted into docs_fts: one column after another, into the postings;
+ * in the body, the learning points' token spans are counted too. */
 typedef struct S_cols {
 	cb_postings *p;
 	int doc, col;
+	S_span *spans;
+	size_t nspans, cur;
+	long ntok; /* tokens of the body so far */
 } S_cols;
 
 static void S_col_begin(void *ctx)
@@ -111,9 +157,25 @@ static void S_col_begin(void *ctx)
 
 static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 {
-	(void)start;
-	(void)end;
-	cb_postings_add(((S_cols *)ctx)->p, tok, len);
+	S_cols *c = ctx;
+	cb_postings_add(c->p, tok, len);
+	if (c->col != 3)
+		return 0;
+	/* Points are apart and in order, with spaces around them, so a token
+	 * is before, inside or after each. */
+	while (c->cur < c->nspans && (size_t)start >= c->spans[c->cur].e) {
+		if (c->spans[c->cur].a < 0)
+			c->spans[c->cur].a = c->ntok;
+		c->cur++;
+	}
+	if (c->cur < c->nspans && (size_t)start >= c->spans[c->cur].s) {
+		S_span *sp = &c->spans[c->cur];
+		if (sp->a < 0)
+			sp->a = c->ntok;
+		if ((size_t)end <= sp->e)
+			sp->n++;
+	}
+	c->ntok++;
 	return 0;
 }
 
@@ -121,6 +183,10 @@ static void S_col_end(void *ctx)
 {
 	S_cols *c = ctx;
 	cb_postings_end_column(c->p);
+	if (c->col == 3)
+		for (; c->cur < c->nspans; c->cur++)
+			if (c->spans[c->cur].a < 0)
+				c->spans[c->cur].a = c->ntok;
 	c->col++;
 }
 
@@ -131,10 +197,9 @@ static int S_meta(S_ix *x, const char *key, const char *value)
 	return S_step(x, S_META);
 }
 
-static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_search_stats *stats)
+/* The themes and their synonyms. */
+static int S_fill_themes(S_ix *x, const cb_site *s)
 {
-	S_cols cols = {p, 0, 0};
-	cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, &cols};
 	for (size_t i = 0; i < s->nthemes; i++) {
 		const cb_theme_group *g = &s->themes[i];
 		S_text(x->st[S_THEME], 1, g->id);
@@ -149,81 +214,143 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 				return -1;
 		}
 	}
+	return 0;
+}
+
+/* The learning points of document id (d) that were found in its body
+ * (found), with their themes; and the number on each of its themes, which
+ * ranks a match through a theme's synonym (search/README.md). lp_id is the
+ * last point's id so far; url holds the page's address. */
+static int S_fill_points(S_ix *x, const cb_site *s, const cb_doc *d, sqlite3_int64 id, const bool *found,
+			 sqlite3_int64 *lp_id, cb_buf *url)
+{
+	size_t url_len = url->len;
+	int rc = 0;
+	for (size_t k = 0; rc == 0 && k < d->md.nlearning; k++) {
+		if (!found[k])
+			continue;
+		const cb_lpoint *lp = &d->md.learning[k];
+		const cb_strv *th = &d->pthemes[k];
+		url->len = url_len;
+		cb_buf_putc(url, '#');
+		cb_buf_puts(url, lp->heading_id);
+		char *labels = S_theme_labels(s, th);
+		sqlite3_stmt *st = x->st[S_LP];
+		sqlite3_bind_int64(st, 1, ++*lp_id);
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)k);
+		S_text(st, 4, lp->heading);
+		S_text(st, 5, lp->heading_id);
+		S_text(st, 6, url->data);
+		S_text(st, 7, lp->text);
+		S_text(st, 8, labels);
+		rc = S_step(x, S_LP);
+		free(labels);
+		for (size_t t = 0; rc == 0 && t < th->n; t++) {
+			if (!S_group(s, th->v[t]))
+				continue;
+			S_text(x->st[S_LP_THEME], 1, th->v[t]);
+			sqlite3_bind_int64(x->st[S_LP_THEME], 2, *lp_id);
+			rc = S_step(x, S_LP_THEME);
+		}
+	}
+	url->len = url_len;
+	url->data[url_len] = '\0';
+	for (size_t t = 0; rc == 0 && t < d->meta.themes.n; t++) {
+		const char *tid = d->meta.themes.v[t];
+		if (!S_group(s, tid))
+			continue;
+		long on = 0;
+		for (size_t k = 0; k < d->md.nlearning; k++)
+			on += found[k] && cb_doc_point_on(d, k, tid);
+		S_text(x->st[S_DOC_THEME], 1, tid);
+		sqlite3_bind_int64(x->st[S_DOC_THEME], 2, id);
+		sqlite3_bind_int64(x->st[S_DOC_THEME], 3, on);
+		rc = S_step(x, S_DOC_THEME);
+	}
+	return rc;
+}
+
+/* One document (the i-th of the site): its row, its FTS5 row (the tokens
+ * of which also go to the postings, with its points' spans), its themes
+ * and its learning points. */
+static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, cb_tokenizer_tap *tap, S_cols *cols,
+		      sqlite3_int64 *lp_id, cb_buf *url)
+{
+	const cb_doc *d = &s->docs[i];
+	const cb_meta *m = &d->meta;
+	sqlite3_int64 id = (sqlite3_int64)i + 1;
+	cb_buf_clear(url);
+	cb_buf_puts(url, "documents/");
+	cb_buf_puts(url, d->slug);
+	cb_buf_puts(url, ".html");
+	char *labels = S_theme_labels(s, &m->themes);
+	char *body = cb_doc_search_text(s, d);
+	bool *found = cb_xcalloc(d->md.nlearning + 1, sizeof *found);
+	S_span *spans = cb_xcalloc(d->md.nlearning + 1, sizeof *spans);
+	size_t nspans = S_locate(d, body ? body : "", found, spans);
+	sqlite3_stmt *st = x->st[S_DOC];
+	sqlite3_bind_int64(st, 1, id);
+	S_text(st, 2, d->path);
+	S_text(st, 3, url->data);
+	S_text(st, 4, m->type);
+	S_text(st, 5, cb_type_label(m->type));
+	S_text(st, 6, m->date);
+	S_text(st, 7, m->area);
+	S_text(st, 8, m->title);
+	S_text(st, 9, m->summary);
+	S_text(st, 10, labels);
+	S_text(st, 11, body);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)nspans);
+	int rc = S_step(x, S_DOC);
+	st = x->st[S_DOC_FTS];
+	sqlite3_bind_int64(st, 1, id);
+	S_text(st, 2, m->title);
+	S_text(st, 3, m->summary);
+	S_text(st, 4, labels);
+	S_text(st, 5, body);
+	if (rc == 0) {
+		/* FTS5 tokenizes the four columns in order, and the browser's
+		 * postings are made of those very tokens. */
+		*cols = (S_cols){cols->p, (int)i, 0, spans, nspans, 0, 0};
+		cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, cols};
+		cb_tokenizer_tap_sink(tap, cols->p ? &sink : NULL);
+		rc = S_step(x, S_DOC_FTS);
+		cb_tokenizer_tap_sink(tap, NULL);
+		if (rc == 0 && cols->p && cols->col != 4) {
+			cb_error_set(
+			    x->err, x->path, 0, 0,
+			    "cannot write the search index: FTS5 tokenized %d columns of document %s, "
+			    "not 4",
+			    cols->col, d->path);
+			rc = -1;
+		}
+	}
+	for (size_t k = 0, j = 0; rc == 0 && cols->p && k < d->md.nlearning; k++)
+		if (found[k]) {
+			cb_postings_point pt = {(int)i, (int)k, spans[j].a, spans[j].n};
+			cb_postings_add_point(cols->p, &pt);
+			j++;
+		}
+	if (rc == 0)
+		rc = S_fill_points(x, s, d, id, found, lp_id, url);
+	free(found);
+	free(spans);
+	free(labels);
+	free(body);
+	return rc;
+}
+
+static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_search_stats *stats)
+{
+	S_cols cols = {.p = p};
 	sqlite3_int64 lp_id = 0;
 	/* The page's address, then each learning point's (the page's with
 	 * "#heading"), built in one buffer: this runs for every row. */
 	cb_buf url = CB_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < s->ndocs; i++) {
-		const cb_doc *d = &s->docs[i];
-		const cb_meta *m = &d->meta;
-		sqlite3_int64 id = (sqlite3_int64)i + 1;
-		cb_buf_clear(&url);
-		cb_buf_puts(&url, "documents/");
-		cb_buf_puts(&url, d->slug);
-		cb_buf_puts(&url, ".html");
-		size_t url_len = url.len;
-		char *labels = S_theme_labels(s, d);
-		char *body = cb_doc_search_text(s, d);
-		sqlite3_stmt *st = x->st[S_DOC];
-		sqlite3_bind_int64(st, 1, id);
-		S_text(st, 2, d->path);
-		S_text(st, 3, url.data);
-		S_text(st, 4, m->type);
-		S_text(st, 5, cb_type_label(m->type));
-		S_text(st, 6, m->date);
-		S_text(st, 7, m->area);
-		S_text(st, 8, m->title);
-		S_text(st, 9, m->summary);
-		S_text(st, 10, labels);
-		S_text(st, 11, body);
-		rc = S_step(x, S_DOC);
-		st = x->st[S_DOC_FTS];
-		sqlite3_bind_int64(st, 1, id);
-		S_text(st, 2, m->title);
-		S_text(st, 3, m->summary);
-		S_text(st, 4, labels);
-		S_text(st, 5, body);
-		if (rc == 0) {
-			/* FTS5 tokenizes the four columns in order, and the
-			 * browser's postings are made of those very tokens. */
-			cols.doc = (int)i;
-			cols.col = 0;
-			cb_tokenizer_tap_sink(tap, p ? &sink : NULL);
-			rc = S_step(x, S_DOC_FTS);
-			cb_tokenizer_tap_sink(tap, NULL);
-			if (rc == 0 && p && cols.col != 4) {
-				cb_error_set(x->err, x->path, 0, 0,
-					     "cannot write the search index: FTS5 tokenized %d columns of "
-					     "document %s, not 4",
-					     cols.col, d->path);
-				rc = -1;
-			}
-		}
-		for (size_t k = 0; rc == 0 && k < m->themes.n; k++) {
-			if (!S_group(s, m->themes.v[k]))
-				continue;
-			S_text(x->st[S_DOC_THEME], 1, m->themes.v[k]);
-			sqlite3_bind_int64(x->st[S_DOC_THEME], 2, id);
-			rc = S_step(x, S_DOC_THEME);
-		}
-		for (size_t k = 0; rc == 0 && k < d->md.nlearning; k++) {
-			const cb_lpoint *lp = &d->md.learning[k];
-			url.len = url_len;
-			cb_buf_putc(&url, '#');
-			cb_buf_puts(&url, lp->heading_id);
-			lp_id++;
-			st = x->st[S_LP];
-			sqlite3_bind_int64(st, 1, lp_id);
-			sqlite3_bind_int64(st, 2, id);
-			S_text(st, 3, lp->heading);
-			S_text(st, 4, url.data);
-			S_text(st, 5, lp->text);
-			rc = S_step(x, S_LP);
-		}
-		free(labels);
-		free(body);
-	}
+	int rc = S_fill_themes(x, s);
+	for (size_t i = 0; rc == 0 && i < s->ndocs; i++)
+		rc = S_fill_doc(x, s, i, tap, &cols, &lp_id, &url);
 	cb_buf_free(&url);
 	if (rc)
 		return -1;
@@ -232,6 +359,7 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 	char num[32];
 	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
 	char *weights = cb_xasprintf("%g %g %g %g", CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
+	char *pweights = cb_xasprintf("%g %g", CB_WP_TEXT, CB_WP_THEMES);
 	rc = S_meta(x, "schema", num);
 	if (rc == 0)
 		rc = S_meta(x, "title", s->cfg.title);
@@ -244,8 +372,11 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 	if (rc == 0)
 		rc = S_meta(x, "weights", weights);
 	if (rc == 0)
+		rc = S_meta(x, "point_weights", pweights);
+	if (rc == 0)
 		rc = S_meta(x, "tokenize", CB_FTS_TOKENIZE);
 	free(weights);
+	free(pweights);
 	return rc;
 }
 

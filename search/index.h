@@ -20,7 +20,7 @@
 
 /* The database's schema version, stored in its meta table and checked by
  * `casebook search`. */
-#define CB_SEARCH_SCHEMA 1
+#define CB_SEARCH_SCHEMA 2
 /* The database file name in the output folder. */
 #define CB_SEARCH_DB "casebook.db"
 
@@ -30,6 +30,11 @@
 #define CB_W_SUMMARY 5.0
 #define CB_W_THEMES 3.0
 #define CB_W_BODY 1.0
+/* BM25 column weights of learning_fts (text, themes): a learning point's
+ * own words, and the labels of its own themes, weighted as a document's
+ * body and themes are. */
+#define CB_WP_TEXT 1.0
+#define CB_WP_THEMES 3.0
 
 typedef struct cb_search_stats {
 	size_t docs;	    /* documents indexed */

@@ -69,6 +69,8 @@ struct cb_postings {
 	size_t capscratch;
 	long *doclen;
 	size_t ndoclen;
+	cb_postings_point *points; /* learning points' spans, in order */
+	size_t npoints, cappoints;
 	/* the current run */
 	unsigned char *arena;
 	size_t alen, acap, budget;
@@ -117,6 +119,7 @@ void cb_postings_free(cb_postings *p)
 	free(p->touched);
 	free(p->scratch);
 	free(p->doclen);
+	free(p->points);
 	free(p->arena);
 	free(p->dir);
 	cb_buf_free(&p->out);
@@ -722,4 +725,19 @@ fail:
 	cb_error_set(err, NULL, 0, 0, "cannot read back the search index's temporary file: %s",
 		     errno ? strerror(errno) : "it is shorter than written");
 	return -1;
+}
+
+void cb_postings_add_point(cb_postings *p, const cb_postings_point *pt)
+{
+	if (p->npoints == p->cappoints) {
+		p->cappoints = p->cappoints ? p->cappoints * 2 : 64;
+		p->points = cb_xrealloc(p->points, p->cappoints * sizeof *p->points);
+	}
+	p->points[p->npoints++] = *pt;
+}
+
+const cb_postings_point *cb_postings_points(const cb_postings *p, size_t *n)
+{
+	*n = p->npoints;
+	return p->points;
 }

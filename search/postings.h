@@ -43,6 +43,20 @@ void cb_postings_begin_column(cb_postings *p, int doc, int col);
 void cb_postings_add(cb_postings *p, const char *tok, int len);
 void cb_postings_end_column(cb_postings *p);
 
+/* Where a learning point is in its document's body column (column 3):
+ * point k of the document (0-based, among all its points) covers the n
+ * tokens from position start. The browser scores points from the body's
+ * postings with these spans instead of postings of their own. */
+typedef struct cb_postings_point {
+	int doc, k;
+	long start, n;
+} cb_postings_point;
+
+/* Records a point's span; points are added in site and document order. */
+void cb_postings_add_point(cb_postings *p, const cb_postings_point *pt);
+/* The points recorded, in the order added (n set to their number). */
+const cb_postings_point *cb_postings_points(const cb_postings *p, size_t *n);
+
 /* The token count of document doc (all columns). */
 long cb_postings_doc_len(const cb_postings *p, int doc);
 /* Distinct terms so far. */

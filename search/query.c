@@ -502,3 +502,22 @@ char *cb_query_fts(const cb_query *q, const char *themes_column)
 	}
 	return cb_buf_detach(&b);
 }
+
+char *cb_query_fts_words(const cb_query *q)
+{
+	cb_buf b = CB_BUF_INIT;
+	for (size_t g = 0; g < q->ngroups; g++)
+		for (size_t a = 0; a < q->groups[g].n; a++) {
+			const cb_qalt *alt = &q->groups[g].alts[a];
+			if (alt->n && alt->terms[0].themes)
+				continue; /* a synonym's theme: alone in its alternative */
+			cb_buf_puts(&b, b.len ? " OR (" : "(");
+			for (size_t k = 0; k < alt->n; k++) {
+				if (k)
+					cb_buf_puts(&b, " AND ");
+				S_fts_term(&b, &alt->terms[k], "");
+			}
+			cb_buf_putc(&b, ')');
+		}
+	return cb_buf_detach(&b);
+}

@@ -85,6 +85,11 @@ int cb_query_parse(const char *q, const cb_synonym *syn, size_t nsyn, cb_query_t
  * column. Phrases appear in tree order: groups, their alternatives and
  * terms, then the excluded terms. Caller frees. */
 char *cb_query_fts(const cb_query *q, const char *themes_column);
+/* An FTS5 expression that matches what q's own words match, leaving out
+ * the themes its synonyms stand for and the exclusions: any alternative
+ * of any group that is not a synonym's theme. A result of q that does not
+ * match it matched only through a theme's synonym. Caller frees. */
+char *cb_query_fts_words(const cb_query *q);
 void cb_query_free(cb_query *q); /* NULL-safe */
 
 #endif

@@ -138,6 +138,9 @@ void cb_search_result_free(cb_search_result *res)
 		free(h->area);
 		free(h->path);
 		free(h->url);
+		free(h->heading);
+		free(h->anchor);
+		free(h->text);
 		free(h->snippet);
 		for (size_t k = 0; k < h->nthemes; k++) {
 			free(h->themes[k].id);
@@ -185,83 +188,354 @@ static const char *S_type(const char *want, cb_error *err)
 }
 
 typedef struct S_scored {
-	long id;
-	double score;
+	cb_hit_kind kind;
+	long doc, point;
+	int tier;      /* 0: the query's own words matched; 1: only a theme's synonym */
+	double score;  /* BM25, or the share for tier 1 */
 	long long key; /* the score rounded to 1e-6 */
 } S_scored;
 
+/* Tier, score, site order, a document before its points, point order. */
 static int S_scored_cmp(const void *a, const void *b)
 {
 	const S_scored *x = a, *y = b;
+	if (x->tier != y->tier)
+		return x->tier < y->tier ? -1 : 1;
 	if (x->key != y->key)
 		return x->key > y->key ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	if (x->doc != y->doc)
+		return x->doc < y->doc ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind == CB_HIT_DOCUMENT ? -1 : 1;
+	return (x->point > y->point) - (x->point < y->point);
 }
 
-static void S_hit_themes(cb_search *s, const cb_query *q, cb_search_hit *h)
+typedef struct S_list {
+	S_scored *v;
+	size_t n, cap;
+} S_list;
+
+/* Which documents, and which points, match: for each kind, its FTS5 table
+ * with the row's document, point and BM25 score, and the filters. */
+static const char *const S_match_sql[2] = {
+    [CB_HIT_DOCUMENT] =
+	"SELECT d.id, 0, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid "
+	"WHERE docs_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
+	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
+	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM doc_themes t WHERE t.theme = ?6 AND t.doc = d.id))",
+    [CB_HIT_POINT] =
+	"SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8) FROM learning_fts JOIN learning l ON l.id = "
+	"learning_fts.rowid JOIN docs d ON d.id = l.doc "
+	"WHERE learning_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
+	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
+	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM learning_themes t WHERE t.theme = ?6 AND t.point = l.id))",
+};
+
+typedef struct S_filters {
+	const char *type, *area, *theme;
+	char since[16], until[16];
+} S_filters;
+
+static void S_bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v && v[0])
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Appends the matches of one kind to out. Returns 0, or -1 with err. */
+static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filters *f, S_list *out,
+		   cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (!q->nexp || sqlite3_prepare_v2(s->db, "SELECT 1 FROM doc_themes WHERE theme = ?1 AND doc = ?2",
-					   -1, &st, NULL) != SQLITE_OK)
-		return;
+	const char *sql = S_match_sql[kind];
+	/* With no filter the documents' rows are not needed to rank: every
+	 * row of docs_fts is a document's (the same rowid). */
+	if (!f->type && !f->area && !f->since[0] && !f->until[0] && !f->theme)
+		sql = kind == CB_HIT_DOCUMENT ? "SELECT rowid, 0, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM "
+						"docs_fts WHERE docs_fts MATCH ?1"
+					      : "SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8) FROM "
+						"learning_fts JOIN learning l ON "
+						"l.id = learning_fts.rowid WHERE learning_fts MATCH ?1";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+	S_bind_opt(st, 2, f->type);
+	S_bind_opt(st, 3, f->area);
+	S_bind_opt(st, 4, f->since);
+	S_bind_opt(st, 5, f->until);
+	S_bind_opt(st, 6, f->theme);
+	if (kind == CB_HIT_DOCUMENT) {
+		sqlite3_bind_double(st, 7, CB_W_TITLE);
+		sqlite3_bind_double(st, 8, CB_W_SUMMARY);
+		sqlite3_bind_double(st, 9, CB_W_THEMES);
+		sqlite3_bind_double(st, 10, CB_W_BODY);
+	} else {
+		sqlite3_bind_double(st, 7, CB_WP_TEXT);
+		sqlite3_bind_double(st, 8, CB_WP_THEMES);
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 64;
+			out->v = cb_xrealloc(out->v, out->cap * sizeof *out->v);
+		}
+		double score = -sqlite3_column_double(st, 2);
+		out->v[out->n++] = (S_scored){kind,
+					      (long)sqlite3_column_int64(st, 0),
+					      (long)sqlite3_column_int64(st, 1),
+					      0,
+					      score,
+					      llround(score * 1e6)};
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		/* Every word is quoted, so this is not the user's syntax. */
+		cb_error_set(err, NULL, 0, 0, "the search could not run (%s); run 'casebook build' again",
+			     sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* The rows (documents' or points' ids) of table that match fts, as a
+ * sorted list. */
+static long *S_rows(cb_search *s, const char *table, const char *fts, size_t *n)
+{
+	char *sql = cb_xasprintf("SELECT rowid FROM %s WHERE %s MATCH ?1 ORDER BY rowid", table, table);
+	sqlite3_stmt *st = NULL;
+	long *v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				v = cb_xrealloc(v, cap * sizeof *v);
+			}
+			v[(*n)++] = (long)sqlite3_column_int64(st, 0);
+		}
+	}
+	sqlite3_finalize(st);
+	free(sql);
+	return v;
+}
+
+static bool S_has(const long *v, size_t n, long x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == x;
+}
+
+/* The share of document doc's learning points on theme, 0 when it has
+ * none on it or no points at all (search/README.md, "Ranking"). */
+static double S_share(sqlite3_stmt *st, long doc, const char *theme)
+{
+	sqlite3_bind_text(st, 1, theme, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, doc);
+	double share = 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		share = (double)sqlite3_column_int64(st, 0) / (double)sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return share;
+}
+
+/* Finds the matches that only a theme's synonym made (none of the
+ * query's own words matched them) and scores them by share: for a
+ * document, the largest share of its points on a theme of the query's
+ * synonyms that it has; for a point, its document's share of such a theme
+ * the point itself is on. They rank after every match of the words. */
+static void S_by_theme(cb_search *s, const cb_query *q, S_list *all)
+{
+	char *words = cb_query_fts_words(q);
+	size_t nd, np;
+	long *docs = S_rows(s, "docs_fts", words, &nd);
+	long *points = S_rows(s, "learning_fts", words, &np);
+	sqlite3_stmt *share = NULL, *on = NULL;
+	sqlite3_prepare_v2(s->db,
+			   "SELECT dt.points, d.points FROM doc_themes dt JOIN docs d ON d.id = dt.doc WHERE "
+			   "dt.theme = ?1 AND dt.doc = ?2",
+			   -1, &share, NULL);
+	sqlite3_prepare_v2(s->db, "SELECT 1 FROM learning_themes WHERE theme = ?1 AND point = ?2", -1, &on,
+			   NULL);
+	for (size_t i = 0; share && on && i < all->n; i++) {
+		S_scored *x = &all->v[i];
+		bool point = x->kind == CB_HIT_POINT;
+		if (point ? S_has(points, np, x->point) : S_has(docs, nd, x->doc))
+			continue;
+		double best = 0;
+		for (size_t e = 0; e < q->nexp; e++) {
+			if (point) {
+				sqlite3_bind_text(on, 1, q->exp[e].theme, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(on, 2, x->point);
+				bool has = sqlite3_step(on) == SQLITE_ROW;
+				sqlite3_reset(on);
+				if (!has)
+					continue;
+			}
+			double sh = S_share(share, x->doc, q->exp[e].theme);
+			best = sh > best ? sh : best;
+		}
+		x->tier = 1;
+		x->score = best;
+		x->key = llround(best * 1e6);
+	}
+	sqlite3_finalize(share);
+	sqlite3_finalize(on);
+	free(docs);
+	free(points);
+	free(words);
+}
+
+/* The first words of text, up to 24, with "…" when it goes on: the
+ * snippet of a match through a theme's synonym, which has none of the
+ * query's words to show. Caller frees. */
+static char *S_head(const char *text)
+{
+	cb_buf b = CB_BUF_INIT;
+	const char *p = text ? text : "";
+	for (int w = 0; *p; w++) {
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		if (w == 24) {
+			cb_buf_puts(&b, "…");
+			break;
+		}
+		const char *e = p;
+		while (*e && *e != ' ' && *e != '\n' && *e != '\t' && *e != '\r')
+			e++;
+		if (b.len)
+			cb_buf_putc(&b, ' ');
+		cb_buf_put(&b, p, (size_t)(e - p));
+		p = e;
+	}
+	return b.data ? cb_buf_detach(&b) : cb_xstrdup("");
+}
+
+enum {
+	S_D_DOC,
+	S_D_POINT,
+	S_D_SNIP_DOC,
+	S_D_SNIP_POINT,
+	S_D_TEXT,
+	S_D_FIRST,
+	S_D_HAS_DOC,
+	S_D_HAS_POINT,
+	S_D_N
+};
+static const char *const S_details_sql[S_D_N] = {
+    [S_D_DOC] = "SELECT title, type, type_label, date, area, path, url FROM docs WHERE id = ?1",
+    [S_D_POINT] = "SELECT heading, anchor, url, text, k FROM learning WHERE id = ?1",
+    [S_D_SNIP_DOC] = "SELECT snippet(docs_fts, -1, char(1), char(2), '…', 24) FROM docs_fts "
+		     "WHERE docs_fts MATCH ?1 AND rowid = ?2",
+    [S_D_SNIP_POINT] = "SELECT snippet(learning_fts, 0, char(1), char(2), '…', 24) FROM learning_fts "
+		       "WHERE learning_fts MATCH ?1 AND rowid = ?2",
+    [S_D_TEXT] = "SELECT summary, substr(body, 1, 4000) FROM docs WHERE id = ?1",
+    [S_D_FIRST] = "SELECT l.text FROM learning l JOIN learning_themes t ON t.point = l.id "
+		  "WHERE l.doc = ?1 AND t.theme = ?2 ORDER BY l.id LIMIT 1",
+    [S_D_HAS_DOC] = "SELECT 1 FROM doc_themes WHERE theme = ?1 AND doc = ?2",
+    [S_D_HAS_POINT] = "SELECT 1 FROM learning_themes WHERE theme = ?1 AND point = ?2",
+};
+
+/* Steps st with (text, id) bound; true when it gave a row (left unreset
+ * for reading). */
+static bool S_row(sqlite3_stmt *st, const char *text, long id)
+{
+	sqlite3_reset(st);
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, text ? 2 : 1, id);
+	return sqlite3_step(st) == SQLITE_ROW;
+}
+
+/* The themes of the query's synonyms that the hit (a document, or a
+ * point) has. */
+static void S_hit_themes(sqlite3_stmt *has, const cb_query *q, cb_search_hit *h)
+{
 	for (size_t i = 0; i < q->nexp; i++) {
 		bool dup = false;
 		for (size_t k = 0; k < h->nthemes; k++)
-			if (strcmp(h->themes[k].id, q->exp[i].theme) == 0)
-				dup = true;
-		if (dup)
+			dup = dup || strcmp(h->themes[k].id, q->exp[i].theme) == 0;
+		if (dup || !S_row(has, q->exp[i].theme, h->kind == CB_HIT_POINT ? h->point : h->id))
 			continue;
-		sqlite3_bind_text(st, 1, q->exp[i].theme, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, h->id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			h->themes = cb_xrealloc(h->themes, (h->nthemes + 1) * sizeof *h->themes);
-			h->themes[h->nthemes++] =
-			    (cb_search_theme){cb_xstrdup(q->exp[i].theme), cb_xstrdup(q->exp[i].label),
-					      cb_xstrdup(q->exp[i].typed)};
-		}
-		sqlite3_reset(st);
+		h->themes = cb_xrealloc(h->themes, (h->nthemes + 1) * sizeof *h->themes);
+		h->themes[h->nthemes++] = (cb_search_theme){
+		    cb_xstrdup(q->exp[i].theme), cb_xstrdup(q->exp[i].label), cb_xstrdup(q->exp[i].typed)};
 	}
-	sqlite3_finalize(st);
+}
+
+/* A snippet from the text for a match through a theme's synonym: a
+ * point's own words; for a document, its first point on a theme it
+ * matched, else its summary, else the start of its body. */
+static char *S_theme_snippet(sqlite3_stmt **st, const cb_search_hit *h)
+{
+	if (h->kind == CB_HIT_POINT)
+		return S_head(h->text);
+	sqlite3_stmt *first = st[S_D_FIRST];
+	for (size_t i = 0; i < h->nthemes; i++) {
+		sqlite3_reset(first);
+		sqlite3_bind_int64(first, 1, h->id);
+		sqlite3_bind_text(first, 2, h->themes[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(first) == SQLITE_ROW)
+			return S_head((const char *)sqlite3_column_text(first, 0));
+	}
+	if (!S_row(st[S_D_TEXT], NULL, h->id))
+		return cb_xstrdup("");
+	const char *summary = (const char *)sqlite3_column_text(st[S_D_TEXT], 0);
+	return S_head(summary && summary[0] ? summary : (const char *)sqlite3_column_text(st[S_D_TEXT], 1));
 }
 
 static int S_details(cb_search *s, cb_search_result *res, cb_error *err)
 {
-	sqlite3_stmt *doc = NULL, *snip = NULL;
+	sqlite3_stmt *st[S_D_N] = {NULL};
 	int rc = -1;
-	if (sqlite3_prepare_v2(
-		s->db, "SELECT title, type, type_label, date, area, path, url FROM docs WHERE id = ?1", -1,
-		&doc, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db,
-			       "SELECT snippet(docs_fts, -1, char(1), char(2), '…', 24) FROM docs_fts "
-			       "WHERE docs_fts MATCH ?1 AND rowid = ?2",
-			       -1, &snip, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_text(snip, 1, res->fts, -1, SQLITE_STATIC);
+	for (int i = 0; i < S_D_N; i++)
+		if (sqlite3_prepare_v2(s->db, S_details_sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			goto out;
 	for (size_t i = 0; i < res->n; i++) {
 		cb_search_hit *h = &res->hits[i];
-		sqlite3_bind_int64(doc, 1, h->id);
-		if (sqlite3_step(doc) != SQLITE_ROW)
+		bool point = h->kind == CB_HIT_POINT;
+		if (!S_row(st[S_D_DOC], NULL, h->id) || (point && !S_row(st[S_D_POINT], NULL, h->point)))
 			goto out;
-		h->title = S_col_text(doc, 0);
-		h->type = S_col_text(doc, 1);
-		h->type_label = S_col_text(doc, 2);
-		h->date = S_col_text(doc, 3);
-		h->area = S_col_text(doc, 4);
-		h->path = S_col_text(doc, 5);
-		h->url = S_col_text(doc, 6);
-		sqlite3_reset(doc);
-		sqlite3_bind_int64(snip, 2, h->id);
-		h->snippet = sqlite3_step(snip) == SQLITE_ROW ? S_col_text(snip, 0) : cb_xstrdup("");
-		sqlite3_reset(snip);
-		S_hit_themes(s, &res->query, h);
+		h->title = S_col_text(st[S_D_DOC], 0);
+		h->type = S_col_text(st[S_D_DOC], 1);
+		h->type_label = S_col_text(st[S_D_DOC], 2);
+		h->date = S_col_text(st[S_D_DOC], 3);
+		h->area = S_col_text(st[S_D_DOC], 4);
+		h->path = S_col_text(st[S_D_DOC], 5);
+		h->url = S_col_text(point ? st[S_D_POINT] : st[S_D_DOC], point ? 2 : 6);
+		if (point) {
+			h->heading = S_col_text(st[S_D_POINT], 0);
+			h->anchor = S_col_text(st[S_D_POINT], 1);
+			h->text = S_col_text(st[S_D_POINT], 3);
+			h->k = (long)sqlite3_column_int64(st[S_D_POINT], 4);
+		}
+		S_hit_themes(st[point ? S_D_HAS_POINT : S_D_HAS_DOC], &res->query, h);
+		if (h->by_theme)
+			h->snippet = S_theme_snippet(st, h);
+		else if (S_row(st[point ? S_D_SNIP_POINT : S_D_SNIP_DOC], res->fts, point ? h->point : h->id))
+			h->snippet = S_col_text(st[point ? S_D_SNIP_POINT : S_D_SNIP_DOC], 0);
+		else
+			h->snippet = cb_xstrdup("");
 	}
 	rc = 0;
 out:
 	if (rc != 0)
 		cb_error_set(err, NULL, 0, 0, "the search index is damaged (%s): run 'casebook build' again",
 			     sqlite3_errmsg(s->db));
-	sqlite3_finalize(doc);
-	sqlite3_finalize(snip);
+	for (int i = 0; i < S_D_N; i++)
+		sqlite3_finalize(st[i]);
 	return rc;
 }
 
@@ -271,82 +545,43 @@ static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t 
 		 cb_search_result *res, cb_error *err)
 {
 	memset(res, 0, sizeof *res);
-	static const cb_search_filter none = {NULL, NULL, NULL, 0, 0};
+	static const cb_search_filter none = {0};
 	if (!f)
 		f = &none;
-	const char *theme = NULL, *type = NULL;
-	if (f->theme && !(theme = S_theme(s, f->theme, err)))
+	S_filters fl = {.area = f->area};
+	if (f->theme && !(fl.theme = S_theme(s, f->theme, err)))
 		return -1;
-	if (f->type && !(type = S_type(f->type, err)))
+	if (f->type && !(fl.type = S_type(f->type, err)))
 		return -1;
 	if (cb_query_parse(q, s->syn, s->nsyn, S_tok, s->tok, &res->query, err) != 0)
 		return -1;
 	res->fts = cb_query_fts(&res->query, "themes");
-
-	char since[16] = "", until[16] = "";
 	if (f->since)
-		snprintf(since, sizeof since, "%04d-01-01", f->since);
+		snprintf(fl.since, sizeof fl.since, "%04d-01-01", f->since);
 	if (f->until)
-		snprintf(until, sizeof until, "%04d-12-31", f->until);
-	sqlite3_stmt *st = NULL;
-	const char *sql =
-	    "SELECT d.id, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid "
-	    "WHERE docs_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
-	    "NOCASE) "
-	    "AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
-	    "AND (?6 IS NULL OR EXISTS (SELECT 1 FROM doc_themes t WHERE t.theme = ?6 AND t.doc = d.id))";
-	/* With no filter the documents' rows are not needed to rank: every
-	 * row of docs_fts is a document's (the same rowid). */
-	if (!type && !f->area && !since[0] && !until[0] && !theme)
-		sql = "SELECT rowid, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM docs_fts WHERE docs_fts MATCH ?1";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
+		snprintf(fl.until, sizeof fl.until, "%04d-12-31", f->until);
+	S_list all = {NULL, 0, 0};
+	if (S_match(s, CB_HIT_DOCUMENT, res->fts, &fl, &all, err) != 0 ||
+	    (!f->documents_only && S_match(s, CB_HIT_POINT, res->fts, &fl, &all, err) != 0)) {
+		free(all.v);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, res->fts, -1, SQLITE_STATIC);
-	if (type)
-		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
-	if (f->area)
-		sqlite3_bind_text(st, 3, f->area, -1, SQLITE_STATIC);
-	if (since[0])
-		sqlite3_bind_text(st, 4, since, -1, SQLITE_STATIC);
-	if (until[0])
-		sqlite3_bind_text(st, 5, until, -1, SQLITE_STATIC);
-	if (theme)
-		sqlite3_bind_text(st, 6, theme, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 7, CB_W_TITLE);
-	sqlite3_bind_double(st, 8, CB_W_SUMMARY);
-	sqlite3_bind_double(st, 9, CB_W_THEMES);
-	sqlite3_bind_double(st, 10, CB_W_BODY);
-	S_scored *all = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			all = cb_xrealloc(all, cap * sizeof *all);
-		}
-		double score = -sqlite3_column_double(st, 1);
-		all[n++] = (S_scored){(long)sqlite3_column_int64(st, 0), score, llround(score * 1e6)};
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		/* Every word is quoted, so this is not the user's syntax. */
-		cb_error_set(err, NULL, 0, 0, "the search could not run (%s); run 'casebook build' again",
-			     sqlite3_errmsg(s->db));
-		free(all);
-		return -1;
-	}
-	if (n)
-		qsort(all, n, sizeof *all, S_scored_cmp);
-	res->total = n;
-	res->n = n < limit ? n : limit;
+	if (res->query.nexp)
+		S_by_theme(s, &res->query, &all);
+	if (all.n)
+		qsort(all.v, all.n, sizeof *all.v, S_scored_cmp);
+	res->total = all.n;
+	res->n = all.n < limit ? all.n : limit;
 	res->hits = cb_xcalloc(res->n ? res->n : 1, sizeof *res->hits);
 	for (size_t i = 0; i < res->n; i++) {
-		res->hits[i].id = all[i].id;
-		res->hits[i].score = all[i].score;
+		cb_search_hit *h = &res->hits[i];
+		h->kind = all.v[i].kind;
+		h->id = all.v[i].doc;
+		h->point = all.v[i].point;
+		h->by_theme = all.v[i].tier == 1;
+		h->score = all.v[i].score;
 	}
-	free(all);
+	free(all.v);
 	return details ? S_details(s, res, err) : 0;
 }
 
@@ -358,7 +593,9 @@ int cb_search_run(cb_search *s, const char *q, const cb_search_filter *f, size_t
 
 int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *res, cb_error *err)
 {
-	return S_run(s, q, NULL, limit, false, res, err);
+	/* Plugins get documents: a learning point is found through its own. */
+	static const cb_search_filter docs_only = {.documents_only = true};
+	return S_run(s, q, &docs_only, limit, false, res, err);
 }
 
 /* ---- where the database is ---- */

@@ -117,6 +117,43 @@ static void S_list_int(cb_buf *b, bool first, long v)
 	b->data[b->len] = '\0';
 }
 
+/* The learning points, for scoring them from the body's postings: for
+ * each document, the number of its points in the index, then for each
+ * point its first token in the body column (as a difference from the end
+ * of the previous point's span, mostly 0), its number of tokens, then
+ * twice the number of its own themes, plus one when its number in the
+ * document is not the one after the previous point's (followed then by
+ * the difference), then its themes' indices. Most points take three small
+ * numbers. */
+static void S_write_points(const cb_site *s, const cb_postings *p, cb_buf *b)
+{
+	size_t n, at = 0;
+	const cb_postings_point *pt = cb_postings_points(p, &n);
+	for (size_t i = 0; i < s->ndocs; i++) {
+		size_t from = at;
+		while (at < n && pt[at].doc == (int)i)
+			at++;
+		S_list_int(b, i == 0, (long)(at - from));
+		long next_k = 0, end = 0;
+		for (size_t j = from; j < at; j++) {
+			const cb_strv *th = &s->docs[i].pthemes[pt[j].k];
+			S_list_int(b, false, pt[j].start - end);
+			S_list_int(b, false, pt[j].n);
+			long nth = 0;
+			for (size_t t = 0; t < th->n; t++)
+				nth += S_theme_index(s, th->v[t]) >= 0;
+			S_list_int(b, false, 2 * nth + (pt[j].k != next_k));
+			if (pt[j].k != next_k)
+				S_list_int(b, false, pt[j].k - next_k);
+			for (size_t t = 0; t < th->n; t++)
+				if (S_theme_index(s, th->v[t]) >= 0)
+					S_list_int(b, false, S_theme_index(s, th->v[t]));
+			next_k = pt[j].k + 1;
+			end = pt[j].start + pt[j].n;
+		}
+	}
+}
+
 static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *bounds, cb_writer *w,
 			cb_shard_stats *st, cb_error *err)
 {
@@ -124,7 +161,7 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 	long total = 0;
 	for (size_t i = 0; i < s->ndocs; i++)
 		total += cb_postings_doc_len(p, (int)i);
-	cb_buf_printf(&b, "CBS.meta({\"v\":1,\"n\":%zu,\"total\":%ld,\"k1\":1.2,\"b\":0.75,", s->ndocs,
+	cb_buf_printf(&b, "CBS.meta({\"v\":2,\"n\":%zu,\"total\":%ld,\"k1\":1.2,\"b\":0.75,", s->ndocs,
 		      total);
 	cb_buf_printf(&b, "\"cols\":[\"title\",\"summary\",\"themes\",\"body\"],\"weights\":[%g,%g,%g,%g],",
 		      CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
@@ -194,10 +231,43 @@ static int S_write_meta(const cb_site *s, const cb_postings *p, const cb_strv *b
 			first = false;
 		}
 	}
+	cb_buf_printf(&b, "],\n\"pw\":[%g,%g],\n\"lp\":[", CB_WP_TEXT, CB_WP_THEMES);
+	S_write_points(s, p, &b);
 	cb_buf_puts(&b, "]});\n");
 	int rc = S_put(w, "search/meta.js", &b, st, err);
 	cb_buf_free(&b);
 	return rc;
+}
+
+/* A document's learning headings, [[heading, anchor]…], and for each of
+ * its points the index of its heading there, for showing points. */
+static void S_doc_points(cb_buf *b, const cb_doc *d)
+{
+	cb_buf_puts(b, ",[");
+	long nh = 0;
+	const char *last = NULL;
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		if (last && strcmp(last, lp->heading_id) == 0)
+			continue;
+		cb_buf_puts(b, nh++ ? ",[" : "[");
+		S_str(b, lp->heading);
+		cb_buf_putc(b, ',');
+		S_str(b, lp->heading_id);
+		cb_buf_putc(b, ']');
+		last = lp->heading_id;
+	}
+	cb_buf_puts(b, "],[");
+	nh = -1;
+	last = NULL;
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		if (!last || strcmp(last, lp->heading_id) != 0)
+			nh++;
+		last = lp->heading_id;
+		S_list_int(b, k == 0, nh);
+	}
+	cb_buf_putc(b, ']');
 }
 
 static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_error *err)
@@ -225,6 +295,7 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 			char *text = cb_doc_search_text(s, d);
 			S_str(&b, text);
 			free(text);
+			S_doc_points(&b, d);
 			cb_buf_putc(&b, ']');
 		}
 		cb_buf_puts(&b, "]);\n");

@@ -221,118 +221,104 @@ int cb_file_create(const char *path, const char *data, size_t len)
 	return close(fd);
 }
 
-int cb_cmd_new(int argc, char **argv, const char *datadir)
+/* What `casebook new` is asked for, and what it has made so far. */
+typedef struct S_new {
+	const char *repo, *given_date, *type, *title;
+	cb_strv themes;
+	cb_gitsrc *g;
+	const char *workdir;
+	cb_config cfg;
+	cb_taxonomy tax;
+	bool has_tax, have_cfg;
+	char date[11];
+	char *slug;
+} S_new;
+
+/* The command line into n. Returns -1 to go on, or the exit status. */
+static int S_parse_args(S_new *n, int argc, char **argv)
 {
 	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
 					     {"repo", required_argument, NULL, 'r'},
 					     {"date", required_argument, NULL, 'd'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *repo = NULL, *given_date = NULL;
-	cb_strv themes = CB_STRV_INIT;
-	int rc = 2;
-	cb_gitsrc *g = NULL;
-	cb_config cfg;
-	cb_taxonomy tax;
-	bool has_tax = false, have_cfg = false;
-	char *skel = NULL, *tpl_path = NULL, *tpl = NULL, *slug = NULL, *rel = NULL, *path = NULL;
-	cb_mustache *m = NULL;
-	cb_value *data = NULL;
-	cb_buf out = CB_BUF_INIT;
-	cb_error err = CB_ERROR_INIT;
-	memset(&cfg, 0, sizeof cfg);
-	memset(&tax, 0, sizeof tax);
-
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (!cb_strv_contains(&themes, optarg))
-				cb_strv_push(&themes, optarg);
+			if (!cb_strv_contains(&n->themes, optarg))
+				cb_strv_push(&n->themes, optarg);
 			break;
-		case 'r': repo = optarg; break;
+		case 'r': n->repo = optarg; break;
 		case 'd':
-			if (!cb_date_valid(optarg)) {
-				rc = cb_usage_error(
+			if (!cb_date_valid(optarg))
+				return cb_usage_error(
 				    cb_new_usage,
 				    "--date needs a real date written YYYY-MM-DD, such as 2019-03-14, "
 				    "not '%s'",
 				    optarg);
-				goto out;
-			}
-			given_date = optarg;
+			n->given_date = optarg;
 			break;
-		case 'h':
-			fputs(cb_new_usage, stdout);
-			rc = 0;
-			goto out;
-		case ':':
-			rc = cb_usage_error(cb_new_usage, "option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default: rc = cb_usage_error(cb_new_usage, "unknown option '%s'", argv[optind - 1]); goto out;
+		case 'h': fputs(cb_new_usage, stdout); return 0;
+		case ':': return cb_usage_error(cb_new_usage, "option '%s' needs a value", argv[optind - 1]);
+		default: return cb_usage_error(cb_new_usage, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind < 2) {
-		rc = cb_usage_error(cb_new_usage, "%s",
-				    argc - optind == 0 ? "say which type of document to write, and its title"
-						       : "give the document's title, in quotes");
-		goto out;
-	}
-	if (argc - optind > 2) {
-		rc = cb_usage_error(cb_new_usage,
-				    "unexpected argument '%s'; put a title of several words in quotes",
-				    argv[optind + 2]);
-		goto out;
-	}
-	const char *type = argv[optind], *title = argv[optind + 1];
-	if (!cb_type_folder(type)) {
-		const char *sug = cb_did_you_mean(type, cb_doc_types, cb_doc_ntypes);
+	if (argc - optind < 2)
+		return cb_usage_error(cb_new_usage, "%s",
+				      argc - optind == 0
+					  ? "say which type of document to write, and its title"
+					  : "give the document's title, in quotes");
+	if (argc - optind > 2)
+		return cb_usage_error(cb_new_usage,
+				      "unexpected argument '%s'; put a title of several words in quotes",
+				      argv[optind + 2]);
+	n->type = argv[optind];
+	n->title = argv[optind + 1];
+	return -1;
+}
+
+/* The type and title: a known type, and a title a file name can be made
+ * from (n->slug). Returns -1 to go on, or the exit status. */
+static int S_check_type_title(S_new *n)
+{
+	if (!cb_type_folder(n->type)) {
+		const char *sug = cb_did_you_mean(n->type, cb_doc_types, cb_doc_ntypes);
 		if (sug)
-			fprintf(stderr, "casebook: '%s' is not a document type; did you mean '%s'?\n", type,
-				sug);
+			fprintf(stderr, "casebook: '%s' is not a document type; did you mean '%s'?\n",
+				n->type, sug);
 		else
-			fprintf(stderr, "casebook: '%s' is not a document type; use one of: %s\n", type,
+			fprintf(stderr, "casebook: '%s' is not a document type; use one of: %s\n", n->type,
 				cb_doc_type_list());
-		goto out;
+		return 2;
 	}
-	while (*title == ' ' || *title == '\t')
-		title++;
+	while (*n->title == ' ' || *n->title == '\t')
+		n->title++;
 	size_t bad;
-	if (!cb_utf8_valid(title, strlen(title), &bad)) {
+	if (!cb_utf8_valid(n->title, strlen(n->title), &bad)) {
 		fprintf(stderr,
 			"casebook: the title is not valid UTF-8 text; check your terminal's encoding\n");
-		goto out;
+		return 2;
 	}
-	slug = S_file_slug(title);
-	if (!slug) {
+	n->slug = S_file_slug(n->title);
+	if (!n->slug) {
 		fprintf(stderr,
 			"casebook: the title '%s' has no letters or digits to make a file name from; "
 			"give the document a title in words\n",
-			title);
-		goto out;
+			n->title);
+		return 2;
 	}
+	return -1;
+}
 
-	if (cb_gitsrc_open(&g, repo, &err) != 0) {
-		fprintf(stderr, "casebook: %s\n", err.msg);
-		goto out;
-	}
-	const char *workdir = cb_gitsrc_workdir(g);
-	if (!workdir) {
-		fprintf(stderr,
-			"casebook: the repository is bare, so it has no working files to add a document "
-			"to; run casebook new in a clone\n");
-		goto out;
-	}
-	have_cfg = true;
-	int src = S_settings(workdir, &cfg, &tax, &has_tax);
-	if (src != 0) {
-		rc = src;
-		goto out;
-	}
-	for (size_t i = 0; i < themes.n; i++) {
-		const char *id = themes.v[i];
+/* Every --theme is a theme id, and one of the taxonomy when the repository
+ * has one. Returns -1 to go on, or the exit status. */
+static int S_check_themes(const S_new *n)
+{
+	for (size_t i = 0; i < n->themes.n; i++) {
+		const char *id = n->themes.v[i];
 		if (!S_theme_id_shaped(id)) {
 			char *s = cb_slugify(id);
 			fprintf(stderr,
@@ -341,63 +327,113 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 				"like '%s'\n",
 				id, s[0] ? s : "was-not-brought");
 			free(s);
-			goto out;
+			return 2;
 		}
-		if (has_tax && !cb_taxonomy_find(&tax, id)) {
-			const char *sug = cb_did_you_mean(id, (const char *const *)tax.ids.v, tax.ids.n);
+		if (n->has_tax && !cb_taxonomy_find(&n->tax, id)) {
+			const char *sug =
+			    cb_did_you_mean(id, (const char *const *)n->tax.ids.v, n->tax.ids.n);
 			if (sug)
 				fprintf(stderr, "casebook: '%s' is not a theme in %s; did you mean '%s'?\n",
-					id, cfg.taxonomy_file, sug);
+					id, n->cfg.taxonomy_file, sug);
 			else
 				fprintf(
 				    stderr,
 				    "casebook: '%s' is not a theme in %s; use one of its themes, or add this "
 				    "one to it first\n",
-				    id, cfg.taxonomy_file);
-			goto out;
+				    id, n->cfg.taxonomy_file);
+			return 2;
 		}
 	}
+	return -1;
+}
 
-	char date[11];
-	if (given_date) {
-		snprintf(date, sizeof date, "%s", given_date);
-	} else if (cb_today(date, &err) != 0) {
+/* The repository, its settings, the themes and the date. Returns -1 to go
+ * on, or the exit status. */
+static int S_open_repo(S_new *n)
+{
+	cb_error err = CB_ERROR_INIT;
+	if (cb_gitsrc_open(&n->g, n->repo, &err) != 0) {
 		fprintf(stderr, "casebook: %s\n", err.msg);
-		goto out;
+		return 2;
 	}
+	n->workdir = cb_gitsrc_workdir(n->g);
+	if (!n->workdir) {
+		fprintf(stderr,
+			"casebook: the repository is bare, so it has no working files to add a document "
+			"to; run casebook new in a clone\n");
+		return 2;
+	}
+	n->have_cfg = true;
+	int src = S_settings(n->workdir, &n->cfg, &n->tax, &n->has_tax);
+	if (src != 0)
+		return src;
+	int rc = S_check_themes(n);
+	if (rc >= 0)
+		return rc;
+	if (n->given_date) {
+		snprintf(n->date, sizeof n->date, "%s", n->given_date);
+	} else if (cb_today(n->date, &err) != 0) {
+		fprintf(stderr, "casebook: %s\n", err.msg);
+		return 2;
+	}
+	return -1;
+}
 
-	skel = cb_skeleton_dir(datadir);
-	tpl_path = skel ? cb_xasprintf("%s/new/%s.md", skel, type) : NULL;
+/* The document's text, from the skeleton of its type, into out. Returns 0
+ * or -1 after printing why. */
+static int S_render_skeleton(const S_new *n, const char *datadir, cb_buf *out)
+{
+	char *skel = cb_skeleton_dir(datadir), *tpl = NULL;
+	char *tpl_path = skel ? cb_xasprintf("%s/new/%s.md", skel, n->type) : NULL;
 	size_t tpl_len;
+	cb_error err = CB_ERROR_INIT;
+	int rc = -1;
+	cb_mustache *m = NULL;
+	cb_value *data = NULL;
 	if (!tpl_path || cb_file_read(tpl_path, &tpl, &tpl_len) != 0) {
 		fprintf(stderr,
 			"casebook: cannot read the template for a %s in '%s/skeleton/new/'; is casebook "
 			"installed completely?\n",
-			type, datadir);
+			n->type, datadir);
 		goto out;
 	}
 	m = cb_mustache_new();
 	data = cb_value_map();
-	cb_map_set(data, "title_yaml", cb_value_str_own(S_yaml_quote(title)));
-	cb_map_set_str(data, "date", date);
-	cb_map_set_str(data, "published", given_date ? date : "");
-	cb_map_set_str(data, "type", type);
-	cb_map_set_str(data, "type_label", cb_type_label(type));
+	cb_map_set(data, "title_yaml", cb_value_str_own(S_yaml_quote(n->title)));
+	cb_map_set_str(data, "date", n->date);
+	cb_map_set_str(data, "published", n->given_date ? n->date : "");
+	cb_map_set_str(data, "type", n->type);
+	cb_map_set_str(data, "type_label", cb_type_label(n->type));
 	cb_buf tl = CB_BUF_INIT;
 	cb_buf_putc(&tl, '[');
-	for (size_t i = 0; i < themes.n; i++)
-		cb_buf_printf(&tl, "%s%s", i ? ", " : "", themes.v[i]);
+	for (size_t i = 0; i < n->themes.n; i++)
+		cb_buf_printf(&tl, "%s%s", i ? ", " : "", n->themes.v[i]);
 	cb_buf_putc(&tl, ']');
 	cb_map_set(data, "themes_yaml", cb_value_str_own(cb_buf_detach(&tl)));
-	if (cb_mustache_add(m, type, tpl, tpl_len, &err) != 0 ||
-	    cb_mustache_render(m, type, data, &out, &err) != 0) {
+	if (cb_mustache_add(m, n->type, tpl, tpl_len, &err) != 0 ||
+	    cb_mustache_render(m, n->type, data, out, &err) != 0) {
 		fprintf(stderr, "casebook: %s:%d:%d: %s\n", tpl_path, err.line, err.col, err.msg);
 		goto out;
 	}
+	rc = 0;
+out:
+	cb_value_free(data);
+	cb_mustache_free(m);
+	free(tpl);
+	free(tpl_path);
+	free(skel);
+	return rc;
+}
 
-	rel = cb_xasprintf("%s/%s/%s-%s.md", cfg.content_dir, cb_type_folder(type), date, slug);
-	path = cb_path_join(workdir, rel);
-	if (cb_file_create(path, out.data ? out.data : "", out.len) != 0) {
+/* Writes the new file (never over one) and prints its path. Returns the
+ * exit status. */
+static int S_write(const S_new *n, const cb_buf *out)
+{
+	char *rel =
+	    cb_xasprintf("%s/%s/%s-%s.md", n->cfg.content_dir, cb_type_folder(n->type), n->date, n->slug);
+	char *path = cb_path_join(n->workdir, rel);
+	int rc = 2;
+	if (cb_file_create(path, out->data ? out->data : "", out->len) != 0) {
 		if (errno == EEXIST)
 			fprintf(stderr,
 				"casebook: '%s' already exists, and casebook never overwrites a document; "
@@ -406,32 +442,40 @@ int cb_cmd_new(int argc, char **argv, const char *datadir)
 				rel);
 		else
 			fprintf(stderr, "casebook: cannot write '%s': %s\n", path, strerror(errno));
-		goto out;
+	} else {
+		/* Print a path the user can open from where they are: relative
+		 * when they are at the repository's root, in full otherwise. */
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd) && strcmp(cwd, n->workdir) == 0)
+			printf("%s\n", rel);
+		else
+			printf("%s\n", path);
+		rc = 0;
 	}
-	/* Print a path the user can open from where they are: relative when
-	 * they are at the repository's root, in full otherwise. */
-	char cwd[4096];
-	if (getcwd(cwd, sizeof cwd) && strcmp(cwd, workdir) == 0)
-		printf("%s\n", rel);
-	else
-		printf("%s\n", path);
-	rc = 0;
-out:
-	cb_buf_free(&out);
-	cb_value_free(data);
-	cb_mustache_free(m);
-	free(tpl);
-	free(tpl_path);
-	free(skel);
 	free(rel);
 	free(path);
-	free(slug);
-	if (have_cfg) {
-		cb_config_free(&cfg);
-		if (has_tax)
-			cb_taxonomy_free(&tax);
+	return rc;
+}
+
+int cb_cmd_new(int argc, char **argv, const char *datadir)
+{
+	S_new n = {.themes = CB_STRV_INIT};
+	cb_buf out = CB_BUF_INIT;
+	int rc = S_parse_args(&n, argc, argv);
+	if (rc < 0)
+		rc = S_check_type_title(&n);
+	if (rc < 0)
+		rc = S_open_repo(&n);
+	if (rc < 0)
+		rc = S_render_skeleton(&n, datadir, &out) == 0 ? S_write(&n, &out) : 2;
+	cb_buf_free(&out);
+	free(n.slug);
+	if (n.have_cfg) {
+		cb_config_free(&n.cfg);
+		if (n.has_tax)
+			cb_taxonomy_free(&n.tax);
 	}
-	cb_gitsrc_free(g);
-	cb_strv_free(&themes);
+	cb_gitsrc_free(n.g);
+	cb_strv_free(&n.themes);
 	return rc;
 }

@@ -16,8 +16,9 @@ const char cb_search_usage[] =
     "usage: casebook search [--db FILE] [--theme T] [--type T] [--area A]\n"
     "                       [--since YYYY] [--until YYYY] [--limit N] [--json] QUERY\n"
     "\n"
-    "Searches the last build's index (casebook.db) and prints the best matches:\n"
-    "title, type, date, source path and a snippet with the matched words.\n"
+    "Searches the last build's index (casebook.db) and prints the best matches,\n"
+    "documents and their learning points alike: title, type, date, source path\n"
+    "(with the point's section) and a snippet with the matched words.\n"
     "\n"
     "  missed appointments     documents with both words (any form: appointment, missing)\n"
     "  \"did not attend\"         the words together, in this order\n"
@@ -27,12 +28,12 @@ const char cb_search_usage[] =
     "Words that are a theme's synonym (DNA, WNB, NAI…) also find that theme.\n"
     "\n"
     "  --db FILE       the index (default: the last `casebook build` of this repository)\n"
-    "  --theme T       only documents with this theme (id or label)\n"
+    "  --theme T       only documents with this theme, and points on it (id or label)\n"
     "  --type T        only this document type (e.g. briefing, case-review)\n"
     "  --area A        only documents from this area\n"
     "  --since YYYY    only documents dated in or after this year\n"
     "  --until YYYY    only documents dated in or before this year\n"
-    "  --limit N       show at most N results (default 10)\n"
+    "  --limit N       show at most N results, documents and points (default 10)\n"
     "  --json          print the results as JSON (schema in search/README.md)\n"
     "Options may come before or after the query; put -- before a query word\n"
     "that starts with --.\n"
@@ -75,18 +76,39 @@ static void S_print_marked(const char *s, bool color)
 	}
 }
 
+/* "3 results match "q" (2 documents, 1 learning point)". */
+static void S_print_count(const cb_search_result *r, const char *q)
+{
+	size_t npoints = 0;
+	for (size_t i = 0; i < r->n; i++)
+		npoints += r->hits[i].kind == CB_HIT_POINT;
+	printf("%zu result%s match%s \"%s\"", r->total, r->total == 1 ? "" : "s", r->total == 1 ? "es" : "",
+	       q);
+	if (r->n == r->total)
+		printf(" (%zu document%s, %zu learning point%s)", r->n - npoints,
+		       r->n - npoints == 1 ? "" : "s", npoints, npoints == 1 ? "" : "s");
+	putchar('\n');
+}
+
 static void S_print_text(const cb_search_result *r, const char *q, bool color)
 {
-	printf("%zu document%s match%s \"%s\"\n", r->total, r->total == 1 ? "" : "s",
-	       r->total == 1 ? "es" : "", q);
+	S_print_count(r, q);
 	for (size_t i = 0; i < r->n; i++) {
 		const cb_search_hit *h = &r->hits[i];
 		printf("\n%zu. ", i + 1);
 		S_print_marked(h->title, false);
+		if (h->kind == CB_HIT_POINT) {
+			fputs(" — learning point under \"", stdout);
+			S_print_marked(h->heading, false);
+			putchar('"');
+		}
 		printf("\n   %s · %s", h->type_label, h->date);
 		if (h->area[0])
 			printf(" · %s", h->area);
-		printf(" · %s\n", h->path);
+		printf(" · %s", h->path);
+		if (h->kind == CB_HIT_POINT)
+			printf("#%s", h->anchor);
+		putchar('\n');
 		for (size_t k = 0; k < h->nthemes; k++)
 			printf("   theme: %s (matched \"%s\")\n", h->themes[k].label, h->themes[k].typed);
 		if (h->snippet[0]) {
@@ -133,7 +155,7 @@ static void S_json_snippet(cb_buf *b, const char *snip)
 static void S_print_json(const cb_search_result *r, const char *q, const cb_search_filter *f)
 {
 	cb_buf b = CB_BUF_INIT;
-	cb_buf_puts(&b, "{\"version\":1,\"query\":");
+	cb_buf_puts(&b, "{\"version\":2,\"query\":");
 	S_json_str(&b, q);
 	cb_buf_puts(&b, ",\"filters\":{");
 	const char *names[] = {"theme", "type", "area"};
@@ -165,7 +187,8 @@ static void S_print_json(const cb_search_result *r, const char *q, const cb_sear
 	cb_buf_printf(&b, "],\"total\":%zu,\"results\":[", r->total);
 	for (size_t i = 0; i < r->n; i++) {
 		const cb_search_hit *h = &r->hits[i];
-		cb_buf_printf(&b, "%s\n{\"rank\":%zu,\"title\":", i ? "," : "", i + 1);
+		cb_buf_printf(&b, "%s\n{\"kind\":\"%s\",\"rank\":%zu,\"title\":", i ? "," : "",
+			      h->kind == CB_HIT_POINT ? "point" : "document", i + 1);
 		S_json_str(&b, h->title);
 		cb_buf_puts(&b, ",\"type\":");
 		S_json_str(&b, h->type);
@@ -179,7 +202,15 @@ static void S_print_json(const cb_search_result *r, const char *q, const cb_sear
 		S_json_str(&b, h->path);
 		cb_buf_puts(&b, ",\"url\":");
 		S_json_str(&b, h->url);
-		cb_buf_putc(&b, ',');
+		if (h->kind == CB_HIT_POINT) {
+			cb_buf_puts(&b, ",\"heading\":");
+			S_json_str(&b, h->heading);
+			cb_buf_puts(&b, ",\"anchor\":");
+			S_json_str(&b, h->anchor);
+			cb_buf_printf(&b, ",\"point\":%ld,\"text\":", h->k + 1);
+			S_json_str(&b, h->text);
+		}
+		cb_buf_printf(&b, ",\"matched\":\"%s\",", h->by_theme ? "theme" : "words");
 		S_json_snippet(&b, h->snippet);
 		cb_buf_puts(&b, ",\"themes_matched\":[");
 		for (size_t k = 0; k < h->nthemes; k++) {
@@ -209,7 +240,7 @@ static const struct {
 
 int cb_cmd_search(int argc, char **argv)
 {
-	cb_search_filter f = {NULL, NULL, NULL, 0, 0};
+	cb_search_filter f = {.theme = NULL};
 	const char *db_arg = NULL;
 	long limit = 10;
 	bool json = false;
@@ -324,7 +355,7 @@ int cb_cmd_search(int argc, char **argv)
 	else if (res.total)
 		S_print_text(&res, q.data, cb_want_color(stdout));
 	if (!res.total && !json)
-		fprintf(stderr, "casebook search: no documents match \"%s\"\n", q.data);
+		fprintf(stderr, "casebook search: nothing matches \"%s\"\n", q.data);
 	rc = res.total ? S_FOUND : S_NONE;
 out:
 	cb_search_result_free(&res);

@@ -510,6 +510,44 @@ var CBS = (function () {
 		meta.syns = m.syn.map(function (s) {
 			return {phrase: s[0], theme: m.themes[s[1]][0], label: m.themes[s[1]][1], tokens: tokenize(s[0])};
 		});
+		meta.themeIdx = {};
+		meta.labelToks = m.themes.map(function (t, i) {
+			meta.themeIdx[t[0]] = i;
+			return tokenize(t[1]);
+		});
+		loadPoints(m);
+	}
+
+	/* The learning points (see shards.c): for each, its document, its
+	 * number there, its span in the body column (first token a, n tokens),
+	 * its own themes and its length as FTS5 counts it (its words and its
+	 * themes' labels). */
+	function loadPoints(m) {
+		var lp = m.lp || [], i = 0, pts = [], docPts = [], themed = [], total = 0;
+		for (var d = 0; d < m.n; d++) {
+			var cnt = lp[i++] || 0, k = 0, end = 0;
+			docPts.push([pts.length, cnt]);
+			for (var j = 0; j < cnt; j++) {
+				var a = end + lp[i++], n = lp[i++], c = lp[i++], nt = c >> 1;
+				if (c & 1)
+					k += lp[i++];
+				var th = lp.slice(i, i + nt), len = n;
+				i += nt;
+				th.forEach(function (t) {
+					len += meta.labelToks[t].length;
+				});
+				if (nt)
+					themed.push(pts.length);
+				pts.push({doc: d, k: k, a: a, n: n, th: th, len: len});
+				total += len;
+				k++;
+				end = a + n;
+			}
+		}
+		meta.pts = pts;
+		meta.docPts = docPts;
+		meta.themedPts = themed;
+		meta.pavgdl = pts.length ? total / pts.length : 0;
 	}
 
 	function ready(done) {
@@ -668,31 +706,109 @@ var CBS = (function () {
 		return out;
 	}
 
-	/* Runs a parsed query over the loaded shards; returns every match as
-	 * {doc, score, key} ranked best first. */
-	function evaluate(q) {
-		var N = meta.n, k1 = meta.k1, b = meta.b, w = meta.weights, avgdl = meta.avgdl, cache = {};
-		function freq(t) {
-			if (!t.freq) {
+	/* Where a term matches in the body column (3): Map document -> the
+	 * positions its matches start at. Null for a theme's label. */
+	function bodyStarts(t) {
+		if (t.themes)
+			return null;
+		var last = t.tokens.length - 1;
+		var lists = t.tokens.map(function (tok, i) {
+			return tokenPositions(termsFor(tok, t.prefix && i === last), false);
+		});
+		var out = new Map();
+		lists[0].forEach(function (cols, doc) {
+			var first = cols.get(3), sets = [];
+			if (!first)
+				return;
+			for (var j = 1; j <= last; j++) {
+				var cj = lists[j].get(doc), sj = cj && cj.get(3);
+				if (!sj)
+					return;
+				sets.push(sj);
+			}
+			var st = [];
+			first.forEach(function (p) {
+				for (var j = 0; j < sets.length; j++)
+					if (!sets[j].has(p + j + 1))
+						return;
+				st.push(p);
+			});
+			if (st.length)
+				out.set(doc, st);
+		});
+		return out;
+	}
+
+	/* How often term t occurs in the labels of themes th, one after
+	 * another (a point's themes column). */
+	function labelCount(th, t) {
+		var toks = [], c = 0, L = t.tokens.length;
+		th.forEach(function (i) {
+			toks = toks.concat(meta.labelToks[i]);
+		});
+		for (var i = 0; i + L <= toks.length; i++) {
+			var j;
+			for (j = 0; j < L; j++) {
+				var want = t.tokens[j], got = toks[i + j];
+				if (t.prefix && j === L - 1 ? got.slice(0, want.length) !== want : got !== want)
+					break;
+			}
+			if (j === L)
+				c++;
+		}
+		return c;
+	}
+
+	/* A term over the learning points: Map point -> f, its occurrences
+	 * in the point's span of the body and in its themes, weighted. */
+	function pointFreq(t) {
+		var out = new Map(), L = t.tokens.length, pw = meta.pw, starts = bodyStarts(t);
+		if (starts)
+			starts.forEach(function (st, d) {
+				var r = meta.docPts[d];
+				for (var j = r[0]; j < r[0] + r[1]; j++) {
+					var p = meta.pts[j], c = 0;
+					for (var x = 0; x < st.length; x++)
+						if (st[x] >= p.a && st[x] + L <= p.a + p.n)
+							c++;
+					if (c)
+						out.set(j, c * pw[0]);
+				}
+			});
+		meta.themedPts.forEach(function (j) {
+			var c = labelCount(meta.pts[j].th, t);
+			if (c)
+				out.set(j, (out.get(j) || 0) + c * pw[1]);
+		});
+		return out;
+	}
+
+	/* FTS5's bm25() over one table (documents or points): every row that
+	 * matches q, as {id, score, words}; words is false when only the
+	 * themes of the query's synonyms matched it. fr(t) gives a term's
+	 * Map row -> f; N rows, lenOf(row) tokens, avgdl on average. */
+	function matchAll(q, fr, N, lenOf, avgdl) {
+		var k1 = meta.k1, b = meta.b, cache = {}, known = new Map();
+		function entry(t) {
+			var e = known.get(t);
+			if (!e) {
 				var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
 				if (!cache[key])
-					cache[key] = t.tokens.length === 1
-						? tokenFreq(termsFor(t.tokens[0], t.prefix), t.themes, w) : phraseFreq(t, w);
-				t.freq = cache[key];
-				var nHit = t.freq.size, idf = Math.log((N - nHit + 0.5) / (nHit + 0.5));
-				t.idf = idf <= 0 ? 1e-6 : idf;
+					cache[key] = fr(t);
+				var n = cache[key].size, idf = Math.log((N - n + 0.5) / (n + 0.5));
+				known.set(t, e = {map: cache[key], idf: idf <= 0 ? 1e-6 : idf});
 			}
-			return t.freq;
+			return e;
 		}
 		function altMatches(alt, d) {
 			for (var i = 0; i < alt.length; i++)
-				if (!freq(alt[i]).has(d))
+				if (!entry(alt[i]).map.has(d))
 					return false;
 			return true;
 		}
 		var cand = new Set();
 		q.groups[0].forEach(function (alt) {
-			freq(alt[0]).forEach(function (f, d) {
+			entry(alt[0]).map.forEach(function (f, d) {
 				cand.add(d);
 			});
 		});
@@ -707,33 +823,98 @@ var CBS = (function () {
 					return;
 			}
 			for (x = 0; x < q.excluded.length; x++)
-				if (freq(q.excluded[x]).has(d))
+				if (entry(q.excluded[x]).map.has(d))
 					return;
-			/* FTS5's bm25(), phrase by phrase in the expression's order;
-			 * terms of alternatives that did not match count nothing. */
-			var D = meta.len[d], score = 0;
+			/* Phrase by phrase in the expression's order; terms of
+			 * alternatives that did not match count nothing. */
+			var D = lenOf(d), score = 0, words = false;
 			for (gi = 0; gi < q.groups.length; gi++)
 				for (ai = 0; ai < q.groups[gi].length; ai++) {
 					var alt = q.groups[gi][ai];
 					if (!altMatches(alt, d))
 						continue;
+					if (!(alt.length === 1 && alt[0].themes))
+						words = true;
 					for (var ti = 0; ti < alt.length; ti++) {
-						var t = alt[ti], f = t.freq.get(d);
-						score += t.idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / avgdl)));
+						var e = entry(alt[ti]), f = e.map.get(d);
+						score += e.idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / avgdl)));
 					}
 				}
-			out.push({doc: d, score: score, key: Math.round(score * 1e6)});
-		});
-		out.sort(function (a, c) {
-			return c.key - a.key || a.doc - c.doc;
+			out.push({id: d, score: score, words: words});
 		});
 		return out;
 	}
 
-	/* Themes a document matched through the query's synonyms. */
-	function matchedThemes(q, doc) {
+	/* The share of document d's learning points on theme ti; 0 when it
+	 * has none (search/README.md, "Ranking"). */
+	function docShare(d, ti) {
+		var r = meta.docPts[d], on = 0;
+		if (!r[1])
+			return 0;
+		for (var j = r[0]; j < r[0] + r[1]; j++)
+			if (meta.pts[j].th.indexOf(ti) >= 0)
+				on++;
+		return on / r[1];
+	}
+
+	/* A match through a theme's synonym only: the largest share of its
+	 * document's points on a theme of the query's synonyms that the
+	 * document (or the point itself) has. */
+	function themeScore(q, h) {
+		var best = 0;
+		q.exp.forEach(function (x) {
+			var ti = meta.themeIdx[x.theme];
+			if (ti === undefined)
+				return;
+			var own = h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc];
+			if (own.indexOf(ti) < 0)
+				return;
+			var sh = docShare(h.doc, ti);
+			if (sh > best)
+				best = sh;
+		});
+		return best;
+	}
+
+	/* Runs a parsed query over the loaded shards; returns every match,
+	 * documents and learning points, as {kind, doc, point, score, key,
+	 * tier} ranked best first: the matches of the query's own words by
+	 * BM25, then those only a theme's synonym found, by share; then site
+	 * order, a document before its points. */
+	function evaluate(q) {
+		var docs = matchAll(q, function (t) {
+			return t.tokens.length === 1 ? tokenFreq(termsFor(t.tokens[0], t.prefix), t.themes, meta.weights)
+				: phraseFreq(t, meta.weights);
+		}, meta.n, function (d) {
+			return meta.len[d];
+		}, meta.avgdl);
+		var pts = matchAll(q, pointFreq, meta.pts.length, function (j) {
+			return meta.pts[j].len;
+		}, meta.pavgdl);
+		var out = docs.map(function (x) {
+			return {kind: 'document', doc: x.id, point: -1, score: x.score, words: x.words};
+		}).concat(pts.map(function (x) {
+			return {kind: 'point', doc: meta.pts[x.id].doc, point: x.id, k: meta.pts[x.id].k, score: x.score, words: x.words};
+		}));
+		out.forEach(function (h) {
+			h.tier = h.words ? 0 : 1;
+			if (h.tier)
+				h.score = themeScore(q, h);
+			h.key = Math.round(h.score * 1e6);
+			delete h.words;
+		});
+		out.sort(function (a, c) {
+			return a.tier - c.tier || c.key - a.key || a.doc - c.doc ||
+				(a.kind === c.kind ? 0 : a.kind === 'document' ? -1 : 1) || a.point - c.point;
+		});
+		return out;
+	}
+
+	/* Themes a result (a document, or a point) matched through the
+	 * query's synonyms. */
+	function matchedThemes(q, h) {
 		var out = [], seen = {};
-		var mine = meta.dthemes[doc].map(function (i) {
+		var mine = (h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc]).map(function (i) {
 			return meta.themes[i][0];
 		});
 		q.exp.forEach(function (x) {
@@ -748,7 +929,8 @@ var CBS = (function () {
 	/* ---- public interface ---- */
 
 	/* Searches; calls done(err, result) with result = {query, total, hits:
-	 * [{doc, score, themes}], files: [shard files this query needed]}.
+	 * [{kind: 'document' or 'point', doc, point, k, score, tier, themes}],
+	 * files: [shard files this query needed]}.
 	 * filter: {theme: id, type: id}. Errors: {message} (QueryError for a
 	 * malformed query). */
 	function search(qs, filter, done) {
@@ -780,12 +962,12 @@ var CBS = (function () {
 							yi = i;
 					});
 					hits = hits.filter(function (h) {
-						return (!filter.theme || meta.dthemes[h.doc].indexOf(ti) >= 0) &&
-							(!filter.type || meta.type[h.doc] === yi);
+						var own = h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc];
+						return (!filter.theme || own.indexOf(ti) >= 0) && (!filter.type || meta.type[h.doc] === yi);
 					});
 				}
 				hits.forEach(function (h) {
-					h.themes = matchedThemes(q, h.doc);
+					h.themes = matchedThemes(q, h);
 				});
 				done(null, {query: q, total: hits.length, hits: hits, files: files});
 			});
@@ -807,6 +989,53 @@ var CBS = (function () {
 				var ty = meta.types[meta.type[d]];
 				return {title: r[0], url: r[1], date: r[2], area: r[3], summary: r[4], path: r[5], text: r[6],
 					type: ty[0], typeLabel: ty[1]};
+			}));
+		});
+	}
+
+	/* The text of point j from its document's text (a d-N.js row's): its
+	 * span of tokens, widened to the spaces around it. */
+	function pointText(j, text) {
+		var p = meta.pts[j];
+		if (!p.n)
+			return '';
+		var toks = tokenize(text, true), s = toks[p.a].s, e = toks[p.a + p.n - 1].e;
+		while (s > 0 && !/\s/.test(text[s - 1]))
+			s--;
+		while (e < text.length && !/\s/.test(text[e]))
+			e++;
+		return text.slice(s, e);
+	}
+
+	/* Loads what is needed to show results: calls done(err, [info]) with
+	 * the document's info (see documents) for each hit, and for a point
+	 * also point: {heading, anchor, url, text}; for a match through a
+	 * theme's synonym, themeText: the point it is shown by (a document's
+	 * first on a matched theme, else none). */
+	function details(hits, done) {
+		documents(hits.map(function (h) {
+			return h.doc;
+		}), function (err, infos) {
+			if (err)
+				return done(err);
+			done(null, infos.map(function (info, i) {
+				var h = hits[i], r = docBlocks[Math.floor(h.doc / meta.block)][h.doc % meta.block];
+				var out = Object.assign({}, info);
+				if (h.kind === 'point') {
+					var head = r[7][r[8][h.k]];
+					out.point = {heading: head[0], anchor: head[1], url: info.url + '#' + head[1],
+						text: pointText(h.point, info.text)};
+					if (h.tier)
+						out.themeText = out.point.text;
+				} else if (h.tier) {
+					var dp = meta.docPts[h.doc];
+					h.themes.forEach(function (th) {
+						for (var j = dp[0]; j < dp[0] + dp[1] && out.themeText === undefined; j++)
+							if (meta.pts[j].th.indexOf(meta.themeIdx[th.id]) >= 0)
+								out.themeText = pointText(j, info.text);
+					});
+				}
+				return out;
 			}));
 		});
 	}
@@ -889,6 +1118,7 @@ var CBS = (function () {
 		},
 		search: search,
 		documents: documents,
+		details: details,
 		snippet: snippet,
 		tokenize: tokenize,
 		stem: stem,

@@ -81,13 +81,17 @@
 	}
 
 	function renderHit(h, info) {
-		var li = el('li', 'search-result');
+		var li = el('li', 'search-result' + (info.point ? ' search-result--point' : ''));
 		var h2 = el('h2', 'search-result__title');
 		var a = el('a', null, info.title);
-		a.href = info.url;
+		a.href = info.point ? info.point.url : info.url;
 		h2.appendChild(a);
 		li.appendChild(h2);
 		var meta = el('p', 'search-result__meta');
+		if (info.point) {
+			meta.appendChild(el('span', 'tag tag--point', 'Learning point'));
+			meta.appendChild(document.createTextNode(' ' + info.point.heading + ' · '));
+		}
 		meta.appendChild(el('span', 'tag tag--type', info.typeLabel));
 		meta.appendChild(document.createTextNode(' '));
 		var t = el('time', null, dateLabel(info.date));
@@ -99,14 +103,18 @@
 		h.themes.forEach(function (th) {
 			li.appendChild(el('p', 'search-result__theme', 'Theme: ' + th.label + ' (matched “' + th.typed + '”)'));
 		});
-		var pieces = CBS.snippet(current.query, info.text) || CBS.snippet(current.query, info.summary);
+		/* A point shows its own words; a match only through a theme's
+		 * synonym shows the point it was found by, as the command line. */
+		var text = info.point ? info.point.text : info.text;
+		var pieces = info.themeText === undefined &&
+			(CBS.snippet(current.query, text, info.point ? 64 : 32) || (!info.point && CBS.snippet(current.query, info.summary)));
 		var p = el('p', 'search-result__snippet');
 		if (pieces) {
 			pieces.forEach(function (x) {
 				p.appendChild(x.mark ? el('mark', null, x.text) : document.createTextNode(x.text));
 			});
 		} else {
-			p.textContent = info.summary;
+			p.textContent = info.themeText !== undefined ? info.themeText : info.point ? info.point.text : info.summary;
 		}
 		li.appendChild(p);
 		return li;
@@ -116,10 +124,7 @@
 	 * timing kept in window.CBS_LAST (read by the benchmark). */
 	function showMore(first, t0, q) {
 		var res = current, my = seq;
-		var ids = res.hits.slice(shown, shown + PAGE).map(function (h) {
-			return h.doc;
-		});
-		CBS.documents(ids, function (err, infos) {
+		CBS.details(res.hits.slice(shown, shown + PAGE), function (err, infos) {
 			if (my !== seq)
 				return;
 			if (err) {

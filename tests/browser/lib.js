@@ -57,12 +57,19 @@ function casebook(args, opts) {
 	return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// The top results of `casebook search --json` as source paths.
+// A search result as one string: a document's source path, or for a
+// learning point the path, its heading's anchor and its number there
+// (content/a.md#key-learning/2).
+function resultKey(kind, path, anchor, point) {
+	return kind === 'point' ? path + '#' + anchor + '/' + point : path;
+}
+
+// The top results of `casebook search --json` (see resultKey).
 function cliTop(db, query, limit, extra) {
 	const r = casebook(['search', '--db', db, '--json', '--limit', String(limit || 5)].concat(extra || []).concat(['--', query]));
 	if (r.code === 2)
 		throw new Error('casebook search failed for ' + query + ': ' + r.stderr);
-	return JSON.parse(r.stdout).results.map((x) => x.path);
+	return JSON.parse(r.stdout).results.map((x) => resultKey(x.kind, x.path, x.anchor, x.point));
 }
 
 // Builds a repository into a fresh folder; returns the folder.
@@ -103,4 +110,4 @@ async function launch(allowDir) {
 	};
 }
 
-module.exports = { ROOT, CASEBOOK, ok, notOk, check, eq, finish, tmpdir, casebook, cliTop, build, launch };
+module.exports = { ROOT, CASEBOOK, ok, notOk, check, eq, finish, tmpdir, casebook, resultKey, cliTop, build, launch };

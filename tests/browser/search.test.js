@@ -24,16 +24,33 @@ const DEMO_QUERIES = [
 	'  Missed   APPOINTMENT  ', 'sudi', 'perplexing presentations', 'fabricated OR induced', 'learning*',
 ];
 
+// Queries whose best results include learning points: words of points,
+// synonyms that find points through their own themes (ranked by the share
+// of their document's points on the theme), phrases, prefixes, exclusions.
+const POINT_QUERIES = [
+	'toolkit', 'neglect toolkit', 'DNA', 'WNB', 'NAI', 'SUDI', 'co-sleeping', 'missed appointments',
+	'"lead professional"', 'escal*', 'neglect -drift', 'GP', 'health visitor', 'hidden men',
+	'supervision', 'bed sharing', 'father*',
+];
+
+// The browser's top five, as t.resultKey makes them.
 async function browserTop(page, query, filter) {
 	return page.evaluate(([q, f]) => new Promise((resolve) => {
 		CBS.search(q, f, (err, res) => {
 			if (err)
 				return resolve({ error: err.message });
-			CBS.documents(res.hits.slice(0, 5).map((h) => h.doc), (e2, docs) => {
-				resolve(e2 ? { error: e2.message } : docs.map((d) => d.path));
+			const hits = res.hits.slice(0, 5);
+			CBS.details(hits, (e2, infos) => {
+				resolve(e2 ? { error: e2.message } : infos.map((d, i) =>
+					hits[i].kind === 'point' ? d.path + '#' + d.point.anchor + '/' + (hits[i].k + 1) : d.path));
 			});
 		});
 	}), [query, filter || {}]);
+}
+
+// casebook search --json's answer, whole.
+function cliJson(db, q, extra) {
+	return JSON.parse(t.casebook(['search', '--db', db, '--json', '--limit', '100'].concat(extra || []).concat(['--', q])).stdout);
 }
 
 async function statusText(page) {
@@ -70,15 +87,21 @@ async function main() {
 
 		// Typing shows results with highlighting, and the address follows.
 		let st = await typeQuery(page, 'missed appointments');
-		const cli = t.cliTop(demoDb, 'missed appointments', 10);
-		t.eq('results appear as you type, with the count announced', st, cli.length + ' results for “missed appointments”.');
-		const titles = await page.$$eval('#search-results li h2 a', (as) => as.map((a) => a.getAttribute('href')));
-		t.eq('the results are links to the document pages, best first', titles.length, cli.length);
+		const missed = cliJson(demoDb, 'missed appointments');
+		t.eq('results appear as you type, with the count announced', st, missed.total + ' results for “missed appointments”.');
+		const hrefs = await page.$$eval('#search-results li h2 a', (as) => as.map((a) => a.getAttribute('href')));
+		t.eq('the results link to the document pages, and points to their sections, best first', hrefs,
+			missed.results.slice(0, 10).map((r) => r.url));
+		t.check('learning points are among the results', missed.results.slice(0, 10).some((r) => r.kind === 'point'), JSON.stringify(missed.results.map((r) => r.kind)));
+		const pointLi = await page.$$eval('#search-results li.search-result--point', (ls) => ls.map((l) => [l.querySelector('h2 a').getAttribute('href'), l.querySelector('.search-result__meta').textContent]));
+		const firstPoint = missed.results.find((r) => r.kind === 'point');
+		t.eq('a point result links to its section and names it', pointLi[0],
+			[firstPoint.url, 'Learning point ' + firstPoint.heading + ' · ' + firstPoint.type_label + ' ' + pointLi[0][1].split(firstPoint.type_label + ' ')[1]]);
 		const first = await page.$eval('#search-results li h2 a', (a) => a.textContent);
 		const want = JSON.parse(t.casebook(['search', '--db', demoDb, '--json', 'missed appointments']).stdout).results[0].title;
 		t.eq('the first result is the command line\'s first', first, want);
 		const marks = await page.$$eval('#search-results li:first-child mark', (ms) => ms.map((m) => m.textContent.toLowerCase()));
-		t.check('matched words are highlighted in the snippet', marks.length > 0 && marks.every((m) => /^(missed|appointments?)$/.test(m)), JSON.stringify(marks));
+		t.check('matched words are highlighted in the snippet', marks.length > 0 && marks.every((m) => /^(missed|missing|appointments?)$/.test(m)), JSON.stringify(marks));
 		t.check('the query is kept in the address', page.url().endsWith('search.html?q=missed%20appointments'), page.url());
 		const meta = await page.$eval('#search-results li:first-child .search-result__meta', (p) => p.textContent);
 		t.check('each result shows its type and date', /7-minute briefing \d{1,2} \w+ \d{4}/.test(meta), meta);
@@ -86,7 +109,10 @@ async function main() {
 		// Synonyms: the theme that matched is shown.
 		st = await typeQuery(page, 'DNA');
 		const themes = await page.$$eval('#search-results .search-result__theme', (ps) => ps.map((p) => p.textContent));
-		t.check('a synonym finds its theme, and says so', themes.length === 3 && themes.every((x) => x === 'Theme: Was not brought (matched “DNA”)'), JSON.stringify(themes));
+		const dna = cliJson(demoDb, 'DNA');
+		t.check('a synonym finds its theme, and says so', themes.length === Math.min(10, dna.total) && themes.every((x) => x === 'Theme: Was not brought (matched “DNA”)'), JSON.stringify(themes));
+		const snips = await page.$$eval('#search-results .search-result__snippet', (ps) => ps.map((p) => p.textContent));
+		t.eq('a match through a synonym shows words from the text, as the command line does', snips[1], dna.results[1].text);
 
 		// Filters, compared with the command line's.
 		await typeQuery(page, 'child');
@@ -95,14 +121,14 @@ async function main() {
 		await statusText(page);
 		const typeTags = await page.$$eval('#search-results .tag--type', (s) => s.map((x) => x.textContent));
 		const cliAudits = t.cliTop(demoDb, 'child', 50, ['--type', 'audit']);
-		t.check('the type filter keeps only that type', typeTags.length === cliAudits.length && typeTags.every((x) => x === 'Audit'), JSON.stringify(typeTags));
+		t.check('the type filter keeps only that type', typeTags.length === Math.min(10, cliAudits.length) && typeTags.every((x) => x === 'Audit'), JSON.stringify(typeTags));
 		t.check('the filter is kept in the address', page.url().includes('type=audit'), page.url());
 		await page.evaluate(() => { document.getElementById('search-status').textContent = ''; });
 		await page.selectOption('#search-type', '');
 		await page.selectOption('#search-theme', 'was-not-brought');
 		await statusText(page);
 		const themed = await page.$$eval('#search-results li h2 a', (as) => as.length);
-		t.eq('the theme filter matches the command line', themed, t.cliTop(demoDb, 'child', 50, ['--theme', 'was-not-brought']).length);
+		t.eq('the theme filter matches the command line', themed, Math.min(10, t.cliTop(demoDb, 'child', 50, ['--theme', 'was-not-brought']).length));
 		await page.selectOption('#search-theme', '');
 
 		// Malformed queries and no hits: a plain message, no error.
@@ -163,7 +189,8 @@ async function main() {
 		// A bookmarked search opens with its results and filters.
 		await page.goto(searchUrl + '?q=NAI&type=seven-minute-briefing');
 		st = await statusText(page);
-		t.eq('a bookmarked search shows its results', st, '1 result for “NAI”.');
+		const nai = cliJson(demoDb, 'NAI', ['--type', 'seven-minute-briefing']).total;
+		t.eq('a bookmarked search shows its results', st, nai + (nai === 1 ? ' result' : ' results') + ' for “NAI”.');
 		t.eq('the bookmarked filter is selected', await page.$eval('#search-type', (s) => s.value), 'seven-minute-briefing');
 		t.eq('the bookmarked query is in the box', await page.$eval('#search-q', (s) => s.value), 'NAI');
 
@@ -186,6 +213,20 @@ async function main() {
 				diffs.push(q + '\n  cli:     ' + exp.join(' ') + '\n  browser: ' + JSON.stringify(got));
 		}
 		t.check('demo site: browser and casebook search agree on the top 5 for all ' + DEMO_QUERIES.length + ' queries', same === DEMO_QUERIES.length, diffs.join('\n'));
+
+		// Learning points: each query's top five holds points, and the
+		// browser ranks them as the command line does.
+		same = 0;
+		diffs.length = 0;
+		for (const q of POINT_QUERIES) {
+			const got = await browserTop(page, q);
+			const exp = t.cliTop(demoDb, q, 5);
+			if (JSON.stringify(got) === JSON.stringify(exp) && exp.some((k) => k.includes('#')))
+				same++;
+			else
+				diffs.push(q + '\n  cli:     ' + exp.join(' ') + '\n  browser: ' + JSON.stringify(got));
+		}
+		t.check('learning points: browser and casebook search agree on the top 5 for all ' + POINT_QUERIES.length + ' queries', same === POINT_QUERIES.length, diffs.join('\n'));
 
 		// The tokenizer: every word of the demo content (and some accented
 		// ones) tokenizes in the browser exactly as SQLite's FTS5 does it.

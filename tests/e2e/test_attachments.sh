@@ -133,4 +133,85 @@ doc "$P/content/review.md" "Review" "pii-allow: ['943 476 5919', Zebedee Quarrin
 commit "$P" "allowed"
 run "$CASEBOOK" build --repo "$P" --out "$TMP/pii-out"
 assert_eq "pii-allow covers attachments" "$RC" "0"
+# Image metadata: a photograph's EXIF (with GPS tags and its owner's
+# name), XMP and comment are removed from the published copy, which is
+# still the same picture (decoded by Java's ImageIO); a damaged image and
+# a HEIC photograph are errors at the link.
+I=$TMP/img
+mkdir -p "$I/content/img"
+git init -q "$I"
+python3 - "$I/content/img/visit.jpg" "$TMP/visit-expected.jpg" <<'PY'
+import struct, sys
+def seg(m, body): return b"\xff" + bytes([m]) + struct.pack(">H", len(body) + 2) + body
+# EXIF: IFD0 with the camera's owner and a pointer to a GPS IFD placing
+# the picture at 51 deg 30' N, 0 deg 7' W (fictional: central London).
+artist = b"Jo Bloggs\0"
+tiff = b"MM\0\x2a" + struct.pack(">I", 8)
+ifd0_off, nent0 = 8, 2
+gps_off = ifd0_off + 2 + nent0 * 12 + 4
+nentg = 4
+data_off = gps_off + 2 + nentg * 12 + 4
+lat = struct.pack(">6I", 51, 1, 30, 1, 0, 1)
+lon = struct.pack(">6I", 0, 1, 7, 1, 0, 1)
+artist_off = data_off + len(lat) + len(lon)
+ifd0 = struct.pack(">H", nent0) + struct.pack(">HHII", 0x013B, 2, len(artist), artist_off) + struct.pack(">HHII", 0x8825, 4, 1, gps_off) + struct.pack(">I", 0)
+gps = struct.pack(">H", nentg) + struct.pack(">HHI4s", 1, 2, 2, b"N\0\0\0") + struct.pack(">HHII", 2, 5, 3, data_off) + struct.pack(">HHI4s", 3, 2, 2, b"W\0\0\0") + struct.pack(">HHII", 4, 5, 3, data_off + len(lat)) + struct.pack(">I", 0)
+exif = b"Exif\0\0" + tiff + ifd0 + gps + lat + lon + artist
+xmp = b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>Jo Bloggs</dc:creator></x:xmpmeta>"
+# An 8x8 grey picture: one block, DC difference 0 and end-of-block, each
+# a one-bit Huffman code.
+jfif = b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"
+dqt = b"\0" + bytes([1] * 64)
+sof = b"\x08\0\x08\0\x08\x01\x01\x11\0"
+dht_dc = b"\x00" + bytes([1] + [0] * 15) + b"\x00"
+dht_ac = b"\x10" + bytes([1] + [0] * 15) + b"\x00"
+sos = b"\x01\x01\x00\x00\x3f\x00"
+picture = [seg(0xDB, dqt), seg(0xC0, sof), seg(0xC4, dht_dc), seg(0xC4, dht_ac), seg(0xDA, sos) + b"\x3f"]
+jpeg = b"\xff\xd8" + seg(0xE0, jfif) + seg(0xE1, exif) + seg(0xE1, xmp) + seg(0xFE, b"Taken by Jo Bloggs") + b"".join(picture) + b"\xff\xd9"
+open(sys.argv[1], "wb").write(jpeg)
+# What the published copy must be: the same picture without the metadata.
+open(sys.argv[2], "wb").write(b"\xff\xd8" + seg(0xE0, jfif) + b"".join(picture) + b"\xff\xd9")
+PY
+doc "$I/content/review.md" "Review" "" "![The front room](img/visit.jpg)"
+commit "$I" "a photograph"
+run "$CASEBOOK" build --repo "$I" --out "$TMP/img-out"
+assert_eq "a photograph with GPS tags builds" "$RC" "0"
+J=$TMP/img-out/files/img/visit.jpg
+# The GPS latitude's rationals (51/1 30/1), the owner's name, Exif, XMP.
+python3 - "$I/content/img/visit.jpg" "$J" <<'PY' && ok "the copy has no Exif, GPS tags, XMP or name; the original had them" || not_ok "metadata left in the copy"
+import struct, sys
+marks = [b"Exif", struct.pack(">4I", 51, 1, 30, 1), b"xmpmeta", b"Jo Bloggs"]
+orig, copy = (open(f, "rb").read() for f in sys.argv[1:3])
+assert all(m in orig for m in marks) and not any(m in copy for m in marks)
+PY
+check "  ... exactly the picture's segments" cmp "$J" "$TMP/visit-expected.jpg"
+cat >"$TMP/Decode.java" <<'JAVA'
+public class Decode {
+	public static void main(String[] a) throws Exception {
+		for (String f : a) {
+			var i = javax.imageio.ImageIO.read(new java.io.File(f));
+			System.out.println(i == null ? "none" : i.getWidth() + "x" + i.getHeight() + " " + Integer.toHexString(i.getRGB(3, 3)));
+		}
+	}
+}
+JAVA
+DEC=$(java "$TMP/Decode.java" "$I/content/img/visit.jpg" "$J" 2>&1)
+assert_eq "the copy decodes to the same picture" "$(sed -n 2p <<<"$DEC")" "$(sed -n 1p <<<"$DEC")"
+assert_contains "  ... an 8x8 picture" "$DEC" "8x8 "
+head -c 200 "$I/content/img/visit.jpg" >"$I/content/img/cut.jpg"
+printf '\0\0\0\030ftypheic\0\0\0\0mif1heic' >"$I/content/img/IMG_0001.HEIC"
+doc "$I/content/review.md" "Review" "" "![The front room](img/visit.jpg)
+
+![Cut short](img/cut.jpg)
+
+![A phone's photo](img/IMG_0001.HEIC)"
+run "$CASEBOOK" check --repo "$I" --worktree
+assert_eq "images whose metadata cannot be removed: exit 1" "$RC" "1"
+assert_contains "a damaged JPEG, at the link" "$OUT" \
+	"content/review.md:9:1: error: 'cut.jpg' is a damaged JPEG image (a segment runs past the end of the file, at byte 182), so its metadata cannot be removed; open it in an image editor and save it again [image-metadata]"
+assert_contains "a HEIC photograph, at the link" "$OUT" \
+	"content/review.md:11:1: error: 'IMG_0001.HEIC' is a HEIF image, whose metadata (such as where and when a photograph was taken) casebook cannot remove; save it as JPEG or PNG and link to that [image-metadata]"
+run "$CASEBOOK" build --repo "$I" --out "$TMP/img-out" --worktree
+assert_eq "the build fails too" "$RC" "1"
+check "the last good copy is untouched" cmp "$J" "$TMP/visit-expected.jpg"
 finish

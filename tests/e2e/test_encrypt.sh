@@ -41,7 +41,21 @@ themes: [canary-theme-qz7]
 ## Reflection
 
 Restrictednarwhal body text about the session.
+
+![The room](img/room.jpg)
 EOF
+# A photograph whose EXIF holds a name: sealed without it.
+mkdir -p "$R/content/notes/img"
+python3 - "$R/content/notes/img/room.jpg" "$TMP/room-expected.jpg" <<'PY'
+import struct, sys
+def seg(m, body): return b"\xff" + bytes([m]) + struct.pack(">H", len(body) + 2) + body
+picture = seg(0xDB, b"\0" + bytes([1] * 64)) + seg(0xC0, b"\x08\0\x08\0\x08\x01\x01\x11\0")
+picture += seg(0xC4, b"\x00\x01" + bytes(15) + b"\x00") + seg(0xC4, b"\x10\x01" + bytes(15) + b"\x00")
+picture += seg(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\x3f\xff\xd9"
+exif = b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x3b\0\x02\0\0\0\x0d\0\0\0\x1aExifowlcanary\0"
+open(sys.argv[1], "wb").write(b"\xff\xd8" + seg(0xE1, exif) + picture)
+open(sys.argv[2], "wb").write(b"\xff\xd8" + picture)
+PY
 git init -q "$R"
 GIT_AUTHOR_NAME="Authorpelican Canary" commit "$R" "first"
 
@@ -127,6 +141,9 @@ home=$("$PY" "$TMP/reader.py" "$OUT_R" "$PASSPHRASE" "index.html" 2>&1)
 assert_contains "the reader opens the home page" "$home" "Internalquokka briefing"
 shard=$("$PY" "$TMP/reader.py" "$OUT_R" "$PASSPHRASE" "search/meta.js" 2>&1)
 assert_contains "the reader opens the search index" "$shard" "CBS.meta("
+"$PY" "$TMP/reader.py" "$OUT_R" "$PASSPHRASE" "files/notes/img/room.jpg" >"$TMP/room.jpg" 2>&1
+check "a sealed photograph opens without its EXIF" cmp "$TMP/room.jpg" "$TMP/room-expected.jpg"
+check "  ... the original had it" grep -qa Exifowlcanary "$R/content/notes/img/room.jpg"
 run "$PY" "$TMP/reader.py" "$OUT_R" "wrong passphrase entirely" "index.html"
 assert_eq "a wrong passphrase opens nothing" "$RC" "1"
 run "$PY" "$TMP/reader.py" "$OUT_R" "$PASSPHRASE" "index.html" "whatsnew.html"

@@ -85,6 +85,15 @@ DENY=zq99denyname7
 		echo "    synonyms: [${M[$D.labl]}x]"
 	done
 } >"$R/content/taxonomy.yml"
+# Each hidden document is written for an agency of its own.
+{
+	echo "agencies:"
+	for D in $DOCS; do
+		echo "  ${M[$D.agen]}:"
+		echo "    label: Agency ${M[$D.agen]}"
+	done
+} >"$R/content/agencies.yml"
+printf 'agencies: content/agencies.yml\n' >"$R/casebook.yml"
 printf '# names that must never be published\nZq99denyname7\n' >"$R/content/pii-names.txt"
 
 # The public document links to every hidden one.
@@ -217,7 +226,8 @@ B=$TMP/without
 for repo in "$A" "$B"; do
 	git init -q "$repo"
 	mkdir -p "$repo/content"
-	cp "$R/content/taxonomy.yml" "$repo/content/"
+	cp "$R/content/taxonomy.yml" "$R/content/agencies.yml" "$repo/content/"
+	cp "$R/casebook.yml" "$repo/"
 	doc "$repo/content/public/open.md" "Open briefing" "summary: Public summary.
 themes: [neglect, shared-theme]" "## Key learning
 

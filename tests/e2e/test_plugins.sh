@@ -124,6 +124,54 @@ assert_eq "an unknown plugin is an error" "$RC" "1"
 assert_contains "it says what is on offer" "$OUT" \
 	"casebook.yml:2:5: error: there is no plugin 'relatd' (did you mean 'related'?); the plugins on offer are actions, backlinks, count-words, glossary, learning, related, taxonomy, and a plugin of your own goes in plugins/relatd.lua [unknown-plugin]"
 
+# Declared options: a misspelt one (a shipped plugin's, and one of a
+# repository plugin) is a warning with "did you mean" at its place in
+# casebook.yml; a mistyped one keeps its default; the rest take their
+# defaults. A plugin that declares none is not checked.
+cat >"$R/plugins/count-words.lua" <<'EOF'
+local p = {}
+p.options = {
+  min_words = { type = "integer", default = 10, doc = "words a document should have at least" },
+  label = { type = "string", default = "words" },
+}
+function p.site(site)
+  local o = casebook.options
+  casebook.log("min_words=" .. tostring(o.min_words) .. " label=" .. tostring(o.label))
+end
+return p
+EOF
+cat >"$R/plugins/undeclared.lua" <<'EOF'
+local p = {}
+function p.site(site) casebook.log("anything=" .. tostring(casebook.options.anything)) end
+return p
+EOF
+cat >"$R/casebook.yml" <<'EOF'
+plugins:
+  - name: related
+    options:
+      maks: 3
+  - name: count-words
+    options:
+      min_wrods: 50
+      label: 7
+  - name: undeclared
+    options:
+      anything: 1
+EOF
+commit "$R" "options" "2024-06-05T11:00:00Z"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/options"
+assert_eq "misspelt options are warnings, not errors" "$RC" "0"
+assert_contains "a shipped plugin's misspelt option: did you mean" "$OUT" \
+	"casebook.yml:4:7: warning: plugin 'related' has no option 'maks', so it is ignored; did you mean 'max'? [unknown-option]"
+assert_contains "a repository plugin's misspelt option: did you mean" "$OUT" \
+	"casebook.yml:7:7: warning: plugin 'count-words' has no option 'min_wrods', so it is ignored; did you mean 'min_words'? [unknown-option]"
+assert_contains "a mistyped option keeps its default" "$OUT" \
+	"casebook.yml:8:7: warning: option 'label' of plugin 'count-words' should be text, not '7'; it is left at its default (words) [option-type]"
+assert_contains "declared defaults fill in" "$OUT" "note: min_words=10 label=words [count-words]"
+assert_contains "a plugin that declares none gets its options unchecked" "$OUT" "note: anything=1 [undeclared]"
+assert_eq "no other option warnings" "$(grep -c '\[unknown-option\]\|\[option-type\]' <<<"$OUT")" "3"
+rm -f "$R/plugins/undeclared.lua"
+
 # The sandbox. Each plugin below must fail the build within seconds with
 # its file and line, and leave the previous output as it was.
 rm -f "$R/plugins/"*.lua

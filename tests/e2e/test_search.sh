@@ -22,12 +22,12 @@ assert_file "the build writes search.html" "$TMP/site/search.html"
 check "every page has a search box" grep -q 'action="search.html" method="get"' "$TMP/site/index.html"
 check "document pages' search box points up" grep -q 'action="../search.html"' "$TMP/site/documents/briefings-7mb-safer-sleep.html"
 
-# paths QUERY [OPTIONS…]: the result files (names only), one line.
+# paths QUERY [OPTIONS…]: the documents found (file names only), one line.
 paths() {
 	local q=$1
 	shift
-	"$CASEBOOK" search --db "$DB" --json --limit 50 "$@" -- "$q" |
-		python3 -c 'import json,sys; print(" ".join(r["path"].rsplit("/",1)[-1] for r in json.load(sys.stdin)["results"]))'
+	"$CASEBOOK" search --db "$DB" --json --limit 200 "$@" -- "$q" |
+		python3 -c 'import json,sys; print(" ".join(r["path"].rsplit("/",1)[-1] for r in json.load(sys.stdin)["results"] if r["kind"] == "document"))'
 }
 
 assert_eq "a phrase" "$(paths '"did not attend"')" \
@@ -58,35 +58,41 @@ assert_contains "a hit shows type, date, area and path" "$OUT" \
 assert_contains "the expansion is visible" "$OUT" 'theme: Was not brought (matched "DNA")'
 assert_not_contains "no escape codes with NO_COLOR" "$OUT" $'\033['
 if command -v script >/dev/null; then
-	tty=$(env -u NO_COLOR script -qec "'$CASEBOOK' search --db '$DB' --limit 1 DNA" /dev/null)
+	tty=$(env -u NO_COLOR script -qec "'$CASEBOOK' search --db '$DB' --limit 1 neglect" /dev/null)
 	assert_contains "on a terminal, matched words are bold" "$tty" $'\033[1m'
-	tty=$(NO_COLOR=1 script -qec "'$CASEBOOK' search --db '$DB' --limit 1 DNA" /dev/null)
+	tty=$(NO_COLOR=1 script -qec "'$CASEBOOK' search --db '$DB' --limit 1 neglect" /dev/null)
 	assert_not_contains "on a terminal with NO_COLOR, no bold" "$tty" $'\033['
 fi
 run "$CASEBOOK" search --db "$DB" --limit 1 missed appointments
-assert_contains "several words without quotes are one query" "$OUT" "4 documents match \"missed appointments\""
-assert_contains "the limit is shown" "$OUT" "3 more: use --limit 4 to see them all"
+assert_contains "several words without quotes are one query" "$OUT" "11 results match \"missed appointments\""
+assert_contains "the limit is shown" "$OUT" "10 more: use --limit 11 to see them all"
+run "$CASEBOOK" search --db "$DB" --limit 20 missed appointments
+assert_contains "documents and points are counted" "$OUT" "11 results match \"missed appointments\" (4 documents, 7 learning points)"
 assert_contains "the snippet has the matched words" "$OUT" "missed health appointments"
+assert_contains "a point says which section it is in" "$OUT" \
+	"1. 7-minute briefing: children who are not brought to appointments — learning point under \"Think\""
+assert_contains "a point's path has its anchor" "$OUT" "content/briefings/7mb-was-not-brought.md#think"
 
 run "$CASEBOOK" search neglect -drift --db "$DB" --limit 5
-assert_contains "options may follow the query; -word stays a query word" "$OUT" '1 document matches "neglect -drift"'
+assert_contains "options may follow the query; -word stays a query word" "$OUT" '7 results match "neglect -drift"'
 json=$("$CASEBOOK" search --db "$DB" --json --limit 2 NAI)
 schema=$(python3 - "$json" <<'PY'
 import json, sys
 d = json.loads(sys.argv[1])
 r = d["results"][0]
 marked = [r["snippet"][s:s + n] for s, n in r["highlights"]]
-print(d["version"], d["query"], d["total"], len(d["results"]), sorted(r),
+p = d["results"][1]
+print(d["version"], d["query"], d["total"], len(d["results"]), r["kind"], sorted(r), p["kind"], sorted(p),
       [t["id"] for t in r["themes_matched"]], r["themes_matched"][0]["synonym"],
-      d["expanded"][0]["theme"], marked[0], type(r["score"]).__name__)
+      d["expanded"][0]["theme"], r["matched"], marked, type(r["score"]).__name__)
 PY
 )
-assert_eq "--json follows the documented schema" "$schema" \
-	"1 NAI 3 2 ['area', 'date', 'highlights', 'path', 'rank', 'score', 'snippet', 'themes_matched', 'title', 'type', 'type_label', 'url'] ['non-mobile-bruising'] NAI non-mobile-bruising Bruising in non-mobile babies float"
+assert_eq "--json follows the documented schema (version 2)" "$schema" \
+	"2 NAI 5 2 document ['area', 'date', 'highlights', 'kind', 'matched', 'path', 'rank', 'score', 'snippet', 'themes_matched', 'title', 'type', 'type_label', 'url'] point ['anchor', 'area', 'date', 'heading', 'highlights', 'kind', 'matched', 'path', 'point', 'rank', 'score', 'snippet', 'text', 'themes_matched', 'title', 'type', 'type_label', 'url'] ['non-mobile-bruising'] NAI non-mobile-bruising theme [] float"
 
 run "$CASEBOOK" search --db "$DB" zzqqxx
 assert_eq "no hits exit 1" "$RC" "1"
-assert_contains "no hits says so" "$OUT" 'no documents match "zzqqxx"'
+assert_contains "no hits says so" "$OUT" 'nothing matches "zzqqxx"'
 run "$CASEBOOK" search --db "$DB" --json zzqqxx
 assert_eq "no hits exit 1 with --json too" "$RC" "1"
 assert_contains "--json with no hits is still JSON" "$OUT" '"total":0,"results":[]'
@@ -150,4 +156,76 @@ run "$CASEBOOK" search --db "$TMP/pub/casebook.db" zqxhidden
 assert_eq "public: the internal document is not found" "$RC" "1"
 "$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
 assert_eq "internal: it is found" "$(paths zqxhidden --db "$TMP/int/casebook.db")" "secret.md"
+# ---- learning points ---------------------------------------------------------
+# A match only through a theme's synonym ranks by the share of its
+# document's points on the theme, after the matches of the words: the
+# newest document here has no point on it, the oldest all of its points.
+S=$TMP/points
+mkdir -p "$S/content"
+git init -q "$S"
+cat >"$S/content/taxonomy.yml" <<'EOF2'
+themes:
+  was-not-brought:
+    label: Was not brought
+    synonyms: [DNA]
+  neglect:
+    label: Neglect
+EOF2
+doc "$S/content/focus.md" "Focused briefing" "date: 2023-01-01
+themes: [was-not-brought]" "## Key learning
+
+- A child who was not brought twice needs a phone call.
+- Ask why the child was not brought."
+sed -i '/^date: 2024-01-10$/d' "$S/content/focus.md"
+doc "$S/content/mixed.md" "Mixed review" "themes: [was-not-brought, neglect]" "## Key learning
+
+- The baby was not brought to the clinic.
+- Neglect builds slowly.
+- Use the neglect tool with the family.
+- Write everything down."
+doc "$S/content/nopoints.md" "Newest note without points" "themes: [was-not-brought]
+date: 2025-01-01" "A short note."
+sed -i '0,/^date: 2024-01-10$/{/^date: 2024-01-10$/d}' "$S/content/nopoints.md"
+doc "$S/content/literal.md" "Old literal report" "themes: [neglect]
+date: 2022-01-01" "Staff wrote DNA in the notes."
+sed -i '0,/^date: 2024-01-10$/{/^date: 2024-01-10$/d}' "$S/content/literal.md"
+commit "$S" "points"
+run "$CASEBOOK" build --repo "$S" --out "$TMP/psite"
+assert_eq "the points fixture builds" "$RC" "0"
+PDB=$TMP/psite/casebook.db
+keys() {
+	"$CASEBOOK" search --db "$PDB" --json "$@" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["total"], " ".join(r["path"].rsplit("/", 1)[-1] + ("#%s/%d" % (r["anchor"], r["point"]) if r["kind"] == "point" else "") + ":" + r["matched"] for r in d["results"]))'
+}
+assert_eq "a synonym: the words first, then by share of points on the theme, not by date" "$(keys -- DNA)" \
+	"7 literal.md:words focus.md:theme focus.md#key-learning/1:theme focus.md#key-learning/2:theme mixed.md:theme mixed.md#key-learning/1:theme nopoints.md:theme"
+assert_eq "--limit counts documents and points" "$(keys --limit 3 -- DNA)" \
+	"7 literal.md:words focus.md:theme focus.md#key-learning/1:theme"
+json=$("$CASEBOOK" search --db "$PDB" --json DNA)
+learn=$("$CASEBOOK" learning --repo "$S" --json)
+got=$(python3 - "$json" "$learn" <<'PY'
+import json, sys
+d, l = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+r = {(x["path"].rsplit("/", 1)[-1], x.get("point")): x for x in d["results"]}
+focus, p1, mixed = r[("focus.md", None)], r[("focus.md", 1)], r[("mixed.md", None)]
+anchor = [x["anchor"] for x in l["points"] if x["text"] == p1["text"]][0]
+print(focus["score"], mixed["score"], r[("nopoints.md", None)]["score"])
+print(p1["url"], p1["anchor"] == anchor, p1["heading"])
+print(focus["snippet"], "|", p1["snippet"], "|", p1["highlights"], "|", mixed["snippet"])
+print(r[("literal.md", None)]["snippet"], r[("literal.md", None)]["highlights"])
+PY
+)
+assert_eq "shares, links to anchors, snippets from the text" "$got" "1.0 0.25 0.0
+documents/focus.html#key-learning True Key learning
+A child who was not brought twice needs a phone call. | A child who was not brought twice needs a phone call. | [] | The baby was not brought to the clinic.
+Staff wrote DNA in the notes. [[12, 3]]"
+assert_eq "a point is found by its own words" "$(keys -- 'neglect tool')" \
+	"2 mixed.md#key-learning/3:words mixed.md:words"
+assert_eq "an exclusion applies to each point on its own" "$(keys -- 'neglect -tool')" \
+	"2 mixed.md#key-learning/2:words literal.md:words"
+assert_eq "a point is in a theme filter only when it is on the theme itself" "$(keys --theme neglect -- baby)" \
+	"1 mixed.md:words"
+assert_eq "without the filter the point is found" "$(keys -- baby)" "2 mixed.md#key-learning/1:words mixed.md:words"
 finish

@@ -130,6 +130,12 @@ assert_contains "learning names a partner's document as source:path" "$(cat "$TM
 assert_contains "analyse counts each partner's documents in its area" "$(cat "$TMP/analysis.csv")" "Walsby"
 assert_contains "analyse counts every area" "$(cat "$TMP/analysis.csv")" "Marsh"
 
+run "$CASEBOOK" pack --repo "$HUB" --theme was-not-brought --out "$TMP/pack.html"
+assert_eq "a pack on a theme gathers partners' documents" "$RC" 0
+assert_contains "with their learning points" "$(cat "$TMP/pack.html")" "Missed appointments in marsh"
+run "$CASEBOOK" pack --repo "$HUB" --out "$TMP/pack1.html" orrin:content/briefings/missed-appointments.md
+assert_contains "a pack names a partner's document as source:path" "$(cat "$TMP/pack1.html")" "Missed appointments in orrin"
+
 # A partner's new commit: unseen until update and a committed lock.
 doc "$TMP/walsby/content/briefings/new-learning.md" "New learning in Walsby" "themes: [neglect]"
 commit "$TMP/walsby" "More learning" 2024-02-01T10:00:00Z
@@ -169,6 +175,14 @@ assert_eq "update follows the ref" "$(awk '$1 == "marsh" {print $2}' "$HUB/caseb
 	"$(git -C "$TMP/marsh" rev-parse shared)"
 assert_contains "update lists a document removed" "$OUT" "removed marsh:content/briefings/internal-note.md"
 commit "$HUB" "Marsh shares a branch"
+
+# The hub's own documents keep their place beside the partners'.
+doc "$HUB/content/briefings/regional-overview.md" "Regional overview" "themes: [neglect]"
+commit "$HUB" "The hub's own briefing"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/mixed"
+assert_file "a hub document's page is at documents/<slug>.html" "$TMP/mixed/documents/briefings-regional-overview.html"
+assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
+assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
 
 # max-visibility: a partner's documents above it are in no build.
 sed -i '/name: kelby/,/max-visibility/ s/max-visibility: internal/max-visibility: public/' "$HUB/casebook.yml"

@@ -12,10 +12,16 @@
 R=$TMP/repo
 mkdir -p "$R"
 git init -q "$R"
-doc "$R/content/a.md" "Alpha briefing" "audience: [gp, health-visiting, made-up-agency]
+# Agencies by their common names: one page each, under their ids.
+doc "$R/content/a.md" "Alpha briefing" "audience: [gp, A&E, social workers, Health Visitors, Invented Teams]
 area: North Vale
 themes: [neglect]"
 mkdir -p "$R/content"
+# An agency of the repository's own, with no label (its id made readable),
+# and a new label for a shipped one.
+printf 'agencies:\n  made-up-agency:\n    synonyms: [invented team]\n  health-visiting: 0-19 health visiting\n' \
+	>"$R/content/agencies.yml"
+printf 'agencies: content/agencies.yml\n' >"$R/casebook.yml"
 printf -- '---\ntitle: Bravo review\ntype: case-review\ndate: 2022-05-01\narea: South Vale\nthemes: [neglect]\n---\n\nText.\n' >"$R/content/b.md"
 doc "$R/content/hidden.md" "Hidden internal note" "visibility: internal
 audience: [police]
@@ -35,6 +41,16 @@ for f in types/index.html types/briefing.html types/case-review.html areas/index
 	assert_file "writes $f" "$O/$f"
 done
 assert_no_file "no sitemap.xml without base-url" "$O/sitemap.xml"
+assert_eq "one page per agency, named by id, whatever name a document used" \
+	"$(ls "$O/audiences" | tr '\n' ' ')" \
+	"childrens-social-care.html emergency-department.html gp.html health-visiting.html index.html made-up-agency.html "
+C=$(cat "$O"/documents/*a.html)
+for a in 'emergency-department.html">Emergency department' "childrens-social-care.html\">Children&#39;s social care" \
+	'health-visiting.html">0-19 health visiting' 'made-up-agency.html">Made up agency'; do
+	assert_contains "a common name stands for its agency: $a" "$C" "<a href=\"../audiences/$a</a>"
+done
+assert_eq "the document is listed once on an agency's page" \
+	"$(grep -c 'doc-list__title' "$O/audiences/health-visiting.html")" "1"
 assert_no_file "no listing for an area only an internal document has" "$O/areas/secret-valley.html"
 assert_no_file "no listing for an agency only an internal document has" "$O/audiences/police.html"
 A=$(cat "$O"/documents/*a.html)
@@ -58,10 +74,26 @@ assert_contains "the year with two documents" "$T" '<tr><th scope="row">2024</th
 assert_contains "the accessibility statement has a placeholder contact" "$(cat "$O/accessibility.html")" 'accessibility-contact'
 leak=$(grep -rl -e "Hidden internal note" -e "Secret Valley" -e "documents/hidden" "$O" --include='*.html' --include='*.atom' --include='*.xml' | grep -v '/search/' || true)
 assert_eq "nothing of the internal document in pages, feed or listings" "$leak" ""
+# A changed agencies file is a changed build (nothing stale from the cache).
+sed -i 's/^  made-up-agency:$/  made-up-agency:\n    label: Invented team/' "$R/content/agencies.yml"
+commit "$R" "label the invented team" "2024-02-21T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o1b"
+assert_contains "the new label is on the document's page" "$(cat "$TMP"/o1b/documents/*a.html)" \
+	'<a href="../audiences/made-up-agency.html">Invented team</a>'
+assert_contains "and on the agency's page" "$(cat "$TMP/o1b/audiences/made-up-agency.html")" 'Invented team'
+cp "$R/content/agencies.yml" "$TMP/agencies.yml"
+sed -i '/invented team/Id' "$R/content/agencies.yml"
+commit "$R" "drop a name" "2024-02-22T10:00:00Z"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o1c"
+assert_contains "a name the agencies file no longer has is an error, cache or not" "$OUT" \
+	"content/a.md:5:54: error: 'Invented Teams' is not an agency casebook knows"
+cp "$TMP/agencies.yml" "$R/content/agencies.yml"
+commit "$R" "the name back" "2024-02-22T11:00:00Z"
 
 # base-url: absolute feed and a sitemap; a contact for accessibility problems.
 cat >"$R/casebook.yml" <<'YML'
 title: Vale learning
+agencies: content/agencies.yml
 base-url: https://learning.example.org/vale/
 accessibility-contact: email accessibility@example.org or call 0300 123 4567
 YML
@@ -115,7 +147,7 @@ mkdir -p "$R/themes/vale/templates"
 cat >"$R/themes/vale/templates/404.mustache" <<'TPL'
 {{<layout}}{{$content}}<h1>Vale: not here</h1>{{/content}}{{/layout}}
 TPL
-printf 'title: Vale learning\ntheme: vale\n' >"$R/casebook.yml"
+printf 'title: Vale learning\ntheme: vale\nagencies: content/agencies.yml\n' >"$R/casebook.yml"
 commit "$R" "own theme" "2024-03-04T10:00:00Z"
 run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o7"
 assert_eq "a repository-only theme builds" "$RC" "0"
@@ -142,7 +174,7 @@ assert_eq "add_page finds a template of the repository's own theme" "$RC" "0"
 assert_contains "the page is rendered with it" "$(cat "$TMP/o8/reviews-due.html" 2>/dev/null)" '<h1>Vale reviews due: 2</h1>'
 # The same with the repository's themes/default/ (theme: default).
 git -C "$R" mv themes/vale themes/default
-printf 'title: Vale learning\n' >"$R/casebook.yml"
+printf 'title: Vale learning\nagencies: content/agencies.yml\n' >"$R/casebook.yml"
 commit "$R" "the template in themes/default" "2024-03-06T10:00:00Z"
 run "$CASEBOOK" build -q --repo "$R" --out "$TMP/o9"
 assert_eq "add_page finds a template of the repository's themes/default/" "$RC" "0"
@@ -163,6 +195,8 @@ commit "$R" "no plugin" "2024-03-08T10:00:00Z"
 # casebook pack reads the theme from the ref being built, not the working folder.
 mkdir -p "$R/themes/default/assets"
 printf '<html><body><h1>Committed pack: {{pack.title}}</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"
+# A pack of a theme holds the learning points on it.
+printf '\n## Key learning\n\n- Neglect was seen but not named.\n' >>"$R/content/b.md"
 commit "$R" "our pack template" "2024-03-09T10:00:00Z"
 git -C "$R" tag packed
 printf '<html><body><h1>Working pack</h1></body></html>\n' >"$R/themes/default/templates/pack.mustache"

@@ -274,7 +274,7 @@ static void test_new_round_trip(void **state)
 		cb_diags d = CB_DIAGS_INIT;
 		cb_meta m;
 		assert_int_equal(cb_frontmatter_split(text, len, "new.md", &sp, &d), 0);
-		assert_int_equal(cb_schema_check(sp.meta, "new.md", NULL, &m, &d), 0);
+		assert_int_equal(cb_schema_check(sp.meta, "new.md", NULL, NULL, &m, &d), 0);
 		assert_int_equal(d.errors, 0);
 		assert_int_equal(d.warnings, 0);
 		assert_string_equal(m.title, title);
@@ -342,7 +342,7 @@ static void test_init_command(void **state)
 		cb_split sp;
 		cb_meta m;
 		assert_int_equal(cb_frontmatter_split(src[i].data, src[i].len, src[i].path, &sp, &d), 0);
-		assert_int_equal(cb_schema_check(sp.meta, src[i].path, NULL, &m, &d), 0);
+		assert_int_equal(cb_schema_check(sp.meta, src[i].path, NULL, NULL, &m, &d), 0);
 		for (size_t t = 0; t < cb_doc_ntypes; t++)
 			if (strcmp(m.type, cb_doc_types[t]) == 0)
 				seen[t] = true;

@@ -639,7 +639,8 @@ static void test_options_and_isolation(void **state)
 	    "return {}\n";
 	const char *two = "assert(shared == nil and next(casebook.options) == nil)\nreturn {}\n";
 	cb_plugin_host *h = cb_plugin_host_new(&s, NULL, NULL);
-	assert_int_equal(cb_plugin_host_add(h, "one", "plugins/one.lua", NULL, one, strlen(one), opts, &d),
+	cb_plugin_conf conf = {.name = "one", .options = opts};
+	assert_int_equal(cb_plugin_host_add(h, "one", "plugins/one.lua", NULL, one, strlen(one), &conf, &d),
 			 0);
 	assert_int_equal(cb_plugin_host_add(h, "two", "plugins/two.lua", NULL, two, strlen(two), NULL, &d),
 			 0);
@@ -650,6 +651,98 @@ static void test_options_and_isolation(void **state)
 	cb_value_free(opts);
 	cb_diags_free(&d);
 	cb_site_free(&s);
+}
+
+/* Loads plugin src with the options casebook.yml text gives it (the one
+ * entry of its plugins: list) and runs it; returns the host's result. */
+static int S_run_with(const char *yml, const char *src, cb_diags *d)
+{
+	cb_site s;
+	S_site(&s);
+	cb_config cfg;
+	assert_int_equal(cb_config_load(yml, strlen(yml), "casebook.yml", &cfg, d), 0);
+	cb_plugin_host *h = cb_plugin_host_new(&s, NULL, NULL);
+	int rc = cb_plugin_host_add(h, "t", "plugins/t.lua", NULL, src, strlen(src), &cfg.plugin_confs[0], d);
+	if (rc == 0)
+		rc = cb_plugin_host_run(h, d);
+	cb_plugin_host_free(h);
+	cb_config_free(&cfg);
+	cb_site_free(&s);
+	return rc;
+}
+
+/* Declared options: an unknown one is a warning with "did you mean" at its
+ * place in casebook.yml, a mistyped one a warning and its default,
+ * defaults fill in the rest; without declarations nothing is checked. */
+static void test_option_declarations(void **state)
+{
+	const char *decl =
+	    "local p = {options = {\n"
+	    "  max = {type = 'integer', default = 5, doc = 'documents listed'},\n"
+	    "  page = {type = 'boolean', default = true},\n"
+	    "  label = {type = 'string', default = 'Related'},\n"
+	    "  weights = {type = 'list'}}}\n"
+	    "function p.site(site)\n"
+	    "  local o = casebook.options\n"
+	    "  casebook.log(string.format('max=%s page=%s label=%s maks=%s', tostring(o.max),\n"
+	    "    tostring(o.page), tostring(o.label), tostring(o.maks)))\n"
+	    "end\n"
+	    "return p\n";
+	const char *yml = "plugins:\n"
+			  "  - name: t\n"
+			  "    options:\n"
+			  "      maks: 3\n"
+			  "      page: no\n"
+			  "      label: Nearby\n"
+			  "      weights: [1, 2]\n"
+			  "      colour: red\n";
+	cb_diags d = CB_DIAGS_INIT;
+	assert_int_equal(S_run_with(yml, decl, &d), 0);
+	char *got = tu_diags_text(&d);
+	assert_non_null(strstr(got, "casebook.yml:4:7: warning: plugin 't' has no option 'maks', so it is "
+				    "ignored; did you mean 'max'?"));
+	assert_non_null(strstr(got, "casebook.yml:5:7: warning: option 'page' of plugin 't' should be true "
+				    "or false, not 'no'; it is left at its default (true)"));
+	assert_non_null(strstr(got, "casebook.yml:8:7: warning: plugin 't' has no option 'colour', so it "
+				    "is ignored; its options are label, max, page, weights"));
+	/* Defaults for the missing and the mistyped; what was given as given. */
+	assert_non_null(strstr(got, "max=5 page=true label=Nearby maks=3"));
+	assert_null(strstr(got, "option 'weights'"));
+	free(got);
+	cb_diags_free(&d);
+
+	/* A plugin that declares nothing gets its options unchecked. */
+	const char *none =
+	    "local p = {}\n"
+	    "function p.site(site) casebook.log('maks=' .. tostring(casebook.options.maks)) end\n"
+	    "return p\n";
+	assert_int_equal(S_run_with(yml, none, &d), 0);
+	got = tu_diags_text(&d);
+	assert_null(strstr(got, "warning"));
+	assert_non_null(strstr(got, "maks=3"));
+	free(got);
+	cb_diags_free(&d);
+
+	/* Without casebook.yml's options, the defaults. */
+	assert_int_equal(S_run_with("plugins:\n  - t\n", decl, &d), 0);
+	got = tu_diags_text(&d);
+	assert_non_null(strstr(got, "max=5 page=true label=Related maks=nil"));
+	free(got);
+	cb_diags_free(&d);
+
+	/* A malformed declaration is the plugin's error. */
+	const char *bad = "return {options = {max = {type = 'int'}}}\n";
+	assert_int_equal(S_run_with("plugins:\n  - t\n", bad, &d), -1);
+	got = tu_diags_text(&d);
+	assert_non_null(strstr(got, "p.options.max.type is 'int'; use boolean, integer"));
+	free(got);
+	cb_diags_free(&d);
+	const char *bad_default = "return {options = {max = {type = 'integer', default = 'five'}}}\n";
+	assert_int_equal(S_run_with("plugins:\n  - t\n", bad_default, &d), -1);
+	got = tu_diags_text(&d);
+	assert_non_null(strstr(got, "the default of p.options.max is not a whole number"));
+	free(got);
+	cb_diags_free(&d);
 }
 
 static void test_plugin_config(void **state)
@@ -830,6 +923,7 @@ int main(void)
 	    cmocka_unit_test(test_seconds),
 	    cmocka_unit_test(test_options_and_isolation),
 	    cmocka_unit_test(test_plugin_config),
+	    cmocka_unit_test(test_option_declarations),
 	    cmocka_unit_test(test_stage_on_a_repository),
 	};
 	return cmocka_run_group_tests_name("plugin", tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agency.h"
 #include "diag.h"
 #include "frontmatter.h"
 #include "schema.h"
@@ -22,7 +23,7 @@ static char *S_check(const char *text, const cb_strv *theme_ids, cb_meta *m, int
 	cb_diags d = CB_DIAGS_INIT;
 	cb_split s;
 	assert_int_equal(cb_frontmatter_split(text, strlen(text), "content/x.md", &s, &d), 0);
-	*rc = cb_schema_check(s.meta, "content/x.md", theme_ids, m, &d);
+	*rc = cb_schema_check(s.meta, "content/x.md", theme_ids, NULL, m, &d);
 	cb_split_free(&s);
 	cb_diags_sort(&d);
 	char *buf = NULL;
@@ -99,7 +100,7 @@ static void test_full_document(void **state)
 	assert_int_equal(m.theme_lines[1], 6);
 	assert_int_equal(m.theme_cols[1], 27);
 	assert_int_equal(m.audience.n, 2);
-	assert_string_equal(m.audience.v[1], "health visiting");
+	assert_string_equal(m.audience.v[1], "health-visiting");
 	assert_int_equal(m.questions.n, 1);
 	assert_string_equal(m.questions.v[0], "What does 'was not brought' mean in your service?");
 	assert_int_equal(m.pii_allow.n, 1);
@@ -307,6 +308,136 @@ static void test_not_a_list_long_value(void **state)
 		 "[not-a-list]\n");
 }
 
+/* audience: every value stands for the id of the agency it names, however
+ * written; an agency named twice is kept once; a value that names none is
+ * an error at its position with the nearest agency. */
+static void test_audience_agencies(void **state)
+{
+	cb_meta m;
+	int rc;
+	char *got =
+	    S_check("---\ntitle: T\ntype: briefing\ndate: 2024-01-01\n"
+		    "audience: [A&E, social workers, Health Visitors, ED, \"Children\u2019s Services\"]\n"
+		    "---\n",
+		    NULL, &m, &rc);
+	assert_string_equal(got,
+			    "content/x.md:5:50: warning: 'ED' is Emergency department "
+			    "('emergency-department'), already in 'audience'; remove the repeat "
+			    "[duplicate-agency]\n"
+			    "content/x.md:5:54: warning: 'Children’s Services' is Children's social care "
+			    "('childrens-social-care'), already in 'audience'; remove the repeat "
+			    "[duplicate-agency]\n");
+	assert_int_equal(rc, 0);
+	assert_int_equal(m.audience.n, 3);
+	assert_string_equal(m.audience.v[0], "emergency-department");
+	assert_string_equal(m.audience.v[1], "childrens-social-care");
+	assert_string_equal(m.audience.v[2], "health-visiting");
+	free(got);
+	cb_meta_free(&m);
+	/* The values of the benchmark corpus, and a plural of an id. */
+	got = S_check("---\ntitle: T\ntype: briefing\ndate: 2024-01-01\n"
+		      "audience: [health-visitor, midwife, social-care, school-nurse, GPs]\n---\n",
+		      NULL, &m, &rc);
+	assert_string_equal(got, "");
+	assert_int_equal(m.audience.n, 5);
+	assert_string_equal(m.audience.v[0], "health-visiting");
+	assert_string_equal(m.audience.v[1], "midwifery");
+	assert_string_equal(m.audience.v[2], "childrens-social-care");
+	assert_string_equal(m.audience.v[3], "school-nursing");
+	assert_string_equal(m.audience.v[4], "gp");
+	free(got);
+	cb_meta_free(&m);
+	S_expect("---\ntitle: T\ntype: briefing\ndate: 2024-01-01\naudience:\n  - gp\n  - helth visiters\n"
+		 "  - made-up-agency\n---\n",
+		 NULL, -1,
+		 "content/x.md:7:5: error: 'helth visiters' is not an agency casebook knows; did you mean "
+		 "'health-visiting' (Health visiting)? [unknown-agency]\n"
+		 "content/x.md:8:5: error: 'made-up-agency' is not an agency casebook knows; use an "
+		 "agency's id or name (such as gp, police or health visitor), or add it to an agencies "
+		 "file (casebook.yml: 'agencies: agencies.yml') [unknown-agency]\n");
+}
+
+/* The agencies of a repository's file: new ids and names, and an entry
+ * with a shipped id replacing that agency. */
+static void test_agencies_file(void **state)
+{
+	cb_taxonomy defs = {0};
+	cb_diags d = CB_DIAGS_INIT;
+	const char *text = "agencies:\n"
+			   "  youth-justice:\n"
+			   "    label: Youth justice service\n"
+			   "    synonyms: [YOT, youth offending team]\n"
+			   "  police: Police and community safety\n";
+	assert_int_equal(cb_agencies_file_load(text, strlen(text), "agencies.yml", &defs, &d), 0);
+	cb_agencies a;
+	cb_agencies_init(&a);
+	size_t shipped = a.n;
+	cb_agencies_add(&a, &defs);
+	assert_int_equal(a.n, shipped + 1);
+	assert_string_equal(cb_agency_find(&a, "Youth Offending Teams")->id, "youth-justice");
+	assert_string_equal(cb_agency_find(&a, "yot")->id, "youth-justice");
+	char *label = cb_agency_label(&a, "police");
+	assert_string_equal(label, "Police and community safety");
+	free(label);
+	/* The changed entry keeps its names. */
+	assert_string_equal(cb_agency_find(&a, "constabulary")->id, "police");
+	assert_string_equal(cb_agency_find(&a, "Police")->id, "police");
+	assert_non_null(cb_agency_find(cb_agencies_shipped(), "constabulary"));
+	assert_null(cb_agency_find(cb_agencies_shipped(), "YOT"));
+	/* Checked against the table given. */
+	cb_split sp;
+	const char *doc = "---\ntitle: T\ntype: briefing\ndate: 2024-01-01\naudience: [YOT]\n---\n";
+	assert_int_equal(cb_frontmatter_split(doc, strlen(doc), "x.md", &sp, &d), 0);
+	cb_meta m;
+	assert_int_equal(cb_schema_check(sp.meta, "x.md", NULL, &a, &m, &d), 0);
+	assert_string_equal(m.audience.v[0], "youth-justice");
+	cb_meta_free(&m);
+	assert_int_equal(cb_schema_check(sp.meta, "x.md", NULL, NULL, &m, &d), -1);
+	cb_meta_free(&m);
+	cb_split_free(&sp);
+	cb_agencies_free(&a);
+	cb_taxonomy_free(&defs);
+	cb_diags_free(&d);
+
+	text = "agencies:\n  Youth Justice: YJS\n";
+	assert_int_equal(cb_agencies_file_load(text, strlen(text), "agencies.yml", &defs, &d), -1);
+	cb_diags_sort(&d);
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	cb_diags_print(&d, f, false);
+	fclose(f);
+	assert_string_equal(buf, "agencies.yml:2:3: error: 'Youth Justice' is not an agency id: ids are "
+				 "written in lower-case letters, digits and dashes, like 'youth-justice' "
+				 "[invalid-agency-id]\n");
+	free(buf);
+	cb_taxonomy_free(&defs);
+	cb_diags_free(&d);
+}
+
+/* Comparison ignores case, punctuation and plurals. */
+static void test_agency_keys(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"A&E", "a and e"},
+	    {"A & E", "a and e"},
+	    {"Children's Services", "children service"},
+	    {"childrens-social-care", "children social care"},
+	    {"Agencies", "agency"},
+	    {"  Health  Visitors. ", "health visitor"},
+	    {"ED", "ed"},
+	    {"class", "class"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *k = cb_agency_key_of(cases[i][0]);
+		assert_string_equal(k, cases[i][1]);
+		free(k);
+	}
+	assert_null(cb_agency_find(cb_agencies_shipped(), ""));
+	assert_null(cb_agency_find(cb_agencies_shipped(), "&"));
+}
+
 static void test_supervision_note_visibility(void **state)
 {
 	cb_meta m;
@@ -425,7 +556,7 @@ static void test_not_a_mapping_root(void **state)
 {
 	cb_diags d = CB_DIAGS_INIT;
 	cb_meta m;
-	assert_int_equal(cb_schema_check(NULL, "x.md", NULL, &m, &d), -1);
+	assert_int_equal(cb_schema_check(NULL, "x.md", NULL, NULL, &m, &d), -1);
 	assert_int_equal(d.errors, 1);
 	assert_string_equal(d.v[0].rule, "front-matter-not-mapping");
 	assert_int_equal(m.visibility, CB_VIS_RESTRICTED);
@@ -479,7 +610,7 @@ static void test_field_table(void **state)
 	cb_ynode *root;
 	assert_int_equal(cb_yaml_parse(text, strlen(text), "x.md", 1, &root, &d), 0);
 	cb_meta m;
-	assert_int_equal(cb_schema_check(root, "x.md", NULL, &m, &d), 0);
+	assert_int_equal(cb_schema_check(root, "x.md", NULL, NULL, &m, &d), 0);
 	assert_string_equal(*cb_field_text(&m, cb_field_named("age_band")), "under 1");
 	assert_string_equal(m.age_band, "under 1");
 	assert_string_equal(m.review, "LCSPR");
@@ -557,6 +688,9 @@ int main(void)
 	    cmocka_unit_test(test_unknown_field_warnings_only),
 	    cmocka_unit_test(test_themes),
 	    cmocka_unit_test(test_not_a_list_long_value),
+	    cmocka_unit_test(test_audience_agencies),
+	    cmocka_unit_test(test_agencies_file),
+	    cmocka_unit_test(test_agency_keys),
 	    cmocka_unit_test(test_supervision_note_visibility),
 	    cmocka_unit_test(test_actions_errors),
 	    cmocka_unit_test(test_blank_values),

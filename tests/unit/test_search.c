@@ -122,7 +122,7 @@ static void test_build_writes_db_and_shards(void **state)
 	assert_true(st.shards >= 1);
 	char *meta = S_read("one", "search/meta.js");
 	assert_non_null(meta);
-	assert_non_null(strstr(meta, "CBS.meta({\"v\":1,\"n\":2,"));
+	assert_non_null(strstr(meta, "CBS.meta({\"v\":2,\"n\":2,"));
 	assert_non_null(strstr(meta, "[\"DNA\",1]")); /* themes sorted by label: Neglect, Was not brought */
 	free(meta);
 	char *engine = S_read("one", "search/search.js");
@@ -139,9 +139,12 @@ static void test_ranking_and_snippets(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	/* Documents only, as plugins ask. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &r, &err), 0);
 	assert_int_equal(r.total, 2);
 	/* A title match outranks a body match. */
+	assert_int_equal(r.hits[0].kind, CB_HIT_DOCUMENT);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	assert_string_equal(r.hits[0].url, "documents/a.html");
 	assert_string_equal(r.hits[0].type, "briefing");
@@ -150,9 +153,34 @@ static void test_ranking_and_snippets(void **state)
 	assert_non_null(strstr(r.hits[1].snippet, "\001missed\002 \001appointment\002"));
 	cb_search_result_free(&r);
 
+	/* With the learning point, which links to its section. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	size_t np = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (r.hits[i].kind != CB_HIT_POINT)
+			continue;
+		np++;
+		assert_string_equal(r.hits[i].path, "content/a.md");
+		assert_string_equal(r.hits[i].url, "documents/a.html#key-learning");
+		assert_string_equal(r.hits[i].heading, "Key learning");
+		assert_string_equal(r.hits[i].text, "Follow up every missed appointment.");
+		assert_int_equal(r.hits[i].k, 0);
+		assert_false(r.hits[i].by_theme);
+		assert_non_null(strstr(r.hits[i].snippet, "\001missed\002 \001appointment\002"));
+	}
+	assert_int_equal(np, 1);
+	cb_search_result_free(&r);
+	/* The limit counts documents and points alike. */
+	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 2, &r, &err), 0);
+	assert_int_equal(r.total, 3);
+	assert_int_equal(r.n, 2);
+	cb_search_result_free(&r);
+
 	assert_int_equal(cb_search_run(s, "missed -audit", NULL, 10, &r, &err), 0);
-	assert_int_equal(r.total, 1);
+	assert_int_equal(r.total, 2); /* a.md and its point */
 	assert_string_equal(r.hits[0].path, "content/a.md");
+	assert_string_equal(r.hits[1].path, "content/a.md");
 	cb_search_result_free(&r);
 
 	assert_int_equal(cb_search_run(s, "zzqq", NULL, 10, &r, &err), 0);
@@ -181,25 +209,25 @@ static void test_filters(void **state)
 	cb_search *s = S_open("one");
 	cb_search_result r;
 	cb_error err;
-	cb_search_filter f = {NULL, "Audit", NULL, 0, 0};
+	cb_search_filter f = {.type = "Audit"};
 	assert_int_equal(cb_search_run(s, "missed", &f, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/b.md");
 	cb_search_result_free(&r);
-	cb_search_filter g = {"was not brought", NULL, NULL, 0, 2023};
+	cb_search_filter g = {.theme = "was not brought", .until = 2023};
 	assert_int_equal(cb_search_run(s, "missed", &g, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	assert_string_equal(r.hits[0].path, "content/a.md");
 	cb_search_result_free(&r);
-	cb_search_filter h = {NULL, NULL, NULL, 2024, 0};
+	cb_search_filter h = {.since = 2024};
 	assert_int_equal(cb_search_run(s, "missed", &h, 10, &r, &err), 0);
 	assert_int_equal(r.total, 1);
 	cb_search_result_free(&r);
-	cb_search_filter bad = {"negelct", NULL, NULL, 0, 0};
+	cb_search_filter bad = {.theme = "negelct"};
 	assert_int_equal(cb_search_run(s, "missed", &bad, 10, &r, &err), -1);
 	assert_string_equal(err.msg, "no theme 'negelct' in this index (did you mean 'neglect'?)");
 	cb_search_result_free(&r);
-	cb_search_filter badtype = {NULL, "memo", NULL, 0, 0};
+	cb_search_filter badtype = {.type = "memo"};
 	assert_int_equal(cb_search_run(s, "missed", &badtype, 10, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "unknown document type 'memo'"));
 	cb_search_result_free(&r);
@@ -240,7 +268,9 @@ static void test_database_alone_and_ranking(void **state)
 	cb_search *s = S_open("dbonly");
 	cb_search_result full, rank;
 	cb_error err;
-	assert_int_equal(cb_search_run(s, "missed appointments", NULL, 10, &full, &err), 0);
+	/* casebook.query ranks documents only, as a search of documents. */
+	cb_search_filter docs = {.documents_only = true};
+	assert_int_equal(cb_search_run(s, "missed appointments", &docs, 10, &full, &err), 0);
 	assert_int_equal(cb_search_rank(s, "missed appointments", 10, &rank, &err), 0);
 	assert_int_equal(rank.n, 2);
 	assert_int_equal(rank.n, full.n);

@@ -344,14 +344,14 @@ static void test_shard_strings(void **state)
 	char *t0 = tu_read(out, "search/t-0.js");
 	assert_string_equal(t0, "CBS.shard(0,{\"quot\\\"ed\":[0,0,1,0]});\n");
 	char *d0 = tu_read(out, "search/d-0.js");
-	assert_string_equal(d0,
-			    "CBS.docs(0,[\n"
-			    "[\"A \\\"quoted\\\" \\u003ctitle\\u003e \\u0026 more\","
-			    "\"documents/a.html\",\"2024-01-01\",\"\",\"\",\"content/a.md\","
-			    "\"1234567\\\"89abcdef\\u003cghijklmn\\u003eopqrstu\\u0026vwxyz"
-			    "\\\\ABCDEFG\\u0001HIJ \\u2028 and \\u2029, \xE2\x82\xAC euros\\nend \xE2\"],\n"
-			    "[\"Twelve bytes\",\"documents/b.html\",\"2024-01-01\",\"\",\"\","
-			    "\"content/b.md\",\"plain text of exactly thirty-two\"]]);\n");
+	assert_string_equal(
+	    d0, "CBS.docs(0,[\n"
+		"[\"A \\\"quoted\\\" \\u003ctitle\\u003e \\u0026 more\","
+		"\"documents/a.html\",\"2024-01-01\",\"\",\"\",\"content/a.md\","
+		"\"1234567\\\"89abcdef\\u003cghijklmn\\u003eopqrstu\\u0026vwxyz"
+		"\\\\ABCDEFG\\u0001HIJ \\u2028 and \\u2029, \xE2\x82\xAC euros\\nend \xE2\",[],[]],\n"
+		"[\"Twelve bytes\",\"documents/b.html\",\"2024-01-01\",\"\",\"\","
+		"\"content/b.md\",\"plain text of exactly thirty-two\",[],[]]]);\n");
 	free(t0);
 	free(d0);
 	cb_postings_free(p);
