@@ -41,12 +41,12 @@ int cb_analysis_theme(const cb_site *site, const char *id)
 	return -1;
 }
 
-/* The learning points of d on theme: every point of a document on the
- * theme, as a document's points are filed under its themes. */
+/* The learning points of d on theme: those whose own themes (their words
+ * or hashtags, learning.h) include it, not every point of a document on
+ * the theme. */
 static unsigned S_points(const cb_doc *d, const char *theme)
 {
-	(void)theme;
-	return (unsigned)d->md.nlearning;
+	return (unsigned)cb_doc_points_on(d, theme);
 }
 
 static bool S_counted(const cb_analysis *a, const cb_doc *d)

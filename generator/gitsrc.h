@@ -137,12 +137,18 @@ char *cb_gitsrc_private_dir(const cb_gitsrc *g);
 void cb_gitsrc_free(cb_gitsrc *g);
 
 /* Partner repositories (gitsrc_fetch.c). Mirrors the repository at url (a
- * path, file://, https or ssh; ssh through the ssh agent) into the bare
+ * path, file://, https with git's credential helpers, or ssh through the
+ * ssh agent) into the bare
  * repository mirror_dir, made when missing: every branch and tag, pruned
  * to the remote's, with HEAD following the remote's default branch. Then
  * names the commit ref is there (NULL: HEAD) in commit (41 bytes). 0, or
  * -1 with err. Uses the network; builds never call it. */
 int cb_gitsrc_mirror(const char *mirror_dir, const char *url, const char *ref, char *commit, cb_error *err);
+/* The user name and password git's credential helpers give for url
+ * (`git credential fill`, which may also ask on the terminal), for https
+ * sources. 0 with both (caller frees; wipe the password), -1 when there
+ * are none: no git, no helper, or nothing given. */
+int cb_gitsrc_credential_fill(const char *url, char **user, char **pass);
 /* True when the repository at dir has the commit (hex id). */
 int cb_gitsrc_has_commit(const char *dir, const char *commit);
 

@@ -611,6 +611,14 @@ bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id)
 	return d->pthemes && k < d->md.nlearning && cb_strv_contains(&d->pthemes[k], id);
 }
 
+size_t cb_doc_points_on(const cb_doc *d, const char *id)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < d->md.nlearning; k++)
+		n += cb_doc_point_on(d, k, id);
+	return n;
+}
+
 /* Adds the ids of d's hashtags that d does not list to its themes (those
  * the taxonomy has, when there is one: the others are errors already). */
 static void S_tags_join(const cb_site *site, cb_doc *d)

@@ -752,9 +752,7 @@ static cb_value *S_theme_summary(const S_r *r, const cb_theme_group *tg)
  * document's reference; NULL when none is on the theme. */
 static cb_value *S_learning(const S_r *r, const cb_doc *d, const char *id, size_t *n)
 {
-	size_t on = 0;
-	for (size_t k = 0; k < d->md.nlearning; k++)
-		on += cb_doc_point_on(d, k, id);
+	size_t on = cb_doc_points_on(d, id);
 	*n = on;
 	if (!on)
 		return NULL;

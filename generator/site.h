@@ -171,5 +171,7 @@ void cb_site_classify_points(cb_site *site);
 
 /* Whether learning point k of d is on theme id. */
 bool cb_doc_point_on(const cb_doc *d, size_t k, const char *id);
+/* How many of d's learning points are on theme id. */
+size_t cb_doc_points_on(const cb_doc *d, const char *id);
 
 #endif

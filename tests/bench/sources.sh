@@ -82,6 +82,10 @@ git_q -C "$clone" commit -am "One document changed"
 sed -i "s#url: $p\$#url: $clone#" "$hub/casebook.yml"
 timed "update" ./casebook update -q --repo "$hub" "p$(((N + 1) / 2))"
 row "update (one source moved)" "$WALL" "$MB"
+grep -q " $(git -C "$clone" rev-parse HEAD) " "$hub/casebook.lock" || {
+	echo "bench: update did not move p$(((N + 1) / 2))'s pin" >&2
+	exit 1
+}
 git_q -C "$hub" commit -am "Move one pin"
 timed "rebuild after one source moved" ./casebook build -q --repo "$hub" --out "$work/site"
 row "rebuild after one source moved" "$WALL" "$MB"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Thematic analysis: `casebook analyse` (text, CSV, JSON; by area, year,
 # type, agency; one theme; audiences) and the site's analysis pages, on a
-# fixture whose figures are counted by hand below. Every learning point is
-# tagged with all of its document's themes, so a point counts under each of
-# them whether themes are filed per document or per point.
+# fixture whose figures are counted by hand below. A learning point counts
+# under the themes it is on (here its hashtags), not under every theme of
+# its document: the first point of Doc A and Doc C is about neglect alone.
 . "$(dirname "$0")/lib.sh"
 
 R="$TMP/repo"
@@ -15,7 +15,8 @@ themes:
   domestic-abuse:
     label: Domestic abuse
 EOF
-# mkdoc FILE TITLE TYPE DATE AREA THEMES AUDIENCE EXTRA NPOINTS
+# mkdoc FILE TITLE TYPE DATE AREA THEMES AUDIENCE EXTRA NPOINTS [FIRST]: each
+# point is tagged with all THEMES, the first with FIRST instead when given.
 mkdoc() {
 	local f=$R/content/briefings/$1 i tags
 	tags=$(echo "$6" | tr -d '[]' | sed 's/, */ #/g; s/^/#/')
@@ -37,14 +38,20 @@ mkdoc() {
 			echo
 			echo "## Key learning"
 			echo
-			for ((i = 1; i <= $9; i++)); do echo "- Point $i of $2 about practice $tags"; done
+			for ((i = 1; i <= $9; i++)); do
+				if [ $i = 1 ] && [ -n "${10:-}" ]; then
+					echo "- Point $i of $2 about practice ${10}"
+				else
+					echo "- Point $i of $2 about practice $tags"
+				fi
+			done
 		fi
 	} >"$f"
 }
 #      file  title  type  date  area  themes  audience  extra  points
-mkdoc a.md "Doc A" briefing 2024-03-01 North "[neglect, domestic-abuse]" "[gp]" "" 2
+mkdoc a.md "Doc A" briefing 2024-03-01 North "[neglect, domestic-abuse]" "[gp]" "" 2 "#neglect"
 mkdoc b.md "Doc B" case-review 2025-05-01 North "[neglect]" "[gp, police]" "" 3
-mkdoc c.md "Doc C" audit 2026-01-10 South "[neglect, domestic-abuse]" "[police]" "" 1
+mkdoc c.md "Doc C" audit 2026-01-10 South "[neglect, domestic-abuse]" "[police]" "" 1 "#neglect"
 mkdoc d.md "Doc D" briefing 2026-02-02 South "[domestic-abuse]" "[gp]" "published: 2023-06-01" 0
 mkdoc e.md "Doc E" briefing 2025-02-02 South "[neglect]" "[gp]" "visibility: internal" 4
 mkdoc f.md "Doc F" briefing 2026-03-03 North "[neglect]" "[gp]" "" 1
@@ -53,12 +60,13 @@ commit "$R" "fixture"
 export SOURCE_DATE_EPOCH=1780000000 # 2026-05-28: the last three years are 2024, 2025, 2026
 
 # By area (public): neglect North = A, B, F (2+3+1 points); neglect South = C (1);
-# domestic abuse North = A (2); South = C, D (1+0).
+# domestic abuse North = A (1: its first point is on neglect alone); South =
+# C, D (0+0: C's one point is on neglect alone, D has none).
 run "$CASEBOOK" analyse --repo "$R" --format csv
 assert_eq "analyse: exit 0" "$RC" "0"
 assert_eq "by area, CSV, counted by hand" "$OUT" "theme,area,documents,points
-domestic-abuse,North,1,2
-domestic-abuse,South,2,1
+domestic-abuse,North,1,1
+domestic-abuse,South,2,0
 neglect,North,3,6
 neglect,South,1,1"
 
@@ -66,16 +74,18 @@ neglect,South,1,1"
 run "$CASEBOOK" analyse --repo "$R" --by year --format csv
 assert_eq "by year, CSV: published: wins over date" "$OUT" "theme,year,documents,points
 domestic-abuse,2023,1,0
-domestic-abuse,2024,1,2
-domestic-abuse,2026,1,1
+domestic-abuse,2024,1,1
+domestic-abuse,2026,1,0
 neglect,2024,1,2
 neglect,2025,1,3
 neglect,2026,2,2"
 
 run "$CASEBOOK" analyse --repo "$R" --by agency --format csv --theme domestic-abuse
 assert_eq "by agency, one theme" "$OUT" "theme,agency,documents,points
-domestic-abuse,gp,2,2
-domestic-abuse,police,1,1"
+domestic-abuse,gp,2,1
+domestic-abuse,police,1,0"
+run "$CASEBOOK" analyse --repo "$R" --by agency --theme domestic-abuse
+assert_contains "text: agencies by the label the pages use" "$OUT" "GP and primary care"
 
 run "$CASEBOOK" analyse --repo "$R" --by type --format csv --theme neglect
 assert_eq "by type, in the type table's order" "$OUT" "theme,type,documents,points
@@ -134,6 +144,8 @@ assert_contains "the home page links to the analysis" "$(cat "$O/index.html")" '
 assert_contains "the page says what is counted" "$page" "never of children"
 assert_contains "the area table's text alternative" "$page" \
 	'<tr><th scope="row"><a href="../themes/neglect.html">Neglect</a></th><td>3 (6)</td><td>1 (1)</td><td>4 (7)</td></tr>'
+assert_contains "  ... a theme's points only where they are on it" "$page" \
+	'<tr><th scope="row"><a href="../themes/domestic-abuse.html">Domestic abuse</a></th><td>1 (1)</td><td>2 (0)</td><td>3 (1)</td></tr>'
 assert_contains "the year table: 2023 to the build's year" "$page" '<th scope="col">2023</th><th scope="col">2024</th><th scope="col">2025</th><th scope="col">2026</th>'
 assert_contains "the heatmap is SVG that screen readers skip" "$page" 'class="heatmap__svg"'
 assert_contains "  ... darkest for the largest cell" "$page" 'heat--4'

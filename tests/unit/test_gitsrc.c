@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gitsrc.h"
@@ -731,6 +732,52 @@ static void test_errors(void **state)
 	free(dir);
 }
 
+/* https sources take their password from git's credential helpers, as
+ * `git fetch` would: a helper configured here answers for one host only. */
+static void test_credential_fill(void **state)
+{
+	char *dir = tu_tmpdir("cb-cred");
+	assert_non_null(dir);
+	tu_write(dir, "helper.sh",
+		 "#!/bin/sh\n"
+		 "[ \"$1\" = get ] || exit 0\n"
+		 "while read -r l && [ -n \"$l\" ]; do\n"
+		 "  [ \"$l\" = host=git.example.org ] && ok=1\n"
+		 "done\n"
+		 "[ -n \"$ok\" ] && printf 'username=ada\\npassword=s3cret\\n'\n"
+		 "exit 0\n");
+	char *helper = cb_xasprintf("%s/helper.sh", dir);
+	assert_int_equal(chmod(helper, 0755), 0);
+	char *cfg = cb_xasprintf("[credential]\n\thelper = %s\n", helper);
+	tu_write(dir, ".gitconfig", cfg);
+	char *home = getenv("HOME") ? cb_xstrdup(getenv("HOME")) : NULL;
+	setenv("HOME", dir, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_TERMINAL_PROMPT", "0", 1);
+	char *user, *pass;
+	assert_int_equal(cb_gitsrc_credential_fill("https://git.example.org/walsby.git", &user, &pass), 0);
+	assert_string_equal(user, "ada");
+	assert_string_equal(pass, "s3cret");
+	free(user);
+	free(pass);
+	/* Another host: the helper has nothing, and no one is asked. */
+	assert_int_equal(cb_gitsrc_credential_fill("https://other.example.org/x.git", &user, &pass), -1);
+	assert_null(user);
+	assert_null(pass);
+	/* A value that would break the protocol's lines is never sent. */
+	assert_int_equal(cb_gitsrc_credential_fill("https://git.example.org/a\nhost=x", &user, &pass), -1);
+	if (home)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	unsetenv("GIT_TERMINAL_PROMPT");
+	free(home);
+	free(cfg);
+	free(helper);
+	S_sh(dir, "rm -rf '%s'", dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +791,7 @@ int main(void)
 	    cmocka_unit_test(test_history_merge),
 	    cmocka_unit_test(test_history_since),
 	    cmocka_unit_test(test_symlink_skipped),
+	    cmocka_unit_test(test_credential_fill),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
