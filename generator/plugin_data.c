@@ -326,6 +326,7 @@ static const char *const S_readonly[] = {
     "last_updated",
     "learning",
     "learning_count",
+    "learning_themes",
     "linked_from",
     "links",
     "links_to",
@@ -470,6 +471,14 @@ int cb_plugin_doc_field(lua_State *L)
 		}
 	} else if (strcmp(k, "learning_count") == 0) {
 		lua_pushinteger(L, (lua_Integer)md->nlearning);
+	} else if (strcmp(k, "learning_themes") == 0) {
+		/* How many of its points are on each of its themes (cheaper than
+		 * reading every point's themes). */
+		lua_createtable(L, 0, (int)m->themes.n);
+		for (size_t t = 0; t < m->themes.n; t++) {
+			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, m->themes.v[t]));
+			lua_setfield(L, -2, m->themes.v[t]);
+		}
 	} else if (strcmp(k, "links") == 0 || strcmp(k, "linked_from") == 0) {
 		const int *v = k[4] == 's' ? md->links : d->linked_from;
 		size_t n = k[4] == 's' ? md->nlinks : d->nlinked_from;
