@@ -458,6 +458,52 @@ static void S_put_md(cb_buf *b, const cb_mdoc *m)
 		S_put_i32(b, lp->tag_line);
 		S_put_i32(b, lp->tag_col);
 	}
+	S_put_u32(b, (uint32_t)m->ndoclinks);
+	for (size_t i = 0; i < m->ndoclinks; i++) {
+		S_put_str(b, m->doclinks[i].path);
+		S_put_i32(b, m->doclinks[i].heading);
+	}
+	S_put_u32(b, (uint32_t)m->ntables);
+	for (size_t i = 0; i < m->ntables; i++) {
+		const cb_mtable *t = &m->tables[i];
+		S_put_i32(b, t->heading);
+		S_put_i32(b, t->line);
+		S_put_u32(b, (uint32_t)t->nrows);
+		size_t k = 0;
+		for (size_t r = 0; r < t->nrows; r++) {
+			S_put_u32(b, (uint32_t)t->ncells[r]);
+			for (size_t c = 0; c < t->ncells[r]; c++)
+				S_put_str(b, t->cells[k++]);
+		}
+	}
+}
+
+/* The tables of a record (S_put_md). */
+static void S_get_tables(S_rd *r, cb_mdoc *m)
+{
+	m->ntables = S_get_count(r, 12);
+	if (m->ntables)
+		m->tables = cb_xcalloc(m->ntables, sizeof *m->tables);
+	for (size_t i = 0; i < m->ntables && !r->bad; i++) {
+		cb_mtable *t = &m->tables[i];
+		t->heading = S_get_i32(r);
+		t->line = S_get_i32(r);
+		t->nrows = S_get_count(r, 4);
+		if (t->nrows)
+			t->ncells = cb_xcalloc(t->nrows, sizeof *t->ncells);
+		size_t k = 0;
+		for (size_t row = 0; row < t->nrows && !r->bad; row++) {
+			size_t n = S_get_count(r, 4);
+			t->cells = cb_xrealloc(t->cells, (k + n + 1) * sizeof *t->cells);
+			for (size_t c = 0; c < n; c++) {
+				t->cells[k] = S_get_str(r);
+				if (!t->cells[k])
+					r->bad = true;
+				k++;
+				t->ncells[row]++;
+			}
+		}
+	}
 }
 
 static void S_get_md(S_rd *r, cb_mdoc *m)
@@ -491,6 +537,16 @@ static void S_get_md(S_rd *r, cb_mdoc *m)
 		if (!lp->html || !lp->text || !lp->heading || !lp->heading_id)
 			r->bad = true;
 	}
+	m->ndoclinks = S_get_count(r, 8);
+	if (m->ndoclinks)
+		m->doclinks = cb_xcalloc(m->ndoclinks, sizeof *m->doclinks);
+	for (size_t i = 0; i < m->ndoclinks && !r->bad; i++) {
+		m->doclinks[i].path = S_get_str(r);
+		m->doclinks[i].heading = S_get_i32(r);
+		if (!m->doclinks[i].path)
+			r->bad = true;
+	}
+	S_get_tables(r, m);
 	if (!r->bad)
 		cb_mdoc_compact(m);
 }

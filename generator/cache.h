@@ -44,8 +44,9 @@
 typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout or meaning changes (3: audience
- * values are agency ids); part of every key. */
-#define CB_CACHE_FORMAT 3
+ * values are agency ids; 4: the Markdown's links and tables); part of
+ * every key. */
+#define CB_CACHE_FORMAT 4
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that

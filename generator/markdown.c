@@ -250,6 +250,9 @@ typedef struct S_ctx {
 	S_linkpos lpos;
 	int *links;
 	size_t nlinks, caplinks;
+	cb_mlink *doclinks;
+	size_t ndoclinks;
+	int heading; /* the last heading met (S_links), -1 before the first */
 } S_ctx;
 
 static char *S_unique_id(S_ctx *c, const char *text)
@@ -364,6 +367,9 @@ static void S_links(S_ctx *c, cmark_node *root)
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		cmark_node *n = cmark_iter_get_node(it);
 		cmark_node_type type = cmark_node_get_type(n);
+		/* Headings come in the order cb_markdown_render_ex numbers them. */
+		if (ev == CMARK_EVENT_ENTER && type == CMARK_NODE_HEADING)
+			c->heading++;
 		if (ev != CMARK_EVENT_ENTER || (type != CMARK_NODE_LINK && type != CMARK_NODE_IMAGE))
 			continue;
 		const char *url = cmark_node_get_url(n);
@@ -413,6 +419,9 @@ static void S_links(S_ctx *c, cmark_node *root)
 				c->links = cb_xrealloc(c->links, c->caplinks * sizeof(int));
 			}
 			c->links[c->nlinks++] = target;
+			c->doclinks = cb_xrealloc(c->doclinks, (c->ndoclinks + 1) * sizeof *c->doclinks);
+			c->doclinks[c->ndoclinks].path = cb_xstrdup(resolved);
+			c->doclinks[c->ndoclinks++].heading = c->heading;
 		} else if (st == CB_LINK_HIDDEN) {
 			hidden = cb_xrealloc(hidden, (nhidden + 1) * sizeof *hidden);
 			hidden[nhidden++] = n;
@@ -448,6 +457,46 @@ static void S_links(S_ctx *c, cmark_node *root)
 		cmark_node_free(link);
 	}
 	free(hidden);
+}
+
+/* The tables of doc, each cell as plain text, with the heading each sits
+ * under (headings numbered in document order, as out->headings). */
+static void S_tables(cmark_node *doc, int body_line, cb_mdoc *out)
+{
+	cmark_iter *it = cmark_iter_new(doc);
+	cmark_event_type ev;
+	int heading = -1;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		if (cmark_node_get_type(n) == CMARK_NODE_HEADING) {
+			heading++;
+			continue;
+		}
+		if (strcmp(cmark_node_get_type_string(n), "table") != 0)
+			continue;
+		out->tables = cb_xrealloc(out->tables, (out->ntables + 1) * sizeof *out->tables);
+		cb_mtable *t = &out->tables[out->ntables++];
+		memset(t, 0, sizeof *t);
+		t->heading = heading;
+		t->line = cmark_node_get_start_line(n) + body_line - 1;
+		size_t ncells = 0;
+		for (cmark_node *row = cmark_node_first_child(n); row; row = cmark_node_next(row)) {
+			t->ncells = cb_xrealloc(t->ncells, (t->nrows + 1) * sizeof *t->ncells);
+			t->ncells[t->nrows] = 0;
+			for (cmark_node *cell = cmark_node_first_child(row); cell;
+			     cell = cmark_node_next(cell)) {
+				t->cells = cb_xrealloc(t->cells, (ncells + 1) * sizeof *t->cells);
+				t->cells[ncells++] = S_plain_dup(cell);
+				t->ncells[t->nrows]++;
+			}
+			t->nrows++;
+		}
+		/* Its cells were visited above. */
+		cmark_iter_reset(it, n, CMARK_EVENT_EXIT);
+	}
+	cmark_iter_free(it);
 }
 
 static int S_cmp_int(const void *a, const void *b)
@@ -856,7 +905,7 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 
 	S_ctx c = {
 	    body, len, body_line, file, resolve, ctx, d, 0, cb_map_new(), cb_map_new(), {NULL, 0, 0, 0, 0, 0},
-	    NULL, 0,   0};
+	    NULL, 0,   0,	  NULL, 0,	 -1};
 	for (size_t i = 0; cb_reserved_ids[i]; i++)
 		cb_map_put(c.used_ids, cb_reserved_ids[i], NULL);
 
@@ -952,6 +1001,9 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 	}
 	out->links = c.links;
 	out->nlinks = c.nlinks;
+	out->doclinks = c.doclinks;
+	out->ndoclinks = c.ndoclinks;
+	S_tables(doc, body_line, out);
 
 	cb_pubtext pub;
 	S_published(doc, body, len, body_line, &pub);
@@ -1033,13 +1085,23 @@ void cb_mdoc_compact(cb_mdoc *m)
 	char *html = m->html, *text = m->text;
 	int *links = m->links;
 	size_t nlinks = m->nlinks, nh = m->nheadings, nl = m->nlearning;
+	cb_mlink *doclinks = m->doclinks;
+	cb_mtable *tables = m->tables;
+	size_t ndoclinks = m->ndoclinks, ntables = m->ntables;
 	m->html = m->text = NULL;
 	m->links = NULL;
+	m->doclinks = NULL;
+	m->tables = NULL;
+	m->ndoclinks = m->ntables = 0;
 	cb_mdoc_free(m);
 	m->html = html;
 	m->text = text;
 	m->links = links;
 	m->nlinks = nlinks;
+	m->doclinks = doclinks;
+	m->ndoclinks = ndoclinks;
+	m->tables = tables;
+	m->ntables = ntables;
 	m->headings = nh ? h : NULL;
 	m->nheadings = nh;
 	m->learning = nl ? l : NULL;
@@ -1055,6 +1117,19 @@ void cb_mdoc_free(cb_mdoc *m)
 	free(m->html);
 	free(m->text);
 	free(m->links);
+	for (size_t i = 0; i < m->ndoclinks; i++)
+		free(m->doclinks[i].path);
+	free(m->doclinks);
+	for (size_t i = 0; i < m->ntables; i++) {
+		size_t n = 0;
+		for (size_t r = 0; r < m->tables[i].nrows; r++)
+			n += m->tables[i].ncells[r];
+		for (size_t k = 0; k < n; k++)
+			free(m->tables[i].cells[k]);
+		free(m->tables[i].cells);
+		free(m->tables[i].ncells);
+	}
+	free(m->tables);
 	if (m->block) {
 		free(m->block);
 		memset(m, 0, sizeof *m);

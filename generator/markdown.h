@@ -38,6 +38,22 @@ typedef struct cb_lpoint {
 	int tag_line, tag_col; /* where the first hashtag is */
 } cb_lpoint;
 
+/* A link to another document, and the section it sits in. */
+typedef struct cb_mlink {
+	char *path;  /* the linked document's repository path */
+	int heading; /* index in headings of the last heading before it; -1: none */
+} cb_mlink;
+
+/* A table: the text of each cell, row by row (the header row first), and
+ * the section it sits in. */
+typedef struct cb_mtable {
+	int heading; /* as cb_mlink's */
+	int line;    /* in the file */
+	size_t nrows;
+	size_t *ncells; /* cells in each row */
+	char **cells;	/* the rows' cells, one row after another (plain text) */
+} cb_mtable;
+
 typedef enum {
 	CB_LINK_OK, /* *href is the page (or file) to link to (caller of cb_markdown_render frees nothing) */
 	CB_LINK_MISSING,     /* no such document or file: an error at the link's position */
@@ -83,6 +99,10 @@ typedef struct cb_mdoc {
 	size_t nlearning;
 	int *links; /* indices of linked documents, sorted, unique */
 	size_t nlinks;
+	cb_mlink *doclinks; /* every link to a document, in document order */
+	size_t ndoclinks;
+	cb_mtable *tables; /* every table, in document order */
+	size_t ntables;
 	/* When not NULL, headings and learning (the arrays and their strings)
 	 * live in this one allocation (see cb_mdoc_compact). */
 	void *block;

@@ -312,33 +312,20 @@ void cb_plugin_set_int(lua_State *L, const char *key, lua_Integer n)
  * only themes and html. The other names of the template data are refused
  * too, so that a plugin field never hides one of casebook's. */
 static const char *const S_readonly[] = {
-    "authors",
-    "body",
-    "first_published",
-    "has_actions",
-    "has_learning",
-    "has_linked_from",
-    "has_links_to",
-    "has_questions",
-    "has_toc",
-    "headings",
-    "is_seven_minute",
-    "last_updated",
-    "learning",
-    "learning_count",
-    "learning_themes",
-    "linked_from",
-    "links",
-    "links_to",
-    "partner",
-    "path",
-    "review_overdue",
-    "slug",
-    "text",
-    "theme_lines",
-    "toc",
-    "type_label",
-    "url",
+    "authors",	       "body",
+    "first_published", "has_actions",
+    "has_learning",    "has_linked_from",
+    "has_links_to",    "has_questions",
+    "has_toc",	       "headings",
+    "is_seven_minute", "last_updated",
+    "learning",	       "learning_count",
+    "learning_themes", "linked_from",
+    "links",	       "links_to",
+    "partner",	       "path",
+    "review_overdue",  "slug",
+    "tables",	       "text",
+    "theme_lines",     "toc",
+    "type_label",      "url",
 };
 
 /* True for a name of casebook's: one above, a front matter field of the
@@ -366,6 +353,74 @@ static void S_push_history_date(lua_State *L, int64_t t, int tz)
 	char date[11];
 	cb_format_date(t, tz, date);
 	lua_pushstring(L, date);
+}
+
+/* Sets section and section_id of the table on top to heading i of md
+ * (nothing when i is -1: above the first heading). */
+static void S_set_section(lua_State *L, const cb_mdoc *md, int i)
+{
+	if (i < 0 || (size_t)i >= md->nheadings)
+		return;
+	cb_plugin_set_str(L, "section", md->headings[i].text);
+	cb_plugin_set_str(L, "section_id", md->headings[i].id);
+}
+
+/* doc.links: each link to a document this build has, in order: {doc, path,
+ * section, section_id}. */
+static void S_push_links(lua_State *L, cb_plugin *p, const cb_doc *d)
+{
+	const cb_mdoc *md = &d->md;
+	const cb_site *s = p->h->site;
+	lua_createtable(L, (int)md->ndoclinks, 0);
+	lua_Integer n = 0;
+	for (size_t i = 0; i < md->ndoclinks; i++) {
+		/* The target among the document's own (few) linked documents. */
+		int t = -1;
+		for (size_t k = 0; k < md->nlinks && t < 0; k++)
+			if (strcmp(s->docs[md->links[k]].path, md->doclinks[i].path) == 0)
+				t = md->links[k];
+		if (t < 0)
+			continue;
+		lua_createtable(L, 0, 4);
+		cb_plugin_push_ref(L, p, t);
+		lua_setfield(L, -2, "doc");
+		cb_plugin_set_str(L, "path", s->docs[t].path);
+		S_set_section(L, md, md->doclinks[i].heading);
+		lua_rawseti(L, -2, ++n);
+	}
+}
+
+/* doc.tables: each table, {header = {cell, ...}, rows = {{cell, ...}, ...},
+ * section, section_id, line}. */
+static void S_push_tables(lua_State *L, const cb_doc *d)
+{
+	const cb_mdoc *md = &d->md;
+	lua_createtable(L, (int)md->ntables, 0);
+	for (size_t i = 0; i < md->ntables; i++) {
+		const cb_mtable *t = &md->tables[i];
+		lua_createtable(L, 0, 5);
+		size_t k = 0;
+		lua_createtable(L, t->nrows ? (int)t->nrows - 1 : 0, 0); /* rows */
+		for (size_t r = 0; r < t->nrows; r++) {
+			lua_createtable(L, (int)t->ncells[r], 0);
+			for (size_t c = 0; c < t->ncells[r]; c++) {
+				lua_pushstring(L, t->cells[k++]);
+				lua_rawseti(L, -2, (lua_Integer)c + 1);
+			}
+			if (r == 0)
+				lua_setfield(L, -3, "header");
+			else
+				lua_rawseti(L, -2, (lua_Integer)r);
+		}
+		if (t->nrows == 0) {
+			lua_newtable(L);
+			lua_setfield(L, -3, "header");
+		}
+		lua_setfield(L, -2, "rows");
+		S_set_section(L, md, t->heading);
+		cb_plugin_set_int(L, "line", t->line);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
 }
 
 /* __index of a shadow table: cb_plugin_doc_field(S, key) builds the field, caches it
@@ -479,12 +534,14 @@ int cb_plugin_doc_field(lua_State *L)
 			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, m->themes.v[t]));
 			lua_setfield(L, -2, m->themes.v[t]);
 		}
-	} else if (strcmp(k, "links") == 0 || strcmp(k, "linked_from") == 0) {
-		const int *v = k[4] == 's' ? md->links : d->linked_from;
-		size_t n = k[4] == 's' ? md->nlinks : d->nlinked_from;
-		lua_createtable(L, (int)n, 0);
-		for (size_t i = 0; i < n; i++) {
-			lua_pushstring(L, p->h->site->docs[v[i]].path);
+	} else if (strcmp(k, "links") == 0) {
+		S_push_links(L, p, d);
+	} else if (strcmp(k, "tables") == 0) {
+		S_push_tables(L, d);
+	} else if (strcmp(k, "linked_from") == 0) {
+		lua_createtable(L, (int)d->nlinked_from, 0);
+		for (size_t i = 0; i < d->nlinked_from; i++) {
+			lua_pushstring(L, p->h->site->docs[d->linked_from[i]].path);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
 	} else if (strcmp(k, "first_published") == 0 || strcmp(k, "last_updated") == 0) {

@@ -42,16 +42,6 @@ end
 -- Done, so never overdue: blue, and green (on track).
 local function done(rag) return rag == "blue" or rag == "green" end
 
--- Plain text of a table cell's HTML.
-local entities = { amp = "&", lt = "<", gt = ">", quot = '"', ["#39"] = "'" }
-local function plain(html)
-  local s = html
-  if s:find("<", 1, true) then s = s:gsub("<[^>]*>", "") end
-  if s:find("&", 1, true) then s = s:gsub("&(#?%w+);", entities) end
-  if s:find("^%s") or s:find("%s$") then s = s:match("^%s*(.-)%s*$") end
-  return s
-end
-
 -- Which column holds what, from the header's words.
 local function column_of(header)
   local h = header:lower()
@@ -63,57 +53,20 @@ local function column_of(header)
   return nil
 end
 
--- Where the contents of each element between positions from and to
--- start and end, in order, as a list of {first, last}: each runs from the
--- end of an opening tag (open, such as "<tr>", or with attributes "<td"
--- up to the next ">") to the next closing tag close. Plain searches,
--- because patterns such as "<td[^>]*>(.-)</td>" try every character of a
--- long page one at a time.
-local function elements(html, open, attributes, close, from, to)
+-- Actions from the RAG tables of a document (doc.tables: each cell's text).
+local function table_actions(tables)
   local found = {}
-  while true do
-    local s = html:find(open, from, true)
-    if not s or s + #open - 1 > to then break end
-    local first = s + #open
-    if attributes then
-      local gt = html:find(">", first, true)
-      if not gt then break end
-      first = gt + 1
-    end
-    local e = html:find(close, first, true)
-    if not e or e + #close - 1 > to then break end
-    found[#found + 1] = { first, e - 1 }
-    from = e + #close
-  end
-  return found
-end
-
--- Actions from the RAG tables of a document's HTML.
-local function table_actions(html)
-  local found = {}
-  local from = 1
-  while true do
-    -- Plain searches find each table quickly in a long page.
-    local s = html:find("<table>", from, true)
-    if not s then break end
-    local e = html:find("</table>", s, true) or #html
-    local tbl = html:sub(s, e)
-    from = e + 1
+  for _, t in ipairs(tables) do
     local cols, have = {}, {}
-    local head = elements(tbl, "<thead>", false, "</thead>", 1, #tbl)[1]
-    if head then
-      for i, cell in ipairs(elements(tbl, "<th", true, "</th>", head[1], head[2])) do
-        local c = column_of(plain(tbl:sub(cell[1], cell[2])))
-        if c and not have[c] then cols[i], have[c] = c, true end
-      end
+    for i, text in ipairs(t.header) do
+      local c = column_of(text)
+      if c and not have[c] then cols[i], have[c] = c, true end
     end
     if have.action and have.rag then
-      local body = elements(tbl, "<tbody>", false, "</tbody>", 1, #tbl)[1]
-      for _, row in ipairs(body and elements(tbl, "<tr>", false, "</tr>", body[1], body[2]) or {}) do
-        local a, k = {}, 0
-        for _, cell in ipairs(elements(tbl, "<td", true, "</td>", row[1], row[2])) do
-          k = k + 1
-          if cols[k] then a[cols[k]] = plain(tbl:sub(cell[1], cell[2])) end
+      for _, row in ipairs(t.rows) do
+        local a = {}
+        for k, text in ipairs(row) do
+          if cols[k] then a[cols[k]] = text end
         end
         if a.action and a.action ~= "" then
           a.due = a.due and a.due:match("%d%d%d%d%-%d%d%-%d%d") or nil
@@ -147,7 +100,7 @@ function p.site(site)
   for _, d in ipairs(site.documents) do
     local list, anchor = d.actions, "#cb-actions"
     if #list == 0 and d.type == "action-plan" then
-      list, anchor = table_actions(d.html), ""
+      list, anchor = table_actions(d.tables), ""
     end
     for _, a in ipairs(list) do
       local rag = rag_of(a.rag)

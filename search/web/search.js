@@ -536,9 +536,13 @@ var CBS = (function () {
 				th.forEach(function (t) {
 					len += meta.labelToks[t].length;
 				});
+				var tt = [];
+				th.forEach(function (t) {
+					tt = tt.concat(meta.labelToks[t]);
+				});
 				if (nt)
 					themed.push(pts.length);
-				pts.push({doc: d, k: k, a: a, n: n, th: th, len: len});
+				pts.push({doc: d, k: k, a: a, n: n, th: th, tt: tt, len: len});
 				total += len;
 				k++;
 				end = a + n;
@@ -706,32 +710,63 @@ var CBS = (function () {
 		return out;
 	}
 
-	/* Where a term matches in the body column (3): Map document -> the
+	/* The positions of the index terms terms in the body column (3) of
+	 * the documents that have learning points: Map document -> sorted
+	 * positions. Read straight off the postings, as they are stored. */
+	function bodyPositions(terms) {
+		var out = new Map();
+		terms.forEach(function (term) {
+			var a = raw(term), doc = 0, i = 0;
+			while (a && i < a.length) {
+				doc += a[i];
+				var c = a[i + 1], n = a[i + 2];
+				i += 3;
+				if (c === 3 && meta.docPts[doc][1]) {
+					var arr = out.get(doc), p = 0;
+					if (!arr)
+						out.set(doc, arr = []);
+					for (var k = 0; k < n; k++) {
+						p += a[i + k];
+						arr.push(p);
+					}
+				}
+				i += n;
+			}
+		});
+		if (terms.length > 1)
+			out.forEach(function (arr) {
+				arr.sort(function (x, y) {
+					return x - y;
+				});
+			});
+		return out;
+	}
+
+	/* Where a term matches in the body column: Map document -> the sorted
 	 * positions its matches start at. Null for a theme's label. */
 	function bodyStarts(t) {
 		if (t.themes)
 			return null;
 		var last = t.tokens.length - 1;
 		var lists = t.tokens.map(function (tok, i) {
-			return tokenPositions(termsFor(tok, t.prefix && i === last), false);
+			return bodyPositions(termsFor(tok, t.prefix && i === last));
 		});
+		if (!last)
+			return lists[0];
 		var out = new Map();
-		lists[0].forEach(function (cols, doc) {
-			var first = cols.get(3), sets = [];
-			if (!first)
-				return;
+		lists[0].forEach(function (first, doc) {
+			var sets = [];
 			for (var j = 1; j <= last; j++) {
-				var cj = lists[j].get(doc), sj = cj && cj.get(3);
+				var sj = lists[j].get(doc);
 				if (!sj)
 					return;
-				sets.push(sj);
+				sets.push(new Set(sj));
 			}
-			var st = [];
-			first.forEach(function (p) {
+			var st = first.filter(function (p) {
 				for (var j = 0; j < sets.length; j++)
 					if (!sets[j].has(p + j + 1))
-						return;
-				st.push(p);
+						return false;
+				return true;
 			});
 			if (st.length)
 				out.set(doc, st);
@@ -739,13 +774,10 @@ var CBS = (function () {
 		return out;
 	}
 
-	/* How often term t occurs in the labels of themes th, one after
-	 * another (a point's themes column). */
-	function labelCount(th, t) {
-		var toks = [], c = 0, L = t.tokens.length;
-		th.forEach(function (i) {
-			toks = toks.concat(meta.labelToks[i]);
-		});
+	/* How often term t occurs in toks (a point's themes column: the
+	 * tokens of its themes' labels, one after another). */
+	function labelCount(toks, t) {
+		var c = 0, L = t.tokens.length;
 		for (var i = 0; i + L <= toks.length; i++) {
 			var j;
 			for (j = 0; j < L; j++) {
@@ -765,18 +797,22 @@ var CBS = (function () {
 		var out = new Map(), L = t.tokens.length, pw = meta.pw, starts = bodyStarts(t);
 		if (starts)
 			starts.forEach(function (st, d) {
-				var r = meta.docPts[d];
+				var r = meta.docPts[d], x = 0;
+				/* Points and starts are both in order: one sweep. */
 				for (var j = r[0]; j < r[0] + r[1]; j++) {
-					var p = meta.pts[j], c = 0;
-					for (var x = 0; x < st.length; x++)
-						if (st[x] >= p.a && st[x] + L <= p.a + p.n)
-							c++;
+					var p = meta.pts[j], hi = p.a + p.n - L, c = 0;
+					while (x < st.length && st[x] < p.a)
+						x++;
+					while (x < st.length && st[x] <= hi) {
+						c++;
+						x++;
+					}
 					if (c)
 						out.set(j, c * pw[0]);
 				}
 			});
 		meta.themedPts.forEach(function (j) {
-			var c = labelCount(meta.pts[j].th, t);
+			var c = labelCount(meta.pts[j].tt, t);
 			if (c)
 				out.set(j, (out.get(j) || 0) + c * pw[1]);
 		});
@@ -891,18 +927,18 @@ var CBS = (function () {
 		var pts = matchAll(q, pointFreq, meta.pts.length, function (j) {
 			return meta.pts[j].len;
 		}, meta.pavgdl);
-		var out = docs.map(function (x) {
-			return {kind: 'document', doc: x.id, point: -1, score: x.score, words: x.words};
-		}).concat(pts.map(function (x) {
-			return {kind: 'point', doc: meta.pts[x.id].doc, point: x.id, k: meta.pts[x.id].k, score: x.score, words: x.words};
-		}));
-		out.forEach(function (h) {
-			h.tier = h.words ? 0 : 1;
+		function hit(kind, doc, point, k, x) {
+			var h = {kind: kind, doc: doc, point: point, k: k, score: x.score, tier: x.words ? 0 : 1, key: 0};
 			if (h.tier)
 				h.score = themeScore(q, h);
 			h.key = Math.round(h.score * 1e6);
-			delete h.words;
-		});
+			return h;
+		}
+		var out = docs.map(function (x) {
+			return hit('document', x.id, -1, -1, x);
+		}).concat(pts.map(function (x) {
+			return hit('point', meta.pts[x.id].doc, x.id, meta.pts[x.id].k, x);
+		}));
 		out.sort(function (a, c) {
 			return a.tier - c.tier || c.key - a.key || a.doc - c.doc ||
 				(a.kind === c.kind ? 0 : a.kind === 'document' ? -1 : 1) || a.point - c.point;
@@ -996,10 +1032,19 @@ var CBS = (function () {
 	/* The text of point j from its document's text (a d-N.js row's): its
 	 * span of tokens, widened to the spaces around it. */
 	function pointText(j, text) {
-		var p = meta.pts[j];
+		var p = meta.pts[j], i = 0, m, s = 0, e = 0;
 		if (!p.n)
 			return '';
-		var toks = tokenize(text, true), s = toks[p.a].s, e = toks[p.a + p.n - 1].e;
+		/* Only where the tokens are: no folding or stemming needed. */
+		TOKEN.lastIndex = 0;
+		while ((m = TOKEN.exec(text))) {
+			if (i === p.a)
+				s = m.index;
+			if (i++ === p.a + p.n - 1) {
+				e = m.index + m[0].length;
+				break;
+			}
+		}
 		while (s > 0 && !/\s/.test(text[s - 1]))
 			s--;
 		while (e < text.length && !/\s/.test(text[e]))

@@ -57,6 +57,20 @@ static void S_record(cb_doc_record *r)
 	r->md.nheadings = 1;
 	r->md.headings = cb_xcalloc(1, sizeof *r->md.headings);
 	r->md.headings[0] = (cb_heading){2, cb_xstrdup("Learning"), cb_xstrdup("learning"), 19};
+	r->md.ndoclinks = 1;
+	r->md.doclinks = cb_xcalloc(1, sizeof *r->md.doclinks);
+	r->md.doclinks[0] = (cb_mlink){cb_xstrdup("content/b.md"), 0};
+	r->md.ntables = 1;
+	r->md.tables = cb_xcalloc(1, sizeof *r->md.tables);
+	r->md.tables[0].heading = 0;
+	r->md.tables[0].line = 21;
+	r->md.tables[0].nrows = 2;
+	r->md.tables[0].ncells = cb_xcalloc(2, sizeof(size_t));
+	r->md.tables[0].ncells[0] = r->md.tables[0].ncells[1] = 2;
+	r->md.tables[0].cells = cb_xcalloc(4, sizeof(char *));
+	const char *cells[] = {"Action", "RAG", "Call the GP", "red"};
+	for (int i = 0; i < 4; i++)
+		r->md.tables[0].cells[i] = cb_xstrdup(cells[i]);
 	r->md.nlearning = 1;
 	r->md.learning = cb_xcalloc(1, sizeof *r->md.learning);
 	r->md.learning[0] = (cb_lpoint){cb_xstrdup("é"),
@@ -106,6 +120,15 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_int_equal(b->md.nheadings, 1);
 	assert_string_equal(b->md.headings[0].id, "learning");
 	assert_int_equal(b->md.headings[0].line, 19);
+	assert_int_equal(b->md.ndoclinks, 1);
+	assert_string_equal(b->md.doclinks[0].path, "content/b.md");
+	assert_int_equal(b->md.doclinks[0].heading, 0);
+	assert_int_equal(b->md.ntables, 1);
+	assert_int_equal(b->md.tables[0].line, 21);
+	assert_int_equal(b->md.tables[0].nrows, 2);
+	assert_int_equal(b->md.tables[0].ncells[1], 2);
+	assert_string_equal(b->md.tables[0].cells[2], "Call the GP");
+	assert_string_equal(b->md.tables[0].cells[3], "red");
 	assert_int_equal(b->md.nlearning, 1);
 	assert_string_equal(b->md.learning[0].heading_id, "learning");
 	assert_string_equal(b->md.learning[0].tags, "neglect was-not-brought");

@@ -50,6 +50,15 @@ static bool T_has(const char *hay, size_t n, const char *needle, size_t k)
 	return memmem(hay, n, needle, k) != NULL;
 }
 
+/* The stripped bytes are exactly want's; frees both. */
+static void T_expect(char *out, size_t n, T_img *want)
+{
+	assert_int_equal(n, want->b.len);
+	assert_memory_equal(out, want->b.data, n);
+	free(out);
+	cb_buf_free(&want->b);
+}
+
 /* Strips t's bytes; returns the result code, *out and *outlen set. */
 static int T_strip(const char *name, T_img *t, char **out, size_t *outlen, cb_error *err)
 {
@@ -107,10 +116,7 @@ static void test_jpeg_metadata_removed(void **state)
 	T_seg(&want, 0xDA, "\x01\x01\0\0\x3F\0", 6);
 	T_put(&want, S_scan, sizeof S_scan);
 	T_put(&want, "\xFF\xD9", 2);
-	assert_int_equal(n, want.b.len);
-	assert_memory_equal(out, want.b.data, n);
-	free(out);
-	cb_buf_free(&want.b);
+	T_expect(out, n, &want);
 	cb_buf_free(&t.b);
 }
 
@@ -219,10 +225,7 @@ static void test_png_chunks(void **state)
 	T_chunk(&want, "pHYs", "\0\0\x0B\x13\0\0\x0B\x13\1", 9);
 	T_chunk(&want, "IDAT", "pixels", 6);
 	T_chunk(&want, "IEND", "", 0);
-	assert_int_equal(n, want.b.len);
-	assert_memory_equal(out, want.b.data, n);
-	free(out);
-	cb_buf_free(&want.b);
+	T_expect(out, n, &want);
 	cb_buf_free(&t.b);
 }
 

@@ -191,6 +191,51 @@ static void test_links(void **state)
 	cb_diags_free(&d);
 }
 
+/* Each link to a document is recorded in order with the heading it sits
+ * under (a link in a heading, under that heading); each table with its
+ * cells' text, row by row, and its heading. Hidden and file links are not
+ * links to documents. */
+static void test_structure(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "Above [the review](../reviews/child-a.md).\n\n"
+			  "## Key [learning](wnb.md)\n\n"
+			  "- See [it](wnb.md#think), [a note](../supervision/note.md) and "
+			  "[a file](../files/report.pdf).\n\n"
+			  "# Plan\n\n"
+			  "> | Action | RAG | Due |\n"
+			  "> |---|---|---|\n"
+			  "> | Call **the** `GP` & [review](../reviews/child-a.md) | red | 2024-01-01 |\n"
+			  "> | Short |\n";
+	assert_int_equal(render(src, &m, &d), 0);
+	assert_int_equal(m.ndoclinks, 4);
+	const char *paths[] = {"content/reviews/child-a.md", "content/briefings/wnb.md",
+			       "content/briefings/wnb.md", "content/reviews/child-a.md"};
+	const int headings[] = {-1, 0, 0, 1};
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(m.doclinks[i].path, paths[i]);
+		assert_int_equal(m.doclinks[i].heading, headings[i]);
+	}
+	assert_string_equal(m.headings[1].text, "Plan");
+	assert_int_equal(m.ntables, 1);
+	const cb_mtable *t = &m.tables[0];
+	assert_int_equal(t->heading, 1);
+	assert_int_equal(t->line, 6 + 8);
+	assert_int_equal(t->nrows, 3);
+	assert_int_equal(t->ncells[0], 3);
+	assert_string_equal(t->cells[0], "Action");
+	assert_string_equal(t->cells[2], "Due");
+	assert_string_equal(t->cells[3], "Call the GP & review");
+	assert_string_equal(t->cells[4], "red");
+	/* A short row is filled out to the header's width, as on the page. */
+	assert_int_equal(t->ncells[2], 3);
+	assert_string_equal(t->cells[6], "Short");
+	assert_string_equal(t->cells[7], "");
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
 static void test_file_links(void **state)
 {
 	cb_mdoc m;
@@ -345,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_learning_points),
 	    cmocka_unit_test(test_learning_heading_names),
 	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_structure),
 	    cmocka_unit_test(test_file_links),
 	    cmocka_unit_test(test_plain_text_and_tables),
 	    cmocka_unit_test(test_compact),

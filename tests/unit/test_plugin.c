@@ -323,6 +323,19 @@ static void test_every_document_field(void **state)
 	b->md.links = cb_xcalloc(1, sizeof(int));
 	b->md.links[0] = 0;
 	b->md.nlinks = 1;
+	b->md.doclinks = cb_xcalloc(2, sizeof *b->md.doclinks);
+	b->md.doclinks[0] = (cb_mlink){cb_xstrdup("content/a.md"), 0};
+	b->md.doclinks[1] = (cb_mlink){cb_xstrdup("content/gone.md"), -1}; /* not in the site */
+	b->md.ndoclinks = 2;
+	b->md.tables = cb_xcalloc(1, sizeof *b->md.tables);
+	b->md.ntables = 1;
+	b->md.tables[0] =
+	    (cb_mtable){-1, 15, 2, cb_xcalloc(2, sizeof(size_t)), cb_xcalloc(3, sizeof(char *))};
+	b->md.tables[0].ncells[0] = 2;
+	b->md.tables[0].ncells[1] = 1;
+	b->md.tables[0].cells[0] = cb_xstrdup("Action");
+	b->md.tables[0].cells[1] = cb_xstrdup("RAG");
+	b->md.tables[0].cells[2] = cb_xstrdup("Call");
 	s.docs[0].linked_from = cb_xcalloc(1, sizeof(int));
 	s.docs[0].linked_from[0] = 1;
 	s.docs[0].nlinked_from = 1;
@@ -348,7 +361,15 @@ static void test_every_document_field(void **state)
 	    "  assert(doc.headings[1].id == 'think' and doc.headings[1].level == 2 and doc.headings[1].line "
 	    "== 12)\n"
 	    "  assert(doc.learning[1].html == '<em>Ask</em>' and doc.learning[1].heading_id == 'think')\n"
-	    "  assert(doc.learning_count == 1 and doc.links[1] == 'content/a.md' and #doc.linked_from == 0)\n"
+	    "  assert(doc.learning_count == 1 and #doc.links == 1 and #doc.linked_from == 0)\n"
+	    "  local l = doc.links[1]\n"
+	    "  assert(l.path == 'content/a.md' and l.doc.title == 'Alpha' and l.doc.path == "
+	    "'content/a.md')\n"
+	    "  assert(l.section == 'Think' and l.section_id == 'think')\n"
+	    "  local t = doc.tables[1]\n"
+	    "  assert(#doc.tables == 1 and t.header[2] == 'RAG' and #t.rows == 1 and t.rows[1][1] == "
+	    "'Call')\n"
+	    "  assert(t.line == 15 and t.section == nil)\n"
 	    "  assert(doc.unknown_field == nil and doc[1] == nil)\n"
 	    "  assert(doc.themes == doc.themes, 'a field is read once and kept')\n"
 	    "  assert(getmetatable(doc) == 'casebook document')\n"
