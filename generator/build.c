@@ -171,7 +171,7 @@ typedef struct S_build {
 	S_search_job sj;
 	pthread_t sth;
 	bool searching;
-	cb_map *keys; /* the written pages' keys, for the cache */
+	cb_strmap *keys; /* the written pages' keys, for the cache */
 } S_build;
 
 /* 0. Where the build's files go, worked out once from the repository: its
