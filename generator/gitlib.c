@@ -37,44 +37,42 @@ static const struct {
 				git_odb_free) CB_GIT_FN(git_odb_hash) CB_GIT_FN(git_odb_hashfile)
 				CB_GIT_FN(git_odb_object_data) CB_GIT_FN(git_odb_object_free) CB_GIT_FN(
 				    git_odb_object_size) CB_GIT_FN(git_odb_open) CB_GIT_FN(git_odb_read)
-				    CB_GIT_FN(git_odb_read_header) CB_GIT_FN(git_oid_cmp) CB_GIT_FN(
-					git_oid_cpy) CB_GIT_FN(git_oid_equal)
-					CB_GIT_FN(git_oid_fromstr) CB_GIT_FN(git_oid_fromstrn) CB_GIT_FN(
-					    git_oid_tostr) CB_GIT_FN(git_reference_name_to_id)
-					    CB_GIT_FN(git_remote_create_anonymous) CB_GIT_FN(
-						git_remote_default_branch) CB_GIT_FN(git_remote_fetch)
-						CB_GIT_FN(git_remote_free) CB_GIT_FN(git_repository_commondir) CB_GIT_FN(
-						    git_repository_config) CB_GIT_FN(git_repository_free)
-						    CB_GIT_FN(git_repository_head_unborn) CB_GIT_FN(
-							git_repository_index) CB_GIT_FN(git_repository_init)
-							CB_GIT_FN(git_repository_is_bare) CB_GIT_FN(
-							    git_repository_odb) CB_GIT_FN(git_repository_open_bare)
-							    CB_GIT_FN(git_repository_open_ext) CB_GIT_FN(
-								git_repository_path) CB_GIT_FN(git_repository_set_head)
-								CB_GIT_FN(git_repository_workdir) CB_GIT_FN(
-								    git_revparse_single) CB_GIT_FN(git_revwalk_free)
-								    CB_GIT_FN(git_revwalk_new) CB_GIT_FN(
-									git_revwalk_next) CB_GIT_FN(git_revwalk_push)
-									CB_GIT_FN(git_revwalk_sorting) CB_GIT_FN(
-									    git_signature_default) CB_GIT_FN(git_signature_free)
-									    CB_GIT_FN(git_signature_new) CB_GIT_FN(
-										git_signature_now) CB_GIT_FN(git_tree_dup)
-										CB_GIT_FN(git_tree_entry_byindex) CB_GIT_FN(
-										    git_tree_entry_bypath) CB_GIT_FN(git_tree_entry_filemode)
-										    CB_GIT_FN(git_tree_entry_free) CB_GIT_FN(
-											git_tree_entry_id)
-											CB_GIT_FN(git_tree_entry_name) CB_GIT_FN(
-											    git_tree_entry_type)
-											    CB_GIT_FN(
-												git_tree_entrycount)
+				    CB_GIT_FN(git_odb_read_header) CB_GIT_FN(git_oid_cmp) CB_GIT_FN(git_oid_cpy) CB_GIT_FN(git_oid_equal) CB_GIT_FN(
+					git_oid_fromstr) CB_GIT_FN(git_oid_fromstrn) CB_GIT_FN(git_oid_tostr) CB_GIT_FN(git_reference_name_to_id)
+					CB_GIT_FN(git_remote_create_anonymous) CB_GIT_FN(git_remote_default_branch) CB_GIT_FN(git_remote_fetch) CB_GIT_FN(
+					    git_remote_free) CB_GIT_FN(git_repository_commondir) CB_GIT_FN(git_repository_config)
+					    CB_GIT_FN(git_repository_free) CB_GIT_FN(git_repository_head_unborn) CB_GIT_FN(
+						git_repository_index) CB_GIT_FN(git_repository_init)
+						CB_GIT_FN(git_repository_is_bare) CB_GIT_FN(git_repository_odb) CB_GIT_FN(
+						    git_repository_open_bare) CB_GIT_FN(git_repository_open_ext)
+						    CB_GIT_FN(git_repository_path) CB_GIT_FN(
+							git_repository_set_head) CB_GIT_FN(git_repository_workdir)
+							CB_GIT_FN(git_revparse_single) CB_GIT_FN(git_revwalk_free) CB_GIT_FN(
+							    git_revwalk_new) CB_GIT_FN(git_revwalk_next) CB_GIT_FN(git_revwalk_push)
+							    CB_GIT_FN(git_revwalk_sorting) CB_GIT_FN(
+								git_signature_default)
+								CB_GIT_FN(git_signature_free) CB_GIT_FN(git_signature_new) CB_GIT_FN(
+								    git_signature_now) CB_GIT_FN(git_tree_dup)
+								    CB_GIT_FN(git_tree_entry_byindex) CB_GIT_FN(
+									git_tree_entry_bypath) CB_GIT_FN(git_tree_entry_filemode)
+									CB_GIT_FN(git_tree_entry_free) CB_GIT_FN(
+									    git_tree_entry_id) CB_GIT_FN(git_tree_entry_name)
+									    CB_GIT_FN(git_tree_entry_type) CB_GIT_FN(
+										git_tree_entrycount) CB_GIT_FN(git_tree_free)
+										CB_GIT_FN(git_tree_id) CB_GIT_FN(
+										    git_tree_lookup) CB_GIT_FN(git_tree_walk)
+										    CB_GIT_FN(git_diff_free) CB_GIT_FN(
+											git_diff_get_delta)
+											CB_GIT_FN(git_diff_num_deltas) CB_GIT_FN(
+											    git_diff_tree_to_tree)
+											    CB_GIT_FN(git_status_byindex) CB_GIT_FN(
+												git_status_list_entrycount)
 												CB_GIT_FN(
-												    git_tree_free)
+												    git_status_list_free)
 												    CB_GIT_FN(
-													git_tree_id)
+													git_status_list_new)
 													CB_GIT_FN(
-													    git_tree_lookup)
-													    CB_GIT_FN(
-														git_tree_walk)};
+													    git_status_options_init)};
 #undef CB_GIT_FN
 
 static void S_load(void)
