@@ -357,9 +357,12 @@ static double S_share(sqlite3_stmt *st, long doc, const char *theme)
 static void S_by_theme(cb_search *s, const cb_query *q, S_list *all)
 {
 	char *words = cb_query_fts_words(q);
-	size_t nd, np;
+	size_t nd, np = 0;
+	bool any_point = false;
+	for (size_t i = 0; i < all->n && !any_point; i++)
+		any_point = all->v[i].kind == CB_HIT_POINT;
 	long *docs = S_rows(s, "docs_fts", words, &nd);
-	long *points = S_rows(s, "learning_fts", words, &np);
+	long *points = any_point ? S_rows(s, "learning_fts", words, &np) : NULL;
 	sqlite3_stmt *share = NULL, *on = NULL;
 	sqlite3_prepare_v2(s->db,
 			   "SELECT dt.points, d.points FROM doc_themes dt JOIN docs d ON d.id = dt.doc WHERE "
