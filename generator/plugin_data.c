@@ -534,10 +534,10 @@ static int S_push_body_field(lua_State *L, cb_plugin *p, const cb_doc *d, const 
 	} else if (strcmp(k, "learning_themes") == 0) {
 		/* How many of its points are on each of its themes (cheaper than
 		 * reading every point's themes). */
-		lua_createtable(L, 0, (int)m->themes.n);
-		for (size_t t = 0; t < m->themes.n; t++) {
-			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, m->themes.v[t]));
-			lua_setfield(L, -2, m->themes.v[t]);
+		lua_createtable(L, 0, (int)d->meta.themes.n);
+		for (size_t t = 0; t < d->meta.themes.n; t++) {
+			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, d->meta.themes.v[t]));
+			lua_setfield(L, -2, d->meta.themes.v[t]);
 		}
 	} else if (strcmp(k, "links") == 0) {
 		S_push_links(L, p, d);
