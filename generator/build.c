@@ -1,6 +1,7 @@
 /* build: see build.h. */
 #include "build.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
 #include "gitsrc.h"
@@ -18,7 +20,6 @@
 #include "pii.h"
 #include "private.h"
 #include "render.h"
-#include "search.h"
 #include "seal.h"
 #include "util.h"
 #include "pubcheck.h"
@@ -57,16 +58,31 @@ typedef struct S_search_job {
 	const cb_site *site;
 	const char *web;
 	cb_writer *w;
+	const char *db; /* the search database's temporary file, in the private folder */
+	bool with_db;	/* casebook.db in the output too */
 	cb_error err;
 	int rc;
 	double seconds;
 } S_search_job;
 
+/* 3b. search (search/index.h): the database, then the browser's files
+ * from the postings the database's tokenizer gathered, then, when asked,
+ * casebook.db in the output, written afresh so that it is the same bytes
+ * for the same site whatever the private database went through. */
 static void *S_search_thread(void *arg)
 {
 	S_search_job *j = arg;
 	double t0 = S_now();
-	j->rc = cb_search_build(j->site, j->web, j->w, NULL, &j->err);
+	cb_postings *p = cb_postings_new();
+	j->rc = cb_index_write_db(j->site, j->db, p, NULL, &j->err);
+	if (j->rc == 0)
+		j->rc = cb_index_write_browser(j->site, p, j->web, j->w, NULL, &j->err);
+	cb_postings_free(p);
+	if (j->rc == 0 && j->with_db) {
+		char *out = cb_path_join(cb_writer_stage_dir(j->w), CB_SEARCH_DB);
+		j->rc = cb_index_write_db(j->site, out, NULL, NULL, &j->err);
+		free(out);
+	}
 	j->seconds = S_now() - t0;
 	return NULL;
 }
@@ -145,6 +161,8 @@ typedef struct S_build {
 	cb_theme *theme;
 	cb_seal *seal;	  /* an encrypted build's keys */
 	char *search_web; /* the browser search's own files */
+	char *search_db;  /* the audience's search database in the private folder */
+	char *search_tmp; /* where this build writes it, renamed after the swap */
 	char *out_abs;	  /* res->out, absolute where it can be */
 	cb_writer *w;
 	int wrc; /* opening the output: reported after the content checks */
@@ -153,7 +171,7 @@ typedef struct S_build {
 	S_search_job sj;
 	pthread_t sth;
 	bool searching;
-	cb_map *keys; /* the written pages' keys, for the cache */
+	cb_strmap *keys; /* the written pages' keys, for the cache */
 } S_build;
 
 /* 0. Where the build's files go, worked out once from the repository: its
@@ -221,7 +239,11 @@ static cb_build_status S_load(S_build *b)
 /* Starts the search index on its own thread, from site. */
 static void S_search_start(S_build *b, const cb_site *site)
 {
-	b->sj = (S_search_job){.site = site, .web = b->search_web, .w = b->w};
+	b->sj = (S_search_job){.site = site,
+			       .web = b->search_web,
+			       .w = b->w,
+			       .db = b->search_tmp,
+			       .with_db = (b->opts->with_db || b->site.cfg.search_db) && !b->seal};
 	b->searching = pthread_create(&b->sth, NULL, S_search_thread, &b->sj) == 0;
 }
 
@@ -267,6 +289,12 @@ static cb_build_status S_start_output(S_build *b)
 		}
 		b->res->encrypted = true;
 	}
+	if (!b->priv) {
+		cb_error_set(b->err, opts->site.repo, 0, 0, "cannot find the repository's private folder");
+		return CB_BUILD_FAILED;
+	}
+	b->search_db = cb_private_search_db(b->priv, opts->site.audience);
+	b->search_tmp = cb_xasprintf("%s.tmp-%ld", b->search_db, (long)getpid());
 	const char *out = opts->out ? opts->out : b->default_out ? b->default_out : "public";
 	b->res->out = cb_xstrdup(out);
 	b->out_abs = S_abs(out);
@@ -376,8 +404,8 @@ static bool S_linked(void *w, const char *rel)
 	return cb_writer_linked(w, rel);
 }
 
-/* 3. write, with 3b. search: the pages, and casebook.db and the browser
- * index (search/index.h) on their own thread while the pages render: the
+/* 3. write, with 3b. search: the pages, and the search database and the
+ * browser index (search/index.h) on their own thread while the pages render: the
  * index is written by one SQLite connection, so overlapping it with
  * rendering keeps every core busy. Both only read the site. */
 static cb_build_status S_write(S_build *b)
@@ -451,8 +479,15 @@ static cb_build_status S_swap(S_build *b)
 		free(note);
 		S_lap(b->res, "cache", &b->t);
 	}
-	if (b->site.workdir)
-		cb_search_note_build(b->site.workdir, b->res->out); /* for `casebook search` */
+	/* The audience's search database, for `casebook search`, only now
+	 * that the build has succeeded: a failed one leaves the last good
+	 * database in place. A preview keeps none. */
+	if (b->opts->no_search_db)
+		unlink(b->search_tmp);
+	else if (rename(b->search_tmp, b->search_db) != 0)
+		cb_diags_add(b->d, CB_WARNING, b->search_db, 0, 0, "search-db",
+			     "cannot update the search database (%s); casebook search keeps the previous one",
+			     strerror(errno));
 	return CB_BUILD_OK;
 }
 
@@ -462,6 +497,10 @@ static void S_finish(S_build *b)
 {
 	S_search_wait(b);
 	cb_writer_abort(b->w);
+	if (b->search_tmp)
+		unlink(b->search_tmp); /* a build that stopped before its swap */
+	free(b->search_tmp);
+	free(b->search_db);
 	cb_seal_free(b->seal);
 	cb_site_view_free(b->view);
 	free(b->search_web);

@@ -8,10 +8,12 @@
  *   1b. plugins document and site hooks (plugin.h)
  *   2. report  any content error stops here: nothing is written
  *   3. write   pages and assets (render) into a staging folder (writer)
- *   3b. search casebook.db and the browser search index (search/index.h), on
- *              a thread of its own from the end of loading: beside the
- *              plugins, then beside the pages
- *   4. swap    the staging folder replaces the output, or nothing changes
+ *   3b. search the search database and the browser search index
+ *              (search/index.h), on a thread of its own from the end of
+ *              loading: beside the plugins, then beside the pages
+ *   4. swap    the staging folder replaces the output, or nothing changes;
+ *              then the audience's search database replaces the last one
+ *              in the private folder (.casebook/search-<audience>.db)
  */
 #ifndef CB_BUILD_H
 #define CB_BUILD_H
@@ -30,6 +32,12 @@ typedef struct cb_build_opts {
 	bool check_only;     /* stop after the checks; write nothing */
 	int jobs;	     /* worker threads; 0: one per core */
 	bool no_cache;	     /* neither read nor write the build cache (cache.h) */
+	/* The search database (search/index.h): every build writes its
+	 * audience's into the private folder (private.h) unless no_search_db
+	 * (a preview); with_db, or 'search-db: true' in casebook.yml, also
+	 * puts casebook.db in the output (never in an encrypted one). */
+	bool no_search_db;
+	bool with_db;
 	/* Encryption (seal.h): CB_ENCRYPT_NO (the default), _YES, or _CONFIG:
 	 * as casebook.yml says ('encrypt: true' encrypts internal and
 	 * restricted builds). When

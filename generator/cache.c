@@ -28,7 +28,7 @@ struct cb_cache {
 	bool in_txn;
 	bool put_failed;
 	/* pages read for one output folder */
-	cb_map *pages;
+	cb_strmap *pages;
 	cb_file_key *page_recs;
 };
 
@@ -162,7 +162,7 @@ void cb_cache_close(cb_cache *c)
 	if (c->in_txn)
 		S_exec(c->db, "ROLLBACK;");
 	sqlite3_finalize(c->put);
-	cb_map_free(c->pages);
+	cb_strmap_free(c->pages);
 	free(c->page_recs);
 	sqlite3_close(c->db);
 	pthread_mutex_destroy(&c->lock);
@@ -719,13 +719,13 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
 
 /* --- pages --- */
 
-cb_map *cb_cache_pages(cb_cache *c, const char *out)
+cb_strmap *cb_cache_pages(cb_cache *c, const char *out)
 {
 	if (!c)
 		return NULL;
 	if (c->pages)
 		return c->pages;
-	c->pages = cb_map_new();
+	c->pages = cb_strmap_new();
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(c->db, "SELECT path, key, size, mtime, ino, sum FROM pages WHERE out=?1", -1,
 			       &st, NULL) != SQLITE_OK)
@@ -756,12 +756,12 @@ cb_map *cb_cache_pages(cb_cache *c, const char *out)
 	sqlite3_finalize(st);
 	/* Entries point into page_recs, so fill the map once it is final. */
 	for (size_t i = 0; i < n; i++)
-		cb_map_put(c->pages, paths.v[i], &c->page_recs[i]);
+		cb_strmap_put(c->pages, paths.v[i], &c->page_recs[i]);
 	cb_strv_free(&paths);
 	return c->pages;
 }
 
-void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_strmap *recs)
 {
 	if (!c)
 		return;
@@ -776,7 +776,7 @@ void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs)
 		size_t it = 0;
 		const char *path;
 		void *v;
-		while (recs && cb_map_next(recs, &it, &path, &v)) {
+		while (recs && cb_strmap_next(recs, &it, &path, &v)) {
 			const cb_file_key *p = v;
 			sqlite3_bind_text(ins, 1, out, -1, SQLITE_STATIC);
 			sqlite3_bind_text(ins, 2, path, -1, SQLITE_STATIC);

@@ -96,9 +96,9 @@ void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep);
 /* Pages of one output folder (named by out as given to the build): every
  * recorded file of out, a map from output path to cb_file_key* (owned by
  * the cache, valid until cb_cache_close). */
-cb_map *cb_cache_pages(cb_cache *c, const char *out);
+cb_strmap *cb_cache_pages(cb_cache *c, const char *out);
 /* Replaces the records of out with recs (map path -> cb_file_key*). */
-void cb_cache_pages_store(cb_cache *c, const char *out, const cb_map *recs);
+void cb_cache_pages_store(cb_cache *c, const char *out, const cb_strmap *recs);
 
 /* Notes: small values kept for this casebook only (dropped with the
  * records when another one opens the cache), such as what an output

@@ -13,7 +13,7 @@ static const char *const S_config_keys[] = {
     "taxonomy",	     "glossary",	  "base-url",	   "language",
     "plugins",	     "pii-names",	  "plugin-limits", "accessibility-contact",
     "allow-shallow", "attachment-max-mb", "encrypt",	   "learning-headings",
-    "agencies",	     "sources",
+    "agencies",	     "sources",		  "search-db",
 };
 #define S_NCONFIG_KEYS (sizeof S_config_keys / sizeof S_config_keys[0])
 
@@ -515,6 +515,8 @@ int cb_config_load(const char *text, size_t len, const char *file, cb_config *cf
 			S_bool(k, v, file, &cfg->encrypt, d);
 		} else if (strcmp(key, "sources") == 0) {
 			cb_partners_parse(v, file, &cfg->sources, &cfg->nsources, d);
+		} else if (strcmp(key, "search-db") == 0) {
+			S_bool(k, v, file, &cfg->search_db, d);
 		} else {
 			S_unknown(k, file, "a configuration setting", S_config_keys, S_NCONFIG_KEYS, d);
 		}

@@ -39,6 +39,7 @@ typedef struct cb_config {
 	bool encrypt; /* encrypt: true — internal and restricted builds are encrypted by default */
 	struct cb_partner *sources; /* sources: partner repositories (partner.h), in file order */
 	size_t nsources;
+	bool search_db; /* search-db: true — casebook.db in the output, as with build --with-db */
 } cb_config;
 
 /* One entry of 'plugins:', written as a name or as {name: N, options: {...}}. */

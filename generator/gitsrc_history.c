@@ -24,8 +24,8 @@
  * change between that commit and the ref would have been seen first.
  */
 typedef struct {
-	cb_map *names;
-	cb_map *at_ref; /* every file under dir at the ref */
+	cb_strmap *names;
+	cb_strmap *at_ref; /* every file under dir at the ref */
 	cb_history **recs;
 	size_t n, cap;
 	git_oid next_id;    /* the commit whose folder next_sub is */
@@ -38,15 +38,15 @@ static char S_present;
 
 static cb_history *S_hist_lookup(S_hist_ctx *h, const char *path)
 {
-	cb_history *r = cb_map_get(h->names, path);
+	cb_history *r = cb_strmap_get(h->names, path);
 	if (r == &S_dead)
 		return NULL;
 	if (r)
 		return r;
-	if (!cb_map_has(h->at_ref, path)) {
+	if (!cb_strmap_has(h->at_ref, path)) {
 		/* Reachable only through a side branch whose change did not
 		 * survive into the ref: nothing to record. */
-		cb_map_put(h->names, path, &S_dead);
+		cb_strmap_put(h->names, path, &S_dead);
 		return NULL;
 	}
 	r = cb_xcalloc(1, sizeof *r);
@@ -56,7 +56,7 @@ static cb_history *S_hist_lookup(S_hist_ctx *h, const char *path)
 		h->recs = cb_xrealloc(h->recs, h->cap * sizeof *h->recs);
 	}
 	h->recs[h->n++] = r;
-	cb_map_put(h->names, path, r);
+	cb_strmap_put(h->names, path, r);
 	return r;
 }
 
@@ -323,7 +323,7 @@ static void S_hist_apply(S_hist_ctx *h, S_treediff *t, const git_signature *sig)
 	}
 	for (size_t i = 0; i < t->deleted.n; i++) {
 		cb_history *r = pair_of && pair_of[i] != SIZE_MAX ? t->added.v[pair_of[i]].rec : NULL;
-		cb_map_put(h->names, t->deleted.v[i].path, r ? r : &S_dead);
+		cb_strmap_put(h->names, t->deleted.v[i].path, r ? r : &S_dead);
 	}
 	free(pair_of);
 }
@@ -434,7 +434,7 @@ static int S_hist_at_ref(cb_gitsrc *g, S_hist_ctx *h, const char *ndir, S_treedi
 		return -1;
 	}
 	for (size_t i = 0; i < t->added.n; i++)
-		cb_map_put(h->at_ref, t->added.v[i].path, &S_present);
+		cb_strmap_put(h->at_ref, t->added.v[i].path, &S_present);
 	return 0;
 }
 
@@ -473,8 +473,8 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 
 	char *ndir = cb_gitsrc_norm_dir(dir);
 	S_hist_ctx h = {0};
-	h.names = cb_map_new();
-	h.at_ref = cb_map_new();
+	h.names = cb_strmap_new();
+	h.at_ref = cb_strmap_new();
 	S_treediff t = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
 	ret = S_hist_at_ref(g, &h, ndir, &t, err) < 0 ? -1 : 0;
 	for (size_t i = 0; ret == 0 && i < nline; i++) {
@@ -490,7 +490,7 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 	 * its files carries its older changes to the file it became. */
 	for (size_t i = 0; ret == 0 && i < nbase; i++) {
 		const cb_history *x = &base[i];
-		cb_history *r = cb_map_get(h.names, x->path);
+		cb_history *r = cb_strmap_get(h.names, x->path);
 		if (r == &S_dead)
 			continue;
 		if (!r)
@@ -515,8 +515,8 @@ int cb_gitsrc_history_since(cb_gitsrc *g, const char *dir, const char *base_id, 
 	for (size_t i = 0; i < h.n; i++)
 		cb_history_free(h.recs[i], 1);
 	free(h.recs);
-	cb_map_free(h.names);
-	cb_map_free(h.at_ref);
+	cb_strmap_free(h.names);
+	cb_strmap_free(h.at_ref);
 	git_tree_free(h.next_sub);
 	S_treediff_free(&t);
 	free(ndir);
@@ -538,11 +538,12 @@ typedef struct {
 	size_t children; /* children not yet emitted */
 } S_node;
 
-static size_t S_node_get(cb_map *seen, S_node **nodes, size_t *n, size_t *cap, const git_oid *id, bool *added)
+static size_t S_node_get(cb_strmap *seen, S_node **nodes, size_t *n, size_t *cap, const git_oid *id,
+			 bool *added)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof hex, id);
-	void *v = cb_map_get(seen, hex);
+	void *v = cb_strmap_get(seen, hex);
 	*added = v == NULL;
 	if (v)
 		return (size_t)((uintptr_t)v - 1);
@@ -553,13 +554,13 @@ static size_t S_node_get(cb_map *seen, S_node **nodes, size_t *n, size_t *cap, c
 	S_node *x = &(*nodes)[*n];
 	memset(x, 0, sizeof *x);
 	git_oid_cpy(&x->id, id);
-	cb_map_put(seen, hex, (void *)(uintptr_t)(*n + 1));
+	cb_strmap_put(seen, hex, (void *)(uintptr_t)(*n + 1));
 	return (*n)++;
 }
 
 static int S_shallow_order(cb_gitsrc *g, git_oid **out, size_t *nout, cb_error *err)
 {
-	cb_map *seen = cb_map_new();
+	cb_strmap *seen = cb_strmap_new();
 	S_node *nodes = NULL;
 	size_t n = 0, cap = 0, *stack = NULL, top = 0;
 	bool added;
@@ -621,7 +622,7 @@ out:
 		free(nodes[i].parents);
 	free(nodes);
 	free(stack);
-	cb_map_free(seen);
+	cb_strmap_free(seen);
 	return ret;
 }
 
@@ -649,8 +650,8 @@ int cb_gitsrc_history(cb_gitsrc *g, const char *dir, cb_history **out, size_t *n
 		return 0;
 	char *ndir = cb_gitsrc_norm_dir(dir);
 	S_hist_ctx h = {0};
-	h.names = cb_map_new();
-	h.at_ref = cb_map_new();
+	h.names = cb_strmap_new();
+	h.at_ref = cb_strmap_new();
 	S_treediff t = {{NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}};
 	git_revwalk *walk = NULL;
 	git_oid *order = NULL; /* a shallow clone's commits, in walk order */
@@ -706,8 +707,8 @@ out:
 	free(h.recs);
 	free(order);
 	git_revwalk_free(walk);
-	cb_map_free(h.names);
-	cb_map_free(h.at_ref);
+	cb_strmap_free(h.names);
+	cb_strmap_free(h.at_ref);
 	git_tree_free(h.next_sub);
 	S_treediff_free(&t);
 	free(ndir);

@@ -386,11 +386,11 @@ typedef struct S_plist {
 struct cb_lclass {
 	S_ctheme *t;
 	size_t n;
-	cb_map *by_id; /* id -> index + 1 */
+	cb_strmap *by_id; /* id -> index + 1 */
 	S_phrase *ph;
 	size_t nph;
-	cb_map *by_word; /* stemmed word -> S_plist */
-	unsigned *stamp; /* per phrase: the run that last looked at it */
+	cb_strmap *by_word; /* stemmed word -> S_plist */
+	unsigned *stamp;    /* per phrase: the run that last looked at it */
 	unsigned run;
 };
 
@@ -419,10 +419,10 @@ static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
 	c->stamp[c->nph] = 0;
 	c->ph[c->nph] = ph;
 	for (size_t i = 0; i < ph.words.n; i++) {
-		S_plist *pl = cb_map_get(c->by_word, ph.words.v[i]);
+		S_plist *pl = cb_strmap_get(c->by_word, ph.words.v[i]);
 		if (!pl) {
 			pl = cb_xcalloc(1, sizeof *pl);
-			cb_map_put(c->by_word, ph.words.v[i], pl);
+			cb_strmap_put(c->by_word, ph.words.v[i], pl);
 		}
 		if (pl->n && pl->v[pl->n - 1] == c->nph)
 			continue; /* a word twice in an exact phrase */
@@ -435,22 +435,22 @@ static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
 
 static size_t S_theme(cb_lclass *c, const char *id)
 {
-	uintptr_t k = (uintptr_t)cb_map_get(c->by_id, id);
+	uintptr_t k = (uintptr_t)cb_strmap_get(c->by_id, id);
 	if (k)
 		return k - 1;
 	c->t = cb_xrealloc(c->t, (c->n + 1) * sizeof *c->t);
 	S_ctheme *t = &c->t[c->n++];
 	memset(t, 0, sizeof *t);
 	t->id = cb_xstrdup(id);
-	cb_map_put(c->by_id, id, (void *)(uintptr_t)c->n);
+	cb_strmap_put(c->by_id, id, (void *)(uintptr_t)c->n);
 	return c->n - 1;
 }
 
 cb_lclass *cb_lclass_new(const cb_taxonomy *tax)
 {
 	cb_lclass *c = cb_xcalloc(1, sizeof *c);
-	c->by_id = cb_map_new();
-	c->by_word = cb_map_new();
+	c->by_id = cb_strmap_new();
+	c->by_word = cb_strmap_new();
 	for (size_t i = 0; tax && i < tax->n; i++) {
 		const cb_theme_def *td = &tax->themes[i];
 		size_t t = S_theme(c, td->id);
@@ -472,16 +472,16 @@ void cb_lclass_free(cb_lclass *c)
 	for (size_t i = 0; i < c->n; i++)
 		free(c->t[i].id);
 	free(c->t);
-	cb_map_free(c->by_id);
+	cb_strmap_free(c->by_id);
 	size_t it = 0;
 	const char *key;
 	void *val;
-	while (cb_map_next(c->by_word, &it, &key, &val)) {
+	while (cb_strmap_next(c->by_word, &it, &key, &val)) {
 		S_plist *pl = val;
 		free(pl->v);
 		free(pl);
 	}
-	cb_map_free(c->by_word);
+	cb_strmap_free(c->by_word);
 	free(c);
 }
 
@@ -559,7 +559,7 @@ static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
 	S_match *m = NULL;
 	size_t nm = 0;
 	for (size_t i = 0; i < text->n; i++) {
-		const S_plist *pl = cb_map_get(c->by_word, text->v[i]);
+		const S_plist *pl = cb_strmap_get(c->by_word, text->v[i]);
 		for (size_t k = 0; pl && k < pl->n; k++) {
 			if (c->stamp[pl->v[k]] == c->run)
 				continue;

@@ -247,8 +247,8 @@ typedef struct S_ctx {
 	void *rctx;
 	cb_diags *d;
 	int errors;
-	cb_map *used_ids;
-	cb_map *next_k; /* base id -> the next number to try (S_unique_id) */
+	cb_strmap *used_ids;
+	cb_strmap *next_k; /* base id -> the next number to try (S_unique_id) */
 	S_linkpos lpos;
 	int *links;
 	size_t nlinks, caplinks;
@@ -265,21 +265,21 @@ static char *S_unique_id(S_ctx *c, const char *text)
 		base = cb_xstrdup("section");
 	}
 	char *id = cb_xstrdup(base);
-	if (cb_map_has(c->used_ids, id)) {
+	if (cb_strmap_has(c->used_ids, id)) {
 		/* Numbers below the one remembered for base are all taken (ids
 		 * are never given back), so 8,000 headings of the same text
 		 * take 8,000 steps, not 8,000 x 8,000 / 2. */
-		intptr_t k = (intptr_t)cb_map_get(c->next_k, base);
+		intptr_t k = (intptr_t)cb_strmap_get(c->next_k, base);
 		if (k < 2)
 			k = 2;
 		do {
 			free(id);
 			id = cb_xasprintf("%s-%ld", base, (long)k++);
-		} while (cb_map_has(c->used_ids, id));
-		cb_map_put(c->next_k, base, (void *)k);
+		} while (cb_strmap_has(c->used_ids, id));
+		cb_strmap_put(c->next_k, base, (void *)k);
 	}
 	free(base);
-	cb_map_put(c->used_ids, id, NULL);
+	cb_strmap_put(c->used_ids, id, NULL);
 	return id;
 }
 
@@ -903,11 +903,25 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 	cmark_parser_feed(parser, body, len);
 	cmark_node *doc = cmark_parser_finish(parser);
 
-	S_ctx c = {
-	    body, len, body_line, file, resolve, ctx, d, 0, cb_map_new(), cb_map_new(), {NULL, 0, 0, 0, 0, 0},
-	    NULL, 0,   0,	  NULL, 0,	 -1};
+	S_ctx c = {body,
+		   len,
+		   body_line,
+		   file,
+		   resolve,
+		   ctx,
+		   d,
+		   0,
+		   cb_strmap_new(),
+		   cb_strmap_new(),
+		   {NULL, 0, 0, 0, 0, 0},
+		   NULL,
+		   0,
+		   0,
+		   NULL,
+		   0,
+		   -1};
 	for (size_t i = 0; cb_reserved_ids[i]; i++)
-		cb_map_put(c.used_ids, cb_reserved_ids[i], NULL);
+		cb_strmap_put(c.used_ids, cb_reserved_ids[i], NULL);
 
 	S_links(&c, doc);
 
@@ -1008,8 +1022,8 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 	cb_pubtext pub;
 	S_published(doc, body, len, body_line, &pub);
 
-	cb_map_free(c.used_ids);
-	cb_map_free(c.next_k);
+	cb_strmap_free(c.used_ids);
+	cb_strmap_free(c.next_k);
 	free(c.lpos.lines);
 	cmark_node_free(doc);
 	cmark_parser_free(parser);

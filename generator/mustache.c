@@ -84,7 +84,7 @@ typedef struct tpl {
 } tpl;
 
 struct cb_mustache {
-	cb_map *tpls; /* name -> tpl *, owned */
+	cb_strmap *tpls; /* name -> tpl *, owned */
 };
 
 /* ---- compiling ---- */
@@ -698,7 +698,7 @@ static int S_partial(render *r, const span *sp, size_t i)
 			return 0;
 		name = v->u.str.s;
 	}
-	const tpl *t = cb_map_get(r->m->tpls, name);
+	const tpl *t = cb_strmap_get(r->m->tpls, name);
 	if (!t)
 		return 0;
 	if (r->partials >= MAX_PARTIAL_DEPTH)
@@ -785,7 +785,7 @@ static int S_body(render *r, const span *sp, int first)
 cb_mustache *cb_mustache_new(void)
 {
 	cb_mustache *m = cb_xcalloc(1, sizeof *m);
-	m->tpls = cb_map_new();
+	m->tpls = cb_strmap_new();
 	return m;
 }
 
@@ -803,20 +803,20 @@ int cb_mustache_add(cb_mustache *m, const char *name, const char *src, size_t le
 		return -1;
 	}
 	S_standalone(t);
-	S_tpl_free(cb_map_get(m->tpls, name));
-	cb_map_put(m->tpls, name, t);
+	S_tpl_free(cb_strmap_get(m->tpls, name));
+	cb_strmap_put(m->tpls, name, t);
 	return 0;
 }
 
 bool cb_mustache_has(const cb_mustache *m, const char *name)
 {
-	return m && name && cb_map_has(m->tpls, name);
+	return m && name && cb_strmap_has(m->tpls, name);
 }
 
 int cb_mustache_render(const cb_mustache *m, const char *name, const cb_value *data, cb_buf *out,
 		       cb_error *err)
 {
-	const tpl *t = m && name ? cb_map_get(m->tpls, name) : NULL;
+	const tpl *t = m && name ? cb_strmap_get(m->tpls, name) : NULL;
 	if (!t) {
 		cb_error_set(err, name ? name : "", 0, 0, "there is no template named '%s'",
 			     name ? name : "");
@@ -847,8 +847,8 @@ void cb_mustache_free(cb_mustache *m)
 	size_t it = 0;
 	const char *key;
 	void *val;
-	while (cb_map_next(m->tpls, &it, &key, &val))
+	while (cb_strmap_next(m->tpls, &it, &key, &val))
 		S_tpl_free(val);
-	cb_map_free(m->tpls);
+	cb_strmap_free(m->tpls);
 	free(m);
 }

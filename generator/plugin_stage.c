@@ -12,7 +12,6 @@
 
 #include "index.h"
 #include "search.h"
-#include "writer.h"
 
 /* ---- the build's plugin stage ---- */
 
@@ -67,17 +66,16 @@ static void S_known_names(const cb_site *s, const char *dir, cb_strv *out)
 }
 
 /*
- * casebook.query asks the search module. Its index is normally written
- * after rendering; a plugin that queries gets one built the first time it
- * asks (the database alone: no browser files), from the site as it is then
- * (themes other plugins changed included), in a temporary folder that is removed when the stage ends:
+ * casebook.query asks the search module. A plugin that queries gets a
+ * search database (only the database: no browser files) built the first
+ * time it asks, from the site as it is then (themes other plugins changed
+ * included), in a temporary folder that is removed when the stage ends:
  * the one the stage's parent made (hk->tmp_dir), which it removes however
  * the child ended. Builds whose plugins never query pay nothing.
  */
 typedef struct S_search {
 	cb_site *site;
-	char *tmp;    /* the temporary folder; NULL until built */
-	cb_writer *w; /* whose staging folder holds the database */
+	char *tmp; /* the temporary folder; NULL until built */
 	cb_search *s;
 	bool failed;
 	char why[600]; /* why the index could not be built */
@@ -89,7 +87,6 @@ static int S_search_open(S_search *q)
 {
 	const char *t = getenv("TMPDIR");
 	cb_error err = CB_ERROR_INIT;
-	char *out = NULL, *db = NULL;
 	int rc = -1;
 	q->own_tmp = !(q->hk && q->hk->tmp_dir);
 	q->tmp = q->own_tmp ? cb_xasprintf("%s/casebook-query-XXXXXX", t && t[0] ? t : "/tmp")
@@ -100,15 +97,12 @@ static int S_search_open(S_search *q)
 		q->tmp = NULL;
 		return -1;
 	}
-	out = cb_path_join(q->tmp, "out");
-	if (cb_writer_open(&q->w, out, &err) == 0 && cb_search_build(q->site, NULL, q->w, NULL, &err) == 0) {
-		db = cb_path_join(cb_writer_stage_dir(q->w), CB_SEARCH_DB);
+	char *db = cb_path_join(q->tmp, "query.db");
+	if (cb_index_write_db(q->site, db, NULL, NULL, &err) == 0)
 		rc = cb_search_open(&q->s, db, &err);
-	}
 	if (rc != 0)
 		cb_error_format(&err, q->why, sizeof q->why);
 	free(db);
-	free(out);
 	return rc;
 }
 
@@ -155,7 +149,6 @@ static int S_search_query(void *ctx, const char *query, size_t limit, cb_plugin_
 static void S_search_close(S_search *q)
 {
 	cb_search_close(q->s);
-	cb_writer_abort(q->w);
 	if (q->tmp && q->own_tmp)
 		cb_rm_rf(q->tmp);
 	free(q->tmp);
@@ -209,7 +202,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 	}
 	cb_plugin_limits lim = {cfg->plugin_instructions, (size_t)cfg->plugin_memory_mb << 20};
 	cb_plugin_host *h = cb_plugin_host_new(site, &lim, opts->theme);
-	S_search sq = {site, NULL, NULL, NULL, false, "", hk, false};
+	S_search sq = {.site = site, .hk = hk};
 	if (hk && hk->watch)
 		cb_plugin_set_watch(h, hk->watch, hk->ctx);
 	if (opts->query)

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +32,23 @@ int cb_private_make(const char *dir)
 	return rc;
 }
 
-void cb_private_sweep(const char *dir)
+/* Whether pid names a process that has ended (one alive, or someone
+ * else's, is left alone). */
+static bool S_dead(long pid)
+{
+	return pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* The pid of a name made of digits only, else 0. */
+static long S_pid(const char *s)
+{
+	char *end;
+	long pid = strtol(s, &end, 10);
+	return s[0] >= '0' && s[0] <= '9' && !*end ? pid : 0;
+}
+
+/* serve/<pid>/ of previews that were killed. */
+static void S_sweep_serve(const char *dir)
 {
 	char *base = cb_path_join(dir, "serve");
 	DIR *d = opendir(base);
@@ -40,12 +58,7 @@ void cb_private_sweep(const char *dir)
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		if (e->d_name[0] == '.' || *end || pid <= 0 || pid == (long)getpid())
-			continue;
-		/* Alive, or someone else's process: leave it. */
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (!S_dead(S_pid(e->d_name)))
 			continue;
 		char *p = cb_path_join(base, e->d_name);
 		cb_rm_rf(p);
@@ -53,4 +66,30 @@ void cb_private_sweep(const char *dir)
 	}
 	closedir(d);
 	free(base);
+}
+
+void cb_private_sweep(const char *dir)
+{
+	S_sweep_serve(dir);
+	/* search-<audience>.db.tmp-<pid> of builds that were killed. */
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *tmp = strstr(e->d_name, ".db.tmp-");
+		if (!cb_str_starts(e->d_name, "search-") || !tmp || !S_dead(S_pid(tmp + 8)))
+			continue;
+		char *p = cb_path_join(dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	closedir(d);
+}
+
+char *cb_private_search_db(const char *dir, cb_visibility audience)
+{
+	char name[64];
+	snprintf(name, sizeof name, "search-%s.db", cb_visibility_name(audience));
+	return cb_path_join(dir, name);
 }

@@ -32,7 +32,7 @@ typedef struct S_r {
 	cb_value **docrefs;			     /* each document's reference (S_docref) */
 	cb_value *base_build, *base_site, *base_nav; /* parts of S_base */
 	char **theme_urls;			     /* "themes/<slug>.html" of each theme */
-	cb_map *theme_ids;			     /* theme id -> 1 + its index in site->themes */
+	cb_strmap *theme_ids;			     /* theme id -> 1 + its index in site->themes */
 	char **type_urls;			     /* "types/<slug>.html" of each of cb_doc_types */
 	cb_buf out;				     /* a page being rendered; one per thread */
 } S_r;
@@ -230,7 +230,7 @@ static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 /* The theme of that id (the first, should two share it), or NULL. */
 static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 {
-	uintptr_t i = (uintptr_t)cb_map_get(r->theme_ids, id);
+	uintptr_t i = (uintptr_t)cb_strmap_get(r->theme_ids, id);
 	return i ? &r->site->themes[i - 1] : NULL;
 }
 
@@ -972,11 +972,11 @@ static void S_prepare(S_r *r)
 {
 	const cb_site *s = r->site;
 	r->theme_urls = cb_xcalloc(s->nthemes + 1, sizeof *r->theme_urls);
-	r->theme_ids = cb_map_new();
+	r->theme_ids = cb_strmap_new();
 	for (size_t i = 0; i < s->nthemes; i++) {
 		r->theme_urls[i] = S_theme_url(s->themes[i].id);
-		if (!cb_map_has(r->theme_ids, s->themes[i].id))
-			cb_map_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
+		if (!cb_strmap_has(r->theme_ids, s->themes[i].id))
+			cb_strmap_put(r->theme_ids, s->themes[i].id, (void *)(uintptr_t)(i + 1));
 	}
 	r->type_urls = cb_xcalloc(cb_doc_ntypes + 1, sizeof *r->type_urls);
 	for (size_t t = 0; t < cb_doc_ntypes; t++)
@@ -1006,7 +1006,7 @@ static void S_finish(S_r *r)
 	for (size_t i = 0; r->theme_urls && i < r->site->nthemes; i++)
 		free(r->theme_urls[i]);
 	free(r->theme_urls);
-	cb_map_free(r->theme_ids);
+	cb_strmap_free(r->theme_ids);
 	for (size_t t = 0; r->type_urls && t < cb_doc_ntypes; t++)
 		free(r->type_urls[t]);
 	free(r->type_urls);

@@ -104,8 +104,8 @@ typedef struct S_src {
 typedef struct S_load {
 	S_src *srcs;
 	size_t n;
-	cb_map *by_path; /* path -> S_src* */
-	cb_origin *o;	 /* where documents come from: the hub, then each source */
+	cb_strmap *by_path; /* path -> S_src* */
+	cb_origin *o;	    /* where documents come from: the hub, then each source */
 	size_t norigins;
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
@@ -151,7 +151,7 @@ static cb_link_status S_resolve(S_load *L, int from, const char *path, char **hr
 		*target = -1;
 		return S_resolve_file(L, o, path, href);
 	}
-	S_src *s = cb_map_get(L->by_path, path);
+	S_src *s = cb_strmap_get(L->by_path, path);
 	if (!s)
 		return CB_LINK_MISSING;
 	if (!s->included)
@@ -199,7 +199,7 @@ static int S_cmp_themes(const void *a, const void *b)
  */
 static int S_slugs(S_load *L, cb_diags *d)
 {
-	cb_map *seen = cb_map_new(); /* slug -> the first source with it */
+	cb_strmap *seen = cb_strmap_new(); /* slug -> the first source with it */
 	int clashes = 0;
 	for (size_t i = 0; i < L->n; i++) {
 		const cb_origin *o = &L->o[L->srcs[i].origin];
@@ -232,7 +232,7 @@ static int S_slugs(S_load *L, cb_diags *d)
 			free(base);
 			base = in;
 		}
-		const S_src *first = cb_map_get(seen, base);
+		const S_src *first = cb_strmap_get(seen, base);
 		char *slug = cb_xstrdup(base);
 		if (first) {
 			cb_diags_add(d, CB_ERROR, L->srcs[i].doc.path, 1, 1, "slug-clash",
@@ -241,16 +241,16 @@ static int S_slugs(S_load *L, cb_diags *d)
 				     base, first->doc.path);
 			clashes++;
 			/* Still unique, so that the checks can go on. */
-			for (int k = 2; cb_map_has(seen, slug); k++) {
+			for (int k = 2; cb_strmap_has(seen, slug); k++) {
 				free(slug);
 				slug = cb_xasprintf("%s-%d", base, k);
 			}
 		}
 		free(base);
-		cb_map_put(seen, slug, &L->srcs[i]);
+		cb_strmap_put(seen, slug, &L->srcs[i]);
 		L->srcs[i].doc.slug = slug;
 	}
-	cb_map_free(seen);
+	cb_strmap_free(seen);
 	return clashes;
 }
 
@@ -284,11 +284,11 @@ void cb_site_group_themes(cb_site *site)
 	free(site->themes);
 	site->themes = NULL;
 	site->nthemes = 0;
-	cb_map *groups = cb_map_new();
+	cb_strmap *groups = cb_strmap_new();
 	for (size_t i = 0; i < site->ndocs; i++) {
 		const cb_strv *th = &site->docs[i].meta.themes;
 		for (size_t k = 0; k < th->n; k++) {
-			size_t gi = (size_t)(uintptr_t)cb_map_get(groups, th->v[k]);
+			size_t gi = (size_t)(uintptr_t)cb_strmap_get(groups, th->v[k]);
 			if (gi == 0) {
 				site->themes =
 				    cb_xrealloc(site->themes, (site->nthemes + 1) * sizeof *site->themes);
@@ -301,7 +301,7 @@ void cb_site_group_themes(cb_site *site)
 				tg->description = def ? def->description : NULL;
 				tg->synonyms = def ? &def->synonyms : NULL;
 				gi = site->nthemes;
-				cb_map_put(groups, th->v[k], (void *)(uintptr_t)gi);
+				cb_strmap_put(groups, th->v[k], (void *)(uintptr_t)gi);
 			}
 			cb_theme_group *tg = &site->themes[gi - 1];
 			if (tg->ndocs && tg->docs[tg->ndocs - 1] == (int)i)
@@ -310,7 +310,7 @@ void cb_site_group_themes(cb_site *site)
 			tg->docs[tg->ndocs++] = (int)i;
 		}
 	}
-	cb_map_free(groups);
+	cb_strmap_free(groups);
 	if (site->nthemes > 1)
 		qsort(site->themes, site->nthemes, sizeof *site->themes, S_cmp_themes);
 }
@@ -588,7 +588,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 		s->doc.md.links = cb_xcalloc(s->rec->links.n ? s->rec->links.n : 1, sizeof(int));
 		s->doc.md.nlinks = 0;
 		for (size_t k = 0; k < s->rec->links.n; k++) {
-			S_src *t = cb_map_get(L->by_path, s->rec->links.v[k]);
+			S_src *t = cb_strmap_get(L->by_path, s->rec->links.v[k]);
 			if (t)
 				s->doc.md.links[s->doc.md.nlinks++] = (int)(t - L->srcs);
 		}
@@ -900,7 +900,7 @@ static void S_load_prepare(cb_site *site, const cb_site_opts *opts, S_load *L, c
 		s->origin = origin_of[i];
 		s->doc.path = cb_xstrdup(sources[i].path);
 		memcpy(s->doc.oid, sources[i].oid, sizeof s->doc.oid);
-		cb_map_put(L->by_path, s->doc.path, s);
+		cb_strmap_put(L->by_path, s->doc.path, s);
 	}
 }
 
@@ -1031,7 +1031,7 @@ static void S_load_free(S_load *L)
 		}
 		free(L->srcs);
 	}
-	cb_map_free(L->by_path);
+	cb_strmap_free(L->by_path);
 	cb_origins_free(L->o, L->norigins);
 }
 
@@ -1045,7 +1045,7 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	int *origin_of = NULL;
 	S_load L;
 	memset(&L, 0, sizeof L);
-	L.by_path = cb_map_new();
+	L.by_path = cb_strmap_new();
 	cb_pii_names *pii_names = NULL;
 	cb_lvocab *vocab = NULL;
 	cb_hash env;

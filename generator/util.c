@@ -288,7 +288,7 @@ void cb_strv_free(cb_strv *sv)
 
 /* ---- hash map (open addressing, FNV-1a) ---- */
 
-struct cb_map {
+struct cb_strmap {
 	char **keys;
 	void **vals;
 	size_t cap;
@@ -305,16 +305,16 @@ static uint64_t S_hash(const char *s)
 	return h;
 }
 
-cb_map *cb_map_new(void)
+cb_strmap *cb_strmap_new(void)
 {
-	cb_map *m = cb_xcalloc(1, sizeof *m);
+	cb_strmap *m = cb_xcalloc(1, sizeof *m);
 	m->cap = 16;
 	m->keys = cb_xcalloc(m->cap, sizeof(char *));
 	m->vals = cb_xcalloc(m->cap, sizeof(void *));
 	return m;
 }
 
-void cb_map_free(cb_map *m)
+void cb_strmap_free(cb_strmap *m)
 {
 	if (!m)
 		return;
@@ -325,7 +325,7 @@ void cb_map_free(cb_map *m)
 	free(m);
 }
 
-static size_t S_slot(const cb_map *m, const char *key)
+static size_t S_slot(const cb_strmap *m, const char *key)
 {
 	size_t i = (size_t)S_hash(key) & (m->cap - 1);
 	while (m->keys[i] && strcmp(m->keys[i], key) != 0)
@@ -333,10 +333,10 @@ static size_t S_slot(const cb_map *m, const char *key)
 	return i;
 }
 
-void cb_map_put(cb_map *m, const char *key, void *value)
+void cb_strmap_put(cb_strmap *m, const char *key, void *value)
 {
 	if ((m->count + 1) * 4 > m->cap * 3) {
-		cb_map old = *m;
+		cb_strmap old = *m;
 		m->cap *= 2;
 		m->keys = cb_xcalloc(m->cap, sizeof(char *));
 		m->vals = cb_xcalloc(m->cap, sizeof(void *));
@@ -358,7 +358,7 @@ void cb_map_put(cb_map *m, const char *key, void *value)
 	m->vals[i] = value;
 }
 
-void *cb_map_get(const cb_map *m, const char *key)
+void *cb_strmap_get(const cb_strmap *m, const char *key)
 {
 	if (!m)
 		return NULL;
@@ -366,17 +366,17 @@ void *cb_map_get(const cb_map *m, const char *key)
 	return m->keys[i] ? m->vals[i] : NULL;
 }
 
-bool cb_map_has(const cb_map *m, const char *key)
+bool cb_strmap_has(const cb_strmap *m, const char *key)
 {
 	return m && m->keys[S_slot(m, key)] != NULL;
 }
 
-size_t cb_map_count(const cb_map *m)
+size_t cb_strmap_count(const cb_strmap *m)
 {
 	return m ? m->count : 0;
 }
 
-bool cb_map_next(const cb_map *m, size_t *it, const char **key, void **value)
+bool cb_strmap_next(const cb_strmap *m, size_t *it, const char **key, void **value)
 {
 	if (!m)
 		return false;

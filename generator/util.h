@@ -74,15 +74,15 @@ void cb_strv_free(cb_strv *sv);
 
 /* A hash map from strings (copied) to borrowed pointers. Iteration order
  * is unspecified: sort keys before producing output. */
-typedef struct cb_map cb_map;
-cb_map *cb_map_new(void);
-void cb_map_free(cb_map *m); /* NULL-safe; values not freed */
-void cb_map_put(cb_map *m, const char *key, void *value);
-void *cb_map_get(const cb_map *m, const char *key);
-bool cb_map_has(const cb_map *m, const char *key);
-size_t cb_map_count(const cb_map *m);
+typedef struct cb_strmap cb_strmap;
+cb_strmap *cb_strmap_new(void);
+void cb_strmap_free(cb_strmap *m); /* NULL-safe; values not freed */
+void cb_strmap_put(cb_strmap *m, const char *key, void *value);
+void *cb_strmap_get(const cb_strmap *m, const char *key);
+bool cb_strmap_has(const cb_strmap *m, const char *key);
+size_t cb_strmap_count(const cb_strmap *m);
 /* Visits every entry; *it starts at 0. Returns false when done. */
-bool cb_map_next(const cb_map *m, size_t *it, const char **key, void **value);
+bool cb_strmap_next(const cb_strmap *m, size_t *it, const char **key, void **value);
 
 /* A 128-bit hash of a stream of bytes, for cache keys: fast, well mixed,
  * not cryptographic (an attacker who can write the repository gains

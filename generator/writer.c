@@ -22,13 +22,13 @@ struct cb_writer {
 	char *stage;
 	char *prev; /* the previous output, when it was ours; NULL otherwise */
 	size_t count;
-	size_t reused;	     /* files linked unchanged from the previous output */
-	cb_map *dirs;	     /* folders already made in the staging folder */
-	const cb_map *known; /* keys of the previous output's files; may be NULL */
-	cb_map *keys;	     /* keys of this build's files */
-	cb_map *linked;	     /* path -> non-NULL: linked unchanged from the previous output */
-	bool private_out;    /* owner-only output (a restricted build) */
-	const cb_seal *seal; /* an encrypted build's keys (seal.h); NULL: plain */
+	size_t reused;		/* files linked unchanged from the previous output */
+	cb_strmap *dirs;	/* folders already made in the staging folder */
+	const cb_strmap *known; /* keys of the previous output's files; may be NULL */
+	cb_strmap *keys;	/* keys of this build's files */
+	cb_strmap *linked;	/* path -> non-NULL: linked unchanged from the previous output */
+	bool private_out;	/* owner-only output (a restricted build) */
+	const cb_seal *seal;	/* an encrypted build's keys (seal.h); NULL: plain */
 	pthread_mutex_t lock;
 };
 
@@ -147,7 +147,7 @@ int cb_writer_open(cb_writer **wp, const char *out, cb_error *err)
 	cb_writer *w = cb_xcalloc(1, sizeof *w);
 	w->out = cb_xstrndup(out, lo);
 	w->stage = parent_tmpl;
-	w->dirs = cb_map_new();
+	w->dirs = cb_strmap_new();
 	pthread_mutex_init(&w->lock, NULL);
 	if (cb_is_dir(w->out)) {
 		char *marker = cb_path_join(w->out, CB_OUTPUT_MARKER);
@@ -211,12 +211,12 @@ static int S_parents(cb_writer *w, const char *path)
 	char *rel = cb_xstrndup(path, (size_t)(slash - path));
 	pthread_mutex_lock(&w->lock);
 	int rc = 0;
-	if (!cb_map_has(w->dirs, rel)) {
+	if (!cb_strmap_has(w->dirs, rel)) {
 		char *full = cb_path_join(w->stage, rel);
 		rc = cb_mkdir_p(full);
 		free(full);
 		if (rc == 0)
-			cb_map_put(w->dirs, rel, NULL);
+			cb_strmap_put(w->dirs, rel, NULL);
 	}
 	pthread_mutex_unlock(&w->lock);
 	free(rel);
@@ -288,14 +288,14 @@ int cb_writer_put(cb_writer *w, const char *path, const char *data, size_t len, 
 static void S_note_linked(cb_writer *w, const char *path, bool linked)
 {
 	if (!w->linked)
-		w->linked = cb_map_new();
-	if (linked || cb_map_has(w->linked, path))
-		cb_map_put(w->linked, path, linked ? (void *)w : NULL);
+		w->linked = cb_strmap_new();
+	if (linked || cb_strmap_has(w->linked, path))
+		cb_strmap_put(w->linked, path, linked ? (void *)w : NULL);
 }
 
 bool cb_writer_linked(const cb_writer *w, const char *path)
 {
-	return w->linked && cb_map_get(w->linked, path) != NULL;
+	return w->linked && cb_strmap_get(w->linked, path) != NULL;
 }
 
 static int S_put(cb_writer *w, const char *path, const char *data, size_t len, cb_error *err)
@@ -339,7 +339,7 @@ static int S_put(cb_writer *w, const char *path, const char *data, size_t len, c
 	return rc;
 }
 
-void cb_writer_set_known(cb_writer *w, const cb_map *known)
+void cb_writer_set_known(cb_writer *w, const cb_strmap *known)
 {
 	w->known = known;
 }
@@ -357,9 +357,9 @@ static void S_remember(cb_writer *w, const char *path, const char *full, const c
 	k->ino = (uint64_t)st.st_ino;
 	pthread_mutex_lock(&w->lock);
 	if (!w->keys)
-		w->keys = cb_map_new();
-	free(cb_map_get(w->keys, path));
-	cb_map_put(w->keys, path, k);
+		w->keys = cb_strmap_new();
+	free(cb_strmap_get(w->keys, path));
+	cb_strmap_put(w->keys, path, k);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -367,7 +367,7 @@ int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
 {
 	if (w->seal || !w->prev || !w->known || !S_safe_path(path))
 		return 0;
-	const cb_file_key *k = cb_map_get(w->known, path);
+	const cb_file_key *k = cb_strmap_get(w->known, path);
 	if (!k || strcmp(k->key, key) != 0)
 		return 0;
 	char *old = cb_path_join(w->prev, path);
@@ -406,23 +406,23 @@ int cb_writer_put_keyed(cb_writer *w, const char *path, const char *key, const c
 	return rc;
 }
 
-cb_map *cb_writer_take_keys(cb_writer *w)
+cb_strmap *cb_writer_take_keys(cb_writer *w)
 {
-	cb_map *k = w->keys;
+	cb_strmap *k = w->keys;
 	w->keys = NULL;
 	return k;
 }
 
-void cb_file_keys_free(cb_map *keys)
+void cb_file_keys_free(cb_strmap *keys)
 {
 	if (!keys)
 		return;
 	size_t it = 0;
 	const char *path;
 	void *v;
-	while (cb_map_next(keys, &it, &path, &v))
+	while (cb_strmap_next(keys, &it, &path, &v))
 		free(v);
-	cb_map_free(keys);
+	cb_strmap_free(keys);
 }
 
 int cb_writer_copy_tree(cb_writer *w, const char *src_dir, const char *dest, cb_error *err)
@@ -564,8 +564,8 @@ size_t cb_writer_reused(const cb_writer *w)
 
 static void S_free(cb_writer *w)
 {
-	cb_map_free(w->dirs);
-	cb_map_free(w->linked);
+	cb_strmap_free(w->dirs);
+	cb_strmap_free(w->linked);
 	cb_file_keys_free(w->keys);
 	pthread_mutex_destroy(&w->lock);
 	free(w->out);

@@ -71,7 +71,7 @@ typedef struct cb_file_key {
 
 /* What the previous output was made from: path -> cb_file_key* (borrowed;
  * it must outlive the writer). Call before any put. */
-void cb_writer_set_known(cb_writer *w, const cb_map *known);
+void cb_writer_set_known(cb_writer *w, const cb_strmap *known);
 /* Links path from the previous output when it was made from key: returns
  * 1 then, 0 when the file must be made. Thread-safe. */
 int cb_writer_reuse(cb_writer *w, const char *path, const char *key);
@@ -80,8 +80,8 @@ int cb_writer_put_keyed(cb_writer *w, const char *path, const char *key, const c
 			cb_error *err);
 /* Hands over the keys of this build's files (path -> cb_file_key*), to be
  * stored once the output is committed; free with cb_file_keys_free. */
-cb_map *cb_writer_take_keys(cb_writer *w);
-void cb_file_keys_free(cb_map *keys); /* NULL-safe */
+cb_strmap *cb_writer_take_keys(cb_writer *w);
+void cb_file_keys_free(cb_strmap *keys); /* NULL-safe */
 
 /*
  * Encrypted builds (seal.h). After cb_writer_seal, the feed, sitemap and

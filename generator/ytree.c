@@ -20,7 +20,7 @@ typedef struct S_frame {
 	cb_ynode *node;
 	size_t cap;
 	bool want_key;
-	cb_map *seen; /* key text -> the first key node (borrowed) */
+	cb_strmap *seen; /* key text -> the first key node (borrowed) */
 } S_frame;
 
 typedef struct S_ctx {
@@ -155,7 +155,7 @@ static void S_attach(S_ctx *c, cb_ynode *n)
 			S_append(f, k);
 			return;
 		}
-		const cb_ynode *first = cb_map_get(f->seen, n->str);
+		const cb_ynode *first = cb_strmap_get(f->seen, n->str);
 		if (first) {
 			cb_diags_add(c->d, CB_ERROR, c->file, n->line, n->col, "duplicate-key",
 				     "'%s' is given twice; the first is on line %d, column %d. Keep only one "
@@ -163,7 +163,7 @@ static void S_attach(S_ctx *c, cb_ynode *n)
 				     n->str, first->line, first->col);
 			c->failed = true;
 		} else {
-			cb_map_put(f->seen, n->str, n);
+			cb_strmap_put(f->seen, n->str, n);
 		}
 	}
 	S_append(f, n);
@@ -183,7 +183,7 @@ static int S_push(S_ctx *c, cb_ynode *n)
 	f->node = n;
 	f->cap = 0;
 	f->want_key = true;
-	f->seen = n->type == CB_Y_MAP ? cb_map_new() : NULL;
+	f->seen = n->type == CB_Y_MAP ? cb_strmap_new() : NULL;
 	return 0;
 }
 
@@ -191,7 +191,7 @@ static int S_push(S_ctx *c, cb_ynode *n)
 static cb_ynode *S_pop(S_ctx *c)
 {
 	S_frame *f = &c->stack[--c->depth];
-	cb_map_free(f->seen);
+	cb_strmap_free(f->seen);
 	cb_ynode *n = f->node;
 	/* A mapping that ends after a key (only after an error) loses that key
 	 * rather than leaving it unpaired. */

@@ -1,6 +1,8 @@
 /* index: see index.h. */
 #include "index.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -341,7 +343,7 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, cb_tokenizer_tap *tap
 	return rc;
 }
 
-static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_search_stats *stats)
+static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_index_stats *stats)
 {
 	S_cols cols = {.p = p};
 	sqlite3_int64 lp_id = 0;
@@ -403,30 +405,44 @@ static int S_needs_vacuum(S_ix *x, bool *yes)
 	return rc == SQLITE_ROW ? 0 : S_fail(x, "freelist_count");
 }
 
-int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
-		    cb_error *err)
+/* Makes the database's file, owner-only from its creation: a database
+ * written into the private folder holds the audience's text. Whatever was
+ * at path goes first (a database is always written whole). */
+static int S_create(const char *path, cb_error *err)
 {
-	cb_search_stats local;
+	unlink(path);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cb_error_set(err, path, 0, 0, "cannot write the search index: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_index_stats *stats,
+		      cb_error *err)
+{
+	cb_index_stats local;
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
-	char *path = cb_path_join(cb_writer_stage_dir(w), CB_SEARCH_DB);
 	S_ix x = {NULL, {NULL}, err, path};
 	cb_tokenizer_tap *tap = NULL;
-	cb_postings *p = NULL;
 	bool vacuum = false;
 	int rc = -1;
-	unlink(path);
+	if (S_create(path, err) != 0)
+		return -1;
 	/* Only this thread uses the connection, so it needs no mutex. */
-	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		S_fail(&x, "open");
 		goto out;
 	}
 	if (cb_tokenizer_tap_install(x.db, &tap, err) != 0)
 		goto out;
-	/* The file is private to this build until the output is swapped in,
-	 * so there is nothing to protect with a journal. */
+	/* The file is new and nobody reads it until it is finished (the
+	 * caller renames it into place, or swaps in the output folder that
+	 * holds it), so there is nothing to protect with a journal. */
 	if (S_exec(&x, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
 		       "BEGIN;") ||
 	    S_exec(&x, S_schema) ||
@@ -438,8 +454,6 @@ int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_s
 			S_fail(&x, S_sql[i]);
 			goto out;
 		}
-	/* Without web_dir only the database is wanted: no postings. */
-	p = web_dir ? cb_postings_new() : NULL;
 	if (S_fill(&x, site, tap, p, stats) != 0)
 		goto out;
 	/* The postings wait, out of the way, while SQLite finishes. */
@@ -465,26 +479,28 @@ out:
 		cb_error_set(err, path, 0, 0, "cannot close the search index");
 		rc = -1;
 	}
-	if (rc == 0) {
-		struct stat sb;
-		if (stat(path, &sb) == 0)
-			stats->db_bytes = (size_t)sb.st_size;
-	}
-	if (rc == 0 && web_dir) {
-		cb_shard_stats ss;
-		rc = cb_shards_write(site, p, w, &ss, err);
+	struct stat sb;
+	if (rc == 0 && stat(path, &sb) == 0)
+		stats->db_bytes = (size_t)sb.st_size;
+	return rc;
+}
+
+int cb_index_write_browser(const cb_site *site, cb_postings *p, const char *web_dir, cb_writer *w,
+			   cb_index_stats *stats, cb_error *err)
+{
+	cb_shard_stats ss = {0, 0, 0};
+	int rc = cb_shards_write(site, p, w, &ss, err);
+	if (stats) {
 		stats->terms = ss.terms;
 		stats->shards = ss.shards;
 		stats->shard_bytes = ss.bytes;
 	}
 	/* The browser search's scripts, beside the shards they load. */
-	if (rc == 0 && web_dir && !cb_is_dir(web_dir)) {
+	if (rc == 0 && !cb_is_dir(web_dir)) {
 		cb_error_set(err, NULL, 0, 0, "cannot find the browser search scripts in '%s'", web_dir);
 		rc = -1;
 	}
-	if (rc == 0 && web_dir)
+	if (rc == 0)
 		rc = cb_writer_copy_tree(w, web_dir, "search", err);
-	cb_postings_free(p);
-	free(path);
 	return rc;
 }

@@ -1,8 +1,15 @@
 /*
- * index: the search index every build writes — casebook.db, an SQLite
- * FTS5 database (one row per document, one per learning point, with the
- * taxonomy's themes and synonyms) — and the same index exported for the
- * browser as sharded .js files under search/ (see shards.h).
+ * index: the search index a build writes, in two separate steps:
+ *
+ *   the database   an SQLite FTS5 file (one row per document, one per
+ *                  learning point, with the taxonomy's themes and synonyms),
+ *                  written to any path: every build's own in the private
+ *                  folder (.casebook/search-<audience>.db, read by
+ *                  `casebook search`), casebook.db in the output with
+ *                  --with-db, and the one casebook.query asks (plugin.h);
+ *   the browser    the same index exported as sharded .js files under
+ *                  search/ of the output (see shards.h), from the postings
+ *                  the database step gathered while FTS5 tokenized.
  *
  * Only documents of the site model go in: the site has already dropped
  * everything outside the build's audience, so nothing excluded can leave a
@@ -15,13 +22,14 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "postings.h"
 #include "site.h"
 #include "writer.h"
 
 /* The database's schema version, stored in its meta table and checked by
  * `casebook search`. */
 #define CB_SEARCH_SCHEMA 2
-/* The database file name in the output folder. */
+/* The database file name in the output folder (--with-db). */
 #define CB_SEARCH_DB "casebook.db"
 
 /* BM25 column weights of docs_fts (title, summary, themes, body): a title
@@ -36,20 +44,31 @@
 #define CB_WP_TEXT 1.0
 #define CB_WP_THEMES 3.0
 
-typedef struct cb_search_stats {
+typedef struct cb_index_stats {
 	size_t docs;	    /* documents indexed */
 	size_t learning;    /* learning points indexed */
 	size_t terms;	    /* distinct terms */
 	size_t shards;	    /* term shard files */
 	size_t shard_bytes; /* bytes of all browser files (shards, metadata, texts) */
-	size_t db_bytes;    /* size of casebook.db */
-} cb_search_stats;
+	size_t db_bytes;    /* size of the database file */
+} cb_index_stats;
 
-/* Writes casebook.db into w's staging folder, and the browser index and
- * the browser search's scripts (the files of web_dir) under search/ in w;
- * with web_dir NULL, the database alone (casebook.query's index, which no
- * browser reads). Returns 0, or -1 with err. stats may be NULL. */
-int cb_search_build(const cb_site *site, const char *web_dir, cb_writer *w, cb_search_stats *stats,
-		    cb_error *err);
+/* Writes a new search database for site at path, replacing whatever was
+ * there; the file is owner-only (0600). It is only complete once this
+ * returns 0, so a caller that must never show a half-written database
+ * writes to a temporary name and renames it. When p is not NULL, the
+ * tokens FTS5 makes of each document are added to it in site order, for
+ * cb_index_write_browser; p is then finished (cb_postings_finish). Returns
+ * 0, or -1 with err. stats may be NULL; this step clears it and fills
+ * docs, learning and db_bytes. */
+int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_index_stats *stats,
+		      cb_error *err);
+
+/* Writes the browser index of site under search/ in w from p (filled by
+ * cb_index_write_db for the same site), and the browser search's scripts
+ * (the files of web_dir) beside it. Returns 0, or -1 with err. stats may be
+ * NULL; this step fills terms, shards and shard_bytes. */
+int cb_index_write_browser(const cb_site *site, cb_postings *p, const char *web_dir, cb_writer *w,
+			   cb_index_stats *stats, cb_error *err);
 
 #endif

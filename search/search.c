@@ -357,9 +357,12 @@ static double S_share(sqlite3_stmt *st, long doc, const char *theme)
 static void S_by_theme(cb_search *s, const cb_query *q, S_list *all)
 {
 	char *words = cb_query_fts_words(q);
-	size_t nd, np;
+	size_t nd, np = 0;
+	bool any_point = false;
+	for (size_t i = 0; i < all->n && !any_point; i++)
+		any_point = all->v[i].kind == CB_HIT_POINT;
 	long *docs = S_rows(s, "docs_fts", words, &nd);
-	long *points = S_rows(s, "learning_fts", words, &np);
+	long *points = any_point ? S_rows(s, "learning_fts", words, &np) : NULL;
 	sqlite3_stmt *share = NULL, *on = NULL;
 	sqlite3_prepare_v2(s->db,
 			   "SELECT dt.points, d.points FROM doc_themes dt JOIN docs d ON d.id = dt.doc WHERE "
@@ -596,64 +599,4 @@ int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *
 	/* Plugins get documents: a learning point is found through its own. */
 	static const cb_search_filter docs_only = {.documents_only = true};
 	return S_run(s, q, &docs_only, limit, false, res, err);
-}
-
-/* ---- where the database is ---- */
-
-void cb_search_note_build(const char *workdir, const char *out)
-{
-	char *abs = realpath(out, NULL);
-	if (!abs)
-		return;
-	char *dir = cb_path_join(workdir, ".casebook");
-	char *file = cb_path_join(dir, "last-build");
-	char *line = cb_xasprintf("%s\n", abs);
-	if (cb_mkdir_p(dir) == 0)
-		cb_file_write(file, line, strlen(line));
-	free(line);
-	free(file);
-	free(dir);
-	free(abs);
-}
-
-char *cb_search_default_db(void)
-{
-	char *cwd = getcwd(NULL, 0);
-	if (!cwd)
-		return NULL;
-	char *repo = NULL;
-	for (;;) {
-		char *git = cb_path_join(cwd, ".git");
-		bool found = access(git, F_OK) == 0;
-		free(git);
-		if (found) {
-			repo = cwd;
-			break;
-		}
-		char *slash = strrchr(cwd, '/');
-		if (!slash || slash == cwd) {
-			free(cwd);
-			return NULL;
-		}
-		*slash = '\0';
-	}
-	char *last = cb_path_join(repo, ".casebook/last-build");
-	char *data = NULL, *db = NULL;
-	size_t len;
-	if (cb_file_read(last, &data, &len) == 0) {
-		while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-			data[--len] = '\0';
-		if (len)
-			db = cb_path_join(data, CB_SEARCH_DB);
-		if (db && access(db, F_OK) != 0) {
-			free(db); /* that build's output was moved or deleted */
-			db = NULL;
-		}
-	}
-	if (!db)
-		db = cb_path_join(repo, "public/" CB_SEARCH_DB);
-	free(data);
-	free(last);
-	free(repo);
-	return db;
 }

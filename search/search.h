@@ -1,6 +1,6 @@
 /*
- * search: questions put to a built casebook.db — what `casebook search`
- * runs. A query (query.h) is expanded with the synonyms stored in the
+ * search: questions put to a search database (index.h) — what `casebook
+ * search` runs, and casebook.query (plugin.h). A query (query.h) is expanded with the synonyms stored in the
  * database and matched with FTS5 against documents and learning points,
  * scored with bm25() and the column weights of index.h (a match only
  * through a theme's synonym: by the share of its document's points on
@@ -78,14 +78,5 @@ void cb_search_result_free(cb_search_result *res);
  * more than the ranking. For casebook.query, whose
  * plugins know the documents by their place. */
 int cb_search_rank(cb_search *s, const char *q, size_t limit, cb_search_result *res, cb_error *err);
-
-/* Remembers out as the latest build of the repository at workdir, in
- * <workdir>/.casebook/last-build (one line, the absolute path). Best
- * effort: a failure only means search falls back to public/. */
-void cb_search_note_build(const char *workdir, const char *out);
-/* The database `casebook search` uses with no --db: the last build's of
- * the repository containing the current folder, else its public/
- * casebook.db. NULL when not inside a repository. Caller frees. */
-char *cb_search_default_db(void);
 
 #endif

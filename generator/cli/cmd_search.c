@@ -5,20 +5,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
+#include "gitsrc.h"
+#include "private.h"
+#include "schema.h"
 #include "search.h"
 #include "util.h"
 
 enum { S_FOUND = 0, S_NONE = 1, S_ERROR = 2 };
 
 const char cb_search_usage[] =
-    "usage: casebook search [--db FILE] [--theme T] [--type T] [--area A]\n"
-    "                       [--since YYYY] [--until YYYY] [--limit N] [--json] QUERY\n"
+    "usage: casebook search [--audience A] [--repo DIR | --db FILE] [--theme T] [--type T]\n"
+    "                       [--area A] [--since YYYY] [--until YYYY] [--limit N] [--json]\n"
+    "                       QUERY\n"
     "\n"
-    "Searches the last build's index (casebook.db) and prints the best matches,\n"
-    "documents and their learning points alike: title, type, date, source path\n"
-    "(with the point's section) and a snippet with the matched words.\n"
+    "Searches the search database of the last build of an audience and prints\n"
+    "the best matches, documents and their learning points alike: title, type,\n"
+    "date, source path (with the point's section) and a snippet with the\n"
+    "matched words. It ranks exactly as that build's search page does.\n"
     "\n"
     "  missed appointments     documents with both words (any form: appointment, missing)\n"
     "  \"did not attend\"         the words together, in this order\n"
@@ -27,7 +33,11 @@ const char cb_search_usage[] =
     "  bruising OR bruise      either word\n"
     "Words that are a theme's synonym (DNA, WNB, NAI…) also find that theme.\n"
     "\n"
-    "  --db FILE       the index (default: the last `casebook build` of this repository)\n"
+    "  --audience A    public (default), internal or restricted: the database of\n"
+    "                  the last `casebook build --audience A` (.casebook/search-A.db)\n"
+    "  --repo DIR      the git repository (default: the one containing this folder)\n"
+    "  --db FILE       another database instead, such as a casebook.db written by\n"
+    "                  `casebook build --with-db`\n"
     "  --theme T       only documents with this theme, and points on it (id or label)\n"
     "  --type T        only this document type (e.g. briefing, case-review)\n"
     "  --area A        only documents from this area\n"
@@ -39,7 +49,7 @@ const char cb_search_usage[] =
     "that starts with --.\n"
     "\n"
     "Exit status: 0 something matched, 1 nothing matched, 2 a usage error,\n"
-    "a query that cannot be read, or no index.\n";
+    "a query that cannot be read, or no database (yet).\n";
 
 static int S_usage_error(const char *fmt, const char *arg)
 {
@@ -234,14 +244,49 @@ static const struct {
 	const char *name;
 	char key;
 	bool value;
-} S_opts[] = {{"--db", 'd', true},    {"--theme", 't', true}, {"--type", 'y', true},  {"--area", 'a', true},
-	      {"--since", 's', true}, {"--until", 'u', true}, {"--limit", 'n', true}, {"-n", 'n', true},
-	      {"--json", 'j', false}, {"--help", 'h', false}, {"-h", 'h', false}};
+} S_opts[] = {{"--db", 'd', true},    {"--theme", 't', true}, {"--type", 'y', true},
+	      {"--area", 'a', true},  {"--since", 's', true}, {"--until", 'u', true},
+	      {"--limit", 'n', true}, {"-n", 'n', true},      {"--json", 'j', false},
+	      {"--help", 'h', false}, {"-h", 'h', false},     {"--audience", 'A', true},
+	      {"--repo", 'r', true}};
+
+/* The database to read: --db as given, else the private folder's database
+ * of the audience's builds (private.h). NULL after printing why there is
+ * none. Caller frees. */
+static char *S_db(const char *db_arg, const char *repo, const char *audience)
+{
+	if (db_arg)
+		return cb_xstrdup(db_arg);
+	cb_visibility aud = CB_VIS_PUBLIC;
+	if (audience)
+		cb_visibility_parse(audience, &aud); /* checked with the options */
+	cb_gitsrc *g = NULL;
+	cb_error err = CB_ERROR_INIT;
+	if (cb_gitsrc_open(&g, repo, &err) != 0) {
+		fprintf(stderr, "casebook search: %s\n", err.msg);
+		return NULL;
+	}
+	char *priv = cb_gitsrc_private_dir(g);
+	char *db = cb_private_search_db(priv, aud);
+	cb_gitsrc_free(g);
+	free(priv);
+	if (access(db, F_OK) != 0) {
+		const char *name = cb_visibility_name(aud);
+		fprintf(stderr,
+			"casebook: no search database for the %s audience yet; run 'casebook build%s%s' "
+			"first\n",
+			name, aud == CB_VIS_PUBLIC ? "" : " --audience ", aud == CB_VIS_PUBLIC ? "" : name);
+		free(db);
+		return NULL;
+	}
+	return db;
+}
 
 int cb_cmd_search(int argc, char **argv)
 {
 	cb_search_filter f = {.theme = NULL};
-	const char *db_arg = NULL;
+	const char *db_arg = NULL, *repo = NULL, *audience = NULL;
+	cb_visibility aud;
 	long limit = 10;
 	bool json = false;
 	cb_buf q = CB_BUF_INIT;
@@ -294,6 +339,13 @@ int cb_cmd_search(int argc, char **argv)
 		int bad = 0;
 		switch (key) {
 		case 'd': db_arg = val; break;
+		case 'r': repo = val; break;
+		case 'A':
+			audience = val;
+			if (cb_visibility_parse(val, &aud) != 0)
+				bad = S_usage_error(
+				    "unknown audience '%s': use public, internal or restricted", val);
+			break;
 		case 't': f.theme = val; break;
 		case 'y': f.type = val; break;
 		case 'a': f.area = val; break;
@@ -331,17 +383,18 @@ int cb_cmd_search(int argc, char **argv)
 		cb_buf_free(&q);
 		return S_usage_error("%s", "--since is after --until: nothing could match");
 	}
-	char *db = db_arg ? cb_xstrdup(db_arg) : cb_search_default_db();
+	if (db_arg && (repo || audience)) {
+		cb_buf_free(&q);
+		return S_usage_error("%s", "--db names the database itself: give either --db or "
+					   "--audience and --repo");
+	}
+	char *db = S_db(db_arg, repo, audience);
 	int rc = S_ERROR;
 	cb_search *s = NULL;
 	cb_search_result res = {0};
 	cb_error err = CB_ERROR_INIT;
-	if (!db) {
-		fprintf(stderr,
-			"casebook search: not inside a git repository: give the index with --db FILE, or "
-			"run 'casebook build' in your repository first\n");
+	if (!db)
 		goto out;
-	}
 	if (cb_search_open(&s, db, &err) != 0) {
 		fprintf(stderr, "casebook search: %s\n", err.msg);
 		goto out;

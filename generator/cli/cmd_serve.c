@@ -874,7 +874,8 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 				     .allow_shallow = true},
 			    .out = s.site,
 			    .datadir = datadir,
-			    .version = CB_VERSION};
+			    .version = CB_VERSION,
+			    .no_search_db = true};
 	S_catch_signals();
 	rc = S_serve_site(&s, &bo, workdir, o.port);
 

@@ -56,9 +56,11 @@ static const char S_build_usage[] =
     "usage: casebook build [--repo DIR] [--ref REV | --worktree] [--out DIR]\n"
     "                      [--audience public|internal|restricted] [--drafts] [--jobs N]\n"
     "                      [--no-cache] [--allow-shallow] [--encrypt | --no-encrypt]\n"
-    "                      [--passphrase-file FILE] [--quiet]\n"
+    "                      [--passphrase-file FILE] [--with-db] [--quiet]\n"
     "\n"
-    "Builds the site from the Markdown documents committed under content/.\n"
+    "Builds the site from the Markdown documents committed under content/,\n"
+    "and the audience's search database for `casebook search`\n"
+    "(.casebook/search-AUDIENCE.db, never published).\n"
     "\n"
     "  --repo DIR        the git repository (default: the one containing this folder)\n"
     "  --ref REV         branch, tag or commit to build (default: HEAD)\n"
@@ -82,6 +84,9 @@ static const char S_build_usage[] =
     "  --passphrase-file FILE  the passphrase (one trailing newline is ignored);\n"
     "                    else $CASEBOOK_PASSPHRASE, else asked on the terminal;\n"
     "                    at least 12 characters\n"
+    "  --with-db         also put the search database in the output, as\n"
+    "                    casebook.db ('search-db: true' in casebook.yml makes\n"
+    "                    this the default); never in an encrypted build\n"
     "  -q, --quiet       print only problems\n"
     "\n"
     "Exit status: 0 built, 1 content errors (nothing written), 2 usage or\n"
@@ -106,6 +111,7 @@ typedef struct S_args {
 	int jobs;
 	bool quiet;
 	bool no_cache;
+	bool with_db;
 	int encrypt; /* 1 --encrypt, 0 --no-encrypt, -1 neither */
 	const char *passphrase_file;
 } S_args;
@@ -115,15 +121,23 @@ typedef struct S_args {
 static int S_parse(int argc, char **argv, bool build, S_args *a)
 {
 	const char *usage = build ? S_build_usage : S_check_usage;
-	static const struct option opts[] = {
-	    {"repo", required_argument, NULL, 'r'},	{"ref", required_argument, NULL, 'R'},
-	    {"worktree", no_argument, NULL, 'w'},	{"out", required_argument, NULL, 'o'},
-	    {"audience", required_argument, NULL, 'a'}, {"drafts", no_argument, NULL, 'D'},
-	    {"jobs", required_argument, NULL, 'j'},	{"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},		{"no-cache", no_argument, NULL, 'C'},
-	    {"allow-shallow", no_argument, NULL, 'S'},	{"encrypt", no_argument, NULL, 'E'},
-	    {"no-encrypt", no_argument, NULL, 'N'},	{"passphrase-file", required_argument, NULL, 'P'},
-	    {"staged", no_argument, NULL, 'I'},		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"repo", required_argument, NULL, 'r'},
+					     {"ref", required_argument, NULL, 'R'},
+					     {"worktree", no_argument, NULL, 'w'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"audience", required_argument, NULL, 'a'},
+					     {"drafts", no_argument, NULL, 'D'},
+					     {"jobs", required_argument, NULL, 'j'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"no-cache", no_argument, NULL, 'C'},
+					     {"allow-shallow", no_argument, NULL, 'S'},
+					     {"encrypt", no_argument, NULL, 'E'},
+					     {"no-encrypt", no_argument, NULL, 'N'},
+					     {"passphrase-file", required_argument, NULL, 'P'},
+					     {"staged", no_argument, NULL, 'I'},
+					     {"with-db", no_argument, NULL, 'B'},
+					     {NULL, 0, NULL, 0}};
 	memset(a, 0, sizeof *a);
 	a->encrypt = -1;
 	a->site.audience = CB_VIS_PUBLIC;
@@ -177,6 +191,13 @@ static int S_parse(int argc, char **argv, bool build, S_args *a)
 						      "--no-cache"),
 				       -2;
 			a->no_cache = true;
+			break;
+		case 'B':
+			if (!build)
+				return cb_usage_error(usage, "check writes nothing, so it takes no %s",
+						      "--with-db"),
+				       -2;
+			a->with_db = true;
 			break;
 		case 'E':
 		case 'N':
@@ -283,6 +304,7 @@ static int S_run(int argc, char **argv, bool build)
 			    .check_only = !build,
 			    .jobs = a.jobs,
 			    .no_cache = a.no_cache,
+			    .with_db = a.with_db,
 			    .encrypt = a.encrypt < 0 ? CB_ENCRYPT_CONFIG
 				       : a.encrypt   ? CB_ENCRYPT_YES
 						     : CB_ENCRYPT_NO,

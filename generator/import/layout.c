@@ -185,8 +185,8 @@ static bool S_page_number(const char *s)
 
 static void S_drop_margins(S_lines *L)
 {
-	cb_map *count = cb_map_new(); /* shape -> pages it is on (a count stored as the value) */
-	cb_map *seen = cb_map_new();  /* "page:shape" */
+	cb_strmap *count = cb_strmap_new(); /* shape -> pages it is on (a count stored as the value) */
+	cb_strmap *seen = cb_strmap_new();  /* "page:shape" */
 	for (size_t i = 0; i < L->n; i++) {
 		S_line *l = &L->v[i];
 		bool margin = l->page_h > 0 && (l->y1 < l->page_h * 0.1 || l->y0 > l->page_h * 0.9);
@@ -198,9 +198,9 @@ static void S_drop_margins(S_lines *L)
 		}
 		char *shape = S_shape(l->text);
 		char *key = cb_xasprintf("%d:%s", l->page, shape);
-		if (!cb_map_has(seen, key)) {
-			cb_map_put(seen, key, NULL);
-			cb_map_put(count, shape, (void *)((uintptr_t)cb_map_get(count, shape) + 1));
+		if (!cb_strmap_has(seen, key)) {
+			cb_strmap_put(seen, key, NULL);
+			cb_strmap_put(count, shape, (void *)((uintptr_t)cb_strmap_get(count, shape) + 1));
 		}
 		free(key);
 		free(shape);
@@ -211,13 +211,13 @@ static void S_drop_margins(S_lines *L)
 		if (!margin || l->drop)
 			continue;
 		char *shape = S_shape(l->text);
-		size_t pages = (size_t)(uintptr_t)cb_map_get(count, shape);
+		size_t pages = (size_t)(uintptr_t)cb_strmap_get(count, shape);
 		if (pages >= 2 && pages * 2 >= (size_t)L->pages)
 			l->drop = true;
 		free(shape);
 	}
-	cb_map_free(count);
-	cb_map_free(seen);
+	cb_strmap_free(count);
+	cb_strmap_free(seen);
 }
 
 static int S_cmp_double(const void *a, const void *b)
@@ -450,7 +450,7 @@ static double S_edge(const S_lines *L, size_t from, double body, double *right)
  * 2 points): a flow holding only a list is indented from it. */
 static double S_margin(const S_lines *L, double body)
 {
-	cb_map *count = cb_map_new();
+	cb_strmap *count = cb_strmap_new();
 	double best = -1;
 	size_t most = 0;
 	for (size_t i = 0; i < L->n; i++) {
@@ -459,14 +459,14 @@ static double S_margin(const S_lines *L, double body)
 			continue;
 		char key[32];
 		snprintf(key, sizeof key, "%ld", (long)(l->x0 / 2));
-		size_t n = (size_t)(uintptr_t)cb_map_get(count, key) + strlen(l->text);
-		cb_map_put(count, key, (void *)(uintptr_t)n);
+		size_t n = (size_t)(uintptr_t)cb_strmap_get(count, key) + strlen(l->text);
+		cb_strmap_put(count, key, (void *)(uintptr_t)n);
 		if (n > most) {
 			most = n;
 			best = l->x0;
 		}
 	}
-	cb_map_free(count);
+	cb_strmap_free(count);
 	return best;
 }
 

@@ -16,8 +16,8 @@
 
 typedef struct S_ctx {
 	cb_import_doc *doc;
-	cb_map *para_parent; /* paragraph style -> parent style name (borrowed from the trees) */
-	cb_map *list_num;    /* list style name -> "1" when numbered (borrowed) */
+	cb_strmap *para_parent; /* paragraph style -> parent style name (borrowed from the trees) */
+	cb_strmap *list_num;	/* list style name -> "1" when numbered (borrowed) */
 	int tables;
 } S_ctx;
 
@@ -29,15 +29,15 @@ static void S_styles(S_ctx *c, const xmlNode *n)
 		const char *name = cb_imp_xml_attr(s, "name");
 		if (cb_imp_xml_is(s, "style") && name) {
 			const char *parent = cb_imp_xml_attr(s, "parent-style-name");
-			if (parent && !cb_map_has(c->para_parent, name))
-				cb_map_put(c->para_parent, name, (void *)parent);
+			if (parent && !cb_strmap_has(c->para_parent, name))
+				cb_strmap_put(c->para_parent, name, (void *)parent);
 		} else if (cb_imp_xml_is(s, "list-style") && name) {
 			const xmlNode *lvl = s->children;
 			while (lvl && lvl->type != XML_ELEMENT_NODE)
 				lvl = lvl->next;
-			if (!cb_map_has(c->list_num, name))
-				cb_map_put(c->list_num, name,
-					   cb_imp_xml_is(lvl, "list-level-style-number") ? "1" : "0");
+			if (!cb_strmap_has(c->list_num, name))
+				cb_strmap_put(c->list_num, name,
+					      cb_imp_xml_is(lvl, "list-level-style-number") ? "1" : "0");
 		} else if (cb_imp_xml_is(s, "automatic-styles") || cb_imp_xml_is(s, "styles")) {
 			S_styles(c, s);
 		}
@@ -50,7 +50,7 @@ static bool S_is_title(const S_ctx *c, const char *style)
 	for (int depth = 0; style && depth < 8; depth++) {
 		if (strcmp(style, "Title") == 0)
 			return true;
-		style = cb_map_get(c->para_parent, style);
+		style = cb_strmap_get(c->para_parent, style);
 	}
 	return false;
 }
@@ -220,7 +220,7 @@ static void S_blocks(S_ctx *c, const xmlNode *parent, int depth, bool ordered)
 			S_frames(c, n);
 		} else if (cb_imp_xml_is(n, "list")) {
 			const char *style = cb_imp_xml_attr(n, "style-name");
-			const char *num = style ? cb_map_get(c->list_num, style) : NULL;
+			const char *num = style ? cb_strmap_get(c->list_num, style) : NULL;
 			bool ord = num ? strcmp(num, "1") == 0 : ordered;
 			int d = depth >= 0 ? depth + 1 : depth == -1 ? 0 : -depth - 2 + 1;
 			for (const xmlNode *it = n->children; it; it = it->next)
@@ -272,7 +272,7 @@ int cb_imp_odt(const char *name, const char *data, size_t len, cb_import_doc *do
 	cb_imp_zip *z = NULL;
 	if (cb_imp_zip_open(name, data, len, &z, err) != 0)
 		return -1;
-	S_ctx c = {doc, cb_map_new(), cb_map_new(), 0};
+	S_ctx c = {doc, cb_strmap_new(), cb_strmap_new(), 0};
 	xmlDoc *x[3] = {NULL};
 	static const char *const parts[] = {"content.xml", "styles.xml", "meta.xml"};
 	int rc = -1;
@@ -299,8 +299,8 @@ int cb_imp_odt(const char *name, const char *data, size_t len, cb_import_doc *do
 out:
 	for (size_t i = 0; i < 3; i++)
 		cb_imp_xml_free(x[i]);
-	cb_map_free(c.para_parent);
-	cb_map_free(c.list_num);
+	cb_strmap_free(c.para_parent);
+	cb_strmap_free(c.list_num);
 	cb_imp_zip_close(z);
 	return rc;
 }
@@ -310,7 +310,7 @@ int cb_imp_odt_body(const char *name, const char *xml, size_t len, cb_import_doc
 	xmlDoc *x;
 	if (cb_imp_xml_parse(name, xml, len, false, &x, err) != 0)
 		return -1;
-	S_ctx c = {doc, cb_map_new(), cb_map_new(), 0};
+	S_ctx c = {doc, cb_strmap_new(), cb_strmap_new(), 0};
 	const xmlNode *root = cb_imp_xml_root(x);
 	S_styles(&c, root);
 	for (const xmlNode *n = root ? root->children : NULL; n; n = n->next)
@@ -318,7 +318,7 @@ int cb_imp_odt_body(const char *name, const char *xml, size_t len, cb_import_doc
 			S_blocks(&c, n, -1, false);
 	cb_imp_lists(doc);
 	cb_imp_xml_free(x);
-	cb_map_free(c.para_parent);
-	cb_map_free(c.list_num);
+	cb_strmap_free(c.para_parent);
+	cb_strmap_free(c.list_num);
 	return 0;
 }

@@ -27,9 +27,9 @@ typedef struct S_ctx {
 	cb_import_doc *doc;
 	S_style *styles;
 	size_t nstyles;
-	cb_map *rels;	  /* relationship id -> target (owned strings) */
-	cb_map *numfmt;	  /* "numId:ilvl" -> "bullet" or a number format (owned) */
-	cb_map *abstract; /* numId -> abstractNumId (owned) */
+	cb_strmap *rels;     /* relationship id -> target (owned strings) */
+	cb_strmap *numfmt;   /* "numId:ilvl" -> "bullet" or a number format (owned) */
+	cb_strmap *abstract; /* numId -> abstractNumId (owned) */
 	int tables;
 } S_ctx;
 
@@ -103,7 +103,7 @@ static const S_style *S_style_of(const S_ctx *c, const char *id, int depth)
 
 static void S_load_numbering(S_ctx *c, const xmlNode *root)
 {
-	cb_map *abs_fmt = cb_map_new(); /* "abstractId:ilvl" -> format (borrowed) */
+	cb_strmap *abs_fmt = cb_strmap_new(); /* "abstractId:ilvl" -> format (borrowed) */
 	for (const xmlNode *a = root ? root->children : NULL; a; a = a->next) {
 		if (!cb_imp_xml_is(a, "abstractNum"))
 			continue;
@@ -112,7 +112,7 @@ static void S_load_numbering(S_ctx *c, const xmlNode *root)
 			const char *fmt = S_val(l, "numFmt"), *ilvl = cb_imp_xml_attr(l, "ilvl");
 			if (cb_imp_xml_is(l, "lvl") && fmt && ilvl) {
 				char *key = cb_xasprintf("%s:%s", aid, ilvl);
-				cb_map_put(abs_fmt, key, (void *)fmt);
+				cb_strmap_put(abs_fmt, key, (void *)fmt);
 				free(key);
 			}
 		}
@@ -123,22 +123,22 @@ static void S_load_numbering(S_ctx *c, const xmlNode *root)
 			continue;
 		for (int lvl = 0; lvl < 9; lvl++) {
 			char *akey = cb_xasprintf("%s:%d", aid, lvl), *nkey = cb_xasprintf("%s:%d", nid, lvl);
-			const char *fmt = cb_map_get(abs_fmt, akey);
-			if (fmt && !cb_map_has(c->numfmt, nkey))
-				cb_map_put(c->numfmt, nkey, cb_xstrdup(fmt));
+			const char *fmt = cb_strmap_get(abs_fmt, akey);
+			if (fmt && !cb_strmap_has(c->numfmt, nkey))
+				cb_strmap_put(c->numfmt, nkey, cb_xstrdup(fmt));
 			free(akey);
 			free(nkey);
 		}
 	}
-	cb_map_free(abs_fmt);
+	cb_strmap_free(abs_fmt);
 }
 
 static void S_load_rels(S_ctx *c, const xmlNode *root)
 {
 	for (const xmlNode *r = root ? root->children : NULL; r; r = r->next) {
 		const char *id = cb_imp_xml_attr(r, "Id"), *target = cb_imp_xml_attr(r, "Target");
-		if (cb_imp_xml_is(r, "Relationship") && id && target && !cb_map_has(c->rels, id))
-			cb_map_put(c->rels, id, cb_xstrdup(target));
+		if (cb_imp_xml_is(r, "Relationship") && id && target && !cb_strmap_has(c->rels, id))
+			cb_strmap_put(c->rels, id, cb_xstrdup(target));
 	}
 }
 
@@ -175,7 +175,7 @@ static void S_runs(S_ctx *c, const xmlNode *n, cb_imp_text *t, cb_strv *unused, 
 				boxes[(*nboxes)++] = k;
 		} else if (strcmp(nm, "hyperlink") == 0) {
 			const char *rid = cb_imp_xml_attr(k, "id");
-			const char *href = rid ? cb_map_get(c->rels, rid) : NULL;
+			const char *href = rid ? cb_strmap_get(c->rels, rid) : NULL;
 			cb_imp_text_link_begin(t, href);
 			S_runs(c, k, t, unused, boxes, nboxes);
 			cb_imp_text_link_end(t);
@@ -240,7 +240,7 @@ static void S_paragraph(S_ctx *c, const xmlNode *p)
 	int depth = ilvl ? atoi(ilvl) : 0;
 	if (numid && strcmp(numid, "0") != 0) {
 		char *key = cb_xasprintf("%s:%d", numid, depth);
-		const char *fmt = cb_map_get(c->numfmt, key);
+		const char *fmt = cb_strmap_get(c->numfmt, key);
 		free(key);
 		list = fmt && strcmp(fmt, "bullet") != 0 && strcmp(fmt, "none") != 0 ? 2 : 1;
 	} else if (numid) {
@@ -395,14 +395,14 @@ static void S_comments(cb_import_doc *doc, const xmlNode *root)
 	}
 }
 
-static void S_map_free_values(cb_map *m)
+static void S_map_free_values(cb_strmap *m)
 {
 	size_t it = 0;
 	const char *k;
 	void *v;
-	while (m && cb_map_next(m, &it, &k, &v))
+	while (m && cb_strmap_next(m, &it, &k, &v))
 		free(v);
-	cb_map_free(m);
+	cb_strmap_free(m);
 }
 
 int cb_imp_docx(const char *name, const char *data, size_t len, cb_import_doc *doc, cb_error *err)
@@ -410,7 +410,7 @@ int cb_imp_docx(const char *name, const char *data, size_t len, cb_import_doc *d
 	cb_imp_zip *z = NULL;
 	if (cb_imp_zip_open(name, data, len, &z, err) != 0)
 		return -1;
-	S_ctx c = {name, doc, NULL, 0, cb_map_new(), cb_map_new(), NULL, 0};
+	S_ctx c = {name, doc, NULL, 0, cb_strmap_new(), cb_strmap_new(), NULL, 0};
 	static const char *const parts[] = {"word/document.xml",  "word/styles.xml",
 					    "word/numbering.xml", "word/_rels/document.xml.rels",
 					    "word/comments.xml",  "docProps/core.xml"};
@@ -459,13 +459,13 @@ int cb_imp_docx_body(const char *name, const char *xml, size_t len, cb_import_do
 	xmlDoc *x;
 	if (cb_imp_xml_parse(name, xml, len, false, &x, err) != 0)
 		return -1;
-	S_ctx c = {name, doc, NULL, 0, cb_map_new(), cb_map_new(), NULL, 0};
+	S_ctx c = {name, doc, NULL, 0, cb_strmap_new(), cb_strmap_new(), NULL, 0};
 	const xmlNode *body = S_child(cb_imp_xml_root(x), "body");
 	if (body)
 		S_body(&c, body);
 	cb_imp_lists(doc);
 	cb_imp_xml_free(x);
-	cb_map_free(c.rels);
-	cb_map_free(c.numfmt);
+	cb_strmap_free(c.rels);
+	cb_strmap_free(c.numfmt);
 	return 0;
 }

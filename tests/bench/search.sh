@@ -2,7 +2,8 @@
 # Part of `make bench`: search figures on a built site.
 #   tests/bench/search.sh CORPUS SITE
 # Prints the index build time (the build's "search" stage), the sizes of
-# casebook.db and of the browser index, the median and 95th-percentile
+# the search database (.casebook/search-public.db of the corpus, which
+# `casebook search` reads) and of the browser index, the median and 95th-percentile
 # time of `casebook search` over 100 varied queries, and — when the
 # browser test packages are installed — the browser's time from typing to
 # first results and the bytes of index files each query loaded.

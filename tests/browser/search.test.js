@@ -1,8 +1,9 @@
 // Browser search (search.html from file://) in Debian's Chromium: typing,
 // results, highlighting, synonyms, filters, keyboard use, the address, the
 // search box on every page, escaping, which files load; and the one-ranking
-// check: the browser's top five equal `casebook search --json`'s for many
-// queries over the demo site and over a 1,000-document synthetic corpus.
+// check: the browser's top five equal `casebook search --json`'s (over the
+// build's .casebook/search-public.db) for many queries over the demo site
+// and over a 1,000-document synthetic corpus.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -11,7 +12,9 @@ const t = require('./lib');
 
 const work = t.tmpdir('cb-browser-');
 const demo = t.build(t.ROOT, path.join(work, 'demo'));
-const demoDb = path.join(demo, 'casebook.db');
+// What `casebook search` reads: the build's database in the repository's
+// private folder (the output holds none).
+const demoDb = path.join(t.ROOT, '.casebook', 'search-public.db');
 
 // Queries over the demo site: words, stems, phrases, prefixes, exclusions,
 // OR, synonyms (one word, several words, quoted), odd spacing and case.
@@ -244,7 +247,7 @@ async function main() {
 		const corpus = path.join(work, 'corpus');
 		execFileSync('python3', [path.join(t.ROOT, '..', 'shared', 'bench', 'make-corpus.py'), corpus, '--docs', '1000', '--commits', '50'], { stdio: 'ignore' });
 		const big = t.build(corpus, path.join(work, 'big'));
-		const bigDb = path.join(big, 'casebook.db');
+		const bigDb = path.join(corpus, '.casebook', 'search-public.db');
 		const page2 = await b.context.newPage();
 		page2.on('pageerror', (e) => errors.push(e.message));
 		await page2.goto('file://' + fs.realpathSync(big) + '/search.html');

@@ -143,7 +143,7 @@ check "drafts appear in the internal site" test -f "$TMP/int/documents/briefings
 assert_eq "internal site: every relative link resolves" "$(broken_links "$TMP/int")" ""
 
 # Search works on the new repository's build.
-run "$CASEBOOK" search --db "$L/public/casebook.db" bruising
+run "$CASEBOOK" search --repo "$L" bruising
 assert_eq "search in the new repository exits 0" "$RC" "0"
 assert_contains "search finds the example briefing" "$OUT" "bruising in babies who are not yet mobile"
 run env -C "$L" "$CASEBOOK" search "safer sleep"
@@ -183,12 +183,14 @@ complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _casebook; printf "%s\n" "${COMPREPLY[@]}"' \
 		_ "$COMP" "$@" | sort | tr '\n' ' '
 }
-assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check help hook import init learning new pack search serve version "
+assert_eq "completes commands" "$(complete_words casebook "")" "analyse build check fetch help hook import init learning new pack search serve update version "
 assert_eq "completes options" "$(complete_words casebook pack --i)" "--include-restricted "
 assert_eq "completes models" "$(complete_words casebook pack --model "")" "4x4x4 kolb signs-of-safety "
 assert_eq "completes types" "$(complete_words casebook new s)" "seven-minute-briefing supervision-note "
 assert_eq "completes import's options" "$(complete_words casebook import --no)" "--no-original "
 assert_eq "completes audiences" "$(complete_words casebook build --audience "")" "internal public restricted "
+assert_eq "completes build's --with-db" "$(complete_words casebook build --wi)" "--with-db "
+assert_eq "completes search's --audience" "$(complete_words casebook search --au)" "--audience "
 assert_eq "completes themes from the taxonomy" \
 	"$(cd "$L" && complete_words casebook pack --theme was-)" "was-not-brought "
 finish

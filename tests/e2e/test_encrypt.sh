@@ -80,13 +80,15 @@ assert_eq "check takes no --encrypt" "$RC" "2"
 
 # ---- the canary build ----
 OUT_R="$TMP/restricted"
-run "$CASEBOOK" build --repo "$R" --out "$OUT_R" --audience restricted --encrypt --passphrase-file "$PASS_FILE"
+run "$CASEBOOK" build --repo "$R" --out "$OUT_R" --audience restricted --encrypt --passphrase-file "$PASS_FILE" --with-db
 assert_eq "an encrypted restricted build: exit 0" "$RC" "0"
 assert_contains "the summary says it is encrypted" "$OUT" "(restricted, encrypted)"
 assert_file "the unlock page" "$OUT_R/index.html"
 assert_file "the unlock script" "$OUT_R/search/lock.js"
 assert_no_file "no feed" "$OUT_R/feed.atom"
-assert_no_file "no database" "$OUT_R/casebook.db"
+assert_no_file "no database, even with --with-db" "$OUT_R/casebook.db"
+assert_eq "casebook search reads the private database, not the encrypted copy" \
+	"$(stat -c %a "$R/.casebook/search-restricted.db")" "600"
 assert_no_file "no documents folder" "$OUT_R/documents"
 assert_no_file "no themes folder" "$OUT_R/themes"
 plain=$(cd "$OUT_R" && find . -type f ! -path './e/*' | sort | tr '\n' ' ')

@@ -177,12 +177,10 @@ fi
 
 # The database stores the text as written, and the command line's JSON
 # is valid and exact.
-if [ -f "$S/casebook.db" ]; then
-	run "$CASEBOOK" search --db "$S/casebook.db" --json zqxtitle
-	assert_eq "casebook search --json finds the hostile document" "$RC" "0"
-	got=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["title"])' <<<"$OUT" 2>&1)
-	assert_eq "its JSON is valid and the title exact" "$got" "$TITLE"
-fi
+run "$CASEBOOK" search --repo "$R" --json zqxtitle
+assert_eq "casebook search --json finds the hostile document" "$RC" "0"
+got=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["title"])' <<<"$OUT" 2>&1)
+assert_eq "its JSON is valid and the title exact" "$got" "$TITLE"
 for f in $(find "$S" -name '*.json'); do
 	check "valid JSON: ${f#$S/}" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$f"
 done

@@ -152,7 +152,7 @@ for aud in public internal restricted; do
 	out=$TMP/out-$aud
 	drafts=()
 	[ $aud != public ] && drafts=(--drafts) # drafts are in no build without it
-	run "$CASEBOOK" build --repo "$R" --audience $aud "${drafts[@]}" --out "$out"
+	run "$CASEBOOK" build --repo "$R" --audience $aud "${drafts[@]}" --with-db --out "$out"
 	assert_eq "$aud build succeeds" "$RC" "0"
 	[ "$RC" = 0 ] || { echo "$OUT"; continue; }
 
@@ -171,7 +171,16 @@ for aud in public internal restricted; do
 	present=$(leaks "$out" "${must[@]}" | sed 's/.*: //' | sort -u)
 	missing=$(comm -23 <(printf '%s\n' "${must[@]}" | sort -u) <(printf '%s\n' "$present"))
 	assert_eq "$aud: every marker of a visible document is published" "$missing" ""
-	check "$aud: the output really holds a search database" test -s "$out/casebook.db"
+	check "$aud: the output really holds a search database (--with-db)" test -s "$out/casebook.db"
+	# The audience's own database in the private folder, which `casebook
+	# search` reads, holds no more than the output.
+	mkdir -p "$TMP/priv-$aud"
+	cp "$R/.casebook/search-$aud.db" "$TMP/priv-$aud/"
+	assert_eq "$aud: no marker of a hidden document in .casebook/search-$aud.db" \
+		"$(leaks "$TMP/priv-$aud" "${must_not[@]}")" ""
+	present=$(leaks "$TMP/priv-$aud" "${must[@]}" | sed 's/.*: //' | sort -u)
+	assert_eq "$aud: every searchable marker of a visible document is in .casebook/search-$aud.db" \
+		"$(comm -23 <(printf '%s\n' "${must[@]}" | grep -E 'titl|summ|body|lear' | sort -u) <(printf '%s\n' "$present"))" ""
 	for base in zq01pubtitl7 zq02pubsumm7 zq03publear7; do
 		check "$aud: public marker $base is published" grep -rqF "$base" "$out"
 	done
@@ -240,8 +249,8 @@ for D in $DOCS; do
 	cp "$R/content/$D/${M[$D.file]}.md" "$A/content/$D/"
 	GIT_AUTHOR_NAME="Author ${M[$D.auth]}" commit "$A" "Add ${M[$D.comm]}" "2024-06-01T10:00:00Z"
 done
-SOURCE_DATE_EPOCH=1718000000 "$CASEBOOK" build -q --repo "$A" --out "$TMP/site-with"
-SOURCE_DATE_EPOCH=1718000000 "$CASEBOOK" build -q --repo "$B" --out "$TMP/site-without"
+SOURCE_DATE_EPOCH=1718000000 "$CASEBOOK" build -q --repo "$A" --with-db --out "$TMP/site-with"
+SOURCE_DATE_EPOCH=1718000000 "$CASEBOOK" build -q --repo "$B" --with-db --out "$TMP/site-without"
 check "the comparison builds ran" test -f "$TMP/site-with/index.html" -a -f "$TMP/site-without/index.html"
 diffs=$(diff -r -x casebook.db "$TMP/site-with" "$TMP/site-without" 2>&1 | head -20)
 assert_eq "public output is identical with and without the hidden documents" "$diffs" ""

@@ -73,7 +73,7 @@ assert_contains "add mode: the theme page lists the document" "$(cat "$TMP/add/t
 # The search index starts beside the plugins from the themes as loaded, and
 # starts again when a plugin changes them: it must have the added theme.
 in_theme() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print("\n".join(r[0] for r in c.execute("SELECT d.path FROM doc_themes t JOIN docs d ON d.id = t.doc WHERE t.theme = ? ORDER BY 1", (sys.argv[2],))))' "$1" "$2"; }
-assert_contains "add mode: the search index files it under the theme too" "$(in_theme "$TMP/add/casebook.db" safer-sleep)" "content/briefings/wnb.md"
+assert_contains "add mode: the search index files it under the theme too" "$(in_theme "$R/.casebook/search-public.db" safer-sleep)" "content/briefings/wnb.md"
 "$CASEBOOK" build -q --jobs 1 --no-cache --repo "$R" --out "$TMP/add-again"
 assert_eq "add mode: the same bytes again" "$(cd "$TMP/add-again" && tree_sum .)" "$(cd "$TMP/add" && tree_sum .)"
 assert_no_file "only the configured plugins ran" "$TMP/add/glossary.html"

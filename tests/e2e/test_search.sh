@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # casebook search on the demo site: phrases, prefixes, exclusions, filters,
 # synonyms, no hits (exit 1), malformed queries (exit 2, a plain message),
-# JSON output, the default database (the last build), the browser index
-# files, and privacy (nothing of an excluded document in the index).
+# JSON output, the database of each audience (.casebook/search-<audience>.db,
+# out of the published output unless --with-db), the browser index files,
+# and privacy (nothing of an excluded document in the index).
 . "$(dirname "$0")/lib.sh"
 
-# The demo content in a repository of its own, so builds may record
-# themselves in its .casebook/ folder.
+# The demo content in a repository of its own, so builds write their
+# search databases in its .casebook/ folder.
 R=$TMP/demo
 mkdir -p "$R"
 cp -R "$ROOT/content" "$R/"
@@ -15,8 +16,12 @@ git init -q "$R"
 commit "$R" "demo"
 run "$CASEBOOK" build --repo "$R" --out "$TMP/site"
 assert_eq "the demo builds" "$RC" "0"
-DB=$TMP/site/casebook.db
-assert_file "the build writes casebook.db" "$DB"
+DB=$R/.casebook/search-public.db
+assert_file "the build writes the public search database in the private folder" "$DB"
+assert_eq "the search database is owner-only" "$(stat -c %a "$DB")" "600"
+assert_no_file "casebook.db is not in the output by default" "$TMP/site/casebook.db"
+assert_eq "nothing but the database in the private folder (no temporary file left)" \
+	"$(cd "$R/.casebook" && ls | grep search)" "search-public.db"
 assert_file "the build writes the browser index" "$TMP/site/search/meta.js"
 assert_file "the build writes search.html" "$TMP/site/search.html"
 check "every page has a search box" grep -q 'action="search.html" method="get"' "$TMP/site/index.html"
@@ -133,29 +138,108 @@ assert_eq "a missing database is one line telling what to do" "$OUT" \
 run "$CASEBOOK" search --db "$R/content/taxonomy.yml" child
 assert_eq "a file that is not an index exits 2" "$RC" "2"
 
-# With no --db: the last build of the repository containing this folder.
+# With no --db: the database of the audience's last build, in the private
+# folder of the repository containing this folder (or --repo's).
 run bash -c "cd '$R/content' && '$CASEBOOK' search DNA"
-assert_eq "no --db uses the last build" "$RC" "0"
-assert_eq "the last build is recorded" "$(cat "$R/.casebook/last-build")" "$(cd "$TMP/site" && pwd -P)"
+assert_eq "no --db reads the public database of the repository" "$RC" "0"
+assert_contains "and finds what the build indexed" "$OUT" "7-minute briefing: children who are not brought"
+run "$CASEBOOK" search --repo "$R" --limit 1 DNA
+assert_eq "--repo names the repository" "$RC" "0"
 run bash -c "cd '$TMP' && '$CASEBOOK' search DNA"
 assert_eq "outside a repository, no --db is an error" "$RC" "2"
-assert_contains "outside a repository, it says what to do" "$OUT" "give the index with --db FILE"
+assert_contains "outside a repository, it says which folder" "$OUT" "casebook search: "
+run "$CASEBOOK" search --repo "$R" --audience internal DNA
+assert_eq "no internal build yet: exit 2" "$RC" "2"
+assert_eq "no internal build yet: the message names the command that makes one" "$OUT" \
+	"casebook: no search database for the internal audience yet; run 'casebook build --audience internal' first"
+run "$CASEBOOK" search --repo "$R" --audience secret DNA
+assert_eq "an unknown audience exits 2" "$RC" "2"
+assert_contains "an unknown audience is explained" "$OUT" "unknown audience 'secret': use public, internal or restricted"
+run "$CASEBOOK" search --db "$DB" --audience internal DNA
+assert_eq "--db with --audience is a usage error" "$RC" "2"
+assert_contains "and says to give one of them" "$OUT" "give either --db or --audience and --repo"
 rm -rf "$TMP/site"
 run bash -c "cd '$R' && '$CASEBOOK' search DNA"
-assert_eq "with the last build gone and no public/, exit 2" "$RC" "2"
-assert_contains "and the message says to build" "$OUT" "run 'casebook build' first"
+assert_eq "the database does not depend on the output folder" "$RC" "0"
+mv "$DB" "$TMP/moved.db"
+run "$CASEBOOK" search --repo "$R" DNA
+assert_eq "no public build yet: exit 2" "$RC" "2"
+assert_eq "no public build yet: the message names the command" "$OUT" \
+	"casebook: no search database for the public audience yet; run 'casebook build' first"
+mv "$TMP/moved.db" "$DB"
 
-# Privacy: documents outside the audience leave no trace in the index.
+# Privacy: documents outside the audience leave no trace in the index; each
+# audience has its own database, and search --audience reads it.
 doc "$R/content/secret.md" "Internal ZQXHIDDEN review" "visibility: internal
 themes: [neglect]" "Missed appointments ZQXHIDDEN."
 commit "$R" "internal"
-"$CASEBOOK" build -q --repo "$R" --out "$TMP/pub" 2>/dev/null
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/pub" --with-db 2>/dev/null
 check "public: no trace of an internal document in casebook.db or the shards" \
-	bash -c "! grep -rqi zqxhidden '$TMP/pub'"
-run "$CASEBOOK" search --db "$TMP/pub/casebook.db" zqxhidden
+	bash -c "! grep -rqi zqxhidden '$TMP/pub' '$DB'"
+run "$CASEBOOK" search --repo "$R" zqxhidden
 assert_eq "public: the internal document is not found" "$RC" "1"
+run "$CASEBOOK" search --db "$TMP/pub/casebook.db" zqxhidden
+assert_eq "public --with-db: not in the output's casebook.db either" "$RC" "1"
 "$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
-assert_eq "internal: it is found" "$(paths zqxhidden --db "$TMP/int/casebook.db")" "secret.md"
+assert_file "the internal build writes its own database" "$R/.casebook/search-internal.db"
+assert_no_file "and no casebook.db in its output" "$TMP/int/casebook.db"
+assert_eq "internal: search --audience internal finds it" "$(paths zqxhidden --db "$R/.casebook/search-internal.db")" "secret.md"
+run "$CASEBOOK" search --repo "$R" --audience internal --json zqxhidden
+assert_contains "internal: found through --audience internal" "$OUT" '"path":"content/secret.md"'
+run "$CASEBOOK" search --repo "$R" zqxhidden
+assert_eq "the public database is untouched by the internal build" "$RC" "1"
+
+# The command line ranks like the browser of the same audience: the public
+# database and the public output's casebook.db give the same results.
+assert_eq "search-public.db and --with-db's casebook.db rank alike" \
+	"$(paths child --db "$DB")" "$(paths child --db "$TMP/pub/casebook.db")"
+
+# --with-db: casebook.db in the output, the same bytes from two builds (and
+# with the cache or without); 'search-db: true' in casebook.yml does the same.
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/w1" --with-db 2>/dev/null
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/w2" --with-db --no-cache 2>/dev/null
+assert_file "--with-db writes casebook.db into the output" "$TMP/w1/casebook.db"
+check "--with-db: two builds give byte-identical databases" cmp "$TMP/w1/casebook.db" "$TMP/w2/casebook.db"
+assert_eq "--with-db: the output's database is readable like any page" "$(stat -c %a "$TMP/w1/casebook.db")" "644"
+printf 'search-db: true\n' >>"$R/casebook.yml"
+commit "$R" "search-db"
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/w3" 2>/dev/null
+assert_file "search-db: true writes casebook.db too" "$TMP/w3/casebook.db"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/w3" --quiet
+assert_not_contains "search-db is a known setting" "$OUT" "search-db"
+sed -i 's/^search-db: true$/serch-db: true/' "$R/casebook.yml"
+commit "$R" "typo"
+run "$CASEBOOK" check --repo "$R"
+assert_contains "a misspelt search-db gets a suggestion" "$OUT" "did you mean 'search-db'"
+sed -i '/^serch-db: true$/d' "$R/casebook.yml"
+commit "$R" "no search-db"
+run "$CASEBOOK" check --repo "$R" --with-db
+assert_eq "check takes no --with-db" "$RC" "2"
+
+# A failed build leaves the last good database as it was.
+cp "$DB" "$TMP/good.db"
+doc "$R/content/broken.md" "Broken ZQXBROKEN" "visibility: nonsense"
+commit "$R" "broken"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/pub"
+assert_eq "a build with a content error fails" "$RC" "1"
+check "a failed build leaves the search database untouched" cmp "$DB" "$TMP/good.db"
+run "$CASEBOOK" search --repo "$R" zqxbroken
+assert_eq "the failed build's document is not searchable" "$RC" "1"
+git -C "$R" rm -q content/broken.md
+commit "$R" "fixed"
+mkdir -p "$TMP/blocked"
+: >"$TMP/blocked/file"
+run "$CASEBOOK" build --repo "$R" --out "$TMP/blocked/file/site"
+assert_eq "a build that cannot write its output fails" "$RC" "2"
+check "and leaves the search database untouched" cmp "$DB" "$TMP/good.db"
+assert_eq "and no temporary database is left" "$(cd "$R/.casebook" && ls | grep -c tmp)" "0"
+
+# A build killed while writing its database leaves a temporary file; the
+# next build removes it (its process is gone).
+: >"$R/.casebook/search-public.db.tmp-999999"
+"$CASEBOOK" build -q --repo "$R" --out "$TMP/pub" 2>/dev/null
+assert_no_file "a dead build's temporary database is swept" "$R/.casebook/search-public.db.tmp-999999"
+
 # ---- learning points ---------------------------------------------------------
 # A match only through a theme's synonym ranks by the share of its
 # document's points on the theme, after the matches of the words: the
@@ -192,7 +276,7 @@ sed -i '0,/^date: 2024-01-10$/{/^date: 2024-01-10$/d}' "$S/content/literal.md"
 commit "$S" "points"
 run "$CASEBOOK" build --repo "$S" --out "$TMP/psite"
 assert_eq "the points fixture builds" "$RC" "0"
-PDB=$TMP/psite/casebook.db
+PDB=$S/.casebook/search-public.db
 keys() {
 	"$CASEBOOK" search --db "$PDB" --json "$@" | python3 -c '
 import json, sys

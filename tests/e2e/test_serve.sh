@@ -98,6 +98,8 @@ assert_eq "%00 in a path: 400, not the file before it" "$(code --path-as-is "$U/
 assert_eq "%00 alone: 400" "$(code --path-as-is "$U/%00")" "400"
 built=$(find "$R/.casebook/serve" -name index.html -path '*/site/index.html' | head -1)
 check "the site is built in a private folder" test -f "$built"
+assert_eq "a preview leaves no search database for casebook search (nor a temporary one)" \
+	"$(cd "$R/.casebook" && ls | grep '^search-' || true)" ""
 assert_eq "the built files never hold the script" "$(grep -l '__casebook' "$built" || true)" ""
 assert_eq "the working tree stays clean apart from .casebook" "$(git -C "$R" status --porcelain | grep -v '^?? .casebook/$' || true)" ""
 

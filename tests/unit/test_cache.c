@@ -350,8 +350,8 @@ static void test_page_reuse(void **state)
 	assert_int_equal(cb_writer_put_keyed(w, "a.html", k1, "A1", 2, &err), 0);
 	assert_int_equal(cb_writer_put_keyed(w, "d/b.html", k1, "B1", 2, &err), 0);
 	assert_int_equal(cb_writer_put_keyed(w, "c.html", k1, "C1", 2, &err), 0);
-	cb_map *keys = cb_writer_take_keys(w);
-	assert_int_equal(cb_map_count(keys), 3);
+	cb_strmap *keys = cb_writer_take_keys(w);
+	assert_int_equal(cb_strmap_count(keys), 3);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_cache_pages_store(c, out, keys);
 	cb_file_keys_free(keys);
@@ -362,7 +362,7 @@ static void test_page_reuse(void **state)
 	tu_write(out, "c.html", "C1 edited");
 
 	c = cb_cache_open(cpath, "v", &d);
-	assert_int_equal(cb_map_count(cb_cache_pages(c, out)), 3);
+	assert_int_equal(cb_strmap_count(cb_cache_pages(c, out)), 3);
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
 	cb_writer_set_known(w, cb_cache_pages(c, out));
 	assert_int_equal(cb_writer_reuse(w, "a.html", k1), 1);	 /* same key: linked */

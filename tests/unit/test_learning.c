@@ -14,7 +14,7 @@
 #include "markdown.h"
 #include "util.h"
 
-static cb_link_status resolve(void *ctx, const char *path, char **href, int *target)
+static cb_link_status resolve(void *ctx, const char *path, int line, int col, char **href, int *target)
 {
 	return CB_LINK_MISSING;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "index.h"
@@ -44,9 +45,11 @@ static char *S_read(const char *dir, const char *rel)
 	return data;
 }
 
-/* Builds the index only (no pages) into S_tmp/<dir>; with web NULL, the
- * database alone. */
-static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
+/* Builds the index only (no pages) into S_tmp/<dir>, in the two steps a
+ * build takes: the database (here inside the output, as --with-db puts it),
+ * then the browser's files from its postings; with web NULL, the database
+ * alone (what casebook.query builds). */
+static void S_build_web(const char *dir, const char *web, cb_index_stats *st)
 {
 	char *repo = cb_path_join(S_tmp, "repo"), *out = cb_path_join(S_tmp, dir);
 	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
@@ -56,7 +59,13 @@ static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
 	cb_writer *w;
 	assert_int_equal(cb_writer_open(&w, out, &err), 0);
-	assert_int_equal(cb_search_build(&s, web, w, st, &err), 0);
+	char *db = cb_path_join(cb_writer_stage_dir(w), "casebook.db");
+	cb_postings *p = web ? cb_postings_new() : NULL;
+	assert_int_equal(cb_index_write_db(&s, db, p, st, &err), 0);
+	if (web)
+		assert_int_equal(cb_index_write_browser(&s, p, web, w, st, &err), 0);
+	cb_postings_free(p);
+	free(db);
 	assert_int_equal(cb_writer_commit(w, &err), 0);
 	cb_site_free(&s);
 	cb_diags_free(&d);
@@ -64,7 +73,7 @@ static void S_build_web(const char *dir, const char *web, cb_search_stats *st)
 	free(out);
 }
 
-static void S_build(const char *dir, cb_search_stats *st)
+static void S_build(const char *dir, cb_index_stats *st)
 {
 	S_build_web(dir, "search/web", st);
 }
@@ -114,7 +123,7 @@ static cb_search *S_open(const char *dir)
 
 static void test_build_writes_db_and_shards(void **state)
 {
-	cb_search_stats st;
+	cb_index_stats st;
 	S_build("one", &st);
 	assert_int_equal(st.docs, 2); /* the internal document is left out */
 	assert_int_equal(st.learning, 1);
@@ -258,7 +267,7 @@ static void test_errors_are_plain(void **state)
  * hits' details, in the same order and with the same scores. */
 static void test_database_alone_and_ranking(void **state)
 {
-	cb_search_stats st;
+	cb_index_stats st;
 	S_build_web("dbonly", NULL, &st);
 	assert_true(st.db_bytes > 0);
 	assert_int_equal(st.shards, 0);
@@ -300,6 +309,40 @@ static void test_reproducible(void **state)
 	free(cmd);
 }
 
+/* The database step on its own, to any path (as a build writes the private
+ * folder's): the same bytes as a build's database, owner-only, and it
+ * replaces whatever was at its path. */
+static void test_database_file(void **state)
+{
+	S_build("four", NULL);
+	char *repo = cb_path_join(S_tmp, "repo");
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
+	cb_site s;
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, &s, &d, &err), 0);
+	char *alone = cb_path_join(S_tmp, "alone.db");
+	assert_int_equal(cb_file_write(alone, "not a database", 14), 0);
+	chmod(alone, 0644);
+	cb_index_stats st;
+	assert_int_equal(cb_index_write_db(&s, alone, NULL, &st, &err), 0);
+	assert_int_equal(st.docs, 2);
+	assert_int_equal(st.shards, 0);
+	struct stat sb;
+	assert_int_equal(stat(alone, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	char *cmd = cb_xasprintf("cmp -s '%s' '%s/four/casebook.db'", alone, S_tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	cb_search *q;
+	assert_int_equal(cb_search_open(&q, alone, &err), 0);
+	cb_search_close(q);
+	cb_site_free(&s);
+	cb_diags_free(&d);
+	free(alone);
+	free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +353,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_are_plain),
 	    cmocka_unit_test(test_database_alone_and_ranking),
 	    cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_database_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

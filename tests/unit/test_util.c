@@ -126,27 +126,27 @@ static void test_did_you_mean(void **state)
 
 static void test_map(void **state)
 {
-	cb_map *m = cb_map_new();
+	cb_strmap *m = cb_strmap_new();
 	char keys[200][8];
 	for (int i = 0; i < 200; i++) {
 		snprintf(keys[i], sizeof keys[i], "k%d", i);
-		cb_map_put(m, keys[i], (void *)(intptr_t)(i + 1));
+		cb_strmap_put(m, keys[i], (void *)(intptr_t)(i + 1));
 	}
-	assert_int_equal(cb_map_count(m), 200);
+	assert_int_equal(cb_strmap_count(m), 200);
 	for (int i = 0; i < 200; i++)
-		assert_int_equal((intptr_t)cb_map_get(m, keys[i]), i + 1);
-	assert_null(cb_map_get(m, "nope"));
-	cb_map_put(m, "k5", (void *)(intptr_t)500);
-	assert_int_equal((intptr_t)cb_map_get(m, "k5"), 500);
-	assert_int_equal(cb_map_count(m), 200);
+		assert_int_equal((intptr_t)cb_strmap_get(m, keys[i]), i + 1);
+	assert_null(cb_strmap_get(m, "nope"));
+	cb_strmap_put(m, "k5", (void *)(intptr_t)500);
+	assert_int_equal((intptr_t)cb_strmap_get(m, "k5"), 500);
+	assert_int_equal(cb_strmap_count(m), 200);
 	size_t it = 0, seen = 0;
 	const char *k;
 	void *v;
-	while (cb_map_next(m, &it, &k, &v))
+	while (cb_strmap_next(m, &it, &k, &v))
 		seen++;
 	assert_int_equal(seen, 200);
-	cb_map_free(m);
-	cb_map_free(NULL);
+	cb_strmap_free(m);
+	cb_strmap_free(NULL);
 }
 
 static void test_strv(void **state)
