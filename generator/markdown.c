@@ -877,13 +877,10 @@ int cb_markdown_render(const char *body, size_t len, int body_line, const char *
 	return cb_markdown_render_ex(body, len, body_line, file, resolve, ctx, NULL, out, d);
 }
 
-int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
-			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
-			  cb_diags *d)
+/* A parser with casebook's extensions; the table extension only when no
+ * row is too wide for it (reported in d). */
+static cmark_parser *S_parser(const char *body, size_t len, int body_line, const char *file, cb_diags *d)
 {
-	memset(out, 0, sizeof *out);
-	pthread_once(&S_once, S_register);
-
 	size_t cells = 0;
 	int wide = S_too_wide(body, len, &cells);
 	if (wide)
@@ -900,35 +897,13 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 		if (e)
 			cmark_parser_attach_syntax_extension(parser, e);
 	}
-	cmark_parser_feed(parser, body, len);
-	cmark_node *doc = cmark_parser_finish(parser);
+	return parser;
+}
 
-	S_ctx c = {body,
-		   len,
-		   body_line,
-		   file,
-		   resolve,
-		   ctx,
-		   d,
-		   0,
-		   cb_strmap_new(),
-		   cb_strmap_new(),
-		   {NULL, 0, 0, 0, 0, 0},
-		   NULL,
-		   0,
-		   0,
-		   NULL,
-		   0,
-		   -1};
-	for (size_t i = 0; cb_reserved_ids[i]; i++)
-		cb_strmap_put(c.used_ids, cb_reserved_ids[i], NULL);
-
-	S_links(&c, doc);
-
-	/* Headings (all of them, in document order, as the HTML will have them)
-	 * and learning points (list items in top-level lists under a learning
-	 * heading, until a heading of the same or a higher level). */
-	size_t caph = 0, capl = 0;
+/* Headings: all of them, in document order, as the HTML will have them. */
+static void S_headings(S_ctx *c, cmark_node *doc, cb_mdoc *out)
+{
+	size_t caph = 0;
 	cmark_iter *it = cmark_iter_new(doc);
 	cmark_event_type ev;
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
@@ -942,25 +917,53 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 		cb_heading *h = &out->headings[out->nheadings++];
 		h->level = cmark_node_get_heading_level(n);
 		h->text = S_plain_dup(n);
-		h->id = S_unique_id(&c, h->text);
-		h->line = cmark_node_get_start_line(n) + body_line - 1;
+		h->id = S_unique_id(c, h->text);
+		h->line = cmark_node_get_start_line(n) + c->body_line - 1;
 		if (h->level == 1)
-			cb_diags_add(d, CB_WARNING, file, h->line, cmark_node_get_start_column(n),
+			cb_diags_add(c->d, CB_WARNING, c->file, h->line, cmark_node_get_start_column(n),
 				     "heading-level",
 				     "start section headings at '##': the title is the page's main heading");
 	}
 	cmark_iter_free(it);
+}
 
+/* One learning point: list item under heading cur. */
+static void S_learning_point(const S_ctx *c, cmark_parser *parser, cmark_node *item, const cb_heading *cur,
+			     cb_lpoint *lp)
+{
+	memset(lp, 0, sizeof *lp);
+	S_take_tags(item, lp, c->body, c->len, c->body_line);
+	cb_buf hb = CB_BUF_INIT;
+	for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
+		char *part = cmark_render_html(ch, S_OPTIONS, cmark_parser_get_syntax_extensions(parser));
+		cb_buf_puts(&hb, part);
+		free(part);
+	}
+	while (hb.len && hb.data[hb.len - 1] == '\n')
+		hb.data[--hb.len] = '\0';
+	lp->html = cb_buf_detach(&hb);
+	lp->text = S_plain_dup(item);
+	lp->heading = cb_xstrdup(cur->text);
+	lp->heading_id = cb_xstrdup(cur->id);
+	lp->line = cmark_node_get_start_line(item) + c->body_line - 1;
+}
+
+/* Learning points: list items in top-level lists under a learning heading,
+ * until a heading of the same or a higher level (after S_headings). */
+static void S_learning(const S_ctx *c, cmark_parser *parser, cmark_node *doc, const cb_md_learning *lh,
+		       cb_mdoc *out)
+{
+	size_t capl = 0;
 	int learn_level = 0; /* level of the open learning heading, 0 when none */
 	const cb_heading *cur = NULL;
 	size_t hi = 0;
 	for (cmark_node *n = cmark_node_first_child(doc); n; n = cmark_node_next(n)) {
 		cmark_node_type t = cmark_node_get_type(n);
 		if (t == CMARK_NODE_HEADING) {
-			/* Top-level headings come in the same order as in the iteration
-			 * above, but nested ones (in quotes, lists) may sit between. */
+			/* Top-level headings come in the same order as in S_headings,
+			 * but nested ones (in quotes, lists) may sit between. */
 			while (hi < out->nheadings &&
-			       out->headings[hi].line != cmark_node_get_start_line(n) + body_line - 1)
+			       out->headings[hi].line != cmark_node_get_start_line(n) + c->body_line - 1)
 				hi++;
 			if (hi >= out->nheadings)
 				break;
@@ -980,43 +983,61 @@ int cb_markdown_render_ex(const char *body, size_t len, int body_line, const cha
 				capl = capl ? capl * 2 : 8;
 				out->learning = cb_xrealloc(out->learning, capl * sizeof *out->learning);
 			}
-			cb_lpoint *lp = &out->learning[out->nlearning++];
-			memset(lp, 0, sizeof *lp);
-			S_take_tags(item, lp, body, len, body_line);
-			cb_buf hb = CB_BUF_INIT;
-			for (cmark_node *ch = cmark_node_first_child(item); ch; ch = cmark_node_next(ch)) {
-				char *part = cmark_render_html(ch, S_OPTIONS,
-							       cmark_parser_get_syntax_extensions(parser));
-				cb_buf_puts(&hb, part);
-				free(part);
-			}
-			while (hb.len && hb.data[hb.len - 1] == '\n')
-				hb.data[--hb.len] = '\0';
-			lp->html = cb_buf_detach(&hb);
-			lp->text = S_plain_dup(item);
-			lp->heading = cb_xstrdup(cur->text);
-			lp->heading_id = cb_xstrdup(cur->id);
-			lp->line = cmark_node_get_start_line(item) + body_line - 1;
+			S_learning_point(c, parser, item, cur, &out->learning[out->nlearning++]);
 		}
 	}
+}
+
+/* Hands the links S_links found to out: the linked documents sorted and
+ * each once, and every link in order. */
+static void S_take_links(S_ctx *c, cb_mdoc *out)
+{
+	if (c->nlinks > 1) {
+		qsort(c->links, c->nlinks, sizeof(int), S_cmp_int);
+		size_t w = 1;
+		for (size_t i = 1; i < c->nlinks; i++)
+			if (c->links[i] != c->links[w - 1])
+				c->links[w++] = c->links[i];
+		c->nlinks = w;
+	}
+	out->links = c->links;
+	out->nlinks = c->nlinks;
+	out->doclinks = c->doclinks;
+	out->ndoclinks = c->ndoclinks;
+}
+
+int cb_markdown_render_ex(const char *body, size_t len, int body_line, const char *file,
+			  cb_link_resolver resolve, void *ctx, const cb_md_learning *lh, cb_mdoc *out,
+			  cb_diags *d)
+{
+	memset(out, 0, sizeof *out);
+	pthread_once(&S_once, S_register);
+	cmark_parser *parser = S_parser(body, len, body_line, file, d);
+	cmark_parser_feed(parser, body, len);
+	cmark_node *doc = cmark_parser_finish(parser);
+
+	S_ctx c = {.body = body,
+		   .len = len,
+		   .body_line = body_line,
+		   .file = file,
+		   .resolve = resolve,
+		   .rctx = ctx,
+		   .d = d,
+		   .used_ids = cb_strmap_new(),
+		   .next_k = cb_strmap_new(),
+		   .heading = -1};
+	for (size_t i = 0; cb_reserved_ids[i]; i++)
+		cb_strmap_put(c.used_ids, cb_reserved_ids[i], NULL);
+
+	S_links(&c, doc);
+	S_headings(&c, doc, out);
+	S_learning(&c, parser, doc, lh, out);
 
 	char *html = cmark_render_html(doc, S_OPTIONS, cmark_parser_get_syntax_extensions(parser));
 	out->html = S_add_heading_ids(html, out->headings, out->nheadings);
 	free(html);
 	out->text = S_plain_dup(doc);
-
-	if (c.nlinks > 1) {
-		qsort(c.links, c.nlinks, sizeof(int), S_cmp_int);
-		size_t w = 1;
-		for (size_t i = 1; i < c.nlinks; i++)
-			if (c.links[i] != c.links[w - 1])
-				c.links[w++] = c.links[i];
-		c.nlinks = w;
-	}
-	out->links = c.links;
-	out->nlinks = c.nlinks;
-	out->doclinks = c.doclinks;
-	out->ndoclinks = c.ndoclinks;
+	S_take_links(&c, out);
 	S_tables(doc, body_line, out);
 
 	cb_pubtext pub;

@@ -312,33 +312,20 @@ void cb_plugin_set_int(lua_State *L, const char *key, lua_Integer n)
  * only themes and html. The other names of the template data are refused
  * too, so that a plugin field never hides one of casebook's. */
 static const char *const S_readonly[] = {
-    "authors",
-    "body",
-    "first_published",
-    "has_actions",
-    "has_learning",
-    "has_linked_from",
-    "has_links_to",
-    "has_questions",
-    "has_toc",
-    "headings",
-    "is_seven_minute",
-    "last_updated",
-    "learning",
-    "learning_count",
-    "linked_from",
-    "links",
-    "links_to",
-    "partner",
-    "path",
-    "review_overdue",
-    "slug",
-    "tables",
-    "text",
-    "theme_lines",
-    "toc",
-    "type_label",
-    "url",
+    "authors",	       "body",
+    "first_published", "has_actions",
+    "has_learning",    "has_linked_from",
+    "has_links_to",    "has_questions",
+    "has_toc",	       "headings",
+    "is_seven_minute", "last_updated",
+    "learning",	       "learning_count",
+    "learning_themes", "linked_from",
+    "links",	       "links_to",
+    "partner",	       "path",
+    "review_overdue",  "slug",
+    "tables",	       "text",
+    "theme_lines",     "toc",
+    "type_label",      "url",
 };
 
 /* True for a name of casebook's: one above, a front matter field of the
@@ -539,6 +526,14 @@ int cb_plugin_doc_field(lua_State *L)
 		}
 	} else if (strcmp(k, "learning_count") == 0) {
 		lua_pushinteger(L, (lua_Integer)md->nlearning);
+	} else if (strcmp(k, "learning_themes") == 0) {
+		/* How many of its points are on each of its themes (cheaper than
+		 * reading every point's themes). */
+		lua_createtable(L, 0, (int)m->themes.n);
+		for (size_t t = 0; t < m->themes.n; t++) {
+			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, m->themes.v[t]));
+			lua_setfield(L, -2, m->themes.v[t]);
+		}
 	} else if (strcmp(k, "links") == 0) {
 		S_push_links(L, p, d);
 	} else if (strcmp(k, "tables") == 0) {

@@ -6,7 +6,8 @@
 -- adds the two views that need the whole library at once:
 --
 --   * on each document, "More learning on these themes": for each of its
---     themes, how many learning points other documents hold on it, linking
+--     themes, how many learning points other documents hold on it (a point
+--     is on the themes its own words or hashtags name), linking
 --     to that theme's learning (doc.more_learning, doc.has_more_learning);
 --   * learning/index.html, "Learning by theme": every theme with its count
 --     and its most recent points, each linking to the exact heading it
@@ -28,28 +29,40 @@ local o = casebook.options
 local recent = tonumber(o.recent) or p.options.recent.default
 local want_page = o.page ~= false
 
+-- Whether list holds value.
+local function has(list, value)
+  for _, v in ipairs(list) do
+    if v == value then return true end
+  end
+  return false
+end
+
 function p.site(site)
-  -- How many points each document holds (learning_count is cheaper to
-  -- ask for than the points themselves).
-  local count = {}
-  for _, d in ipairs(site.documents) do count[d] = d.learning_count end
+  -- How many of each document's points are on each of its themes: a
+  -- point is on the themes its own words or hashtags name, not on every
+  -- theme of its document (learning_themes is cheaper than the points).
+  local on = {}
+  for _, d in ipairs(site.documents) do on[d] = d.learning_themes end
 
   local totals, overview = {}, {}
   for _, theme in ipairs(site.themes) do
     local points, docs, shown = 0, 0, {}
     for _, d in ipairs(theme.documents) do
-      if count[d] > 0 then
-        points = points + count[d]
+      local n = on[d][theme.id] or 0
+      if n > 0 then
+        points = points + n
         docs = docs + 1
         -- Documents come newest first: the first points are the latest.
         for _, lp in ipairs(#shown < recent and d.learning or {}) do
           if #shown >= recent then break end
-          shown[#shown + 1] = {
-            html = lp.html,
-            heading = lp.heading,
-            anchor_url = d.url .. "#" .. lp.heading_id,
-            doc = d,
-          }
+          if has(lp.themes, theme.id) then
+            shown[#shown + 1] = {
+              html = lp.html,
+              heading = lp.heading,
+              anchor_url = d.url .. "#" .. lp.heading_id,
+              doc = d,
+            }
+          end
         end
       end
     end
@@ -75,9 +88,10 @@ function p.site(site)
     for _, id in ipairs(d.themes) do
       local t = totals[id]
       if t then
-        -- What the other documents hold, not this one.
-        local points = t.points - count[d]
-        local docs = t.docs - (count[d] > 0 and 1 or 0)
+        -- What the other documents hold on it, not this one.
+        local mine = on[d][id] or 0
+        local points = t.points - mine
+        local docs = t.docs - (mine > 0 and 1 or 0)
         if points > 0 then
           more[#more + 1] = {
             label = t.theme.label,

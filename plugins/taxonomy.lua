@@ -4,7 +4,9 @@
 --   * checks that each theme is in the taxonomy, suggesting the closest one
 --     when it is not ("did you mean"), and
 --   * looks for the words people use for a theme (its label and synonyms)
---     in the text, and either suggests the theme as a warning or adds it.
+--     in the text, and either suggests the theme as a warning or adds it:
+--     when they occur min_mentions times, or when a learning point is about
+--     the theme (casebook.themes_of, as points get their own themes).
 -- A word listed under two themes (an "ambiguous" synonym) is not used for
 -- suggestions, because it cannot say which theme it means.
 --
@@ -109,9 +111,23 @@ function p.document(doc)
       table.insert(heard[id], phrase)
     end
   end
+  -- A learning point about a theme the document lacks is reason enough,
+  -- however few times its words occur: points are what theme pages list.
+  local pointed = {}
+  for _, lp in ipairs(doc.learning) do
+    for _, id in ipairs(casebook.themes_of(lp.text, lp.heading)) do
+      if not has[id] and not pointed[id] then pointed[id] = lp.line end
+    end
+  end
   local found = {}
   for id, n in pairs(counts) do
-    if n >= min_mentions then found[#found + 1] = id end
+    if n >= min_mentions or pointed[id] then found[#found + 1] = id end
+  end
+  for id in pairs(pointed) do
+    if not counts[id] then
+      counts[id] = 0
+      found[#found + 1] = id
+    end
   end
   -- Most mentioned first; the id breaks ties, so the order never changes.
   table.sort(found, function(a, b)
@@ -121,15 +137,22 @@ function p.document(doc)
   local added = {}
   for i, id in ipairs(found) do
     if i > max_added then break end
-    table.sort(heard[id])
-    local words = "'" .. table.concat(heard[id], "', '") .. "'"
     if mode == "add" then
       current[#current + 1] = id
       added[#added + 1] = id
     else
-      casebook.warn("mentions " .. words .. " " .. counts[id] .. " times but is not filed under '" ..
-        id .. "'; add it to 'themes' if the document is about " .. by_id[id].label:lower(), doc,
-        lines[1] or 1)
+      local what
+      if counts[id] > 0 then
+        table.sort(heard[id])
+        what = "mentions '" .. table.concat(heard[id], "', '") .. "' " ..
+          (counts[id] == 1 and "once" or (counts[id] .. " times"))
+      end
+      if pointed[id] then
+        local point = "has a learning point on " .. by_id[id].label:lower() .. " (line " .. pointed[id] .. ")"
+        what = what and (what .. " and " .. point) or point
+      end
+      casebook.warn(what .. " but is not filed under '" .. id .. "'; add it to 'themes' if the document is about " ..
+        by_id[id].label:lower(), doc, lines[1] or 1)
     end
   end
   if #added > 0 then

@@ -282,113 +282,119 @@ static char *S_db(const char *db_arg, const char *repo, const char *audience)
 	return db;
 }
 
-int cb_cmd_search(int argc, char **argv)
+/* What the command line asks for. */
+typedef struct S_args {
+	cb_search_filter f;
+	const char *db, *repo, *audience;
+	long limit;
+	bool json;
+	cb_buf q; /* the query's words, joined by spaces */
+} S_args;
+
+/* One option with its value (NULL for a flag): 0, -1 after printing the
+ * help, or the exit status of a usage error. */
+static int S_option(S_args *a, char key, const char *val)
 {
-	cb_search_filter f = {.theme = NULL};
-	const char *db_arg = NULL, *repo = NULL, *audience = NULL;
 	cb_visibility aud;
-	long limit = 10;
-	bool json = false;
-	cb_buf q = CB_BUF_INIT;
-	/* Options may come before or after the query's words. Only "--name"
-	 * (and -h, -n) are options: a word such as -audit leaves audit out of
-	 * the results; "--" ends the options. */
+	switch (key) {
+	case 'd': a->db = val; break;
+	case 'r': a->repo = val; break;
+	case 'A':
+		a->audience = val;
+		if (cb_visibility_parse(val, &aud) != 0)
+			return S_usage_error("unknown audience '%s': use public, internal or restricted",
+					     val);
+		break;
+	case 't': a->f.theme = val; break;
+	case 'y': a->f.type = val; break;
+	case 'a': a->f.area = val; break;
+	case 's':
+		if (S_year(val, &a->f.since))
+			return S_usage_error("--since needs a year such as 2023, not '%s'", val);
+		break;
+	case 'u':
+		if (S_year(val, &a->f.until))
+			return S_usage_error("--until needs a year such as 2024, not '%s'", val);
+		break;
+	case 'n': {
+		char *end;
+		a->limit = strtol(val, &end, 10);
+		if (!val[0] || *end || a->limit < 1 || a->limit > 100000)
+			return S_usage_error("--limit needs a number from 1 to 100000, not '%s'", val);
+		break;
+	}
+	case 'j': a->json = true; break;
+	default: fputs(cb_search_usage, stdout); return -1;
+	}
+	return 0;
+}
+
+/* Reads the command line into a: 0, -1 after printing the help, or the
+ * exit status of a usage error. Options may come before or after the
+ * query's words. Only "--name" (and -h, -n) are options: a word such as
+ * -audit leaves audit out of the results; "--" ends the options. */
+static int S_parse(int argc, char **argv, S_args *a)
+{
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool opt =
-		    strcmp(a, "-h") == 0 || strcmp(a, "-n") == 0 || (a[0] == '-' && a[1] == '-' && a[2]);
-		if (strcmp(a, "--") == 0 || !opt) {
-			for (int k = strcmp(a, "--") == 0 ? i + 1 : i;
-			     k < (strcmp(a, "--") == 0 ? argc : i + 1); k++) {
-				if (q.len)
-					cb_buf_putc(&q, ' ');
-				cb_buf_puts(&q, argv[k]);
+		const char *arg = argv[i];
+		bool dashes = strcmp(arg, "--") == 0;
+		bool opt = strcmp(arg, "-h") == 0 || strcmp(arg, "-n") == 0 ||
+			   (arg[0] == '-' && arg[1] == '-' && arg[2]);
+		if (dashes || !opt) {
+			for (int k = dashes ? i + 1 : i; k < (dashes ? argc : i + 1); k++) {
+				if (a->q.len)
+					cb_buf_putc(&a->q, ' ');
+				cb_buf_puts(&a->q, argv[k]);
 			}
-			if (strcmp(a, "--") == 0)
+			if (dashes)
 				break;
 			continue;
 		}
-		const char *eq = strchr(a, '=');
-		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		const char *eq = strchr(arg, '=');
+		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
 		char key = 0;
 		bool takes = false;
 		for (size_t k = 0; k < sizeof S_opts / sizeof S_opts[0]; k++)
-			if (strlen(S_opts[k].name) == nlen && strncmp(S_opts[k].name, a, nlen) == 0) {
+			if (strlen(S_opts[k].name) == nlen && strncmp(S_opts[k].name, arg, nlen) == 0) {
 				key = S_opts[k].key;
 				takes = S_opts[k].value;
 			}
-		if (!key) {
-			cb_buf_free(&q);
+		if (!key)
 			return S_usage_error("unknown option '%s' (put -- before the query to search for it)",
-					     a);
-		}
+					     arg);
 		const char *val = NULL;
-		if (takes) {
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else {
-				cb_buf_free(&q);
-				return S_usage_error("option '%s' needs a value", a);
-			}
-		} else if (eq) {
-			cb_buf_free(&q);
-			return S_usage_error("option '%s' takes no value", a);
-		}
-		int bad = 0;
-		switch (key) {
-		case 'd': db_arg = val; break;
-		case 'r': repo = val; break;
-		case 'A':
-			audience = val;
-			if (cb_visibility_parse(val, &aud) != 0)
-				bad = S_usage_error(
-				    "unknown audience '%s': use public, internal or restricted", val);
-			break;
-		case 't': f.theme = val; break;
-		case 'y': f.type = val; break;
-		case 'a': f.area = val; break;
-		case 's':
-			if (S_year(val, &f.since))
-				bad = S_usage_error("--since needs a year such as 2023, not '%s'", val);
-			break;
-		case 'u':
-			if (S_year(val, &f.until))
-				bad = S_usage_error("--until needs a year such as 2024, not '%s'", val);
-			break;
-		case 'n': {
-			char *end;
-			limit = strtol(val, &end, 10);
-			if (!val[0] || *end || limit < 1 || limit > 100000)
-				bad = S_usage_error("--limit needs a number from 1 to 100000, not '%s'", val);
-			break;
-		}
-		case 'j': json = true; break;
-		default:
-			fputs(cb_search_usage, stdout);
-			cb_buf_free(&q);
-			return S_FOUND;
-		}
-		if (bad) {
-			cb_buf_free(&q);
-			return bad;
-		}
+		if (takes && eq)
+			val = eq + 1;
+		else if (takes && i + 1 < argc)
+			val = argv[++i];
+		else if (takes)
+			return S_usage_error("option '%s' needs a value", arg);
+		else if (eq)
+			return S_usage_error("option '%s' takes no value", arg);
+		int rc = S_option(a, key, val);
+		if (rc)
+			return rc;
 	}
-	if (!q.data) {
-		cb_buf_free(&q);
+	if (!a->q.data)
 		return S_usage_error("%s", "give a QUERY: the words to search for");
-	}
-	if (f.since && f.until && f.since > f.until) {
-		cb_buf_free(&q);
+	if (a->f.since && a->f.until && a->f.since > a->f.until)
 		return S_usage_error("%s", "--since is after --until: nothing could match");
-	}
-	if (db_arg && (repo || audience)) {
-		cb_buf_free(&q);
+	if (a->db && (a->repo || a->audience))
 		return S_usage_error("%s", "--db names the database itself: give either --db or "
 					   "--audience and --repo");
+	return 0;
+}
+
+int cb_cmd_search(int argc, char **argv)
+{
+	S_args a = {.f = {.theme = NULL}, .limit = 10, .q = CB_BUF_INIT};
+	int prc = S_parse(argc, argv, &a);
+	if (prc) {
+		cb_buf_free(&a.q);
+		return prc < 0 ? S_FOUND : prc;
 	}
-	char *db = S_db(db_arg, repo, audience);
+	const char *q = a.q.data;
+	char *db = S_db(a.db, a.repo, a.audience);
 	int rc = S_ERROR;
 	cb_search *s = NULL;
 	cb_search_result res = {0};
@@ -399,21 +405,21 @@ int cb_cmd_search(int argc, char **argv)
 		fprintf(stderr, "casebook search: %s\n", err.msg);
 		goto out;
 	}
-	if (cb_search_run(s, q.data, &f, (size_t)limit, &res, &err) != 0) {
+	if (cb_search_run(s, q, &a.f, (size_t)a.limit, &res, &err) != 0) {
 		fprintf(stderr, "casebook search: %s\n", err.msg);
 		goto out;
 	}
-	if (json)
-		S_print_json(&res, q.data, &f);
+	if (a.json)
+		S_print_json(&res, q, &a.f);
 	else if (res.total)
-		S_print_text(&res, q.data, cb_want_color(stdout));
-	if (!res.total && !json)
-		fprintf(stderr, "casebook search: nothing matches \"%s\"\n", q.data);
+		S_print_text(&res, q, cb_want_color(stdout));
+	if (!res.total && !a.json)
+		fprintf(stderr, "casebook search: nothing matches \"%s\"\n", q);
 	rc = res.total ? S_FOUND : S_NONE;
 out:
 	cb_search_result_free(&res);
 	cb_search_close(s);
 	free(db);
-	cb_buf_free(&q);
+	cb_buf_free(&a.q);
 	return rc;
 }

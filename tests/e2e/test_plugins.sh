@@ -19,9 +19,15 @@ P=$TMP/out
 # taxonomy: suggests a theme whose synonym the text keeps using.
 assert_contains "taxonomy suggests a theme from its synonyms" "$OUT" \
 	"content/briefings/wnb.md:5: warning: mentions 'co-sleeping' 3 times but is not filed under 'safer-sleep'; add it to 'themes' if the document is about safer sleep [taxonomy]"
-assert_eq "taxonomy warns about nothing else" "$(grep -c '\[taxonomy\]' <<<"$OUT")" "1"
+# ... and one a learning point is about, however few its words.
+assert_contains "taxonomy suggests the theme of a learning point the document lacks" "$OUT" \
+	"content/briefings/sleep.md:5: warning: mentions 'missed appointments' once and has a learning point on was not brought (line 12) but is not filed under 'was-not-brought'; add it to 'themes' if the document is about was not brought [taxonomy]"
+assert_eq "taxonomy warns about nothing else" "$(grep -c '\[taxonomy\]' <<<"$OUT")" "2"
 
-# related, backlinks and learning, document by document.
+# related, backlinks and learning, document by document. The learning
+# plugin counts a theme's own points: Child A's "Record every missed
+# appointment" is about was-not-brought, not neglect, and no point of
+# Sleeping safely names safer sleep.
 assert_eq "related, referenced by and more learning" "$(extract cross "$P")" "$(cat "$FX/expected/cross.txt")"
 assert_eq "the learning page" "$(extract learning "$P")" "$(cat "$FX/expected/learning.txt")"
 assert_eq "the actions dashboard" "$(extract actions "$P")" "$(cat "$FX/expected/actions.txt")"
@@ -113,7 +119,7 @@ commit "$R" "our own plugins" "2024-06-04T10:00:00Z"
 run "$CASEBOOK" build --repo "$R" --out "$TMP/own"
 assert_eq "repository plugins build" "$RC" "0"
 assert_contains "a repository plugin overrides a shipped one" "$(cat "$TMP/own/glossary.html")" "<h1>Our own terms</h1>"
-assert_contains "a repository plugin is added to the defaults" "$OUT" "content/briefings/sleep.md: note: counted 18 words [count-words]"
+assert_contains "a repository plugin is added to the defaults" "$OUT" "content/briefings/sleep.md: note: counted 32 words [count-words]"
 assert_file "the other defaults still run" "$TMP/own/actions.html"
 
 # A plugin casebook.yml names but nobody has.
