@@ -5,11 +5,12 @@ BINDIR   ?= $(PREFIX)/bin
 DATADIR  ?= $(PREFIX)/share/casebook
 MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
-PKGS     := libgit2 libcmark-gfm yaml-0.1 sqlite3 lua5.4 libutf8proc libseccomp
-# Libraries one command needs (serve's libmicrohttpd, encryption's libcrypto):
-# only their headers at build time; the command loads them (dlopen) by their
-# runtime names, so every other command starts without them.
-DLOPEN_PKGS := libmicrohttpd libcrypto
+PKGS     := libcmark-gfm yaml-0.1 sqlite3 lua5.4 libutf8proc libseccomp
+# Libraries not every command needs (libgit2 and what it pulls in, serve's
+# libmicrohttpd, encryption's libcrypto): only their headers at build time;
+# they are loaded (dlopen) by their runtime names when first needed, so
+# commands that never use them start without them.
+DLOPEN_PKGS := libgit2 libmicrohttpd libcrypto
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS := build-essential pkg-config git python3 time clang clang-format \
             libgit2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libyaml-dev \

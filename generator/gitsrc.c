@@ -131,6 +131,8 @@ bool cb_gitsrc_is_shallow(const cb_gitsrc *g, const git_oid *id)
 int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 {
 	*out = NULL;
+	if (cb_git_load(err) != 0)
+		return -1;
 	git_libgit2_init();
 	/* Pack files are read through memory maps, by default up to gigabytes
 	 * of them; each blob reader has its own. Reading every document once
@@ -774,6 +776,8 @@ void cb_gitsrc_free(cb_gitsrc *g)
 int cb_gitsrc_init_repo(const char *dir, bool *created, cb_error *err)
 {
 	*created = false;
+	if (cb_git_load(err) != 0)
+		return -1;
 	git_libgit2_init();
 	git_repository *repo = NULL;
 	int rc = 0;
@@ -848,6 +852,8 @@ static int S_signature(git_repository *repo, const char *who, git_signature **ou
 int cb_gitsrc_commit_files(const char *dir, const cb_strv *paths, const char *message, char *commit_id,
 			   cb_error *err)
 {
+	if (cb_git_load(err) != 0)
+		return -1;
 	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_index *index = NULL;

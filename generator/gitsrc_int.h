@@ -12,6 +12,8 @@
 
 #include <git2.h>
 
+#include "gitlib.h"
+
 #include "gitsrc.h"
 
 struct cb_gitsrc {

@@ -10,16 +10,19 @@ assert_eq "build --help exits 0" "$RC" "0"
 assert_contains "build --help lists --audience" "$OUT" "--audience"
 run "$CASEBOOK" version
 assert_contains "version" "$OUT" "casebook "
-# Libraries one command needs are loaded by that command (dlopen), so the
-# program itself does not ask for them and every other command starts
-# without them: serve's HTTP library, encryption's and import's.
+# Libraries not every command needs are loaded when first needed
+# (dlopen), so the program itself does not ask for them and the other
+# commands start without them: libgit2 (and the TLS, SSH and Kerberos
+# libraries it pulls in), serve's HTTP library, encryption's and import's.
 needed=$(LC_ALL=C readelf -d "$CASEBOOK" | grep NEEDED)
 assert_contains "casebook is linked with libraries (readelf works)" "$needed" "libsqlite3"
-for lib in libmicrohttpd libcrypto libxml2 libzip; do
+for lib in libgit2 libmicrohttpd libcrypto libxml2 libzip; do
 	assert_not_contains "$lib is loaded only by the command that needs it" "$needed" "$lib"
 done
 run env LD_DEBUG=libs "$CASEBOOK" version
 assert_not_contains "casebook version does not load libmicrohttpd" "$OUT" "libmicrohttpd"
+assert_not_contains "nor libgit2" "$OUT" "libgit2"
+assert_not_contains "nor libcrypto" "$OUT" "libcrypto"
 run "$CASEBOOK"
 assert_eq "no command exits 2" "$RC" "2"
 run "$CASEBOOK" frobnicate
