@@ -190,7 +190,7 @@ static int S_line_of(const S_linkpos *lp, size_t off)
 	return (int)lo + 1;
 }
 
-/* Finds where a link to url starts in the source, searching from the start of
+/* Finds where a link to url starts in the source (an image at its '!'), searching from the start of
  * its paragraph (or after the previous link found, when that is later);
  * falls back to the paragraph's position. */
 static void S_link_pos(const char *body, size_t len, S_linkpos *lp, cmark_node *link, const char *raw_url,
@@ -216,6 +216,8 @@ static void S_link_pos(const char *body, size_t len, S_linkpos *lp, cmark_node *
 			p--;
 		if (*p != '[')
 			p = hit;
+		else if (p > ls && p[-1] == '!' && cmark_node_get_type(link) == CMARK_NODE_IMAGE)
+			p--; /* an image starts at its '!' */
 		int c = 1;
 		const char *q = ls;
 		if (lp->col && lp->col_line == l && body + lp->col_off <= p) {
@@ -295,7 +297,7 @@ static void S_image_alt(S_ctx *c, cmark_node *img, const char *url)
 	size_t next = c->lpos.next;
 	S_link_pos(c->body, c->len, &c->lpos, img, url ? url : "", c->body_line, &line, &col);
 	c->lpos.next = next;
-	cb_diags_add(c->d, CB_WARNING, c->file, line, col > 1 ? col - 1 : col, "image-alt",
+	cb_diags_add(c->d, CB_WARNING, c->file, line, col, "image-alt",
 		     "the image '%s' has no alt text; say what it shows between the brackets, as in "
 		     "![Chart of referrals by month](%s)",
 		     url ? url : "", url ? url : "");
@@ -319,8 +321,6 @@ static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *pa
 {
 	int line, col;
 	S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
-	if (cmark_node_get_type(n) == CMARK_NODE_IMAGE && col > 1)
-		col--; /* the '!' before the '[' */
 	char *resolved = path[0] ? S_resolve_path(c->file, path) : NULL;
 	char *href = NULL;
 	int target = -1;

@@ -425,18 +425,12 @@ static void S_push_tables(lua_State *L, const cb_doc *d)
 
 /* __index of a shadow table: cb_plugin_doc_field(S, key) builds the field, caches it
  * in S and returns it. */
-int cb_plugin_doc_field(lua_State *L)
+/* The front matter's fields and what follows from them: pushes field k of
+ * d and returns 1, returns 0 when d has no such field (nil), or -1 when k
+ * is not one of them. */
+static int S_push_meta_field(lua_State *L, const cb_doc *d, const char *k)
 {
-	cb_plugin *p = cb_plugin_of(L);
-	lua_rawgetp(L, 1, &cb_plugin_doc_key);
-	int idx = (int)lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	if (lua_type(L, 2) != LUA_TSTRING || idx < 0 || (size_t)idx >= p->h->site->ndocs)
-		return 0;
-	const char *k = lua_tostring(L, 2);
-	const cb_doc *d = &p->h->site->docs[idx];
 	const cb_meta *m = &d->meta;
-	const cb_mdoc *md = &d->md;
 	const cb_field *f;
 	if (strcmp(k, "path") == 0) {
 		lua_pushstring(L, d->path);
@@ -486,7 +480,18 @@ int cb_plugin_doc_field(lua_State *L)
 			cb_plugin_set_int(L, "line", a->line);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
-	} else if (strcmp(k, "text") == 0) {
+	} else {
+		return -1;
+	}
+	return 1;
+}
+
+/* The body's fields (text, HTML, headings, learning, links, tables) and
+ * the history's, as S_push_meta_field. */
+static int S_push_body_field(lua_State *L, cb_plugin *p, const cb_doc *d, const char *k)
+{
+	const cb_mdoc *md = &d->md;
+	if (strcmp(k, "text") == 0) {
 		/* (Should the push fail for want of memory the copy is lost with
 		 * the build, which stops.) */
 		char *text = cb_doc_text(p->h->site, d);
@@ -529,10 +534,10 @@ int cb_plugin_doc_field(lua_State *L)
 	} else if (strcmp(k, "learning_themes") == 0) {
 		/* How many of its points are on each of its themes (cheaper than
 		 * reading every point's themes). */
-		lua_createtable(L, 0, (int)m->themes.n);
-		for (size_t t = 0; t < m->themes.n; t++) {
-			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, m->themes.v[t]));
-			lua_setfield(L, -2, m->themes.v[t]);
+		lua_createtable(L, 0, (int)d->meta.themes.n);
+		for (size_t t = 0; t < d->meta.themes.n; t++) {
+			lua_pushinteger(L, (lua_Integer)cb_doc_points_on(d, d->meta.themes.v[t]));
+			lua_setfield(L, -2, d->meta.themes.v[t]);
 		}
 	} else if (strcmp(k, "links") == 0) {
 		S_push_links(L, p, d);
@@ -559,12 +564,34 @@ int cb_plugin_doc_field(lua_State *L)
 		else
 			lua_newtable(L);
 	} else {
+		return -1;
+	}
+	return 1;
+}
+
+int cb_plugin_doc_field(lua_State *L)
+{
+	cb_plugin *p = cb_plugin_of(L);
+	lua_rawgetp(L, 1, &cb_plugin_doc_key);
+	int idx = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (lua_type(L, 2) != LUA_TSTRING || idx < 0 || (size_t)idx >= p->h->site->ndocs)
+		return 0;
+	const char *k = lua_tostring(L, 2);
+	const cb_doc *d = &p->h->site->docs[idx];
+	int rc = S_push_meta_field(L, d, k);
+	if (rc < 0)
+		rc = S_push_body_field(L, p, d, k);
+	if (rc < 0) {
 		/* A field an earlier plugin stored. */
 		cb_vpack_reader r;
 		if (!cb_vpack_find(&r, d->extra, k))
 			return 0;
 		S_push_packed(L, p, &r);
+		rc = 1;
 	}
+	if (rc == 0)
+		return 0;
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, 1);

@@ -202,15 +202,13 @@ head -c 200 "$I/content/img/visit.jpg" >"$I/content/img/cut.jpg"
 printf '\0\0\0\030ftypheic\0\0\0\0mif1heic' >"$I/content/img/IMG_0001.HEIC"
 doc "$I/content/review.md" "Review" "" "![The front room](img/visit.jpg)
 
-![Cut short](img/cut.jpg)
-
-![A phone's photo](img/IMG_0001.HEIC)"
+![Cut short](img/cut.jpg) and ![A phone's photo](img/IMG_0001.HEIC)"
 run "$CASEBOOK" check --repo "$I" --worktree
 assert_eq "images whose metadata cannot be removed: exit 1" "$RC" "1"
 assert_contains "a damaged JPEG, at the link" "$OUT" \
 	"content/review.md:9:1: error: 'cut.jpg' is a damaged JPEG image (a segment runs past the end of the file, at byte 182), so its metadata cannot be removed; open it in an image editor and save it again [image-metadata]"
 assert_contains "a HEIC photograph, at the link" "$OUT" \
-	"content/review.md:11:1: error: 'IMG_0001.HEIC' is a HEIF image, whose metadata (such as where and when a photograph was taken) casebook cannot remove; save it as JPEG or PNG and link to that [image-metadata]"
+	"content/review.md:9:31: error: 'IMG_0001.HEIC' is a HEIF image, whose metadata (such as where and when a photograph was taken) casebook cannot remove; save it as JPEG or PNG and link to that [image-metadata]"
 run "$CASEBOOK" build --repo "$I" --out "$TMP/img-out" --worktree
 assert_eq "the build fails too" "$RC" "1"
 check "the last good copy is untouched" cmp "$J" "$TMP/visit-expected.jpg"

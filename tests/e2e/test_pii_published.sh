@@ -17,7 +17,13 @@ doc "$R/content/zwsp.md" "Zero width" "" "Number 943$(printf '\u200b')476$(print
 doc "$R/content/wide.md" "Full width" "" "Number $(printf '\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19') wide."
 doc "$R/content/dots.md" "Separators" "" 'Numbers 943.476.5919 and 401/023/2137.'
 doc "$R/content/link.md" "Attributes" "" '[the GP](tel:07700900123 "call 020 7946 0958") and ![Kayden Marsh at home](a.png).'
-printf '\x89PNG\r\n\x1a\n' >"$R/content/a.png" # the image exists: only its alt text is at issue
+# The image exists and is a whole PNG (1x1): only its alt text is at issue.
+python3 - "$R/content/a.png" <<'PY'
+import struct, sys, zlib
+def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+open(sys.argv[1], "wb").write(png + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+PY
 doc "$R/content/surname.md" "Surname first" "" 'Marsh, Kayden and K. Marsh and Marsh’s mother.'
 doc "$R/content/child-9434765919.md" "File name"
 printf 'Kayden Marsh\n' >"$R/content/pii-names.txt"
