@@ -125,7 +125,8 @@ static void S_read_decls(lua_State *L, cb_plugin *p, int decl, cb_strv *names)
 		cb_strv_push(names, name);
 		lua_pop(L, 1);
 	}
-	qsort(names->v, names->n, sizeof *names->v, S_cmp);
+	if (names->n > 1)
+		qsort(names->v, names->n, sizeof *names->v, S_cmp);
 }
 
 /* One given option (its value at the top of the stack; opts the options

@@ -109,6 +109,16 @@ new_repo() {
 	commit "$1" "start"
 }
 
+# import_clean NAME: the import wrote its draft and the checks found nothing
+# but the taxonomy plugin's suggestions of themes its learning points are on
+# (exit 1 then: they are advice the author should act on before publishing).
+import_clean() {
+	local rc=$RC other
+	other=$(grep -E '^[^ ]+:[0-9]+(:[0-9]+)?: (warning|error): ' <<<"$OUT" | grep -v '\[taxonomy\]$' || true)
+	if [ "$rc" = 1 ] && [ -z "$other" ] && grep -q '\[taxonomy\]$' <<<"$OUT"; then rc=0; fi
+	assert_eq "$1" "$rc" "0"
+}
+
 # count WHAT FILE EXPECTED-LINES: how many of the expected lines FILE has.
 count_lines() {
 	local n=0
@@ -123,7 +133,7 @@ for f in docx odt html pdf txt paged.pdf; do
 	R=$TMP/repo-${f%%.*}
 	new_repo "$R"
 	run "$CASEBOOK" import --repo "$R" "$src"
-	assert_eq "$f: import exits 0 (written, checks clean)" "$RC" "0"
+	import_clean "$f: import written, checks clean but for theme suggestions"
 	md=$(ls "$R"/content/briefings/2023-03-01-*.md 2>/dev/null | head -1)
 	if [ -z "$md" ]; then
 		not_ok "$f: the draft is content/briefings/2023-03-01-<slug>.md" "$OUT"
@@ -187,7 +197,7 @@ PY
 R=$TMP/repo-designed
 new_repo "$R"
 run "$CASEBOOK" import --repo "$R" "$F/designed.docx"
-assert_eq "designed briefing: exit 0" "$RC" "0"
+import_clean "designed briefing: written, clean but for theme suggestions"
 md=$(ls "$R"/content/briefings/2021-06-01-*.md 2>/dev/null | head -1)
 assert_file "designed briefing: dated from the text, in briefings/" "$md"
 text=$(cat "$md" 2>/dev/null)
@@ -224,7 +234,7 @@ with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipf
                  '<w:p><w:r><w:t>Check the date with the panel.</w:t></w:r></w:p></w:comment></w:comments>') % W)
 PY
 run "$CASEBOOK" import --repo "$R" --date 2023-04-01 "$F/reviewed.docx"
-assert_eq "a reviewed Word file: exit 0" "$RC" "0"
+import_clean "a reviewed Word file: written, clean but for theme suggestions"
 assert_contains "the last editor is reported" "$OUT" "last modified by: Ed Itor"
 assert_contains "the comment is reported" "$OUT" "Rev Iewer: Check the date with the panel."
 reviewed=$(cat "$R"/content/briefings/2023-04-01-*.md)
@@ -235,7 +245,7 @@ run "$CASEBOOK" import --repo "$R" "$F/brief.docx"
 assert_eq "importing again: exit 1" "$RC" "1"
 assert_contains "importing again: never overwrites" "$OUT" "never overwrites"
 run "$CASEBOOK" import --repo "$R" --no-original --type audit --date 2020-02-03 --theme neglect "$F/brief.odt"
-assert_eq "options: exit 0" "$RC" "0"
+import_clean "options: written, clean but for theme suggestions"
 md=$R/content/audits/2020-02-03-learning-from-baby-k-bruising-in-a-baby-who-was-not-yet.md
 assert_file "--type and --date choose the folder and name" "$md"
 assert_contains "--theme is written" "$(cat "$md")" "themes: [neglect]"
