@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cb_strv_push(&ids, "neglect");
 		cb_strv_push(&ids, "was-not-brought");
 		cb_meta m;
-		cb_schema_check(s.meta, "fuzz.md", &ids, &m, &d);
+		cb_schema_check(s.meta, "fuzz.md", &ids, NULL, &m, &d);
 		cb_meta_free(&m);
 		cb_strv_free(&ids);
 	}
