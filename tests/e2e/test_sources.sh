@@ -43,6 +43,7 @@ cat >"$HUB/casebook.yml" <<EOF
 title: Regional learning
 sources:
   - name: walsby
+    label: Walsby Safeguarding Partnership
     area: Walsby
     url: ../walsby
     max-visibility: internal
@@ -97,6 +98,12 @@ assert_not_contains "a partner's plugin is not run" "$OUT" "partner plugin ran"
 page=$TMP/public/documents/walsby/briefings-missed-appointments.html
 assert_contains "a partner's page links back to the root two folders up" "$(cat "$page")" 'href="../../index.html"'
 assert_contains "its themes are the hub's theme pages" "$(cat "$page")" 'href="../../themes/was-not-brought.html"'
+assert_contains "a partner's page names the partnership it comes from" "$(tr -d '\n' <"$page")" \
+	'<dt>From</dt><dd>Walsby Safeguarding Partnership</dd>'
+assert_contains "a partnership with no label is named by its area" \
+	"$(tr -d '\n' <"$TMP/public/documents/orrin/briefings-missed-appointments.html")" '<dt>From</dt><dd>Orrin</dd>'
+assert_contains "document lists name the partnership" "$(cat "$TMP/public/themes/was-not-brought.html")" \
+	'<span class="doc-list__area"> · Walsby Safeguarding Partnership</span>'
 assert_file "a partner's attachment is carried in its own folder" "$TMP/public/files/walsby/briefings/audit.csv"
 assert_contains "and linked from its page" "$(cat "$page")" 'href="../../files/walsby/briefings/audit.csv"'
 assert_eq "every link of the public build resolves" "$(broken_links "$TMP/public")" ""
@@ -181,6 +188,8 @@ doc "$HUB/content/briefings/regional-overview.md" "Regional overview" "themes: [
 commit "$HUB" "The hub's own briefing"
 run "$CASEBOOK" build --repo "$HUB" --out "$TMP/mixed"
 assert_file "a hub document's page is at documents/<slug>.html" "$TMP/mixed/documents/briefings-regional-overview.html"
+assert_not_contains "the hub's own page names no partnership" \
+	"$(cat "$TMP/mixed/documents/briefings-regional-overview.html")" "<dt>From</dt>"
 assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
 assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
 
