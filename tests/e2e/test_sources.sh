@@ -292,4 +292,28 @@ assert_eq "a source that cannot be fetched is an environment error" "$RC" 2
 assert_contains "the error names the source" "$OUT" "casebook: gone: cannot fetch"
 cp "$TMP/good.yml" "$HUB/casebook.yml"
 
+# A source taken out of casebook.yml: fetch drops its pin and its mirror
+# (a copy of the partner's whole repository no build reads any more).
+mkdir -p "$HUB/.casebook/sources/notes.git"
+sed -i '/  - name: kelby/,/max-visibility/d' "$HUB/casebook.yml"
+assert_not_contains "kelby is out of casebook.yml" "$(cat "$HUB/casebook.yml")" "kelby"
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "fetch without a source succeeds" "$RC" 0
+assert_contains "fetch says the pin goes" "$OUT" "kelby: no longer in casebook.yml's sources; its pin is removed"
+assert_contains "fetch says the mirror goes" "$OUT" "kelby: no longer in casebook.yml's sources; its mirror"
+assert_no_file "the mirror is removed" "$HUB/.casebook/sources/kelby.git/HEAD"
+assert_file "the other mirrors stay" "$HUB/.casebook/sources/walsby.git/HEAD"
+check "a folder that is not a mirror is left alone" test -d "$HUB/.casebook/sources/notes.git"
+assert_eq "the lock drops the source's line" "$(grep -v '^#' "$HUB/casebook.lock" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"marsh orrin walsby "
+printf 'title: Regional learning\n' >"$HUB/casebook.yml"
+run "$CASEBOOK" update --repo "$HUB"
+assert_eq "update with every source gone succeeds" "$RC" 0
+assert_eq "it leaves no pins" "$(grep -vc '^#' "$HUB/casebook.lock")" 0
+assert_eq "and no mirrors" "$(ls "$HUB/.casebook/sources" | tr '\n' ' ')" "notes.git "
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "with nothing left, fetch says there are no sources" "$RC" 2
+assert_contains "and how to add them" "$OUT" "casebook.yml lists no sources"
+cp "$TMP/good.yml" "$HUB/casebook.yml"
+
 finish
