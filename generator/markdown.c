@@ -1144,42 +1144,6 @@ void cb_mdoc_compact(cb_mdoc *m)
 	m->block = block;
 }
 
-static char *S_dup(const char *s)
-{
-	return s ? cb_xstrdup(s) : NULL;
-}
-
-void cb_mdoc_set_tags(cb_mdoc *m, char **tags)
-{
-	if (m->block) {
-		/* Back to separate copies, changed, then into one block again. */
-		cb_heading *h = cb_xcalloc(m->nheadings + 1, sizeof *h);
-		cb_lpoint *l = cb_xcalloc(m->nlearning + 1, sizeof *l);
-		for (size_t i = 0; i < m->nheadings; i++) {
-			h[i] = m->headings[i];
-			h[i].text = S_dup(m->headings[i].text);
-			h[i].id = S_dup(m->headings[i].id);
-		}
-		for (size_t i = 0; i < m->nlearning; i++) {
-			l[i] = m->learning[i];
-			l[i].html = S_dup(m->learning[i].html);
-			l[i].text = S_dup(m->learning[i].text);
-			l[i].heading = S_dup(m->learning[i].heading);
-			l[i].heading_id = S_dup(m->learning[i].heading_id);
-			l[i].tags = NULL;
-		}
-		free(m->block);
-		m->block = NULL;
-		m->headings = h;
-		m->learning = l;
-	}
-	for (size_t i = 0; i < m->nlearning; i++) {
-		free(m->learning[i].tags);
-		m->learning[i].tags = tags[i];
-	}
-	cb_mdoc_compact(m);
-}
-
 void cb_mdoc_free(cb_mdoc *m)
 {
 	if (!m)

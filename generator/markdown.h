@@ -144,9 +144,6 @@ void cb_mdoc_free(cb_mdoc *m);
  * small allocations they cost about twice their size. Points under the
  * same heading share its name and id. Nothing changes for readers. */
 void cb_mdoc_compact(cb_mdoc *m);
-/* Replaces the tags of m's learning points with tags[i] (taken; NULL:
- * none), compacted or not. */
-void cb_mdoc_set_tags(cb_mdoc *m, char **tags);
 
 /* True when a heading's text names a learning section of the default
  * vocabulary ("Key learning", "Recommendations", "What to do", …). */

@@ -275,6 +275,14 @@ void cb_partners_free(cb_partner *v, size_t n)
 	free(v);
 }
 
+const cb_partner *cb_partner_find(const cb_partner *v, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
 const char *cb_partner_theme(const cb_partner *p, const char *id)
 {
 	for (size_t i = 0; i < p->theme_from.n; i++)

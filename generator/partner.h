@@ -47,6 +47,8 @@ typedef struct cb_partner {
  * line and column in file; an entry in error is left out. */
 void cb_partners_parse(const struct cb_ynode *v, const char *file, cb_partner **out, size_t *n, cb_diags *d);
 void cb_partners_free(cb_partner *v, size_t n);
+/* The entry named name (NULL: none), or NULL. */
+const cb_partner *cb_partner_find(const cb_partner *v, size_t n, const char *name);
 /* The hub's theme id for a source's theme id: the mapped one, or id itself
  * when the map does not name it. */
 const char *cb_partner_theme(const cb_partner *p, const char *id);

@@ -193,46 +193,38 @@ void cb_origin_adopt(const cb_origin *o, cb_meta *m, const char *file, const cb_
 	m->themes.n = w;
 }
 
-void cb_origin_adopt_tags(const cb_origin *o, cb_mdoc *md, const char *file, const cb_strv *theme_ids,
+/* Reports in d a source's hashtag tag at line:col whose hub id (through
+ * the source's map) the hub's taxonomy (theme_ids) lacks. */
+static void S_check_tag(const cb_origin *o, const char *tag, const char *file, int line, int col,
+			const cb_strv *theme_ids, cb_diags *d)
+{
+	const char *id = cb_partner_theme(o->p, tag);
+	if (cb_strv_contains(theme_ids, id))
+		return;
+	const char *sug = cb_did_you_mean(id, (const char *const *)theme_ids->v, theme_ids->n);
+	cb_diags_add(d, CB_ERROR, file, line, col, "unknown-theme",
+		     "'#%s' is not a theme in the hub's taxonomy%s%s%s; use one of its themes, or map it "
+		     "under 'themes:' in source '%s' in the hub's casebook.yml",
+		     id, sug ? " (did you mean '#" : "", sug ? sug : "", sug ? "'?)" : "", o->p->name);
+}
+
+void cb_origin_check_tags(const cb_origin *o, const cb_mdoc *md, const char *file, const cb_strv *theme_ids,
 			  cb_diags *d)
 {
-	if (!o->p || !md->nlearning)
+	if (!o->p || !theme_ids)
 		return;
-	char **mapped = cb_xcalloc(md->nlearning, sizeof *mapped);
 	for (size_t i = 0; i < md->nlearning; i++) {
 		const cb_lpoint *lp = &md->learning[i];
-		cb_strv tags = CB_STRV_INIT, ours = CB_STRV_INIT;
+		cb_strv tags = CB_STRV_INIT;
 		cb_lpoint_tags(lp, &tags);
+		/* Columns count the tags as written: "#id" and one space. */
 		int col = lp->tag_col;
-		cb_buf b = CB_BUF_INIT;
 		for (size_t k = 0; k < tags.n; k++) {
-			const char *id = cb_partner_theme(o->p, tags.v[k]);
-			if (theme_ids && !cb_strv_contains(theme_ids, id)) {
-				const char *sug =
-				    cb_did_you_mean(id, (const char *const *)theme_ids->v, theme_ids->n);
-				cb_diags_add(
-				    d, CB_ERROR, file, lp->tag_line, col, "unknown-theme",
-				    "'#%s' is not a theme in the hub's taxonomy%s%s%s; use one of its "
-				    "themes, or map it under 'themes:' in source '%s' in the hub's "
-				    "casebook.yml",
-				    id, sug ? " (did you mean '#" : "", sug ? sug : "", sug ? "'?)" : "",
-				    o->p->name);
-			}
+			S_check_tag(o, tags.v[k], file, lp->tag_line, col, theme_ids, d);
 			col += (int)strlen(tags.v[k]) + 2;
-			if (cb_strv_contains(&ours, id))
-				continue; /* two of its ids may map to one of ours */
-			cb_strv_push(&ours, id);
-			if (b.len)
-				cb_buf_putc(&b, ' ');
-			cb_buf_puts(&b, id);
 		}
-		mapped[i] = tags.n ? cb_buf_detach(&b) : NULL;
-		cb_buf_free(&b);
 		cb_strv_free(&tags);
-		cb_strv_free(&ours);
 	}
-	cb_mdoc_set_tags(md, mapped);
-	free(mapped);
 }
 
 /* One origin's history: the cache's for its commit, else the history at

@@ -210,6 +210,35 @@ assert_eq "mapped themes build" "$RC" 0
 assert_contains "a mapped theme's page lists the document" \
 	"$(cat "$TMP/public5/themes/was-not-brought.html")" "documents/orrin/briefings-dna.html"
 
+# A partner's hashtags on its learning points use its own ids too: the map
+# applies to them, in the check and in what each point is about.
+doc "$TMP/orrin/content/briefings/tagged.md" "Tagged learning" "themes: [neglekt]" "## Key learning
+
+- Follow up every missed clinic appointment of a baby. #dna
+- Keep the home visits going when a family moves. #neglekt"
+commit "$TMP/orrin" "Tagged points"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+commit "$HUB" "Move orrin's pin again"
+run "$CASEBOOK" check --repo "$HUB"
+assert_eq "a partner's mapped hashtags check clean" "$RC" 0
+(cd "$HUB" && "$CASEBOOK" learning --theme was-not-brought --json >"$TMP/tagged.json" 2>&1)
+assert_contains "a point tagged with a partner's own id is on the hub's theme" "$(cat "$TMP/tagged.json")" \
+	"Follow up every missed clinic appointment of a baby."
+assert_not_contains "and only that point" "$(cat "$TMP/tagged.json")" "Keep the home visits going"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/tagged"
+assert_contains "the theme page lists the tagged point" "$(cat "$TMP/tagged/themes/was-not-brought.html")" \
+	"Follow up every missed clinic appointment"
+assert_not_contains "without its hashtag" "$(cat "$TMP/tagged/documents/orrin/briefings-tagged.html")" "#dna"
+printf -- '- Share the chronology with the school. #negect\n' >>"$TMP/orrin/content/briefings/tagged.md"
+commit "$TMP/orrin" "An unmapped hashtag"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_eq "an unmapped unknown hashtag in a partner's document is an error" "$RC" 1
+assert_contains "it is reported at the partner's file and column, with a suggestion" "$OUT" \
+	"orrin:content/briefings/tagged.md:12:41: error: '#negect' is not a theme in the hub's taxonomy (did you mean '#neglect'?)"
+assert_contains "and says where to map it" "$OUT" "map it under 'themes:' in source 'orrin'"
+git -C "$HUB" checkout -q casebook.lock
+
 # Links stay within a source.
 doc "$TMP/orrin/content/briefings/outward.md" "Outward" "" "See [the hub's page](../../content/taxonomy.md)."
 commit "$TMP/orrin" "A link out"

@@ -150,34 +150,6 @@ static void test_compact(void **state)
 	cb_diags_free(&d);
 }
 
-/* Replacing the points' tags (a partner's ids mapped to the hub's) keeps
- * everything else, longer tags included, and compacts again. */
-static void test_set_tags(void **state)
-{
-	cb_mdoc m;
-	cb_diags d = CB_DIAGS_INIT;
-	const char *src = "## Key learning\n\n- One. #dna\n- Two.\n\n## Think\n\n- Three. #dv #dna\n";
-	render(src, &m, &d);
-	assert_string_equal(m.learning[0].tags, "dna");
-	assert_null(m.learning[1].tags);
-	char **tags = calloc(3, sizeof *tags);
-	tags[0] = strdup("was-not-brought");
-	tags[2] = strdup("domestic-abuse was-not-brought");
-	cb_mdoc_set_tags(&m, tags);
-	free(tags);
-	assert_non_null(m.block);
-	assert_int_equal(m.nlearning, 3);
-	assert_string_equal(m.learning[0].tags, "was-not-brought");
-	assert_null(m.learning[1].tags);
-	assert_string_equal(m.learning[2].tags, "domestic-abuse was-not-brought");
-	assert_string_equal(m.learning[2].text, "Three.");
-	assert_string_equal(m.learning[2].heading_id, "think");
-	assert_string_equal(m.learning[1].heading, "Key learning");
-	assert_string_equal(m.headings[1].text, "Think");
-	cb_mdoc_free(&m);
-	cb_diags_free(&d);
-}
-
 static void test_learning_heading_names(void **state)
 {
 	assert_true(cb_markdown_is_learning_heading("Key learning"));
@@ -422,7 +394,6 @@ int main(void)
 	    cmocka_unit_test(test_file_links),
 	    cmocka_unit_test(test_plain_text_and_tables),
 	    cmocka_unit_test(test_compact),
-	    cmocka_unit_test(test_set_tags),
 	};
 	return cmocka_run_group_tests_name("markdown", tests, NULL, NULL);
 }
