@@ -43,6 +43,7 @@ cat >"$HUB/casebook.yml" <<EOF
 title: Regional learning
 sources:
   - name: walsby
+    label: Walsby Safeguarding Partnership
     area: Walsby
     url: ../walsby
     max-visibility: internal
@@ -97,6 +98,12 @@ assert_not_contains "a partner's plugin is not run" "$OUT" "partner plugin ran"
 page=$TMP/public/documents/walsby/briefings-missed-appointments.html
 assert_contains "a partner's page links back to the root two folders up" "$(cat "$page")" 'href="../../index.html"'
 assert_contains "its themes are the hub's theme pages" "$(cat "$page")" 'href="../../themes/was-not-brought.html"'
+assert_contains "a partner's page names the partnership it comes from" "$(tr -d '\n' <"$page")" \
+	'<dt>From</dt><dd>Walsby Safeguarding Partnership</dd>'
+assert_contains "a partnership with no label is named by its area" \
+	"$(tr -d '\n' <"$TMP/public/documents/orrin/briefings-missed-appointments.html")" '<dt>From</dt><dd>Orrin</dd>'
+assert_contains "document lists name the partnership" "$(cat "$TMP/public/themes/was-not-brought.html")" \
+	'<span class="doc-list__area"> · Walsby Safeguarding Partnership</span>'
 assert_file "a partner's attachment is carried in its own folder" "$TMP/public/files/walsby/briefings/audit.csv"
 assert_contains "and linked from its page" "$(cat "$page")" 'href="../../files/walsby/briefings/audit.csv"'
 assert_eq "every link of the public build resolves" "$(broken_links "$TMP/public")" ""
@@ -181,6 +188,8 @@ doc "$HUB/content/briefings/regional-overview.md" "Regional overview" "themes: [
 commit "$HUB" "The hub's own briefing"
 run "$CASEBOOK" build --repo "$HUB" --out "$TMP/mixed"
 assert_file "a hub document's page is at documents/<slug>.html" "$TMP/mixed/documents/briefings-regional-overview.html"
+assert_not_contains "the hub's own page names no partnership" \
+	"$(cat "$TMP/mixed/documents/briefings-regional-overview.html")" "<dt>From</dt>"
 assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
 assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
 
@@ -281,6 +290,30 @@ printf '  - name: gone\n    url: ../no-such-repository\n' >>"$HUB/casebook.yml"
 run "$CASEBOOK" fetch --repo "$HUB"
 assert_eq "a source that cannot be fetched is an environment error" "$RC" 2
 assert_contains "the error names the source" "$OUT" "casebook: gone: cannot fetch"
+cp "$TMP/good.yml" "$HUB/casebook.yml"
+
+# A source taken out of casebook.yml: fetch drops its pin and its mirror
+# (a copy of the partner's whole repository no build reads any more).
+mkdir -p "$HUB/.casebook/sources/notes.git"
+sed -i '/  - name: kelby/,/max-visibility/d' "$HUB/casebook.yml"
+assert_not_contains "kelby is out of casebook.yml" "$(cat "$HUB/casebook.yml")" "kelby"
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "fetch without a source succeeds" "$RC" 0
+assert_contains "fetch says the pin goes" "$OUT" "kelby: no longer in casebook.yml's sources; its pin is removed"
+assert_contains "fetch says the mirror goes" "$OUT" "kelby: no longer in casebook.yml's sources; its mirror"
+assert_no_file "the mirror is removed" "$HUB/.casebook/sources/kelby.git/HEAD"
+assert_file "the other mirrors stay" "$HUB/.casebook/sources/walsby.git/HEAD"
+check "a folder that is not a mirror is left alone" test -d "$HUB/.casebook/sources/notes.git"
+assert_eq "the lock drops the source's line" "$(grep -v '^#' "$HUB/casebook.lock" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"marsh orrin walsby "
+printf 'title: Regional learning\n' >"$HUB/casebook.yml"
+run "$CASEBOOK" update --repo "$HUB"
+assert_eq "update with every source gone succeeds" "$RC" 0
+assert_eq "it leaves no pins" "$(grep -vc '^#' "$HUB/casebook.lock")" 0
+assert_eq "and no mirrors" "$(ls "$HUB/.casebook/sources" | tr '\n' ' ')" "notes.git "
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "with nothing left, fetch says there are no sources" "$RC" 2
+assert_contains "and how to add them" "$OUT" "casebook.yml lists no sources"
 cp "$TMP/good.yml" "$HUB/casebook.yml"
 
 finish
