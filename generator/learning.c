@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "partner.h"
+
 const char *const cb_learning_default_headings[] = {"key learning",
 						    "learning",
 						    "learning points",
@@ -974,6 +976,23 @@ size_t cb_doc_points_on(const cb_doc *d, const char *id)
 	return n;
 }
 
+/* The hub's theme ids of point lp's hashtags (appended to out): a
+ * source's documents tag with its own ids, mapped through 'themes:' in
+ * its entry in casebook.yml as its front matter's are. */
+static void S_point_tags(const cb_site *site, const cb_doc *d, const cb_lpoint *lp, cb_strv *out)
+{
+	size_t from = out->n;
+	cb_lpoint_tags(lp, out);
+	const cb_partner *p = cb_partner_find(site->cfg.sources, site->cfg.nsources, d->source);
+	for (size_t i = from; p && i < out->n; i++) {
+		const char *id = cb_partner_theme(p, out->v[i]);
+		if (id != out->v[i]) {
+			free(out->v[i]);
+			out->v[i] = cb_xstrdup(id);
+		}
+	}
+}
+
 /* Adds the ids of d's hashtags that d does not list to its themes (those
  * the taxonomy has, when there is one: the others are errors already). */
 static void S_tags_join(const cb_site *site, cb_doc *d)
@@ -981,7 +1000,7 @@ static void S_tags_join(const cb_site *site, cb_doc *d)
 	cb_meta *m = &d->meta;
 	for (size_t k = 0; k < d->md.nlearning; k++) {
 		cb_strv tags = CB_STRV_INIT;
-		cb_lpoint_tags(&d->md.learning[k], &tags);
+		S_point_tags(site, d, &d->md.learning[k], &tags);
 		for (size_t i = 0; i < tags.n; i++) {
 			if (cb_strv_contains(&m->themes, tags.v[i]) ||
 			    (site->has_taxonomy && !cb_taxonomy_find(&site->tax, tags.v[i])))
@@ -1020,7 +1039,7 @@ void cb_site_classify_points(cb_site *site)
 			const cb_lpoint *lp = &d->md.learning[k];
 			cb_strv hit = CB_STRV_INIT, tags = CB_STRV_INIT;
 			cb_lclass_match(c, lp->text, lp->heading, (const char *const *)th->v, th->n, &hit);
-			cb_lpoint_tags(lp, &tags);
+			S_point_tags(site, d, lp, &tags);
 			for (size_t t = 0; t < th->n; t++)
 				if ((cb_strv_contains(&hit, th->v[t]) || cb_strv_contains(&tags, th->v[t])) &&
 				    !cb_strv_contains(&d->pthemes[k], th->v[t]))
