@@ -445,7 +445,7 @@ static int S_api_themes_of(lua_State *L)
 	if (!s->has_taxonomy)
 		return 1;
 	if (!h->lclass)
-		h->lclass = cb_lclass_new(&s->tax);
+		h->lclass = cb_lclass_new(&s->tax, &s->agencies);
 	cb_strv hit = CB_STRV_INIT;
 	cb_lclass_match(h->lclass, text, heading, (const char *const *)s->tax.ids.v, s->tax.ids.n, &hit);
 	lua_Integer n = 0;

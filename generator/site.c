@@ -637,9 +637,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 	cb_markdown_render_ex(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &lh,
 			      &s->doc.md, &s->body);
 	S_note_files(s, s->deps, s->ndeps);
-	if (s->valid)
-		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, L->theme_ids, s->doc.path, s->body_line,
-				  &s->body);
+	if (s->valid) {
+		const cb_origin *o = &L->o[s->origin];
+		cb_origin_check_tags(o, &s->doc.md, s->doc.path, L->theme_ids, &s->body);
+		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, o->p ? NULL : L->theme_ids, s->doc.path,
+				  s->body_line, &s->body);
+	}
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
 	double t0 = S_clock();
