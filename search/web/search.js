@@ -950,6 +950,8 @@ var CBS = (function () {
 	 * query's synonyms. */
 	function matchedThemes(q, h) {
 		var out = [], seen = {};
+		if (!q.exp.length)
+			return out; /* no synonym in the query: most searches, and every hit */
 		var mine = (h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc]).map(function (i) {
 			return meta.themes[i][0];
 		});
