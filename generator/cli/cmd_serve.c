@@ -3,8 +3,9 @@
  * builds the working files (uncommitted edits included) with the same
  * pipeline as `casebook build` (build.h) into a private folder,
  * .casebook/serve/<pid>/site, and serves that folder on 127.0.0.1 only
- * with libmicrohttpd. It polls the files for changes (modification time and
- * size; no inotify needed) and rebuilds; pages carry a small script, added
+ * with libmicrohttpd. It checks the files for changes (modification time
+ * and size) when the system reports one (inotify) and a few times a second
+ * in any case, and rebuilds; pages carry a small script, added
  * only here, that asks /__casebook/version whether a build has finished
  * and reloads. When a build fails the last good site stays served, with the
  * problems shown at the top of every page and printed in the terminal.
@@ -32,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -69,10 +72,13 @@ const char cb_serve_usage[] =
     "\n"
     "Exit status: 0 stopped, 2 usage or environment error (port in use, no repository).\n";
 
-/* How often the files are checked, and how long they must stay unchanged
- * before a rebuild, so a half-saved file is not built. */
+/* How often the files are checked: a few times a second, or when the
+ * system reports changes (inotify) at once and otherwise only now and then;
+ * and how long they must stay unchanged before a rebuild, so a half-saved
+ * file is not built. */
 #define S_POLL_MS 300
-#define S_SETTLE_MS 120
+#define S_SAFETY_MS 2000
+#define S_SETTLE_MS 80
 
 typedef struct S_serve {
 	pthread_mutex_t lock;
@@ -121,14 +127,19 @@ typedef cb_strmap S_files;
  * named rel/NAME. Hidden entries (.git, .casebook, editors' swap files) are
  * skipped, and so are public/ at the top level and staging folders, where
  * `casebook build` writes. Symlinks are not followed, as the build does not
- * follow them either. */
-static void S_scan(S_files *m, const char *dir, const char *rel, int depth)
+ * follow them either. Every folder read is watched on ifd (inotify; -1:
+ * none), so that a change there is noticed at once. */
+static void S_scan(S_files *m, int ifd, const char *dir, const char *rel, int depth)
 {
 	if (depth > 24)
 		return;
 	DIR *d = opendir(dir);
 	if (!d)
 		return;
+	if (ifd >= 0)
+		inotify_add_watch(ifd, dir,
+				  IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE |
+				      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
@@ -142,7 +153,7 @@ static void S_scan(S_files *m, const char *dir, const char *rel, int depth)
 			free(cb_strmap_get(m, r));
 			if (S_ISDIR(st.st_mode)) {
 				cb_strmap_put(m, r, cb_xstrdup("folder"));
-				S_scan(m, p, r, depth + 1);
+				S_scan(m, ifd, p, r, depth + 1);
 			} else {
 				cb_strmap_put(m, r,
 					      cb_xasprintf("%o %lld %lld.%09ld", (unsigned)st.st_mode,
@@ -159,14 +170,36 @@ static void S_scan(S_files *m, const char *dir, const char *rel, int depth)
 /* The repository's working files, by their repository paths, and the
  * installed themes (so theme authors see their changes too), by names no
  * repository path has. */
-static S_files *S_files_now(const char *workdir, const char *datadir)
+static S_files *S_files_now(int ifd, const char *workdir, const char *datadir)
 {
 	S_files *m = cb_strmap_new();
-	S_scan(m, workdir, NULL, 0);
+	S_scan(m, ifd, workdir, NULL, 0);
 	char *themes = cb_path_join(datadir, "themes");
-	S_scan(m, themes, "\001installed-themes", 1);
+	S_scan(m, ifd, themes, "\001installed-themes", 1);
 	free(themes);
 	return m;
+}
+
+/* Empties ifd's queue of changes. */
+static void S_drain(int ifd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (ifd >= 0 && read(ifd, buf, sizeof buf) > 0)
+		;
+}
+
+/* Waits ms at most, less when ifd reports a change: whether it did. */
+static bool S_wait(int ifd, long ms)
+{
+	if (ifd < 0) {
+		S_sleep_ms(ms);
+		return false;
+	}
+	struct pollfd p = {.fd = ifd, .events = POLLIN};
+	if (poll(&p, 1, (int)ms) <= 0)
+		return false;
+	S_drain(ifd);
+	return true;
 }
 
 static void S_files_free(S_files *m)
@@ -546,8 +579,8 @@ static void S_put_script(cb_buf *b, unsigned long version)
 		      "(function(){var v=\"%lu\";function poll(){var x=new XMLHttpRequest();"
 		      "x.open(\"GET\",\"/__casebook/version\",true);"
 		      "x.onload=function(){var n=(x.responseText||\"\").replace(/\\s+/g,\"\");"
-		      "if(x.status===200&&n&&n!==v){location.reload();}else{setTimeout(poll,500);}};"
-		      "x.onerror=function(){setTimeout(poll,2000);};x.send();}setTimeout(poll,500);})();"
+		      "if(x.status===200&&n&&n!==v){location.reload();}else{setTimeout(poll,200);}};"
+		      "x.onerror=function(){setTimeout(poll,2000);};x.send();}setTimeout(poll,200);})();"
 		      "</script>\n",
 		      version);
 }
@@ -945,24 +978,30 @@ static struct MHD_Daemon *S_start(S_serve *s, int lfd)
 	return daemon;
 }
 
-/* Polls the files until Ctrl-C, rebuilding when they changed and then
- * stayed unchanged for a moment; seen is the files as built (taken). */
-static void S_watch(S_serve *s, const cb_build_opts *bo, const char *workdir, S_files *seen)
+/* Watches the files until Ctrl-C, rebuilding when they changed and then
+ * stayed unchanged for a moment; seen is the files as built (taken). The
+ * system's reports of changes (inotify, when it can be had) only wake the
+ * loop and tell when the writing has stopped: the scan decides what
+ * changed. */
+static void S_watch(S_serve *s, const cb_build_opts *bo, const char *workdir, S_files *seen, int ifd)
 {
 	while (!S_stop) {
-		S_sleep_ms(S_POLL_MS);
+		bool woke = S_wait(ifd, ifd >= 0 ? S_SAFETY_MS : S_POLL_MS);
+		/* Wait until the files stop changing: editors often write a
+		 * file in several steps. */
+		for (int i = 0; woke && i < 20 && !S_stop && S_wait(ifd, S_SETTLE_MS); i++)
+			;
 		if (S_stop)
 			break;
-		S_files *now = S_files_now(workdir, bo->datadir);
+		S_files *now = S_files_now(ifd, workdir, bo->datadir);
 		if (S_files_same(now, seen)) {
 			S_files_free(now);
 			continue;
 		}
-		/* Wait until the files stop changing: editors often write a
-		 * file in several steps. */
-		for (int i = 0; i < 20 && !S_stop; i++) {
+		/* Found by a scan alone: wait for them to stop changing too. */
+		for (int i = 0; !woke && i < 20 && !S_stop; i++) {
 			S_sleep_ms(S_SETTLE_MS);
-			S_files *again = S_files_now(workdir, bo->datadir);
+			S_files *again = S_files_now(ifd, workdir, bo->datadir);
 			bool same = S_files_same(again, now);
 			S_files_free(now);
 			now = again;
@@ -994,16 +1033,21 @@ static int S_serve_site(S_serve *s, const cb_build_opts *bo, const char *workdir
 	socklen_t blen = sizeof bound;
 	if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
 		s->port = ntohs(bound.sin_port);
-	S_files *seen = S_files_now(workdir, bo->datadir);
+	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1: polling alone */
+	S_files *seen = S_files_now(ifd, workdir, bo->datadir);
 	S_build(s, bo, true);
 	struct MHD_Daemon *daemon = S_start(s, lfd);
 	if (!daemon) {
 		S_files_free(seen);
+		if (ifd >= 0)
+			close(ifd);
 		return 2;
 	}
 	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
 		workdir, s->port, cb_visibility_name(bo->site.audience));
-	S_watch(s, bo, workdir, seen);
+	S_watch(s, bo, workdir, seen, ifd);
+	if (ifd >= 0)
+		close(ifd);
 	M.MHD_stop_daemon(daemon);
 	fprintf(stderr, "casebook: stopped\n");
 	return 0;
