@@ -6,7 +6,8 @@
 
 #include "ytree.h"
 
-static const char *const S_keys[] = {"name", "url", "ref", "area", "content", "max-visibility", "themes"};
+static const char *const S_keys[] = {"name",	       "url",	"ref", "label", "area", "content",
+				     "max-visibility", "themes"};
 #define S_NKEYS (sizeof S_keys / sizeof S_keys[0])
 
 /* A source's pages go to documents/<name>/, and its name prefixes paths
@@ -95,6 +96,7 @@ static void S_free_one(cb_partner *p)
 	free(p->name);
 	free(p->url);
 	free(p->ref);
+	free(p->label);
 	free(p->area);
 	free(p->content);
 	cb_strv_free(&p->theme_from);
@@ -125,16 +127,18 @@ static void S_field(const cb_ynode *k, const cb_ynode *v, const char *file, cb_p
 	char **dst = strcmp(key, "name") == 0	   ? &p->name
 		     : strcmp(key, "url") == 0	   ? &p->url
 		     : strcmp(key, "ref") == 0	   ? &p->ref
+		     : strcmp(key, "label") == 0   ? &p->label
 		     : strcmp(key, "area") == 0	   ? &p->area
 		     : strcmp(key, "content") == 0 ? &p->content
 						   : NULL;
 	if (!dst && strcmp(key, "max-visibility") != 0) {
 		const char *sug = cb_did_you_mean(key, S_keys, S_NKEYS);
-		cb_diags_add(d, CB_ERROR, file, k->line, k->col, "unknown-field",
-			     "'%s' is not a setting of a source%s%s%s", key, sug ? "; did you mean '" : "",
-			     sug ? sug
-				 : "; a source has name, url, ref, area, content, max-visibility and themes",
-			     sug ? "'?" : "");
+		cb_diags_add(
+		    d, CB_ERROR, file, k->line, k->col, "unknown-field",
+		    "'%s' is not a setting of a source%s%s%s", key, sug ? "; did you mean '" : "",
+		    sug ? sug
+			: "; a source has name, url, ref, label, area, content, max-visibility and themes",
+		    sug ? "'?" : "");
 		return;
 	}
 	if (!(s = S_text(k, v, file, d)))
@@ -273,6 +277,19 @@ void cb_partners_free(cb_partner *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		S_free_one(&v[i]);
 	free(v);
+}
+
+const char *cb_partner_label(const cb_partner *p)
+{
+	return p->label ? p->label : p->area ? p->area : p->name;
+}
+
+const cb_partner *cb_partner_find(const cb_partner *v, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
 }
 
 const char *cb_partner_theme(const cb_partner *p, const char *id)

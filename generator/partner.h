@@ -32,8 +32,10 @@ typedef struct cb_partner {
 	char *name; /* [a-z0-9-]+, unique; pages go to documents/<name>/ */
 	char *url;  /* as written */
 	cb_url_kind kind;
-	char *ref;     /* branch, tag or commit to pin; NULL: the remote's HEAD */
-	char *area;    /* the area its documents belong to when they name none; may be NULL */
+	char *ref;   /* branch, tag or commit to pin; NULL: the remote's HEAD */
+	char *label; /* the partnership's name for people, e.g. "Walsby Safeguarding Partnership"; may be NULL
+		      */
+	char *area;  /* the area its documents belong to when they name none; may be NULL */
 	char *content; /* its content folder; default "content" */
 	/* The most sensitive documents it may contribute; default public.
 	 * Its documents above this are never read into any build. */
@@ -47,6 +49,11 @@ typedef struct cb_partner {
  * line and column in file; an entry in error is left out. */
 void cb_partners_parse(const struct cb_ynode *v, const char *file, cb_partner **out, size_t *n, cb_diags *d);
 void cb_partners_free(cb_partner *v, size_t n);
+/* What pages call the partnership: its label, else its area, else its
+ * name. */
+const char *cb_partner_label(const cb_partner *p);
+/* The entry named name (NULL: none), or NULL. */
+const cb_partner *cb_partner_find(const cb_partner *v, size_t n, const char *name);
 /* The hub's theme id for a source's theme id: the mapped one, or id itself
  * when the map does not name it. */
 const char *cb_partner_theme(const cb_partner *p, const char *id);

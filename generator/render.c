@@ -13,6 +13,7 @@
 #include "docdata.h"
 #include "mustache.h"
 #include "pagekey.h"
+#include "partner.h"
 #include "util.h"
 #include "value.h"
 
@@ -189,7 +190,20 @@ static char *S_theme_url(const char *id)
 	return url;
 }
 
-static cb_value *S_docref_make(const cb_doc *d)
+/* The partnership a source's document comes from, {name, label}; NULL
+ * for the hub's own. */
+static cb_value *S_partnership(const cb_site *s, const cb_doc *d)
+{
+	const cb_partner *p = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
+	if (!p)
+		return NULL;
+	cb_value *v = cb_value_map();
+	cb_map_set_str(v, "name", p->name);
+	cb_map_set_str(v, "label", cb_partner_label(p));
+	return v;
+}
+
+static cb_value *S_docref_make(const cb_site *s, const cb_doc *d)
 {
 	cb_value *v = cb_value_map();
 	cb_map_set_str(v, "title", d->meta.title);
@@ -199,6 +213,9 @@ static cb_value *S_docref_make(const cb_doc *d)
 	S_set_date(v, "date", "date_label", d->meta.date);
 	cb_map_set_str(v, "summary", d->meta.summary ? d->meta.summary : "");
 	cb_map_set_str(v, "area", d->meta.area ? d->meta.area : "");
+	cb_value *from = S_partnership(s, d);
+	if (from)
+		cb_map_set(v, "partnership", from);
 	return v;
 }
 
@@ -660,6 +677,9 @@ static int S_document(S_r *r, const cb_doc *d)
 	if (m->area && m->area[0])
 		cb_map_set(doc, "area_url", cb_value_str_own(S_listing_url("areas", m->area)));
 	cb_map_set(doc, "type_url", S_type_url(r, m->type));
+	cb_value *partnership = S_partnership(s, d);
+	if (partnership)
+		cb_map_set(doc, "partnership", partnership);
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
 	/* Learning points grouped by the heading they sit under. */
@@ -998,7 +1018,7 @@ static void S_prepare(S_r *r)
 	cb_pagekey_share(r->keys, r->base_nav);
 	r->docrefs = cb_xcalloc(s->ndocs + 1, sizeof *r->docrefs);
 	for (size_t i = 0; i < s->ndocs; i++) {
-		r->docrefs[i] = S_docref_make(&s->docs[i]);
+		r->docrefs[i] = S_docref_make(s, &s->docs[i]);
 		cb_pagekey_share(r->keys, r->docrefs[i]);
 	}
 	cb_value_arena_use(prev);

@@ -141,11 +141,13 @@ static cb_link_status S_resolve_file(S_load *L, size_t o, const char *path, char
 }
 
 /* Resolves a link of a document of origin from: a partner's documents
- * link only within their own repository, and the hub's within its own. */
+ * link only within their own repository (their pages are built from it
+ * alone); the hub's within its own, and to partners' documents (written
+ * "NAME:path"), since the hub builds from every pin. */
 static cb_link_status S_resolve(S_load *L, int from, const char *path, char **href, int *target)
 {
 	size_t o = cb_origin_of(L->o, L->norigins, path);
-	if ((int)o != from)
+	if ((int)o != from && !(from == 0 && cb_name_ext(path, CB_MARKDOWN_EXTS)))
 		return CB_LINK_OTHER_SOURCE;
 	if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 		*target = -1;
@@ -637,9 +639,12 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 	cb_markdown_render_ex(body, s->body_len, s->body_line, s->doc.path, S_resolve_dep, &dc, &lh,
 			      &s->doc.md, &s->body);
 	S_note_files(s, s->deps, s->ndeps);
-	if (s->valid)
-		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, L->theme_ids, s->doc.path, s->body_line,
-				  &s->body);
+	if (s->valid) {
+		const cb_origin *o = &L->o[s->origin];
+		cb_origin_check_tags(o, &s->doc.md, s->doc.path, L->theme_ids, &s->body);
+		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, o->p ? NULL : L->theme_ids, s->doc.path,
+				  s->body_line, &s->body);
+	}
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
 	double t0 = S_clock();

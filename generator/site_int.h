@@ -24,6 +24,7 @@
 #include "config.h"
 #include "diag.h"
 #include "gitsrc.h"
+#include "markdown.h"
 #include "partner.h"
 #include "schema.h"
 #include "site.h"
@@ -69,6 +70,14 @@ size_t cb_origin_of(const cb_origin *o, size_t n, const char *path);
  * against the hub's taxonomy (theme_ids; NULL: no taxonomy). Reports at
  * file in d. Nothing for the hub's documents. */
 void cb_origin_adopt(const cb_origin *o, cb_meta *m, const char *file, const cb_strv *theme_ids, cb_diags *d);
+
+/* The same check for a source's learning points: each hashtag's id
+ * through the source's map (as cb_site_classify_points reads them) against
+ * the hub's taxonomy (theme_ids; NULL: no taxonomy, nothing to check),
+ * reported at file in d; cb_learning_check is then given no theme ids for
+ * it. Nothing for the hub's documents. */
+void cb_origin_check_tags(const cb_origin *o, const cb_mdoc *md, const char *file, const cb_strv *theme_ids,
+			  cb_diags *d);
 
 /* Walks (or takes from the cache) every origin's history: a thread's
  * body (arg: a cb_origins_hist). */

@@ -6,6 +6,7 @@
 
 #include "cache.h"
 #include "frontmatter.h"
+#include "learning.h"
 #include "util.h"
 
 /* Opens source p's mirror at its pinned commit. */
@@ -190,6 +191,40 @@ void cb_origin_adopt(const cb_origin *o, cb_meta *m, const char *file, const cb_
 		w++;
 	}
 	m->themes.n = w;
+}
+
+/* Reports in d a source's hashtag tag at line:col whose hub id (through
+ * the source's map) the hub's taxonomy (theme_ids) lacks. */
+static void S_check_tag(const cb_origin *o, const char *tag, const char *file, int line, int col,
+			const cb_strv *theme_ids, cb_diags *d)
+{
+	const char *id = cb_partner_theme(o->p, tag);
+	if (cb_strv_contains(theme_ids, id))
+		return;
+	const char *sug = cb_did_you_mean(id, (const char *const *)theme_ids->v, theme_ids->n);
+	cb_diags_add(d, CB_ERROR, file, line, col, "unknown-theme",
+		     "'#%s' is not a theme in the hub's taxonomy%s%s%s; use one of its themes, or map it "
+		     "under 'themes:' in source '%s' in the hub's casebook.yml",
+		     id, sug ? " (did you mean '#" : "", sug ? sug : "", sug ? "'?)" : "", o->p->name);
+}
+
+void cb_origin_check_tags(const cb_origin *o, const cb_mdoc *md, const char *file, const cb_strv *theme_ids,
+			  cb_diags *d)
+{
+	if (!o->p || !theme_ids)
+		return;
+	for (size_t i = 0; i < md->nlearning; i++) {
+		const cb_lpoint *lp = &md->learning[i];
+		cb_strv tags = CB_STRV_INIT;
+		cb_lpoint_tags(lp, &tags);
+		/* Columns count the tags as written: "#id" and one space. */
+		int col = lp->tag_col;
+		for (size_t k = 0; k < tags.n; k++) {
+			S_check_tag(o, tags.v[k], file, lp->tag_line, col, theme_ids, d);
+			col += (int)strlen(tags.v[k]) + 2;
+		}
+		cb_strv_free(&tags);
+	}
 }
 
 /* One origin's history: the cache's for its commit, else the history at

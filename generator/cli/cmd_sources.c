@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -29,6 +30,7 @@ const char cb_fetch_usage[] = "usage: casebook fetch [--repo DIR] [--quiet]\n"
 			      "the private folder (.casebook/sources/NAME.git), and pins each source that\n"
 			      "has no pin yet in casebook.lock ('NAME COMMIT URL' lines, sorted by name).\n"
 			      "Pins already there are left as they are: `casebook update` moves them.\n"
+			      "The pins and mirrors of sources no longer listed are removed.\n"
 			      "Commit casebook.lock; builds read only pinned commits, never the network.\n"
 			      "\n"
 			      "  --repo DIR   the hub repository (default: the one containing this folder)\n"
@@ -42,7 +44,8 @@ const char cb_update_usage[] = "usage: casebook update [--repo DIR] [--quiet] [N
 			       "Fetches the sources named (every source when none is named) and moves\n"
 			       "their pins in casebook.lock to the commit their ref names now, printing\n"
 			       "the documents added, changed and removed. Commit casebook.lock for builds\n"
-			       "to use the new commits.\n"
+			       "to use the new commits. The pins and mirrors of sources no longer listed\n"
+			       "are removed.\n"
 			       "\n"
 			       "  --repo DIR   the hub repository (default: the one containing this folder)\n"
 			       "  -q, --quiet  print only problems\n"
@@ -82,6 +85,36 @@ static char *S_read_work(const char *root, const char *name, size_t *len)
 	return data;
 }
 
+/* The names of the mirrors in the private folder (NAME.git folders
+ * holding a HEAD, as cb_gitsrc_mirror makes them) that casebook.yml lists
+ * no source for, sorted. */
+static void S_unlisted_mirrors(const S_hub *h, cb_strv *out)
+{
+	char *dir = cb_path_join(h->priv, "sources");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (e->d_name[0] == '.' || n <= 4 || strcmp(e->d_name + n - 4, ".git") != 0)
+			continue;
+		char *name = cb_xstrndup(e->d_name, n - 4);
+		char *mirror = cb_partner_mirror(h->priv, name);
+		char *head = cb_path_join(mirror, "HEAD");
+		struct stat st;
+		if (!cb_partner_find(h->cfg.sources, h->cfg.nsources, name) && lstat(head, &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			cb_strv_push_own(out, name);
+		else
+			free(name);
+		free(head);
+		free(mirror);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	cb_strv_sort(out);
+}
+
 /* Opens the hub: its working casebook.yml (what the lead just edited)
  * and casebook.lock. Returns an exit status. */
 static int S_hub_open(const char *repo, S_hub *h)
@@ -114,7 +147,14 @@ static int S_hub_open(const char *repo, S_hub *h)
 	cb_diags_free(&d);
 	if (bad)
 		return 1;
-	if (h->cfg.nsources == 0) {
+	/* With no sources left, fetch and update still remove the pins and
+	 * mirrors of those there were. */
+	cb_strv left = CB_STRV_INIT;
+	if (h->cfg.nsources == 0 && h->npins == 0)
+		S_unlisted_mirrors(h, &left);
+	bool nothing = h->cfg.nsources == 0 && h->npins == 0 && left.n == 0;
+	cb_strv_free(&left);
+	if (nothing) {
 		fprintf(stderr, "casebook: casebook.yml lists no sources; add partner repositories under "
 				"'sources:' (see casebook(1), SOURCES)\n");
 		return 2;
@@ -178,6 +218,33 @@ static void S_drop_unlisted(S_hub *h, bool quiet)
 		free(h->pins[i].url);
 	}
 	h->npins = w;
+}
+
+/* Mirrors of sources casebook.yml no longer lists go too: each is a copy
+ * of a partner's whole repository, restricted material included, that no
+ * build reads any more (a build reads only listed sources), and keeping it
+ * would keep that material on the hub's disk unasked. Adding the source
+ * back fetches it again. Returns an exit status. */
+static int S_drop_mirrors(const S_hub *h, bool quiet)
+{
+	cb_strv gone = CB_STRV_INIT;
+	S_unlisted_mirrors(h, &gone);
+	int rc = 0;
+	for (size_t i = 0; i < gone.n; i++) {
+		char *mirror = cb_partner_mirror(h->priv, gone.v[i]);
+		if (cb_rm_rf(mirror) != 0) {
+			fprintf(stderr, "casebook: %s: cannot remove the mirror '%s': %s\n", gone.v[i],
+				mirror, strerror(errno));
+			rc = 2;
+		} else if (!quiet) {
+			printf("%s: no longer in casebook.yml's sources; its mirror (sources/%s.git in the "
+			       "private folder) is removed\n",
+			       gone.v[i], gone.v[i]);
+		}
+		free(mirror);
+	}
+	cb_strv_free(&gone);
+	return rc;
 }
 
 static int S_write_lock(S_hub *h)
@@ -269,6 +336,8 @@ int cb_cmd_fetch(int argc, char **argv, const char *datadir)
 		S_drop_unlisted(&h, quiet);
 		rc = S_write_lock(&h);
 	}
+	if (rc == 0)
+		rc = S_drop_mirrors(&h, quiet);
 	if (rc == 0 && added && !quiet)
 		printf("casebook.lock has %zu new pin%s; commit it (git add casebook.lock) so that builds "
 		       "use them\n",
@@ -403,6 +472,8 @@ int cb_cmd_update(int argc, char **argv, const char *datadir)
 		S_drop_unlisted(&h, quiet);
 		rc = S_write_lock(&h);
 	}
+	if (rc == 0)
+		rc = S_drop_mirrors(&h, quiet);
 	if (rc == 0 && moved && !quiet)
 		printf("casebook.lock updated; commit it (git add casebook.lock && git commit) for builds to "
 		       "use the new commits\n");

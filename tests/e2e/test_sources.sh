@@ -43,6 +43,7 @@ cat >"$HUB/casebook.yml" <<EOF
 title: Regional learning
 sources:
   - name: walsby
+    label: Walsby Safeguarding Partnership
     area: Walsby
     url: ../walsby
     max-visibility: internal
@@ -97,6 +98,12 @@ assert_not_contains "a partner's plugin is not run" "$OUT" "partner plugin ran"
 page=$TMP/public/documents/walsby/briefings-missed-appointments.html
 assert_contains "a partner's page links back to the root two folders up" "$(cat "$page")" 'href="../../index.html"'
 assert_contains "its themes are the hub's theme pages" "$(cat "$page")" 'href="../../themes/was-not-brought.html"'
+assert_contains "a partner's page names the partnership it comes from" "$(tr -d '\n' <"$page")" \
+	'<dt>From</dt><dd>Walsby Safeguarding Partnership</dd>'
+assert_contains "a partnership with no label is named by its area" \
+	"$(tr -d '\n' <"$TMP/public/documents/orrin/briefings-missed-appointments.html")" '<dt>From</dt><dd>Orrin</dd>'
+assert_contains "document lists name the partnership" "$(cat "$TMP/public/themes/was-not-brought.html")" \
+	'<span class="doc-list__area"> · Walsby Safeguarding Partnership</span>'
 assert_file "a partner's attachment is carried in its own folder" "$TMP/public/files/walsby/briefings/audit.csv"
 assert_contains "and linked from its page" "$(cat "$page")" 'href="../../files/walsby/briefings/audit.csv"'
 assert_eq "every link of the public build resolves" "$(broken_links "$TMP/public")" ""
@@ -181,8 +188,46 @@ doc "$HUB/content/briefings/regional-overview.md" "Regional overview" "themes: [
 commit "$HUB" "The hub's own briefing"
 run "$CASEBOOK" build --repo "$HUB" --out "$TMP/mixed"
 assert_file "a hub document's page is at documents/<slug>.html" "$TMP/mixed/documents/briefings-regional-overview.html"
+assert_not_contains "the hub's own page names no partnership" \
+	"$(cat "$TMP/mixed/documents/briefings-regional-overview.html")" "<dt>From</dt>"
 assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
 assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
+
+# The hub's documents link to partners' documents as NAME:path.
+doc "$HUB/content/briefings/partner-links.md" "Across the region" "themes: [neglect]" \
+	"Read [Walsby's briefing](walsby:content/briefings/missed-appointments.md#key-learning) and [Walsby's note](walsby:content/briefings/internal-note.md)."
+commit "$HUB" "Links to partners"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/linked"
+assert_eq "a hub document linking to a partner's builds" "$RC" 0
+linked=$(cat "$TMP/linked/documents/briefings-partner-links.html")
+assert_contains "the link goes to the partner's page" "$linked" \
+	'href="../documents/walsby/briefings-missed-appointments.html#key-learning"'
+assert_not_contains "a link to a partner's internal document is plain text in a public build" "$linked" \
+	"internal-note.html"
+assert_contains "its words stay" "$linked" "Walsby's note"
+assert_contains "the partner's page lists the hub document linking to it" \
+	"$(cat "$TMP/linked/documents/walsby/briefings-missed-appointments.html")" \
+	'href="../../documents/briefings-partner-links.html"'
+assert_eq "every link of the linked build resolves" "$(broken_links "$TMP/linked")" ""
+run "$CASEBOOK" build --repo "$HUB" --audience internal --out "$TMP/linked-internal"
+assert_contains "in an internal build the internal document is linked" \
+	"$(cat "$TMP/linked-internal/documents/briefings-partner-links.html")" \
+	'href="../documents/walsby/briefings-internal-note.html"'
+printf 'And [a typo](walsbi:content/briefings/missed-appointments.md).\n' >>"$HUB/content/briefings/partner-links.md"
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_eq "a hub link to no partner document is an error" "$RC" 1
+assert_contains "it names the file, line and column, and how to write one" "$OUT" \
+	"content/briefings/partner-links.md:9:5: error: link to 'walsbi:content/briefings/missed-appointments.md' does not match any document; a partner repository's document is written NAME:PATH"
+git -C "$HUB" checkout -q content/briefings/partner-links.md
+doc "$TMP/orrin/content/briefings/sideways.md" "Sideways" "" "See [Walsby's](walsby:content/briefings/missed-appointments.md)."
+commit "$TMP/orrin" "A link to another partner"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_contains "a partner's link to another partner's document stays an error" "$OUT" \
+	"orrin:content/briefings/sideways.md:7:5: error: 'walsby:content/briefings/missed-appointments.md' is outside this document's repository"
+git -C "$HUB" checkout -q casebook.lock
+git -C "$TMP/orrin" rm -q content/briefings/sideways.md
+commit "$TMP/orrin" "No link to another partner"
 
 # max-visibility: a partner's documents above it are in no build.
 sed -i '/name: kelby/,/max-visibility/ s/max-visibility: internal/max-visibility: public/' "$HUB/casebook.yml"
@@ -209,6 +254,35 @@ run "$CASEBOOK" build --repo "$HUB" --out "$TMP/public5"
 assert_eq "mapped themes build" "$RC" 0
 assert_contains "a mapped theme's page lists the document" \
 	"$(cat "$TMP/public5/themes/was-not-brought.html")" "documents/orrin/briefings-dna.html"
+
+# A partner's hashtags on its learning points use its own ids too: the map
+# applies to them, in the check and in what each point is about.
+doc "$TMP/orrin/content/briefings/tagged.md" "Tagged learning" "themes: [neglekt]" "## Key learning
+
+- Follow up every missed clinic appointment of a baby. #dna
+- Keep the home visits going when a family moves. #neglekt"
+commit "$TMP/orrin" "Tagged points"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+commit "$HUB" "Move orrin's pin again"
+run "$CASEBOOK" check --repo "$HUB"
+assert_eq "a partner's mapped hashtags check clean" "$RC" 0
+(cd "$HUB" && "$CASEBOOK" learning --theme was-not-brought --json >"$TMP/tagged.json" 2>&1)
+assert_contains "a point tagged with a partner's own id is on the hub's theme" "$(cat "$TMP/tagged.json")" \
+	"Follow up every missed clinic appointment of a baby."
+assert_not_contains "and only that point" "$(cat "$TMP/tagged.json")" "Keep the home visits going"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/tagged"
+assert_contains "the theme page lists the tagged point" "$(cat "$TMP/tagged/themes/was-not-brought.html")" \
+	"Follow up every missed clinic appointment"
+assert_not_contains "without its hashtag" "$(cat "$TMP/tagged/documents/orrin/briefings-tagged.html")" "#dna"
+printf -- '- Share the chronology with the school. #negect\n' >>"$TMP/orrin/content/briefings/tagged.md"
+commit "$TMP/orrin" "An unmapped hashtag"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_eq "an unmapped unknown hashtag in a partner's document is an error" "$RC" 1
+assert_contains "it is reported at the partner's file and column, with a suggestion" "$OUT" \
+	"orrin:content/briefings/tagged.md:12:41: error: '#negect' is not a theme in the hub's taxonomy (did you mean '#neglect'?)"
+assert_contains "and says where to map it" "$OUT" "map it under 'themes:' in source 'orrin'"
+git -C "$HUB" checkout -q casebook.lock
 
 # Links stay within a source.
 doc "$TMP/orrin/content/briefings/outward.md" "Outward" "" "See [the hub's page](../../content/taxonomy.md)."
@@ -252,6 +326,30 @@ printf '  - name: gone\n    url: ../no-such-repository\n' >>"$HUB/casebook.yml"
 run "$CASEBOOK" fetch --repo "$HUB"
 assert_eq "a source that cannot be fetched is an environment error" "$RC" 2
 assert_contains "the error names the source" "$OUT" "casebook: gone: cannot fetch"
+cp "$TMP/good.yml" "$HUB/casebook.yml"
+
+# A source taken out of casebook.yml: fetch drops its pin and its mirror
+# (a copy of the partner's whole repository no build reads any more).
+mkdir -p "$HUB/.casebook/sources/notes.git"
+sed -i '/  - name: kelby/,/max-visibility/d' "$HUB/casebook.yml"
+assert_not_contains "kelby is out of casebook.yml" "$(cat "$HUB/casebook.yml")" "kelby"
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "fetch without a source succeeds" "$RC" 0
+assert_contains "fetch says the pin goes" "$OUT" "kelby: no longer in casebook.yml's sources; its pin is removed"
+assert_contains "fetch says the mirror goes" "$OUT" "kelby: no longer in casebook.yml's sources; its mirror"
+assert_no_file "the mirror is removed" "$HUB/.casebook/sources/kelby.git/HEAD"
+assert_file "the other mirrors stay" "$HUB/.casebook/sources/walsby.git/HEAD"
+check "a folder that is not a mirror is left alone" test -d "$HUB/.casebook/sources/notes.git"
+assert_eq "the lock drops the source's line" "$(grep -v '^#' "$HUB/casebook.lock" | cut -d' ' -f1 | tr '\n' ' ')" \
+	"marsh orrin walsby "
+printf 'title: Regional learning\n' >"$HUB/casebook.yml"
+run "$CASEBOOK" update --repo "$HUB"
+assert_eq "update with every source gone succeeds" "$RC" 0
+assert_eq "it leaves no pins" "$(grep -vc '^#' "$HUB/casebook.lock")" 0
+assert_eq "and no mirrors" "$(ls "$HUB/.casebook/sources" | tr '\n' ' ')" "notes.git "
+run "$CASEBOOK" fetch --repo "$HUB"
+assert_eq "with nothing left, fetch says there are no sources" "$RC" 2
+assert_contains "and how to add them" "$OUT" "casebook.yml lists no sources"
 cp "$TMP/good.yml" "$HUB/casebook.yml"
 
 finish
