@@ -184,7 +184,7 @@ for n in $SIZES; do
 		echo "  (hugo not installed: make bench-tools)"
 	fi
 
-	search_stage=$(awk '/timing: search/ {print $4}' "$OUT/full-timings")
+	search_stage=$(awk '/timing: search/ {for (i = 4; i < NF; i++) if ($(i + 1) == "s") {print $i; exit}}' "$OUT/full-timings")
 	BENCH_SEARCH_STAGE=$search_stage bash tests/bench/search.sh "$corpus" "$work/site" "$figs" # index, CLI, browser
 
 	# The preview, on the clone (its edits go nowhere else).
