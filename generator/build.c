@@ -348,7 +348,10 @@ static cb_build_status S_start_output(S_build *b)
 static cb_build_status S_plugins(S_build *b)
 {
 	cb_plugin_timings pt = {NULL, 0};
-	cb_plugins_opts po = {.datadir = b->opts->datadir, .theme = b->theme, .timings = &pt};
+	/* Document hooks' results of earlier builds (plugin.h). */
+	cb_plugin_memo memo = {.old = b->cache ? cb_cache_hooks(b->cache) : NULL};
+	cb_plugins_opts po = {
+	    .datadir = b->opts->datadir, .theme = b->theme, .timings = &pt, .memo = b->cache ? &memo : NULL};
 	cb_plugins_job *job = NULL;
 	cb_stage_result r = cb_plugins_start(&job, &b->site, &po, b->err);
 	if (!b->opts->check_only && b->wrc == 0 && r == CB_STAGE_OK) {
@@ -357,6 +360,9 @@ static cb_build_status S_plugins(S_build *b)
 	}
 	if (r == CB_STAGE_OK)
 		r = cb_plugins_finish(job, &b->site, b->d, b->err);
+	if (r == CB_STAGE_OK && b->cache)
+		cb_cache_hooks_store(b->cache, &memo.keep, memo.made);
+	cb_plugin_memo_free(&memo);
 	S_lap(b->res, "plugins", &b->t);
 	for (size_t i = 0; i < pt.n; i++) {
 		cb_strv_push_own(&b->res->timing_names, cb_xasprintf("  %s", pt.v[i].name));

@@ -12,8 +12,11 @@
  * The classifier: each learning point carries the themes it is about —
  * those of its document's themes whose label or synonyms its text or
  * heading names (words stemmed, the phrase's content words close together
- * in any order) and those its hashtags (#was-not-brought at the item's
- * end) name.
+ * in any order; words gathered from inside an agency's name do not count)
+ * and those its hashtags (#was-not-brought at the item's end) name. The
+ * theme named "information sharing" is also named by a verb of telling or
+ * sending whose recipient is a professional, a team or an agency ("those
+ * services should be told"), and by such a verb only then.
  *
  * Nothing here includes a third-party header.
  */
@@ -23,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "agency.h"
 #include "config.h"
 #include "diag.h"
 #include "markdown.h"
@@ -58,8 +62,10 @@ void cb_learning_check(const cb_lvocab *v, const cb_meta *m, const cb_mdoc *md, 
 typedef struct cb_lclass cb_lclass;
 
 /* A classifier for the themes of tax (NULL or empty: labels come from the
- * ids, "safe-sleep" giving "safe sleep"). Not thread-safe. */
-cb_lclass *cb_lclass_new(const cb_taxonomy *tax);
+ * ids, "safe-sleep" giving "safe sleep"), knowing the agencies of ag (NULL:
+ * the shipped list) as recipients of information and as names that are
+ * not themes. Not thread-safe. */
+cb_lclass *cb_lclass_new(const cb_taxonomy *tax, const cb_agencies *ag);
 void cb_lclass_free(cb_lclass *c); /* NULL-safe */
 /* Appends to out each of the n theme ids in cands whose label or a
  * synonym text or heading (either may be NULL) names, in cands' order. */
