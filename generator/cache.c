@@ -17,7 +17,8 @@ static const char S_schema[] =
     " PRIMARY KEY(out, path))"
     " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS history(dir TEXT NOT NULL, commit_id TEXT NOT NULL, data BLOB NOT NULL,"
-    " PRIMARY KEY(dir, commit_id)) WITHOUT ROWID;";
+    " PRIMARY KEY(dir, commit_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS hooks(key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;";
 
 struct cb_cache {
 	sqlite3 *db;
@@ -86,8 +87,8 @@ static int S_open_checked(const char *path, const char *version, sqlite3 **out)
 	if (!fmt || !ver || strcmp(fmt, want) != 0 || strcmp(ver, version) != 0) {
 		/* Another casebook wrote it: nothing in it can be trusted. */
 		sqlite3_stmt *st = NULL;
-		rc = S_exec(db, "BEGIN; DROP TABLE docs; DROP TABLE pages; DROP TABLE history; DELETE "
-				"FROM info;") == 0 &&
+		rc = S_exec(db, "BEGIN; DROP TABLE docs; DROP TABLE pages; DROP TABLE history; DROP TABLE "
+				"hooks; DELETE FROM info;") == 0 &&
 			     S_exec(db, S_schema) == 0 &&
 			     sqlite3_prepare_v2(db, "INSERT INTO info VALUES('format',?1),('version',?2)", -1,
 						&st, NULL) == SQLITE_OK
@@ -935,4 +936,72 @@ void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, cons
 		S_exec(c->db, "COMMIT;");
 	}
 	cb_buf_free(&b);
+}
+
+/* ---- document hooks' results ---- */
+
+cb_strmap *cb_cache_hooks(cb_cache *c)
+{
+	cb_strmap *m = cb_strmap_new();
+	sqlite3_stmt *st = NULL;
+	if (!c || sqlite3_prepare_v2(c->db, "SELECT key, data FROM hooks", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return m;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		const unsigned char *data = sqlite3_column_blob(st, 1);
+		size_t len = S_unseal(data, (size_t)sqlite3_column_bytes(st, 1));
+		uint64_t keys_len;
+		if (!key || len == SIZE_MAX || len < 8)
+			continue; /* damaged: the hook runs again */
+		memcpy(&keys_len, data, 8);
+		if (keys_len > len - 8)
+			continue;
+		cb_vpack *pk = cb_xmalloc(sizeof *pk + (len - 8));
+		pk->keys_len = (size_t)keys_len;
+		pk->len = len - 8;
+		memcpy(pk->data, data + 8, len - 8);
+		free(cb_strmap_get(m, key));
+		cb_strmap_put(m, key, pk);
+	}
+	sqlite3_finalize(st);
+	return m;
+}
+
+void cb_cache_hooks_store(cb_cache *c, const cb_strv *keys, cb_vpack *const *recs)
+{
+	if (!c || S_exec(c->db, "BEGIN;") != 0)
+		return;
+	sqlite3_stmt *put = NULL, *keep = NULL;
+	bool ok =
+	    S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS hook_keep(key TEXT PRIMARY KEY); DELETE FROM "
+			  "hook_keep;") == 0 &&
+	    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO hooks VALUES(?1,?2)", -1, &put, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO hook_keep VALUES(?1)", -1, &keep, NULL) ==
+		SQLITE_OK;
+	cb_buf b = CB_BUF_INIT;
+	for (size_t i = 0; ok && i < keys->n; i++) {
+		sqlite3_bind_text(keep, 1, keys->v[i], -1, SQLITE_STATIC);
+		sqlite3_step(keep);
+		sqlite3_reset(keep);
+		if (!recs[i])
+			continue;
+		uint64_t keys_len = recs[i]->keys_len;
+		cb_buf_clear(&b);
+		cb_buf_put(&b, (const char *)&keys_len, 8);
+		cb_buf_put(&b, (const char *)recs[i]->data, recs[i]->len);
+		S_seal(&b);
+		sqlite3_bind_text(put, 1, keys->v[i], -1, SQLITE_STATIC);
+		sqlite3_bind_blob(put, 2, b.data, (int)b.len, SQLITE_STATIC);
+		sqlite3_step(put);
+		sqlite3_reset(put);
+	}
+	cb_buf_free(&b);
+	sqlite3_finalize(put);
+	sqlite3_finalize(keep);
+	if (ok)
+		S_exec(c->db, "DELETE FROM hooks WHERE key NOT IN (SELECT key FROM hook_keep);");
+	S_exec(c->db, ok ? "COMMIT;" : "ROLLBACK;");
 }

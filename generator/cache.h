@@ -19,6 +19,9 @@
  *   output instead of being made again (writer.h).
  * - history: the history walk's result at a commit (gitsrc.h), so a
  *   rebuild walks only the commits made since.
+ * - hooks: what a plugin's document hook did to one document, with what it
+ *   read (plugin.h's cb_plugin_memo), so a rebuild runs a document hook
+ *   again only where what it reads changed.
  *
  * Every record carries a checksum of its contents; a damaged record (a bit
  * flipped on the disk) is treated as missing, and its work done again.
@@ -39,14 +42,15 @@
 #include "markdown.h"
 #include "schema.h"
 #include "util.h"
+#include "value.h"
 #include "writer.h"
 
 typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout or meaning changes (3: audience
- * values are agency ids; 4: the Markdown's links and tables); part of
- * every key. */
-#define CB_CACHE_FORMAT 4
+ * values are agency ids; 4: the Markdown's links and tables; 5: plugins'
+ * document hooks' results); part of every key. */
+#define CB_CACHE_FORMAT 5
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that
@@ -112,5 +116,13 @@ int cb_cache_history_get(cb_cache *c, const char *dir, const char *commit, cb_hi
 /* The newest commit whose history is cached for dir, or NULL (caller frees). */
 char *cb_cache_history_latest(cb_cache *c, const char *dir);
 void cb_cache_history_put(cb_cache *c, const char *dir, const char *commit, const cb_history *v, size_t n);
+
+/* Document hooks' results (plugin.h's cb_plugin_memo): every record, a map
+ * from key to cb_vpack* (the caller frees the values and the map); damaged
+ * records are left out. Empty when c is NULL. */
+cb_strmap *cb_cache_hooks(cb_cache *c);
+/* Keeps the records of keys — recs[i] a new one (borrowed), or NULL to keep
+ * the one stored — and drops every other. */
+void cb_cache_hooks_store(cb_cache *c, const cb_strv *keys, cb_vpack *const *recs);
 
 #endif

@@ -74,6 +74,7 @@ void cb_plugin_touch(cb_plugin_host *h, const cb_doc *doc, unsigned what)
 	if (!h->touched)
 		h->touched = cb_xcalloc(h->site->ndocs ? h->site->ndocs : 1, 1);
 	h->touched[doc - h->site->docs] |= (unsigned char)what;
+	h->call_touched |= what;
 }
 
 static void S_count(lua_State *L, lua_Debug *ar);
@@ -257,7 +258,7 @@ static cb_plugin *S_self(lua_State *L)
  * "…"; after S_MAX_MESSAGES one notice says the rest are suppressed, and
  * a suppressed error still fails the build through a second notice, an
  * error, the first time one is suppressed. */
-static void S_say(cb_plugin *p, cb_severity sev, const char *file, int line, int col, const char *msg)
+void cb_plugin_say(cb_plugin *p, cb_severity sev, const char *file, int line, int col, const char *msg)
 {
 	cb_diags *d = p->h->d;
 	if (++p->nmsgs > S_MAX_MESSAGES) {
@@ -308,7 +309,7 @@ static int S_report(lua_State *L, cb_severity sev)
 		line = l > 0 && l < INT_MAX ? (int)l : 0;
 		col = c > 0 && c < INT_MAX ? (int)c : 0;
 	}
-	S_say(p, sev, file, line, col, msg);
+	cb_plugin_say(p, sev, file, line, col, msg);
 	return 0;
 }
 
@@ -339,7 +340,7 @@ static int S_api_print(lua_State *L)
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
-	S_say(p, CB_NOTE, p->path, S_plugin_line(L, p), 0, lua_tostring(L, -1));
+	cb_plugin_say(p, CB_NOTE, p->path, S_plugin_line(L, p), 0, lua_tostring(L, -1));
 	return 0;
 }
 
@@ -485,6 +486,7 @@ static int S_api_query(lua_State *L)
 	cb_plugin_host *h = p->h;
 	const char *q = luaL_checkstring(L, 1);
 	lua_Integer limit = luaL_optinteger(L, 2, 10);
+	p->memo_bad = true; /* what it answers depends on every document */
 	if (limit < 1 || limit > 10000)
 		return luaL_argerror(L, 2, "the limit must be from 1 to 10000");
 	if (!h->query) {
@@ -1121,6 +1123,7 @@ static void S_plugin_free(cb_plugin *p)
 	if (!p)
 		return;
 	S_plugin_close(p);
+	cb_plugin_memo_close(p);
 	cb_pool_free(p->pool);
 	free(p->name);
 	free(p->path);
@@ -1151,6 +1154,7 @@ int cb_plugin_host_add(cb_plugin_host *h, const char *name, const char *path, co
 			     "cannot start Lua for this plugin (out of memory)");
 		return -1;
 	}
+	cb_plugin_memo_source(p, src, len);
 	S_chunk c = {src, len, conf};
 	bool started = S_start(p);
 	int rc = S_pcall(p, S_open_step, 0, d);
@@ -1177,9 +1181,15 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		p->phase = CB_PLUGIN_DOCUMENT;
 		int rc = 0;
 		bool started = S_start(p);
+		cb_plugin_memo_start(p);
 		for (size_t k = 0; k < s->ndocs && rc == 0; k++) {
+			if (cb_plugin_memo_replay(p, (int)k))
+				continue;
 			snprintf(p->what, sizeof p->what, "in the document hook, for %s", s->docs[k].path);
+			size_t n0 = d->n;
+			cb_plugin_memo_begin(p, (int)k);
 			rc = S_pcall(p, S_document_step, (lua_Integer)k, d);
+			cb_plugin_memo_end(p, (int)k, rc, n0);
 		}
 		S_stop(p, started);
 		p->what[0] = '\0';

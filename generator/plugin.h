@@ -98,6 +98,9 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d);
 size_t cb_plugin_host_count(const cb_plugin_host *h);
 const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i);
 double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i);
+/* Plugin i's document hook calls made, and answered by records
+ * (cb_plugin_memo); both 0 when no records were given. */
+void cb_plugin_host_memo_counts(const cb_plugin_host *h, size_t i, size_t *ran, size_t *reused);
 void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
 /* How long each plugin took (loading and hooks), in the order they ran. */
@@ -111,12 +114,40 @@ typedef struct cb_plugin_timings {
 void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double seconds);
 void cb_plugin_timings_free(cb_plugin_timings *t); /* empties it; NULL-safe */
 
+/*
+ * Document hooks' results kept between builds (in the build cache,
+ * cache.h). A document hook is taken to depend on nothing but what it
+ * reads: the plugin's source and options, the taxonomy, glossary and
+ * agencies, the site's language, the document's themes as the hook finds
+ * them, and the fields of the document it reads (each field's value as
+ * the hook saw it). A record keeps the names of those fields, a digest of
+ * their values and what the hook did (themes, HTML, fields it set, its
+ * messages); when every field it names reads the same again, the hook is
+ * not called and its record is applied instead. A call that asks
+ * casebook.query, fails, or stores a value a record cannot hold is not
+ * kept.
+ */
+typedef struct cb_plugin_memo {
+	cb_strmap *old;	 /* key -> cb_vpack* record, from earlier builds (owned) */
+	cb_strv keep;	 /* keys this build used or made */
+	cb_vpack **made; /* for each key of keep: its new record (owned), or NULL: the old one */
+	size_t reused;	 /* document hook calls answered by a record */
+	size_t ran;	 /* document hook calls made */
+} cb_plugin_memo;
+/* Notes that this build uses key: rec a new record (taken), or NULL for
+ * the old one. */
+void cb_plugin_memo_keep(cb_plugin_memo *m, const char *key, cb_vpack *rec);
+void cb_plugin_memo_free(cb_plugin_memo *m); /* empties it; NULL-safe */
+/* Gives the host the records to use and keep (borrowed; NULL: none). */
+void cb_plugin_set_memo(cb_plugin_host *h, cb_plugin_memo *m);
+
 typedef struct cb_plugins_opts {
 	const char *datadir;	  /* the shipped plugins are <datadir>/plugins/NAME.lua */
 	const cb_theme *theme;	  /* the theme (theme.h), for add_page; may be NULL */
 	cb_plugin_query_fn query; /* may be NULL */
 	void *query_ctx;
 	cb_plugin_timings *timings; /* when not NULL, gets each plugin's time (caller frees) */
+	cb_plugin_memo *memo;	    /* document hooks' results; may be NULL */
 } cb_plugins_opts;
 
 /* A plugin may run this long in a build (all its hooks, loading and

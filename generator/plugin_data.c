@@ -585,11 +585,11 @@ int cb_plugin_doc_field(lua_State *L)
 	if (rc < 0) {
 		/* A field an earlier plugin stored. */
 		cb_vpack_reader r;
-		if (!cb_vpack_find(&r, d->extra, k))
-			return 0;
-		S_push_packed(L, p, &r);
-		rc = 1;
+		rc = cb_vpack_find(&r, d->extra, k) ? 1 : 0;
+		if (rc)
+			S_push_packed(L, p, &r);
 	}
+	cb_plugin_memo_read(L, p, idx, k, rc != 0);
 	if (rc == 0)
 		return 0;
 	lua_pushvalue(L, 2);
@@ -833,6 +833,8 @@ void cb_plugin_readback(lua_State *L, cb_plugin *p, int t)
 	}
 	/* Sorted, because pairs() order changes from run to run. */
 	qsort(kv, nk, sizeof *kv, S_cmp_entry);
+	for (size_t i = 0; p->following && i < nk; i++)
+		cb_strv_push(&p->memo_set, kv[i].key);
 	if (have_themes)
 		S_apply_themes(p->h, doc, &themes);
 	if (html) {
@@ -844,4 +846,42 @@ void cb_plugin_readback(lua_State *L, cb_plugin *p, int t)
 		cb_plugin_touch(p->h, doc, CB_PLUGIN_FIELDS);
 	}
 	free(kv);
+}
+
+bool cb_plugin_apply(cb_plugin *p, int idx, cb_strv *themes, const char *html, cb_vpack_reader *fields)
+{
+	cb_plugin_host *h = p->h;
+	cb_doc *doc = &h->site->docs[idx];
+	cb_vpack_writer *w = &h->w;
+	S_entry *kv = NULL;
+	size_t nk = 0;
+	cb_vpack_item it;
+	if (fields) {
+		if (!cb_vpack_read(fields, &it) || it.type != CB_V_MAP)
+			return false;
+		cb_vpack_writer_reset(w, doc->extra);
+		kv = cb_xcalloc(it.n ? it.n : 1, sizeof *kv);
+		for (size_t i = 0; i < it.n; i++) {
+			const char *k = cb_vpack_read_key(fields);
+			size_t from = w->len;
+			if (!k || !cb_plugin_memo_copy(fields, w, 0)) {
+				free(kv);
+				return false;
+			}
+			kv[nk++] = (S_entry){k, from, w->len};
+		}
+	}
+	/* In the order cb_plugin_readback takes them. */
+	if (themes)
+		S_apply_themes(h, doc, themes);
+	if (html) {
+		cb_doc_set_html(h->site, doc, cb_xstrdup(html));
+		cb_plugin_touch(h, doc, CB_PLUGIN_HTML);
+	}
+	if (nk) {
+		S_store_fields(w, doc, kv, nk);
+		cb_plugin_touch(h, doc, CB_PLUGIN_FIELDS);
+	}
+	free(kv);
+	return true;
 }

@@ -51,6 +51,8 @@ struct cb_plugin_host {
 	cb_plugin *running;	  /* the plugin the watcher was told is running */
 	unsigned char *touched;	  /* per document: CB_PLUGIN_THEMES and the like */
 	struct cb_lclass *lclass; /* casebook.themes_of's classifier (learning.h), made on first use */
+	cb_plugin_memo *memo;	  /* document hooks' results (plugin.h); may be NULL */
+	unsigned call_touched;	  /* CB_PLUGIN_* bits the hook call running changed */
 };
 
 /* One loaded plugin: its Lua state and what the host keeps about it. */
@@ -78,6 +80,17 @@ struct cb_plugin {
 	const void *chunk; /* what S_init_step loads */
 	char what[1200];   /* what the plugin was doing, for messages */
 	double seconds;
+	/* Its document hook's records (cb_plugin_memo; plugin_memo.c). */
+	char src_key[33];	/* a digest of its source */
+	char memo_key[33];	/* of its source, options, taxonomy…; "" when its calls are not kept */
+	int memo_doc;		/* the document whose reads are followed, or -1 */
+	bool following;		/* the reads of memo_doc are being followed */
+	cb_hash reads;		/* the digest of those reads */
+	cb_strv read_names;	/* the fields read, in the order first read */
+	cb_strv memo_set;	/* the fields the call set */
+	bool memo_bad;		/* the call cannot be kept (it asked casebook.query, …) */
+	cb_vpack_writer memo_w; /* packs what is read and kept */
+	size_t memo_ran, memo_reused;
 };
 
 /* The plugin whose state L is (its allocator's user data). */
@@ -91,6 +104,38 @@ static inline cb_plugin *cb_plugin_of(lua_State *L)
 /* Notes that the plugins changed doc (CB_PLUGIN_THEMES and the like; see
  * cb_plugin_host_touched). In plugin.c. */
 void cb_plugin_touch(cb_plugin_host *h, const cb_doc *doc, unsigned what);
+
+/* Adds one of the plugin's messages to the build's diagnostics, within the
+ * limits on messages (plugin.c). */
+void cb_plugin_say(cb_plugin *p, cb_severity sev, const char *file, int line, int col, const char *msg);
+
+/* ---- plugin_memo.c: document hooks' records (cb_plugin_memo) ---- */
+
+/* Frees what the plugin kept for its records. */
+void cb_plugin_memo_close(cb_plugin *p);
+/* Notes the plugin's source (when it is added). */
+void cb_plugin_memo_source(cb_plugin *p, const char *src, size_t len);
+/* Works out the plugin's key before its document hooks run. */
+void cb_plugin_memo_start(cb_plugin *p);
+/* Applies the record of document idx when what it read reads the same:
+ * true when done (the hook need not run). */
+bool cb_plugin_memo_replay(cb_plugin *p, int idx);
+/* Around a call of the document hook on document idx: follows what it
+ * reads; then, when it succeeded (rc 0), keeps what it did and the
+ * messages it gave (d's from n0 on). */
+void cb_plugin_memo_begin(cb_plugin *p, int idx);
+void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0);
+/* Called by the document tables' __index with the field k of document idx
+ * just read: its value on top of the stack, or none when has_value is
+ * false (it read as nil). */
+void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value);
+/* Copies the value at r to w, with its keys (w may have another key area):
+ * false when it is malformed or holds a document reference. */
+bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, int depth);
+/* Applies a record's changes to document idx (plugin_data.c): its themes
+ * (NULL: none), HTML (NULL: none) and fields (NULL, or a reader at the
+ * map of them). false when the fields are malformed. */
+bool cb_plugin_apply(cb_plugin *p, int idx, cb_strv *themes, const char *html, cb_vpack_reader *fields);
 
 /* ---- plugin_options.c ---- */
 

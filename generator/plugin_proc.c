@@ -160,17 +160,18 @@ static void S_pack_bytes(cb_vpack_writer *w, const cb_vpack *pk)
  * The result: [rc, error file, line, col, message, timings: [[name, seconds], …],
  *   documents: [[index, touched bits, themes|null, theme lines|null,
  *                theme columns|null, html|null, fields|null], …],
- *   pages added: [[path, template, title, nav|null, data], …]]
+ *   pages added: [[path, template, title, nav|null, data], …],
+ *   document hooks' records kept: [[key, record|null (the old one)], …]]
  */
 static void S_result(S_child *c, const cb_site *s, size_t npages0, const unsigned char *touched, int rc,
-		     const cb_error *err, const cb_plugin_timings *times)
+		     const cb_error *err, const cb_plugin_timings *times, const cb_plugin_memo *memo)
 {
 	cb_vpack_writer *w = &c->w;
 	cb_vpack_writer_reset(w, NULL);
 	size_t ndocs = 0;
 	for (size_t i = 0; i < s->ndocs; i++)
 		ndocs += touched[i] != 0;
-	cb_vpack_list(w, 8);
+	cb_vpack_list(w, 9);
 	cb_vpack_num(w, rc);
 	S_str(w, err->file);
 	cb_vpack_num(w, err->line);
@@ -225,6 +226,13 @@ static void S_result(S_child *c, const cb_site *s, size_t npages0, const unsigne
 		S_str(w, pg->nav);
 		S_pack_bytes(w, pg->data);
 	}
+	size_t nkeep = memo ? memo->keep.n : 0;
+	cb_vpack_list(w, nkeep);
+	for (size_t i = 0; i < nkeep; i++) {
+		cb_vpack_list(w, 2);
+		S_str(w, memo->keep.v[i]);
+		S_pack_bytes(w, memo->made[i]);
+	}
 	S_frame_pack(c->fd, 'R', w);
 }
 
@@ -255,7 +263,7 @@ static void S_child_main(int fd, cb_site *site, const cb_plugins_opts *opts, con
 	size_t npages0 = site->npages;
 	int rc = cb_plugins_run_here(site, &o, &hk, d, &err);
 	S_send_diags(&c);
-	S_result(&c, site, npages0, touched, rc, &err, &times);
+	S_result(&c, site, npages0, touched, rc, &err, &times, opts->memo);
 	_exit(0);
 }
 
@@ -266,6 +274,7 @@ struct cb_plugins_job {
 	int fd;
 	char *tmp; /* casebook.query's folder, removed at the end */
 	cb_plugin_timings *timings;
+	cb_plugin_memo *memo; /* gets the records the child kept */
 	double limit;
 	cb_plugins_opts opts; /* when pid is -1 */
 };
@@ -317,6 +326,7 @@ cb_stage_result cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_p
 	j->fd = fds[0];
 	j->tmp = tmp;
 	j->timings = opts->timings;
+	j->memo = opts->memo;
 	j->limit = site->cfg.plugin_seconds > 0 ? site->cfg.plugin_seconds : CB_PLUGIN_SECONDS;
 	*job = j;
 	return CB_STAGE_OK;
@@ -516,6 +526,25 @@ static bool S_apply_page(cb_vpack_reader *r, cb_site *site)
 	return true;
 }
 
+/* One record a document hook kept: into memo (may be NULL). */
+static bool S_apply_memo(cb_vpack_reader *r, cb_plugin_memo *memo)
+{
+	size_t two;
+	bool null;
+	char *key = NULL;
+	cb_vpack_item it;
+	bool ok = S_read_list(r, &two, &null) && two == 2 && S_read_str(r, false, &key) &&
+		  cb_vpack_read(r, &it) && (it.type == CB_V_NULL || it.type == CB_V_STR);
+	cb_vpack *rec = ok && it.type == CB_V_STR ? S_unpack_bytes(it.s, it.len) : NULL;
+	ok = ok && (it.type == CB_V_NULL || rec);
+	if (ok && memo)
+		cb_plugin_memo_keep(memo, key, rec);
+	else
+		free(rec);
+	free(key);
+	return ok;
+}
+
 /* Takes the result frame into site; returns the stage's rc, or -1 when the
  * result is malformed. */
 static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_error *err)
@@ -526,7 +555,7 @@ static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_erro
 	double rc, line, col;
 	char *file = NULL, *msg = NULL;
 	cb_vpack_reader_init(&r, pk);
-	bool ok = S_read_list(&r, &n, &null) && n == 8 && S_read_num(&r, &rc) &&
+	bool ok = S_read_list(&r, &n, &null) && n == 9 && S_read_num(&r, &rc) &&
 		  S_read_str(&r, true, &file) && S_read_num(&r, &line) && S_read_num(&r, &col) &&
 		  S_read_str(&r, true, &msg) && S_read_list(&r, &n, &null) && !null;
 	for (size_t i = 0; ok && i < n; i++) {
@@ -546,6 +575,9 @@ static int S_apply(const cb_vpack *pk, cb_plugins_job *j, cb_site *site, cb_erro
 	ok = ok && S_read_list(&r, &n, &null) && !null;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = S_apply_page(&r, site);
+	ok = ok && S_read_list(&r, &n, &null) && !null;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = S_apply_memo(&r, j->memo);
 	if (themes_changed)
 		cb_site_classify_points(site); /* which regroups the themes */
 	if (ok && rc == 2)

@@ -205,6 +205,7 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 	S_search sq = {.site = site, .hk = hk};
 	if (hk && hk->watch)
 		cb_plugin_set_watch(h, hk->watch, hk->ctx);
+	cb_plugin_set_memo(h, opts->memo);
 	if (opts->query)
 		cb_plugin_set_query(h, opts->query, opts->query_ctx);
 	else
@@ -261,10 +262,17 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 	}
 	if (rc == CB_STAGE_OK && cb_plugin_host_run(h, d) != 0)
 		rc = CB_STAGE_CONTENT;
-	if (opts->timings)
-		for (size_t i = 0; i < cb_plugin_host_count(h); i++)
-			cb_plugin_timings_add(opts->timings, cb_plugin_host_name(h, i),
-					      cb_plugin_host_seconds(h, i));
+	for (size_t i = 0; opts->timings && i < cb_plugin_host_count(h); i++) {
+		/* With what its document hook's records saved, when any were
+		 * kept. */
+		size_t ran, reused;
+		cb_plugin_host_memo_counts(h, i, &ran, &reused);
+		char *name = ran + reused ? cb_xasprintf("%s (document hook: %zu run, %zu from the cache)",
+							 cb_plugin_host_name(h, i), ran, reused)
+					  : cb_xstrdup(cb_plugin_host_name(h, i));
+		cb_plugin_timings_add(opts->timings, name, cb_plugin_host_seconds(h, i));
+		free(name);
+	}
 	if (hk && hk->touched)
 		for (size_t i = 0; i < site->ndocs; i++)
 			hk->touched[i] = (unsigned char)cb_plugin_host_touched(h, i);

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Document hooks' results kept in the build cache (plugin.h's
+# cb_plugin_memo): a rebuild runs a plugin's document hook only on the
+# documents whose fields it reads changed, gives the messages the hook gave
+# again, and writes the same bytes as a build without the cache; new
+# options for a plugin, or a new plugin source, run it on every document;
+# a hook that asks casebook.query always runs. The counts come from the
+# build's timings (CASEBOOK_TIMINGS), the same figures `make bench` reads.
+. "$(dirname "$0")/lib.sh"
+
+R=$TMP/library
+cp -R "$ROOT/tests/fixtures/plugins/library" "$R"
+git init -q "$R"
+commit "$R" "the library" "2024-06-01T10:00:00Z"
+
+# counts PLUGIN: "RUN REUSED" of that plugin's document hook in $OUT.
+counts() { sed -n "s/.*timing:   $1 (document hook: \([0-9]*\) run, \([0-9]*\) from the cache).*/\1 \2/p" <<<"$OUT"; }
+build() { run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build --repo "$R" --out "$TMP/out" "$@"; }
+# same_as_clean LABEL: the output equals a build without the cache.
+same_as_clean() {
+	rm -rf "$TMP/clean"
+	"$CASEBOOK" build -q --no-cache --repo "$R" --out "$TMP/clean" >/dev/null 2>&1
+	assert_eq "$1" "$(tree_sum "$TMP/out")" "$(tree_sum "$TMP/clean")"
+}
+warned='content/briefings/wnb.md:5: warning: mentions '"'"'co-sleeping'"'"' 3 times'
+
+build
+assert_eq "first build" "$RC" "0"
+assert_eq "first build: the taxonomy's hook runs on every document" "$(counts taxonomy)" "5 0"
+assert_eq "first build: the glossary's hook runs on every document" "$(counts glossary)" "5 0"
+
+build
+assert_eq "rebuild" "$RC" "0"
+assert_eq "nothing changed: no document hook runs" "$(counts taxonomy) / $(counts glossary)" "0 5 / 0 5"
+assert_contains "a kept hook's warning is given again" "$OUT" "$warned"
+same_as_clean "nothing changed: the output is a clean build's"
+
+# One document changed: only its hooks run.
+printf '\nThe GP wrote again.\n' >>"$R/content/plans/plan-b.md"
+commit "$R" "one document" "2024-06-02T10:00:00Z"
+build
+assert_eq "one document changed: its hooks run, no other" "$(counts taxonomy) / $(counts glossary)" "1 4 / 1 4"
+assert_contains "one document changed: the warning of another is still given" "$OUT" "$warned"
+same_as_clean "one document changed: the output is a clean build's"
+
+# The taxonomy plugin's options changed: it runs on every document again,
+# the glossary's hook does not.
+sed -i 's/^  - taxonomy$/  - name: taxonomy\n    options:\n      min_mentions: 2/' "$R/casebook.yml"
+commit "$R" "taxonomy options" "2024-06-03T10:00:00Z"
+build
+assert_eq "new options: that plugin runs on every document" "$(counts taxonomy) / $(counts glossary)" "5 0 / 0 5"
+same_as_clean "new options: the output is a clean build's"
+
+# A repository plugin: its own source is part of the key, and a hook that
+# asks casebook.query is never kept.
+mkdir -p "$R/plugins"
+cat >"$R/plugins/marker.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  doc.marker = "v1 " .. doc.title
+end
+return p
+LUA
+printf '  - marker\n' >>"$R/casebook.yml"
+commit "$R" "a plugin" "2024-06-04T10:00:00Z"
+build
+assert_eq "a new plugin runs on every document" "$(counts marker)" "5 0"
+build
+assert_eq "... and then on none" "$(counts marker)" "0 5"
+sed -i 's/v1 /v2 /' "$R/plugins/marker.lua"
+commit "$R" "the plugin changed" "2024-06-05T10:00:00Z"
+build
+assert_eq "a changed plugin runs on every document" "$(counts marker)" "5 0"
+cat >"$R/plugins/marker.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  local hits = casebook.query("sleep", 3) or {}
+  doc.marker = #hits
+end
+return p
+LUA
+commit "$R" "the plugin queries" "2024-06-06T10:00:00Z"
+build
+build
+assert_eq "a hook that asks casebook.query always runs" "$(counts marker)" "5 0"
+same_as_clean "with a querying plugin: the output is a clean build's"
+
+finish
