@@ -86,6 +86,25 @@ static int S_has_scheme(const char *url)
 	return 0;
 }
 
+/* A link to a partner repository's document, written as casebook names
+ * it everywhere: "walsby:content/briefings/x.md" — a source's name (lower-
+ * case letters, digits and '-'), a colon, and the path in its repository
+ * of a Markdown document (so web addresses are not, nor "mailto:" to an
+ * address in Moldova's .md). */
+static bool S_source_link(const char *url)
+{
+	const char *p = url;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')
+		p++;
+	if (p == url || *p != ':' || p[1] == '/' || !p[1])
+		return false;
+	size_t n = strcspn(p, "#?");
+	char *path = cb_xstrndup(p, n);
+	bool md = cb_name_ext(path, CB_MARKDOWN_EXTS) != 0 && !strchr(path, '@');
+	free(path);
+	return md;
+}
+
 /* Resolves target relative to the folder of file, folding "." and "..".
  * Returns NULL when the path climbs out of the repository. Caller frees. */
 static char *S_resolve_path(const char *file, const char *target)
@@ -382,7 +401,9 @@ static void S_links(S_ctx *c, cmark_node *root)
 		}
 		if (type == CMARK_NODE_IMAGE)
 			S_image_alt(c, n, url);
-		if (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//"))
+		bool src_link = url && S_source_link(url);
+		if (!src_link &&
+		    (!url || !url[0] || url[0] == '#' || S_has_scheme(url) || cb_str_starts(url, "//")))
 			continue;
 		char *path = cb_xstrdup(url);
 		char *frag = strchr(path, '#');
@@ -396,7 +417,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 		 * "javascript%3A"), never a file: left as the harmless relative
 		 * address it already is. */
 		size_t seg = strcspn(path, "/");
-		if (memchr(path, ':', seg)) {
+		if (!src_link && memchr(path, ':', seg)) {
 			free(path);
 			continue;
 		}
@@ -405,7 +426,8 @@ static void S_links(S_ctx *c, cmark_node *root)
 			free(path);
 			continue;
 		}
-		char *resolved = S_resolve_path(c->file, path);
+		/* A partner's document is named from its repository's root. */
+		char *resolved = S_resolve_path(src_link ? "" : c->file, path);
 		char *href = NULL;
 		int target = -1;
 		cb_link_status st =
@@ -432,6 +454,14 @@ static void S_links(S_ctx *c, cmark_node *root)
 			S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
 			if (st == CB_LINK_OTHER_SOURCE) {
 				S_out_of_source(c, line, col, path);
+			} else if (src_link) {
+				cb_diags_add(
+				    c->d, CB_ERROR, c->file, line, col, "broken-link",
+				    "link to '%s' does not match any document; a partner repository's "
+				    "document is written NAME:PATH, NAME a source in casebook.yml and PATH "
+				    "the document's path in that repository (as 'casebook search' shows it)",
+				    path);
+				c->errors++;
 			} else {
 				cb_diags_add(
 				    c->d, CB_ERROR, c->file, line, col, "broken-link",

@@ -141,11 +141,13 @@ static cb_link_status S_resolve_file(S_load *L, size_t o, const char *path, char
 }
 
 /* Resolves a link of a document of origin from: a partner's documents
- * link only within their own repository, and the hub's within its own. */
+ * link only within their own repository (their pages are built from it
+ * alone); the hub's within its own, and to partners' documents (written
+ * "NAME:path"), since the hub builds from every pin. */
 static cb_link_status S_resolve(S_load *L, int from, const char *path, char **href, int *target)
 {
 	size_t o = cb_origin_of(L->o, L->norigins, path);
-	if ((int)o != from)
+	if ((int)o != from && !(from == 0 && cb_name_ext(path, CB_MARKDOWN_EXTS)))
 		return CB_LINK_OTHER_SOURCE;
 	if (!cb_name_ext(path, CB_MARKDOWN_EXTS)) {
 		*target = -1;

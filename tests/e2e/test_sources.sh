@@ -193,6 +193,42 @@ assert_not_contains "the hub's own page names no partnership" \
 assert_file "beside the partners' folders" "$TMP/mixed/documents/walsby/briefings-new-learning.html"
 assert_eq "every link of the mixed build resolves" "$(broken_links "$TMP/mixed")" ""
 
+# The hub's documents link to partners' documents as NAME:path.
+doc "$HUB/content/briefings/partner-links.md" "Across the region" "themes: [neglect]" \
+	"Read [Walsby's briefing](walsby:content/briefings/missed-appointments.md#key-learning) and [Walsby's note](walsby:content/briefings/internal-note.md)."
+commit "$HUB" "Links to partners"
+run "$CASEBOOK" build --repo "$HUB" --out "$TMP/linked"
+assert_eq "a hub document linking to a partner's builds" "$RC" 0
+linked=$(cat "$TMP/linked/documents/briefings-partner-links.html")
+assert_contains "the link goes to the partner's page" "$linked" \
+	'href="../documents/walsby/briefings-missed-appointments.html#key-learning"'
+assert_not_contains "a link to a partner's internal document is plain text in a public build" "$linked" \
+	"internal-note.html"
+assert_contains "its words stay" "$linked" "Walsby's note"
+assert_contains "the partner's page lists the hub document linking to it" \
+	"$(cat "$TMP/linked/documents/walsby/briefings-missed-appointments.html")" \
+	'href="../../documents/briefings-partner-links.html"'
+assert_eq "every link of the linked build resolves" "$(broken_links "$TMP/linked")" ""
+run "$CASEBOOK" build --repo "$HUB" --audience internal --out "$TMP/linked-internal"
+assert_contains "in an internal build the internal document is linked" \
+	"$(cat "$TMP/linked-internal/documents/briefings-partner-links.html")" \
+	'href="../documents/walsby/briefings-internal-note.html"'
+printf 'And [a typo](walsbi:content/briefings/missed-appointments.md).\n' >>"$HUB/content/briefings/partner-links.md"
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_eq "a hub link to no partner document is an error" "$RC" 1
+assert_contains "it names the file, line and column, and how to write one" "$OUT" \
+	"content/briefings/partner-links.md:9:5: error: link to 'walsbi:content/briefings/missed-appointments.md' does not match any document; a partner repository's document is written NAME:PATH"
+git -C "$HUB" checkout -q content/briefings/partner-links.md
+doc "$TMP/orrin/content/briefings/sideways.md" "Sideways" "" "See [Walsby's](walsby:content/briefings/missed-appointments.md)."
+commit "$TMP/orrin" "A link to another partner"
+run "$CASEBOOK" update -q --repo "$HUB" orrin
+run "$CASEBOOK" check --repo "$HUB" --worktree
+assert_contains "a partner's link to another partner's document stays an error" "$OUT" \
+	"orrin:content/briefings/sideways.md:7:5: error: 'walsby:content/briefings/missed-appointments.md' is outside this document's repository"
+git -C "$HUB" checkout -q casebook.lock
+git -C "$TMP/orrin" rm -q content/briefings/sideways.md
+commit "$TMP/orrin" "No link to another partner"
+
 # max-visibility: a partner's documents above it are in no build.
 sed -i '/name: kelby/,/max-visibility/ s/max-visibility: internal/max-visibility: public/' "$HUB/casebook.yml"
 commit "$HUB" "Kelby contributes public documents only"

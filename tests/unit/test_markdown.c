@@ -26,6 +26,11 @@ static cb_link_status resolve(void *ctx, const char *path, int line, int col, ch
 	}
 	if (strcmp(path, "content/big.pdf") == 0)
 		return CB_LINK_TOO_LARGE;
+	if (strcmp(path, "walsby:content/y.md") == 0) {
+		*href = cb_xstrdup("walsby/y.html");
+		*target = 1;
+		return CB_LINK_OK;
+	}
 	if (strncmp(path, "content/", 8) != 0)
 		return CB_LINK_OUTSIDE;
 	static const char *const known[] = {"content/briefings/wnb.md", "content/reviews/child-a.md",
@@ -187,6 +192,29 @@ static void test_links(void **state)
 	assert_non_null(strstr(d.v[0].msg, "'missing.md'"));
 	assert_int_equal(d.v[1].line, 9);
 	assert_int_equal(d.v[1].col, 32);
+	cb_mdoc_free(&m);
+	cb_diags_free(&d);
+}
+
+/* A partner repository's document is linked as NAME:path, from that
+ * repository's root; web and mail addresses are not such links. */
+static void test_source_links(void **state)
+{
+	cb_mdoc m;
+	cb_diags d = CB_DIAGS_INIT;
+	const char *src = "[p](walsby:content/y.md#a) [m](mailto:help@example.md) [w](https://x.org/y.md)\n"
+			  "[t](walsbi:content/y.md)\n";
+	assert_int_equal(render(src, &m, &d), -1);
+	assert_non_null(strstr(m.html, "href=\"walsby/y.html#a\""));
+	assert_non_null(strstr(m.html, "href=\"mailto:help@example.md\""));
+	assert_non_null(strstr(m.html, "href=\"https://x.org/y.md\""));
+	assert_int_equal(m.nlinks, 1);
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.v[0].line, 7);
+	assert_int_equal(d.v[0].col, 1);
+	assert_string_equal(d.v[0].rule, "broken-link");
+	assert_non_null(strstr(d.v[0].msg, "'walsbi:content/y.md'"));
+	assert_non_null(strstr(d.v[0].msg, "NAME:PATH"));
 	cb_mdoc_free(&m);
 	cb_diags_free(&d);
 }
@@ -390,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(test_learning_points),
 	    cmocka_unit_test(test_learning_heading_names),
 	    cmocka_unit_test(test_links),
+	    cmocka_unit_test(test_source_links),
 	    cmocka_unit_test(test_structure),
 	    cmocka_unit_test(test_file_links),
 	    cmocka_unit_test(test_plain_text_and_tables),
