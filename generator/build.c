@@ -58,8 +58,11 @@ typedef struct S_search_job {
 	const cb_site *site;
 	const char *web;
 	cb_writer *w;
-	const char *db; /* the search database's temporary file, in the private folder */
-	bool with_db;	/* casebook.db in the output too */
+	const char *db;	   /* the search database's temporary file, in the private folder */
+	const char *old;   /* the database it updates (the last good build's) */
+	const char *ident; /* the cache's identity; NULL: write it whole */
+	size_t reused;	   /* documents the update kept */
+	bool with_db;	   /* casebook.db in the output too */
 	cb_error err;
 	int rc;
 	double seconds;
@@ -74,7 +77,9 @@ static void *S_search_thread(void *arg)
 	S_search_job *j = arg;
 	double t0 = S_now();
 	cb_postings *p = cb_postings_new();
-	j->rc = cb_index_write_db(j->site, j->db, p, NULL, &j->err);
+	cb_index_stats st;
+	j->rc = cb_index_update_db(j->site, j->old, j->db, j->ident, p, &st, &j->err);
+	j->reused = st.reused;
 	if (j->rc == 0)
 		j->rc = cb_index_write_browser(j->site, p, j->web, j->w, NULL, &j->err);
 	cb_postings_free(p);
@@ -274,6 +279,8 @@ static void S_search_start(S_build *b, const cb_site *site)
 			       .web = b->search_web,
 			       .w = b->w,
 			       .db = b->search_tmp,
+			       .old = b->search_db,
+			       .ident = b->cache ? cb_cache_version(b->cache) : NULL,
 			       .with_db = (b->opts->with_db || b->site.cfg.search_db) && !b->seal};
 	b->searching = pthread_create(&b->sth, NULL, S_search_thread, &b->sj) == 0;
 }
@@ -473,7 +480,9 @@ static cb_build_status S_write(S_build *b)
 				    b->err);
 	S_lap(b->res, "render", &b->t);
 	S_search_wait(b);
-	S_time(b->res, "search", b->sj.seconds);
+	cb_strv_push_own(&b->res->timing_names,
+			 cb_xasprintf("search (%zu of %zu documents kept)", b->sj.reused, b->site.ndocs));
+	S_time(b->res, b->res->timing_names.v[b->res->timing_names.n - 1], b->sj.seconds);
 	if (rrc == 0 && b->sj.rc != 0)
 		*b->err = b->sj.err;
 	if (rrc != 0 || b->sj.rc != 0)
@@ -528,6 +537,20 @@ static cb_build_status S_swap(S_build *b)
 	return CB_BUILD_OK;
 }
 
+/* A build that succeeded hands its site and theme to opts->keep. */
+static void S_keep(S_build *b)
+{
+	if (!b->opts->keep || b->opts->check_only || b->seal)
+		return;
+	cb_site_view_free(b->view); /* it borrows from the site */
+	b->view = NULL;
+	cb_site *site = cb_xmalloc(sizeof *site);
+	*site = b->site;
+	memset(&b->site, 0, sizeof b->site);
+	b->opts->keep(b->opts->keep_ctx, site, b->theme);
+	b->theme = NULL;
+}
+
 /* Whatever the build stopped at: a search still running is waited for and
  * an output not swapped in is removed. */
 static void S_finish(S_build *b)
@@ -569,6 +592,8 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		st = S_write(&b);
 	if (st == CB_BUILD_OK && !opts->check_only)
 		st = S_swap(&b);
+	if (st == CB_BUILD_OK)
+		S_keep(&b);
 	S_finish(&b);
 	return st;
 }

@@ -26,6 +26,8 @@ static const char S_schema[] =
     "CREATE TABLE learning(id INTEGER PRIMARY KEY, doc INTEGER NOT NULL, k INTEGER NOT NULL,"
     " heading TEXT NOT NULL, anchor TEXT NOT NULL, url TEXT NOT NULL, text TEXT NOT NULL,"
     " themes TEXT NOT NULL);"
+    "CREATE INDEX learning_doc ON learning(doc);"
+    "CREATE TABLE doc_order(doc INTEGER PRIMARY KEY, ord INTEGER NOT NULL);"
     "CREATE TABLE learning_themes(theme TEXT NOT NULL, point INTEGER NOT NULL, PRIMARY KEY(theme, point))"
     " WITHOUT ROWID;"
     "CREATE VIRTUAL TABLE docs_fts USING fts5(title, summary, themes, body, content='docs',"
@@ -33,8 +35,27 @@ static const char S_schema[] =
     "CREATE VIRTUAL TABLE learning_fts USING fts5(text, themes, content='learning',"
     " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');";
 
+/* The private database's own table (cb_index_update_db): what each
+ * document's rows were made from (a hash), and the tokens FTS5 made of it,
+ * for the browser's postings of a document that has not changed. */
+static const char S_schema_private[] = "CREATE TABLE doc_tokens(doc INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
+				       " toks BLOB NOT NULL);";
+
 /* Prepared once, stepped and reset for every row. */
-enum { S_DOC, S_DOC_FTS, S_DOC_THEME, S_THEME, S_SYN, S_LP, S_LP_THEME, S_META, S_NSTMT };
+enum {
+	S_DOC,
+	S_DOC_FTS,
+	S_DOC_THEME,
+	S_THEME,
+	S_SYN,
+	S_LP,
+	S_LP_THEME,
+	S_META,
+	S_ORDER,
+	S_LP_FTS,
+	S_TOKS,
+	S_NSTMT
+};
 static const char *const S_sql[S_NSTMT] = {
     [S_DOC] = "INSERT INTO docs VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     [S_DOC_FTS] = "INSERT INTO docs_fts(rowid,title,summary,themes,body) VALUES(?1,?2,?3,?4,?5)",
@@ -44,6 +65,9 @@ static const char *const S_sql[S_NSTMT] = {
     [S_LP] = "INSERT INTO learning VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [S_LP_THEME] = "INSERT OR IGNORE INTO learning_themes VALUES(?1,?2)",
     [S_META] = "INSERT INTO meta VALUES(?1,?2)",
+    [S_ORDER] = "INSERT INTO doc_order VALUES(?1,?2)",
+    [S_LP_FTS] = "INSERT INTO learning_fts(rowid,text,themes) VALUES(?1,?2,?3)",
+    [S_TOKS] = "INSERT INTO doc_tokens VALUES(?1,?2,?3)",
 };
 
 typedef struct S_ix {
@@ -51,6 +75,8 @@ typedef struct S_ix {
 	sqlite3_stmt *st[S_NSTMT];
 	cb_error *err;
 	const char *path;
+	const char *ident; /* the private database's: its documents' tokens are kept */
+	bool update;	   /* points go into learning_fts one by one (no 'rebuild') */
 } S_ix;
 
 static int S_fail(S_ix *x, const char *what)
@@ -140,27 +166,61 @@ static size_t S_locate(const cb_doc *d, const char *body, bool *found, S_span *s
 	return n;
 }
 
+/* A document's tokens as the private database keeps them (doc_tokens):
+ * for each of the four columns, each token as its length + 1 and its
+ * bytes, then 0; then the number of learning points found and, for each,
+ * its number among the document's points, its first token in the body and
+ * its count of tokens. All numbers are variable-length (7 bits a byte). */
+static void S_put_num(cb_buf *b, unsigned long v)
+{
+	while (v >= 0x80) {
+		cb_buf_putc(b, (char)((v & 0x7f) | 0x80));
+		v >>= 7;
+	}
+	cb_buf_putc(b, (char)v);
+}
+
+static bool S_get_num(const unsigned char **q, const unsigned char *end, unsigned long *v)
+{
+	*v = 0;
+	for (int shift = 0; *q < end && shift < 64; shift += 7) {
+		unsigned char c = *(*q)++;
+		*v |= (unsigned long)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return true;
+	}
+	return false;
+}
+
 /* Where the tap (tokenize.h) puts the tokens of the document being
- * inserted into docs_fts: one column after another, into the postings;
- * in the body, the learning points' token spans are counted too. */
+ * inserted into docs_fts: one column after another, into the postings and,
+ * for the private database, into toks; in the body, the learning points'
+ * token spans are counted too. */
 typedef struct S_cols {
 	cb_postings *p;
 	int doc, col;
 	S_span *spans;
 	size_t nspans, cur;
-	long ntok; /* tokens of the body so far */
+	long ntok;    /* tokens of the body so far */
+	cb_buf *toks; /* NULL: not kept */
 } S_cols;
 
 static void S_col_begin(void *ctx)
 {
 	S_cols *c = ctx;
-	cb_postings_begin_column(c->p, c->doc, c->col);
+	if (c->p)
+		cb_postings_begin_column(c->p, c->doc, c->col);
 }
 
 static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 {
 	S_cols *c = ctx;
-	cb_postings_add(c->p, tok, len);
+	if (c->p)
+		cb_postings_add(c->p, tok, len);
+	if (c->toks) {
+		S_put_num(c->toks, (unsigned long)len + 1);
+		cb_buf_put(c->toks, tok, (size_t)len);
+	}
 	if (c->col != 3)
 		return 0;
 	/* Points are apart and in order, with spaces around them, so a token
@@ -184,7 +244,10 @@ static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 static void S_col_end(void *ctx)
 {
 	S_cols *c = ctx;
-	cb_postings_end_column(c->p);
+	if (c->p)
+		cb_postings_end_column(c->p);
+	if (c->toks)
+		S_put_num(c->toks, 0);
 	if (c->col == 3)
 		for (; c->cur < c->nspans; c->cur++)
 			if (c->spans[c->cur].a < 0)
@@ -247,6 +310,13 @@ static int S_fill_points(S_ix *x, const cb_site *s, const cb_doc *d, sqlite3_int
 		S_text(st, 7, lp->text);
 		S_text(st, 8, labels);
 		rc = S_step(x, S_LP);
+		if (rc == 0 && x->update) {
+			st = x->st[S_LP_FTS];
+			sqlite3_bind_int64(st, 1, *lp_id);
+			S_text(st, 2, lp->text);
+			S_text(st, 3, labels);
+			rc = S_step(x, S_LP_FTS);
+		}
 		free(labels);
 		for (size_t t = 0; rc == 0 && t < th->n; t++) {
 			if (!S_group(s, th->v[t]))
@@ -273,24 +343,129 @@ static int S_fill_points(S_ix *x, const cb_site *s, const cb_doc *d, sqlite3_int
 	return rc;
 }
 
-/* One document (the i-th of the site): its row, its FTS5 row (the tokens
- * of which also go to the postings, with its points' spans), its themes
- * and its learning points. */
-static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, cb_tokenizer_tap *tap, S_cols *cols,
-		      sqlite3_int64 *lp_id, cb_buf *url)
+/* What a document's rows are made of, worked out before they are
+ * written: its themes column, its text, and where its learning points are
+ * in it. */
+typedef struct S_docin {
+	char *labels, *body;
+	bool *found;
+	S_span *spans;
+	size_t nspans;
+} S_docin;
+
+static void S_docin_make(const cb_site *s, const cb_doc *d, S_docin *in)
+{
+	in->labels = S_theme_labels(s, &d->meta.themes);
+	in->body = cb_doc_search_text(s, d);
+	in->found = cb_xcalloc(d->md.nlearning + 1, sizeof *in->found);
+	in->spans = cb_xcalloc(d->md.nlearning + 1, sizeof *in->spans);
+	in->nspans = S_locate(d, in->body ? in->body : "", in->found, in->spans);
+}
+
+static void S_docin_free(S_docin *in)
+{
+	free(in->labels);
+	free(in->body);
+	free(in->found);
+	free(in->spans);
+}
+
+/* A hash of everything the rows of document d hold but its row ids (in,
+ * from S_docin_make): when it is the same, so are the rows and FTS5's
+ * tokens. */
+static void S_doc_hash(const cb_site *s, const cb_doc *d, const S_docin *in, char hex[33])
+{
+	const cb_meta *m = &d->meta;
+	cb_hash h;
+	cb_hash_init(&h);
+	const char *f[] = {d->path,    d->slug, m->type,  cb_type_label(m->type),
+			   m->date,    m->area, m->title, m->summary,
+			   in->labels, in->body};
+	for (size_t k = 0; k < sizeof f / sizeof *f; k++)
+		cb_hash_str(&h, f[k] ? f[k] : "");
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		cb_hash_u64(&h, in->found[k]);
+		if (!in->found[k])
+			continue;
+		const cb_lpoint *lp = &d->md.learning[k];
+		char *labels = S_theme_labels(s, &d->pthemes[k]);
+		cb_hash_str(&h, lp->heading);
+		cb_hash_str(&h, lp->heading_id);
+		cb_hash_str(&h, lp->text);
+		cb_hash_str(&h, labels);
+		free(labels);
+		for (size_t t = 0; t < d->pthemes[k].n; t++)
+			if (S_group(s, d->pthemes[k].v[t]))
+				cb_hash_str(&h, d->pthemes[k].v[t]);
+		cb_hash_u64(&h, UINT64_MAX);
+	}
+	for (size_t t = 0; t < m->themes.n; t++) {
+		if (!S_group(s, m->themes.v[t]))
+			continue;
+		cb_hash_str(&h, m->themes.v[t]);
+		for (size_t k = 0; k < d->md.nlearning; k++)
+			cb_hash_u64(&h, in->found[k] && cb_doc_point_on(d, k, m->themes.v[t]));
+	}
+	cb_hash_hex(&h, hex);
+}
+
+/* The document's FTS5 row; its tokens go to the postings (cols->p) and,
+ * when kept, to toks, with its points' spans. */
+static int S_fill_doc_fts(S_ix *x, const cb_doc *d, size_t i, sqlite3_int64 id, const S_docin *in,
+			  cb_tokenizer_tap *tap, S_cols *cols, cb_buf *toks)
+{
+	sqlite3_stmt *st = x->st[S_DOC_FTS];
+	sqlite3_bind_int64(st, 1, id);
+	S_text(st, 2, d->meta.title);
+	S_text(st, 3, d->meta.summary);
+	S_text(st, 4, in->labels);
+	S_text(st, 5, in->body);
+	/* FTS5 tokenizes the four columns in order, and the browser's
+	 * postings are made of those very tokens. */
+	*cols = (S_cols){cols->p, (int)i, 0, in->spans, in->nspans, 0, 0, toks};
+	cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, cols};
+	bool tapped = cols->p || toks;
+	cb_tokenizer_tap_sink(tap, tapped ? &sink : NULL);
+	int rc = S_step(x, S_DOC_FTS);
+	cb_tokenizer_tap_sink(tap, NULL);
+	if (rc == 0 && tapped && cols->col != 4) {
+		cb_error_set(x->err, x->path, 0, 0,
+			     "cannot write the search index: FTS5 tokenized %d columns of document %s, not 4",
+			     cols->col, d->path);
+		return -1;
+	}
+	if (toks)
+		S_put_num(toks, in->nspans);
+	for (size_t k = 0, j = 0; rc == 0 && k < d->md.nlearning; k++) {
+		if (!in->found[k])
+			continue;
+		cb_postings_point pt = {(int)i, (int)k, in->spans[j].a, in->spans[j].n};
+		if (cols->p)
+			cb_postings_add_point(cols->p, &pt);
+		if (toks) {
+			S_put_num(toks, k);
+			S_put_num(toks, (unsigned long)pt.start);
+			S_put_num(toks, (unsigned long)pt.n);
+		}
+		j++;
+	}
+	return rc;
+}
+
+/* One document (the i-th of the site) as row id: its row, its FTS5 row,
+ * its place, its themes and its learning points; for the private
+ * database, its hash and tokens too. */
+static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, sqlite3_int64 id, cb_tokenizer_tap *tap,
+		      S_cols *cols, sqlite3_int64 *lp_id, cb_buf *url)
 {
 	const cb_doc *d = &s->docs[i];
 	const cb_meta *m = &d->meta;
-	sqlite3_int64 id = (sqlite3_int64)i + 1;
 	cb_buf_clear(url);
 	cb_buf_puts(url, "documents/");
 	cb_buf_puts(url, d->slug);
 	cb_buf_puts(url, ".html");
-	char *labels = S_theme_labels(s, &m->themes);
-	char *body = cb_doc_search_text(s, d);
-	bool *found = cb_xcalloc(d->md.nlearning + 1, sizeof *found);
-	S_span *spans = cb_xcalloc(d->md.nlearning + 1, sizeof *spans);
-	size_t nspans = S_locate(d, body ? body : "", found, spans);
+	S_docin in;
+	S_docin_make(s, d, &in);
 	sqlite3_stmt *st = x->st[S_DOC];
 	sqlite3_bind_int64(st, 1, id);
 	S_text(st, 2, d->path);
@@ -301,68 +476,41 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, cb_tokenizer_tap *tap
 	S_text(st, 7, m->area);
 	S_text(st, 8, m->title);
 	S_text(st, 9, m->summary);
-	S_text(st, 10, labels);
-	S_text(st, 11, body);
-	sqlite3_bind_int64(st, 12, (sqlite3_int64)nspans);
+	S_text(st, 10, in.labels);
+	S_text(st, 11, in.body);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)in.nspans);
 	int rc = S_step(x, S_DOC);
-	st = x->st[S_DOC_FTS];
-	sqlite3_bind_int64(st, 1, id);
-	S_text(st, 2, m->title);
-	S_text(st, 3, m->summary);
-	S_text(st, 4, labels);
-	S_text(st, 5, body);
-	if (rc == 0) {
-		/* FTS5 tokenizes the four columns in order, and the browser's
-		 * postings are made of those very tokens. */
-		*cols = (S_cols){cols->p, (int)i, 0, spans, nspans, 0, 0};
-		cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, cols};
-		cb_tokenizer_tap_sink(tap, cols->p ? &sink : NULL);
-		rc = S_step(x, S_DOC_FTS);
-		cb_tokenizer_tap_sink(tap, NULL);
-		if (rc == 0 && cols->p && cols->col != 4) {
-			cb_error_set(
-			    x->err, x->path, 0, 0,
-			    "cannot write the search index: FTS5 tokenized %d columns of document %s, "
-			    "not 4",
-			    cols->col, d->path);
-			rc = -1;
-		}
-	}
-	for (size_t k = 0, j = 0; rc == 0 && cols->p && k < d->md.nlearning; k++)
-		if (found[k]) {
-			cb_postings_point pt = {(int)i, (int)k, spans[j].a, spans[j].n};
-			cb_postings_add_point(cols->p, &pt);
-			j++;
-		}
+	cb_buf toks = CB_BUF_INIT;
 	if (rc == 0)
-		rc = S_fill_points(x, s, d, id, found, lp_id, url);
-	free(found);
-	free(spans);
-	free(labels);
-	free(body);
+		rc = S_fill_doc_fts(x, d, i, id, &in, tap, cols, x->ident ? &toks : NULL);
+	if (rc == 0) {
+		sqlite3_bind_int64(x->st[S_ORDER], 1, id);
+		sqlite3_bind_int64(x->st[S_ORDER], 2, (sqlite3_int64)i + 1);
+		rc = S_step(x, S_ORDER);
+	}
+	if (rc == 0 && x->ident) {
+		char hex[33];
+		S_doc_hash(s, d, &in, hex);
+		sqlite3_bind_int64(x->st[S_TOKS], 1, id);
+		S_text(x->st[S_TOKS], 2, hex);
+		sqlite3_bind_blob(x->st[S_TOKS], 3, toks.data ? toks.data : "", (int)toks.len, SQLITE_STATIC);
+		rc = S_step(x, S_TOKS);
+	}
+	cb_buf_free(&toks);
+	if (rc == 0)
+		rc = S_fill_points(x, s, d, id, in.found, lp_id, url);
+	S_docin_free(&in);
 	return rc;
 }
 
-static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_index_stats *stats)
+/* The meta table: what the database is, and of which build. */
+static int S_fill_meta(S_ix *x, const cb_site *s)
 {
-	S_cols cols = {.p = p};
-	sqlite3_int64 lp_id = 0;
-	/* The page's address, then each learning point's (the page's with
-	 * "#heading"), built in one buffer: this runs for every row. */
-	cb_buf url = CB_BUF_INIT;
-	int rc = S_fill_themes(x, s);
-	for (size_t i = 0; rc == 0 && i < s->ndocs; i++)
-		rc = S_fill_doc(x, s, i, tap, &cols, &lp_id, &url);
-	cb_buf_free(&url);
-	if (rc)
-		return -1;
-	stats->docs = s->ndocs;
-	stats->learning = (size_t)lp_id;
 	char num[32];
 	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
 	char *weights = cb_xasprintf("%g %g %g %g", CB_W_TITLE, CB_W_SUMMARY, CB_W_THEMES, CB_W_BODY);
 	char *pweights = cb_xasprintf("%g %g", CB_WP_TEXT, CB_WP_THEMES);
-	rc = S_meta(x, "schema", num);
+	int rc = S_meta(x, "schema", num);
 	if (rc == 0)
 		rc = S_meta(x, "title", s->cfg.title);
 	if (rc == 0)
@@ -377,9 +525,29 @@ static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings 
 		rc = S_meta(x, "point_weights", pweights);
 	if (rc == 0)
 		rc = S_meta(x, "tokenize", CB_FTS_TOKENIZE);
+	if (rc == 0 && x->ident)
+		rc = S_meta(x, "cache", x->ident);
 	free(weights);
 	free(pweights);
 	return rc;
+}
+
+static int S_fill(S_ix *x, const cb_site *s, cb_tokenizer_tap *tap, cb_postings *p, cb_index_stats *stats)
+{
+	S_cols cols = {.p = p};
+	sqlite3_int64 lp_id = 0;
+	/* The page's address, then each learning point's (the page's with
+	 * "#heading"), built in one buffer: this runs for every row. */
+	cb_buf url = CB_BUF_INIT;
+	int rc = S_fill_themes(x, s);
+	for (size_t i = 0; rc == 0 && i < s->ndocs; i++)
+		rc = S_fill_doc(x, s, i, (sqlite3_int64)i + 1, tap, &cols, &lp_id, &url);
+	cb_buf_free(&url);
+	if (rc)
+		return -1;
+	stats->docs = s->ndocs;
+	stats->learning = (size_t)lp_id;
+	return S_fill_meta(x, s);
 }
 
 /* Pending FTS5 data (bytes) a table keeps in memory before it writes a
@@ -420,41 +588,67 @@ static int S_create(const char *path, cb_error *err)
 	return 0;
 }
 
-int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_index_stats *stats,
-		      cb_error *err)
+/* Opens the database at path (an existing file) for this thread, with the
+ * tap on its tokenizer. The file is a temporary one that nobody reads
+ * until it is finished (the caller renames it into place, or swaps in the
+ * output folder that holds it), so there is nothing to protect with a
+ * journal. */
+static int S_open(S_ix *x, cb_tokenizer_tap **tap)
 {
-	cb_index_stats local;
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof *stats);
-	S_ix x = {NULL, {NULL}, err, path};
-	cb_tokenizer_tap *tap = NULL;
-	bool vacuum = false;
-	int rc = -1;
-	if (S_create(path, err) != 0)
-		return -1;
 	/* Only this thread uses the connection, so it needs no mutex. */
-	if (sqlite3_open_v2(path, &x.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		S_fail(&x, "open");
-		goto out;
-	}
-	if (cb_tokenizer_tap_install(x.db, &tap, err) != 0)
-		goto out;
-	/* The file is new and nobody reads it until it is finished (the
-	 * caller renames it into place, or swaps in the output folder that
-	 * holds it), so there is nothing to protect with a journal. */
-	if (S_exec(&x, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
-		       "BEGIN;") ||
-	    S_exec(&x, S_schema) ||
-	    S_exec(&x, "INSERT INTO docs_fts(docs_fts, rank) VALUES('hashsize', " S_HASHSIZE ");"
-		       "INSERT INTO learning_fts(learning_fts, rank) VALUES('hashsize', " S_HASHSIZE ");"))
-		goto out;
+	if (sqlite3_open_v2(x->path, &x->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return S_fail(x, "open");
+	if (cb_tokenizer_tap_install(x->db, tap, x->err) != 0)
+		return -1;
+	return S_exec(x, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;");
+}
+
+static int S_prepare(S_ix *x)
+{
 	for (int i = 0; i < S_NSTMT; i++)
-		if (sqlite3_prepare_v2(x.db, S_sql[i], -1, &x.st[i], NULL) != SQLITE_OK) {
-			S_fail(&x, S_sql[i]);
-			goto out;
-		}
-	if (S_fill(&x, site, tap, p, stats) != 0)
+		if ((i != S_TOKS || x->ident) &&
+		    sqlite3_prepare_v2(x->db, S_sql[i], -1, &x->st[i], NULL) != SQLITE_OK)
+			return S_fail(x, S_sql[i]);
+	return 0;
+}
+
+/* Finalizes, closes and, on success, measures the file. */
+static int S_close(S_ix *x, int rc, cb_index_stats *stats)
+{
+	for (int i = 0; i < S_NSTMT; i++) {
+		sqlite3_finalize(x->st[i]);
+		x->st[i] = NULL;
+	}
+	if (x->db && sqlite3_close(x->db) != SQLITE_OK && rc == 0) {
+		cb_error_set(x->err, x->path, 0, 0, "cannot close the search index");
+		rc = -1;
+	}
+	x->db = NULL;
+	struct stat sb;
+	if (rc == 0 && stat(x->path, &sb) == 0)
+		stats->db_bytes = (size_t)sb.st_size;
+	return rc;
+}
+
+/* Gives back the free pages merging left, when they are many. */
+static int S_tidy(S_ix *x)
+{
+	bool vacuum = false;
+	return S_needs_vacuum(x, &vacuum) || (vacuum && S_exec(x, "VACUUM;")) ? -1 : 0;
+}
+
+/* The whole database, new, at x->path. */
+static int S_write(S_ix *x, const cb_site *site, cb_postings *p, cb_index_stats *stats)
+{
+	cb_tokenizer_tap *tap = NULL;
+	int rc = -1;
+	if (S_create(x->path, x->err) != 0)
+		return -1;
+	if (S_open(x, &tap) || S_exec(x, "BEGIN;") || S_exec(x, S_schema) ||
+	    (x->ident && S_exec(x, S_schema_private)) ||
+	    S_exec(x, "INSERT INTO docs_fts(docs_fts, rank) VALUES('hashsize', " S_HASHSIZE ");"
+		      "INSERT INTO learning_fts(learning_fts, rank) VALUES('hashsize', " S_HASHSIZE ");") ||
+	    S_prepare(x) || S_fill(x, site, tap, p, stats))
 		goto out;
 	/* The postings wait, out of the way, while SQLite finishes. */
 	if (p)
@@ -463,26 +657,320 @@ int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_
 	 * reads the rows in id order), cheaper than a statement per row. The
 	 * 'hashsize' setting only speeds up this build: the file keeps FTS5's
 	 * defaults, as if it had never been set. */
-	if (S_exec(&x, "INSERT INTO learning_fts(learning_fts) VALUES('rebuild');"
-		       "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
-		       "INSERT INTO learning_fts(learning_fts) VALUES('optimize');"
-		       "DELETE FROM docs_fts_config WHERE k = 'hashsize';"
-		       "DELETE FROM learning_fts_config WHERE k = 'hashsize';"
-		       "COMMIT;") ||
-	    S_needs_vacuum(&x, &vacuum) || (vacuum && S_exec(&x, "VACUUM;")))
+	if (S_exec(x, "INSERT INTO learning_fts(learning_fts) VALUES('rebuild');"
+		      "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
+		      "INSERT INTO learning_fts(learning_fts) VALUES('optimize');"
+		      "DELETE FROM docs_fts_config WHERE k = 'hashsize';"
+		      "DELETE FROM learning_fts_config WHERE k = 'hashsize';"
+		      "COMMIT;") ||
+	    S_tidy(x))
 		goto out;
 	rc = 0;
 out:
-	for (int i = 0; i < S_NSTMT; i++)
-		sqlite3_finalize(x.st[i]);
-	if (x.db && sqlite3_close(x.db) != SQLITE_OK && rc == 0) {
-		cb_error_set(err, path, 0, 0, "cannot close the search index");
+	return S_close(x, rc, stats);
+}
+
+int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_index_stats *stats,
+		      cb_error *err)
+{
+	cb_index_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	S_ix x = {.err = err, .path = path};
+	return S_write(&x, site, p, stats);
+}
+
+/* The documents of the earlier database, sorted by path. */
+typedef struct S_old {
+	sqlite3_int64 id;
+	char *path, *hash;
+	bool kept; /* a document of this build has its path */
+	bool same; /* and the same hash: its rows stay */
+} S_old;
+
+static int S_old_cmp(const void *a, const void *b)
+{
+	return strcmp(((const S_old *)a)->path, ((const S_old *)b)->path);
+}
+
+static void S_olds_free(S_old *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].hash);
+	}
+	free(v);
+}
+
+/* Reads the earlier database's documents; NULL (and *n 0) when it has none. */
+static S_old *S_olds(S_ix *x, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	S_old *v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	if (sqlite3_prepare_v2(x->db,
+			       "SELECT d.id, d.path, coalesce(t.hash, '') FROM docs d LEFT JOIN doc_tokens t "
+			       "ON t.doc = d.id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = cb_xrealloc(v, cap * sizeof *v);
+		}
+		v[(*n)++] =
+		    (S_old){sqlite3_column_int64(st, 0), cb_xstrdup((const char *)sqlite3_column_text(st, 1)),
+			    cb_xstrdup((const char *)sqlite3_column_text(st, 2)), false, false};
+	}
+	sqlite3_finalize(st);
+	if (*n)
+		qsort(v, *n, sizeof *v, S_old_cmp);
+	return v;
+}
+
+/* A number the database holds (the first column of sql's row), or 0. */
+static sqlite3_int64 S_number(S_ix *x, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Whether the meta table gives key the value want. */
+static bool S_meta_is(S_ix *x, const char *key, const char *want)
+{
+	sqlite3_stmt *st = NULL;
+	bool is = false;
+	if (sqlite3_prepare_v2(x->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) == SQLITE_OK) {
+		S_text(st, 1, key);
+		is = sqlite3_step(st) == SQLITE_ROW &&
+		     strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+	}
+	sqlite3_finalize(st);
+	return is;
+}
+
+/* Removes document id: its FTS5 rows (FTS5 is told the values it indexed,
+ * which its content tables still hold), its points, themes and tokens. */
+static int S_drop(S_ix *x, sqlite3_int64 id)
+{
+	char *sql = cb_xasprintf(
+	    "INSERT INTO docs_fts(docs_fts, rowid, title, summary, themes, body) SELECT 'delete', id, title, "
+	    "summary, themes, body FROM docs WHERE id = %lld;"
+	    "INSERT INTO learning_fts(learning_fts, rowid, text, themes) SELECT 'delete', id, text, themes "
+	    "FROM learning WHERE doc = %lld;"
+	    "DELETE FROM learning_themes WHERE point IN (SELECT id FROM learning WHERE doc = %lld);"
+	    "DELETE FROM learning WHERE doc = %lld; DELETE FROM doc_themes WHERE doc = %lld;"
+	    "DELETE FROM docs WHERE id = %lld; DELETE FROM doc_tokens WHERE doc = %lld;",
+	    (long long)id, (long long)id, (long long)id, (long long)id, (long long)id, (long long)id,
+	    (long long)id);
+	int rc = S_exec(x, sql);
+	free(sql);
+	return rc;
+}
+
+/* Gives the postings the kept tokens of a document (doc_tokens), as its
+ * insertion gave them; -1 when they are damaged. */
+static int S_replay(const unsigned char *q, const unsigned char *end, int doc, cb_postings *p)
+{
+	unsigned long len, n, k, a, c;
+	for (int col = 0; col < 4; col++) {
+		cb_postings_begin_column(p, doc, col);
+		for (;;) {
+			if (!S_get_num(&q, end, &len) || (unsigned long)(end - q) + 1 < len)
+				return -1;
+			if (!len)
+				break;
+			cb_postings_add(p, (const char *)q, (int)(len - 1));
+			q += len - 1;
+		}
+		cb_postings_end_column(p);
+	}
+	if (!S_get_num(&q, end, &n))
+		return -1;
+	for (unsigned long i = 0; i < n; i++) {
+		if (!S_get_num(&q, end, &k) || !S_get_num(&q, end, &a) || !S_get_num(&q, end, &c))
+			return -1;
+		cb_postings_point pt = {doc, (int)k, (long)a, (long)c};
+		cb_postings_add_point(p, &pt);
+	}
+	return q == end ? 0 : -1;
+}
+
+/* The i-th document, unchanged since the earlier database (row o): its
+ * place, and its kept tokens into the postings. */
+static int S_keep_doc(S_ix *x, sqlite3_stmt *get, const S_old *o, size_t i, cb_postings *p)
+{
+	sqlite3_bind_int64(x->st[S_ORDER], 1, o->id);
+	sqlite3_bind_int64(x->st[S_ORDER], 2, (sqlite3_int64)i + 1);
+	if (S_step(x, S_ORDER) != 0)
+		return -1;
+	if (!p)
+		return 0;
+	int rc = -1;
+	sqlite3_bind_int64(get, 1, o->id);
+	if (sqlite3_step(get) == SQLITE_ROW) {
+		const unsigned char *q = sqlite3_column_blob(get, 0);
+		rc = S_replay(q, q + sqlite3_column_bytes(get, 0), (int)i, p);
+	}
+	sqlite3_reset(get);
+	if (rc != 0)
+		cb_error_set(
+		    x->err, x->path, 0, 0,
+		    "the search database's tokens of %s are damaged; run 'casebook build --no-cache'",
+		    o->path);
+	return rc;
+}
+
+/* Which documents of site are as the earlier database has them (match[i]
+ * set and ->same), which it has under their path but changed (match[i],
+ * not ->same), and which are new (NULL). Returns the number of documents
+ * to index again or remove. */
+static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **match)
+{
+	size_t changed = 0;
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_doc *d = &s->docs[i];
+		S_old key = {.path = (char *)d->path};
+		S_old *o = nold ? bsearch(&key, olds, nold, sizeof *olds, S_old_cmp) : NULL;
+		if (o && o->kept)
+			o = NULL; /* the same path twice: indexed again */
+		match[i] = o;
+		if (o) {
+			S_docin in;
+			char hex[33];
+			S_docin_make(s, d, &in);
+			S_doc_hash(s, d, &in, hex);
+			S_docin_free(&in);
+			o->kept = true;
+			o->same = strcmp(o->hash, hex) == 0;
+		}
+		changed += !o || !o->same;
+	}
+	for (size_t k = 0; k < nold; k++)
+		changed += !olds[k].kept;
+	return changed;
+}
+
+/* Brings the earlier database, copied to x->path, up to site: removes the
+ * documents that are gone or changed and inserts the changed and new ones
+ * (a changed one keeps its row id), in one transaction. Returns 1, having
+ * changed nothing, when it cannot: another schema, tokenizer or casebook
+ * (ident), or so many changes that writing it whole is as fast. */
+static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *stats)
+{
+	cb_tokenizer_tap *tap = NULL;
+	char num[32];
+	snprintf(num, sizeof num, "%d", CB_SEARCH_SCHEMA);
+	if (S_open(x, &tap) != 0)
+		return 1;
+	if (!S_meta_is(x, "schema", num) || !S_meta_is(x, "cache", x->ident) ||
+	    !S_meta_is(x, "tokenize", CB_FTS_TOKENIZE))
+		return 1;
+	size_t nold = 0;
+	S_old *olds = S_olds(x, &nold);
+	S_old **match = cb_xcalloc(s->ndocs + 1, sizeof *match);
+	size_t changed = S_changes(s, olds, nold, match);
+	sqlite3_stmt *get = NULL;
+	int rc = 1;
+	if (changed * 2 > s->ndocs + 32)
+		goto out;
+	rc = -1;
+	if (S_exec(x, "BEGIN; DELETE FROM meta; DELETE FROM themes; DELETE FROM synonyms; DELETE FROM "
+		      "doc_order;") ||
+	    S_prepare(x) || S_fill_themes(x, s) ||
+	    sqlite3_prepare_v2(x->db, "SELECT toks FROM doc_tokens WHERE doc = ?1", -1, &get, NULL) !=
+		SQLITE_OK)
+		goto out;
+	for (size_t k = 0; k < nold; k++)
+		if (!olds[k].same && S_drop(x, olds[k].id) != 0)
+			goto out;
+	sqlite3_int64 next = S_number(x, "SELECT coalesce(max(id), 0) FROM docs");
+	sqlite3_int64 lp_id = S_number(x, "SELECT coalesce(max(id), 0) FROM learning");
+	for (size_t k = 0; k < nold; k++)
+		next = olds[k].id > next ? olds[k].id : next;
+	S_cols cols = {.p = p};
+	cb_buf url = CB_BUF_INIT;
+	int frc = 0;
+	for (size_t i = 0; frc == 0 && i < s->ndocs; i++) {
+		const S_old *o = match[i];
+		if (o && o->same) {
+			frc = S_keep_doc(x, get, o, i, p);
+			stats->reused++;
+		} else
+			frc = S_fill_doc(x, s, i, o ? o->id : ++next, tap, &cols, &lp_id, &url);
+	}
+	cb_buf_free(&url);
+	if (frc != 0 || S_fill_meta(x, s) != 0)
+		goto out;
+	stats->docs = s->ndocs;
+	stats->learning = (size_t)S_number(x, "SELECT count(*) FROM learning");
+	if (p)
+		cb_postings_finish(p);
+	rc = S_exec(x, "COMMIT;") || S_tidy(x) ? -1 : 0;
+out:
+	sqlite3_finalize(get);
+	free(match);
+	S_olds_free(olds, nold);
+	return rc;
+}
+
+/* Copies the file from to a new owner-only file to. Returns 1 when there
+ * is no file at from. */
+static int S_copy(const char *from, const char *to, cb_error *err)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return 1;
+	int rc = S_create(to, err);
+	int out = rc == 0 ? open(to, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	size_t cap = 1u << 20;
+	char *buf = cb_xmalloc(cap);
+	ssize_t got = 0;
+	while (out >= 0 && (got = read(in, buf, cap)) > 0) {
+		for (ssize_t off = 0, put; off < got; off += put)
+			if ((put = write(out, buf + off, (size_t)(got - off))) <= 0) {
+				got = -1;
+				break;
+			}
+		if (got < 0)
+			break;
+	}
+	if (rc == 0 && (out < 0 || got < 0 || close(out) != 0)) {
+		cb_error_set(err, to, 0, 0, "cannot write the search index: %s", strerror(errno));
 		rc = -1;
 	}
-	struct stat sb;
-	if (rc == 0 && stat(path, &sb) == 0)
-		stats->db_bytes = (size_t)sb.st_size;
+	free(buf);
+	close(in);
 	return rc;
+}
+
+int cb_index_update_db(const cb_site *site, const char *old, const char *path, const char *ident,
+		       cb_postings *p, cb_index_stats *stats, cb_error *err)
+{
+	cb_index_stats local;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	S_ix x = {.err = err, .path = path, .ident = ident};
+	int rc = ident && old ? S_copy(old, path, err) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		x.update = true;
+		rc = S_update(&x, site, p, stats);
+		if (rc <= 0)
+			return S_close(&x, rc, stats);
+		S_close(&x, 0, stats);
+		memset(stats, 0, sizeof *stats);
+		x.update = false;
+	}
+	return S_write(&x, site, p, stats);
 }
 
 int cb_index_write_browser(const cb_site *site, cb_postings *p, const char *web_dir, cb_writer *w,

@@ -13,8 +13,10 @@
  *
  * Only documents of the site model go in: the site has already dropped
  * everything outside the build's audience, so nothing excluded can leave a
- * term, title or count here. Documents are inserted in site order into a
- * new file, so one commit always gives the same bytes.
+ * term, title or count here. A new database has its documents inserted in
+ * site order, so one commit always gives the same bytes; the private one
+ * is updated in place from build to build (cb_index_update_db), and its
+ * rows are then not in site order: doc_order is.
  */
 #ifndef CB_INDEX_H
 #define CB_INDEX_H
@@ -28,7 +30,7 @@
 
 /* The database's schema version, stored in its meta table and checked by
  * `casebook search`. */
-#define CB_SEARCH_SCHEMA 2
+#define CB_SEARCH_SCHEMA 3
 /* The database file name in the output folder (--with-db). */
 #define CB_SEARCH_DB "casebook.db"
 
@@ -51,6 +53,7 @@ typedef struct cb_index_stats {
 	size_t shards;	    /* term shard files */
 	size_t shard_bytes; /* bytes of all browser files (shards, metadata, texts) */
 	size_t db_bytes;    /* size of the database file */
+	size_t reused;	    /* documents an update kept as they were (cb_index_update_db) */
 } cb_index_stats;
 
 /* Writes a new search database for site at path, replacing whatever was
@@ -63,6 +66,21 @@ typedef struct cb_index_stats {
  * docs, learning and db_bytes. */
 int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_index_stats *stats,
 		      cb_error *err);
+
+/* As cb_index_write_db, for the private database of a build that has one
+ * (.casebook/search-<audience>.db): the database also keeps, for each
+ * document, a hash of what its rows were made of and the tokens FTS5 made
+ * of it, under ident (the build cache's, cache.h: this very casebook).
+ * When old is such a database of the same ident, it is copied to path and
+ * only changed there: the documents gone or changed are deleted, the
+ * changed and new ones inserted, and the unchanged ones' kept tokens go to
+ * p. Otherwise (old NULL or missing, ident NULL, another ident or schema,
+ * or more than about half the documents changed) path is written whole.
+ * Either way the database answers every search as a new one would
+ * (document rows are not in site order, doc_order is). old itself is never
+ * changed. stats->reused counts the documents kept. */
+int cb_index_update_db(const cb_site *site, const char *old, const char *path, const char *ident,
+		       cb_postings *p, cb_index_stats *stats, cb_error *err);
 
 /* Writes the browser index of site under search/ in w from p (filled by
  * cb_index_write_db for the same site), and the browser search's scripts

@@ -189,10 +189,11 @@ static const char *S_type(const char *want, cb_error *err)
 
 typedef struct S_scored {
 	cb_hit_kind kind;
-	long doc, point;
-	int tier;      /* 0: the query's own words matched; 1: only a theme's synonym */
-	double score;  /* BM25, or the share for tier 1 */
-	long long key; /* the score rounded to 1e-6 */
+	long doc, point; /* the document's row and the point's, in the database */
+	long ord;	 /* the document's place in the site, from 1 */
+	int tier;	 /* 0: the query's own words matched; 1: only a theme's synonym */
+	double score;	 /* BM25, or the share for tier 1 */
+	long long key;	 /* the score rounded to 1e-6 */
 } S_scored;
 
 /* Tier, score, site order, a document before its points, point order. */
@@ -203,8 +204,8 @@ static int S_scored_cmp(const void *a, const void *b)
 		return x->tier < y->tier ? -1 : 1;
 	if (x->key != y->key)
 		return x->key > y->key ? -1 : 1;
-	if (x->doc != y->doc)
-		return x->doc < y->doc ? -1 : 1;
+	if (x->ord != y->ord)
+		return x->ord < y->ord ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind == CB_HIT_DOCUMENT ? -1 : 1;
 	return (x->point > y->point) - (x->point < y->point);
@@ -219,13 +220,15 @@ typedef struct S_list {
  * with the row's document, point and BM25 score, and the filters. */
 static const char *const S_match_sql[2] = {
     [CB_HIT_DOCUMENT] =
-	"SELECT d.id, 0, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid "
-	"WHERE docs_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
+	"SELECT d.id, 0, bm25(docs_fts, ?7, ?8, ?9, ?10), o.ord FROM docs_fts CROSS JOIN docs d ON d.id = "
+	"docs_fts.rowid CROSS JOIN doc_order o ON o.doc = d.id WHERE docs_fts MATCH ?1 AND (?2 IS NULL OR "
+	"d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
 	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
 	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM doc_themes t WHERE t.theme = ?6 AND t.doc = d.id))",
     [CB_HIT_POINT] =
-	"SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8) FROM learning_fts JOIN learning l ON l.id = "
-	"learning_fts.rowid JOIN docs d ON d.id = l.doc "
+	"SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8), o.ord FROM learning_fts CROSS JOIN learning l ON "
+	"l.id = "
+	"learning_fts.rowid CROSS JOIN docs d ON d.id = l.doc CROSS JOIN doc_order o ON o.doc = l.doc "
 	"WHERE learning_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
 	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
 	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM learning_themes t WHERE t.theme = ?6 AND t.point = l.id))",
@@ -251,11 +254,13 @@ static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filt
 	/* With no filter the documents' rows are not needed to rank: every
 	 * row of docs_fts is a document's (the same rowid). */
 	if (!f->type && !f->area && !f->since[0] && !f->until[0] && !f->theme)
-		sql = kind == CB_HIT_DOCUMENT ? "SELECT rowid, 0, bm25(docs_fts, ?7, ?8, ?9, ?10) FROM "
-						"docs_fts WHERE docs_fts MATCH ?1"
-					      : "SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8) FROM "
-						"learning_fts JOIN learning l ON "
-						"l.id = learning_fts.rowid WHERE learning_fts MATCH ?1";
+		sql = kind == CB_HIT_DOCUMENT
+			  ? "SELECT docs_fts.rowid, 0, bm25(docs_fts, ?7, ?8, ?9, ?10), o.ord FROM "
+			    "docs_fts CROSS JOIN doc_order o ON o.doc = docs_fts.rowid WHERE "
+			    "docs_fts MATCH ?1"
+			  : "SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8), o.ord FROM "
+			    "learning_fts CROSS JOIN learning l ON l.id = learning_fts.rowid CROSS JOIN "
+			    "doc_order o ON o.doc = l.doc WHERE learning_fts MATCH ?1";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
 		return -1;
@@ -285,6 +290,7 @@ static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filt
 		out->v[out->n++] = (S_scored){kind,
 					      (long)sqlite3_column_int64(st, 0),
 					      (long)sqlite3_column_int64(st, 1),
+					      (long)sqlite3_column_int64(st, 3),
 					      0,
 					      score,
 					      llround(score * 1e6)};
@@ -470,7 +476,7 @@ static void S_hit_themes(sqlite3_stmt *has, const cb_query *q, cb_search_hit *h)
 		bool dup = false;
 		for (size_t k = 0; k < h->nthemes; k++)
 			dup = dup || strcmp(h->themes[k].id, q->exp[i].theme) == 0;
-		if (dup || !S_row(has, q->exp[i].theme, h->kind == CB_HIT_POINT ? h->point : h->id))
+		if (dup || !S_row(has, q->exp[i].theme, h->kind == CB_HIT_POINT ? h->point : h->row))
 			continue;
 		h->themes = cb_xrealloc(h->themes, (h->nthemes + 1) * sizeof *h->themes);
 		h->themes[h->nthemes++] = (cb_search_theme){
@@ -488,12 +494,12 @@ static char *S_theme_snippet(sqlite3_stmt **st, const cb_search_hit *h)
 	sqlite3_stmt *first = st[S_D_FIRST];
 	for (size_t i = 0; i < h->nthemes; i++) {
 		sqlite3_reset(first);
-		sqlite3_bind_int64(first, 1, h->id);
+		sqlite3_bind_int64(first, 1, h->row);
 		sqlite3_bind_text(first, 2, h->themes[i].id, -1, SQLITE_STATIC);
 		if (sqlite3_step(first) == SQLITE_ROW)
 			return S_head((const char *)sqlite3_column_text(first, 0));
 	}
-	if (!S_row(st[S_D_TEXT], NULL, h->id))
+	if (!S_row(st[S_D_TEXT], NULL, h->row))
 		return cb_xstrdup("");
 	const char *summary = (const char *)sqlite3_column_text(st[S_D_TEXT], 0);
 	return S_head(summary && summary[0] ? summary : (const char *)sqlite3_column_text(st[S_D_TEXT], 1));
@@ -509,7 +515,7 @@ static int S_details(cb_search *s, cb_search_result *res, cb_error *err)
 	for (size_t i = 0; i < res->n; i++) {
 		cb_search_hit *h = &res->hits[i];
 		bool point = h->kind == CB_HIT_POINT;
-		if (!S_row(st[S_D_DOC], NULL, h->id) || (point && !S_row(st[S_D_POINT], NULL, h->point)))
+		if (!S_row(st[S_D_DOC], NULL, h->row) || (point && !S_row(st[S_D_POINT], NULL, h->point)))
 			goto out;
 		h->title = S_col_text(st[S_D_DOC], 0);
 		h->type = S_col_text(st[S_D_DOC], 1);
@@ -527,7 +533,8 @@ static int S_details(cb_search *s, cb_search_result *res, cb_error *err)
 		S_hit_themes(st[point ? S_D_HAS_POINT : S_D_HAS_DOC], &res->query, h);
 		if (h->by_theme)
 			h->snippet = S_theme_snippet(st, h);
-		else if (S_row(st[point ? S_D_SNIP_POINT : S_D_SNIP_DOC], res->fts, point ? h->point : h->id))
+		else if (S_row(st[point ? S_D_SNIP_POINT : S_D_SNIP_DOC], res->fts,
+			       point ? h->point : h->row))
 			h->snippet = S_col_text(st[point ? S_D_SNIP_POINT : S_D_SNIP_DOC], 0);
 		else
 			h->snippet = cb_xstrdup("");
@@ -579,7 +586,8 @@ static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t 
 	for (size_t i = 0; i < res->n; i++) {
 		cb_search_hit *h = &res->hits[i];
 		h->kind = all.v[i].kind;
-		h->id = all.v[i].doc;
+		h->id = all.v[i].ord;
+		h->row = all.v[i].doc;
 		h->point = all.v[i].point;
 		h->by_theme = all.v[i].tier == 1;
 		h->score = all.v[i].score;

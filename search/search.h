@@ -47,6 +47,7 @@ typedef enum { CB_HIT_DOCUMENT, CB_HIT_POINT } cb_hit_kind;
 typedef struct cb_search_hit {
 	cb_hit_kind kind;
 	long id;       /* the document's, 1-based, in site order */
+	long row;      /* the document's row in the database (not its place: see index.h) */
 	long point;    /* a point's id in the index (1-based, in site order); 0 for a document */
 	long k;	       /* a point's number among its document's points, 0-based */
 	bool by_theme; /* matched only through a theme's synonym: scored by share (search/README.md) */

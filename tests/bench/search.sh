@@ -24,7 +24,7 @@ if [ -z "$stage" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	CASEBOOK_TIMINGS=1 ./casebook build -q --repo "$corpus" --out "$tmp/out" 2>"$tmp/timings" >/dev/null
-	stage=$(awk '/timing: search/ {print $4}' "$tmp/timings")
+	stage=$(awk '/timing: search/ {for (i = 4; i < NF; i++) if ($(i + 1) == "s") {print $i; exit}}' "$tmp/timings")
 fi
 echo "  search index build (the build's search stage): ${stage:-?} s"
 bytes() { find "$site/search" -name "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f MB in %d files", s/1048576, NR}'; }

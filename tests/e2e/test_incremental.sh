@@ -197,7 +197,22 @@ clean_builds() {
 		run "$CASEBOOK" build -q --no-cache --repo "$R" --ref "${REFS[i]}" --audience "${AUDS[i]}" --out "$TMP/$1-clean-$i/site"
 		[ "$RC" -eq 0 ] || not_ok "$1: clean build of step $i (${NAMES[i]}) exits 0" "$OUT"
 		printf '%s' "$OUT" >"$TMP/$1-clean-$i/out"
+		# The private search database a --no-cache build writes whole.
+		cp "$R/.casebook/search-${AUDS[i]}.db" "$TMP/$1-clean-$i/search.db"
 	done
+}
+
+# search_all DB: casebook search --json over DB for queries whose results
+# the steps change (titles, bodies, themes, synonyms, documents added and
+# removed), then an integrity check of both FTS5 tables.
+search_all() {
+	local q
+	for q in neglect "information sharing" hub spoke "missed appointment" "extra -hub" "chronic neglect" \
+		zqxneglectword "record the words" "referral*"; do
+		"$CASEBOOK" search --db "$1" --json --limit 50 -- "$q" 2>&1
+	done
+	sqlite3 "$1" "INSERT INTO docs_fts(docs_fts, rank) VALUES('integrity-check', 1);
+		INSERT INTO learning_fts(learning_fts, rank) VALUES('integrity-check', 1);" 2>&1
 }
 
 # corrupt_cache: overwrites every file of the repository's .casebook/ (the
@@ -244,6 +259,9 @@ sequence() {
 			continue
 		fi
 		same_tree "$what: the rebuild equals a clean build" "$P/site" "$clean/site"
+		# The private database, updated in place, answers as a new one.
+		assert_eq "$what: casebook search answers as after a clean build" \
+			"$(search_all "$R/.casebook/search-${AUDS[i]}.db")" "$(search_all "$clean/search.db")"
 		if [ "$i" = "$corrupt" ]; then
 			# A corrupt cache may add a warning, never lose one.
 			while IFS= read -r line; do
@@ -321,6 +339,10 @@ run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build -q --repo "$R" --ref "${REFS[1]}" -
 read -r nread ntotal <<<"$(scan_counts)"
 check "a rebuild after a body edit reads the changed files in its last scan" test "${nread:-0}" -gt 0
 check "and only those (read $nread of $ntotal)" test "${nread:-0}" -lt "${ntotal:-0}"
+# The search database is updated, not written again: every document but
+# the edited one keeps its rows and tokens.
+read -r nkept ndocs <<<"$(sed -n 's/.*timing: search (\([0-9]*\) of \([0-9]*\) documents kept).*/\1 \2/p' <<<"$OUT")"
+check "the search database keeps the unchanged documents ($nkept of $ndocs)" test "${nkept:-0}" -eq "$((${ndocs:-0} - 1))"
 same_tree "that rebuild equals a clean build" "$TMP/scan/site" "$TMP/sde-clean-1/site"
 run "$CASEBOOK" build -q --no-cache --repo "$R" --ref "${REFS[2]}" --out "$TMP/scan/site"
 run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build -q --repo "$R" --ref "${REFS[2]}" --out "$TMP/scan/site"

@@ -343,6 +343,107 @@ static void test_database_file(void **state)
 	free(repo);
 }
 
+/* Loads the repository's site as it is now (caller frees). */
+static void S_load(cb_site *s)
+{
+	char *repo = cb_path_join(S_tmp, "repo");
+	cb_site_opts o = {.repo = repo, .audience = CB_VIS_PUBLIC};
+	cb_diags d = CB_DIAGS_INIT;
+	cb_error err;
+	assert_int_equal(cb_site_load(&o, s, &d, &err), 0);
+	cb_diags_free(&d);
+	free(repo);
+}
+
+/* cb_index_update_db into S_tmp/<name>.db from old (NULL: none), with the
+ * browser files into S_tmp/<name>; returns the documents it kept. */
+static size_t S_update(const cb_site *s, const char *old, const char *name, const char *ident)
+{
+	char *db = cb_xasprintf("%s/%s.db", S_tmp, name), *out = cb_path_join(S_tmp, name);
+	char *from = old ? cb_xasprintf("%s/%s.db", S_tmp, old) : NULL;
+	cb_error err;
+	cb_writer *w;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	cb_postings *p = cb_postings_new();
+	cb_index_stats st;
+	assert_int_equal(cb_index_update_db(s, from, db, ident, p, &st, &err), 0);
+	assert_int_equal(cb_index_write_browser(s, p, "search/web", w, NULL, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	assert_int_equal(st.docs, s->ndocs);
+	cb_postings_free(p);
+	struct stat sb;
+	assert_int_equal(stat(db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	free(db);
+	free(out);
+	free(from);
+	return st.reused;
+}
+
+/* Every hit of q in the database at S_tmp/<rel>, as one line each. */
+static char *S_hits(const char *rel, const char *q)
+{
+	char *db = cb_path_join(S_tmp, rel);
+	cb_search *s;
+	cb_error err;
+	assert_int_equal(cb_search_open(&s, db, &err), 0);
+	cb_search_result r;
+	assert_int_equal(cb_search_run(s, q, NULL, 50, &r, &err), 0);
+	cb_buf b = CB_BUF_INIT;
+	cb_buf_printf(&b, "%zu\n", r.total);
+	for (size_t i = 0; i < r.n; i++)
+		cb_buf_printf(&b, "%ld %ld %.6f %s %s %s\n", r.hits[i].id, r.hits[i].k, r.hits[i].score,
+			      r.hits[i].title, r.hits[i].url, r.hits[i].snippet);
+	cb_search_result_free(&r);
+	cb_search_close(s);
+	free(db);
+	return cb_buf_detach(&b);
+}
+
+/* The private database updated in place: after documents are added (before
+ * the others in site order), edited and removed, it answers every query as
+ * a new database does, the browser files from its kept tokens are the same
+ * bytes, and only the unchanged documents were kept. Another ident writes
+ * it whole. (Changes the repository: the last test.) */
+static void test_update_in_place(void **state)
+{
+	cb_site s;
+	S_load(&s);
+	assert_int_equal(S_update(&s, NULL, "u1", "ident-1"), 0);
+	cb_site_free(&s);
+	S_write("content/b.md",
+		"---\ntitle: Neglect audit\ntype: audit\ndate: 2024-02-01\nthemes: [neglect]\n---\n\n"
+		"The audit found drift in plans and a missed appointment again.\n\n"
+		"## Key learning\n\n- Review neglect plans monthly.\n");
+	S_write("content/d.md", "---\ntitle: Newest neglect briefing\ntype: briefing\ndate: 2025-06-01\n"
+				"themes: [neglect, was-not-brought]\n---\n\n## Key learning\n\n"
+				"- DNA means a child was not brought.\n");
+	S_write("content/e.md",
+		"---\ntitle: Old note\ntype: briefing\ndate: 2020-01-01\n---\n\nSoon gone.\n");
+	S_sh("git add -A && git commit -q -m second");
+	S_load(&s);
+	assert_int_equal(S_update(&s, "u1", "u2", "ident-1"), 1); /* a.md */
+	cb_site_free(&s);
+	S_sh("git rm -q content/e.md && git commit -q -m third");
+	S_load(&s);
+	assert_int_equal(S_update(&s, "u2", "u3", "ident-1"), 3);
+	assert_int_equal(S_update(&s, "u2", "other", "ident-2"), 0);
+	cb_site_free(&s);
+	S_build("fresh", NULL);
+	const char *queries[] = {"neglect", "missed appointment", "DNA",
+				 "plans",   "note OR audit",	  "-drift neglect"};
+	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+		char *a = S_hits("u3.db", queries[i]), *b = S_hits("fresh/casebook.db", queries[i]);
+		assert_string_equal(a, b);
+		assert_true(strlen(a) > 2);
+		free(a);
+		free(b);
+	}
+	char *cmd = cb_xasprintf("cd '%s' && diff -r u3/search fresh/search", S_tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +455,7 @@ int main(void)
 	    cmocka_unit_test(test_database_alone_and_ranking),
 	    cmocka_unit_test(test_reproducible),
 	    cmocka_unit_test(test_database_file),
+	    cmocka_unit_test(test_update_in_place),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
