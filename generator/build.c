@@ -537,6 +537,20 @@ static cb_build_status S_swap(S_build *b)
 	return CB_BUILD_OK;
 }
 
+/* A build that succeeded hands its site and theme to opts->keep. */
+static void S_keep(S_build *b)
+{
+	if (!b->opts->keep || b->opts->check_only || b->seal)
+		return;
+	cb_site_view_free(b->view); /* it borrows from the site */
+	b->view = NULL;
+	cb_site *site = cb_xmalloc(sizeof *site);
+	*site = b->site;
+	memset(&b->site, 0, sizeof b->site);
+	b->opts->keep(b->opts->keep_ctx, site, b->theme);
+	b->theme = NULL;
+}
+
 /* Whatever the build stopped at: a search still running is waited for and
  * an output not swapped in is removed. */
 static void S_finish(S_build *b)
@@ -578,6 +592,8 @@ cb_build_status cb_build_run(const cb_build_opts *opts, cb_build_result *res, cb
 		st = S_write(&b);
 	if (st == CB_BUILD_OK && !opts->check_only)
 		st = S_swap(&b);
+	if (st == CB_BUILD_OK)
+		S_keep(&b);
 	S_finish(&b);
 	return st;
 }

@@ -24,6 +24,8 @@
 #include "diag.h"
 #include "site.h"
 
+struct cb_theme;
+
 typedef struct cb_build_opts {
 	cb_site_opts site;
 	const char *out;     /* output folder; NULL: public/ in the repository */
@@ -47,6 +49,13 @@ typedef struct cb_build_opts {
 	enum { CB_ENCRYPT_NO = 0, CB_ENCRYPT_YES, CB_ENCRYPT_CONFIG } encrypt;
 	struct cb_seal *(*seal_keys)(void *ctx, cb_error *err);
 	void *seal_ctx;
+	/* When set, a build that succeeded hands its site (as the pages were
+	 * rendered from it, plugins' changes included) and its theme to keep,
+	 * which owns them from then on (free the theme first, cb_theme_free,
+	 * then the site, cb_site_free and free): what `casebook serve` renders
+	 * an edited page from at once (quick.h). Not for an encrypted build. */
+	void (*keep)(void *ctx, cb_site *site, struct cb_theme *theme);
+	void *keep_ctx;
 } cb_build_opts;
 
 typedef struct cb_build_result {

@@ -1095,3 +1095,22 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 	S_finish(&r);
 	return rc;
 }
+
+int cb_render_document(const cb_site *site, const cb_render_opts *opts, size_t i, cb_writer *w, cb_error *err)
+{
+	S_r r = {0};
+	r.site = site;
+	r.opts = opts;
+	r.tpl = cb_mustache_new();
+	r.w = w;
+	r.err = err;
+	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
+	cb_hash_init(&r.tpl_hash);
+	cb_hash_str(&r.tpl_hash, r.generator);
+	int rc = S_load_templates(&r);
+	S_prepare(&r);
+	if (rc == 0)
+		rc = S_document(&r, &site->docs[i]);
+	S_finish(&r);
+	return rc;
+}

@@ -21,4 +21,9 @@ typedef struct cb_render_opts {
  * as template:line:col. Returns 0 or -1. */
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err);
 
+/* Renders the page of site->docs[i] alone into w, as cb_render_site
+ * renders it: what a preview shows first after an edit (quick.h). */
+int cb_render_document(const cb_site *site, const cb_render_opts *opts, size_t i, cb_writer *w,
+		       cb_error *err);
+
 #endif

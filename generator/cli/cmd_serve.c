@@ -3,11 +3,17 @@
  * builds the working files (uncommitted edits included) with the same
  * pipeline as `casebook build` (build.h) into a private folder,
  * .casebook/serve/<pid>/site, and serves that folder on 127.0.0.1 only
- * with libmicrohttpd. It polls the files for changes (modification time and
- * size; no inotify needed) and rebuilds; pages carry a small script, added
+ * with libmicrohttpd. It checks the files for changes (modification time
+ * and size) when the system reports one (inotify) and a few times a second
+ * in any case, and rebuilds; pages carry a small script, added
  * only here, that asks /__casebook/version whether a build has finished
  * and reloads. When a build fails the last good site stays served, with the
  * problems shown at the top of every page and printed in the terminal.
+ *
+ * A good build's site stays in memory (cb_build_opts.keep). When only
+ * documents it holds were saved, each is checked alone and its page
+ * rendered from that site and served at once (quick.h, S_quick); the full
+ * build follows, and is what reports problems and leaves the final site.
  *
  * This is the only file that includes microhttpd.h. libmicrohttpd is loaded
  * when serve starts (dlopen by its runtime name), so that no other command
@@ -27,6 +33,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,7 +46,12 @@
 #include "commands.h"
 #include "gitsrc.h"
 #include "private.h"
+#include "pubcheck.h"
+#include "quick.h"
+#include "render.h"
+#include "theme.h"
 #include "util.h"
+#include "writer.h"
 
 #ifndef CB_VERSION
 #define CB_VERSION "0.0.0"
@@ -59,10 +72,13 @@ const char cb_serve_usage[] =
     "\n"
     "Exit status: 0 stopped, 2 usage or environment error (port in use, no repository).\n";
 
-/* How often the files are checked, and how long they must stay unchanged
- * before a rebuild, so a half-saved file is not built. */
+/* How often the files are checked: a few times a second, or when the
+ * system reports changes (inotify) at once and otherwise only now and then;
+ * and how long they must stay unchanged before a rebuild, so a half-saved
+ * file is not built. */
 #define S_POLL_MS 300
-#define S_SETTLE_MS 120
+#define S_SAFETY_MS 2000
+#define S_SETTLE_MS 80
 
 typedef struct S_serve {
 	pthread_mutex_t lock;
@@ -71,6 +87,13 @@ typedef struct S_serve {
 	bool have_site;	       /* a build has succeeded */
 	char *problems;	       /* the last failed build's report (plain text); NULL after a good one */
 	unsigned port;	       /* the port listened on */
+	/* Used by the watching thread only: the last good build's site and
+	 * theme (cb_build_opts.keep), an edited page's first render is made
+	 * from (quick.h); NULL after a failed build. And the folder the
+	 * writer for that render is opened on. */
+	cb_site *kept;
+	cb_theme *theme;
+	char *quick;
 } S_serve;
 
 static volatile sig_atomic_t S_stop;
@@ -96,28 +119,27 @@ static void S_sleep_ms(long ms)
 
 /* ---- Watching files ---------------------------------------------------- */
 
-static uint64_t S_mix(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL; /* FNV-1a */
-	}
-	return h;
-}
+/* What a rebuild depends on, as last seen: path -> "mode size mtime" of
+ * every file (an owned string). */
+typedef cb_strmap S_files;
 
-/* Folds the name, size and modification time of every file under dir into
- * h. Hidden entries (.git, .casebook, editors' swap files) are skipped, and
- * so are public/ at the top level and staging folders, where `casebook
- * build` writes. Symlinks are not followed, as the build does not follow
- * them either. */
-static uint64_t S_scan(uint64_t h, const char *dir, int depth)
+/* Records the mode, size and modification time of every file under dir,
+ * named rel/NAME. Hidden entries (.git, .casebook, editors' swap files) are
+ * skipped, and so are public/ at the top level and staging folders, where
+ * `casebook build` writes. Symlinks are not followed, as the build does not
+ * follow them either. Every folder read is watched on ifd (inotify; -1:
+ * none), so that a change there is noticed at once. */
+static void S_scan(S_files *m, int ifd, const char *dir, const char *rel, int depth)
 {
 	if (depth > 24)
-		return h;
+		return;
 	DIR *d = opendir(dir);
 	if (!d)
-		return h;
+		return;
+	if (ifd >= 0)
+		inotify_add_watch(ifd, dir,
+				  IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_CREATE | IN_DELETE |
+				      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		const char *n = e->d_name;
@@ -125,33 +147,96 @@ static uint64_t S_scan(uint64_t h, const char *dir, int depth)
 		    strcmp(n, "node_modules") == 0 || cb_str_ends(n, "~") || strstr(n, ".staging-"))
 			continue;
 		char *p = cb_path_join(dir, n);
+		char *r = rel ? cb_path_join(rel, n) : cb_xstrdup(n);
 		struct stat st;
 		if (lstat(p, &st) == 0) {
-			h = S_mix(h, n, strlen(n) + 1);
-			h = S_mix(h, &st.st_mode, sizeof st.st_mode);
+			free(cb_strmap_get(m, r));
 			if (S_ISDIR(st.st_mode)) {
-				h = S_scan(h, p, depth + 1);
+				cb_strmap_put(m, r, cb_xstrdup("folder"));
+				S_scan(m, ifd, p, r, depth + 1);
 			} else {
-				h = S_mix(h, &st.st_size, sizeof st.st_size);
-				h = S_mix(h, &st.st_mtim, sizeof st.st_mtim);
+				cb_strmap_put(m, r,
+					      cb_xasprintf("%o %lld %lld.%09ld", (unsigned)st.st_mode,
+							   (long long)st.st_size,
+							   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
 			}
 		}
+		free(r);
 		free(p);
 	}
 	closedir(d);
-	return h;
 }
 
-/* What a rebuild depends on: the repository's working files, and the
- * installed theme (so theme authors see their changes too). */
-static uint64_t S_signature(const char *workdir, const char *datadir)
+/* The repository's working files, by their repository paths, and the
+ * installed themes (so theme authors see their changes too), by names no
+ * repository path has. */
+static S_files *S_files_now(int ifd, const char *workdir, const char *datadir)
 {
-	uint64_t h = 1469598103934665603ULL;
-	h = S_scan(h, workdir, 0);
+	S_files *m = cb_strmap_new();
+	S_scan(m, ifd, workdir, NULL, 0);
 	char *themes = cb_path_join(datadir, "themes");
-	h = S_scan(h, themes, 1);
+	S_scan(m, ifd, themes, "\001installed-themes", 1);
 	free(themes);
-	return h;
+	return m;
+}
+
+/* Empties ifd's queue of changes. */
+static void S_drain(int ifd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (ifd >= 0 && read(ifd, buf, sizeof buf) > 0)
+		;
+}
+
+/* Waits ms at most, less when ifd reports a change: whether it did. */
+static bool S_wait(int ifd, long ms)
+{
+	if (ifd < 0) {
+		S_sleep_ms(ms);
+		return false;
+	}
+	struct pollfd p = {.fd = ifd, .events = POLLIN};
+	if (poll(&p, 1, (int)ms) <= 0)
+		return false;
+	S_drain(ifd);
+	return true;
+}
+
+static void S_files_free(S_files *m)
+{
+	size_t it = 0;
+	const char *k;
+	void *v;
+	while (cb_strmap_next(m, &it, &k, &v))
+		free(v);
+	cb_strmap_free(m);
+}
+
+/* Whether was and now differ only in the contents of files both have:
+ * then those files' paths are added to changed. */
+static bool S_files_modified(const S_files *was, const S_files *now, cb_strv *changed)
+{
+	if (cb_strmap_count(was) != cb_strmap_count(now))
+		return false;
+	size_t it = 0;
+	const char *k;
+	void *v;
+	while (cb_strmap_next(now, &it, &k, &v)) {
+		const char *before = cb_strmap_get(was, k);
+		if (!before)
+			return false;
+		if (strcmp(before, v) != 0)
+			cb_strv_push(changed, k);
+	}
+	return true;
+}
+
+static bool S_files_same(const S_files *a, const S_files *b)
+{
+	cb_strv changed = CB_STRV_INIT;
+	bool same = S_files_modified(a, b, &changed) && changed.n == 0;
+	cb_strv_free(&changed);
+	return same;
 }
 
 /* ---- libmicrohttpd, loaded when serve starts ---------------------------- */
@@ -210,8 +295,112 @@ static int S_mhd_load(void)
 
 /* ---- Building ---------------------------------------------------------- */
 
+/* The most documents saved at once whose pages are shown before the full
+ * build: more is a change a full build answers about as fast. */
+#define S_QUICK_MAX 8
+
+static void S_drop(S_serve *s)
+{
+	cb_theme_free(s->theme);
+	if (s->kept)
+		cb_site_free(s->kept);
+	free(s->kept);
+	s->kept = NULL;
+	s->theme = NULL;
+}
+
+/* cb_build_opts.keep: the site a good build rendered, kept for S_quick. */
+static void S_keep(void *ctx, cb_site *site, cb_theme *theme)
+{
+	S_serve *s = ctx;
+	S_drop(s);
+	s->kept = site;
+	s->theme = theme;
+}
+
+/* Renders document i of the kept site alone, checks the page as the
+ * build's last scan does, and puts it in place of the served one: 0, or
+ * -1 when the full build must answer. */
+static int S_quick_write(S_serve *s, const cb_build_opts *bo, size_t i)
+{
+	cb_error err = CB_ERROR_INIT;
+	cb_writer *w = NULL;
+	if (cb_writer_open(&w, s->quick, &err) != 0)
+		return -1;
+	cb_render_opts ro = {.theme = s->theme, .version = bo->version, .jobs = 1};
+	int rc = cb_render_document(s->kept, &ro, i, w, &err);
+	cb_diags d = CB_DIAGS_INIT;
+	size_t nread = 0, nskipped = 0;
+	if (rc == 0 && cb_pubcheck_output(cb_writer_stage_dir(w), s->site, &s->kept->pii_allow,
+					  s->kept->pii_names, NULL, NULL, 1, &d, &nread, &nskipped) > 0)
+		rc = -1;
+	cb_diags_free(&d);
+	char *rel = cb_xasprintf("documents/%s.html", s->kept->docs[i].slug);
+	char *from = cb_path_join(cb_writer_stage_dir(w), rel), *to = cb_path_join(s->site, rel);
+	/* A new file, not the old one rewritten: the next build's writer
+	 * links only files as it left them (writer.h). */
+	if (rc == 0 && rename(from, to) != 0)
+		rc = -1;
+	free(rel);
+	free(from);
+	free(to);
+	cb_writer_abort(w);
+	return rc;
+}
+
+/* The saved document at path, checked alone and its page replaced: 0, or
+ * -1 when the full build must answer. */
+static int S_quick_page(S_serve *s, const cb_build_opts *bo, const char *path)
+{
+	long i = cb_quick_find(s->kept, path);
+	if (i < 0)
+		return -1;
+	char *file = cb_path_join(bo->site.repo, path);
+	char *data = NULL;
+	size_t len = 0;
+	int rc = cb_file_read(file, &data, &len);
+	free(file);
+	if (rc == 0)
+		rc = cb_quick_document(s->kept, (size_t)i, data, len) == 0 ? 0 : -1;
+	free(data);
+	if (rc == 0)
+		rc = S_quick_write(s, bo, (size_t)i);
+	return rc;
+}
+
+/* The first answer to a change (quick.h): when only documents the last
+ * good site holds were saved, each is checked alone and its page served
+ * at once, the open page told to reload. The full build follows whatever
+ * happens here, and is what shows any problem. */
+static void S_quick(S_serve *s, const cb_build_opts *bo, const S_files *was, const S_files *now)
+{
+	pthread_mutex_lock(&s->lock);
+	bool good = s->problems == NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (!s->kept || !good)
+		return;
+	double t0 = S_now();
+	cb_strv paths = CB_STRV_INIT;
+	bool ok = S_files_modified(was, now, &paths) && paths.n > 0 && paths.n <= S_QUICK_MAX;
+	size_t shown = 0;
+	for (size_t k = 0; ok && k < paths.n; k++) {
+		ok = S_quick_page(s, bo, paths.v[k]) == 0;
+		shown += ok;
+	}
+	if (shown) {
+		pthread_mutex_lock(&s->lock);
+		s->version++;
+		pthread_mutex_unlock(&s->lock);
+		fprintf(stderr, "casebook: showed the edit to %s%s in %.2f s; rebuilding the rest\n",
+			paths.v[0], shown > 1 ? " and others" : "", S_now() - t0);
+	}
+	cb_strv_free(&paths);
+}
+
 static void S_build(S_serve *s, const cb_build_opts *bo, bool first)
 {
+	/* The kept site is the last build's; this one keeps its own. */
+	S_drop(s);
 	double t0 = S_now();
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = CB_ERROR_INIT;
@@ -390,8 +579,8 @@ static void S_put_script(cb_buf *b, unsigned long version)
 		      "(function(){var v=\"%lu\";function poll(){var x=new XMLHttpRequest();"
 		      "x.open(\"GET\",\"/__casebook/version\",true);"
 		      "x.onload=function(){var n=(x.responseText||\"\").replace(/\\s+/g,\"\");"
-		      "if(x.status===200&&n&&n!==v){location.reload();}else{setTimeout(poll,500);}};"
-		      "x.onerror=function(){setTimeout(poll,2000);};x.send();}setTimeout(poll,500);})();"
+		      "if(x.status===200&&n&&n!==v){location.reload();}else{setTimeout(poll,200);}};"
+		      "x.onerror=function(){setTimeout(poll,2000);};x.send();}setTimeout(poll,200);})();"
 		      "</script>\n",
 		      version);
 }
@@ -789,32 +978,47 @@ static struct MHD_Daemon *S_start(S_serve *s, int lfd)
 	return daemon;
 }
 
-/* Polls the files until Ctrl-C, rebuilding when they changed and then
- * stayed unchanged for a moment; sig is the files' signature as built. */
-static void S_watch(S_serve *s, const cb_build_opts *bo, const char *workdir, uint64_t sig)
+/* Watches the files until Ctrl-C, rebuilding when they changed and then
+ * stayed unchanged for a moment; seen is the files as built (taken). The
+ * system's reports of changes (inotify, when it can be had) only wake the
+ * loop and tell when the writing has stopped: the scan decides what
+ * changed. */
+static void S_watch(S_serve *s, const cb_build_opts *bo, const char *workdir, S_files *seen, int ifd)
 {
 	while (!S_stop) {
-		S_sleep_ms(S_POLL_MS);
-		if (S_stop)
-			break;
-		uint64_t now = S_signature(workdir, bo->datadir);
-		if (now == sig)
-			continue;
+		bool woke = S_wait(ifd, ifd >= 0 ? S_SAFETY_MS : S_POLL_MS);
 		/* Wait until the files stop changing: editors often write a
 		 * file in several steps. */
-		for (int i = 0; i < 20 && !S_stop; i++) {
-			S_sleep_ms(S_SETTLE_MS);
-			uint64_t again = S_signature(workdir, bo->datadir);
-			if (again == now)
-				break;
-			now = again;
-		}
+		for (int i = 0; woke && i < 20 && !S_stop && S_wait(ifd, S_SETTLE_MS); i++)
+			;
 		if (S_stop)
 			break;
-		sig = now;
+		S_files *now = S_files_now(ifd, workdir, bo->datadir);
+		if (S_files_same(now, seen)) {
+			S_files_free(now);
+			continue;
+		}
+		/* Found by a scan alone: wait for them to stop changing too. */
+		for (int i = 0; !woke && i < 20 && !S_stop; i++) {
+			S_sleep_ms(S_SETTLE_MS);
+			S_files *again = S_files_now(ifd, workdir, bo->datadir);
+			bool same = S_files_same(again, now);
+			S_files_free(now);
+			now = again;
+			if (same)
+				break;
+		}
+		if (S_stop) {
+			S_files_free(now);
+			break;
+		}
 		fprintf(stderr, "casebook: files changed; rebuilding\n");
+		S_quick(s, bo, seen, now);
+		S_files_free(seen);
+		seen = now;
 		S_build(s, bo, false);
 	}
+	S_files_free(seen);
 }
 
 /* Builds, serves and rebuilds the working files until Ctrl-C: the exit
@@ -829,14 +1033,21 @@ static int S_serve_site(S_serve *s, const cb_build_opts *bo, const char *workdir
 	socklen_t blen = sizeof bound;
 	if (getsockname(lfd, (struct sockaddr *)&bound, &blen) == 0)
 		s->port = ntohs(bound.sin_port);
-	uint64_t sig = S_signature(workdir, bo->datadir);
+	int ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC); /* -1: polling alone */
+	S_files *seen = S_files_now(ifd, workdir, bo->datadir);
 	S_build(s, bo, true);
 	struct MHD_Daemon *daemon = S_start(s, lfd);
-	if (!daemon)
+	if (!daemon) {
+		S_files_free(seen);
+		if (ifd >= 0)
+			close(ifd);
 		return 2;
+	}
 	fprintf(stderr, "casebook: serving %s at http://127.0.0.1:%u/ (%s audience); Ctrl-C to stop\n",
 		workdir, s->port, cb_visibility_name(bo->site.audience));
-	S_watch(s, bo, workdir, sig);
+	S_watch(s, bo, workdir, seen, ifd);
+	if (ifd >= 0)
+		close(ifd);
 	M.MHD_stop_daemon(daemon);
 	fprintf(stderr, "casebook: stopped\n");
 	return 0;
@@ -864,6 +1075,7 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	memset(&s, 0, sizeof s);
 	pthread_mutex_init(&s.lock, NULL);
 	s.site = cb_path_join(mine, "site");
+	s.quick = cb_path_join(mine, "quick");
 	/* A preview is never encrypted (.encrypt stays CB_ENCRYPT_NO), and
 	 * never published: a shallow clone's dates are only warned about
 	 * (build and check refuse them). */
@@ -875,7 +1087,9 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 			    .out = s.site,
 			    .datadir = datadir,
 			    .version = CB_VERSION,
-			    .no_search_db = true};
+			    .no_search_db = true,
+			    .keep = S_keep,
+			    .keep_ctx = &s};
 	S_catch_signals();
 	rc = S_serve_site(&s, &bo, workdir, o.port);
 
@@ -883,8 +1097,10 @@ int cb_cmd_serve(int argc, char **argv, const char *datadir)
 	rmdir(base); /* only when no other preview is running */
 	free(dotdir);
 	pthread_mutex_destroy(&s.lock);
+	S_drop(&s);
 	free(s.problems);
 	free(s.site);
+	free(s.quick);
 	free(mine);
 	free(base);
 	free(workdir);

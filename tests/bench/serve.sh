@@ -3,9 +3,11 @@
 #   tests/bench/serve.sh REPO [HUGO_SITE]
 # Starts `casebook serve` on REPO (a clone the benchmark may change), waits
 # for its first build, then saves an edit to one document and prints the
-# time from the save to the server saying a new build is ready (what the
-# open page polls before it reloads: /__casebook/version), the median of
-# three edits. With HUGO_SITE (tests/bench/hugo-site.sh) and hugo
+# time from the save to the server saying the edited page is ready (what
+# the open page polls before it reloads: /__casebook/version), and the time
+# to the end of the full rebuild that follows it (the terminal's
+# "rebuilt"), the median of three edits, each made once the previous full
+# rebuild is done. With HUGO_SITE (tests/bench/hugo-site.sh) and hugo
 # installed, the same for `hugo server`: from the save to Hugo saying it
 # rebuilt. Prints SERVE_S=<seconds> and HUGO_S=<seconds or -> on its last
 # lines for run.sh.
@@ -44,27 +46,64 @@ doc = docs[len(docs) // 2]
 
 proc = subprocess.Popen(["./casebook", "serve", "--port", "0", "--repo", repo], stderr=subprocess.PIPE,
                         stdout=subprocess.DEVNULL, text=True)
+# The terminal's lines with when they came, read all along so that a
+# build's warnings never fill the pipe.
+import threading
+lines, cond = [], threading.Condition()
+def drain():
+    for line in proc.stderr:
+        with cond:
+            lines.append((time.perf_counter(), line))
+            cond.notify_all()
+    with cond:
+        lines.append((time.perf_counter(), None))
+        cond.notify_all()
+threading.Thread(target=drain, daemon=True).start()
+
+def wait_after(since, pattern, limit):
+    """The first line after time since matching pattern: (time, match), or None."""
+    end = time.time() + limit
+    with cond:
+        while True:
+            for t, line in lines:
+                if line is None:
+                    return None
+                if t >= since:
+                    m = re.search(pattern, line)
+                    if m:
+                        return t, m
+            if time.time() >= end:
+                return None
+            cond.wait(0.5)
+
 serve = None
 try:
-    m = wait_line(proc, r"serving .* at http://127\.0\.0\.1:(\d+)/", 1800)
-    if not m:
+    started = wait_after(0, r"serving .* at http://127\.0\.0\.1:(\d+)/", 1800)
+    if not started:
         print("  serve: did not start")
     else:
-        port = int(m.group(1))
-        times = []
+        port = int(started[1].group(1))
+        times, fulls, shown = [], [], []
         for n in range(3):
-            v = version(port)
             # Past the poll's own granularity: a new second for the
             # modification time the preview compares.
             time.sleep(1.1)
+            v = version(port)
             t0 = time.perf_counter()
             edit(doc, n)
             while version(port) == v:
                 time.sleep(0.01)
             times.append(time.perf_counter() - t0)
+            done = wait_after(t0, r"casebook: (rebuilt|.*still serving)", 600)
+            fulls.append(done[0] - t0 if done else float("nan"))
+            q = wait_after(t0, r"showed the edit to .* in ([0-9.]+) s", 0)
+            shown.append(q[1].group(1) if q else "-")
         serve = statistics.median(times)
-        print("  serve: a saved edit to a page ready to reload, median of 3: %.2f s (each: %s)"
+        print("  serve: a saved edit to its page ready to reload, median of 3: %.2f s (each: %s)"
               % (serve, ", ".join("%.2f" % t for t in times)))
+        print("         of which the page checked and rendered alone (each): %s s" % ", ".join(shown))
+        print("         the full rebuild after it done, median of 3: %.2f s (each: %s)"
+              % (statistics.median(fulls), ", ".join("%.2f" % t for t in fulls)))
 finally:
     proc.send_signal(signal.SIGINT)
     try:

@@ -115,11 +115,33 @@ else
 	not_ok "an edit changes the version" "$(cat "$LOG")"
 fi
 assert_contains "the page shows the edit" "$(curl -s "$U/documents/first.html")" "<title>First briefing, revised —"
+# The edited page first, rendered alone from the site already loaded (the
+# open page reloads), then the full rebuild; what that leaves is a clean
+# build's output, byte for byte.
+shown() { grep -c "casebook: showed the edit to $1 in " "$LOG" || true; }
+assert_eq "the edited page is shown before the full rebuild" "$(shown content/first.md)" "1"
+if until_ok 20 bash -c 'sed -n "/showed the edit to content\/first.md/,\$p" "$1" | grep -q "casebook: rebuilt 2 of 2"' _ "$LOG"; then
+	ok "the full rebuild follows the page shown first"
+else
+	not_ok "the full rebuild follows the page shown first" "$(cat "$LOG")"
+fi
 assert_contains "the terminal reports the rebuild" "$(cat "$LOG")" "casebook: rebuilt 2 of 2 documents"
+SITE=$(dirname "$built")
+run "$CASEBOOK" build -q --repo "$R" --worktree --drafts --audience internal --out "$TMP/clean"
+assert_eq "after the rebuild the served site is a clean build's output" "$(tree_sum "$SITE")" "$(tree_sum "$TMP/clean")"
+# A second edit to the same page: shown first again.
+v1=$(curl -s "$U/__casebook/version")
+doc "$R/content/first.md" "First briefing, revised" "themes: [neglect]" "## Key learning
+
+- Look at the whole record, twice."
+until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$U" "$v1"
+assert_contains "a second edit is shown" "$(curl -s "$U/documents/first.html")" "the whole record, twice."
+assert_eq "and shown first" "$(shown content/first.md)" "2"
 assert_not_contains "serve builds the working files: no note about uncommitted changes" "$(cat "$LOG")" "not committed"
 doc "$R/content/third.md" "A third, uncommitted briefing"
 until_ok 20 bash -c '[ "$(curl -s -o /dev/null -w "%{http_code}" "$1")" = 200 ]' _ "$U/documents/third.html" && ok "a new uncommitted file is served" ||
 	not_ok "a new uncommitted file is served"
+assert_eq "a new file is left to the full build" "$(shown content/third.md)" "0"
 
 # A broken file: the error is in the page and the terminal, and the last
 # good page is still served.
@@ -136,6 +158,7 @@ assert_contains "the page names file, line and column" "$page" \
 assert_contains "the terminal names it too" "$(cat "$LOG")" \
 	"content/first.md:4:7: error: '2024-13-40' is not a real calendar date"
 assert_contains "the terminal says the last good site stays" "$(cat "$LOG")" "still serving the last good site"
+assert_eq "a broken file is left to the full build, which shows its problem" "$(shown content/first.md)" "2"
 v3=$(curl -s "$U/__casebook/version")
 sed -i 's/^date: .*/date: 2024-03-01/' "$R/content/first.md"
 until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$U" "$v3" && ok "the fix is noticed" ||
@@ -155,6 +178,31 @@ kill -TERM "$PID2"
 until_ok 10 bash -c '! kill -0 "$1"' _ "$PID2" && ok "SIGTERM stops it" || not_ok "SIGTERM stops it"
 wait "$PID2"
 assert_eq "SIGTERM: exit 0" "$?" "0"
+
+# A public preview: an edit is shown first; an edit that makes the
+# document restricted is never shown first, and the full rebuild leaves
+# no page of it.
+"$CASEBOOK" serve --repo "$R" --port 0 --audience public >"$TMP/public.log" 2>&1 &
+PID3=$!
+SERVERS+=("$PID3")
+until_ok 30 grep -q 'serving' "$TMP/public.log"
+P=http://127.0.0.1:$(sed -n 's|.* at http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/public.log" | head -1)
+assert_eq "public preview: the public document is there" "$(code "$P/documents/first.html")" "200"
+v4=$(curl -s "$P/__casebook/version")
+doc "$R/content/first.md" "First briefing, public edit" "themes: [neglect]"
+until_ok 20 bash -c '[ "$(curl -s "$1/__casebook/version")" != "$2" ]' _ "$P" "$v4"
+assert_contains "public preview: the edit is shown" "$(curl -s "$P/documents/first.html")" "<title>First briefing, public edit —"
+assert_eq "public preview: shown first" "$(grep -c 'showed the edit to content/first.md' "$TMP/public.log")" "1"
+until_ok 20 bash -c '[ "$(grep -c "casebook: rebuilt" "$1")" -ge 1 ]' _ "$TMP/public.log"
+doc "$R/content/first.md" "First briefing, now restricted" "visibility: restricted"
+until_ok 20 bash -c '[ "$(grep -c "casebook: rebuilt" "$1")" -ge 2 ]' _ "$TMP/public.log" &&
+	ok "public preview: the restricting edit is rebuilt" || not_ok "public preview: the restricting edit is rebuilt" "$(cat "$TMP/public.log")"
+assert_eq "public preview: a restricted document is never shown first" \
+	"$(grep -c 'showed the edit to content/first.md' "$TMP/public.log")" "1"
+assert_eq "public preview: its page is gone" "$(code "$P/documents/first.html")" "404"
+assert_not_contains "public preview: nothing of it is served" "$(grep -rl 'now restricted' "$TMP/public.log" "$R/.casebook/serve/$PID3" || true)" "site"
+kill -INT "$PID3"
+wait "$PID3"
 
 # Ctrl-C stops it cleanly and removes its private folder.
 kill -INT "$PID"
