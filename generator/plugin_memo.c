@@ -11,8 +11,8 @@
  *
  * A record's key is a digest of the plugin's own key (its name, source,
  * options as casebook.options holds them, the taxonomy, glossary and
- * agencies as its casebook.* functions give them, the site's language)
- * and the document's path.
+ * agencies as its casebook.* functions give them, the site's language,
+ * the build's audience and date) and the document's path.
  */
 #include "plugin_host.h"
 
@@ -165,11 +165,15 @@ void cb_plugin_memo_start(cb_plugin *p)
 	lua_State *L = p->L;
 	cb_hash h;
 	cb_hash_init(&h);
-	cb_hash_str(&h, "casebook document hook 1");
+	cb_hash_str(&h, "casebook document hook 2");
 	cb_hash_str(&h, p->name);
 	cb_hash_str(&h, p->path);
 	cb_hash_str(&h, p->src_key);
 	cb_hash_str(&h, p->h->site->cfg.language);
+	/* casebook.audience and casebook.build_date, which any hook may read:
+	 * an internal build's record must never be replayed into a public one. */
+	cb_hash_str(&h, cb_visibility_name(p->h->site->audience));
+	cb_hash_str(&h, p->h->site->build_date);
 	int base = lua_gettop(L);
 	lua_pushcfunction(L, S_key_step);
 	lua_pushlightuserdata(L, &h);

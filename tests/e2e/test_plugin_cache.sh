@@ -62,7 +62,7 @@ same_as_clean "a link added: the output is a clean build's"
 # The taxonomy plugin's options changed: it runs on every document again,
 # the glossary's hook does not.
 sed -i 's/^  - taxonomy$/  - name: taxonomy\n    options:\n      min_mentions: 2/' "$R/casebook.yml"
-commit "$R" "taxonomy options" "2024-06-03T10:00:00Z"
+commit "$R" "taxonomy options" "2024-06-01T13:00:00Z"
 build
 assert_eq "new options: that plugin runs on every document" "$(counts taxonomy) / $(counts glossary)" "5 0 / 0 5"
 same_as_clean "new options: the output is a clean build's"
@@ -100,5 +100,31 @@ build
 build
 assert_eq "a hook that asks casebook.query always runs" "$(counts marker)" "5 0"
 same_as_clean "with a querying plugin: the output is a clean build's"
+
+
+# A document hook may read casebook.audience and casebook.build_date: both
+# are part of its key, so what an internal build's hook did is never
+# replayed into a public build, and a new commit's date reaches the page.
+cat >"$R/plugins/marker.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  doc.html = doc.html .. "<p>MARK-" .. casebook.audience .. " ON-" .. casebook.build_date .. "</p>"
+end
+return p
+LUA
+commit "$R" "the plugin reads the audience and date" "2024-06-07T10:00:00Z"
+build --audience internal
+assert_eq "an internal build" "$RC" "0"
+assert_contains "the internal build's hook saw its audience" "$(cat "$TMP/out/documents/plans-plan-a.html")" "MARK-internal"
+build
+assert_eq "a public build after an internal one" "$RC" "0"
+assert_not_contains "no internal build's hook result in a public page" "$(cat "$TMP/out/documents/plans-plan-a.html")" "MARK-internal"
+assert_contains "the public build's hook saw its audience" "$(cat "$TMP/out/documents/plans-plan-a.html")" "MARK-public ON-2024-06-07"
+same_as_clean "after an internal build: the public output is a clean build's"
+printf '\nA line.\n' >>"$R/content/plans/plan-b.md"
+commit "$R" "a later day" "2024-06-09T10:00:00Z"
+build
+assert_contains "a new build date reaches an unchanged document's page" "$(cat "$TMP/out/documents/plans-plan-a.html")" "ON-2024-06-09"
+same_as_clean "a later build date: the output is a clean build's"
 
 finish
