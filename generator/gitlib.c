@@ -97,11 +97,19 @@ static void S_load(void)
 	S_ok = true;
 }
 
-int cb_git_load(cb_error *err)
+static int S_git_load(cb_error *err)
 {
 	pthread_once(&S_once, S_load);
 	if (S_ok)
 		return 0;
 	cb_error_set(err, NULL, 0, 0, "%s", S_why);
 	return -1;
+}
+
+int cb_git_ready(cb_error *err)
+{
+	if (S_git_load(err) != 0)
+		return -1;
+	cb_git.git_libgit2_init();
+	return 0;
 }

@@ -4,7 +4,7 @@
  * (version, search --db, help) start without it and the dozen libraries it
  * pulls in (Kerberos, TLS, SSH, PCRE). Only gitsrc includes this, after
  * git2.h: each libgit2 function it calls becomes a call through the
- * pointer cb_git_load filled in.
+ * pointer cb_git_ready filled in.
  */
 #ifndef CB_GITLIB_H
 #define CB_GITLIB_H
@@ -122,9 +122,11 @@ typedef struct cb_git_fns {
 
 extern cb_git_fns cb_git;
 
-/* Loads libgit2 once (thread-safe): 0, or -1 with err saying what to
- * install. Every gitsrc entry point calls it before any libgit2 function. */
-int cb_git_load(cb_error *err);
+/* Loads libgit2 (once, thread-safe) and initialises it (git_libgit2_init):
+ * every gitsrc entry point calls it before any libgit2 function, and
+ * git_libgit2_shutdown once when done. 0, or -1 with err saying what to
+ * install. */
+int cb_git_ready(cb_error *err);
 
 #ifndef CB_GITLIB_IMPL
 #define git_blob_free (cb_git.git_blob_free)

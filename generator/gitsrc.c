@@ -131,9 +131,8 @@ bool cb_gitsrc_is_shallow(const cb_gitsrc *g, const git_oid *id)
 int cb_gitsrc_open(cb_gitsrc **out, const char *dir, cb_error *err)
 {
 	*out = NULL;
-	if (cb_git_load(err) != 0)
+	if (cb_git_ready(err) != 0)
 		return -1;
-	git_libgit2_init();
 	/* Pack files are read through memory maps, by default up to gigabytes
 	 * of them; each blob reader has its own. Reading every document once
 	 * needs no more than a few windows at a time, and mapped pages count
@@ -806,9 +805,8 @@ void cb_gitsrc_free(cb_gitsrc *g)
 int cb_gitsrc_init_repo(const char *dir, bool *created, cb_error *err)
 {
 	*created = false;
-	if (cb_git_load(err) != 0)
+	if (cb_git_ready(err) != 0)
 		return -1;
-	git_libgit2_init();
 	git_repository *repo = NULL;
 	int rc = 0;
 	/* An existing repository at exactly this folder is kept as it is;
@@ -882,9 +880,8 @@ static int S_signature(git_repository *repo, const char *who, git_signature **ou
 int cb_gitsrc_commit_files(const char *dir, const cb_strv *paths, const char *message, char *commit_id,
 			   cb_error *err)
 {
-	if (cb_git_load(err) != 0)
+	if (cb_git_ready(err) != 0)
 		return -1;
-	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_index *index = NULL;
 	git_tree *tree = NULL;

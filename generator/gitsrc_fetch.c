@@ -132,9 +132,8 @@ static int S_follow_head(git_repository *repo, git_remote *remote)
 
 int cb_gitsrc_mirror(const char *mirror_dir, const char *url, const char *ref, char *commit, cb_error *err)
 {
-	if (cb_git_load(err) != 0)
+	if (cb_git_ready(err) != 0)
 		return -1;
-	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_remote *remote = NULL;
 	git_object *obj = NULL;
@@ -188,9 +187,8 @@ out:
 int cb_gitsrc_has_commit(const char *mirror_dir, const char *commit)
 {
 	cb_error err;
-	if (cb_git_load(&err) != 0)
+	if (cb_git_ready(&err) != 0)
 		return 0; /* then fetching it says why */
-	git_libgit2_init();
 	git_repository *repo = NULL;
 	git_oid id;
 	git_commit *c = NULL;

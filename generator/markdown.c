@@ -376,6 +376,32 @@ static void S_file_link(S_ctx *c, cmark_node *n, const char *url, const char *pa
 	free(resolved);
 }
 
+/* Reports a link to a document that did not resolve (st). */
+static void S_link_error(S_ctx *c, cmark_node *n, const char *url, const char *path, cb_link_status st,
+			 bool src_link)
+{
+	int line, col;
+	if (!c->lpos.lines)
+		S_linkpos_init(&c->lpos, c->body, c->len);
+	S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
+	if (st == CB_LINK_OTHER_SOURCE) {
+		S_out_of_source(c, line, col, path);
+		return;
+	}
+	if (src_link)
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "broken-link",
+			     "link to '%s' does not match any document; a partner repository's document is "
+			     "written NAME:PATH, NAME a source in casebook.yml and PATH the document's path "
+			     "in that repository (as 'casebook search' shows it)",
+			     path);
+	else
+		cb_diags_add(c->d, CB_ERROR, c->file, line, col, "broken-link",
+			     "link to '%s' does not match any document; the path is relative to this file, "
+			     "so check the folder and spelling",
+			     path);
+	c->errors++;
+}
+
 /* Rewrites links to other documents; returns the next node to visit. */
 static void S_links(S_ctx *c, cmark_node *root)
 {
@@ -448,28 +474,7 @@ static void S_links(S_ctx *c, cmark_node *root)
 			hidden = cb_xrealloc(hidden, (nhidden + 1) * sizeof *hidden);
 			hidden[nhidden++] = n;
 		} else {
-			int line, col;
-			if (!c->lpos.lines)
-				S_linkpos_init(&c->lpos, c->body, c->len);
-			S_link_pos(c->body, c->len, &c->lpos, n, url, c->body_line, &line, &col);
-			if (st == CB_LINK_OTHER_SOURCE) {
-				S_out_of_source(c, line, col, path);
-			} else if (src_link) {
-				cb_diags_add(
-				    c->d, CB_ERROR, c->file, line, col, "broken-link",
-				    "link to '%s' does not match any document; a partner repository's "
-				    "document is written NAME:PATH, NAME a source in casebook.yml and PATH "
-				    "the document's path in that repository (as 'casebook search' shows it)",
-				    path);
-				c->errors++;
-			} else {
-				cb_diags_add(
-				    c->d, CB_ERROR, c->file, line, col, "broken-link",
-				    "link to '%s' does not match any document; the path is relative to "
-				    "this file, so check the folder and spelling",
-				    path);
-				c->errors++;
-			}
+			S_link_error(c, n, url, path, st, src_link);
 		}
 		free(href);
 		free(resolved);

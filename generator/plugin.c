@@ -1218,7 +1218,13 @@ int cb_plugin_host_run(cb_plugin_host *h, cb_diags *d)
 		p->phase = CB_PLUGIN_SITE;
 		snprintf(p->what, sizeof p->what, "in the site hook");
 		bool started = S_start(p);
-		int rc = S_pcall(p, S_site_step, 0, d);
+		int rc = 0;
+		if (!cb_plugin_memo_site_replay(p)) {
+			size_t n0 = d->n, npages0 = s->npages;
+			cb_plugin_memo_site_begin(p);
+			rc = S_pcall(p, S_site_step, 0, d);
+			cb_plugin_memo_site_end(p, rc, n0, npages0);
+		}
 		p->what[0] = '\0';
 		if (p->ref_docs != LUA_NOREF) {
 			luaL_unref(p->L, LUA_REGISTRYINDEX, p->ref_docs);

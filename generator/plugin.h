@@ -99,8 +99,10 @@ size_t cb_plugin_host_count(const cb_plugin_host *h);
 const char *cb_plugin_host_name(const cb_plugin_host *h, size_t i);
 double cb_plugin_host_seconds(const cb_plugin_host *h, size_t i);
 /* Plugin i's document hook calls made, and answered by records
- * (cb_plugin_memo); both 0 when no records were given. */
-void cb_plugin_host_memo_counts(const cb_plugin_host *h, size_t i, size_t *ran, size_t *reused);
+ * (cb_plugin_memo), both 0 when no records were given; whether its site
+ * hook was answered by one. */
+void cb_plugin_host_memo_counts(const cb_plugin_host *h, size_t i, size_t *ran, size_t *reused,
+				bool *site_reused);
 void cb_plugin_host_free(cb_plugin_host *h); /* NULL-safe */
 
 /* How long each plugin took (loading and hooks), in the order they ran. */
@@ -125,7 +127,10 @@ void cb_plugin_timings_free(cb_plugin_timings *t); /* empties it; NULL-safe */
  * messages); when every field it names reads the same again, the hook is
  * not called and its record is applied instead. A call that asks
  * casebook.query, fails, or stores a value a record cannot hold is not
- * kept.
+ * kept. Site hooks likewise (plugin_memo_site.c): the fields of any
+ * document they read, with the site table they are given (its fields,
+ * every document's path in order, the themes) in the key; a record also
+ * holds the pages the hook added.
  */
 typedef struct cb_plugin_memo {
 	cb_strmap *old;	 /* key -> cb_vpack* record, from earlier builds (owned) */

@@ -833,6 +833,8 @@ void cb_plugin_readback(lua_State *L, cb_plugin *p, int t)
 	}
 	/* Sorted, because pairs() order changes from run to run. */
 	qsort(kv, nk, sizeof *kv, S_cmp_entry);
+	p->h->call_touched = 0;
+	cb_strv_free(&p->memo_set);
 	for (size_t i = 0; p->following && i < nk; i++)
 		cb_strv_push(&p->memo_set, kv[i].key);
 	if (have_themes)
@@ -846,6 +848,8 @@ void cb_plugin_readback(lua_State *L, cb_plugin *p, int t)
 		cb_plugin_touch(p->h, doc, CB_PLUGIN_FIELDS);
 	}
 	free(kv);
+	if (p->following && p->memo_doc == CB_MEMO_SITE)
+		cb_plugin_memo_site_note(p, idx);
 }
 
 bool cb_plugin_apply(cb_plugin *p, int idx, cb_strv *themes, const char *html, cb_vpack_reader *fields)
@@ -864,7 +868,7 @@ bool cb_plugin_apply(cb_plugin *p, int idx, cb_strv *themes, const char *html, c
 		for (size_t i = 0; i < it.n; i++) {
 			const char *k = cb_vpack_read_key(fields);
 			size_t from = w->len;
-			if (!k || !cb_plugin_memo_copy(fields, w, 0)) {
+			if (!k || !cb_plugin_memo_copy(fields, w, true, 0)) {
 				free(kv);
 				return false;
 			}

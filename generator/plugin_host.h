@@ -91,7 +91,15 @@ struct cb_plugin {
 	bool memo_bad;		/* the call cannot be kept (it asked casebook.query, …) */
 	cb_vpack_writer memo_w; /* packs what is read and kept */
 	size_t memo_ran, memo_reused;
+	bool memo_keyed;	/* memo_key was worked out */
+	cb_strmap *site_reads;	/* site hook: "index\x1fname" -> digest (uint64_t[2]) of each field read */
+	cb_vpack_writer site_w; /* its changes to documents, as they are read back */
+	size_t site_nchanged;
+	bool site_reused; /* its site hook's record was applied */
 };
+
+/* What memo_doc holds besides a document's index. */
+enum { CB_MEMO_NONE = -1, CB_MEMO_SITE = -2, CB_MEMO_VERIFY = -3 };
 
 /* The plugin whose state L is (its allocator's user data). */
 static inline cb_plugin *cb_plugin_of(lua_State *L)
@@ -130,8 +138,31 @@ void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0);
  * false (it read as nil). */
 void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value);
 /* Copies the value at r to w, with its keys (w may have another key area):
- * false when it is malformed or holds a document reference. */
-bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, int depth);
+ * false when it is malformed, or holds a document reference and refs is
+ * false. */
+bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, bool refs, int depth);
+/* Helpers shared with plugin_memo_site.c: feeds h the Lua value at i as
+ * packed (false when it cannot be); the next text of r (caller frees;
+ * NULL when not text); a record's messages, checked or told again; what
+ * a hook did to document idx (t: its CB_PLUGIN_* bits), written and read
+ * back (applied when apply); the messages from n0 on, written. */
+bool cb_plugin_memo_feed(lua_State *L, cb_plugin *p, int i, cb_hash *h);
+char *cb_plugin_memo_str(cb_vpack_reader *r);
+bool cb_plugin_memo_diags(cb_plugin *p, cb_vpack_reader *r, bool tell);
+bool cb_plugin_memo_put_changes(cb_plugin *p, int idx, unsigned t, cb_vpack_writer *w, bool refs);
+bool cb_plugin_memo_take_changes(cb_plugin *p, int idx, cb_vpack_reader *r, bool apply);
+bool cb_plugin_memo_put_diags(cb_plugin *p, size_t n0, cb_vpack_writer *w);
+
+/* ---- plugin_memo_site.c: site hooks' records ----
+ * As for a document hook, but the fields read are of any document (each
+ * document and field once), and the key holds the site table: every
+ * document's path in order, the site's fields and its themes. */
+bool cb_plugin_memo_site_replay(cb_plugin *p);
+void cb_plugin_memo_site_begin(cb_plugin *p);
+void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0);
+/* From the document tables' __index and cb_plugin_readback. */
+void cb_plugin_memo_site_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value);
+void cb_plugin_memo_site_note(cb_plugin *p, int idx);
 /* Applies a record's changes to document idx (plugin_data.c): its themes
  * (NULL: none), HTML (NULL: none) and fields (NULL, or a reader at the
  * map of them). false when the fields are malformed. */

@@ -49,10 +49,12 @@ void cb_plugin_set_memo(cb_plugin_host *h, cb_plugin_memo *m)
 	h->memo = m;
 }
 
-void cb_plugin_host_memo_counts(const cb_plugin_host *h, size_t i, size_t *ran, size_t *reused)
+void cb_plugin_host_memo_counts(const cb_plugin_host *h, size_t i, size_t *ran, size_t *reused,
+				bool *site_reused)
 {
 	*ran = h->v[i]->memo_ran;
 	*reused = h->v[i]->memo_reused;
+	*site_reused = h->v[i]->site_reused;
 }
 
 void cb_plugin_memo_close(cb_plugin *p)
@@ -60,6 +62,14 @@ void cb_plugin_memo_close(cb_plugin *p)
 	cb_strv_free(&p->read_names);
 	cb_strv_free(&p->memo_set);
 	cb_vpack_writer_free(&p->memo_w);
+	cb_vpack_writer_free(&p->site_w);
+	size_t it = 0;
+	const char *k;
+	void *v;
+	while (p->site_reads && cb_strmap_next(p->site_reads, &it, &k, &v))
+		free(v);
+	cb_strmap_free(p->site_reads);
+	p->site_reads = NULL;
 }
 
 void cb_plugin_memo_source(cb_plugin *p, const char *src, size_t len)
@@ -68,7 +78,7 @@ void cb_plugin_memo_source(cb_plugin *p, const char *src, size_t len)
 	cb_hash_init(&h);
 	cb_hash_add(&h, src, len);
 	cb_hash_hex(&h, p->src_key);
-	p->memo_doc = -1;
+	p->memo_doc = CB_MEMO_NONE;
 }
 
 /* Feeds h the next value of r: its types, lengths, texts and keys (not
@@ -101,7 +111,7 @@ static bool S_feed_pack(cb_vpack_reader *r, cb_hash *h, int depth)
 }
 
 /* Feeds h the Lua value at i, packed; false when it cannot be packed. */
-static bool S_feed_value(lua_State *L, cb_plugin *p, int i, cb_hash *h)
+bool cb_plugin_memo_feed(lua_State *L, cb_plugin *p, int i, cb_hash *h)
 {
 	char err[256];
 	cb_vpack_writer *w = &p->memo_w;
@@ -127,7 +137,7 @@ static int S_key_step(lua_State *L)
 	int cb = lua_gettop(L);
 	if (ok) {
 		lua_getfield(L, cb, "options");
-		ok = S_feed_value(L, p, -1, h);
+		ok = cb_plugin_memo_feed(L, p, -1, h);
 		lua_pop(L, 1);
 	}
 	/* Only the host's own functions: a plugin may have replaced them. */
@@ -136,7 +146,7 @@ static int S_key_step(lua_State *L)
 		ok = lua_tocfunction(L, -1) != NULL;
 		if (ok) {
 			lua_call(L, 0, 1);
-			ok = S_feed_value(L, p, -1, h);
+			ok = cb_plugin_memo_feed(L, p, -1, h);
 		}
 		lua_pop(L, 1);
 	}
@@ -146,6 +156,9 @@ static int S_key_step(lua_State *L)
 
 void cb_plugin_memo_start(cb_plugin *p)
 {
+	if (p->memo_keyed)
+		return;
+	p->memo_keyed = true;
 	p->memo_key[0] = '\0';
 	if (!p->h->memo)
 		return;
@@ -195,7 +208,13 @@ static void S_follow(cb_plugin *p, int idx)
 
 void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value)
 {
-	if (!p->following || idx != p->memo_doc || p->memo_bad)
+	if (!p->following || p->memo_bad)
+		return;
+	if (p->memo_doc < 0) {
+		cb_plugin_memo_site_read(L, p, idx, k, has_value);
+		return;
+	}
+	if (idx != p->memo_doc)
 		return;
 	if (p->read_names.n >= 1000) {
 		p->memo_bad = true; /* not a document hook worth a record */
@@ -204,7 +223,7 @@ void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, boo
 	cb_strv_push(&p->read_names, k);
 	cb_hash_str(&p->reads, k);
 	cb_hash_u64(&p->reads, has_value);
-	if (has_value && !S_feed_value(L, p, -1, &p->reads))
+	if (has_value && !cb_plugin_memo_feed(L, p, -1, &p->reads))
 		p->memo_bad = true;
 }
 
@@ -215,7 +234,7 @@ void cb_plugin_memo_begin(cb_plugin *p, int idx)
 		S_follow(p, idx);
 }
 
-bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, int depth)
+bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, bool refs, int depth)
 {
 	cb_vpack_item it;
 	if (depth > CB_VPACK_MAX_DEPTH || !cb_vpack_read(r, &it))
@@ -228,7 +247,7 @@ bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, int depth)
 	case CB_V_LIST:
 		cb_vpack_list(w, it.n);
 		for (size_t i = 0; i < it.n; i++)
-			if (!cb_plugin_memo_copy(r, w, depth + 1))
+			if (!cb_plugin_memo_copy(r, w, refs, depth + 1))
 				return false;
 		return true;
 	case CB_V_MAP:
@@ -236,10 +255,10 @@ bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, int depth)
 		for (size_t i = 0; i < it.n; i++) {
 			const char *k = cb_vpack_read_key(r);
 			/* A document reference names a place in this build's order. */
-			if (!k || strcmp(k, CB_VPACK_DOC_KEY) == 0)
+			if (!k || (!refs && strcmp(k, CB_VPACK_DOC_KEY) == 0))
 				return false;
 			cb_vpack_key(w, k);
-			if (!cb_plugin_memo_copy(r, w, depth + 1))
+			if (!cb_plugin_memo_copy(r, w, refs, depth + 1))
 				return false;
 		}
 		return true;
@@ -252,24 +271,10 @@ static void S_str(cb_vpack_writer *w, const char *s)
 	cb_vpack_str(w, s ? s : "", s ? strlen(s) : 0);
 }
 
-/*
- * A record: [digest of the reads, [field names read], themes | null,
- *   html | null, {fields set} | null, [[severity, file, line, column,
- *   message], …]].
- */
-static bool S_record(cb_plugin *p, int idx, size_t n0, cb_vpack_writer *w)
+bool cb_plugin_memo_put_changes(cb_plugin *p, int idx, unsigned t, cb_vpack_writer *w, bool refs)
 {
 	cb_site *s = p->h->site;
 	cb_doc *doc = &s->docs[idx];
-	unsigned t = p->h->call_touched;
-	char digest[33];
-	cb_hash_hex(&p->reads, digest);
-	cb_vpack_writer_reset(w, NULL);
-	cb_vpack_list(w, 6);
-	S_str(w, digest);
-	cb_vpack_list(w, p->read_names.n);
-	for (size_t i = 0; i < p->read_names.n; i++)
-		S_str(w, p->read_names.v[i]);
 	if (t & CB_PLUGIN_THEMES) {
 		cb_vpack_list(w, doc->meta.themes.n);
 		for (size_t i = 0; i < doc->meta.themes.n; i++)
@@ -284,18 +289,22 @@ static bool S_record(cb_plugin *p, int idx, size_t n0, cb_vpack_writer *w)
 	} else {
 		cb_vpack_null(w);
 	}
-	if (t & CB_PLUGIN_FIELDS) {
-		cb_vpack_map(w, p->memo_set.n);
-		for (size_t i = 0; i < p->memo_set.n; i++) {
-			cb_vpack_reader r;
-			cb_vpack_key(w, p->memo_set.v[i]);
-			if (!cb_vpack_find(&r, doc->extra, p->memo_set.v[i]) ||
-			    !cb_plugin_memo_copy(&r, w, 0))
-				return false;
-		}
-	} else {
+	if (!(t & CB_PLUGIN_FIELDS)) {
 		cb_vpack_null(w);
+		return true;
 	}
+	cb_vpack_map(w, p->memo_set.n);
+	for (size_t i = 0; i < p->memo_set.n; i++) {
+		cb_vpack_reader r;
+		cb_vpack_key(w, p->memo_set.v[i]);
+		if (!cb_vpack_find(&r, doc->extra, p->memo_set.v[i]) || !cb_plugin_memo_copy(&r, w, refs, 0))
+			return false;
+	}
+	return true;
+}
+
+bool cb_plugin_memo_put_diags(cb_plugin *p, size_t n0, cb_vpack_writer *w)
+{
 	const cb_diags *d = p->h->d;
 	cb_vpack_list(w, d->n - n0);
 	for (size_t i = n0; i < d->n; i++) {
@@ -311,6 +320,25 @@ static bool S_record(cb_plugin *p, int idx, size_t n0, cb_vpack_writer *w)
 		S_str(w, g->msg);
 	}
 	return true;
+}
+
+/*
+ * A document hook's record: [digest of the reads, [field names read],
+ *   themes | null, html | null, {fields set} | null, [[severity, file,
+ *   line, column, message], …]].
+ */
+static bool S_record(cb_plugin *p, int idx, size_t n0, cb_vpack_writer *w)
+{
+	char digest[33];
+	cb_hash_hex(&p->reads, digest);
+	cb_vpack_writer_reset(w, NULL);
+	cb_vpack_list(w, 6);
+	S_str(w, digest);
+	cb_vpack_list(w, p->read_names.n);
+	for (size_t i = 0; i < p->read_names.n; i++)
+		S_str(w, p->read_names.v[i]);
+	return cb_plugin_memo_put_changes(p, idx, p->h->call_touched, w, false) &&
+	       cb_plugin_memo_put_diags(p, n0, w);
 }
 
 void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0)
@@ -342,7 +370,7 @@ static int S_verify_step(lua_State *L)
 	return 0;
 }
 
-static char *S_read_str(cb_vpack_reader *r)
+char *cb_plugin_memo_str(cb_vpack_reader *r)
 {
 	cb_vpack_item it;
 	return cb_vpack_read(r, &it) && it.type == CB_V_STR ? cb_xstrndup(it.s, it.len) : NULL;
@@ -355,7 +383,7 @@ static bool S_same_reads(cb_plugin *p, int idx, const char *digest, cb_vpack_rea
 	cb_strv names = CB_STRV_INIT;
 	bool ok = cb_vpack_read(r, &it) && it.type == CB_V_LIST;
 	for (size_t i = 0, n = ok ? it.n : 0; ok && i < n; i++) {
-		char *name = S_read_str(r);
+		char *name = cb_plugin_memo_str(r);
 		if ((ok = name != NULL))
 			cb_strv_push_own(&names, name);
 	}
@@ -378,7 +406,7 @@ static bool S_same_reads(cb_plugin *p, int idx, const char *digest, cb_vpack_rea
 }
 
 /* The record's messages, told again. */
-static bool S_replay_diags(cb_plugin *p, cb_vpack_reader *r, bool tell)
+bool cb_plugin_memo_diags(cb_plugin *p, cb_vpack_reader *r, bool tell)
 {
 	cb_vpack_item it;
 	if (!cb_vpack_read(r, &it) || it.type != CB_V_LIST)
@@ -388,9 +416,9 @@ static bool S_replay_diags(cb_plugin *p, cb_vpack_reader *r, bool tell)
 		if (!cb_vpack_read(r, &five) || five.type != CB_V_LIST || five.n != 5 ||
 		    !cb_vpack_read(r, &sev))
 			return false;
-		char *file = S_read_str(r);
+		char *file = cb_plugin_memo_str(r);
 		bool ok = file && cb_vpack_read(r, &line) && cb_vpack_read(r, &col);
-		char *msg = ok ? S_read_str(r) : NULL;
+		char *msg = ok ? cb_plugin_memo_str(r) : NULL;
 		if (msg && tell)
 			cb_plugin_say(p, (cb_severity)sev.num, file, (int)line.num, (int)col.num, msg);
 		free(file);
@@ -399,6 +427,43 @@ static bool S_replay_diags(cb_plugin *p, cb_vpack_reader *r, bool tell)
 			return false;
 	}
 	return true;
+}
+
+bool cb_plugin_memo_take_changes(cb_plugin *p, int idx, cb_vpack_reader *r, bool apply)
+{
+	cb_strv themes = CB_STRV_INIT;
+	bool have_themes = false;
+	char *html = NULL;
+	cb_vpack_item it;
+	cb_vpack_reader fields, peek = *r;
+	bool ok = cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_LIST);
+	if (ok && it.type == CB_V_LIST) {
+		have_themes = true;
+		cb_vpack_read(r, &it);
+		for (size_t i = 0, n = it.n; ok && i < n; i++) {
+			char *t = cb_plugin_memo_str(r);
+			if ((ok = t != NULL))
+				cb_strv_push_own(&themes, t);
+		}
+	} else if (ok) {
+		*r = peek;
+	}
+	peek = *r;
+	ok = ok && cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_STR);
+	if (ok && it.type == CB_V_STR)
+		html = cb_xstrndup(it.s, it.len);
+	*r = peek;
+	peek = *r;
+	ok = ok && cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_MAP);
+	bool have_fields = ok && it.type == CB_V_MAP;
+	fields = *r;
+	ok = ok && cb_vpack_skip(r);
+	if (ok && apply)
+		ok =
+		    cb_plugin_apply(p, idx, have_themes ? &themes : NULL, html, have_fields ? &fields : NULL);
+	cb_strv_free(&themes);
+	free(html);
+	return ok;
 }
 
 bool cb_plugin_memo_replay(cb_plugin *p, int idx)
@@ -414,45 +479,15 @@ bool cb_plugin_memo_replay(cb_plugin *p, int idx)
 	cb_vpack_reader_init(&r, rec);
 	if (!rec || !cb_vpack_read(&r, &it) || it.type != CB_V_LIST || it.n != 6)
 		return false;
-	char *digest = S_read_str(&r);
+	char *digest = cb_plugin_memo_str(&r);
 	bool ok = digest && S_same_reads(p, idx, digest, &r);
 	free(digest);
 	if (!ok)
 		return false;
 	/* What the call did: checked whole before any of it is applied. */
-	cb_strv themes = CB_STRV_INIT;
-	bool have_themes = false;
-	char *html = NULL;
-	cb_vpack_reader fields, diags, peek = r;
-	ok = cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_LIST);
-	if (ok && it.type == CB_V_LIST) {
-		have_themes = true;
-		cb_vpack_read(&r, &it);
-		for (size_t i = 0, n = it.n; ok && i < n; i++) {
-			char *t = S_read_str(&r);
-			if ((ok = t != NULL))
-				cb_strv_push_own(&themes, t);
-		}
-	} else if (ok) {
-		r = peek;
-	}
-	peek = r;
-	ok = ok && cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_STR);
-	if (ok && it.type == CB_V_STR)
-		html = cb_xstrndup(it.s, it.len);
-	r = peek;
-	peek = r;
-	ok = ok && cb_vpack_read(&peek, &it) && (it.type == CB_V_NULL || it.type == CB_V_MAP);
-	bool have_fields = ok && it.type == CB_V_MAP;
-	fields = r;
-	ok = ok && cb_vpack_skip(&r);
-	diags = r;
-	ok = ok && S_replay_diags(p, &diags, false);
-	ok = ok && cb_plugin_apply(p, idx, have_themes ? &themes : NULL, html, have_fields ? &fields : NULL);
-	if (ok)
-		S_replay_diags(p, &r, true);
-	cb_strv_free(&themes);
-	free(html);
+	cb_vpack_reader check = r;
+	ok = cb_plugin_memo_take_changes(p, idx, &check, false) && cb_plugin_memo_diags(p, &check, false) &&
+	     cb_plugin_memo_take_changes(p, idx, &r, true) && cb_plugin_memo_diags(p, &r, true);
 	if (!ok)
 		return false;
 	cb_plugin_memo_keep(m, key, NULL);

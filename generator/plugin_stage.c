@@ -266,12 +266,16 @@ cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, 
 		/* With what its document hook's records saved, when any were
 		 * kept. */
 		size_t ran, reused;
-		cb_plugin_host_memo_counts(h, i, &ran, &reused);
-		char *name = ran + reused ? cb_xasprintf("%s (document hook: %zu run, %zu from the cache)",
-							 cb_plugin_host_name(h, i), ran, reused)
-					  : cb_xstrdup(cb_plugin_host_name(h, i));
-		cb_plugin_timings_add(opts->timings, name, cb_plugin_host_seconds(h, i));
-		free(name);
+		bool site_kept;
+		cb_plugin_host_memo_counts(h, i, &ran, &reused, &site_kept);
+		cb_buf name = CB_BUF_INIT;
+		cb_buf_puts(&name, cb_plugin_host_name(h, i));
+		if (ran + reused)
+			cb_buf_printf(&name, " (document hook: %zu run, %zu from the cache)", ran, reused);
+		if (site_kept)
+			cb_buf_puts(&name, " (site hook from the cache)");
+		cb_plugin_timings_add(opts->timings, name.data, cb_plugin_host_seconds(h, i));
+		cb_buf_free(&name);
 	}
 	if (hk && hk->touched)
 		for (size_t i = 0; i < site->ndocs; i++)

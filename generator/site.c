@@ -914,7 +914,14 @@ static void S_load_prepare(cb_site *site, const cb_site_opts *opts, S_load *L, c
  * else whether content errors were found. */
 static int S_load_documents(cb_site *site, const cb_site_opts *opts, S_load *L, cb_diags *d, cb_error *err)
 {
-	cb_origins_hist hj = {.o = L->o, .n = L->norigins, .cache = opts->cache, .err = CB_ERROR_INIT};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cb_origins_hist hj = {.o = L->o,
+			      .n = L->norigins,
+			      .jobs = opts->jobs > 0 ? opts->jobs
+				      : ncpu > 0     ? (int)ncpu
+						     : 1,
+			      .cache = opts->cache,
+			      .err = CB_ERROR_INIT};
 	pthread_t hth;
 	bool hthreaded = pthread_create(&hth, NULL, cb_origins_history, &hj) == 0;
 	if (!hthreaded)

@@ -80,10 +80,13 @@ void cb_origin_check_tags(const cb_origin *o, const cb_mdoc *md, const char *fil
 			  cb_diags *d);
 
 /* Walks (or takes from the cache) every origin's history: a thread's
- * body (arg: a cb_origins_hist). */
+ * body (arg: a cb_origins_hist). The origins are walked on up to jobs
+ * threads at once, each taking the next origin; the result does not
+ * depend on how many. */
 typedef struct cb_origins_hist {
 	cb_origin *o;
 	size_t n;
+	int jobs; /* threads for the walks, this one included; 0 or 1: one */
 	struct cb_cache *cache;
 	cb_history *hist; /* every origin's, paths as documents name them, sorted */
 	size_t nhist;

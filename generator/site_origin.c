@@ -1,6 +1,7 @@
 /* site_origin: see site_int.h. */
 #include "site_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,17 +229,28 @@ void cb_origin_check_tags(const cb_origin *o, const cb_mdoc *md, const char *fil
 }
 
 /* One origin's history: the cache's for its commit, else the history at
- * the commit built last extended by the commits since, else a full walk. */
-static int S_history(cb_origin *o, cb_cache *cache, cb_error *err)
+ * the commit built last extended by the commits since, else a full walk.
+ * The cache is read under lock (walks of several origins share it); the
+ * walk, the slow part, is not. */
+static int S_history(cb_origin *o, cb_cache *cache, pthread_mutex_t *lock, cb_error *err)
 {
-	if (cache && o->commit[0] &&
-	    cb_cache_history_get(cache, o->hist_key, o->commit, &o->hist, &o->nhist) == 0)
-		return 0;
-	char *base_id = cache && o->commit[0] ? cb_cache_history_latest(cache, o->hist_key) : NULL;
+	int rc = 1;
+	char *base_id = NULL;
 	cb_history *base = NULL;
 	size_t nbase = 0;
-	int rc = 1;
-	if (base_id && cb_cache_history_get(cache, o->hist_key, base_id, &base, &nbase) == 0)
+	pthread_mutex_lock(lock);
+	if (cache && o->commit[0]) {
+		rc = cb_cache_history_get(cache, o->hist_key, o->commit, &o->hist, &o->nhist) == 0 ? 0 : 1;
+		if (rc != 0 && (base_id = cb_cache_history_latest(cache, o->hist_key)) &&
+		    cb_cache_history_get(cache, o->hist_key, base_id, &base, &nbase) != 0) {
+			free(base_id);
+			base_id = NULL;
+		}
+	}
+	pthread_mutex_unlock(lock);
+	if (rc == 0)
+		return 0;
+	if (base_id)
 		rc =
 		    cb_gitsrc_history_since(o->g, o->content, base_id, base, nbase, &o->hist, &o->nhist, err);
 	cb_history_free(base, nbase);
@@ -247,6 +259,65 @@ static int S_history(cb_origin *o, cb_cache *cache, cb_error *err)
 		rc = cb_gitsrc_history(o->g, o->content, &o->hist, &o->nhist, err);
 	o->walked = rc == 0;
 	return rc;
+}
+
+/* The origins' walks shared among threads: each takes the next origin. */
+typedef struct S_walks {
+	cb_origins_hist *h;
+	pthread_mutex_t lock; /* guards next, failed, the cache and h's rc and err */
+	size_t next;
+	size_t failed; /* the first origin whose walk failed (h->n: none) */
+} S_walks;
+
+static void *S_walk(void *arg)
+{
+	S_walks *w = arg;
+	cb_origins_hist *h = w->h;
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		size_t i = w->failed < h->n ? h->n : w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= h->n)
+			return NULL;
+		if (!h->o[i].has_content)
+			continue;
+		cb_error err = CB_ERROR_INIT;
+		if (S_history(&h->o[i], h->cache, &w->lock, &err) == 0)
+			continue;
+		/* The lowest origin's error, so a message never depends on the
+		 * threads. */
+		pthread_mutex_lock(&w->lock);
+		if (i < w->failed) {
+			w->failed = i;
+			h->rc = -1;
+			h->err = err;
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+/* Walks every origin's history on up to h->jobs threads (this one
+ * included): a national hub has a hundred repositories, each walked on
+ * its own and each with its own handle on its repository. */
+static void S_walk_all(cb_origins_hist *h)
+{
+	S_walks w = {.h = h, .next = 0, .failed = h->n};
+	pthread_mutex_init(&w.lock, NULL);
+	size_t walks = 0;
+	for (size_t i = 0; i < h->n; i++)
+		walks += h->o[i].has_content;
+	size_t nth = h->jobs > 0 ? (size_t)h->jobs : 1;
+	if (nth > walks)
+		nth = walks ? walks : 1;
+	pthread_t *th = cb_xcalloc(nth, sizeof *th);
+	size_t started = 0;
+	while (started + 1 < nth && pthread_create(&th[started], NULL, S_walk, &w) == 0)
+		started++;
+	S_walk(&w);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	pthread_mutex_destroy(&w.lock);
 }
 
 static int S_hist_cmp(const void *a, const void *b)
@@ -258,15 +329,12 @@ void *cb_origins_history(void *arg)
 {
 	cb_origins_hist *h = arg;
 	h->rc = 0;
-	size_t total = 0;
-	for (size_t i = 0; i < h->n && h->rc == 0; i++) {
-		if (!h->o[i].has_content)
-			continue;
-		h->rc = S_history(&h->o[i], h->cache, &h->err);
-		total += h->o[i].nhist;
-	}
+	S_walk_all(h);
 	if (h->rc != 0)
 		return NULL;
+	size_t total = 0;
+	for (size_t i = 0; i < h->n; i++)
+		total += h->o[i].nhist;
 	/* One array, named as documents are, for cb_history_find. Each
 	 * origin keeps its own (in its own names) for the cache. */
 	h->hist = cb_xcalloc(total ? total : 1, sizeof *h->hist);

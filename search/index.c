@@ -35,11 +35,14 @@ static const char S_schema[] =
     "CREATE VIRTUAL TABLE learning_fts USING fts5(text, themes, content='learning',"
     " content_rowid='id', tokenize='" CB_FTS_TOKENIZE "');";
 
-/* The private database's own table (cb_index_update_db): what each
- * document's rows were made from (a hash), and the tokens FTS5 made of it,
- * for the browser's postings of a document that has not changed. */
-static const char S_schema_private[] = "CREATE TABLE doc_tokens(doc INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
-				       " toks BLOB NOT NULL);";
+/* The private database's own tables (cb_index_update_db): each document's
+ * path and what its rows were made from (a hash; small rows, read whole at
+ * every update), and the tokens FTS5 made of it, for the browser's
+ * postings of a document that has not changed. */
+static const char S_schema_private[] =
+    "CREATE TABLE doc_keys(doc INTEGER PRIMARY KEY, path TEXT NOT NULL,"
+    " hash TEXT NOT NULL);"
+    "CREATE TABLE doc_tokens(doc INTEGER PRIMARY KEY, toks BLOB NOT NULL);";
 
 /* Prepared once, stepped and reset for every row. */
 enum {
@@ -53,6 +56,7 @@ enum {
 	S_META,
 	S_ORDER,
 	S_LP_FTS,
+	S_KEYS,
 	S_TOKS,
 	S_NSTMT
 };
@@ -67,7 +71,8 @@ static const char *const S_sql[S_NSTMT] = {
     [S_META] = "INSERT INTO meta VALUES(?1,?2)",
     [S_ORDER] = "INSERT INTO doc_order VALUES(?1,?2)",
     [S_LP_FTS] = "INSERT INTO learning_fts(rowid,text,themes) VALUES(?1,?2,?3)",
-    [S_TOKS] = "INSERT INTO doc_tokens VALUES(?1,?2,?3)",
+    [S_KEYS] = "INSERT INTO doc_keys VALUES(?1,?2,?3)",
+    [S_TOKS] = "INSERT INTO doc_tokens VALUES(?1,?2)",
 };
 
 typedef struct S_ix {
@@ -491,10 +496,14 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, sqlite3_int64 id, cb_
 	if (rc == 0 && x->ident) {
 		char hex[33];
 		S_doc_hash(s, d, &in, hex);
+		sqlite3_bind_int64(x->st[S_KEYS], 1, id);
+		S_text(x->st[S_KEYS], 2, d->path);
+		S_text(x->st[S_KEYS], 3, hex);
 		sqlite3_bind_int64(x->st[S_TOKS], 1, id);
-		S_text(x->st[S_TOKS], 2, hex);
-		sqlite3_bind_blob(x->st[S_TOKS], 3, toks.data ? toks.data : "", (int)toks.len, SQLITE_STATIC);
-		rc = S_step(x, S_TOKS);
+		sqlite3_bind_blob(x->st[S_TOKS], 2, toks.data ? toks.data : "", (int)toks.len, SQLITE_STATIC);
+		rc = S_step(x, S_KEYS);
+		if (rc == 0)
+			rc = S_step(x, S_TOKS);
 	}
 	cb_buf_free(&toks);
 	if (rc == 0)
@@ -606,7 +615,7 @@ static int S_open(S_ix *x, cb_tokenizer_tap **tap)
 static int S_prepare(S_ix *x)
 {
 	for (int i = 0; i < S_NSTMT; i++)
-		if ((i != S_TOKS || x->ident) &&
+		if ((x->ident || (i != S_TOKS && i != S_KEYS)) &&
 		    sqlite3_prepare_v2(x->db, S_sql[i], -1, &x->st[i], NULL) != SQLITE_OK)
 			return S_fail(x, S_sql[i]);
 	return 0;
@@ -703,18 +712,28 @@ static void S_olds_free(S_old *v, size_t n)
 	free(v);
 }
 
-/* Reads the earlier database's documents; NULL (and *n 0) when it has none. */
-static S_old *S_olds(S_ix *x, size_t *n)
+/* A number the database holds (the first column of sql's row), or 0. */
+static sqlite3_int64 S_number(S_ix *x, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = 0;
+	if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Reads the earlier database's documents into *out (*n of them); false
+ * when they cannot be read or are not all there. */
+static bool S_olds(S_ix *x, S_old **out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	S_old *v = NULL;
 	size_t cap = 0;
 	*n = 0;
-	if (sqlite3_prepare_v2(x->db,
-			       "SELECT d.id, d.path, coalesce(t.hash, '') FROM docs d LEFT JOIN doc_tokens t "
-			       "ON t.doc = d.id",
-			       -1, &st, NULL) != SQLITE_OK)
-		return NULL;
+	*out = NULL;
+	if (sqlite3_prepare_v2(x->db, "SELECT doc, path, hash FROM doc_keys", -1, &st, NULL) != SQLITE_OK)
+		return false;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -727,18 +746,8 @@ static S_old *S_olds(S_ix *x, size_t *n)
 	sqlite3_finalize(st);
 	if (*n)
 		qsort(v, *n, sizeof *v, S_old_cmp);
-	return v;
-}
-
-/* A number the database holds (the first column of sql's row), or 0. */
-static sqlite3_int64 S_number(S_ix *x, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	sqlite3_int64 v = 0;
-	if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	*out = v;
+	return *n == (size_t)S_number(x, "SELECT count(*) FROM doc_order");
 }
 
 /* Whether the meta table gives key the value want. */
@@ -766,9 +775,10 @@ static int S_drop(S_ix *x, sqlite3_int64 id)
 	    "FROM learning WHERE doc = %lld;"
 	    "DELETE FROM learning_themes WHERE point IN (SELECT id FROM learning WHERE doc = %lld);"
 	    "DELETE FROM learning WHERE doc = %lld; DELETE FROM doc_themes WHERE doc = %lld;"
-	    "DELETE FROM docs WHERE id = %lld; DELETE FROM doc_tokens WHERE doc = %lld;",
+	    "DELETE FROM docs WHERE id = %lld; DELETE FROM doc_keys WHERE doc = %lld;"
+	    "DELETE FROM doc_tokens WHERE doc = %lld;",
 	    (long long)id, (long long)id, (long long)id, (long long)id, (long long)id, (long long)id,
-	    (long long)id);
+	    (long long)id, (long long)id);
 	int rc = S_exec(x, sql);
 	free(sql);
 	return rc;
@@ -873,12 +883,11 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 	    !S_meta_is(x, "tokenize", CB_FTS_TOKENIZE))
 		return 1;
 	size_t nold = 0;
-	S_old *olds = S_olds(x, &nold);
+	S_old *olds = NULL;
 	S_old **match = cb_xcalloc(s->ndocs + 1, sizeof *match);
-	size_t changed = S_changes(s, olds, nold, match);
 	sqlite3_stmt *get = NULL;
 	int rc = 1;
-	if (changed * 2 > s->ndocs + 32)
+	if (!S_olds(x, &olds, &nold) || S_changes(s, olds, nold, match) * 2 > s->ndocs + 32)
 		goto out;
 	rc = -1;
 	if (S_exec(x, "BEGIN; DELETE FROM meta; DELETE FROM themes; DELETE FROM synonyms; DELETE FROM "

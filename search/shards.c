@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "partner.h"
 #include "postings.h"
 
 /* Appends a non-negative integer and a comma; room for it is reserved.
@@ -296,6 +297,10 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 			S_str(&b, text);
 			free(text);
 			S_doc_points(&b, d);
+			/* A partner's document: the partnership it comes from. */
+			const cb_partner *p = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
+			cb_buf_putc(&b, ',');
+			S_str(&b, p ? cb_partner_label(p) : "");
 			cb_buf_putc(&b, ']');
 		}
 		cb_buf_puts(&b, "]);\n");

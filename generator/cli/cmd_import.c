@@ -21,6 +21,7 @@
 #include "gitsrc.h"
 #include "import/draft.h"
 #include "import/import.h"
+#include "learning.h"
 #include "schema.h"
 #include "util.h"
 
@@ -102,9 +103,9 @@ static int S_parse(int argc, char **argv, S_opts *o)
 	return 0;
 }
 
-/* The repository's configuration and taxonomy as they are in the working
- * tree. 0, 1 after printing their errors, or 2. */
-static int S_settings(const char *workdir, cb_config *cfg, cb_taxonomy *tax)
+/* The repository's configuration, taxonomy and agencies as they are in
+ * the working tree. 0, 1 after printing their errors, or 2. */
+static int S_settings(const char *workdir, cb_config *cfg, cb_taxonomy *tax, cb_agencies *ag)
 {
 	cb_diags d = CB_DIAGS_INIT;
 	char *path = cb_path_join(workdir, "casebook.yml"), *text = NULL;
@@ -124,6 +125,18 @@ static int S_settings(const char *workdir, cb_config *cfg, cb_taxonomy *tax)
 		cb_taxonomy_load(text, len, cfg->taxonomy_file, tax, &d);
 	free(path);
 	free(text);
+	text = NULL;
+	if (rc == 0 && cfg->agencies_file) {
+		path = cb_path_join(workdir, cfg->agencies_file);
+		if (cb_file_read(path, &text, &len) == 0) {
+			cb_taxonomy defs;
+			cb_agencies_file_load(text, len, cfg->agencies_file, &defs, &d);
+			cb_agencies_add(ag, &defs);
+			cb_taxonomy_free(&defs);
+		}
+		free(path);
+		free(text);
+	}
 	if (rc == 0 && d.errors) {
 		cb_diags_sort(&d);
 		cb_diags_print(&d, stderr, cb_want_color(stderr));
@@ -200,7 +213,9 @@ typedef struct S_run {
 	const cb_config *cfg;
 	const cb_taxonomy *tax;
 	const char *today;
-	cb_strv written; /* repository-relative paths of the new documents */
+	cb_strv written;	     /* repository-relative paths of the new documents */
+	const cb_agencies *agencies; /* shipped and the repository's */
+	const cb_lvocab *vocab;	     /* the repository's learning headings */
 } S_run;
 
 /* What was written, what was guessed and the file's metadata. */
@@ -243,7 +258,8 @@ static int S_one(S_run *r, const char *file)
 		return -1;
 	}
 	char *stem = S_stem(file);
-	cb_draft_opts dopt = {r->o->type, r->o->date, r->today, &r->o->themes, r->tax, stem, NULL, NULL};
+	cb_draft_opts dopt = {r->o->type, r->o->date, r->today, &r->o->themes, r->tax,
+			      stem,	  NULL,	      NULL,	r->agencies,   r->vocab};
 	cb_draft probe;
 	cb_draft_make(doc, &dopt, &probe); /* for the title, type and date the names need */
 	char *slug = S_slug(probe.title);
@@ -350,8 +366,11 @@ int cb_cmd_import(int argc, char **argv, const char *datadir)
 	cb_taxonomy tax;
 	memset(&cfg, 0, sizeof cfg);
 	memset(&tax, 0, sizeof tax);
+	cb_agencies ag;
+	cb_agencies_init(&ag);
+	cb_lvocab *vocab = NULL;
 	bool loaded = false;
-	S_run r = {&o, NULL, &cfg, &tax, NULL, CB_STRV_INIT};
+	S_run r = {&o, NULL, &cfg, &tax, NULL, CB_STRV_INIT, &ag, NULL};
 	int rc = S_parse(argc, argv, &o);
 	if (rc != 0) {
 		rc = rc < 0 ? 0 : rc;
@@ -370,8 +389,9 @@ int cb_cmd_import(int argc, char **argv, const char *datadir)
 		goto out;
 	}
 	loaded = true;
-	if ((rc = S_settings(r.workdir, &cfg, &tax)) != 0)
+	if ((rc = S_settings(r.workdir, &cfg, &tax, &ag)) != 0)
 		goto out;
+	r.vocab = vocab = cb_lvocab_new(&cfg.learning_headings, cfg.learning_headings_only);
 	for (size_t i = 0; i < o.themes.n; i++)
 		if (tax.n && !cb_taxonomy_find(&tax, o.themes.v[i])) {
 			const char *sug =
@@ -410,5 +430,7 @@ out:
 	cb_gitsrc_free(g);
 	cb_strv_free(&r.written);
 	cb_strv_free(&o.themes);
+	cb_agencies_free(&ag);
+	cb_lvocab_free(vocab);
 	return rc;
 }

@@ -117,20 +117,21 @@ static char *S_link_in_path(const char *dir, const char *rel)
 	return NULL;
 }
 
-int cb_cmd_init(int argc, char **argv, const char *datadir)
+/* The command line: sets *dir and the flags and returns -1 to go on, else
+ * the exit status (help, or a usage error). */
+static int S_parse(int argc, char **argv, bool *commit, bool *force, const char **dir)
 {
 	static const struct option opts[] = {{"commit", no_argument, NULL, 'c'},
 					     {"force", no_argument, NULL, 'f'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	bool commit = false, force = false;
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': commit = true; break;
-		case 'f': force = true; break;
+		case 'c': *commit = true; break;
+		case 'f': *force = true; break;
 		case 'h': fputs(cb_init_usage, stdout); return 0;
 		case ':': return cb_usage_error(cb_init_usage, "option '%s' needs a value", argv[optind - 1]);
 		default: return cb_usage_error(cb_init_usage, "unknown option '%s'", argv[optind - 1]);
@@ -143,8 +144,14 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 	if (argc - optind > 1)
 		return cb_usage_error(cb_init_usage, "unexpected argument '%s'; give one folder",
 				      argv[optind + 1]);
-	const char *dir = argv[optind];
+	*dir = argv[optind];
+	return -1;
+}
 
+/* Whether dir may become the repository: a folder (or nothing yet), empty
+ * unless force. 0, or 2 with the reason said. */
+static int S_check_dir(const char *dir, bool force)
+{
 	struct stat st;
 	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "casebook: '%s' is a file, not a folder; choose another name\n", dir);
@@ -158,26 +165,14 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		    dir);
 		return 2;
 	}
-	char *skel = cb_skeleton_dir(datadir);
-	char *init = skel ? cb_path_join(skel, "init") : NULL;
-	if (!init || !cb_is_dir(init)) {
-		fprintf(stderr,
-			"casebook: cannot find the files for a new repository in '%s/skeleton/init'; is "
-			"casebook installed completely?\n",
-			datadir);
-		free(skel);
-		free(init);
-		return 2;
-	}
-	int rc = 2;
-	cb_strv files = CB_STRV_INIT, written = CB_STRV_INIT, kept = CB_STRV_INIT;
-	cb_error err = CB_ERROR_INIT;
-	bool created;
-	if (S_walk(init, "", &files) != 0)
-		goto out;
-	cb_strv_sort(&files);
-	for (size_t i = 0; i < files.n; i++) {
-		char *rel = S_target(files.v[i]);
+	return 0;
+}
+
+/* -1, said, when a skeleton file's place in dir goes through a link. */
+static int S_refuse_links(const char *dir, const cb_strv *files)
+{
+	for (size_t i = 0; i < files->n; i++) {
+		char *rel = S_target(files->v[i]);
 		char *link = S_link_in_path(dir, rel);
 		free(rel);
 		if (link) {
@@ -186,23 +181,19 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 				"through links; remove it, or choose another folder (nothing was written)\n",
 				dir, link);
 			free(link);
-			goto out;
+			return -1;
 		}
 	}
-	if (cb_mkdir_p(dir) != 0) {
-		fprintf(stderr, "casebook: cannot make the folder '%s': %s\n", dir, strerror(errno));
-		goto out;
-	}
-	if (cb_gitsrc_init_repo(dir, &created, &err) != 0) {
-		fprintf(stderr, "casebook: %s\n", err.msg);
-		goto out;
-	}
-	/* The pre-commit hook checks every commit for personal data; another
-	 * hook already there is left alone (the message says how to chain). */
-	cb_hook_install(dir, false, true);
-	for (size_t i = 0; i < files.n; i++) {
-		char *src = cb_path_join(init, files.v[i]);
-		char *rel = S_target(files.v[i]);
+	return 0;
+}
+
+/* Copies the skeleton's files (init) into dir, never over a file there:
+ * their places go to written or kept. -1, said, on a failure. */
+static int S_copy(const char *init, const char *dir, const cb_strv *files, cb_strv *written, cb_strv *kept)
+{
+	for (size_t i = 0; i < files->n; i++) {
+		char *src = cb_path_join(init, files->v[i]);
+		char *rel = S_target(files->v[i]);
 		char *dst = cb_path_join(dir, rel);
 		char *data = NULL;
 		size_t len;
@@ -211,10 +202,10 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 			fprintf(stderr, "casebook: cannot read '%s': %s\n", src, strerror(errno));
 			wrc = -1;
 		} else if (cb_file_create(dst, data, len) == 0) {
-			cb_strv_push_own(&written, rel);
+			cb_strv_push_own(written, rel);
 			rel = NULL;
 		} else if (errno == EEXIST) {
-			cb_strv_push_own(&kept, rel);
+			cb_strv_push_own(kept, rel);
 			rel = NULL;
 		} else {
 			fprintf(stderr, "casebook: cannot write '%s': %s\n", dst, strerror(errno));
@@ -225,25 +216,32 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		free(dst);
 		free(src);
 		if (wrc != 0)
-			goto out;
+			return -1;
 	}
+	return 0;
+}
 
+/* Says what was written and kept, commits it with --commit, and says what
+ * to do next. The exit status. */
+static int S_finish(const char *dir, bool created, bool commit, const cb_strv *written, const cb_strv *kept)
+{
 	printf("casebook: %s a learning repository in %s\n", created ? "made" : "set up", dir);
 	size_t docs = 0;
-	for (size_t i = 0; i < written.n; i++)
-		if (cb_str_ends(written.v[i], ".md") && cb_str_starts(written.v[i], "content/"))
+	for (size_t i = 0; i < written->n; i++)
+		if (cb_str_ends(written->v[i], ".md") && cb_str_starts(written->v[i], "content/"))
 			docs++;
 	printf("  %zu files written, with %zu example documents (fictional: replace or delete them)\n",
-	       written.n, docs);
-	for (size_t i = 0; i < kept.n; i++)
-		printf("  kept the existing %s\n", kept.v[i]);
-	if (commit && written.n) {
+	       written->n, docs);
+	for (size_t i = 0; i < kept->n; i++)
+		printf("  kept the existing %s\n", kept->v[i]);
+	if (commit && written->n) {
 		char id[41];
-		if (cb_gitsrc_commit_files(dir, &written, "Start a learning repository with casebook init",
-					   id, &err) != 0) {
+		cb_error err = CB_ERROR_INIT;
+		if (cb_gitsrc_commit_files(dir, written, "Start a learning repository with casebook init", id,
+					   &err) != 0) {
 			fprintf(stderr, "casebook: the files are written, but the first commit failed: %s\n",
 				err.msg);
-			goto out;
+			return 2;
 		}
 		printf("  committed as %.7s\n", id);
 		printf("next: cd %s && casebook build   (or casebook serve to preview while you write)\n",
@@ -255,7 +253,51 @@ int cb_cmd_init(int argc, char **argv, const char *datadir)
 		       "      (casebook serve previews without committing)\n",
 		       dir);
 	}
-	rc = 0;
+	return 0;
+}
+
+int cb_cmd_init(int argc, char **argv, const char *datadir)
+{
+	bool commit = false, force = false;
+	const char *dir = NULL;
+	int rc = S_parse(argc, argv, &commit, &force, &dir);
+	if (rc >= 0)
+		return rc;
+	if (S_check_dir(dir, force) != 0)
+		return 2;
+	char *skel = cb_skeleton_dir(datadir);
+	char *init = skel ? cb_path_join(skel, "init") : NULL;
+	if (!init || !cb_is_dir(init)) {
+		fprintf(stderr,
+			"casebook: cannot find the files for a new repository in '%s/skeleton/init'; is "
+			"casebook installed completely?\n",
+			datadir);
+		free(skel);
+		free(init);
+		return 2;
+	}
+	rc = 2;
+	cb_strv files = CB_STRV_INIT, written = CB_STRV_INIT, kept = CB_STRV_INIT;
+	cb_error err = CB_ERROR_INIT;
+	bool created;
+	if (S_walk(init, "", &files) != 0)
+		goto out;
+	cb_strv_sort(&files);
+	if (S_refuse_links(dir, &files) != 0)
+		goto out;
+	if (cb_mkdir_p(dir) != 0) {
+		fprintf(stderr, "casebook: cannot make the folder '%s': %s\n", dir, strerror(errno));
+		goto out;
+	}
+	if (cb_gitsrc_init_repo(dir, &created, &err) != 0) {
+		fprintf(stderr, "casebook: %s\n", err.msg);
+		goto out;
+	}
+	/* The pre-commit hook checks every commit for personal data; another
+	 * hook already there is left alone (the message says how to chain). */
+	cb_hook_install(dir, false, true);
+	if (S_copy(init, dir, &files, &written, &kept) == 0)
+		rc = S_finish(dir, created, commit, &written, &kept);
 out:
 	cb_strv_free(&files);
 	cb_strv_free(&written);

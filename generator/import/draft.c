@@ -1,8 +1,9 @@
 /*
  * draft: an imported document as a casebook draft (draft.h). The guesses
  * are deliberately plain — words in the title and section names for the
- * type, a labelled date before any other, themes named by their label or
- * synonyms at least twice — and every guess is written where the author
+ * type, a labelled date before any other, themes its learning points are
+ * on or named by their label or synonyms at least twice, agencies the
+ * agencies table names — and every guess is written where the author
  * will see it and correct it: the document stays a draft.
  */
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <strings.h>
 
 #include "import/draft.h"
+#include "learning.h"
 
 /* ---- dates ---- */
 
@@ -234,28 +236,6 @@ static void S_type(const cb_import_doc *doc, const char *title, cb_draft *d)
 	}
 }
 
-/* The agencies (audience ids the demo and DOMAIN.md use) and the words
- * that name them in reports. */
-static const struct {
-	const char *id;
-	const char *words[6];
-} S_agencies[] = {
-    {"gp", {"GP", "GPs", "general practitioner", "primary care", "general practice", NULL}},
-    {"health-visiting", {"health visitor", "health visitors", "health visiting", "HV", NULL}},
-    {"midwifery", {"midwife", "midwives", "midwifery", "maternity", NULL}},
-    {"emergency-department", {"emergency department", "A&E", "ED", NULL}},
-    {"ambulance", {"ambulance", "paramedic", "paramedics", NULL}},
-    {"paediatrics", {"paediatric", "paediatrician", "paediatricians", "paediatrics", NULL}},
-    {"camhs", {"CAMHS", "child and adolescent mental health", NULL}},
-    {"police", {"police", NULL}},
-    {"childrens-social-care", {"social care", "social worker", "social workers", "CSC", NULL}},
-    {"education", {"school", "schools", "teacher", "teachers", "education", NULL}},
-    {"early-years", {"nursery", "early years", "childminder", NULL}},
-    {"housing", {"housing", NULL}},
-    {"probation", {"probation", NULL}},
-    {"adult-services", {"adult social care", "adult services", "adult mental health", NULL}},
-};
-
 typedef struct S_score {
 	const char *id;
 	size_t n;
@@ -269,29 +249,78 @@ static int S_by_score(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static void S_suggest(const char *text, const char *title, const cb_taxonomy *tax, cb_draft *d)
+/* How many of the document's learning points (the top-level list items
+ * under a learning heading of vocab) are on each theme of tax, as a build
+ * files them (learning.h); per theme in tax's order. */
+static size_t *S_point_counts(const cb_import_doc *doc, const cb_taxonomy *tax, const cb_lvocab *vocab,
+			      const cb_agencies *ag)
+{
+	size_t *n = cb_xcalloc(tax->n + 1, sizeof *n);
+	cb_lclass *c = cb_lclass_new(tax, ag);
+	const char *heading = NULL;
+	for (size_t i = 0; i < doc->nblocks; i++) {
+		const cb_import_block *b = &doc->blocks[i];
+		if (b->kind == CB_IMPORT_HEADING)
+			heading = cb_lvocab_match(vocab, NULL, b->text) ? b->text : NULL;
+		if (b->kind != CB_IMPORT_ITEM || b->level != 0 || !heading)
+			continue;
+		cb_strv hit = CB_STRV_INIT;
+		cb_lclass_match(c, b->text, heading, (const char *const *)tax->ids.v, tax->ids.n, &hit);
+		for (size_t t = 0; t < tax->n; t++)
+			n[t] += cb_strv_contains(&hit, tax->themes[t].id);
+		cb_strv_free(&hit);
+	}
+	cb_lclass_free(c);
+	return n;
+}
+
+/* How often name, or its plural, occurs in text. */
+static size_t S_count_name(const char *text, const char *name)
+{
+	size_t n = S_count(text, name);
+	size_t len = strlen(name);
+	if (len > 2 && name[len - 1] != 's' && !isupper((unsigned char)name[len - 1])) {
+		char *plural = cb_xasprintf("%s%s", name, name[len - 1] == 'y' ? "ies" : "s");
+		if (name[len - 1] == 'y')
+			memcpy(plural + len - 1, "ies", 4);
+		n += S_count(text, plural);
+		free(plural);
+	}
+	return n;
+}
+
+/* Themes: those its learning points are on, and those its text names at
+ * least twice (the title counting double); the five most, each point on
+ * a theme counting as one more mention. Agencies: those of the agencies
+ * table (agency.h) whose label or synonym the text names. */
+static void S_suggest(const cb_import_doc *doc, const char *text, const char *title, const cb_draft_opts *o,
+		      const cb_taxonomy *tax, cb_draft *d)
 {
 	size_t n = tax ? tax->n : 0;
 	S_score *sc = cb_xcalloc(n + 1, sizeof *sc);
+	size_t *points = n ? S_point_counts(doc, tax, o->vocab, o->agencies) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const cb_theme_def *t = &tax->themes[i];
 		size_t hits = S_count(text, t->label) + 2 * S_count(title, t->label);
 		for (size_t j = 0; j < t->synonyms.n; j++)
 			hits += S_count(text, t->synonyms.v[j]) + 2 * S_count(title, t->synonyms.v[j]);
-		if (hits >= 2)
-			sc[k++] = (S_score){t->id, hits};
+		if (hits >= 2 || points[i])
+			sc[k++] = (S_score){t->id, hits + points[i]};
 	}
 	qsort(sc, k, sizeof *sc, S_by_score);
 	for (size_t i = 0; i < k && i < 5; i++)
 		cb_strv_push(&d->themes, sc[i].id);
 	free(sc);
-	for (size_t a = 0; a < sizeof S_agencies / sizeof S_agencies[0]; a++) {
-		size_t hits = 0;
-		for (size_t j = 0; j < 6 && S_agencies[a].words[j]; j++)
-			hits += S_count(text, S_agencies[a].words[j]);
+	free(points);
+	const cb_agencies *ag = o->agencies ? o->agencies : cb_agencies_shipped();
+	for (size_t a = 0; a < ag->n; a++) {
+		const cb_theme_def *e = &ag->v[a];
+		size_t hits = S_count_name(text, e->label);
+		for (size_t j = 0; j < e->synonyms.n; j++)
+			hits += S_count_name(text, e->synonyms.v[j]);
 		if (hits)
-			cb_strv_push(&d->agencies, S_agencies[a].id);
+			cb_strv_push(&d->agencies, e->id);
 	}
 }
 
@@ -558,11 +587,11 @@ void cb_draft_make(const cb_import_doc *doc, const cb_draft_opts *o, cb_draft *d
 			cb_strv_push(&d->themes, o->themes->v[i]);
 		cb_draft tmp;
 		memset(&tmp, 0, sizeof tmp);
-		S_suggest(text, d->title, NULL, &tmp);
+		S_suggest(doc, text, d->title, o, NULL, &tmp);
 		d->agencies = tmp.agencies;
 		cb_strv_free(&tmp.themes);
 	} else {
-		S_suggest(text, d->title, o->tax, d);
+		S_suggest(doc, text, d->title, o, o->tax, d);
 		d->themes_suggested = true;
 	}
 	cb_strv_free(&sugg_themes);

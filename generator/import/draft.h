@@ -1,28 +1,31 @@
 /*
  * draft: an imported document (import.h) as a casebook draft — front
  * matter with the title, a type guessed from the words it uses, a date
- * found in its text, themes and agencies suggested from the taxonomy and
- * the agencies list; and a Markdown body with `##` headings, real lists,
- * tables and links, ending with a link to the original file.
+ * found in its text, themes suggested from the taxonomy (those its own
+ * learning points are on first) and agencies from the agencies table; and a Markdown body with `##` headings,
+ * real lists, tables and links, ending with a link to the original file.
  */
 #ifndef CB_IMPORT_DRAFT_H
 #define CB_IMPORT_DRAFT_H
 
 #include <stdbool.h>
 
+#include "agency.h"
 #include "config.h"
 #include "import/import.h"
 #include "util.h"
 
 typedef struct cb_draft_opts {
-	const char *type;	    /* NULL: guess */
-	const char *date;	    /* YYYY-MM-DD; NULL: find it in the text */
-	const char *today;	    /* YYYY-MM-DD, when no date is found */
-	const cb_strv *themes;	    /* given themes (may be NULL): no suggestions then */
-	const cb_taxonomy *tax;	    /* NULL: no themes to suggest */
-	const char *fallback_title; /* when the document has none (the file's name) */
-	const char *original_href;  /* link to the kept original, relative to the draft; NULL: none */
-	const char *original_label; /* e.g. "PDF" */
+	const char *type;	       /* NULL: guess */
+	const char *date;	       /* YYYY-MM-DD; NULL: find it in the text */
+	const char *today;	       /* YYYY-MM-DD, when no date is found */
+	const cb_strv *themes;	       /* given themes (may be NULL): no suggestions then */
+	const cb_taxonomy *tax;	       /* NULL: no themes to suggest */
+	const char *fallback_title;    /* when the document has none (the file's name) */
+	const char *original_href;     /* link to the kept original, relative to the draft; NULL: none */
+	const char *original_label;    /* e.g. "PDF" */
+	const cb_agencies *agencies;   /* the agencies to suggest from; NULL: the shipped list */
+	const struct cb_lvocab *vocab; /* the learning headings (learning.h); NULL: the defaults */
 } cb_draft_opts;
 
 typedef enum { CB_DRAFT_DATE_GIVEN, CB_DRAFT_DATE_FOUND, CB_DRAFT_DATE_TODAY } cb_draft_date_from;

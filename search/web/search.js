@@ -950,6 +950,8 @@ var CBS = (function () {
 	 * query's synonyms. */
 	function matchedThemes(q, h) {
 		var out = [], seen = {};
+		if (!q.exp.length)
+			return out; /* no synonym in the query: most searches, and every hit */
 		var mine = (h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc]).map(function (i) {
 			return meta.themes[i][0];
 		});
@@ -1011,7 +1013,9 @@ var CBS = (function () {
 	}
 
 	/* Loads what is needed to show documents: calls done(err, [info]) with
-	 * info = {title, url, date, area, summary, path, text, type, typeLabel}. */
+	 * info = {title, url, date, area, summary, path, text, type, typeLabel,
+	 * partnership} (partnership: the partnership a partner repository's
+	 * document comes from, "" for the hub's own). */
 	function documents(ids, done) {
 		var files = {};
 		ids.forEach(function (d) {
@@ -1024,7 +1028,7 @@ var CBS = (function () {
 				var r = docBlocks[Math.floor(d / meta.block)][d % meta.block];
 				var ty = meta.types[meta.type[d]];
 				return {title: r[0], url: r[1], date: r[2], area: r[3], summary: r[4], path: r[5], text: r[6],
-					type: ty[0], typeLabel: ty[1]};
+					type: ty[0], typeLabel: ty[1], partnership: r[9] || ''};
 			}));
 		});
 	}

@@ -97,8 +97,10 @@
 		var t = el('time', null, dateLabel(info.date));
 		t.setAttribute('datetime', info.date);
 		meta.appendChild(t);
-		if (info.area)
-			meta.appendChild(document.createTextNode(' · ' + info.area));
+		/* As lists of documents do: a partner's document names its
+		 * partnership where others name their area. */
+		if (info.partnership || info.area)
+			meta.appendChild(document.createTextNode(' · ' + (info.partnership || info.area)));
 		li.appendChild(meta);
 		h.themes.forEach(function (th) {
 			li.appendChild(el('p', 'search-result__theme', 'Theme: ' + th.label + ' (matched “' + th.typed + '”)'));

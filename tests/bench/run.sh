@@ -2,8 +2,9 @@
 # make bench: builds synthetic corpora (../shared/bench/make-corpus.py) and
 # prints, for each size: the full build (wall time, peak memory, stage
 # times), a rebuild with nothing changed, a rebuild after a one-document
-# commit, the full build on one core (--jobs 1), the cmark-gfm floor (the
-# same Markdown through the cmark-gfm command alone), search figures, and —
+# commit, the full build on one core (--jobs 1), casebook analyse, the
+# cmark-gfm floor (the same Markdown through the cmark-gfm command alone),
+# search figures, and —
 # when hugo (Debian) and pagefind (npm, in build/bench/node_modules) are
 # installed — the same corpus built by Hugo and indexed by Pagefind, with
 # our time and memory as ratios to theirs, the preview's edit-to-reload
@@ -135,6 +136,10 @@ for n in $SIZES; do
 
 	timed "one core" ./casebook build -q --no-cache --jobs 1 --repo "$corpus" --out "$work/one"
 	row "full build on one core (--jobs 1 --no-cache)" "$WALL" "$MB"
+
+	# Thematic analysis (issue 21): every figure, for the terminal.
+	timed "analyse" ./casebook analyse --repo "$corpus" --format csv
+	row "casebook analyse (themes by area, CSV)" "$WALL" "$MB"
 
 	if command -v cmark-gfm >/dev/null; then
 		# The files in batches of 200 per process (each batch is read as one

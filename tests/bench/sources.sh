@@ -2,7 +2,8 @@
 # Partner repositories at national scale (run by tests/bench/run.sh, so
 # only by `make bench`): a hub with no documents of its own and
 # BENCH_SOURCES_N (default 150) partner repositories of BENCH_SOURCES_DOCS
-# (default 200) documents each, made by ../shared/bench/make-corpus.py.
+# (default 200) documents and BENCH_SOURCES_COMMITS (default 5) commits
+# each, made by ../shared/bench/make-corpus.py.
 # Prints the time and peak memory of `casebook fetch` (every source into
 # the private folder), the full build (empty cache), a rebuild with
 # nothing changed, and a rebuild after one source moved (one document
@@ -14,8 +15,9 @@ ROOT=$PWD
 GEN=${BENCH_CORPUS_SCRIPT:-$ROOT/../shared/bench/make-corpus.py}
 N=${BENCH_SOURCES_N:-150}
 DOCS=${BENCH_SOURCES_DOCS:-200}
+COMMITS=${BENCH_SOURCES_COMMITS:-5}
 OUT=$ROOT/build/bench
-PARTNERS=$OUT/partners-$N-$DOCS
+PARTNERS=$OUT/partners-$N-$DOCS$([ "$COMMITS" = 5 ] || echo "-$COMMITS")
 mkdir -p "$OUT"
 
 timed() {
@@ -36,15 +38,15 @@ git_q() { git -c user.name=Bench -c user.email=bench@example.org "$@" >/dev/null
 if [ ! -f "$PARTNERS/.done" ]; then
 	rm -rf "$PARTNERS"
 	mkdir -p "$PARTNERS"
-	echo "making $N partner repositories of $DOCS documents (once)…"
+	echo "making $N partner repositories of $DOCS documents and $COMMITS commits (once)…"
 	for i in $(seq 1 "$N"); do
-		python3 "$GEN" "$PARTNERS/p$i" --docs "$DOCS" --commits 5 --seed "$i" >/dev/null
+		python3 "$GEN" "$PARTNERS/p$i" --docs "$DOCS" --commits "$COMMITS" --seed "$i" >/dev/null
 	done
 	touch "$PARTNERS/.done"
 fi
 
 echo
-echo "== $N partner repositories of $DOCS documents ($((N * DOCS)) documents)"
+echo "== $N partner repositories of $DOCS documents and $COMMITS commits ($((N * DOCS)) documents)"
 work=$(mktemp -d "$OUT/sources.XXXXXX")
 hub=$work/hub
 git init -q "$hub"

@@ -37,6 +37,14 @@ async function main() {
 					// Usable at 320 px: nothing wider than the window.
 					const wide = await page.evaluate(() => document.documentElement.scrollWidth);
 					t.check(`${kind} at 320 px needs no sideways scrolling (scroll width ${wide})`, wide <= 320);
+					// A heatmap's labels and counts stay readable: drawn at no
+					// less than 11 px, the picture scrolling sideways instead.
+					const small = await page.evaluate(() => [...document.querySelectorAll('.heatmap__svg')].map((s) => {
+						const scale = s.getBoundingClientRect().width / s.width.baseVal.value;
+						return Math.min(...[...s.querySelectorAll('text')].map((x) => scale * parseFloat(getComputedStyle(x).fontSize)));
+					}).filter((px) => px < 11));
+					if (rel.startsWith('analysis/'))
+						t.check(`${kind} at 320 px: heatmap text at 11 px or more (${small.map((px) => px.toFixed(1)).join(', ')})`, small.length === 0);
 				}
 			}
 		}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Document hooks' results kept in the build cache (plugin.h's
-# cb_plugin_memo): a rebuild runs a plugin's document hook only on the
-# documents whose fields it reads changed, gives the messages the hook gave
-# again, and writes the same bytes as a build without the cache; new
-# options for a plugin, or a new plugin source, run it on every document;
-# a hook that asks casebook.query always runs. The counts come from the
+# Plugins' results kept in the build cache (plugin.h's cb_plugin_memo): a
+# rebuild runs a plugin's document hook only on the documents whose fields
+# it reads changed, and its site hook only when a field it read of any
+# document changed; it gives the messages the hooks gave again, and writes
+# the same bytes as a build without the cache. New options for a plugin,
+# or a new plugin source, run it on every document; a hook that asks
+# casebook.query always runs. The counts come from the
 # build's timings (CASEBOOK_TIMINGS), the same figures `make bench` reads.
 . "$(dirname "$0")/lib.sh"
 
@@ -15,6 +16,9 @@ commit "$R" "the library" "2024-06-01T10:00:00Z"
 
 # counts PLUGIN: "RUN REUSED" of that plugin's document hook in $OUT.
 counts() { sed -n "s/.*timing:   $1 (document hook: \([0-9]*\) run, \([0-9]*\) from the cache).*/\1 \2/p" <<<"$OUT"; }
+# site_kept PLUGIN: whether its site hook's record was used.
+site_kept() { grep -q "timing:   $1 .*(site hook from the cache)" <<<"$OUT" && echo yes || echo no; }
+sites() { echo "$(site_kept backlinks) $(site_kept related) $(site_kept learning) $(site_kept actions) $(site_kept glossary)"; }
 build() { run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build --repo "$R" --out "$TMP/out" "$@"; }
 # same_as_clean LABEL: the output equals a build without the cache.
 same_as_clean() {
@@ -28,20 +32,32 @@ build
 assert_eq "first build" "$RC" "0"
 assert_eq "first build: the taxonomy's hook runs on every document" "$(counts taxonomy)" "5 0"
 assert_eq "first build: the glossary's hook runs on every document" "$(counts glossary)" "5 0"
+assert_eq "first build: every site hook runs" "$(sites)" "no no no no no"
 
 build
 assert_eq "rebuild" "$RC" "0"
 assert_eq "nothing changed: no document hook runs" "$(counts taxonomy) / $(counts glossary)" "0 5 / 0 5"
 assert_contains "a kept hook's warning is given again" "$OUT" "$warned"
+assert_eq "nothing changed: no site hook runs" "$(sites)" "yes yes yes yes yes"
 same_as_clean "nothing changed: the output is a clean build's"
 
 # One document changed: only its hooks run.
 printf '\nThe GP wrote again.\n' >>"$R/content/plans/plan-b.md"
-commit "$R" "one document" "2024-06-02T10:00:00Z"
+commit "$R" "one document" "2024-06-01T11:00:00Z"
 build
 assert_eq "one document changed: its hooks run, no other" "$(counts taxonomy) / $(counts glossary)" "1 4 / 1 4"
 assert_contains "one document changed: the warning of another is still given" "$OUT" "$warned"
+assert_eq "a sentence added: no site hook read what changed" "$(sites)" "yes yes yes yes yes"
 same_as_clean "one document changed: the output is a clean build's"
+
+# A link added: the backlinks plugin read every document's links, so it
+# runs again; related and learning read none of them.
+printf '\nSee also [the first plan](../plans/plan-a.md).\n' >>"$R/content/briefings/sleep.md"
+commit "$R" "a link" "2024-06-01T12:00:00Z"
+build
+assert_eq "a link added: backlinks runs again" "$(site_kept backlinks) $(site_kept related)" "no yes"
+assert_contains "a link added: the linked plan is referenced by the briefing" "$(cat "$TMP/out/documents/plans-plan-a.html")" "briefings-sleep.html"
+same_as_clean "a link added: the output is a clean build's"
 
 # The taxonomy plugin's options changed: it runs on every document again,
 # the glossary's hook does not.

@@ -126,6 +126,11 @@ run "$CASEBOOK" build --repo "$HUB" --out "$TMP/public2"
 run "$CASEBOOK" build --repo "$HUB" --no-cache --out "$TMP/public3"
 assert_eq "a repeat build is byte-identical" "$(tree_sum "$TMP/public2")" "$(tree_sum "$TMP/public")"
 assert_eq "a build without the cache is byte-identical" "$(tree_sum "$TMP/public3")" "$(tree_sum "$TMP/public")"
+# The partners' histories are walked on several threads at once.
+run "$CASEBOOK" build --repo "$HUB" --no-cache --jobs 1 --out "$TMP/public-j1"
+run "$CASEBOOK" build --repo "$HUB" --no-cache --jobs 4 --out "$TMP/public-j4"
+assert_eq "one thread or four build the same" "$(tree_sum "$TMP/public-j1")" "$(tree_sum "$TMP/public-j4")"
+assert_eq "and the same as the default" "$(tree_sum "$TMP/public-j4")" "$(tree_sum "$TMP/public")"
 
 # Across sources: search, learning, analysis, dates from each partner's history.
 (cd "$HUB" && "$CASEBOOK" search "appointment" >"$TMP/search.txt" 2>&1)

@@ -34,7 +34,7 @@ static void S_check_doc(const cb_import_doc *doc)
 			    b->links[k].len > n - b->links[k].off)
 				abort();
 	}
-	cb_draft_opts o = {NULL, NULL, "2024-01-01", NULL, NULL, "fuzz", "../files/x.pdf", "PDF"};
+	cb_draft_opts o = {NULL, NULL, "2024-01-01", NULL, NULL, "fuzz", "../files/x.pdf", "PDF", NULL, NULL};
 	cb_draft d;
 	cb_draft_make(doc, &o, &d);
 	size_t bad;

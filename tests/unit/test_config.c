@@ -319,20 +319,21 @@ static void test_label_from_id(void **state)
 
 static void test_sources(void **state)
 {
-	const char *text = "sources:\n"
-			   "  - name: walsby\n"
-			   "    url: ../walsby-learning\n"
-			   "    ref: shared\n"
-			   "    area: Walsby\n"
-			   "    content: reviews/\n"
-			   "    max-visibility: internal\n"
-			   "    themes: {dna: was-not-brought, nfa: neglect}\n"
-			   "  - name: orrin-vale\n"
-			   "    url: /srv/git/orrin.git\n"
-			   "  - {name: kelby, url: 'file:///srv/git/kelby'}\n"
-			   "  - {name: m4, url: https://git.example.org/m4.git}\n"
-			   "  - {name: s1, url: 'ssh://git.example.org/s1.git'}\n"
-			   "  - {name: s2, url: 'git@git.example.org:s2.git'}\n";
+	const char *text =
+	    "sources:\n"
+	    "  - name: walsby\n"
+	    "    url: ../walsby-learning\n"
+	    "    ref: shared\n"
+	    "    area: Walsby\n"
+	    "    content: reviews/\n"
+	    "    max-visibility: internal\n"
+	    "    themes: {dna: was-not-brought, nfa: neglect}\n"
+	    "  - name: orrin-vale\n"
+	    "    url: /srv/git/orrin.git\n"
+	    "  - {name: kelby, url: 'file:///srv/git/kelby', label: Kelby Children's Partnership}\n"
+	    "  - {name: m4, url: https://git.example.org/m4.git}\n"
+	    "  - {name: s1, url: 'ssh://git.example.org/s1.git'}\n"
+	    "  - {name: s2, url: 'git@git.example.org:s2.git'}\n";
 	cb_diags d = CB_DIAGS_INIT;
 	cb_config cfg;
 	assert_int_equal(cb_config_load(text, strlen(text), "casebook.yml", &cfg, &d), 0);
@@ -361,6 +362,13 @@ static void test_sources(void **state)
 	assert_string_equal(loc, "/srv/git/orrin.git");
 	free(loc);
 	assert_int_equal(cfg.sources[2].kind, CB_URL_FILE);
+	/* What pages call a partnership: its label, its area, its name. */
+	assert_string_equal(cb_partner_label(&cfg.sources[2]), "Kelby Children's Partnership");
+	assert_string_equal(cb_partner_label(w), "Walsby");
+	assert_string_equal(cb_partner_label(o), "orrin-vale");
+	assert_ptr_equal(cb_partner_find(cfg.sources, cfg.nsources, "kelby"), &cfg.sources[2]);
+	assert_null(cb_partner_find(cfg.sources, cfg.nsources, "kelb"));
+	assert_null(cb_partner_find(cfg.sources, cfg.nsources, NULL));
 	assert_int_equal(cfg.sources[3].kind, CB_URL_HTTPS);
 	assert_int_equal(cfg.sources[4].kind, CB_URL_SSH);
 	assert_int_equal(cfg.sources[5].kind, CB_URL_SSH);

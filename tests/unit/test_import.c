@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "import/draft.h"
+#include "learning.h"
 #include "import/import.h"
 #include "import/import_int.h"
 
@@ -360,7 +361,7 @@ static void test_draft(void **state)
 	    "<ul><li>Use *care* with <a href='https://example.org/a b'>links</a></li></ul>"
 	    "<p>1. A typed list</p><p># Not a heading</p><table><tr><td>a|b</td><td>c</td></tr></table>");
 	cb_strv none = CB_STRV_INIT;
-	cb_draft_opts o = {NULL, NULL, "2024-01-01", &none, NULL, "b", "../files/b.html", "HTML"};
+	cb_draft_opts o = {NULL, NULL, "2024-01-01", &none, NULL, "b", "../files/b.html", "HTML", NULL, NULL};
 	cb_draft dr;
 	cb_draft_make(d, &o, &dr);
 	assert_string_equal(dr.title, "7 minute briefing: Baby Q");
@@ -390,14 +391,84 @@ static void test_draft(void **state)
 	cb_import_doc_free(d);
 }
 
+/* Themes its learning points are on are suggested, even named once; a
+ * theme named once elsewhere is not. Agencies come from the agencies
+ * table: its synonyms and plurals, and a repository's own entries. */
+static void test_draft_suggestions(void **state)
+{
+	const char *y = "themes:\n"
+			"  information-sharing:\n    label: Information sharing\n"
+			"  safer-sleep:\n    label: Safer sleep\n    synonyms: [co-sleeping]\n"
+			"  was-not-brought:\n    label: Was not brought\n";
+	cb_taxonomy tax;
+	cb_diags diags = CB_DIAGS_INIT;
+	assert_int_equal(cb_taxonomy_load(y, strlen(y), "taxonomy.yml", &tax, &diags), 0);
+	cb_import_doc *d =
+	    S_read("s.html", "<h1>Baby R</h1><p>Published: May 2022</p>"
+			     "<h2>Background</h2><p>Baby R was not brought to one clinic. Health "
+			     "Visitors, the school nurse and A&amp;E saw the family; the YOT "
+			     "knew the father.</p>"
+			     "<h2>Key learning</h2><ul><li>Tell the GP when the family moves.</li>"
+			     "<li>Ask about co-sleeping at every contact.</li></ul>");
+	cb_draft_opts o = {NULL, NULL, "2024-01-01", NULL, &tax, "s", NULL, NULL, NULL, NULL};
+	cb_draft dr;
+	cb_draft_make(d, &o, &dr);
+	assert_true(dr.themes_suggested);
+	assert_true(cb_strv_contains(&dr.themes, "information-sharing"));
+	assert_true(cb_strv_contains(&dr.themes, "safer-sleep"));
+	assert_false(cb_strv_contains(&dr.themes, "was-not-brought"));
+	assert_true(cb_strv_contains(&dr.agencies, "health-visiting"));
+	assert_true(cb_strv_contains(&dr.agencies, "school-nursing"));
+	assert_true(cb_strv_contains(&dr.agencies, "emergency-department"));
+	assert_false(cb_strv_contains(&dr.agencies, "youth-justice"));
+	assert_false(cb_strv_contains(&dr.agencies, "police"));
+	cb_draft_free(&dr);
+
+	/* A repository's agencies file adds its names. */
+	cb_taxonomy defs = {0};
+	const char *text = "agencies:\n  youth-justice:\n    label: Youth justice service\n"
+			   "    synonyms: [YOT]\n";
+	assert_int_equal(cb_agencies_file_load(text, strlen(text), "agencies.yml", &defs, &diags), 0);
+	cb_agencies ag;
+	cb_agencies_init(&ag);
+	cb_agencies_add(&ag, &defs);
+	o.agencies = &ag;
+	cb_draft_make(d, &o, &dr);
+	assert_true(cb_strv_contains(&dr.agencies, "youth-justice"));
+	cb_draft_free(&dr);
+
+	/* Learning headings are the repository's: with "Key learning" not
+	 * among them, the points are not points. */
+	cb_strv only = CB_STRV_INIT;
+	cb_strv_push(&only, "Practice points");
+	cb_lvocab *v = cb_lvocab_new(&only, true);
+	o.vocab = v;
+	cb_draft_make(d, &o, &dr);
+	assert_false(cb_strv_contains(&dr.themes, "information-sharing"));
+	cb_draft_free(&dr);
+	cb_lvocab_free(v);
+	cb_strv_free(&only);
+	cb_agencies_free(&ag);
+	cb_taxonomy_free(&defs);
+	cb_taxonomy_free(&tax);
+	cb_diags_free(&diags);
+	cb_import_doc_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_normalise),	cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_list_mark),	cmocka_unit_test(test_html),
-	    cmocka_unit_test(test_xml_refused), cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_pdf_layout),	cmocka_unit_test(test_layout_tables),
-	    cmocka_unit_test(test_dates),	cmocka_unit_test(test_draft),
+	    cmocka_unit_test(test_normalise),
+	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_list_mark),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_xml_refused),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_pdf_layout),
+	    cmocka_unit_test(test_layout_tables),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_draft),
+	    cmocka_unit_test(test_draft_suggestions),
 	};
 	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
 }

@@ -885,7 +885,7 @@ static void test_stage_on_a_repository(void **state)
 		cb_plugin_timings times = {NULL, 0};
 		cb_theme *th;
 		assert_int_equal(cb_theme_open(&th, &s, ".", &err), 0);
-		cb_plugins_opts po = {".", th, NULL, NULL, &times};
+		cb_plugins_opts po = {".", th, NULL, NULL, &times, NULL};
 		assert_int_equal(cb_plugins_run(&s, &po, &d, &err), 0);
 		assert_int_equal(d.errors, 0);
 		const cb_doc *a = NULL;

@@ -74,7 +74,7 @@ static int S_stage(cb_site *s, double secs, char **out)
 	s->cfg.plugin_seconds = secs;
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err = {{0}, 0, 0, {0}};
-	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL};
+	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL, NULL};
 	int rc = cb_plugins_run(s, &po, &d, &err);
 	*out = tu_diags_text(&d);
 	cb_diags_free(&d);
@@ -242,7 +242,7 @@ static void test_message_flood(void **state)
 	       "for i = 1, 1500 do casebook.warn('w' .. i) end\ncasebook.error('late')\nreturn {}\n");
 	cb_diags d = CB_DIAGS_INIT;
 	cb_error err;
-	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL};
+	cb_plugins_opts po = {".", NULL, NULL, NULL, NULL, NULL};
 	assert_int_equal(cb_plugins_run(&s, &po, &d, &err), 0);
 	assert_int_equal(d.errors, 1);
 	out = tu_diags_text(&d);

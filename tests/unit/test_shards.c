@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "partner.h"
 #include "postings.h"
 #include "shards.h"
 #include "site.h"
@@ -327,6 +328,11 @@ static void test_shard_strings(void **state)
 		docs[i].meta.date = "2024-01-01";
 		docs[i].md.text = (char *)texts[i];
 	}
+	/* b comes from a partner repository: its row names the partnership. */
+	cb_partner walsby = {.name = "walsby", .label = "Walsby \"Safeguarding\" Partnership"};
+	s.cfg.sources = &walsby;
+	s.cfg.nsources = 1;
+	docs[1].source = "walsby";
 	s.docs = docs;
 	s.ndocs = 2;
 	cb_postings *p = cb_postings_new();
@@ -349,9 +355,10 @@ static void test_shard_strings(void **state)
 		"[\"A \\\"quoted\\\" \\u003ctitle\\u003e \\u0026 more\","
 		"\"documents/a.html\",\"2024-01-01\",\"\",\"\",\"content/a.md\","
 		"\"1234567\\\"89abcdef\\u003cghijklmn\\u003eopqrstu\\u0026vwxyz"
-		"\\\\ABCDEFG\\u0001HIJ \\u2028 and \\u2029, \xE2\x82\xAC euros\\nend \xE2\",[],[]],\n"
+		"\\\\ABCDEFG\\u0001HIJ \\u2028 and \\u2029, \xE2\x82\xAC euros\\nend \xE2\",[],[],\"\"],\n"
 		"[\"Twelve bytes\",\"documents/b.html\",\"2024-01-01\",\"\",\"\","
-		"\"content/b.md\",\"plain text of exactly thirty-two\",[],[]]]);\n");
+		"\"content/b.md\",\"plain text of exactly thirty-two\",[],[],"
+		"\"Walsby \\\"Safeguarding\\\" Partnership\"]]);\n");
 	free(t0);
 	free(d0);
 	cb_postings_free(p);
