@@ -42,7 +42,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/tests/%)
 SAN_BINS  := $(UNIT_SRCS:tests/unit/%.c=build/tests-san/%)
 
 .SECONDARY:
-.PHONY: all deps site test unit bench bench-tools fuzz install uninstall format format-check layout-check clean help check-deps
+.PHONY: all deps site test unit bench bench-large bench-tools fuzz install uninstall format format-check layout-check clean help check-deps
 
 all: casebook
 
@@ -52,6 +52,7 @@ help:
 	@echo "make site      build the demo site from content/ into public/"
 	@echo "make test      run every test suite (unit, sanitizers, Mustache spec, end-to-end)"
 	@echo "make bench     build synthetic corpora and print time and memory"
+	@echo "make bench-large  one build of 100,000 documents: time and peak memory"
 	@echo "make fuzz      run the libFuzzer targets (FUZZ_SECONDS=60 each)"
 	@echo "make install   install to PREFIX (default /usr/local)"
 	@echo "make format    reformat the C sources with clang-format"
@@ -106,6 +107,10 @@ test: deps casebook unit
 
 bench: casebook
 	@bash tests/bench/run.sh
+
+# Issue 22's memory target alone: one build of 100,000 documents (slow).
+bench-large: casebook
+	@bash tests/bench/large.sh
 
 # Tools the benchmark compares against; never needed by `make test`.
 bench-tools:

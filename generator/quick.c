@@ -108,6 +108,20 @@ static int S_body(const cb_site *site, const cb_split *split, const cb_meta *met
 	return !lc.other && d->errors == 0 ? 0 : -1;
 }
 
+/* The site's theme groups name their themes with the documents' own
+ * strings: the old ones go with the site (site->retired), not now. */
+static void S_retire_themes(cb_site *site, cb_doc *doc)
+{
+	cb_strv *keep = cb_xcalloc(1, sizeof *keep);
+	*keep = doc->meta.themes;
+	memset(&doc->meta.themes, 0, sizeof doc->meta.themes);
+	site->retired = cb_xrealloc(site->retired, (site->nretired + 1) * sizeof *site->retired);
+	site->nretired_points =
+	    cb_xrealloc(site->nretired_points, (site->nretired + 1) * sizeof *site->nretired_points);
+	site->retired[site->nretired] = keep;
+	site->nretired_points[site->nretired++] = 1;
+}
+
 int cb_quick_document(cb_site *site, size_t i, const char *data, size_t len)
 {
 	cb_doc *doc = &site->docs[i];
@@ -141,6 +155,7 @@ int cb_quick_document(cb_site *site, size_t i, const char *data, size_t len)
 		cb_strv_free(&doc->pthemes[k]);
 	free(doc->pthemes);
 	doc->pthemes = NULL;
+	S_retire_themes(site, doc);
 	cb_meta_free(&doc->meta);
 	cb_mdoc_free(&doc->md);
 	doc->meta = meta;

@@ -189,6 +189,30 @@ assert_contains "internal: found through --audience internal" "$OUT" '"path":"co
 run "$CASEBOOK" search --repo "$R" zqxhidden
 assert_eq "the public database is untouched by the internal build" "$RC" "1"
 
+# Drafts: search has no --drafts of its own; it sees what the last build of
+# its audience published, so a draft is found after `build --drafts` only,
+# its learning points too, and is gone again after a build without it.
+doc "$R/content/draft.md" "Draft ZQXDRAFT review" "status: draft
+themes: [neglect]" "## Key learning
+
+- Keep ZQXDRAFT chronologies current."
+commit "$R" "a draft"
+"$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
+run "$CASEBOOK" search --repo "$R" --audience internal zqxdraft
+assert_eq "drafts: not found after an internal build without --drafts" "$RC" "1"
+"$CASEBOOK" build -q --repo "$R" --audience internal --drafts --out "$TMP/int" 2>/dev/null
+run "$CASEBOOK" search --repo "$R" --audience internal --json zqxdraft
+assert_eq "drafts: found after build --drafts" "$RC" "0"
+assert_contains "drafts: the draft document" "$OUT" '"url":"documents/draft.html",'
+assert_contains "drafts: and its learning point" "$OUT" '"text":"Keep ZQXDRAFT chronologies current."'
+"$CASEBOOK" build -q --repo "$R" --audience internal --out "$TMP/int" 2>/dev/null
+run "$CASEBOOK" search --repo "$R" --audience internal zqxdraft
+assert_eq "drafts: gone again after a build without --drafts" "$RC" "1"
+run "$CASEBOOK" search --repo "$R" --drafts zqxdraft
+assert_eq "drafts: search itself takes no --drafts (usage error)" "$RC" "2"
+git -C "$R" rm -q content/draft.md
+commit "$R" "no draft"
+
 # The command line ranks like the browser of the same audience: the public
 # database and the public output's casebook.db give the same results.
 assert_eq "search-public.db and --with-db's casebook.db rank alike" \
