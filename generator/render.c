@@ -646,6 +646,94 @@ static char *S_deeper(char *html, bool deeper)
 	return cb_buf_detach(&b);
 }
 
+/* Learning points grouped by the heading they sit under. */
+static void S_doc_learning(cb_value *doc, const cb_doc *d, bool deeper)
+{
+	cb_value *learning = cb_map_set(doc, "learning", cb_value_list());
+	cb_value *group = NULL, *points = NULL;
+	const char *gid = NULL;
+	for (size_t i = 0; i < d->md.nlearning; i++) {
+		const cb_lpoint *lp = &d->md.learning[i];
+		if (!gid || strcmp(gid, lp->heading_id) != 0) {
+			group = cb_list_push(learning, cb_value_map());
+			cb_map_set_str(group, "heading", lp->heading);
+			cb_map_set_str(group, "id", lp->heading_id);
+			points = cb_map_set(group, "points", cb_value_list());
+			gid = lp->heading_id;
+		}
+		cb_value *p = cb_list_push(points, cb_value_map());
+		cb_map_set(p, "html", cb_value_str_own(S_deeper(cb_xstrdup(lp->html), deeper)));
+	}
+	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
+}
+
+/* The table of contents: the document's second-level headings. */
+static void S_doc_toc(cb_value *doc, const cb_doc *d)
+{
+	cb_value *toc = cb_map_set(doc, "toc", cb_value_list());
+	size_t ntoc = 0;
+	for (size_t i = 0; i < d->md.nheadings; i++) {
+		if (d->md.headings[i].level != 2)
+			continue;
+		cb_value *t = cb_list_push(toc, cb_value_map());
+		cb_map_set_str(t, "text", d->md.headings[i].text);
+		cb_map_set_str(t, "id", d->md.headings[i].id);
+		cb_map_set_num(t, "level", 2);
+		ntoc++;
+	}
+	cb_map_set_bool(doc, "has_toc", ntoc > 1);
+}
+
+static void S_doc_history(cb_value *doc, const cb_site *s, const cb_doc *d)
+{
+	/* Dates always; who made the commits only with show-authors: true
+	 * (staff are not named by default). */
+	bool names = s->cfg.show_authors;
+	if (d->hist) {
+		cb_map_set(doc, "first_published",
+			   S_history_entry(d->hist->first_time, d->hist->first_tz,
+					   names ? d->hist->first_author : NULL));
+		cb_map_set(doc, "last_updated",
+			   S_history_entry(d->hist->last_time, d->hist->last_tz,
+					   names ? d->hist->last_author : NULL));
+	}
+	cb_map_set(doc, "authors", d->hist && names ? S_strlist(&d->hist->authors) : cb_value_list());
+	cb_map_set_bool(doc, "show_authors", names);
+}
+
+/* The documents this one links to and those linking to it. */
+static void S_doc_links(S_r *r, cb_value *doc, const cb_doc *d)
+{
+	const cb_site *s = r->site;
+	cb_value *to = cb_map_set(doc, "links_to", cb_value_list());
+	for (size_t i = 0; i < d->md.nlinks; i++)
+		cb_list_push(to, S_docref(r, &s->docs[d->md.links[i]]));
+	cb_value *from = cb_map_set(doc, "linked_from", cb_value_list());
+	for (size_t i = 0; i < d->nlinked_from; i++)
+		cb_list_push(from, S_docref(r, &s->docs[d->linked_from[i]]));
+	cb_map_set_bool(doc, "has_links_to", d->md.nlinks > 0);
+	cb_map_set_bool(doc, "has_linked_from", d->nlinked_from > 0);
+}
+
+/* Fields plugins set (plugin.h), beside casebook's own. */
+static void S_doc_plugin_fields(S_r *r, cb_value *doc, const cb_doc *d)
+{
+	cb_vpack_reader in;
+	cb_vpack_item extra = {.n = 0};
+	cb_vpack_reader_init(&in, d->extra);
+	if (!cb_vpack_read(&in, &extra) || extra.type != CB_V_MAP)
+		extra.n = 0; /* none */
+	for (size_t i = 0; i < extra.n; i++) {
+		const char *k = cb_vpack_read_key(&in);
+		if (!k)
+			break;
+		if (cb_map_lookup(doc, k))
+			cb_vpack_skip(&in);
+		else
+			cb_map_set(doc, k, S_plugin_data(r, &in));
+	}
+}
+
 static int S_document(S_r *r, const cb_doc *d)
 {
 	const cb_site *s = r->site;
@@ -682,79 +770,15 @@ static int S_document(S_r *r, const cb_doc *d)
 		cb_map_set(doc, "partnership", partnership);
 	cb_map_set_bool(doc, "has_questions", m->questions.n > 0);
 
-	/* Learning points grouped by the heading they sit under. */
-	cb_value *learning = cb_map_set(doc, "learning", cb_value_list());
-	cb_value *group = NULL, *points = NULL;
-	const char *gid = NULL;
-	for (size_t i = 0; i < d->md.nlearning; i++) {
-		const cb_lpoint *lp = &d->md.learning[i];
-		if (!gid || strcmp(gid, lp->heading_id) != 0) {
-			group = cb_list_push(learning, cb_value_map());
-			cb_map_set_str(group, "heading", lp->heading);
-			cb_map_set_str(group, "id", lp->heading_id);
-			points = cb_map_set(group, "points", cb_value_list());
-			gid = lp->heading_id;
-		}
-		cb_value *p = cb_list_push(points, cb_value_map());
-		cb_map_set(p, "html", cb_value_str_own(S_deeper(cb_xstrdup(lp->html), deeper)));
-	}
-	cb_map_set_bool(doc, "has_learning", d->md.nlearning > 0);
-
+	S_doc_learning(doc, d, deeper);
 	cb_map_set(doc, "actions", cb_docdata_actions(m, s->build_date));
 	cb_map_set_bool(doc, "has_actions", m->nactions > 0);
 
 	cb_map_set(doc, "body", cb_value_str_own(S_deeper(cb_doc_html(s, d), deeper)));
-	cb_value *toc = cb_map_set(doc, "toc", cb_value_list());
-	size_t ntoc = 0;
-	for (size_t i = 0; i < d->md.nheadings; i++) {
-		if (d->md.headings[i].level != 2)
-			continue;
-		cb_value *t = cb_list_push(toc, cb_value_map());
-		cb_map_set_str(t, "text", d->md.headings[i].text);
-		cb_map_set_str(t, "id", d->md.headings[i].id);
-		cb_map_set_num(t, "level", 2);
-		ntoc++;
-	}
-	cb_map_set_bool(doc, "has_toc", ntoc > 1);
-
-	/* Dates always; who made the commits only with show-authors: true
-	 * (staff are not named by default). */
-	bool names = s->cfg.show_authors;
-	if (d->hist) {
-		cb_map_set(doc, "first_published",
-			   S_history_entry(d->hist->first_time, d->hist->first_tz,
-					   names ? d->hist->first_author : NULL));
-		cb_map_set(doc, "last_updated",
-			   S_history_entry(d->hist->last_time, d->hist->last_tz,
-					   names ? d->hist->last_author : NULL));
-	}
-	cb_map_set(doc, "authors", d->hist && names ? S_strlist(&d->hist->authors) : cb_value_list());
-	cb_map_set_bool(doc, "show_authors", names);
-
-	cb_value *to = cb_map_set(doc, "links_to", cb_value_list());
-	for (size_t i = 0; i < d->md.nlinks; i++)
-		cb_list_push(to, S_docref(r, &s->docs[d->md.links[i]]));
-	cb_value *from = cb_map_set(doc, "linked_from", cb_value_list());
-	for (size_t i = 0; i < d->nlinked_from; i++)
-		cb_list_push(from, S_docref(r, &s->docs[d->linked_from[i]]));
-	cb_map_set_bool(doc, "has_links_to", d->md.nlinks > 0);
-	cb_map_set_bool(doc, "has_linked_from", d->nlinked_from > 0);
-
-	/* Fields plugins set (plugin.h), beside casebook's own. */
-	cb_vpack_reader in;
-	cb_vpack_item extra = {.n = 0};
-	cb_vpack_reader_init(&in, d->extra);
-	if (!cb_vpack_read(&in, &extra) || extra.type != CB_V_MAP)
-		extra.n = 0; /* none */
-	for (size_t i = 0; i < extra.n; i++) {
-		const char *k = cb_vpack_read_key(&in);
-		if (!k)
-			break;
-		if (cb_map_lookup(doc, k))
-			cb_vpack_skip(&in);
-		else
-			cb_map_set(doc, k, S_plugin_data(r, &in));
-	}
+	S_doc_toc(doc, d);
+	S_doc_history(doc, s, d);
+	S_doc_links(r, doc, d);
+	S_doc_plugin_fields(r, doc, d);
 
 	char *path = S_doc_url(d);
 	int rc = S_render(r, "document", v, path);
