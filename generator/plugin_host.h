@@ -148,6 +148,7 @@ bool cb_plugin_memo_copy(cb_vpack_reader *r, cb_vpack_writer *w, bool refs, int 
  * back (applied when apply); the messages from n0 on, written. */
 bool cb_plugin_memo_feed(lua_State *L, cb_plugin *p, int i, cb_hash *h);
 char *cb_plugin_memo_str(cb_vpack_reader *r);
+char *cb_plugin_memo_record(const cb_plugin_memo *m, const char *key, cb_vpack_reader *r);
 bool cb_plugin_memo_diags(cb_plugin *p, cb_vpack_reader *r, bool tell);
 bool cb_plugin_memo_put_changes(cb_plugin *p, int idx, unsigned t, cb_vpack_writer *w, bool refs);
 bool cb_plugin_memo_take_changes(cb_plugin *p, int idx, cb_vpack_reader *r, bool apply);

@@ -470,6 +470,19 @@ bool cb_plugin_memo_take_changes(cb_plugin *p, int idx, cb_vpack_reader *r, bool
 	return ok;
 }
 
+/* The record stored under key: its reads' digest (the caller frees it),
+ * with r left at the fields read; NULL when there is none or it is not a
+ * record. */
+char *cb_plugin_memo_record(const cb_plugin_memo *m, const char *key, cb_vpack_reader *r)
+{
+	const cb_vpack *rec = cb_strmap_get(m->old, key);
+	cb_vpack_item it;
+	cb_vpack_reader_init(r, rec);
+	if (!rec || !cb_vpack_read(r, &it) || it.type != CB_V_LIST || it.n != 6)
+		return NULL;
+	return cb_plugin_memo_str(r);
+}
+
 bool cb_plugin_memo_replay(cb_plugin *p, int idx)
 {
 	cb_plugin_memo *m = p->h->memo;
@@ -477,13 +490,8 @@ bool cb_plugin_memo_replay(cb_plugin *p, int idx)
 		return false;
 	char key[33];
 	S_doc_key(p, idx, key);
-	const cb_vpack *rec = cb_strmap_get(m->old, key);
 	cb_vpack_reader r;
-	cb_vpack_item it;
-	cb_vpack_reader_init(&r, rec);
-	if (!rec || !cb_vpack_read(&r, &it) || it.type != CB_V_LIST || it.n != 6)
-		return false;
-	char *digest = cb_plugin_memo_str(&r);
+	char *digest = cb_plugin_memo_record(m, key, &r);
 	bool ok = digest && S_same_reads(p, idx, digest, &r);
 	free(digest);
 	if (!ok)

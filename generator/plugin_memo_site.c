@@ -411,13 +411,8 @@ bool cb_plugin_memo_site_replay(cb_plugin *p)
 		return false;
 	char key[33];
 	S_site_key(p, key);
-	const cb_vpack *rec = cb_strmap_get(m->old, key);
 	cb_vpack_reader r;
-	cb_vpack_item it;
-	cb_vpack_reader_init(&r, rec);
-	if (!rec || !cb_vpack_read(&r, &it) || it.type != CB_V_LIST || it.n != 6)
-		return false;
-	char *digest = cb_plugin_memo_str(&r);
+	char *digest = cb_plugin_memo_record(m, key, &r);
 	bool ok = digest && S_same_reads(p, digest, &r);
 	free(digest);
 	if (!ok)

@@ -1064,19 +1064,28 @@ static void S_finish(S_r *r)
 	cb_mustache_free(r->tpl);
 }
 
+/* Sets r up for site: its templates loaded (the result) and the data
+ * every page shares prepared; S_finish frees it either way. */
+static int S_start(S_r *r, const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
+{
+	*r = (S_r){0};
+	r->site = site;
+	r->opts = opts;
+	r->tpl = cb_mustache_new();
+	r->w = w;
+	r->err = err;
+	snprintf(r->generator, sizeof r->generator, "casebook %s", opts->version);
+	cb_hash_init(&r->tpl_hash);
+	cb_hash_str(&r->tpl_hash, r->generator);
+	int rc = S_load_templates(r);
+	S_prepare(r);
+	return rc;
+}
+
 int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w, cb_error *err)
 {
-	S_r r = {0};
-	r.site = site;
-	r.opts = opts;
-	r.tpl = cb_mustache_new();
-	r.w = w;
-	r.err = err;
-	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
-	cb_hash_init(&r.tpl_hash);
-	cb_hash_str(&r.tpl_hash, r.generator);
-	int rc = S_load_templates(&r);
-	S_prepare(&r);
+	S_r r;
+	int rc = S_start(&r, site, opts, w, err);
 	if (rc == 0)
 		rc = S_home(&r);
 	if (rc == 0)
@@ -1122,17 +1131,8 @@ int cb_render_site(const cb_site *site, const cb_render_opts *opts, cb_writer *w
 
 int cb_render_document(const cb_site *site, const cb_render_opts *opts, size_t i, cb_writer *w, cb_error *err)
 {
-	S_r r = {0};
-	r.site = site;
-	r.opts = opts;
-	r.tpl = cb_mustache_new();
-	r.w = w;
-	r.err = err;
-	snprintf(r.generator, sizeof r.generator, "casebook %s", opts->version);
-	cb_hash_init(&r.tpl_hash);
-	cb_hash_str(&r.tpl_hash, r.generator);
-	int rc = S_load_templates(&r);
-	S_prepare(&r);
+	S_r r;
+	int rc = S_start(&r, site, opts, w, err);
 	if (rc == 0)
 		rc = S_document(&r, &site->docs[i]);
 	S_finish(&r);
