@@ -2,8 +2,9 @@
  * plugin_host: the inside of the plugin host, shared by its files and by
  * nothing else. plugin.c runs plugins (the sandbox, the budget, the
  * casebook.* API, loading and the hooks); plugin_data.c converts between
- * Lua values and casebook's data (packed fields, value trees, the lazy
- * document tables and reading back what a hook changed);
+ * Lua values and casebook's data (packed fields, reading back what a hook
+ * changed); plugin_field.c builds the lazy document tables' fields, and
+ * their digests for the plugin cache;
  * plugin_options.c holds a plugin's declared options against casebook.yml.
  *
  * With the host's .c files, the only file that includes Lua headers.
@@ -182,7 +183,7 @@ struct cb_plugin_conf;
  * declaration. */
 void cb_plugin_options_check(lua_State *L, cb_plugin *p, int pt, const struct cb_plugin_conf *conf);
 
-/* ---- plugin_data.c ---- */
+/* ---- plugin_data.c and plugin_field.c ---- */
 
 /* The index of the document whose table is at i, or -1 when it is not a
  * document table. Raises no Lua error. */
