@@ -105,6 +105,7 @@ typedef struct S_ctheme {
 	char *id;
 	bool named; /* has phrases */
 	bool comm;  /* named "information sharing": the communication rule's theme */
+	bool voice; /* named "voice of the child": the hearing rule's theme */
 } S_ctheme;
 
 /* The phrases a word occurs in, for finding the few that can match a text. */
@@ -123,6 +124,7 @@ struct cb_lclass {
 	unsigned *stamp;    /* per phrase: the run that last looked at it */
 	unsigned run;
 	bool any_comm;	  /* some theme is the communication rule's */
+	bool any_voice;	  /* some theme is the hearing rule's */
 	cb_strmap *roles; /* stemmed word -> its S_ROLE_* flags */
 	cb_strv *rph;	  /* recipient phrases, stemmed words in order */
 	bool *rph_agency; /* per recipient phrase: an agency's name */
@@ -145,6 +147,10 @@ static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
 	 * other professionals (S_comm). */
 	if (ph.words.n == 2 && cb_strv_contains(&ph.words, "informat") && cb_strv_contains(&ph.words, "shar"))
 		c->t[theme].comm = c->any_comm = true;
+	/* "Voice of the child": the theme of hearing the child (S_heard). */
+	if (ph.words.n == 2 && cb_strv_contains(&ph.words, "voic") &&
+	    (cb_strv_contains(&ph.words, "child") || cb_strv_contains(&ph.words, "children")))
+		c->t[theme].voice = c->any_voice = true;
 	if (ph.words.n == 1 && all.n > 1) {
 		/* "shared with" is not "shares a bed": keep its words in order. */
 		cb_strv_free(&ph.words);
@@ -328,6 +334,15 @@ enum {
 	S_STOP_BEFORE = 32,
 	S_PARTICLE = 64, /* may follow a verb of passing on in a phrase: "passed on" */
 	S_LET = 128,	 /* "let the health visitor know" */
+	/* The hearing rule's (S_heard). */
+	S_HEAR = 256,	 /* a practitioner hearing the child: "ask", "speak to", "listen" */
+	S_SEE = 512,	 /* hearing only when the child is seen alone: "see", "meet" */
+	S_CHILD = 1024,	 /* the child: "child", "sibling", "pupil", "young (people)" */
+	S_ADULT = 2048,	 /* a grown-up of the family: "mother", "parent" */
+	S_FILLER = 4096, /* may stand between the verb and the child: "to", "the", "each" */
+	S_ALONE = 8192,	 /* "alone", "separately" */
+	S_INNER = 16384, /* what the child says or feels: "say", "feel", "want" */
+	S_WHAT = 32768,	 /* "what", "how" */
 };
 
 static const struct {
@@ -412,6 +427,96 @@ static const struct {
     {"than", S_STOP_AFTER | S_STOP_BEFORE},
 };
 
+/* The hearing rule's words: verbs of hearing the child, who the child is,
+ * and what may stand between. */
+static const struct {
+	const char *word;
+	int roles;
+} S_voice_words[] = {
+    {"ask", S_HEAR},
+    {"talk", S_HEAR},
+    {"speak", S_HEAR},
+    {"spoke", S_HEAR},
+    {"spoken", S_HEAR},
+    {"listen", S_HEAR},
+    {"hear", S_HEAR},
+    {"heard", S_HEAR},
+    {"interview", S_HEAR},
+    {"consult", S_HEAR},
+    {"engage", S_HEAR},
+    {"see", S_SEE},
+    {"seen", S_SEE},
+    {"saw", S_SEE},
+    {"meet", S_SEE},
+    {"met", S_SEE},
+    {"visit", S_SEE},
+    {"child", S_CHILD},
+    {"children", S_CHILD},
+    {"sibling", S_CHILD},
+    {"boy", S_CHILD},
+    {"girl", S_CHILD},
+    {"teenager", S_CHILD},
+    {"adolescent", S_CHILD},
+    {"pupil", S_CHILD},
+    {"son", S_CHILD},
+    {"daughter", S_CHILD},
+    {"youngster", S_CHILD},
+    {"young", S_CHILD},
+    {"family", S_ADULT},
+    {"parent", S_ADULT},
+    {"mother", S_ADULT},
+    {"father", S_ADULT},
+    {"stepfather", S_ADULT},
+    {"stepmother", S_ADULT},
+    {"grandparent", S_ADULT},
+    {"grandmother", S_ADULT},
+    {"grandfather", S_ADULT},
+    {"carer", S_ADULT},
+    {"adult", S_ADULT},
+    {"to", S_FILLER},
+    {"with", S_FILLER},
+    {"the", S_FILLER},
+    {"a", S_FILLER},
+    {"an", S_FILLER},
+    {"each", S_FILLER},
+    {"every", S_FILLER},
+    {"any", S_FILLER},
+    {"all", S_FILLER},
+    {"both", S_FILLER},
+    {"other", S_FILLER},
+    {"their", S_FILLER},
+    {"his", S_FILLER},
+    {"her", S_FILLER},
+    {"its", S_FILLER},
+    {"older", S_FILLER},
+    {"younger", S_FILLER},
+    {"also", S_FILLER},
+    {"always", S_FILLER},
+    {"first", S_FILLER},
+    {"directly", S_FILLER},
+    {"privately", S_FILLER},
+    {"routinely", S_FILLER},
+    {"regularly", S_FILLER},
+    {"carefully", S_FILLER},
+    {"alone", S_FILLER | S_ALONE},
+    {"separately", S_FILLER | S_ALONE},
+    {"say", S_INNER},
+    {"said", S_INNER},
+    {"tell", S_INNER},
+    {"told", S_INNER},
+    {"feel", S_INNER},
+    {"felt", S_INNER},
+    {"want", S_INNER},
+    {"wish", S_INNER},
+    {"think", S_INNER},
+    {"thought", S_INNER},
+    {"describe", S_INNER},
+    {"disclose", S_INNER},
+    {"experience", S_INNER},
+    {"what", S_WHAT},
+    {"how", S_WHAT},
+};
+
 /* Who a message goes to, besides the agencies' names and synonyms. */
 static const char *const S_recipients[] = {
     "professional",
@@ -464,6 +569,12 @@ static void S_comm_init(cb_lclass *c, const cb_agencies *ag)
 		snprintf(w, sizeof w, "%s", S_role_words[i].word);
 		S_stem(w);
 		uintptr_t r = (uintptr_t)cb_strmap_get(c->roles, w) | (uintptr_t)S_role_words[i].roles;
+		cb_strmap_put(c->roles, w, (void *)r);
+	}
+	for (size_t i = 0; i < sizeof S_voice_words / sizeof S_voice_words[0]; i++) {
+		snprintf(w, sizeof w, "%s", S_voice_words[i].word);
+		S_stem(w);
+		uintptr_t r = (uintptr_t)cb_strmap_get(c->roles, w) | (uintptr_t)S_voice_words[i].roles;
 		cb_strmap_put(c->roles, w, (void *)r);
 	}
 	for (size_t i = 0; i < sizeof S_recipients / sizeof S_recipients[0]; i++)
@@ -623,6 +734,95 @@ static bool S_in_agency_name(const S_match *m, const S_recips *r)
 	return false;
 }
 
+/* Whether the word at j is the child themself: not inside an agency's
+ * name ("children's social care") and not the owner of the next word
+ * ("the child's GP", "the young mother"). */
+static bool S_child_at(const cb_lclass *c, const cb_strv *text, const S_recips *r, size_t j)
+{
+	if (j >= text->n || !(S_role(c, text->v[j]) & S_CHILD))
+		return false;
+	for (size_t k = 0; k < r->nagy; k++)
+		if (r->agy[2 * k] <= j && j < r->agy[2 * k + 1])
+			return false;
+	return j + 1 >= text->n || (!r->end[j + 1] && !(S_role(c, text->v[j + 1]) & S_ADULT));
+}
+
+/* Whether "alone" or "separately" follows i within n words. */
+static bool S_alone_after(const cb_lclass *c, const cb_strv *text, size_t i, size_t n)
+{
+	for (size_t j = i + 1; j < text->n && j <= i + n; j++)
+		if (S_role(c, text->v[j]) & S_ALONE)
+			return true;
+	return false;
+}
+
+/* Whether the verb at i hears the child: "ask the child", "speak directly
+ * to the children", "see each sibling alone". */
+static bool S_heard_at(const cb_lclass *c, const cb_strv *text, const S_recips *r, size_t i, int roles)
+{
+	for (size_t j = i + 1; j < text->n && j <= i + 5; j++) {
+		if (S_child_at(c, text, r, j))
+			return (roles & S_HEAR) || S_alone_after(c, text, j, 6);
+		if (!(S_role(c, text->v[j]) & S_FILLER))
+			return false;
+	}
+	return false;
+}
+
+/* Whether the child at j is heard in the passive: "the boy was never
+ * spoken to", "children should be asked", "the girl was seen alone". */
+static bool S_heard_passive(const cb_lclass *c, const cb_strv *text, size_t j)
+{
+	for (size_t b = j + 1; b < text->n && b <= j + 4; b++) {
+		if (!(S_role(c, text->v[b]) & S_BE))
+			continue;
+		for (size_t v = b + 1; v < text->n && v <= b + 3; v++) {
+			int roles = S_role(c, text->v[v]);
+			if ((roles & S_HEAR) || ((roles & S_SEE) && S_alone_after(c, text, v, 4)))
+				return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* Whether "own words" are the child's, or no one else's: "in their own
+ * words", but not "the mother described in her own words". */
+static bool S_own_words(const cb_lclass *c, const cb_strv *text, size_t i)
+{
+	if (strcmp(text->v[i], "own") != 0 || i + 1 >= text->n || strcmp(text->v[i + 1], "word") != 0)
+		return false;
+	for (size_t k = i; k > 0 && k + 8 > i; k--) {
+		int roles = S_role(c, text->v[k - 1]);
+		if (roles & (S_CHILD | S_ADULT))
+			return !(roles & S_ADULT);
+	}
+	return true;
+}
+
+/* Whether text hears the child themself: a practitioner asking, hearing,
+ * speaking with or seeing alone the child, what or how the child says or
+ * feels, or their own words. */
+static bool S_heard(const cb_lclass *c, const cb_strv *text, const S_recips *r)
+{
+	for (size_t i = 0; i < text->n; i++) {
+		int roles = S_role(c, text->v[i]);
+		if ((roles & (S_HEAR | S_SEE)) && S_heard_at(c, text, r, i, roles))
+			return true;
+		if (S_child_at(c, text, r, i) && S_heard_passive(c, text, i))
+			return true;
+		if (S_own_words(c, text, i))
+			return true;
+		/* "how the child feels", "what the children said" */
+		for (size_t j = i + 1; (roles & S_WHAT) && j < text->n && j <= i + 3; j++)
+			if (S_child_at(c, text, r, j) &&
+			    ((j + 1 < text->n && (S_role(c, text->v[j + 1]) & S_INNER)) ||
+			     (j + 2 < text->n && (S_role(c, text->v[j + 2]) & S_INNER))))
+				return true;
+	}
+	return false;
+}
+
 /* Adds to hit (one flag per theme) the themes text names. */
 static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
 {
@@ -651,6 +851,9 @@ static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
 	if (c->any_comm && S_comm(c, text, &r))
 		for (size_t t = 0; t < c->n; t++)
 			hit[t] = hit[t] || c->t[t].comm;
+	if (c->any_voice && S_heard(c, text, &r))
+		for (size_t t = 0; t < c->n; t++)
+			hit[t] = hit[t] || c->t[t].voice;
 	S_recips_free(&r);
 	free(m);
 }
