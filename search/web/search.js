@@ -814,6 +814,102 @@ var CBS = (function () {
 		return {docs: docs, pts: pf};
 	}
 
+	/* A phrase whose words are each one index term (no prefix) over
+	 * documents and points at once (see oneToken), walking the words'
+	 * postings side by side, as they are stored in order of document and
+	 * column, and their positions likewise: no maps or sets. */
+	function phrase(t) {
+		var w = meta.weights, pw = meta.pw, st = meta.ptStart, pa = meta.pt.a, pn = meta.pt.n;
+		var docs = freqs(meta.n), pf = freqs(meta.np), L = t.tokens.length, j;
+		var a = [], at = [], doc = [], col = [], pos = [], p = [];
+		for (j = 0; j < L; j++) {
+			a[j] = raw(t.tokens[j]);
+			if (!a[j])
+				return {docs: docs, pts: pf};
+			at[j] = 0;
+			doc[j] = a[j][0];
+			col[j] = a[j][1];
+		}
+		/* Moves word j on to its first entry at or after (d, c); false
+		 * when its postings end first. */
+		function reach(j, d, c) {
+			var x = a[j];
+			while (doc[j] < d || (doc[j] === d && col[j] < c)) {
+				at[j] += 3 + x[at[j] + 2];
+				if (at[j] >= x.length)
+					return false;
+				doc[j] += x[at[j]];
+				col[j] = x[at[j] + 1];
+			}
+			return true;
+		}
+		for (;;) {
+			/* Every word at an entry at or after word 0's; when one is
+			 * past it, word 0 moves on to the furthest. */
+			var d = doc[0], c = col[0], md = d, mc = c, ended = false;
+			for (j = 1; j < L && !ended; j++) {
+				ended = !reach(j, d, c);
+				if (doc[j] > md || (doc[j] === md && col[j] > mc)) {
+					md = doc[j];
+					mc = col[j];
+				}
+			}
+			if (ended)
+				break; /* a word's postings have ended: no more matches */
+			if (md !== d || mc !== c) {
+				if (!reach(0, md, mc))
+					break;
+				continue;
+			}
+			if (!t.themes || c === 2) {
+				/* Each word's positions here, as absolute numbers. */
+				for (j = 0; j < L; j++) {
+					var x = a[j], n = x[at[j] + 2], q = 0;
+					pos[j] = [];
+					for (var k = 0; k < n; k++)
+						pos[j].push(q += x[at[j] + 3 + k]);
+					p[j] = 0;
+				}
+				var starts = [];
+				pos[0].forEach(function (s) {
+					for (var m = 1; m < L; m++) {
+						while (p[m] < pos[m].length && pos[m][p[m]] < s + m)
+							p[m]++;
+						if (pos[m][p[m]] !== s + m)
+							return;
+					}
+					starts.push(s);
+				});
+				if (starts.length)
+					add(docs, d, starts.length * w[c]);
+				if (!t.themes && c === 3)
+					/* Points and starts are both in order: one sweep. */
+					for (var i = st[d], e = st[d + 1], y = 0; i < e; i++) {
+						var cnt = 0;
+						while (y < starts.length && starts[y] < pa[i])
+							y++;
+						while (y < starts.length && starts[y] <= pa[i] + pn[i] - L) {
+							cnt++;
+							y++;
+						}
+						if (cnt)
+							add(pf, i, cnt * pw[0]);
+					}
+			}
+			/* On to word 0's next entry. */
+			var x0 = a[0];
+			at[0] += 3 + x0[at[0] + 2];
+			if (at[0] >= x0.length)
+				break;
+			doc[0] += x0[at[0]];
+			col[0] = x0[at[0] + 1];
+		}
+		labelPoints(t, pf);
+		docs.n = docs.rows.length;
+		pf.n = pf.rows.length;
+		return {docs: docs, pts: pf};
+	}
+
 	/* Positions of a token: Map document -> Map column -> Set of positions. */
 	function tokenPositions(terms, themesOnly) {
 		var out = new Map();
@@ -973,18 +1069,26 @@ var CBS = (function () {
 						out.set(j, c * pw[0]);
 				}
 			});
-		/* A match in the labels starts in a label holding its first
-		 * token: only points on such a theme are looked at. */
-		var first = labelHits({tokens: t.tokens.slice(0, 1), prefix: t.prefix && L === 1});
+		var pf = fromMap(out, meta.np);
+		labelPoints(t, pf);
+		pf.n = pf.rows.length;
+		return pf;
+	}
+
+	/* Adds to pf (see freqs) the occurrences of a phrase t in the points'
+	 * themes columns, weighted. A match in the labels starts in a label
+	 * holding its first token: only points on such a theme are looked
+	 * at. */
+	function labelPoints(t, pf) {
+		var first = labelHits({tokens: t.tokens.slice(0, 1), prefix: t.prefix && t.tokens.length === 1});
 		meta.themedPts.forEach(function (j) {
 			var th = ptThemes(j), x;
 			for (x = 0; x < th.length && !first[th[x]]; x++)
 				;
 			var c = x < th.length ? labelCount(ptLabelToks(j), t) : 0;
 			if (c)
-				out.set(j, (out.get(j) || 0) + c * pw[1]);
+				add(pf, j, c * meta.pw[1]);
 		});
-		return out;
 	}
 
 	/* FTS5's bm25() over one table (documents or points): every row that
@@ -1130,8 +1234,8 @@ var CBS = (function () {
 		function both(t) {
 			var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
 			if (!cache[key])
-				cache[key] = t.tokens.length === 1 ? oneToken(t)
-					: {docs: fromMap(phraseFreq(t, meta.weights), meta.n), pts: fromMap(pointFreq(t), meta.np)};
+				cache[key] = t.tokens.length === 1 ? oneToken(t) : !t.prefix ? phrase(t)
+					: {docs: fromMap(phraseFreq(t, meta.weights), meta.n), pts: pointFreq(t)};
 			return cache[key];
 		}
 		var docs = matchAll(q, function (t) {
