@@ -15,8 +15,9 @@
  * record's changes to documents, pages and messages are applied instead.
  *
  * The key adds to the plugin's own (plugin_memo.c) the site table the hook
- * is given whole: the site's fields, every document's path in site order
- * (so a document reference {"$doc": n} in a record names the same
+ * is given whole: the site's fields (its build date only once the plugin
+ * has read it, as for a document hook), every document's path in site
+ * order (so a document reference {"$doc": n} in a record names the same
  * document) and every theme with its documents.
  */
 #include "plugin_host.h"
@@ -26,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The record's key. */
-static void S_site_key(const cb_plugin *p, char out[33])
+/* The record's key, with the build date when dated. */
+static void S_site_key(const cb_plugin *p, bool dated, char out[33])
 {
 	const cb_site *s = p->h->site;
 	cb_hash h;
@@ -37,7 +38,9 @@ static void S_site_key(const cb_plugin *p, char out[33])
 	cb_hash_str(&h, s->cfg.title);
 	cb_hash_str(&h, s->cfg.description);
 	cb_hash_str(&h, s->cfg.language);
-	cb_hash_str(&h, s->build_date);
+	cb_hash_u64(&h, dated);
+	if (dated)
+		cb_hash_str(&h, s->build_date);
 	cb_hash_str(&h, cb_visibility_name(s->audience));
 	cb_hash_u64(&h, (uint64_t)s->ndocs);
 	for (size_t i = 0; i < s->ndocs; i++)
@@ -241,7 +244,7 @@ void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0)
 		return;
 	if (keep && S_site_record(p, n0, npages0, &p->memo_w)) {
 		char key[33];
-		S_site_key(p, key);
+		S_site_key(p, p->read_date, key);
 		cb_plugin_memo_keep(p->h->memo, key, cb_vpack_finish(&p->memo_w, 0));
 	}
 	cb_plugin_memo_close(p);
@@ -365,10 +368,11 @@ bool cb_plugin_memo_site_replay(cb_plugin *p)
 	cb_plugin_memo_start(p);
 	if (!m || !m->old || !p->memo_key[0])
 		return false;
-	char key[33];
-	S_site_key(p, key);
+	char undated[33], dated[33], key[33];
+	S_site_key(p, false, undated);
+	S_site_key(p, true, dated);
 	cb_vpack_reader r;
-	char *digest = cb_plugin_memo_record(m, key, &r);
+	char *digest = cb_plugin_memo_find(m, undated, dated, &r, key);
 	bool ok = digest && S_same_reads(p, digest, &r);
 	free(digest);
 	if (!ok)
