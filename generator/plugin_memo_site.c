@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The record's key, with the build date when dated. */
-static void S_site_key(const cb_plugin *p, bool dated, char out[33])
+/* The record's keys: without the build date (undated) and with it
+ * (dated; either may be NULL), from one pass over the site table. */
+static void S_site_keys(const cb_plugin *p, char *undated, char *dated)
 {
 	const cb_site *s = p->h->site;
 	cb_hash h;
@@ -38,9 +39,6 @@ static void S_site_key(const cb_plugin *p, bool dated, char out[33])
 	cb_hash_str(&h, s->cfg.title);
 	cb_hash_str(&h, s->cfg.description);
 	cb_hash_str(&h, s->cfg.language);
-	cb_hash_u64(&h, dated);
-	if (dated)
-		cb_hash_str(&h, s->build_date);
 	cb_hash_str(&h, cb_visibility_name(s->audience));
 	cb_hash_u64(&h, (uint64_t)s->ndocs);
 	for (size_t i = 0; i < s->ndocs; i++)
@@ -58,7 +56,15 @@ static void S_site_key(const cb_plugin *p, bool dated, char out[33])
 		for (size_t k = 0; k < tg->ndocs; k++)
 			cb_hash_u64(&h, (uint64_t)tg->docs[k]);
 	}
-	cb_hash_hex(&h, out);
+	/* The site table's last part, so both keys share the rest. */
+	cb_hash with = h;
+	cb_hash_u64(&h, 0);
+	cb_hash_u64(&with, 1);
+	cb_hash_str(&with, s->build_date);
+	if (undated)
+		cb_hash_hex(&h, undated);
+	if (dated)
+		cb_hash_hex(&with, dated);
 }
 
 /* Feeds the digest of all reads one read, in their order. */
@@ -244,7 +250,7 @@ void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0)
 		return;
 	if (keep && S_site_record(p, n0, npages0, &p->memo_w)) {
 		char key[33];
-		S_site_key(p, p->read_date, key);
+		S_site_keys(p, p->read_date ? NULL : key, p->read_date ? key : NULL);
 		cb_plugin_memo_keep(p->h->memo, key, cb_vpack_finish(&p->memo_w, 0));
 	}
 	cb_plugin_memo_close(p);
@@ -369,8 +375,7 @@ bool cb_plugin_memo_site_replay(cb_plugin *p)
 	if (!m || !m->old || !p->memo_key[0])
 		return false;
 	char undated[33], dated[33], key[33];
-	S_site_key(p, false, undated);
-	S_site_key(p, true, dated);
+	S_site_keys(p, undated, dated);
 	cb_vpack_reader r;
 	char *digest = cb_plugin_memo_find(m, undated, dated, &r, key);
 	bool ok = digest && S_same_reads(p, digest, &r);
