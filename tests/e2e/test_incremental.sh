@@ -356,6 +356,23 @@ unset SOURCE_DATE_EPOCH
 clean_builds date
 sequence date 2
 
+# The build date is shown on the home page (and the accessibility
+# statement), not on every page: a new day's commit that edits one
+# document leaves a page that does not show it as it was.
+check "the home page shows the build date" grep -q '2024-02-02' "$TMP/date-clean-1/site/index.html"
+check "a new day leaves an unrelated document's page as it was" \
+	cmp -s "$TMP/date-clean-0/site/documents/briefings-7mb-safer-sleep.html" "$TMP/date-clean-1/site/documents/briefings-7mb-safer-sleep.html"
+check "and the 404 page" cmp -s "$TMP/date-clean-0/site/404.html" "$TMP/date-clean-1/site/404.html"
+# And the rebuild does not make them again: its last scan reads the few
+# files that changed.
+mkdir "$TMP/newday"
+run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[0]}" --out "$TMP/newday/site"
+run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build -q --repo "$R" --ref "${REFS[1]}" --out "$TMP/newday/site"
+read -r nread ntotal <<<"$(scan_counts)"
+check "a new day's one-document rebuild reads under a quarter of the files ($nread of $ntotal)" \
+	test "$((${nread:-1000000} * 4))" -lt "${ntotal:-0}"
+same_tree "and equals a clean build" "$TMP/newday/site" "$TMP/date-clean-1/site"
+
 # The comparison itself can fail: a stale file, a changed byte and a
 # leftover empty folder are each noticed.
 cp -R "$TMP/sde-clean-0/site" "$TMP/probe"
