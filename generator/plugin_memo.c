@@ -2,17 +2,23 @@
  * plugin_memo: document hooks' records (cb_plugin_memo in plugin.h).
  *
  * While a document hook runs, every field of its document it reads is fed
- * to a digest (the field's name, then its value packed as it reached the
- * hook), after the document's themes as the hook found them. The record
- * keeps the names read, in order, with that digest and what the call did.
- * On a later build the record is tried by reading the same fields of a
- * fresh table of the document, in the same order: the same digest means
- * the hook would read what it read before, and so do what it did.
+ * to a digest (cb_plugin_field_digest: the field's name and every step
+ * that built its value), after the document's themes as the hook found
+ * them. The record keeps the names read, in order, with that digest and
+ * what the call did. On a later build the record is tried by working out
+ * the same fields' digests, in the same order, from the site model as it
+ * is now, with no Lua value built: the same digest means the hook would
+ * read what it read before, and so do what it did.
  *
  * A record's key is a digest of the plugin's own key (its name, source,
  * options as casebook.options holds them, the taxonomy, glossary and
  * agencies as its casebook.* functions give them, the site's language,
- * the build's audience and date) and the document's path.
+ * the build's audience) and the document's path; and the build date once
+ * the plugin has read it (casebook.build_date, site.build_date: looked up
+ * when read). A plugin that never reads the date keeps its records from
+ * one day to the next; one that has read it, even when its file was
+ * loaded, dates every record it makes from then on (it may have kept the
+ * date in a variable), and a replay looks for the record either way.
  */
 #include "plugin_host.h"
 
@@ -165,15 +171,14 @@ void cb_plugin_memo_start(cb_plugin *p)
 	lua_State *L = p->L;
 	cb_hash h;
 	cb_hash_init(&h);
-	cb_hash_str(&h, "casebook document hook 2");
+	cb_hash_str(&h, "casebook document hook 3");
 	cb_hash_str(&h, p->name);
 	cb_hash_str(&h, p->path);
 	cb_hash_str(&h, p->src_key);
 	cb_hash_str(&h, p->h->site->cfg.language);
-	/* casebook.audience and casebook.build_date, which any hook may read:
-	 * an internal build's record must never be replayed into a public one. */
+	/* casebook.audience, which any hook may read: an internal build's
+	 * record must never be replayed into a public one. */
 	cb_hash_str(&h, cb_visibility_name(p->h->site->audience));
-	cb_hash_str(&h, p->h->site->build_date);
 	int base = lua_gettop(L);
 	lua_pushcfunction(L, S_key_step);
 	lua_pushlightuserdata(L, &h);
@@ -182,13 +187,44 @@ void cb_plugin_memo_start(cb_plugin *p)
 	lua_settop(L, base);
 }
 
-/* The record key of document idx. */
-static void S_doc_key(const cb_plugin *p, int idx, char out[33])
+/* The build date, read through casebook.build_date or site.build_date. */
+static int S_date_index(lua_State *L)
+{
+	cb_plugin *p = cb_plugin_of(L);
+	const char *date = p->h->site->build_date;
+	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "build_date") != 0 || !date)
+		return 0;
+	p->read_date = true;
+	lua_pushstring(L, date);
+	return 1;
+}
+
+/* A unique address: the registry's key of the dated tables' metatable. */
+static const char S_dated_key = 0;
+
+void cb_plugin_memo_dated(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_dated_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, S_date_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &S_dated_key);
+	}
+	lua_setmetatable(L, -2);
+}
+
+/* The record key of document idx, with the build date when dated. */
+static void S_doc_key(const cb_plugin *p, int idx, bool dated, char out[33])
 {
 	cb_hash h;
 	cb_hash_init(&h);
 	cb_hash_str(&h, p->memo_key);
 	cb_hash_str(&h, p->h->site->docs[idx].path);
+	cb_hash_u64(&h, dated);
+	if (dated)
+		cb_hash_str(&h, p->h->site->build_date);
 	cb_hash_hex(&h, out);
 }
 
@@ -210,25 +246,32 @@ static void S_follow(cb_plugin *p, int idx)
 	}
 }
 
-void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value)
+bool cb_plugin_memo_wants(const cb_plugin *p, int idx)
 {
-	if (!p->following || p->memo_bad)
+	return p->following && !p->memo_bad && (p->memo_doc < 0 || idx == p->memo_doc);
+}
+
+/* Feeds the digest of a document hook's reads one read. */
+static void S_feed_read(cb_hash *h, const uint64_t dg[2])
+{
+	cb_hash_u64(h, dg[0]);
+	cb_hash_u64(h, dg[1]);
+}
+
+void cb_plugin_memo_read(cb_plugin *p, int idx, const char *k, const uint64_t dg[2])
+{
+	if (!cb_plugin_memo_wants(p, idx))
 		return;
 	if (p->memo_doc < 0) {
-		cb_plugin_memo_site_read(L, p, idx, k, has_value);
+		cb_plugin_memo_site_read(p, idx, k, dg);
 		return;
 	}
-	if (idx != p->memo_doc)
-		return;
 	if (p->read_names.n >= 1000) {
 		p->memo_bad = true; /* not a document hook worth a record */
 		return;
 	}
 	cb_strv_push(&p->read_names, k);
-	cb_hash_str(&p->reads, k);
-	cb_hash_u64(&p->reads, has_value);
-	if (has_value && !cb_plugin_memo_feed(L, p, -1, &p->reads))
-		p->memo_bad = true;
+	S_feed_read(&p->reads, dg);
 }
 
 void cb_plugin_memo_begin(cb_plugin *p, int idx)
@@ -354,24 +397,9 @@ void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0)
 	p->memo_ran++;
 	if (keep && S_record(p, idx, n0, &p->memo_w)) {
 		char key[33];
-		S_doc_key(p, idx, key);
+		S_doc_key(p, idx, p->read_date, key);
 		cb_plugin_memo_keep(p->h->memo, key, cb_vpack_finish(&p->memo_w, 0));
 	}
-}
-
-/* Reads the fields named by the list of names at arg 2 of a fresh table
- * of document arg 1, so that their values are fed to the digest. */
-static int S_verify_step(lua_State *L)
-{
-	cb_plugin *p = cb_plugin_of(L);
-	int idx = (int)lua_tointeger(L, 1);
-	const cb_strv *names = lua_touserdata(L, 2);
-	cb_plugin_push_doc(L, p, idx);
-	for (size_t i = 0; i < names->n && !p->memo_bad; i++) {
-		lua_getfield(L, -1, names->v[i]);
-		lua_pop(L, 1);
-	}
-	return 0;
 }
 
 char *cb_plugin_memo_str(cb_vpack_reader *r)
@@ -392,18 +420,18 @@ static bool S_same_reads(cb_plugin *p, int idx, const char *digest, cb_vpack_rea
 			cb_strv_push_own(&names, name);
 	}
 	if (ok) {
-		lua_State *L = p->L;
-		int base = lua_gettop(L);
+		/* The fields as the hook would read them now, without running
+		 * it (cb_plugin_field_digest builds no Lua value). */
 		S_follow(p, idx);
-		lua_pushcfunction(L, S_verify_step);
-		lua_pushinteger(L, idx);
-		lua_pushlightuserdata(L, &names);
-		ok = lua_pcall(L, 2, 0, 0) == LUA_OK && !p->memo_bad;
-		lua_settop(L, base);
 		p->following = false;
+		for (size_t i = 0; i < names.n; i++) {
+			uint64_t dg[2];
+			cb_plugin_field_digest(p, idx, names.v[i], dg);
+			S_feed_read(&p->reads, dg);
+		}
 		char now[33];
 		cb_hash_hex(&p->reads, now);
-		ok = ok && strcmp(now, digest) == 0;
+		ok = strcmp(now, digest) == 0;
 	}
 	cb_strv_free(&names);
 	return ok;
@@ -483,15 +511,28 @@ char *cb_plugin_memo_record(const cb_plugin_memo *m, const char *key, cb_vpack_r
 	return cb_plugin_memo_str(r);
 }
 
+char *cb_plugin_memo_find(const cb_plugin_memo *m, const char *undated, const char *dated, cb_vpack_reader *r,
+			  char used[33])
+{
+	char *digest = cb_plugin_memo_record(m, undated, r);
+	memcpy(used, undated, 33);
+	if (!digest) {
+		digest = cb_plugin_memo_record(m, dated, r);
+		memcpy(used, dated, 33);
+	}
+	return digest;
+}
+
 bool cb_plugin_memo_replay(cb_plugin *p, int idx)
 {
 	cb_plugin_memo *m = p->h->memo;
 	if (!m || !m->old || !p->memo_key[0])
 		return false;
-	char key[33];
-	S_doc_key(p, idx, key);
+	char undated[33], dated[33], key[33];
+	S_doc_key(p, idx, false, undated);
+	S_doc_key(p, idx, true, dated);
 	cb_vpack_reader r;
-	char *digest = cb_plugin_memo_record(m, key, &r);
+	char *digest = cb_plugin_memo_find(m, undated, dated, &r, key);
 	bool ok = digest && S_same_reads(p, idx, digest, &r);
 	free(digest);
 	if (!ok)
