@@ -1,4 +1,5 @@
 /* index: see index.h. */
+#define _GNU_SOURCE /* copy_file_range */
 #include "index.h"
 
 #include <errno.h>
@@ -690,10 +691,13 @@ int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_
 	return S_write(&x, site, p, stats);
 }
 
-/* The documents of the earlier database, sorted by path. */
+/* The documents of the earlier database, sorted by path. Their paths and
+ * hashes are in one buffer (S_olds), not a string each: there is one of
+ * these for every document, read at every update. */
 typedef struct S_old {
 	sqlite3_int64 id;
-	char *path, *hash;
+	size_t at; /* where its path is in the buffer, then its hash */
+	const char *path, *hash;
 	bool kept; /* a document of this build has its path */
 	bool same; /* and the same hash: its rows stay */
 } S_old;
@@ -701,15 +705,6 @@ typedef struct S_old {
 static int S_old_cmp(const void *a, const void *b)
 {
 	return strcmp(((const S_old *)a)->path, ((const S_old *)b)->path);
-}
-
-static void S_olds_free(S_old *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].path);
-		free(v[i].hash);
-	}
-	free(v);
 }
 
 /* A number the database holds (the first column of sql's row), or 0. */
@@ -723,9 +718,10 @@ static sqlite3_int64 S_number(S_ix *x, const char *sql)
 	return v;
 }
 
-/* Reads the earlier database's documents into *out (*n of them); false
- * when they cannot be read or are not all there. */
-static bool S_olds(S_ix *x, S_old **out, size_t *n)
+/* Reads the earlier database's documents into *out (*n of them), their
+ * strings into names (which must outlive them); false when they cannot be
+ * read or are not all there. */
+static bool S_olds(S_ix *x, S_old **out, size_t *n, cb_buf *names)
 {
 	sqlite3_stmt *st = NULL;
 	S_old *v = NULL;
@@ -739,11 +735,18 @@ static bool S_olds(S_ix *x, S_old **out, size_t *n)
 			cap = cap ? cap * 2 : 256;
 			v = cb_xrealloc(v, cap * sizeof *v);
 		}
-		v[(*n)++] =
-		    (S_old){sqlite3_column_int64(st, 0), cb_xstrdup((const char *)sqlite3_column_text(st, 1)),
-			    cb_xstrdup((const char *)sqlite3_column_text(st, 2)), false, false};
+		/* Offsets for now: the buffer moves as it grows. */
+		v[*n] = (S_old){.id = sqlite3_column_int64(st, 0), .at = names->len};
+		for (int c = 1; c <= 2; c++)
+			cb_buf_put(names, (const char *)sqlite3_column_text(st, c),
+				   (size_t)sqlite3_column_bytes(st, c) + 1);
+		++*n;
 	}
 	sqlite3_finalize(st);
+	for (size_t i = 0; i < *n; i++) {
+		v[i].path = names->data + v[i].at;
+		v[i].hash = v[i].path + strlen(v[i].path) + 1;
+	}
 	if (*n)
 		qsort(v, *n, sizeof *v, S_old_cmp);
 	*out = v;
@@ -846,7 +849,7 @@ static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **matc
 	size_t changed = 0;
 	for (size_t i = 0; i < s->ndocs; i++) {
 		const cb_doc *d = &s->docs[i];
-		S_old key = {.path = (char *)d->path};
+		S_old key = {.path = d->path};
 		S_old *o = nold ? bsearch(&key, olds, nold, sizeof *olds, S_old_cmp) : NULL;
 		if (o && o->kept)
 			o = NULL; /* the same path twice: indexed again */
@@ -884,10 +887,11 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 		return 1;
 	size_t nold = 0;
 	S_old *olds = NULL;
+	cb_buf names = CB_BUF_INIT;
 	S_old **match = cb_xcalloc(s->ndocs + 1, sizeof *match);
 	sqlite3_stmt *get = NULL;
 	int rc = 1;
-	if (!S_olds(x, &olds, &nold) || S_changes(s, olds, nold, match) * 2 > s->ndocs + 32)
+	if (!S_olds(x, &olds, &nold, &names) || S_changes(s, olds, nold, match) * 2 > s->ndocs + 32)
 		goto out;
 	rc = -1;
 	if (S_exec(x, "BEGIN; DELETE FROM meta; DELETE FROM themes; DELETE FROM synonyms; DELETE FROM "
@@ -925,12 +929,35 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 out:
 	sqlite3_finalize(get);
 	free(match);
-	S_olds_free(olds, nold);
+	free(olds);
+	cb_buf_free(&names);
 	return rc;
 }
 
-/* Copies the file from to a new owner-only file to. Returns 1 when there
- * is no file at from. */
+/* Copies n bytes from in to out with read and write. */
+static int S_copy_rw(int in, int out)
+{
+	size_t cap = 1u << 20;
+	char *buf = cb_xmalloc(cap);
+	ssize_t got;
+	int rc = 0;
+	while (rc == 0 && (got = read(in, buf, cap)) != 0) {
+		if (got < 0) {
+			rc = errno == EINTR ? 0 : -1;
+			continue;
+		}
+		for (ssize_t off = 0, put; rc == 0 && off < got; off += put)
+			if ((put = write(out, buf + off, (size_t)(got - off))) <= 0)
+				rc = -1;
+	}
+	free(buf);
+	return rc;
+}
+
+/* Copies the file from to a new owner-only file to, inside the kernel
+ * where it can (copy_file_range: no trip through this process's memory;
+ * a file system that shares blocks does not even copy them). Returns 1
+ * when there is no file at from. */
 static int S_copy(const char *from, const char *to, cb_error *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -938,23 +965,24 @@ static int S_copy(const char *from, const char *to, cb_error *err)
 		return 1;
 	int rc = S_create(to, err);
 	int out = rc == 0 ? open(to, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	size_t cap = 1u << 20;
-	char *buf = cb_xmalloc(cap);
-	ssize_t got = 0;
-	while (out >= 0 && (got = read(in, buf, cap)) > 0) {
-		for (ssize_t off = 0, put; off < got; off += put)
-			if ((put = write(out, buf + off, (size_t)(got - off))) <= 0) {
-				got = -1;
-				break;
-			}
-		if (got < 0)
-			break;
+	int crc = out < 0 ? -1 : 0;
+	struct stat sb;
+	if (crc == 0 && fstat(in, &sb) == 0) {
+		off_t left = sb.st_size;
+		ssize_t k = 1;
+		while (left > 0 && (k = copy_file_range(in, NULL, out, NULL, (size_t)left, 0)) > 0)
+			left -= k;
+		/* Not supported between these files, or shorter than its
+		 * size said: the rest the plain way. */
+		if (left > 0)
+			crc = S_copy_rw(in, out);
+	} else if (crc == 0) {
+		crc = S_copy_rw(in, out);
 	}
-	if (rc == 0 && (out < 0 || got < 0 || close(out) != 0)) {
+	if (rc == 0 && (crc != 0 || close(out) != 0)) {
 		cb_error_set(err, to, 0, 0, "cannot write the search index: %s", strerror(errno));
 		rc = -1;
 	}
-	free(buf);
 	close(in);
 	return rc;
 }
