@@ -173,10 +173,12 @@ static size_t S_locate(const cb_doc *d, const char *body, bool *found, S_span *s
 }
 
 /* A document's tokens as the private database keeps them (doc_tokens):
- * for each of the four columns, each token as its length + 1 and its
- * bytes, then 0; then the number of learning points found and, for each,
- * its number among the document's points, its first token in the body and
- * its count of tokens. All numbers are variable-length (7 bits a byte). */
+ * its four columns as the postings keep them (cb_postings_keep: each
+ * distinct term once, with its positions), then the number of learning
+ * points found and, for each, its number among the document's points, its
+ * first token in the body and its count of tokens. All numbers are
+ * variable-length (7 bits a byte). The form is this very casebook's: a
+ * database is only updated by the casebook that wrote it (its ident). */
 static void S_put_num(cb_buf *b, unsigned long v)
 {
 	while (v >= 0x80) {
@@ -199,16 +201,15 @@ static bool S_get_num(const unsigned char **q, const unsigned char *end, unsigne
 }
 
 /* Where the tap (tokenize.h) puts the tokens of the document being
- * inserted into docs_fts: one column after another, into the postings and,
- * for the private database, into toks; in the body, the learning points'
- * token spans are counted too. */
+ * inserted into docs_fts: one column after another, into the postings
+ * (which, for the private database, keep them in toks too); in the body,
+ * the learning points' token spans are counted too. */
 typedef struct S_cols {
 	cb_postings *p;
 	int doc, col;
 	S_span *spans;
 	size_t nspans, cur;
-	long ntok;    /* tokens of the body so far */
-	cb_buf *toks; /* NULL: not kept */
+	long ntok; /* tokens of the body so far */
 } S_cols;
 
 static void S_col_begin(void *ctx)
@@ -223,10 +224,6 @@ static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 	S_cols *c = ctx;
 	if (c->p)
 		cb_postings_add(c->p, tok, len);
-	if (c->toks) {
-		S_put_num(c->toks, (unsigned long)len + 1);
-		cb_buf_put(c->toks, tok, (size_t)len);
-	}
 	if (c->col != 3)
 		return 0;
 	/* Points are apart and in order, with spaces around them, so a token
@@ -252,8 +249,6 @@ static void S_col_end(void *ctx)
 	S_cols *c = ctx;
 	if (c->p)
 		cb_postings_end_column(c->p);
-	if (c->toks)
-		S_put_num(c->toks, 0);
 	if (c->col == 3)
 		for (; c->cur < c->nspans; c->cur++)
 			if (c->spans[c->cur].a < 0)
@@ -428,11 +423,15 @@ static int S_fill_doc_fts(S_ix *x, const cb_doc *d, size_t i, sqlite3_int64 id, 
 	S_text(st, 5, in->body);
 	/* FTS5 tokenizes the four columns in order, and the browser's
 	 * postings are made of those very tokens. */
-	*cols = (S_cols){cols->p, (int)i, 0, in->spans, in->nspans, 0, 0, toks};
+	*cols = (S_cols){cols->p, (int)i, 0, in->spans, in->nspans, 0, 0};
 	cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, cols};
-	bool tapped = cols->p || toks;
+	bool tapped = cols->p != NULL;
 	cb_tokenizer_tap_sink(tap, tapped ? &sink : NULL);
+	if (toks)
+		cb_postings_keep(cols->p, toks);
 	int rc = S_step(x, S_DOC_FTS);
+	if (toks)
+		cb_postings_keep(cols->p, NULL);
 	cb_tokenizer_tap_sink(tap, NULL);
 	if (rc == 0 && tapped && cols->col != 4) {
 		cb_error_set(x->err, x->path, 0, 0,
@@ -791,19 +790,10 @@ static int S_drop(S_ix *x, sqlite3_int64 id)
  * insertion gave them; -1 when they are damaged. */
 static int S_replay(const unsigned char *q, const unsigned char *end, int doc, cb_postings *p)
 {
-	unsigned long len, n, k, a, c;
-	for (int col = 0; col < 4; col++) {
-		cb_postings_begin_column(p, doc, col);
-		for (;;) {
-			if (!S_get_num(&q, end, &len) || (unsigned long)(end - q) + 1 < len)
-				return -1;
-			if (!len)
-				break;
-			cb_postings_add(p, (const char *)q, (int)(len - 1));
-			q += len - 1;
-		}
-		cb_postings_end_column(p);
-	}
+	unsigned long n, k, a, c;
+	for (int col = 0; col < 4; col++)
+		if (cb_postings_replay_column(p, doc, col, &q, end) != 0)
+			return -1;
 	if (!S_get_num(&q, end, &n))
 		return -1;
 	for (unsigned long i = 0; i < n; i++) {
@@ -987,6 +977,25 @@ static int S_copy(const char *from, const char *to, cb_error *err)
 	return rc;
 }
 
+/* cb_index_update_db, with postings: the document's kept tokens are the
+ * postings' form of them (cb_postings_keep). */
+static int S_update_db(S_ix *x, const cb_site *site, const char *old, cb_postings *p, cb_index_stats *stats)
+{
+	int rc = x->ident && old ? S_copy(old, x->path, x->err) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		x->update = true;
+		rc = S_update(x, site, p, stats);
+		if (rc <= 0)
+			return S_close(x, rc, stats);
+		S_close(x, 0, stats);
+		memset(stats, 0, sizeof *stats);
+		x->update = false;
+	}
+	return S_write(x, site, p, stats);
+}
+
 int cb_index_update_db(const cb_site *site, const char *old, const char *path, const char *ident,
 		       cb_postings *p, cb_index_stats *stats, cb_error *err)
 {
@@ -995,19 +1004,10 @@ int cb_index_update_db(const cb_site *site, const char *old, const char *path, c
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
 	S_ix x = {.err = err, .path = path, .ident = ident};
-	int rc = ident && old ? S_copy(old, path, err) : 1;
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		x.update = true;
-		rc = S_update(&x, site, p, stats);
-		if (rc <= 0)
-			return S_close(&x, rc, stats);
-		S_close(&x, 0, stats);
-		memset(stats, 0, sizeof *stats);
-		x.update = false;
-	}
-	return S_write(&x, site, p, stats);
+	cb_postings *own = ident && !p ? cb_postings_new() : NULL;
+	int rc = S_update_db(&x, site, old, own ? own : p, stats);
+	cb_postings_free(own);
+	return rc;
 }
 
 int cb_index_write_browser(const cb_site *site, cb_postings *p, const char *web_dir, cb_writer *w,

@@ -52,6 +52,21 @@ typedef struct cb_postings_point {
 	long start, n;
 } cb_postings_point;
 
+/* Keeping columns, to add them again in a later build without their
+ * tokens: while keep is set (not NULL), each column ended is appended to
+ * it in a compact form (the count of its tokens; then each of its terms,
+ * with the positions where it occurs, as this module holds them), which
+ * cb_postings_replay_column reads. Stop with NULL. */
+void cb_postings_keep(cb_postings *p, cb_buf *keep);
+/* Adds a column kept by cb_postings_keep as column col of document doc
+ * (which need not be the document it was kept from): the same as adding
+ * its tokens again, at a lookup per distinct term instead of one per
+ * token. Reads from *at (at most up to end) and moves *at past the
+ * column. Returns 0, or -1 when the bytes are not such a column (p then
+ * holds part of it at most, and must not be read back). */
+int cb_postings_replay_column(cb_postings *p, int doc, int col, const unsigned char **at,
+			      const unsigned char *end);
+
 /* Records a point's span; points are added in site and document order. */
 void cb_postings_add_point(cb_postings *p, const cb_postings_point *pt);
 /* The points recorded, in the order added (n set to their number). */
