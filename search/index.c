@@ -496,6 +496,8 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, sqlite3_int64 id, cb_
 	if (rc == 0 && x->ident) {
 		char hex[33];
 		S_doc_hash(s, d, &in, hex);
+		if (cols->p)
+			cb_postings_set_doc_key(cols->p, (int)i, hex);
 		sqlite3_bind_int64(x->st[S_KEYS], 1, id);
 		S_text(x->st[S_KEYS], 2, d->path);
 		S_text(x->st[S_KEYS], 3, hex);
@@ -832,9 +834,9 @@ static int S_keep_doc(S_ix *x, sqlite3_stmt *get, const S_old *o, size_t i, cb_p
 
 /* Which documents of site are as the earlier database has them (match[i]
  * set and ->same), which it has under their path but changed (match[i],
- * not ->same), and which are new (NULL). Returns the number of documents
- * to index again or remove. */
-static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **match)
+ * not ->same), and which are new (NULL); the unchanged ones' keys go to
+ * p. Returns the number of documents to index again or remove. */
+static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **match, cb_postings *p)
 {
 	size_t changed = 0;
 	for (size_t i = 0; i < s->ndocs; i++) {
@@ -852,6 +854,8 @@ static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **matc
 			S_docin_free(&in);
 			o->kept = true;
 			o->same = strcmp(o->hash, hex) == 0;
+			if (o->same && p)
+				cb_postings_set_doc_key(p, (int)i, hex);
 		}
 		changed += !o || !o->same;
 	}
@@ -881,7 +885,7 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 	S_old **match = cb_xcalloc(s->ndocs + 1, sizeof *match);
 	sqlite3_stmt *get = NULL;
 	int rc = 1;
-	if (!S_olds(x, &olds, &nold, &names) || S_changes(s, olds, nold, match) * 2 > s->ndocs + 32)
+	if (!S_olds(x, &olds, &nold, &names) || S_changes(s, olds, nold, match, p) * 2 > s->ndocs + 32)
 		goto out;
 	rc = -1;
 	if (S_exec(x, "BEGIN; DELETE FROM meta; DELETE FROM themes; DELETE FROM synonyms; DELETE FROM "

@@ -69,7 +69,9 @@ struct cb_postings {
 	size_t capscratch;
 	long *doclen;
 	size_t ndoclen;
-	cb_buf *keep;		   /* columns kept (cb_postings_keep), or NULL */
+	cb_buf *keep;	  /* columns kept (cb_postings_keep), or NULL */
+	char (*keys)[33]; /* documents' keys ("": not known) */
+	size_t nkeys;
 	cb_postings_point *points; /* learning points' spans, in order */
 	size_t npoints, cappoints;
 	/* the current run */
@@ -120,6 +122,7 @@ void cb_postings_free(cb_postings *p)
 	free(p->touched);
 	free(p->scratch);
 	free(p->doclen);
+	free(p->keys);
 	free(p->points);
 	free(p->arena);
 	free(p->dir);
@@ -149,6 +152,24 @@ size_t cb_postings_spilled(const cb_postings *p)
 long cb_postings_doc_len(const cb_postings *p, int doc)
 {
 	return doc >= 0 && (size_t)doc < p->ndoclen ? p->doclen[doc] : 0;
+}
+
+void cb_postings_set_doc_key(cb_postings *p, int doc, const char *hex)
+{
+	if (doc < 0 || strlen(hex) != 32)
+		return;
+	if ((size_t)doc >= p->nkeys) {
+		size_t n = (size_t)doc + 1 > p->nkeys * 2 ? (size_t)doc + 1 : p->nkeys * 2;
+		p->keys = cb_xrealloc(p->keys, n * sizeof *p->keys);
+		memset(p->keys + p->nkeys, 0, (n - p->nkeys) * sizeof *p->keys);
+		p->nkeys = n;
+	}
+	memcpy(p->keys[doc], hex, 33);
+}
+
+const char *cb_postings_doc_key(const cb_postings *p, int doc)
+{
+	return doc >= 0 && (size_t)doc < p->nkeys && p->keys[doc][0] ? p->keys[doc] : NULL;
 }
 
 /* ---- adding ---- */

@@ -72,6 +72,13 @@ void cb_postings_add_point(cb_postings *p, const cb_postings_point *pt);
 /* The points recorded, in the order added (n set to their number). */
 const cb_postings_point *cb_postings_points(const cb_postings *p, size_t *n);
 
+/* What document doc's index entries were made of, as 32 hex digits (the
+ * private database's hash of its rows, index.c), so that the browser's
+ * files of unchanged documents can be linked from the last output; NULL
+ * when it is not known (a database without the private tables). */
+void cb_postings_set_doc_key(cb_postings *p, int doc, const char *hex);
+const char *cb_postings_doc_key(const cb_postings *p, int doc);
+
 /* The token count of document doc (all columns). */
 long cb_postings_doc_len(const cb_postings *p, int doc);
 /* Distinct terms so far. */
