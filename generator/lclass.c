@@ -59,6 +59,8 @@ static void S_stem(char *w)
 		w[--n] = '\0';
 	if (n > 3 && w[n - 1] == 'y' && !S_vowel(w[n - 2]))
 		w[n - 1] = 'i'; /* "baby" meets "babi" of "babies" after the steps above */
+	if (strcmp(w, "children") == 0)
+		strcpy(w, "child"); /* the one irregular plural themes often hold */
 }
 
 /* The stemmed words of s, in order (appended to out). Apostrophes join
@@ -148,8 +150,7 @@ static void S_add_phrase(cb_lclass *c, size_t theme, const char *text)
 	if (ph.words.n == 2 && cb_strv_contains(&ph.words, "informat") && cb_strv_contains(&ph.words, "shar"))
 		c->t[theme].comm = c->any_comm = true;
 	/* "Voice of the child": the theme of hearing the child (S_heard). */
-	if (ph.words.n == 2 && cb_strv_contains(&ph.words, "voic") &&
-	    (cb_strv_contains(&ph.words, "child") || cb_strv_contains(&ph.words, "children")))
+	if (ph.words.n == 2 && cb_strv_contains(&ph.words, "voic") && cb_strv_contains(&ph.words, "child"))
 		c->t[theme].voice = c->any_voice = true;
 	if (ph.words.n == 1 && all.n > 1) {
 		/* "shared with" is not "shares a bed": keep its words in order. */
@@ -343,6 +344,7 @@ enum {
 	S_ALONE = 8192,	 /* "alone", "separately" */
 	S_INNER = 16384, /* what the child says or feels: "say", "feel", "want" */
 	S_WHAT = 32768,	 /* "what", "how" */
+	S_AUX = 65536,	 /* may stand between the child and what they say: "did not" */
 };
 
 static const struct {
@@ -451,7 +453,7 @@ static const struct {
     {"met", S_SEE},
     {"visit", S_SEE},
     {"child", S_CHILD},
-    {"children", S_CHILD},
+    {"twin", S_CHILD},
     {"sibling", S_CHILD},
     {"boy", S_CHILD},
     {"girl", S_CHILD},
@@ -513,6 +515,30 @@ static const struct {
     {"describe", S_INNER},
     {"disclose", S_INNER},
     {"experience", S_INNER},
+    {"talk", S_INNER},
+    {"speak", S_INNER},
+    {"spoke", S_INNER},
+    {"did", S_AUX},
+    {"do", S_AUX},
+    {"does", S_AUX},
+    {"had", S_AUX},
+    {"has", S_AUX},
+    {"have", S_AUX},
+    {"could", S_AUX},
+    {"would", S_AUX},
+    {"should", S_AUX},
+    {"might", S_AUX},
+    {"may", S_AUX},
+    {"will", S_AUX},
+    {"can", S_AUX},
+    {"not", S_AUX},
+    {"never", S_AUX},
+    {"often", S_AUX},
+    {"also", S_AUX},
+    {"always", S_AUX},
+    {"later", S_AUX},
+    {"repeatedly", S_AUX},
+    {"clearly", S_AUX},
     {"what", S_WHAT},
     {"how", S_WHAT},
 };
@@ -786,6 +812,24 @@ static bool S_heard_passive(const cb_lclass *c, const cb_strv *text, size_t j)
 	return false;
 }
 
+/* Whether the child at j says, feels or wants something themself: "the
+ * child said", "the children did not want", "a chance to talk". */
+static bool S_child_says(const cb_lclass *c, const cb_strv *text, size_t j)
+{
+	size_t k = j + 1;
+	if (k < text->n && (strcmp(text->v[k], "person") == 0 || strcmp(text->v[k], "peopl") == 0))
+		k++, j++; /* "young people" */
+	while (k < text->n && k <= j + 3 && (S_role(c, text->v[k]) & S_AUX))
+		k++;
+	if (k < text->n && (S_role(c, text->v[k]) & S_INNER))
+		return true;
+	/* "give the teenager a chance to talk" */
+	for (k = j + 1; k + 1 < text->n && k <= j + 4; k++)
+		if (strcmp(text->v[k], "to") == 0 && (S_role(c, text->v[k + 1]) & S_INNER))
+			return true;
+	return false;
+}
+
 /* Whether "own words" are the child's, or no one else's: "in their own
  * words", but not "the mother described in her own words". */
 static bool S_own_words(const cb_lclass *c, const cb_strv *text, size_t i)
@@ -813,13 +857,20 @@ static bool S_heard(const cb_lclass *c, const cb_strv *text, const S_recips *r)
 			return true;
 		if (S_own_words(c, text, i))
 			return true;
-		/* "how the child feels", "what the children said" */
-		for (size_t j = i + 1; (roles & S_WHAT) && j < text->n && j <= i + 3; j++)
-			if (S_child_at(c, text, r, j) &&
-			    ((j + 1 < text->n && (S_role(c, text->v[j + 1]) & S_INNER)) ||
-			     (j + 2 < text->n && (S_role(c, text->v[j + 2]) & S_INNER))))
-				return true;
+		if (S_child_at(c, text, r, i) && S_child_says(c, text, i))
+			return true;
 	}
+	return false;
+}
+
+/* Whether match m's child owns a grown-up: "the views of the child's
+ * grandparents" are theirs, not the child's. */
+static bool S_owned(const cb_lclass *c, const cb_strv *text, const S_match *m)
+{
+	for (size_t i = 0; i < m->npos; i++)
+		if ((S_role(c, text->v[m->pos[i]]) & S_CHILD) && m->pos[i] + 1 < text->n &&
+		    (S_role(c, text->v[m->pos[i] + 1]) & S_ADULT))
+			return true;
 	return false;
 }
 
@@ -845,7 +896,8 @@ static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
 		const S_phrase *ph = &c->ph[m[i].phrase];
 		if (hit[ph->theme] || (ph->verbal && c->t[ph->theme].comm))
 			continue; /* a verb of passing on counts only with its recipient */
-		if (!S_dominated(c, &m[i], m, nm) && !S_in_agency_name(&m[i], &r))
+		if (!S_dominated(c, &m[i], m, nm) && !S_in_agency_name(&m[i], &r) &&
+		    !(c->t[ph->theme].voice && S_owned(c, text, &m[i])))
 			hit[ph->theme] = true;
 	}
 	if (c->any_comm && S_comm(c, text, &r))

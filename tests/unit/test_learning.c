@@ -325,11 +325,12 @@ static void test_information_sharing(void **state)
  * the fixture set of tests/fixtures/learning. */
 static void test_voice_of_child(void **state)
 {
-	const char *y = "themes:\n"
-			"  voice-of-child:\n    label: Voice of the child\n"
-			"    synonyms: [lived experience, child's views, child's words]\n"
-			"  information-sharing:\n    label: Information sharing\n"
-			"    synonyms: [share]\n";
+	const char *y =
+	    "themes:\n"
+	    "  voice-of-child:\n    label: Voice of the child\n"
+	    "    synonyms: [lived experience, views of the child, child's words, child's account]\n"
+	    "  information-sharing:\n    label: Information sharing\n"
+	    "    synonyms: [share]\n";
 	cb_taxonomy tax;
 	cb_diags d = CB_DIAGS_INIT;
 	assert_int_equal(cb_taxonomy_load(y, strlen(y), "taxonomy.yml", &tax, &d), 0);
@@ -360,6 +361,13 @@ static void test_voice_of_child(void **state)
 	    {"Listen to the father's account of the injury.", ""},
 	    {"The mother described in her own words how she coped.", ""},
 	    {"Tell parents how to keep the baby safe at night.", ""},
+	    /* Found in a trial after the rule was first written. */
+	    {"Give the teenager a chance to talk without her stepfather in the room.", "voice-of-child"},
+	    {"Check whether the young person wants an advocate at the meeting.", "voice-of-child"},
+	    {"The children's accounts of the injuries were not written up.", "voice-of-child"},
+	    {"Seek the views of the child's grandparents before changing the plan.", ""},
+	    {"The child's mother said she felt unsupported.", ""},
+	    {"The child protection conference said the plan was working.", ""},
 	    /* Both rules at once. */
 	    {"Ask the child what happened and share it with the school nurse.",
 	     "voice-of-child information-sharing"},
