@@ -544,8 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_in_memory),		cmocka_unit_test(test_spilled_runs),
 	    cmocka_unit_test(test_runs_without_a_file), cmocka_unit_test(test_replayed_columns),
 	    cmocka_unit_test(test_file_full),		cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_shard_strings),
-	    cmocka_unit_test(test_heads),
+	    cmocka_unit_test(test_shard_strings),	cmocka_unit_test(test_heads),
 	    cmocka_unit_test(test_shard_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
