@@ -41,9 +41,11 @@ struct cb_cache_reader {
 	 * each look-up allocates only what it returns), through a handle
 	 * on each column moved from row to row. */
 	sqlite3_blob *data, *body;
-	int64_t row; /* the row the last cb_cache_doc_get found; -1: none */
-	char *buf;
-	size_t cap;
+	int64_t row;	  /* the row the last cb_cache_doc_get found; -1: none */
+	size_t md_off;	  /* where its Markdown results start in buf */
+	size_t md_end;	  /* and end (its checksum excluded) */
+	char *buf, *bbuf; /* the record, its body */
+	size_t cap, bcap;
 };
 
 static int S_exec(sqlite3 *db, const char *sql)
@@ -564,7 +566,6 @@ static void S_encode(cb_buf *b, const cb_doc_record *rec)
 	S_put_diags(b, &rec->front);
 	S_put_meta(b, &rec->meta);
 	S_put_diags(b, &rec->body);
-	S_put_md(b, &rec->md);
 	S_put_strv(b, &rec->links);
 	S_put_u32(b, (uint32_t)rec->ndeps);
 	for (size_t i = 0; i < rec->ndeps; i++) {
@@ -572,25 +573,28 @@ static void S_encode(cb_buf *b, const cb_doc_record *rec)
 		S_put_i32(b, rec->deps[i].status);
 		S_put_str(b, rec->deps[i].href);
 	}
+	/* Last, what only a document the build keeps needs (S_get_md_part). */
+	S_put_md(b, &rec->md);
 	S_put_u32(b, rec->pthemes != NULL);
 	for (size_t i = 0; rec->pthemes && i < rec->md.nlearning; i++)
 		S_put_strv(b, &rec->pthemes[i]);
 }
 
-static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
+/* A record (S_encode) but its Markdown results, which start at *md_off
+ * of data: they are read only for a document the build keeps
+ * (S_get_md_part). */
+static bool S_decode(const void *data, size_t len, cb_doc_record *rec, size_t *md_off)
 {
 	memset(rec, 0, sizeof *rec);
 	len = S_unseal(data, len);
 	if (len == SIZE_MAX)
 		return false;
 	S_rd r = {data, (const unsigned char *)data + len, false};
-	memset(rec, 0, sizeof *rec);
 	if (S_get_u32(&r) != CB_CACHE_FORMAT)
 		return false;
 	S_get_diags(&r, &rec->front);
 	S_get_meta(&r, &rec->meta);
 	S_get_diags(&r, &rec->body);
-	S_get_md(&r, &rec->md);
 	S_get_strv(&r, &rec->links);
 	rec->ndeps = S_get_count(&r, 12);
 	if (rec->ndeps)
@@ -602,13 +606,32 @@ static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
 		if (!rec->deps[i].path)
 			r.bad = true;
 	}
+	if (r.bad) {
+		cb_doc_record_free(rec);
+		return false;
+	}
+	*md_off = (size_t)(r.p - (const unsigned char *)data);
+	return true;
+}
+
+/* The Markdown results and the points' themes of a record, from data
+ * (its payload, checksum already checked) to end. */
+static bool S_get_md_part(const unsigned char *data, const unsigned char *end, cb_doc_record *rec)
+{
+	S_rd r = {data, end, false};
+	S_get_md(&r, &rec->md);
 	if (S_get_u32(&r) && !r.bad) {
 		rec->pthemes = cb_xcalloc(rec->md.nlearning ? rec->md.nlearning : 1, sizeof *rec->pthemes);
 		for (size_t i = 0; i < rec->md.nlearning && !r.bad; i++)
 			S_get_strv(&r, &rec->pthemes[i]);
 	}
 	if (r.bad || r.p != r.end) {
-		cb_doc_record_free(rec);
+		for (size_t i = 0; rec->pthemes && i < rec->md.nlearning; i++)
+			cb_strv_free(&rec->pthemes[i]);
+		free(rec->pthemes);
+		rec->pthemes = NULL;
+		cb_mdoc_free(&rec->md);
+		memset(&rec->md, 0, sizeof rec->md);
 		return false;
 	}
 	return true;
@@ -647,11 +670,8 @@ cb_cache_reader *cb_cache_reader_open(cb_cache *c)
 		return NULL;
 	}
 	sqlite3_busy_timeout(r->db, 5000);
-	/* The file's pages read where the system keeps them, not copied
-	 * through read calls; and one read transaction for the reader's
-	 * life, rather than one (with its lock and its check of the file)
-	 * per look-up. */
-	S_exec(r->db, "PRAGMA mmap_size=1073741824;");
+	/* One read transaction for the reader's life, rather than one (with
+	 * its lock and its check of the file) per look-up. */
 	r->in_txn = S_exec(r->db, "BEGIN;") == 0;
 	return r;
 }
@@ -667,12 +687,14 @@ void cb_cache_reader_close(cb_cache_reader *r)
 		S_exec(r->db, "COMMIT;");
 	sqlite3_close(r->db);
 	free(r->buf);
+	free(r->bbuf);
 	free(r);
 }
 
-/* Reads column (data or body) of row into r->buf: its length, or SIZE_MAX
- * when it cannot be read. */
-static size_t S_read_column(cb_cache_reader *r, sqlite3_blob **h, const char *column, int64_t row)
+/* Reads column (data or body) of row into *buf (of *cap bytes, grown as
+ * needed): its length, or SIZE_MAX when it cannot be read. */
+static size_t S_read_column(cb_cache_reader *r, sqlite3_blob **h, const char *column, int64_t row, char **buf,
+			    size_t *cap)
 {
 	int rc =
 	    *h ? sqlite3_blob_reopen(*h, row) : sqlite3_blob_open(r->db, "main", "docs", column, row, 0, h);
@@ -682,11 +704,11 @@ static size_t S_read_column(cb_cache_reader *r, sqlite3_blob **h, const char *co
 		return SIZE_MAX;
 	}
 	size_t len = (size_t)sqlite3_blob_bytes(*h);
-	if (len + 1 > r->cap) {
-		r->cap = len + 1 > 2 * r->cap ? len + 1 : 2 * r->cap;
-		r->buf = cb_xrealloc(r->buf, r->cap);
+	if (len + 1 > *cap) {
+		*cap = len + 1 > 2 * *cap ? len + 1 : 2 * *cap;
+		*buf = cb_xrealloc(*buf, *cap);
 	}
-	return sqlite3_blob_read(*h, r->buf, (int)len, 0) == SQLITE_OK ? len : SIZE_MAX;
+	return sqlite3_blob_read(*h, *buf, (int)len, 0) == SQLITE_OK ? len : SIZE_MAX;
 }
 
 bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
@@ -704,11 +726,20 @@ bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, con
 			row = sqlite3_column_int64(r->get, 0);
 	}
 	sqlite3_reset(r->get);
-	size_t len = row >= 0 ? S_read_column(r, &r->data, "data", row) : SIZE_MAX;
-	if (len == SIZE_MAX || !S_decode(r->buf, len, out))
+	size_t len = row >= 0 ? S_read_column(r, &r->data, "data", row, &r->buf, &r->cap) : SIZE_MAX;
+	if (len == SIZE_MAX || !S_decode(r->buf, len, out, &r->md_off))
 		return false;
 	r->row = row;
+	r->md_end = len - CB_SUM_LEN;
 	return true;
+}
+
+bool cb_cache_doc_md(cb_cache_reader *r, cb_doc_record *rec)
+{
+	if (!r || r->row < 0 || rec->md.block || rec->md.nheadings || rec->md.nlearning)
+		return false;
+	return S_get_md_part((const unsigned char *)r->buf + r->md_off,
+			     (const unsigned char *)r->buf + r->md_end, rec);
 }
 
 /* A borrowed string of a record (S_put_str's encoding): NULL for none. */
@@ -733,9 +764,8 @@ bool cb_cache_doc_body(cb_cache_reader *r, cb_doc_body *out)
 	memset(out, 0, sizeof *out);
 	if (!r || r->row < 0)
 		return false;
-	size_t len = S_read_column(r, &r->body, "body", r->row);
-	r->row = -1;
-	const char *data = r->buf;
+	size_t len = S_read_column(r, &r->body, "body", r->row, &r->bbuf, &r->bcap);
+	const char *data = r->bbuf;
 	if (len != SIZE_MAX)
 		len = S_unseal(data, len);
 	if (len == SIZE_MAX)
@@ -796,27 +826,45 @@ void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char
 	cb_buf_free(&body);
 }
 
+/* Drops the records of paths not in keep (the documents the repository
+ * no longer has), found through the paths' index alone: an unchanged
+ * collection costs a read of that index, not of every record. */
+static void S_drop_stale(cb_cache *c, const cb_strv *keep)
+{
+	cb_strmap *k = cb_strmap_new();
+	for (size_t i = 0; i < keep->n; i++)
+		cb_strmap_put(k, keep->v[i], k);
+	cb_strv stale = CB_STRV_INIT;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path FROM docs ORDER BY path", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *path = (const char *)sqlite3_column_text(st, 0);
+			if (path && !cb_strmap_has(k, path))
+				cb_strv_push(&stale, path);
+		}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (stale.n &&
+	    sqlite3_prepare_v2(c->db, "DELETE FROM docs WHERE path=?1", -1, &st, NULL) == SQLITE_OK)
+		for (size_t i = 0; i < stale.n; i++) {
+			sqlite3_bind_text(st, 1, stale.v[i], -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+	sqlite3_finalize(st);
+	cb_strv_free(&stale);
+	cb_strmap_free(k);
+}
+
 void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
 {
 	if (!c)
 		return;
-	sqlite3_stmt *tmp = NULL;
 	if (!c->in_txn && S_exec(c->db, "BEGIN;") != 0)
 		return;
 	c->in_txn = true;
-	/* Records of documents the repository no longer has. */
-	if (keep &&
-	    S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS keep(path TEXT PRIMARY KEY); DELETE FROM keep;") ==
-		0 &&
-	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO keep VALUES(?1)", -1, &tmp, NULL) == SQLITE_OK) {
-		for (size_t i = 0; i < keep->n; i++) {
-			sqlite3_bind_text(tmp, 1, keep->v[i], -1, SQLITE_STATIC);
-			sqlite3_step(tmp);
-			sqlite3_reset(tmp);
-		}
-		S_exec(c->db, "DELETE FROM docs WHERE path NOT IN (SELECT path FROM keep);");
-	}
-	sqlite3_finalize(tmp);
+	if (keep)
+		S_drop_stale(c, keep);
 	sqlite3_finalize(c->put);
 	c->put = NULL;
 	S_exec(c->db, "COMMIT;");

@@ -91,11 +91,18 @@ void cb_doc_record_free(cb_doc_record *r);
 
 /* Looks up path: fills out and returns true when the record was made from
  * blob oid under env; false otherwise (out untouched). Everything but the
- * body's HTML and text (out->md.html and md.text stay NULL): a document
- * this build leaves out never needs them, so they are kept apart and read
- * only by cb_cache_doc_body. */
+ * Markdown's results and the points' themes (out->md stays empty, pthemes
+ * NULL) and the body's HTML and text: a document this build leaves out
+ * never needs them, so cb_cache_doc_md and cb_cache_doc_body read them
+ * when asked. */
 bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
 		      cb_doc_record *out);
+
+/* Adds to rec, which the last cb_cache_doc_get on r filled, that record's
+ * Markdown results (md but its HTML and text) and points' themes. False
+ * (rec as it was) when there is no such record or that part is damaged;
+ * then the record must not be used. */
+bool cb_cache_doc_md(cb_cache_reader *r, cb_doc_record *rec);
 
 /* The body's HTML and text of the record the last cb_cache_doc_get on r
  * found, borrowed: valid until r's next call. Either may be NULL (none

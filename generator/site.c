@@ -461,7 +461,8 @@ static void S_leave_out(S_src *s)
 }
 
 /* A document's record from the cache, when it has one for this blob: its
- * body's HTML and text only when this build keeps the document, put in
+ * Markdown results, and its body's HTML and text, only when this build
+ * keeps the document, the HTML and text put in
  * the store at once rather than waiting in memory for pass 2 (which
  * replaces them if a link changed). False when there is none, or its body
  * is damaged: then the file is read. */
@@ -474,7 +475,7 @@ static bool S_take_record(S_load *L, S_src *s, cb_cache_reader *cr)
 	bool beyond = o->p && rec.meta.visibility > o->p->max_visibility;
 	bool included = !beyond && S_visible(&rec.meta, L->audience, L->drafts);
 	cb_doc_body body;
-	if (included && !cb_cache_doc_body(cr, &body)) {
+	if (included && (!cb_cache_doc_md(cr, &rec) || !cb_cache_doc_body(cr, &body))) {
 		cb_doc_record_free(&rec);
 		return false;
 	}

@@ -86,6 +86,9 @@ static void S_record(cb_doc_record *r)
 	r->deps = cb_xcalloc(2, sizeof *r->deps);
 	r->deps[0] = (cb_link_dep){cb_xstrdup("content/b.md"), 0, cb_xstrdup("../documents/b.html")};
 	r->deps[1] = (cb_link_dep){cb_xstrdup("content/hidden.md"), 2, NULL};
+	r->pthemes = cb_xcalloc(1, sizeof *r->pthemes);
+	cb_strv_push(&r->pthemes[0], "neglect");
+	cb_strv_push(&r->pthemes[0], "was-not-brought");
 }
 
 static void S_same(const cb_doc_record *a, const cb_doc_record *b)
@@ -140,6 +143,10 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_string_equal(b->deps[0].href, "../documents/b.html");
 	assert_int_equal(b->deps[1].status, 2);
 	assert_null(b->deps[1].href);
+	/* The point's themes (learning.h's cb_doc_classify). */
+	assert_non_null(b->pthemes);
+	assert_int_equal(b->pthemes[0].n, 2);
+	assert_string_equal(b->pthemes[0].v[1], "was-not-brought");
 }
 
 static void test_doc_round_trip(void **state)
@@ -166,6 +173,11 @@ static void test_doc_round_trip(void **state)
 	assert_non_null(rd);
 	cb_doc_record got;
 	assert_true(cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got));
+	/* The Markdown's results only when asked for (a document the build
+	 * keeps). */
+	assert_int_equal(got.md.nlearning, 0);
+	assert_int_equal(got.md.ntables, 0);
+	assert_true(cb_cache_doc_md(rd, &got));
 	S_same(&r, &got);
 	cb_doc_record_free(&got);
 	/* The body, borrowed from the record found. */
@@ -250,7 +262,7 @@ static int S_damaged_hits(const char *path, const char *column)
 		cb_doc_record got;
 		cb_doc_body body;
 		if (cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got)) {
-			hits += cb_cache_doc_body(rd, &body);
+			hits += cb_cache_doc_md(rd, &got) && cb_cache_doc_body(rd, &body);
 			cb_doc_record_free(&got);
 		}
 		cb_cache_reader_close(rd);
@@ -262,6 +274,7 @@ static int S_damaged_hits(const char *path, const char *column)
 	cb_doc_record got;
 	cb_doc_body body;
 	assert_true(cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got));
+	assert_true(cb_cache_doc_md(rd, &got));
 	assert_true(cb_cache_doc_body(rd, &body));
 	cb_doc_record_free(&got);
 	cb_cache_reader_close(rd);
