@@ -2,8 +2,9 @@
  * plugin_host: the inside of the plugin host, shared by its files and by
  * nothing else. plugin.c runs plugins (the sandbox, the budget, the
  * casebook.* API, loading and the hooks); plugin_data.c converts between
- * Lua values and casebook's data (packed fields, value trees, the lazy
- * document tables and reading back what a hook changed);
+ * Lua values and casebook's data (packed fields, reading back what a hook
+ * changed); plugin_field.c builds the lazy document tables' fields, and
+ * their digests for the plugin cache;
  * plugin_options.c holds a plugin's declared options against casebook.yml.
  *
  * With the host's .c files, the only file that includes Lua headers.
@@ -13,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -99,7 +101,7 @@ struct cb_plugin {
 };
 
 /* What memo_doc holds besides a document's index. */
-enum { CB_MEMO_NONE = -1, CB_MEMO_SITE = -2, CB_MEMO_VERIFY = -3 };
+enum { CB_MEMO_NONE = -1, CB_MEMO_SITE = -2 };
 
 /* The plugin whose state L is (its allocator's user data). */
 static inline cb_plugin *cb_plugin_of(lua_State *L)
@@ -133,10 +135,11 @@ bool cb_plugin_memo_replay(cb_plugin *p, int idx);
  * messages it gave (d's from n0 on). */
 void cb_plugin_memo_begin(cb_plugin *p, int idx);
 void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0);
+/* Whether a read of document idx's fields is followed now. */
+bool cb_plugin_memo_wants(const cb_plugin *p, int idx);
 /* Called by the document tables' __index with the field k of document idx
- * just read: its value on top of the stack, or none when has_value is
- * false (it read as nil). */
-void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value);
+ * just read, and its digest (cb_plugin_field_digest's). */
+void cb_plugin_memo_read(cb_plugin *p, int idx, const char *k, const uint64_t dg[2]);
 /* Copies the value at r to w, with its keys (w may have another key area):
  * false when it is malformed, or holds a document reference and refs is
  * false. */
@@ -162,7 +165,7 @@ bool cb_plugin_memo_site_replay(cb_plugin *p);
 void cb_plugin_memo_site_begin(cb_plugin *p);
 void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0);
 /* From the document tables' __index and cb_plugin_readback. */
-void cb_plugin_memo_site_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value);
+void cb_plugin_memo_site_read(cb_plugin *p, int idx, const char *k, const uint64_t dg[2]);
 void cb_plugin_memo_site_note(cb_plugin *p, int idx);
 /* Applies a record's changes to document idx (plugin_data.c): its themes
  * (NULL: none), HTML (NULL: none) and fields (NULL, or a reader at the
@@ -180,7 +183,7 @@ struct cb_plugin_conf;
  * declaration. */
 void cb_plugin_options_check(lua_State *L, cb_plugin *p, int pt, const struct cb_plugin_conf *conf);
 
-/* ---- plugin_data.c ---- */
+/* ---- plugin_data.c and plugin_field.c ---- */
 
 /* The index of the document whose table is at i, or -1 when it is not a
  * document table. Raises no Lua error. */
@@ -203,6 +206,12 @@ void cb_plugin_push_doc(lua_State *L, cb_plugin *p, int idx);
 /* The __index function of the document tables' shadows; registered once
  * per state. */
 int cb_plugin_doc_field(lua_State *L);
+/* The digest of field k of document idx as a hook would read it now: its
+ * name, whether it has a value, and every step that builds the value (a
+ * document reference by its index in the site phase, by its path, slug
+ * and title in the document phase, as p->phase says). Builds no Lua
+ * value, so it may be called with no hook running. */
+void cb_plugin_field_digest(cb_plugin *p, int idx, const char *k, uint64_t dg[2]);
 /* Takes the changes a hook made to the document table at t into the site
  * model; raises a Lua error on a change the site cannot take. */
 void cb_plugin_readback(lua_State *L, cb_plugin *p, int t);

@@ -2,12 +2,13 @@
  * plugin_memo: document hooks' records (cb_plugin_memo in plugin.h).
  *
  * While a document hook runs, every field of its document it reads is fed
- * to a digest (the field's name, then its value packed as it reached the
- * hook), after the document's themes as the hook found them. The record
- * keeps the names read, in order, with that digest and what the call did.
- * On a later build the record is tried by reading the same fields of a
- * fresh table of the document, in the same order: the same digest means
- * the hook would read what it read before, and so do what it did.
+ * to a digest (cb_plugin_field_digest: the field's name and every step
+ * that built its value), after the document's themes as the hook found
+ * them. The record keeps the names read, in order, with that digest and
+ * what the call did. On a later build the record is tried by working out
+ * the same fields' digests, in the same order, from the site model as it
+ * is now, with no Lua value built: the same digest means the hook would
+ * read what it read before, and so do what it did.
  *
  * A record's key is a digest of the plugin's own key (its name, source,
  * options as casebook.options holds them, the taxonomy, glossary and
@@ -165,7 +166,7 @@ void cb_plugin_memo_start(cb_plugin *p)
 	lua_State *L = p->L;
 	cb_hash h;
 	cb_hash_init(&h);
-	cb_hash_str(&h, "casebook document hook 2");
+	cb_hash_str(&h, "casebook document hook 3");
 	cb_hash_str(&h, p->name);
 	cb_hash_str(&h, p->path);
 	cb_hash_str(&h, p->src_key);
@@ -210,25 +211,32 @@ static void S_follow(cb_plugin *p, int idx)
 	}
 }
 
-void cb_plugin_memo_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value)
+bool cb_plugin_memo_wants(const cb_plugin *p, int idx)
 {
-	if (!p->following || p->memo_bad)
+	return p->following && !p->memo_bad && (p->memo_doc < 0 || idx == p->memo_doc);
+}
+
+/* Feeds the digest of a document hook's reads one read. */
+static void S_feed_read(cb_hash *h, const uint64_t dg[2])
+{
+	cb_hash_u64(h, dg[0]);
+	cb_hash_u64(h, dg[1]);
+}
+
+void cb_plugin_memo_read(cb_plugin *p, int idx, const char *k, const uint64_t dg[2])
+{
+	if (!cb_plugin_memo_wants(p, idx))
 		return;
 	if (p->memo_doc < 0) {
-		cb_plugin_memo_site_read(L, p, idx, k, has_value);
+		cb_plugin_memo_site_read(p, idx, k, dg);
 		return;
 	}
-	if (idx != p->memo_doc)
-		return;
 	if (p->read_names.n >= 1000) {
 		p->memo_bad = true; /* not a document hook worth a record */
 		return;
 	}
 	cb_strv_push(&p->read_names, k);
-	cb_hash_str(&p->reads, k);
-	cb_hash_u64(&p->reads, has_value);
-	if (has_value && !cb_plugin_memo_feed(L, p, -1, &p->reads))
-		p->memo_bad = true;
+	S_feed_read(&p->reads, dg);
 }
 
 void cb_plugin_memo_begin(cb_plugin *p, int idx)
@@ -359,21 +367,6 @@ void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0)
 	}
 }
 
-/* Reads the fields named by the list of names at arg 2 of a fresh table
- * of document arg 1, so that their values are fed to the digest. */
-static int S_verify_step(lua_State *L)
-{
-	cb_plugin *p = cb_plugin_of(L);
-	int idx = (int)lua_tointeger(L, 1);
-	const cb_strv *names = lua_touserdata(L, 2);
-	cb_plugin_push_doc(L, p, idx);
-	for (size_t i = 0; i < names->n && !p->memo_bad; i++) {
-		lua_getfield(L, -1, names->v[i]);
-		lua_pop(L, 1);
-	}
-	return 0;
-}
-
 char *cb_plugin_memo_str(cb_vpack_reader *r)
 {
 	cb_vpack_item it;
@@ -392,18 +385,18 @@ static bool S_same_reads(cb_plugin *p, int idx, const char *digest, cb_vpack_rea
 			cb_strv_push_own(&names, name);
 	}
 	if (ok) {
-		lua_State *L = p->L;
-		int base = lua_gettop(L);
+		/* The fields as the hook would read them now, without running
+		 * it (cb_plugin_field_digest builds no Lua value). */
 		S_follow(p, idx);
-		lua_pushcfunction(L, S_verify_step);
-		lua_pushinteger(L, idx);
-		lua_pushlightuserdata(L, &names);
-		ok = lua_pcall(L, 2, 0, 0) == LUA_OK && !p->memo_bad;
-		lua_settop(L, base);
 		p->following = false;
+		for (size_t i = 0; i < names.n; i++) {
+			uint64_t dg[2];
+			cb_plugin_field_digest(p, idx, names.v[i], dg);
+			S_feed_read(&p->reads, dg);
+		}
 		char now[33];
 		cb_hash_hex(&p->reads, now);
-		ok = ok && strcmp(now, digest) == 0;
+		ok = strcmp(now, digest) == 0;
 	}
 	cb_strv_free(&names);
 	return ok;

@@ -4,11 +4,13 @@
  *
  * A site hook may read any field of any document. While it runs, each
  * (document, field) it reads gets a digest of its value as the hook saw
- * it, once. The record keeps, for each field name read, which documents it
- * was read of (a bit per document), and one digest of all those reads in
- * the order of documents, then of names. On a later build with the same
- * key, the same fields of the same documents are read again in that
- * order, through the same document tables the hook gets; the same digest
+ * it, once (cb_plugin_field_digest; a document reference counts by its
+ * index, the fields read of that document being followed on their own).
+ * The record keeps, for each field name read, which documents it was read
+ * of (a bit per document), and one digest of all those reads in the order
+ * of documents, then of names. On a later build with the same key, the
+ * same fields of the same documents get their digests again in that
+ * order, from the site model, building no Lua table; the same digest
  * means the hook would read what it read before and do what it did: the
  * record's changes to documents, pages and messages are applied instead.
  *
@@ -30,7 +32,7 @@ static void S_site_key(const cb_plugin *p, char out[33])
 	const cb_site *s = p->h->site;
 	cb_hash h;
 	cb_hash_init(&h);
-	cb_hash_str(&h, "site hook");
+	cb_hash_str(&h, "site hook 2");
 	cb_hash_str(&h, p->memo_key);
 	cb_hash_str(&h, s->cfg.title);
 	cb_hash_str(&h, s->cfg.description);
@@ -56,19 +58,6 @@ static void S_site_key(const cb_plugin *p, char out[33])
 	cb_hash_hex(&h, out);
 }
 
-/* The digest of one read: the field's name and value. */
-static bool S_read_digest(lua_State *L, cb_plugin *p, const char *k, bool has_value, uint64_t out[2])
-{
-	cb_hash h;
-	cb_hash_init(&h);
-	cb_hash_str(&h, k);
-	cb_hash_u64(&h, has_value);
-	if (has_value && !cb_plugin_memo_feed(L, p, -1, &h))
-		return false;
-	cb_hash_digest(&h, out);
-	return true;
-}
-
 /* Feeds the digest of all reads one read, in their order. */
 static void S_feed_read(cb_hash *h, int idx, const char *k, const uint64_t dg[2])
 {
@@ -78,17 +67,8 @@ static void S_feed_read(cb_hash *h, int idx, const char *k, const uint64_t dg[2]
 	cb_hash_u64(h, dg[1]);
 }
 
-void cb_plugin_memo_site_read(lua_State *L, cb_plugin *p, int idx, const char *k, bool has_value)
+void cb_plugin_memo_site_read(cb_plugin *p, int idx, const char *k, const uint64_t dg[2])
 {
-	uint64_t dg[2];
-	if (!S_read_digest(L, p, k, has_value, dg)) {
-		p->memo_bad = true;
-		return;
-	}
-	if (p->memo_doc == CB_MEMO_VERIFY) {
-		S_feed_read(&p->reads, idx, k, dg);
-		return;
-	}
 	char *key = cb_xasprintf("%d\x1f%s", idx, k);
 	if (cb_strmap_has(p->site_reads, key)) {
 		free(key); /* read before (as nil: a value is kept in the table) */
@@ -273,36 +253,21 @@ typedef struct S_verify {
 	const char **bits; /* for each name, (ndocs + 7) / 8 bytes */
 } S_verify;
 
-/* Reads the record's fields of the documents' tables, in order, with the
- * document references of a site hook: the same tables (p->ref_docs). */
-static int S_verify_step(lua_State *L)
+/* Feeds h the record's fields of the documents as a site hook would read
+ * them now, in order: document by document, names in the record's order. */
+static void S_reread(cb_plugin *p, const S_verify *vf, cb_hash *h)
 {
-	cb_plugin *p = cb_plugin_of(L);
-	const S_verify *vf = lua_touserdata(L, 1);
 	size_t n = p->h->site->ndocs;
-	lua_createtable(L, (int)n, 0);
 	for (size_t i = 0; i < n; i++) {
-		cb_plugin_push_doc(L, p, (int)i);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	lua_pushvalue(L, -1);
-	p->ref_docs = luaL_ref(L, LUA_REGISTRYINDEX);
-	int all = lua_gettop(L);
-	for (size_t i = 0; i < n && !p->memo_bad; i++) {
-		bool pushed = false;
+		unsigned bit = 1u << (i % 8);
 		for (size_t k = 0; k < vf->names.n; k++) {
-			if (!((unsigned char)vf->bits[k][i / 8] & (1u << (i % 8))))
+			if (!((unsigned char)vf->bits[k][i / 8] & bit))
 				continue;
-			if (!pushed)
-				lua_rawgeti(L, all, (lua_Integer)i + 1);
-			pushed = true;
-			lua_getfield(L, -1, vf->names.v[k]);
-			lua_pop(L, 1);
+			uint64_t dg[2];
+			cb_plugin_field_digest(p, (int)i, vf->names.v[k], dg);
+			S_feed_read(h, (int)i, vf->names.v[k], dg);
 		}
-		if (pushed)
-			lua_pop(L, 1);
 	}
-	return 0;
 }
 
 /* Whether the record's reads (r after its digest) read the same now. */
@@ -324,26 +289,17 @@ static bool S_same_reads(cb_plugin *p, const char *digest, cb_vpack_reader *r)
 		vf.bits[i] = it.s;
 	}
 	if (ok) {
-		lua_State *L = p->L;
-		int base = lua_gettop(L), phase = p->phase;
+		/* Without running the hook, and without building a Lua table
+		 * (cb_plugin_field_digest). */
+		int phase = p->phase;
 		p->phase = CB_PLUGIN_SITE;
-		p->memo_bad = false;
-		p->memo_doc = CB_MEMO_VERIFY;
-		p->following = true;
-		cb_hash_init(&p->reads);
-		lua_pushcfunction(L, S_verify_step);
-		lua_pushlightuserdata(L, &vf);
-		ok = lua_pcall(L, 1, 0, 0) == LUA_OK && !p->memo_bad;
-		lua_settop(L, base);
-		p->following = false;
-		p->memo_doc = CB_MEMO_NONE;
+		cb_hash h;
+		cb_hash_init(&h);
+		S_reread(p, &vf, &h);
 		p->phase = phase;
-		if (p->ref_docs != LUA_NOREF)
-			luaL_unref(L, LUA_REGISTRYINDEX, p->ref_docs);
-		p->ref_docs = LUA_NOREF;
 		char now[33];
-		cb_hash_hex(&p->reads, now);
-		ok = ok && strcmp(now, digest) == 0;
+		cb_hash_hex(&h, now);
+		ok = strcmp(now, digest) == 0;
 	}
 	free(vf.bits);
 	cb_strv_free(&vf.names);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rank.h"
 #include "shards.h"
 #include "tokenize.h"
 #include "util.h"
@@ -646,6 +647,13 @@ static int S_tidy(S_ix *x)
 	return S_needs_vacuum(x, &vacuum) || (vacuum && S_exec(x, "VACUUM;")) ? -1 : 0;
 }
 
+/* The rows' lengths and places for `casebook search` (rank.h), from the
+ * tables as they now are: the last step before COMMIT, new or updated. */
+static int S_rank(S_ix *x)
+{
+	return cb_rank_write(x->db) == SQLITE_OK ? 0 : S_fail(x, "rank_rows");
+}
+
 /* The whole database, new, at x->path. */
 static int S_write(S_ix *x, const cb_site *site, cb_postings *p, cb_index_stats *stats)
 {
@@ -670,9 +678,8 @@ static int S_write(S_ix *x, const cb_site *site, cb_postings *p, cb_index_stats 
 		      "INSERT INTO docs_fts(docs_fts) VALUES('optimize');"
 		      "INSERT INTO learning_fts(learning_fts) VALUES('optimize');"
 		      "DELETE FROM docs_fts_config WHERE k = 'hashsize';"
-		      "DELETE FROM learning_fts_config WHERE k = 'hashsize';"
-		      "COMMIT;") ||
-	    S_tidy(x))
+		      "DELETE FROM learning_fts_config WHERE k = 'hashsize';") ||
+	    S_rank(x) || S_exec(x, "COMMIT;") || S_tidy(x))
 		goto out;
 	rc = 0;
 out:
@@ -921,7 +928,7 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 	stats->learning = (size_t)S_number(x, "SELECT count(*) FROM learning");
 	if (p)
 		cb_postings_finish(p);
-	rc = S_exec(x, "COMMIT;") || S_tidy(x) ? -1 : 0;
+	rc = S_rank(x) || S_exec(x, "COMMIT;") || S_tidy(x) ? -1 : 0;
 out:
 	sqlite3_finalize(get);
 	free(match);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "rank.h"
 #include "schema.h"
 #include "site.h"
 #include "tokenize.h"
@@ -22,6 +23,7 @@ struct cb_search {
 	size_t nsyn;
 	cb_strv strings; /* owns the synonym strings */
 	cb_strv theme_ids, theme_labels;
+	cb_rank rank; /* each row's length, and place or document (rank.h) */
 };
 
 static int S_tok(void *ctx, const char *s, size_t n, cb_strv *out)
@@ -98,13 +100,22 @@ int cb_search_open(cb_search **out, const char *db_path, cb_error *err)
 		return -1;
 	}
 	cb_search *s = cb_xcalloc(1, sizeof *s);
-	if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0, "cannot open the search index '%s': run 'casebook build' again",
 			     db_path);
 		cb_search_close(s);
 		return -1;
 	}
-	if (S_load(s, err) != 0 || cb_tokenizer_new(&s->tok, err) != 0) {
+	if (S_load(s, err) != 0) {
+		cb_search_close(s);
+		return -1;
+	}
+	if (cb_rank_load(s->db, &s->rank) != 0) {
+		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
+		cb_search_close(s);
+		return -1;
+	}
+	if (cb_tokenizer_new(&s->tok, err) != 0) {
 		cb_search_close(s);
 		return -1;
 	}
@@ -117,6 +128,7 @@ void cb_search_close(cb_search *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
+	cb_rank_free(&s->rank);
 	cb_tokenizer_free(s->tok);
 	free(s->syn);
 	cb_strv_free(&s->strings);
@@ -216,22 +228,30 @@ typedef struct S_list {
 	size_t n, cap;
 } S_list;
 
-/* Which documents, and which points, match: for each kind, its FTS5 table
- * with the row's document, point and BM25 score, and the filters. */
+/* Which documents, and which points, match a filter: for each kind, its
+ * FTS5 table with the row's document, point and BM25 score (rank.h). */
 static const char *const S_match_sql[2] = {
     [CB_HIT_DOCUMENT] =
-	"SELECT d.id, 0, bm25(docs_fts, ?7, ?8, ?9, ?10), o.ord FROM docs_fts CROSS JOIN docs d ON d.id = "
+	"SELECT d.id, 0, cb_bm25_docs(docs_fts), o.ord FROM docs_fts CROSS JOIN docs d ON d.id = "
 	"docs_fts.rowid CROSS JOIN doc_order o ON o.doc = d.id WHERE docs_fts MATCH ?1 AND (?2 IS NULL OR "
 	"d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
 	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
 	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM doc_themes t WHERE t.theme = ?6 AND t.doc = d.id))",
     [CB_HIT_POINT] =
-	"SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8), o.ord FROM learning_fts CROSS JOIN learning l ON "
+	"SELECT l.doc, l.id, cb_bm25_points(learning_fts), o.ord FROM learning_fts CROSS JOIN learning l ON "
 	"l.id = "
 	"learning_fts.rowid CROSS JOIN docs d ON d.id = l.doc CROSS JOIN doc_order o ON o.doc = l.doc "
 	"WHERE learning_fts MATCH ?1 AND (?2 IS NULL OR d.type = ?2) AND (?3 IS NULL OR d.area = ?3 COLLATE "
 	"NOCASE) AND (?4 IS NULL OR d.date >= ?4) AND (?5 IS NULL OR d.date <= ?5) "
 	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM learning_themes t WHERE t.theme = ?6 AND t.point = l.id))",
+};
+
+/* Without a filter, the FTS5 tables alone: a point's document and a
+ * document's place come from rank_rows, not from a join per row. */
+static const char *const S_match_all_sql[2] = {
+    [CB_HIT_DOCUMENT] = "SELECT rowid, cb_bm25_docs(docs_fts) FROM docs_fts WHERE docs_fts MATCH ?1",
+    [CB_HIT_POINT] =
+	"SELECT rowid, cb_bm25_points(learning_fts) FROM learning_fts WHERE learning_fts MATCH ?1",
 };
 
 typedef struct S_filters {
@@ -245,61 +265,68 @@ static void S_bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
+static void S_add(S_list *out, S_scored x)
+{
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 64;
+		out->v = cb_xrealloc(out->v, out->cap * sizeof *out->v);
+	}
+	x.key = llround(x.score * 1e6);
+	out->v[out->n++] = x;
+}
+
+/* A row of S_match_all_sql as a match: its document and place from
+ * rank_rows. False when rank_rows does not know the row. */
+static bool S_lookup(const cb_rank *r, cb_hit_kind kind, sqlite3_int64 rowid, S_scored *x)
+{
+	bool point = kind == CB_HIT_POINT;
+	if (!cb_rank_has(point ? &r->points : &r->docs, rowid))
+		return false;
+	x->doc = point ? (long)cb_rank_ref(&r->points, rowid) : (long)rowid;
+	x->point = point ? (long)rowid : 0;
+	if (!cb_rank_has(&r->docs, x->doc))
+		return false;
+	x->ord = (long)cb_rank_ref(&r->docs, x->doc);
+	return true;
+}
+
 /* Appends the matches of one kind to out. Returns 0, or -1 with err. */
 static int S_match(cb_search *s, cb_hit_kind kind, const char *fts, const S_filters *f, S_list *out,
 		   cb_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	const char *sql = S_match_sql[kind];
-	/* With no filter the documents' rows are not needed to rank: every
-	 * row of docs_fts is a document's (the same rowid). */
-	if (!f->type && !f->area && !f->since[0] && !f->until[0] && !f->theme)
-		sql = kind == CB_HIT_DOCUMENT
-			  ? "SELECT docs_fts.rowid, 0, bm25(docs_fts, ?7, ?8, ?9, ?10), o.ord FROM "
-			    "docs_fts CROSS JOIN doc_order o ON o.doc = docs_fts.rowid WHERE "
-			    "docs_fts MATCH ?1"
-			  : "SELECT l.doc, l.id, bm25(learning_fts, ?7, ?8), o.ord FROM "
-			    "learning_fts CROSS JOIN learning l ON l.id = learning_fts.rowid CROSS JOIN "
-			    "doc_order o ON o.doc = l.doc WHERE learning_fts MATCH ?1";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	bool all = !f->type && !f->area && !f->since[0] && !f->until[0] && !f->theme;
+	if (sqlite3_prepare_v2(s->db, all ? S_match_all_sql[kind] : S_match_sql[kind], -1, &st, NULL) !=
+	    SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0, "the search index is damaged: run 'casebook build' again");
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-	S_bind_opt(st, 2, f->type);
-	S_bind_opt(st, 3, f->area);
-	S_bind_opt(st, 4, f->since);
-	S_bind_opt(st, 5, f->until);
-	S_bind_opt(st, 6, f->theme);
-	if (kind == CB_HIT_DOCUMENT) {
-		sqlite3_bind_double(st, 7, CB_W_TITLE);
-		sqlite3_bind_double(st, 8, CB_W_SUMMARY);
-		sqlite3_bind_double(st, 9, CB_W_THEMES);
-		sqlite3_bind_double(st, 10, CB_W_BODY);
-	} else {
-		sqlite3_bind_double(st, 7, CB_WP_TEXT);
-		sqlite3_bind_double(st, 8, CB_WP_THEMES);
+	if (!all) {
+		S_bind_opt(st, 2, f->type);
+		S_bind_opt(st, 3, f->area);
+		S_bind_opt(st, 4, f->since);
+		S_bind_opt(st, 5, f->until);
+		S_bind_opt(st, 6, f->theme);
 	}
 	int rc;
+	bool known = true;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 64;
-			out->v = cb_xrealloc(out->v, out->cap * sizeof *out->v);
+		S_scored x = {.kind = kind, .score = sqlite3_column_double(st, all ? 1 : 2)};
+		if (all)
+			known = known && S_lookup(&s->rank, kind, sqlite3_column_int64(st, 0), &x);
+		else {
+			x.doc = (long)sqlite3_column_int64(st, 0);
+			x.point = (long)sqlite3_column_int64(st, 1);
+			x.ord = (long)sqlite3_column_int64(st, 3);
 		}
-		double score = -sqlite3_column_double(st, 2);
-		out->v[out->n++] = (S_scored){kind,
-					      (long)sqlite3_column_int64(st, 0),
-					      (long)sqlite3_column_int64(st, 1),
-					      (long)sqlite3_column_int64(st, 3),
-					      0,
-					      score,
-					      llround(score * 1e6)};
+		S_add(out, x);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE || !known) {
 		/* Every word is quoted, so this is not the user's syntax. */
 		cb_error_set(err, NULL, 0, 0, "the search could not run (%s); run 'casebook build' again",
-			     sqlite3_errmsg(s->db));
+			     known ? sqlite3_errmsg(s->db) : "a row the index does not rank");
 		return -1;
 	}
 	return 0;
@@ -549,6 +576,46 @@ out:
 	return rc;
 }
 
+/* Sifts v[i] down the heap v[0..n) whose root is its worst entry. */
+static void S_sift(S_scored *v, size_t n, size_t i)
+{
+	for (;;) {
+		size_t w = i, l = 2 * i + 1, r = l + 1;
+		if (l < n && S_scored_cmp(&v[l], &v[w]) > 0)
+			w = l;
+		if (r < n && S_scored_cmp(&v[r], &v[w]) > 0)
+			w = r;
+		if (w == i)
+			return;
+		S_scored t = v[i];
+		v[i] = v[w];
+		v[w] = t;
+		i = w;
+	}
+}
+
+/* Puts the k best matches first, in order; the order of the rest is
+ * left undefined. A common word matches thousands of rows and a search
+ * shows ten: keeping the best k in a heap costs far less than sorting
+ * them all. */
+static void S_top(S_list *all, size_t k)
+{
+	if (k < all->n) {
+		for (size_t i = k; i-- > 0;)
+			S_sift(all->v, k, i);
+		for (size_t i = k; i < all->n; i++)
+			if (S_scored_cmp(&all->v[i], &all->v[0]) < 0) {
+				S_scored t = all->v[0];
+				all->v[0] = all->v[i];
+				all->v[i] = t;
+				S_sift(all->v, k, 0);
+			}
+	} else
+		k = all->n;
+	if (k)
+		qsort(all->v, k, sizeof *all->v, S_scored_cmp);
+}
+
 /* Runs a query: the hits, ranked; with details, their titles, snippets
  * and themes too. */
 static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t limit, bool details,
@@ -578,8 +645,7 @@ static int S_run(cb_search *s, const char *q, const cb_search_filter *f, size_t 
 	}
 	if (res->query.nexp)
 		S_by_theme(s, &res->query, &all);
-	if (all.n)
-		qsort(all.v, all.n, sizeof *all.v, S_scored_cmp);
+	S_top(&all, limit);
 	res->total = all.n;
 	res->n = all.n < limit ? all.n : limit;
 	res->hits = cb_xcalloc(res->n ? res->n : 1, sizeof *res->hits);

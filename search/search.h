@@ -23,7 +23,8 @@ typedef struct cb_search cb_search;
 
 /* Opens a database written by `casebook build` (read only). Returns 0, or
  * -1 with a one-line message in err (missing file, not a casebook index,
- * index from another casebook version). */
+ * index from another casebook version). A cb_search is used by one thread
+ * at a time (its connection has no mutex of its own). */
 int cb_search_open(cb_search **s, const char *db_path, cb_error *err);
 void cb_search_close(cb_search *s); /* NULL-safe */
 

@@ -312,6 +312,105 @@ static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_e
 	return rc;
 }
 
+/* The index of key among the strings interned in m so far, adding it
+ * (and writing its JSON, json, to list) when it is new. */
+static long S_intern(cb_strmap *m, cb_buf *list, const char *key, const char *json)
+{
+	void *v = cb_strmap_get(m, key);
+	if (v)
+		return (long)(intptr_t)v - 1;
+	long i = (long)cb_strmap_count(m);
+	cb_strmap_put(m, key, (void *)(intptr_t)(i + 1));
+	if (i)
+		cb_buf_putc(list, ',');
+	cb_buf_puts(list, json);
+	return i;
+}
+
+/* A string as S_str writes it, in a buffer of its own. */
+static const char *S_json(cb_buf *tmp, const char *s)
+{
+	cb_buf_clear(tmp);
+	S_str(tmp, s);
+	return tmp->data;
+}
+
+/* A document's learning headings, for heads.js: the number of runs of its
+ * points under one heading, then for each run the heading's index in
+ * hd (interned through m) and the number of points in it. */
+static void S_head_runs(const cb_doc *d, cb_strmap *m, cb_buf *hd, cb_buf *hs)
+{
+	size_t runs = 0;
+	for (size_t k = 0; k < d->md.nlearning; k++)
+		runs += k == 0 || strcmp(d->md.learning[k].heading_id, d->md.learning[k - 1].heading_id) != 0;
+	S_list_int(hs, hs->len == 0, (long)runs);
+	for (size_t k = 0; k < d->md.nlearning;) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		size_t n = 1;
+		while (k + n < d->md.nlearning &&
+		       strcmp(d->md.learning[k + n].heading_id, lp->heading_id) == 0)
+			n++;
+		char *key = cb_xasprintf("%s\x1f%s", lp->heading, lp->heading_id);
+		cb_buf json = CB_BUF_INIT;
+		cb_buf_putc(&json, '[');
+		S_str(&json, lp->heading);
+		cb_buf_putc(&json, ',');
+		S_str(&json, lp->heading_id);
+		cb_buf_putc(&json, ']');
+		S_list_int(hs, false, S_intern(m, hd, key, json.data));
+		S_list_int(hs, false, (long)n);
+		cb_buf_free(&json);
+		free(key);
+		k += n;
+	}
+}
+
+/* search/heads.js: what a result shows before its text is loaded, for
+ * every document, loaded with the page (see search/README.md). */
+static int S_write_heads(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_error *err)
+{
+	cb_buf b = CB_BUF_INIT, areas = CB_BUF_INIT, parts = CB_BUF_INIT, hd = CB_BUF_INIT;
+	cb_buf ai = CB_BUF_INIT, pi = CB_BUF_INIT, hs = CB_BUF_INIT, tmp = CB_BUF_INIT;
+	cb_strmap *am = cb_strmap_new(), *pm = cb_strmap_new(), *hm = cb_strmap_new();
+	cb_buf_puts(&b, "CBS.heads({\"title\":[");
+	for (size_t i = 0; i < s->ndocs; i++) {
+		if (i)
+			cb_buf_puts(&b, ",\n");
+		S_str(&b, s->docs[i].meta.title);
+	}
+	cb_buf_puts(&b, "],\n\"slug\":[");
+	for (size_t i = 0; i < s->ndocs; i++) {
+		if (i)
+			cb_buf_putc(&b, ',');
+		S_str(&b, s->docs[i].slug);
+	}
+	cb_buf_puts(&b, "],\n\"date\":[");
+	for (size_t i = 0; i < s->ndocs; i++) {
+		const cb_doc *d = &s->docs[i];
+		if (i)
+			cb_buf_putc(&b, ',');
+		S_str(&b, d->meta.date);
+		const char *area = d->meta.area ? d->meta.area : "";
+		S_list_int(&ai, i == 0, S_intern(am, &areas, area, S_json(&tmp, area)));
+		const cb_partner *p = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
+		const char *part = p ? cb_partner_label(p) : "";
+		S_list_int(&pi, i == 0, S_intern(pm, &parts, part, S_json(&tmp, part)));
+		S_head_runs(d, hm, &hd, &hs);
+	}
+	cb_buf_printf(&b, "],\n\"areas\":[%s],\n\"area\":[%s],\n\"parts\":[%s],\n\"part\":[%s],\n",
+		      areas.data ? areas.data : "", ai.data ? ai.data : "", parts.data ? parts.data : "",
+		      pi.data ? pi.data : "");
+	cb_buf_printf(&b, "\"hd\":[%s],\n\"hs\":[%s]});\n", hd.data ? hd.data : "", hs.data ? hs.data : "");
+	int rc = S_put(w, "search/heads.js", &b, st, err);
+	cb_strmap_free(am);
+	cb_strmap_free(pm);
+	cb_strmap_free(hm);
+	cb_buf *bufs[] = {&b, &areas, &parts, &hd, &ai, &pi, &hs, &tmp};
+	for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
+		cb_buf_free(bufs[i]);
+	return rc;
+}
+
 /* Ends a term shard and writes it. */
 static int S_put_shard(cb_writer *w, cb_buf *b, size_t k, cb_shard_stats *st, cb_error *err)
 {
@@ -352,6 +451,8 @@ int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_
 	cb_buf_free(&list);
 	if (rc == 0)
 		rc = S_write_meta(site, p, &bounds, w, st, err);
+	if (rc == 0)
+		rc = S_write_heads(site, w, st, err);
 	if (rc == 0)
 		rc = S_write_docs(site, w, st, err);
 	cb_strv_free(&bounds);

@@ -9,6 +9,9 @@
  *                                           themes, synonyms
  *   search/t-N.js      CBS.shard(N, {...})  terms -> postings, a contiguous
  *                                           range of the sorted terms
+ *   search/heads.js    CBS.heads({...})     every document's title, address,
+ *                                           date, area and point headings: what
+ *                                           a result shows before its text loads
  *   search/d-N.js      CBS.docs(N, [...])   titles, links and text of a block
  *                                           of documents, for showing results
  *
@@ -36,7 +39,7 @@ typedef struct cb_shard_stats {
 	size_t terms, shards, bytes;
 } cb_shard_stats;
 
-/* Writes search/meta.js, search/t-*.js and search/d-*.js for site, whose
+/* Writes search/meta.js, search/heads.js, search/t-*.js and search/d-*.js for site, whose
  * documents were added to p in site order; reads p's terms back
  * (cb_postings_next), so p takes no more tokens. */
 int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_stats *st, cb_error *err);

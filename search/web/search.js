@@ -1,8 +1,8 @@
 /*
  * casebook browser search: the engine. A plain script (no modules, no
  * fetch) so that it works from file://. It loads the index files that
- * `casebook build` wrote beside it (search/meta.js, search/t-N.js,
- * search/d-N.js) by inserting <script> elements, and implements the same
+ * `casebook build` wrote beside it (search/meta.js, search/heads.js,
+ * search/t-N.js, search/d-N.js) by inserting <script> elements, and implements the same
  * rules as the command line so both give the same ranking:
  *
  *  - tokens as SQLite FTS5's "porter unicode61 remove_diacritics 2" makes
@@ -451,7 +451,7 @@ var CBS = (function () {
 	/* ---- loading the index ---- */
 
 	var base = 'search/';
-	var meta = null, metaWaiters = [];
+	var meta = null, heads = null;
 	var shards = {}, docBlocks = {};
 	var loading = {};
 	var loader = null; /* for tests outside a browser */
@@ -554,11 +554,42 @@ var CBS = (function () {
 		meta.pavgdl = pts.length ? total / pts.length : 0;
 	}
 
+	/* What results show before their text is loaded (search/heads.js):
+	 * each document's title, address, date, area and partnership, and
+	 * the headings of its learning points. */
+	function headsLoaded(h) {
+		heads = h;
+	}
+
+	/* The index of the heading of point k (its number in the document)
+	 * of document d in heads.hd; the runs of its points under one
+	 * heading are found once a document. */
+	function headingOf(d, k) {
+		var at = heads.runAt;
+		if (!at) {
+			/* Where each document's runs start in heads.hs. */
+			at = heads.runAt = new Int32Array(meta.n);
+			for (var i = 0, x = 0; i < meta.n; i++) {
+				at[i] = x;
+				x += 1 + 2 * heads.hs[x];
+			}
+		}
+		var r = at[d], runs = heads.hs[r];
+		for (var j = 0; j < runs; j++) {
+			var n = heads.hs[r + 2 + 2 * j];
+			if (k < n)
+				return heads.hs[r + 1 + 2 * j];
+			k -= n;
+		}
+		return -1;
+	}
+
+	/* Loads meta.js and heads.js, side by side, once. */
 	function ready(done) {
-		if (meta)
+		if (meta && heads)
 			return done(null);
-		loadScript('meta.js', function (err) {
-			done(err || (meta ? null : new Error('the search index is missing')));
+		loadAll(['meta.js', 'heads.js'], function (err) {
+			done(err || (meta && heads ? null : new Error('the search index is missing')));
 		});
 	}
 
@@ -635,21 +666,83 @@ var CBS = (function () {
 
 	/* ---- matching and scoring (FTS5 semantics) ---- */
 
-	/* A one-token term: Map document -> f, the sum of the column weights
-	 * of its occurrences (each occurrence is an FTS5 instance). */
-	function tokenFreq(terms, themesOnly, w) {
-		var out = new Map();
-		terms.forEach(function (term) {
+	/* A row's f for a term, over every row of a table (documents or
+	 * points): {f: f by row, 0 where the term does not match; rows: the
+	 * rows it matches, in no particular order; n: their number}. */
+	function freqs(size) {
+		return {f: new Float64Array(size), rows: [], n: 0};
+	}
+
+	/* Adds v to row's f. */
+	function add(x, row, v) {
+		if (!x.f[row])
+			x.rows.push(row);
+		x.f[row] += v;
+	}
+
+	function fromMap(map, size) {
+		var out = freqs(size);
+		map.forEach(function (f, row) {
+			add(out, row, f);
+		});
+		out.n = out.rows.length;
+		return out;
+	}
+
+	/* How often a one-token term t occurs in each theme's label. */
+	function labelHits(t) {
+		var tok = t.tokens[0];
+		return meta.labelToks.map(function (toks) {
+			var c = 0;
+			for (var i = 0; i < toks.length; i++)
+				c += t.prefix ? toks[i].slice(0, tok.length) === tok : toks[i] === tok;
+			return c;
+		});
+	}
+
+	/* A one-token term over documents and points at once, decoding each
+	 * of its postings once: {docs, pts} (see freqs). A document's f is the
+	 * sum of the column weights of its occurrences (each an FTS5
+	 * instance); a point's, its occurrences within its span of the body
+	 * column and in its themes' labels, weighted (meta.pw). */
+	function oneToken(t) {
+		var w = meta.weights, pw = meta.pw, docPts = meta.docPts, pts = meta.pts;
+		var docs = freqs(meta.n), pf = freqs(pts.length);
+		termsFor(t.tokens[0], t.prefix).forEach(function (term) {
 			var a = raw(term), doc = 0, i = 0;
 			while (a && i < a.length) {
 				doc += a[i];
-				var c = a[i + 1], n = a[i + 2];
-				i += 3 + n;
-				if (!themesOnly || c === 2)
-					out.set(doc, (out.get(doc) || 0) + n * w[c]);
+				var c = a[i + 1], n = a[i + 2], r;
+				i += 3;
+				if (!t.themes || c === 2)
+					add(docs, doc, n * w[c]);
+				if (!t.themes && c === 3 && (r = docPts[doc])[1]) {
+					/* Points and positions are both in order: one sweep. */
+					for (var j = r[0], end = r[0] + r[1], p = 0, k = 0; k < n && j < end; k++) {
+						p += a[i + k];
+						while (j < end && p >= pts[j].a + pts[j].n)
+							j++;
+						if (j < end && p >= pts[j].a)
+							add(pf, j, pw[0]);
+					}
+				}
+				i += n;
 			}
 		});
-		return out;
+		var lh = labelHits(t);
+		if (lh.some(function (c) {
+			return c > 0;
+		}))
+			meta.themedPts.forEach(function (j) {
+				var th = pts[j].th, c = 0;
+				for (var x = 0; x < th.length; x++)
+					c += lh[th[x]];
+				if (c)
+					add(pf, j, c * pw[1]);
+			});
+		docs.n = docs.rows.length;
+		pf.n = pf.rows.length;
+		return {docs: docs, pts: pf};
 	}
 
 	/* Positions of a token: Map document -> Map column -> Set of positions. */
@@ -811,8 +904,14 @@ var CBS = (function () {
 						out.set(j, c * pw[0]);
 				}
 			});
+		/* A match in the labels starts in a label holding its first
+		 * token: only points on such a theme are looked at. */
+		var first = labelHits({tokens: t.tokens.slice(0, 1), prefix: t.prefix && L === 1});
 		meta.themedPts.forEach(function (j) {
-			var c = labelCount(meta.pts[j].tt, t);
+			var th = meta.pts[j].th, x;
+			for (x = 0; x < th.length && !first[th[x]]; x++)
+				;
+			var c = x < th.length ? labelCount(meta.pts[j].tt, t) : 0;
 			if (c)
 				out.set(j, (out.get(j) || 0) + c * pw[1]);
 		});
@@ -821,63 +920,76 @@ var CBS = (function () {
 
 	/* FTS5's bm25() over one table (documents or points): every row that
 	 * matches q, as {id, score, words}; words is false when only the
-	 * themes of the query's synonyms matched it. fr(t) gives a term's
-	 * Map row -> f; N rows, lenOf(row) tokens, avgdl on average. */
-	function matchAll(q, fr, N, lenOf, avgdl) {
-		var k1 = meta.k1, b = meta.b, cache = {}, known = new Map();
+	 * themes of the query's synonyms matched it. fr(t) gives a term's f
+	 * by row (see freqs); N rows, len[row] tokens, avgdl on average. */
+	function matchAll(q, fr, N, len, avgdl) {
+		var k1 = meta.k1, b = meta.b, known = new Map();
 		function entry(t) {
 			var e = known.get(t);
 			if (!e) {
-				var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
-				if (!cache[key])
-					cache[key] = fr(t);
-				var n = cache[key].size, idf = Math.log((N - n + 0.5) / (n + 0.5));
-				known.set(t, e = {map: cache[key], idf: idf <= 0 ? 1e-6 : idf});
+				var x = fr(t), n = x.n, idf = Math.log((N - n + 0.5) / (n + 0.5));
+				known.set(t, e = {f: x.f, rows: x.rows, idf: idf <= 0 ? 1e-6 : idf});
 			}
 			return e;
 		}
+		/* The query as arrays of entries: groups of alternatives of terms. */
+		var groups = q.groups.map(function (g) {
+			return g.map(function (alt) {
+				return {terms: alt.map(entry), words: !(alt.length === 1 && alt[0].themes)};
+			});
+		});
+		var excluded = q.excluded.map(entry), first = groups[0], out = [];
 		function altMatches(alt, d) {
-			for (var i = 0; i < alt.length; i++)
-				if (!entry(alt[i]).map.has(d))
+			for (var i = 0; i < alt.terms.length; i++)
+				if (!(alt.terms[i].f[d] > 0))
 					return false;
 			return true;
 		}
-		var cand = new Set();
-		q.groups[0].forEach(function (alt) {
-			entry(alt[0]).map.forEach(function (f, d) {
-				cand.add(d);
+		/* The candidates: the rows the first term of an alternative of the
+		 * first group matches (each once). */
+		var cand = first[0].terms[0].rows;
+		if (first.length > 1) {
+			var seen = new Uint8Array(N);
+			cand = [];
+			first.forEach(function (alt) {
+				alt.terms[0].rows.forEach(function (d) {
+					if (!seen[d]) {
+						seen[d] = 1;
+						cand.push(d);
+					}
+				});
 			});
-		});
-		var out = [];
-		cand.forEach(function (d) {
-			var gi, ai, x;
-			for (gi = 0; gi < q.groups.length; gi++) {
-				for (ai = 0; ai < q.groups[gi].length; ai++)
-					if (altMatches(q.groups[gi][ai], d))
-						break;
-				if (ai === q.groups[gi].length)
-					return;
+		}
+		for (var c = 0; c < cand.length; c++) {
+			var d = cand[c], gi, ai, x;
+			for (gi = 0; gi < groups.length; gi++) {
+				for (ai = 0; ai < groups[gi].length && !altMatches(groups[gi][ai], d); ai++)
+					;
+				if (ai === groups[gi].length)
+					break;
 			}
-			for (x = 0; x < q.excluded.length; x++)
-				if (entry(q.excluded[x]).map.has(d))
-					return;
+			if (gi < groups.length)
+				continue;
+			for (x = 0; x < excluded.length && !(excluded[x].f[d] > 0); x++)
+				;
+			if (x < excluded.length)
+				continue;
 			/* Phrase by phrase in the expression's order; terms of
 			 * alternatives that did not match count nothing. */
-			var D = lenOf(d), score = 0, words = false;
-			for (gi = 0; gi < q.groups.length; gi++)
-				for (ai = 0; ai < q.groups[gi].length; ai++) {
-					var alt = q.groups[gi][ai];
+			var norm = k1 * (1 - b + b * len(d) / avgdl), score = 0, words = false;
+			for (gi = 0; gi < groups.length; gi++)
+				for (ai = 0; ai < groups[gi].length; ai++) {
+					var alt = groups[gi][ai];
 					if (!altMatches(alt, d))
 						continue;
-					if (!(alt.length === 1 && alt[0].themes))
-						words = true;
-					for (var ti = 0; ti < alt.length; ti++) {
-						var e = entry(alt[ti]), f = e.map.get(d);
-						score += e.idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / avgdl)));
+					words = words || alt.words;
+					for (var ti = 0; ti < alt.terms.length; ti++) {
+						var e = alt.terms[ti], f = e.f[d];
+						score += e.idf * ((f * (k1 + 1.0)) / (f + norm));
 					}
 				}
 			out.push({id: d, score: score, words: words});
-		});
+		}
 		return out;
 	}
 
@@ -912,36 +1024,76 @@ var CBS = (function () {
 		return best;
 	}
 
+	/* A result: its kind ('document' or 'point'), document, point (its
+	 * index in meta.pts, -1 for a document) and k (its number in the
+	 * document), score, tier (0: the query's words matched, 1: only a
+	 * synonym's theme), key (the score rounded to 1e-6, as an integer),
+	 * ord (site order, a document before its own points, points in
+	 * document order); themes (matchedThemes) is worked out when first
+	 * read, which is for the results shown. */
+	function Hit(q, kind, doc, point, k, score, tier) {
+		this.q = q;
+		this.kind = kind;
+		this.doc = doc;
+		this.point = point;
+		this.k = k;
+		this.score = score;
+		this.tier = tier;
+		this.key = 0;
+		this.ord = doc * 16777216 + (point < 0 ? 0 : 1 + point - meta.docPts[doc][0]);
+		this.t = null;
+	}
+
+	Object.defineProperty(Hit.prototype, 'themes', {
+		get: function () {
+			return this.t || (this.t = matchedThemes(this.q, this));
+		}
+	});
+
 	/* Runs a parsed query over the loaded shards; returns every match,
 	 * documents and learning points, as {kind, doc, point, score, key,
 	 * tier} ranked best first: the matches of the query's own words by
 	 * BM25, then those only a theme's synonym found, by share; then site
 	 * order, a document before its points. */
 	function evaluate(q) {
+		/* Each term's f over documents and over points, worked out once
+		 * for both (a one-token term decodes its postings once). */
+		var cache = {};
+		function both(t) {
+			var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
+			if (!cache[key])
+				cache[key] = t.tokens.length === 1 ? oneToken(t)
+					: {docs: fromMap(phraseFreq(t, meta.weights), meta.n), pts: fromMap(pointFreq(t), meta.pts.length)};
+			return cache[key];
+		}
 		var docs = matchAll(q, function (t) {
-			return t.tokens.length === 1 ? tokenFreq(termsFor(t.tokens[0], t.prefix), t.themes, meta.weights)
-				: phraseFreq(t, meta.weights);
+			return both(t).docs;
 		}, meta.n, function (d) {
 			return meta.len[d];
 		}, meta.avgdl);
-		var pts = matchAll(q, pointFreq, meta.pts.length, function (j) {
+		var pts = matchAll(q, function (t) {
+			return both(t).pts;
+		}, meta.pts.length, function (j) {
 			return meta.pts[j].len;
 		}, meta.pavgdl);
+		/* ord: site order, a document before its own points, points in
+		 * document order. */
 		function hit(kind, doc, point, k, x) {
-			var h = {kind: kind, doc: doc, point: point, k: k, score: x.score, tier: x.words ? 0 : 1, key: 0};
+			var h = new Hit(q, kind, doc, point, k, x.score, x.words ? 0 : 1);
 			if (h.tier)
 				h.score = themeScore(q, h);
 			h.key = Math.round(h.score * 1e6);
 			return h;
 		}
-		var out = docs.map(function (x) {
-			return hit('document', x.id, -1, -1, x);
-		}).concat(pts.map(function (x) {
-			return hit('point', meta.pts[x.id].doc, x.id, meta.pts[x.id].k, x);
-		}));
+		var out = new Array(docs.length + pts.length), i;
+		for (i = 0; i < docs.length; i++)
+			out[i] = hit('document', docs[i].id, -1, -1, docs[i]);
+		for (var j = 0; j < pts.length; j++) {
+			var p = meta.pts[pts[j].id];
+			out[i + j] = hit('point', p.doc, pts[j].id, p.k, pts[j]);
+		}
 		out.sort(function (a, c) {
-			return a.tier - c.tier || c.key - a.key || a.doc - c.doc ||
-				(a.kind === c.kind ? 0 : a.kind === 'document' ? -1 : 1) || a.point - c.point;
+			return a.tier - c.tier || c.key - a.key || a.ord - c.ord;
 		});
 		return out;
 	}
@@ -967,7 +1119,7 @@ var CBS = (function () {
 	/* ---- public interface ---- */
 
 	/* Searches; calls done(err, result) with result = {query, total, hits:
-	 * [{kind: 'document' or 'point', doc, point, k, score, tier, themes}],
+	 * [Hit: {kind: 'document' or 'point', doc, point, k, score, tier, themes}],
 	 * files: [shard files this query needed]}.
 	 * filter: {theme: id, type: id}. Errors: {message} (QueryError for a
 	 * malformed query). */
@@ -1004,9 +1156,6 @@ var CBS = (function () {
 						return (!filter.theme || own.indexOf(ti) >= 0) && (!filter.type || meta.type[h.doc] === yi);
 					});
 				}
-				hits.forEach(function (h) {
-					h.themes = matchedThemes(q, h);
-				});
 				done(null, {query: q, total: hits.length, hits: hits, files: files});
 			});
 		});
@@ -1030,6 +1179,24 @@ var CBS = (function () {
 				return {title: r[0], url: r[1], date: r[2], area: r[3], summary: r[4], path: r[5], text: r[6],
 					type: ty[0], typeLabel: ty[1], partnership: r[9] || ''};
 			}));
+		});
+	}
+
+	/* What a result shows at once, without loading anything: for each
+	 * hit the document's {title, url, date, area, type, typeLabel,
+	 * partnership}, and for a point also point: {heading, anchor, url}
+	 * (its text comes with details). */
+	function summaries(hits) {
+		return hits.map(function (h) {
+			var ty = meta.types[meta.type[h.doc]];
+			var out = {title: heads.title[h.doc], url: 'documents/' + heads.slug[h.doc] + '.html',
+				date: heads.date[h.doc], area: heads.areas[heads.area[h.doc]], type: ty[0], typeLabel: ty[1],
+				partnership: heads.parts[heads.part[h.doc]]};
+			if (h.kind === 'point') {
+				var head = heads.hd[headingOf(h.doc, h.k)];
+				out.point = {heading: head[0], anchor: head[1], url: out.url + '#' + head[1]};
+			}
+			return out;
 		});
 	}
 
@@ -1148,6 +1315,7 @@ var CBS = (function () {
 	return {
 		/* Called by the index files. */
 		meta: metaLoaded,
+		heads: headsLoaded,
 		shard: function (n, data) {
 			shards[n] = data;
 		},
@@ -1168,6 +1336,7 @@ var CBS = (function () {
 		search: search,
 		documents: documents,
 		details: details,
+		summaries: summaries,
 		snippet: snippet,
 		tokenize: tokenize,
 		stem: stem,

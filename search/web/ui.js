@@ -80,6 +80,9 @@
 		status.textContent = text;
 	}
 
+	/* A result as it shows at once (info from CBS.summaries): its title,
+	 * link, type, date, area and matched themes; the snippet comes with
+	 * its text (fillSnippet). */
 	function renderHit(h, info) {
 		var li = el('li', 'search-result' + (info.point ? ' search-result--point' : ''));
 		var h2 = el('h2', 'search-result__title');
@@ -105,12 +108,19 @@
 		h.themes.forEach(function (th) {
 			li.appendChild(el('p', 'search-result__theme', 'Theme: ' + th.label + ' (matched “' + th.typed + '”)'));
 		});
-		/* A point shows its own words; a match only through a theme's
-		 * synonym shows the point it was found by, as the command line. */
+		li.appendChild(el('p', 'search-result__snippet'));
+		return li;
+	}
+
+	/* Fills in a result's snippet once its text is loaded (info from
+	 * CBS.details). A point shows its own words; a match only through a
+	 * theme's synonym shows the point it was found by, as the command
+	 * line. */
+	function fillSnippet(li, q, info) {
 		var text = info.point ? info.point.text : info.text;
 		var pieces = info.themeText === undefined &&
-			(CBS.snippet(current.query, text, info.point ? 64 : 32) || (!info.point && CBS.snippet(current.query, info.summary)));
-		var p = el('p', 'search-result__snippet');
+			(CBS.snippet(q, text, info.point ? 64 : 32) || (!info.point && CBS.snippet(q, info.summary)));
+		var p = li.querySelector('.search-result__snippet');
 		if (pieces) {
 			pieces.forEach(function (x) {
 				p.appendChild(x.mark ? el('mark', null, x.text) : document.createTextNode(x.text));
@@ -118,34 +128,41 @@
 		} else {
 			p.textContent = info.themeText !== undefined ? info.themeText : info.point ? info.point.text : info.summary;
 		}
-		li.appendChild(p);
-		return li;
 	}
 
-	/* Shows the next page of results; t0 is when the user typed, for the
-	 * timing kept in window.CBS_LAST (read by the benchmark). */
+	/* Shows the next page of results: at once what needs no more loading
+	 * (titles, links, dates: CBS.summaries), then the snippets when the
+	 * documents' texts have loaded. t0 is when the user typed, for the
+	 * timings kept in window.CBS_LAST (read by the benchmark and the
+	 * tests): ms to the results on screen, full when the snippets are in. */
 	function showMore(first, t0, q) {
-		var res = current, my = seq;
-		CBS.details(res.hits.slice(shown, shown + PAGE), function (err, infos) {
+		var res = current, my = seq, hits = res.hits.slice(shown, shown + PAGE);
+		var frag = document.createDocumentFragment(), items = [];
+		CBS.summaries(hits).forEach(function (info, i) {
+			items.push(frag.appendChild(renderHit(hits[i], info)));
+		});
+		list.appendChild(frag);
+		shown += hits.length;
+		moreWrap.hidden = shown >= res.total;
+		var last = null;
+		if (first) {
+			var n = res.total;
+			setStatus(n === 0 ? 'No results for “' + input.value.trim() + '”.'
+				: n + (n === 1 ? ' result' : ' results') + ' for “' + input.value.trim() + '”.');
+			last = window.CBS_LAST = {ms: performance.now() - t0, full: -1, files: res.files, total: n, q: q};
+		}
+		CBS.details(hits, function (err, infos) {
 			if (my !== seq)
 				return;
 			if (err) {
 				setStatus('The search index could not be loaded: ' + err.message);
 				return;
 			}
-			var frag = document.createDocumentFragment();
 			infos.forEach(function (info, i) {
-				frag.appendChild(renderHit(res.hits[shown + i], info));
+				fillSnippet(items[i], res.query, info);
 			});
-			list.appendChild(frag);
-			shown += infos.length;
-			moreWrap.hidden = shown >= res.total;
-			if (first) {
-				var n = res.total;
-				setStatus(n === 0 ? 'No results for “' + input.value.trim() + '”.'
-					: n + (n === 1 ? ' result' : ' results') + ' for “' + input.value.trim() + '”.');
-				window.CBS_LAST = {ms: performance.now() - t0, files: res.files, total: n, q: q};
-			}
+			if (last)
+				last.full = performance.now() - t0;
 		});
 	}
 
@@ -153,8 +170,8 @@
 		var my = ++seq, q = input.value, t0 = started || performance.now();
 		started = 0;
 		lastRun = performance.now();
-		remember();
 		if (!q.trim()) {
+			remember();
 			list.textContent = '';
 			moreWrap.hidden = true;
 			setStatus('');
@@ -170,11 +187,15 @@
 				current = null;
 				setStatus(err instanceof CBS.QueryError ? 'This search cannot be read: ' + err.message + '.'
 					: 'The search index could not be loaded: ' + err.message);
-				window.CBS_LAST = {ms: performance.now() - t0, files: [], total: -1, q: q};
+				var ms = performance.now() - t0;
+				window.CBS_LAST = {ms: ms, full: ms, files: [], total: -1, q: q};
+				remember();
 				return;
 			}
 			current = res;
 			showMore(true, t0, q);
+			/* After the results: changing the address is not free. */
+			remember();
 		});
 	}
 

@@ -43,23 +43,26 @@ function parseMs(files) {
 			await page.waitForFunction(() => document.getElementById('search-type').options.length > 1);
 			const before = b.requests.length;
 			await page.fill('#search-q', q);
-			await page.waitForFunction(() => window.CBS_LAST);
+			// The results show first (titles, links, dates), their
+			// snippets when the documents' texts have loaded.
+			await page.waitForFunction(() => window.CBS_LAST && window.CBS_LAST.full >= 0);
 			const last = await page.evaluate(() => window.CBS_LAST);
 			const files = b.requests.slice(before).map((u) => decodeURIComponent(u.replace('file://', '')));
 			const size = (re) => files.filter((f) => re.test(f)).reduce((s, f) => s + fs.statSync(f).size, 0);
 			const shardFiles = files.filter((f) => /\/t-\d+\.js$/.test(f));
-			rows.push({ q, ms: last.ms, results: last.total, shards: size(/\/t-\d+\.js$/), texts: size(/\/d-\d+\.js$/),
+			rows.push({ q, ms: last.ms, full: last.full, results: last.total, shards: size(/\/t-\d+\.js$/), texts: size(/\/d-\d+\.js$/),
 				nshards: shardFiles.length, parse: parseMs(shardFiles) });
 			await page.close();
 		}
 	} finally {
 		await b.close();
 	}
-	const meta = fs.statSync(path.join(site, 'search', 'meta.js')).size;
-	console.log('  browser (fresh page a query; meta.js ' + (meta / 1024).toFixed(0) + ' KB loaded once with the page):');
-	console.log('    ' + 'query'.padEnd(22) + 'typing→results   shards loaded   shard parse   texts loaded   results');
+	const kb = (f) => (fs.statSync(path.join(site, 'search', f)).size / 1024).toFixed(0);
+	console.log('  browser (fresh page a query; meta.js ' + kb('meta.js') + ' KB and heads.js ' + kb('heads.js') +
+		' KB loaded once with the page):');
+	console.log('    ' + 'query'.padEnd(22) + 'typing→results  →snippets   shards loaded   shard parse   texts loaded   results');
 	for (const r of rows)
-		console.log('    ' + r.q.padEnd(22) + (r.ms.toFixed(0) + ' ms').padStart(14) +
+		console.log('    ' + r.q.padEnd(22) + (r.ms.toFixed(0) + ' ms').padStart(14) + (r.full.toFixed(0) + ' ms').padStart(11) +
 			((r.shards / 1024).toFixed(0) + ' KB in ' + r.nshards).padStart(16) +
 			(r.parse.toFixed(1) + ' ms').padStart(14) +
 			((r.texts / 1024).toFixed(0) + ' KB').padStart(15) + String(r.results).padStart(10));

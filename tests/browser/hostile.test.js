@@ -81,7 +81,8 @@ async function main() {
 		await page.goto('file://' + real + '/search.html?q=zqxtitle');
 		await page.waitForFunction(() => {
 			const s = document.getElementById('search-status');
-			return s && /result/.test(s.textContent);
+			/* The snippets come after the titles: wait for them too. */
+			return s && /result/.test(s.textContent) && window.CBS_LAST && window.CBS_LAST.full >= 0;
 		});
 		const res = await page.evaluate(() => {
 			const box = document.getElementById('search-results');
@@ -96,7 +97,7 @@ async function main() {
 		t.eq('no element was made from the result', res.made, 0);
 		// A search for words inside the summary's markup.
 		await page.goto('file://' + real + '/search.html?q=onerror');
-		await page.waitForFunction(() => /result/.test(document.getElementById('search-status').textContent));
+		await page.waitForFunction(() => /result/.test(document.getElementById('search-status').textContent) && window.CBS_LAST && window.CBS_LAST.full >= 0);
 		const made = await page.$$eval('#search-results img, #search-results [onerror]', (x) => x.length);
 		t.eq('a snippet around markup makes no element', made, 0);
 		t.eq('no search ran the payload', await page.evaluate(() => window.__pwned), undefined);

@@ -75,7 +75,7 @@ async function typeQuery(page, q) {
 	await page.focus('#search-q');
 	await page.keyboard.type(q);
 	// Results appear while typing; wait for the answer to the whole query.
-	await page.waitForFunction((want) => window.CBS_LAST && window.CBS_LAST.q === want, q);
+	await page.waitForFunction((want) => window.CBS_LAST && window.CBS_LAST.q === want && window.CBS_LAST.full >= 0, q);
 	return page.textContent('#search-status');
 }
 
@@ -108,6 +108,31 @@ async function main() {
 		t.check('the query is kept in the address', page.url().endsWith('search.html?q=missed%20appointments'), page.url());
 		const meta = await page.$eval('#search-results li:first-child .search-result__meta', (p) => p.textContent);
 		t.check('each result shows its type and date', /7-minute briefing \d{1,2} \w+ \d{4}/.test(meta), meta);
+
+		// The results show before the documents' texts load (one round of
+		// loading after typing: the query's shards); their snippets come
+		// when the texts are in. The texts' files are held back here.
+		const page4 = await b.context.newPage();
+		page4.on('pageerror', (e) => errors.push(e.message));
+		const held = [];
+		await page4.route(/\/search\/d-\d+\.js$/, (r) => held.push(r));
+		await page4.goto(searchUrl);
+		await page4.waitForFunction(() => document.getElementById('search-type').options.length > 1);
+		await page4.fill('#search-q', 'missed appointments');
+		await page4.waitForFunction(() => window.CBS_LAST && /results? for/.test(document.getElementById('search-status').textContent));
+		const early = await page4.evaluate(() => ({
+			hrefs: [...document.querySelectorAll('#search-results li h2 a')].map((a) => a.getAttribute('href')),
+			snippets: [...document.querySelectorAll('#search-results .search-result__snippet')].map((p) => p.textContent),
+			full: window.CBS_LAST.full,
+		}));
+		t.eq('the results (titles, links) are shown while the texts are still loading', [early.hrefs, early.full],
+			[missed.results.slice(0, 10).map((r) => r.url), -1]);
+		t.check('their snippets are not there yet', held.length > 0 && early.snippets.every((x) => x === ''), JSON.stringify([held.length, early.snippets]));
+		held.forEach((r) => r.continue());
+		await page4.waitForFunction(() => window.CBS_LAST.full >= 0);
+		const late = await page4.$$eval('#search-results .search-result__snippet', (ps) => ps.map((p) => p.textContent));
+		t.check('the snippets are filled in when the texts have loaded', late.length === early.snippets.length && late.every((x) => x.length > 0), JSON.stringify(late));
+		await page4.close();
 
 		// Synonyms: the theme that matched is shown.
 		st = await typeQuery(page, 'DNA');

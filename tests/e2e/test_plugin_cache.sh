@@ -127,4 +127,28 @@ build
 assert_contains "a new build date reaches an unchanged document's page" "$(cat "$TMP/out/documents/plans-plan-a.html")" "ON-2024-06-09"
 same_as_clean "a later build date: the output is a clean build's"
 
+# A document hook sees a linked document as a small table naming it (its
+# path, slug, title and url): what it read of it is checked, so a new
+# title for the linked document runs the hook of the document linking to
+# it again, and of no other.
+cat >"$R/plugins/marker.lua" <<'LUA'
+local p = {}
+function p.document(doc)
+  local titles = {}
+  for _, link in ipairs(doc.links) do titles[#titles + 1] = link.doc.title end
+  doc.html = doc.html .. "<p>LINKS-TO " .. table.concat(titles, " | ") .. "</p>"
+end
+return p
+LUA
+commit "$R" "the plugin reads the titles of linked documents" "2024-06-09T11:00:00Z"
+build
+build
+assert_eq "links read: nothing changed, nothing runs" "$(counts marker)" "0 5"
+sed -i 's/^title: "Child A: appointments that were missed"/title: "Child A: appointments not kept"/' "$R/content/reviews/child-a.md"
+commit "$R" "a linked document's title" "2024-06-09T12:00:00Z"
+build
+assert_eq "a linked document's new title: the hook of the document linking to it runs" "$(counts marker)" "1 4"
+assert_contains "... and its page shows the new title" "$(cat "$TMP/out/documents/briefings-sleep.html")" "LINKS-TO Child A: appointments not kept"
+same_as_clean "a linked document's new title: the output is a clean build's"
+
 finish

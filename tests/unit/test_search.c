@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "index.h"
+#include "rank.h"
 #include "search.h"
 #include "site.h"
 #include "util.h"
@@ -400,6 +403,85 @@ static char *S_hits(const char *rel, const char *q)
 	return cb_buf_detach(&b);
 }
 
+/* rank_rows of the database at S_tmp/<rel> against the database itself:
+ * every row of docs_fts and learning_fts is there with its document's
+ * place or its document, and cb_bm25_docs() and cb_bm25_points() give
+ * bm25()'s scores bit for bit (negated: higher is better) for every
+ * matching row of each query. */
+static void S_check_rank(const char *rel)
+{
+	static const char *const queries[] = {"neglect",
+					      "missed appointment",
+					      "\"missed appointment\"",
+					      "plan* OR audit",
+					      "{themes} : \"Was not brought\" OR DNA",
+					      "(baby OR neglect) NOT drift"};
+	static const char *const sql[] = {
+	    "SELECT rowid, bm25(docs_fts, 10, 5, 3, 1), cb_bm25_docs(docs_fts) FROM docs_fts WHERE docs_fts "
+	    "MATCH ?1",
+	    "SELECT rowid, bm25(learning_fts, 1, 3), cb_bm25_points(learning_fts) FROM learning_fts WHERE "
+	    "learning_fts MATCH ?1",
+	    "SELECT d.id, o.ord FROM docs d JOIN doc_order o ON o.doc = d.id",
+	    "SELECT id, doc FROM learning"};
+	char *path = cb_path_join(S_tmp, rel);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cb_rank r;
+	assert_int_equal(cb_rank_load(db, &r), 0);
+	size_t scored = 0;
+	for (int k = 0; k < 4; k++) {
+		const cb_rank_rows *rows = k % 2 ? &r.points : &r.docs;
+		size_t nrows = 0;
+		for (size_t q = 0; q < (k < 2 ? sizeof queries / sizeof *queries : 1); q++) {
+			sqlite3_stmt *st;
+			assert_int_equal(sqlite3_prepare_v2(db, sql[k], -1, &st, NULL), SQLITE_OK);
+			if (k < 2)
+				sqlite3_bind_text(st, 1, queries[q], -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				sqlite3_int64 id = sqlite3_column_int64(st, 0);
+				assert_true(cb_rank_has(rows, id));
+				if (k < 2) {
+					double a = -sqlite3_column_double(st, 1),
+					       b = sqlite3_column_double(st, 2);
+					assert_memory_equal(&a, &b, sizeof a);
+					scored++;
+				} else {
+					assert_int_equal(cb_rank_ref(rows, id), sqlite3_column_int64(st, 1));
+					nrows++;
+				}
+			}
+			sqlite3_finalize(st);
+		}
+		/* No row that is not in the database. */
+		for (size_t id = 0; k >= 2 && id < rows->n; id++)
+			nrows -= cb_rank_has(rows, (sqlite3_int64)id);
+		assert_int_equal(nrows, 0);
+	}
+	assert_true(scored > 4);
+	sqlite3_close(db);
+	cb_rank_free(&r);
+	free(path);
+}
+
+/* cb_search reads rank_rows: a database without it is refused, as one
+ * of another version would be. */
+static void test_rank_rows(void **state)
+{
+	S_build_web("rank", NULL, NULL);
+	S_check_rank("rank/casebook.db");
+	char *path = cb_path_join(S_tmp, "rank/casebook.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM rank_rows WHERE tab = 2", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	cb_search *s;
+	cb_error err;
+	assert_int_equal(cb_search_open(&s, path, &err), -1);
+	assert_string_equal(err.msg, "the search index is damaged: run 'casebook build' again");
+	free(path);
+}
+
 /* The private database updated in place: after documents are added (before
  * the others in site order), edited and removed, it answers every query as
  * a new database does, the browser files from its kept tokens are the same
@@ -430,6 +512,9 @@ static void test_update_in_place(void **state)
 	assert_int_equal(S_update(&s, "u2", "other", "ident-2"), 0);
 	cb_site_free(&s);
 	S_build("fresh", NULL);
+	/* rank_rows follows every change (rank.h). */
+	S_check_rank("u2.db");
+	S_check_rank("u3.db");
 	const char *queries[] = {"neglect", "missed appointment", "DNA",
 				 "plans",   "note OR audit",	  "-drift neglect"};
 	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
@@ -455,6 +540,7 @@ int main(void)
 	    cmocka_unit_test(test_database_alone_and_ranking),
 	    cmocka_unit_test(test_reproducible),
 	    cmocka_unit_test(test_database_file),
+	    cmocka_unit_test(test_rank_rows),
 	    cmocka_unit_test(test_update_in_place),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

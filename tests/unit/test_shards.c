@@ -367,6 +367,68 @@ static void test_shard_strings(void **state)
 	free(dir);
 }
 
+/* heads.js: every document's title, address, date, area and partnership
+ * (areas and partnerships as indices into lists of their own), and the
+ * headings of its learning points as runs (a heading's index in the list
+ * of distinct headings, then its number of points), for showing results
+ * before any document text is loaded. */
+static void test_heads(void **state)
+{
+	char *dir = tu_tmpdir("cbheads");
+	assert_non_null(dir);
+	char *out = cb_path_join(dir, "out");
+	cb_site s;
+	memset(&s, 0, sizeof s);
+	cb_doc docs[3];
+	memset(docs, 0, sizeof docs);
+	cb_lpoint a_pts[3] = {{.heading = "Key learning", .heading_id = "key-learning"},
+			      {.heading = "Key learning", .heading_id = "key-learning"},
+			      {.heading = "What \"next\"", .heading_id = "what-next"}};
+	cb_lpoint c_pts[1] = {{.heading = "What \"next\"", .heading_id = "what-next"}};
+	const char *titles[3] = {"First <one>", "Second", "Third"};
+	const char *areas[3] = {"Harrowdene", NULL, "Harrowdene"};
+	for (int i = 0; i < 3; i++) {
+		docs[i].path = i == 0 ? "content/a.md" : i == 1 ? "content/b.md" : "content/c.md";
+		docs[i].slug = i == 0 ? "a" : i == 1 ? "b" : "c";
+		docs[i].meta.title = (char *)titles[i];
+		docs[i].meta.type = "briefing";
+		docs[i].meta.date = i == 2 ? "2023-05-06" : "2024-01-01";
+		docs[i].meta.area = (char *)areas[i];
+		docs[i].md.text = "";
+	}
+	docs[0].md.learning = a_pts;
+	docs[0].md.nlearning = 3;
+	docs[2].md.learning = c_pts;
+	docs[2].md.nlearning = 1;
+	cb_partner walsby = {.name = "walsby", .label = "Walsby Partnership"};
+	s.cfg.sources = &walsby;
+	s.cfg.nsources = 1;
+	docs[2].source = "walsby";
+	s.docs = docs;
+	s.ndocs = 3;
+	cb_postings *p = cb_postings_new();
+	cb_writer *w;
+	cb_error err;
+	cb_shard_stats st;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_shards_write(&s, p, w, &st, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	char *h = tu_read(out, "search/heads.js");
+	assert_string_equal(
+	    h, "CBS.heads({\"title\":[\"First \\u003cone\\u003e\",\n\"Second\",\n\"Third\"],\n"
+	       "\"slug\":[\"a\",\"b\",\"c\"],\n"
+	       "\"date\":[\"2024-01-01\",\"2024-01-01\",\"2023-05-06\"],\n"
+	       "\"areas\":[\"Harrowdene\",\"\"],\n\"area\":[0,1,0],\n"
+	       "\"parts\":[\"\",\"Walsby Partnership\"],\n\"part\":[0,0,1],\n"
+	       "\"hd\":[[\"Key learning\",\"key-learning\"],[\"What \\\"next\\\"\",\"what-next\"]],\n"
+	       "\"hs\":[2,0,2,1,1,0,1,1,1]});\n");
+	free(h);
+	cb_postings_free(p);
+	cb_rm_rf(dir);
+	free(out);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +438,7 @@ int main(void)
 	    cmocka_unit_test(test_file_full),
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_shard_strings),
+	    cmocka_unit_test(test_heads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
