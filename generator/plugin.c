@@ -911,7 +911,7 @@ static int S_open_step(lua_State *L)
 	luaL_setfuncs(L, api, 1);
 	const cb_site *s = p->h->site;
 	cb_plugin_set_str(L, "name", p->name);
-	cb_plugin_set_str(L, "build_date", s->build_date);
+	cb_plugin_memo_dated(L);
 	cb_plugin_set_str(L, "audience", cb_visibility_name(s->audience));
 	lua_setglobal(L, "casebook");
 	lua_pushlightuserdata(L, p);
@@ -1017,7 +1017,7 @@ static int S_site_step(lua_State *L)
 	cb_plugin_set_str(L, "title", s->cfg.title);
 	cb_plugin_set_str(L, "description", s->cfg.description);
 	cb_plugin_set_str(L, "language", s->cfg.language);
-	cb_plugin_set_str(L, "build_date", s->build_date);
+	cb_plugin_memo_dated(L);
 	cb_plugin_set_str(L, "audience", cb_visibility_name(s->audience));
 	lua_createtable(L, (int)s->ndocs, 0); /* the host's own list */
 	lua_createtable(L, (int)s->ndocs, 0); /* site.documents */

@@ -94,6 +94,7 @@ struct cb_plugin {
 	cb_vpack_writer memo_w; /* packs what is read and kept */
 	size_t memo_ran, memo_reused;
 	bool memo_keyed;	/* memo_key was worked out */
+	bool read_date;		/* it read the build date (from then on, its records hold it) */
 	cb_strmap *site_reads;	/* site hook: "index\x1fname" -> digest (uint64_t[2]) of each field read */
 	cb_vpack_writer site_w; /* its changes to documents, as they are read back */
 	size_t site_nchanged;
@@ -127,6 +128,15 @@ void cb_plugin_memo_close(cb_plugin *p);
 void cb_plugin_memo_source(cb_plugin *p, const char *src, size_t len);
 /* Works out the plugin's key before its document hooks run. */
 void cb_plugin_memo_start(cb_plugin *p);
+/* Gives the table on top build_date, looked up when read so that the
+ * plugin's records hold the build date only once it has read it
+ * (casebook.build_date, site.build_date). */
+void cb_plugin_memo_dated(lua_State *L);
+/* The record stored under the key a replay works out without the build
+ * date (undated) or with it (dated), whichever there is: its reads'
+ * digest as cb_plugin_memo_record gives it, with the key found in used. */
+char *cb_plugin_memo_find(const cb_plugin_memo *m, const char *undated, const char *dated, cb_vpack_reader *r,
+			  char used[33]);
 /* Applies the record of document idx when what it read reads the same:
  * true when done (the hook need not run). */
 bool cb_plugin_memo_replay(cb_plugin *p, int idx);

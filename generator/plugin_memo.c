@@ -13,7 +13,12 @@
  * A record's key is a digest of the plugin's own key (its name, source,
  * options as casebook.options holds them, the taxonomy, glossary and
  * agencies as its casebook.* functions give them, the site's language,
- * the build's audience and date) and the document's path.
+ * the build's audience) and the document's path; and the build date once
+ * the plugin has read it (casebook.build_date, site.build_date: looked up
+ * when read). A plugin that never reads the date keeps its records from
+ * one day to the next; one that has read it, even when its file was
+ * loaded, dates every record it makes from then on (it may have kept the
+ * date in a variable), and a replay looks for the record either way.
  */
 #include "plugin_host.h"
 
@@ -171,10 +176,9 @@ void cb_plugin_memo_start(cb_plugin *p)
 	cb_hash_str(&h, p->path);
 	cb_hash_str(&h, p->src_key);
 	cb_hash_str(&h, p->h->site->cfg.language);
-	/* casebook.audience and casebook.build_date, which any hook may read:
-	 * an internal build's record must never be replayed into a public one. */
+	/* casebook.audience, which any hook may read: an internal build's
+	 * record must never be replayed into a public one. */
 	cb_hash_str(&h, cb_visibility_name(p->h->site->audience));
-	cb_hash_str(&h, p->h->site->build_date);
 	int base = lua_gettop(L);
 	lua_pushcfunction(L, S_key_step);
 	lua_pushlightuserdata(L, &h);
@@ -183,13 +187,44 @@ void cb_plugin_memo_start(cb_plugin *p)
 	lua_settop(L, base);
 }
 
-/* The record key of document idx. */
-static void S_doc_key(const cb_plugin *p, int idx, char out[33])
+/* The build date, read through casebook.build_date or site.build_date. */
+static int S_date_index(lua_State *L)
+{
+	cb_plugin *p = cb_plugin_of(L);
+	const char *date = p->h->site->build_date;
+	if (lua_type(L, 2) != LUA_TSTRING || strcmp(lua_tostring(L, 2), "build_date") != 0 || !date)
+		return 0;
+	p->read_date = true;
+	lua_pushstring(L, date);
+	return 1;
+}
+
+/* A unique address: the registry's key of the dated tables' metatable. */
+static const char S_dated_key = 0;
+
+void cb_plugin_memo_dated(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &S_dated_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, S_date_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &S_dated_key);
+	}
+	lua_setmetatable(L, -2);
+}
+
+/* The record key of document idx, with the build date when dated. */
+static void S_doc_key(const cb_plugin *p, int idx, bool dated, char out[33])
 {
 	cb_hash h;
 	cb_hash_init(&h);
 	cb_hash_str(&h, p->memo_key);
 	cb_hash_str(&h, p->h->site->docs[idx].path);
+	cb_hash_u64(&h, dated);
+	if (dated)
+		cb_hash_str(&h, p->h->site->build_date);
 	cb_hash_hex(&h, out);
 }
 
@@ -362,7 +397,7 @@ void cb_plugin_memo_end(cb_plugin *p, int idx, int rc, size_t n0)
 	p->memo_ran++;
 	if (keep && S_record(p, idx, n0, &p->memo_w)) {
 		char key[33];
-		S_doc_key(p, idx, key);
+		S_doc_key(p, idx, p->read_date, key);
 		cb_plugin_memo_keep(p->h->memo, key, cb_vpack_finish(&p->memo_w, 0));
 	}
 }
@@ -476,15 +511,28 @@ char *cb_plugin_memo_record(const cb_plugin_memo *m, const char *key, cb_vpack_r
 	return cb_plugin_memo_str(r);
 }
 
+char *cb_plugin_memo_find(const cb_plugin_memo *m, const char *undated, const char *dated, cb_vpack_reader *r,
+			  char used[33])
+{
+	char *digest = cb_plugin_memo_record(m, undated, r);
+	memcpy(used, undated, 33);
+	if (!digest) {
+		digest = cb_plugin_memo_record(m, dated, r);
+		memcpy(used, dated, 33);
+	}
+	return digest;
+}
+
 bool cb_plugin_memo_replay(cb_plugin *p, int idx)
 {
 	cb_plugin_memo *m = p->h->memo;
 	if (!m || !m->old || !p->memo_key[0])
 		return false;
-	char key[33];
-	S_doc_key(p, idx, key);
+	char undated[33], dated[33], key[33];
+	S_doc_key(p, idx, false, undated);
+	S_doc_key(p, idx, true, dated);
 	cb_vpack_reader r;
-	char *digest = cb_plugin_memo_record(m, key, &r);
+	char *digest = cb_plugin_memo_find(m, undated, dated, &r, key);
 	bool ok = digest && S_same_reads(p, idx, digest, &r);
 	free(digest);
 	if (!ok)

@@ -15,8 +15,9 @@
  * record's changes to documents, pages and messages are applied instead.
  *
  * The key adds to the plugin's own (plugin_memo.c) the site table the hook
- * is given whole: the site's fields, every document's path in site order
- * (so a document reference {"$doc": n} in a record names the same
+ * is given whole: the site's fields (its build date only once the plugin
+ * has read it, as for a document hook), every document's path in site
+ * order (so a document reference {"$doc": n} in a record names the same
  * document) and every theme with its documents.
  */
 #include "plugin_host.h"
@@ -26,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The record's key. */
-static void S_site_key(const cb_plugin *p, char out[33])
+/* The record's keys: without the build date (undated) and with it
+ * (dated; either may be NULL), from one pass over the site table. */
+static void S_site_keys(const cb_plugin *p, char *undated, char *dated)
 {
 	const cb_site *s = p->h->site;
 	cb_hash h;
@@ -37,7 +39,6 @@ static void S_site_key(const cb_plugin *p, char out[33])
 	cb_hash_str(&h, s->cfg.title);
 	cb_hash_str(&h, s->cfg.description);
 	cb_hash_str(&h, s->cfg.language);
-	cb_hash_str(&h, s->build_date);
 	cb_hash_str(&h, cb_visibility_name(s->audience));
 	cb_hash_u64(&h, (uint64_t)s->ndocs);
 	for (size_t i = 0; i < s->ndocs; i++)
@@ -55,7 +56,15 @@ static void S_site_key(const cb_plugin *p, char out[33])
 		for (size_t k = 0; k < tg->ndocs; k++)
 			cb_hash_u64(&h, (uint64_t)tg->docs[k]);
 	}
-	cb_hash_hex(&h, out);
+	/* The site table's last part, so both keys share the rest. */
+	cb_hash with = h;
+	cb_hash_u64(&h, 0);
+	cb_hash_u64(&with, 1);
+	cb_hash_str(&with, s->build_date);
+	if (undated)
+		cb_hash_hex(&h, undated);
+	if (dated)
+		cb_hash_hex(&with, dated);
 }
 
 /* Feeds the digest of all reads one read, in their order. */
@@ -241,7 +250,7 @@ void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0)
 		return;
 	if (keep && S_site_record(p, n0, npages0, &p->memo_w)) {
 		char key[33];
-		S_site_key(p, key);
+		S_site_keys(p, p->read_date ? NULL : key, p->read_date ? key : NULL);
 		cb_plugin_memo_keep(p->h->memo, key, cb_vpack_finish(&p->memo_w, 0));
 	}
 	cb_plugin_memo_close(p);
@@ -365,10 +374,10 @@ bool cb_plugin_memo_site_replay(cb_plugin *p)
 	cb_plugin_memo_start(p);
 	if (!m || !m->old || !p->memo_key[0])
 		return false;
-	char key[33];
-	S_site_key(p, key);
+	char undated[33], dated[33], key[33];
+	S_site_keys(p, undated, dated);
 	cb_vpack_reader r;
-	char *digest = cb_plugin_memo_record(m, key, &r);
+	char *digest = cb_plugin_memo_find(m, undated, dated, &r, key);
 	bool ok = digest && S_same_reads(p, digest, &r);
 	free(digest);
 	if (!ok)

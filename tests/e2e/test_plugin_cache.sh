@@ -102,9 +102,10 @@ assert_eq "a hook that asks casebook.query always runs" "$(counts marker)" "5 0"
 same_as_clean "with a querying plugin: the output is a clean build's"
 
 
-# A document hook may read casebook.audience and casebook.build_date: both
-# are part of its key, so what an internal build's hook did is never
-# replayed into a public build, and a new commit's date reaches the page.
+# A document hook may read casebook.audience and casebook.build_date: the
+# audience is part of every key, so what an internal build's hook did is
+# never replayed into a public build; the date is once the hook read it,
+# so a new commit's date reaches the page.
 cat >"$R/plugins/marker.lua" <<'LUA'
 local p = {}
 function p.document(doc)
@@ -150,5 +151,54 @@ build
 assert_eq "a linked document's new title: the hook of the document linking to it runs" "$(counts marker)" "1 4"
 assert_contains "... and its page shows the new title" "$(cat "$TMP/out/documents/briefings-sleep.html")" "LINKS-TO Child A: appointments not kept"
 same_as_clean "a linked document's new title: the output is a clean build's"
+
+# The build date is in a record's key only once the plugin has read it
+# (casebook.build_date, site.build_date): on a new day a hook that never
+# reads it is replayed, one that does runs again, and so does every hook
+# of a plugin that read it before (when its file was loaded, or on an
+# earlier call: it may have kept it).
+# (The build date is the newest commit's that changed what is built: a
+# sentence in one document, which the hooks reading its text or HTML see.)
+new_day() {
+	printf '\nAnother quiet line.\n' >>"$R/content/plans/plan-b.md"
+	commit "$R" "$1" "$2"
+}
+new_day "a new day" "2024-06-10T10:00:00Z"
+build
+assert_eq "a new day: hooks that never read the date are kept" "$(counts marker) / $(counts taxonomy) / $(counts glossary)" "1 4 / 1 4 / 1 4"
+assert_eq "a new day: of the site hooks only actions', which reads site.build_date, runs" "$(sites)" "yes yes yes no yes"
+same_as_clean "a new day: the output is a clean build's"
+cat >"$R/plugins/marker.lua" <<'LUA'
+local today = casebook.build_date
+local p = {}
+function p.document(doc)
+  doc.html = doc.html .. "<p>LOADED-ON " .. today .. "</p>"
+end
+return p
+LUA
+commit "$R" "the plugin reads the date when loaded" "2024-06-10T11:00:00Z"
+build
+build
+assert_eq "the date read when loaded: kept on the same day" "$(counts marker)" "0 5"
+new_day "another day" "2024-06-11T10:00:00Z"
+build
+assert_eq "the date read when loaded: every document runs on a new day" "$(counts marker)" "5 0"
+assert_contains "... and the page shows the new date" "$(cat "$TMP/out/documents/plans-plan-a.html")" "LOADED-ON 2024-06-11"
+same_as_clean "the date read when loaded: the output is a clean build's"
+cat >"$R/plugins/marker.lua" <<'LUA'
+local today
+local p = {}
+function p.document(doc)
+  today = today or casebook.build_date
+  doc.html = doc.html .. "<p>KEPT-DATE " .. today .. "</p>"
+end
+return p
+LUA
+commit "$R" "the plugin keeps the date it read on its first call" "2024-06-11T11:00:00Z"
+build
+new_day "a third day" "2024-06-12T10:00:00Z"
+build
+assert_eq "the date kept from a first call: every document runs on a new day" "$(counts marker)" "5 0"
+same_as_clean "the date kept from a first call: the output is a clean build's"
 
 finish

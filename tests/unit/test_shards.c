@@ -348,7 +348,7 @@ static void test_shard_strings(void **state)
 	assert_int_equal(st.terms, 1);
 	assert_int_equal(st.shards, 1);
 	char *t0 = tu_read(out, "search/t-0.js");
-	assert_string_equal(t0, "CBS.shard(0,{\"quot\\\"ed\":[0,0,1,0]});\n");
+	assert_string_equal(t0, "CBS.shard(0,{\"quot\\\"ed\":\"aaba\"});\n");
 	char *d0 = tu_read(out, "search/d-0.js");
 	assert_string_equal(
 	    d0, "CBS.docs(0,[\n"
@@ -429,6 +429,52 @@ static void test_heads(void **state)
 	free(dir);
 }
 
+/* A term's postings in a shard: one string, each number its bits above
+ * the last five in groups of four (",-./:;=?[]^_`{|}", most significant
+ * first), then its last five ("abc…z!#$%'*"). */
+static void test_shard_numbers(void **state)
+{
+	char *dir = tu_tmpdir("cbnumbers");
+	assert_non_null(dir);
+	char *out = cb_path_join(dir, "out");
+	cb_site s;
+	memset(&s, 0, sizeof s);
+	cb_doc docs[41];
+	memset(docs, 0, sizeof docs);
+	for (int i = 0; i < 41; i++) {
+		docs[i].path = docs[i].slug = "x";
+		docs[i].meta.title = "x";
+		docs[i].meta.type = "briefing";
+		docs[i].meta.date = "2024-01-01";
+		docs[i].md.text = "";
+	}
+	s.docs = docs;
+	s.ndocs = 41;
+	cb_postings *p = cb_postings_new();
+	/* Document 40 (101000: 1 then 8), body column, once, at 1000
+	 * (1111101000: 1, 15, then 8); 31 and 32 at the edge of one
+	 * character. */
+	cb_postings_begin_column(p, 40, 3);
+	for (int i = 0; i < 1000; i++)
+		cb_postings_add(p, i == 31 || i == 32 ? "edge" : "filler", i == 31 || i == 32 ? 4 : 6);
+	cb_postings_add(p, "far", 3);
+	cb_postings_end_column(p);
+	cb_writer *w;
+	cb_error err;
+	cb_shard_stats st;
+	assert_int_equal(cb_writer_open(&w, out, &err), 0);
+	assert_int_equal(cb_shards_write(&s, p, w, &st, &err), 0);
+	assert_int_equal(cb_writer_commit(w, &err), 0);
+	char *t0 = tu_read(out, "search/t-0.js");
+	assert_non_null(strstr(t0, "\"far\":\"-idb-}i\""));
+	assert_non_null(strstr(t0, "\"edge\":\"-idc*b\""));
+	free(t0);
+	cb_postings_free(p);
+	cb_rm_rf(dir);
+	free(out);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +485,7 @@ int main(void)
 	    cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_shard_strings),
 	    cmocka_unit_test(test_heads),
+	    cmocka_unit_test(test_shard_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
