@@ -170,6 +170,18 @@ assert_eq "no --db reads the public database of the repository" "$RC" "0"
 assert_contains "and finds what the build indexed" "$OUT" "7-minute briefing: children who are not brought"
 run "$CASEBOOK" search --repo "$R" --limit 1 DNA
 assert_eq "--repo names the repository" "$RC" "0"
+# Finding the usual repository (a .git folder) needs no libgit2, whose
+# libraries take longer to load than the search; a linked worktree (a
+# .git file) is left to libgit2, and has a private folder of its own.
+run bash -c "cd '$R/content' && LD_DEBUG=libs '$CASEBOOK' search --limit 1 DNA"
+assert_contains "a search inside the repository finds it" "$OUT" "7-minute briefing"
+assert_not_contains "without loading libgit2" "$OUT" "libgit2"
+git -C "$R" worktree add -q --detach "$TMP/linked" >/dev/null 2>&1
+run bash -c "cd '$TMP/linked/content' && LD_DEBUG=libs '$CASEBOOK' search DNA"
+assert_contains "a linked worktree is found through libgit2" "$OUT" "libgit2"
+assert_contains "and is its own repository, with no database yet" "$OUT" \
+	"casebook: no search database for the public audience yet; run 'casebook build' first"
+git -C "$R" worktree remove --force "$TMP/linked"
 run bash -c "cd '$TMP' && '$CASEBOOK' search DNA"
 assert_eq "outside a repository, no --db is an error" "$RC" "2"
 assert_contains "outside a repository, it says which folder" "$OUT" "casebook search: "
