@@ -2,8 +2,9 @@
  * casebook browser search: the engine. A plain script (no modules, no
  * fetch) so that it works from file://. It loads the index files that
  * `casebook build` wrote beside it (search/meta.js, search/heads.js,
- * search/t-N.js, search/d-N.js) by inserting <script> elements, and implements the same
- * rules as the command line so both give the same ranking:
+ * search/t-N.js, search/d-N.js) by inserting <script> elements, and
+ * implements the same rules as the command line so both give the same
+ * ranking:
  *
  *  - tokens as SQLite FTS5's "porter unicode61 remove_diacritics 2" makes
  *    them (letters and digits, case folded, diacritics removed, then the
@@ -518,40 +519,71 @@ var CBS = (function () {
 		loadPoints(m);
 	}
 
-	/* The learning points (see shards.c): for each, its document, its
-	 * number there, its span in the body column (first token a, n tokens),
-	 * its own themes and its length as FTS5 counts it (its words and its
-	 * themes' labels). */
+	/* The learning points (see shards.c), as columns (meta.pt, each
+	 * indexed by point, so that they are a few arrays of numbers rather
+	 * than thousands of objects): doc, its document; k, its number there;
+	 * a and n, its span in the body column (first token, number of
+	 * tokens); th0 and thn, where its own themes are in th; len, its
+	 * length as FTS5 counts it (its words and its themes' labels).
+	 * meta.ptStart[d] is document d's first point (its points end where
+	 * the next document's start). */
 	function loadPoints(m) {
-		var lp = m.lp || [], i = 0, pts = [], docPts = [], themed = [], total = 0;
+		var lp = m.lp || [], i = 0, total = 0, start = [], themed = [];
+		var P = {doc: [], k: [], a: [], n: [], len: [], th0: [], thn: [], th: []};
 		for (var d = 0; d < m.n; d++) {
 			var cnt = lp[i++] || 0, k = 0, end = 0;
-			docPts.push([pts.length, cnt]);
+			start.push(P.doc.length);
 			for (var j = 0; j < cnt; j++) {
-				var a = end + lp[i++], n = lp[i++], c = lp[i++], nt = c >> 1;
+				var a = end + lp[i++], n = lp[i++], c = lp[i++], nt = c >> 1, len = n;
 				if (c & 1)
 					k += lp[i++];
-				var th = lp.slice(i, i + nt), len = n;
-				i += nt;
-				th.forEach(function (t) {
-					len += meta.labelToks[t].length;
-				});
-				var tt = [];
-				th.forEach(function (t) {
-					tt = tt.concat(meta.labelToks[t]);
-				});
 				if (nt)
-					themed.push(pts.length);
-				pts.push({doc: d, k: k, a: a, n: n, th: th, tt: tt, len: len});
+					themed.push(P.doc.length);
+				P.th0.push(P.th.length);
+				P.thn.push(nt);
+				for (var x = 0; x < nt; x++) {
+					P.th.push(lp[i]);
+					len += meta.labelToks[lp[i++]].length;
+				}
+				P.doc.push(d);
+				P.k.push(k);
+				P.a.push(a);
+				P.n.push(n);
+				P.len.push(len);
 				total += len;
 				k++;
 				end = a + n;
 			}
 		}
-		meta.pts = pts;
-		meta.docPts = docPts;
+		start.push(P.doc.length);
+		meta.pt = P;
+		meta.np = P.doc.length;
+		meta.ptStart = start;
 		meta.themedPts = themed;
-		meta.pavgdl = pts.length ? total / pts.length : 0;
+		meta.pavgdl = meta.np ? total / meta.np : 0;
+	}
+
+	/* Point j's own themes (indices into meta.themes). */
+	function ptThemes(j) {
+		return meta.pt.th.slice(meta.pt.th0[j], meta.pt.th0[j] + meta.pt.thn[j]);
+	}
+
+	/* Whether point j is on theme ti. */
+	function ptHas(j, ti) {
+		for (var x = meta.pt.th0[j], e = x + meta.pt.thn[j]; x < e; x++)
+			if (meta.pt.th[x] === ti)
+				return true;
+		return false;
+	}
+
+	/* The tokens of point j's themes column: its themes' labels, one
+	 * after another. */
+	function ptLabelToks(j) {
+		var out = [];
+		ptThemes(j).forEach(function (ti) {
+			out = out.concat(meta.labelToks[ti]);
+		});
+		return out;
 	}
 
 	/* What results show before their text is loaded (search/heads.js):
@@ -614,10 +646,47 @@ var CBS = (function () {
 		return out;
 	}
 
-	/* The postings of a term as stored (see shards.h), or null. */
+	/* A term's postings in a shard are one string of numbers (shards.c):
+	 * each is its bits above the last five in groups of four, the most
+	 * significant first, as characters of MORE, then its last five bits
+	 * as a character of END. */
+	var END = "abcdefghijklmnopqrstuvwxyz!#$%'*", MORE = ',-./:;=?[]^_`{|}';
+	var DIGIT = new Int8Array(128);
+	END.split('').forEach(function (c, i) {
+		DIGIT[c.charCodeAt(0)] = i;
+	});
+	MORE.split('').forEach(function (c, i) {
+		DIGIT[c.charCodeAt(0)] = 32 + i;
+	});
+
+	function decode(s) {
+		var out = [], v = 0;
+		for (var i = 0; i < s.length; i++) {
+			var d = DIGIT[s.charCodeAt(i)];
+			if (d >= 32) {
+				v = v * 16 + d - 32;
+			} else {
+				out.push(v * 32 + d);
+				v = 0;
+			}
+		}
+		return out;
+	}
+
+	/* The postings of a term as numbers (see search/README.md), decoded
+	 * once, or null. */
+	var decoded = new Map();
+
 	function raw(term) {
-		var idx = shardsFor(term, false)[0], sh = idx === undefined ? null : shards[idx];
-		return sh && Object.prototype.hasOwnProperty.call(sh, term) ? sh[term] : null;
+		var a = decoded.get(term);
+		if (a === undefined) {
+			var idx = shardsFor(term, false)[0], sh = idx === undefined ? null : shards[idx];
+			if (!sh)
+				return null; /* not loaded (yet) */
+			a = Object.prototype.hasOwnProperty.call(sh, term) ? decode(sh[term]) : null;
+			decoded.set(term, a);
+		}
+		return a;
 	}
 
 	/* Every term of the loaded shards with the given prefix. */
@@ -706,23 +775,23 @@ var CBS = (function () {
 	 * instance); a point's, its occurrences within its span of the body
 	 * column and in its themes' labels, weighted (meta.pw). */
 	function oneToken(t) {
-		var w = meta.weights, pw = meta.pw, docPts = meta.docPts, pts = meta.pts;
-		var docs = freqs(meta.n), pf = freqs(pts.length);
+		var w = meta.weights, pw = meta.pw, st = meta.ptStart, pa = meta.pt.a, pn = meta.pt.n;
+		var docs = freqs(meta.n), pf = freqs(meta.np);
 		termsFor(t.tokens[0], t.prefix).forEach(function (term) {
 			var a = raw(term), doc = 0, i = 0;
 			while (a && i < a.length) {
 				doc += a[i];
-				var c = a[i + 1], n = a[i + 2], r;
+				var c = a[i + 1], n = a[i + 2];
 				i += 3;
 				if (!t.themes || c === 2)
 					add(docs, doc, n * w[c]);
-				if (!t.themes && c === 3 && (r = docPts[doc])[1]) {
+				if (!t.themes && c === 3 && st[doc] < st[doc + 1]) {
 					/* Points and positions are both in order: one sweep. */
-					for (var j = r[0], end = r[0] + r[1], p = 0, k = 0; k < n && j < end; k++) {
+					for (var j = st[doc], end = st[doc + 1], p = 0, k = 0; k < n && j < end; k++) {
 						p += a[i + k];
-						while (j < end && p >= pts[j].a + pts[j].n)
+						while (j < end && p >= pa[j] + pn[j])
 							j++;
-						if (j < end && p >= pts[j].a)
+						if (j < end && p >= pa[j])
 							add(pf, j, pw[0]);
 					}
 				}
@@ -734,12 +803,108 @@ var CBS = (function () {
 			return c > 0;
 		}))
 			meta.themedPts.forEach(function (j) {
-				var th = pts[j].th, c = 0;
-				for (var x = 0; x < th.length; x++)
+				var th = meta.pt.th, c = 0;
+				for (var x = meta.pt.th0[j], e = x + meta.pt.thn[j]; x < e; x++)
 					c += lh[th[x]];
 				if (c)
 					add(pf, j, c * pw[1]);
 			});
+		docs.n = docs.rows.length;
+		pf.n = pf.rows.length;
+		return {docs: docs, pts: pf};
+	}
+
+	/* A phrase whose words are each one index term (no prefix) over
+	 * documents and points at once (see oneToken), walking the words'
+	 * postings side by side, as they are stored in order of document and
+	 * column, and their positions likewise: no maps or sets. */
+	function phrase(t) {
+		var w = meta.weights, pw = meta.pw, st = meta.ptStart, pa = meta.pt.a, pn = meta.pt.n;
+		var docs = freqs(meta.n), pf = freqs(meta.np), L = t.tokens.length, j;
+		var a = [], at = [], doc = [], col = [], pos = [], p = [];
+		for (j = 0; j < L; j++) {
+			a[j] = raw(t.tokens[j]);
+			if (!a[j])
+				return {docs: docs, pts: pf};
+			at[j] = 0;
+			doc[j] = a[j][0];
+			col[j] = a[j][1];
+		}
+		/* Moves word j on to its first entry at or after (d, c); false
+		 * when its postings end first. */
+		function reach(j, d, c) {
+			var x = a[j];
+			while (doc[j] < d || (doc[j] === d && col[j] < c)) {
+				at[j] += 3 + x[at[j] + 2];
+				if (at[j] >= x.length)
+					return false;
+				doc[j] += x[at[j]];
+				col[j] = x[at[j] + 1];
+			}
+			return true;
+		}
+		for (;;) {
+			/* Every word at an entry at or after word 0's; when one is
+			 * past it, word 0 moves on to the furthest. */
+			var d = doc[0], c = col[0], md = d, mc = c, ended = false;
+			for (j = 1; j < L && !ended; j++) {
+				ended = !reach(j, d, c);
+				if (doc[j] > md || (doc[j] === md && col[j] > mc)) {
+					md = doc[j];
+					mc = col[j];
+				}
+			}
+			if (ended)
+				break; /* a word's postings have ended: no more matches */
+			if (md !== d || mc !== c) {
+				if (!reach(0, md, mc))
+					break;
+				continue;
+			}
+			if (!t.themes || c === 2) {
+				/* Each word's positions here, as absolute numbers. */
+				for (j = 0; j < L; j++) {
+					var x = a[j], n = x[at[j] + 2], q = 0;
+					pos[j] = [];
+					for (var k = 0; k < n; k++)
+						pos[j].push(q += x[at[j] + 3 + k]);
+					p[j] = 0;
+				}
+				var starts = [];
+				pos[0].forEach(function (s) {
+					for (var m = 1; m < L; m++) {
+						while (p[m] < pos[m].length && pos[m][p[m]] < s + m)
+							p[m]++;
+						if (pos[m][p[m]] !== s + m)
+							return;
+					}
+					starts.push(s);
+				});
+				if (starts.length)
+					add(docs, d, starts.length * w[c]);
+				if (!t.themes && c === 3)
+					/* Points and starts are both in order: one sweep. */
+					for (var i = st[d], e = st[d + 1], y = 0; i < e; i++) {
+						var cnt = 0;
+						while (y < starts.length && starts[y] < pa[i])
+							y++;
+						while (y < starts.length && starts[y] <= pa[i] + pn[i] - L) {
+							cnt++;
+							y++;
+						}
+						if (cnt)
+							add(pf, i, cnt * pw[0]);
+					}
+			}
+			/* On to word 0's next entry. */
+			var x0 = a[0];
+			at[0] += 3 + x0[at[0] + 2];
+			if (at[0] >= x0.length)
+				break;
+			doc[0] += x0[at[0]];
+			col[0] = x0[at[0] + 1];
+		}
+		labelPoints(t, pf);
 		docs.n = docs.rows.length;
 		pf.n = pf.rows.length;
 		return {docs: docs, pts: pf};
@@ -814,7 +979,7 @@ var CBS = (function () {
 				doc += a[i];
 				var c = a[i + 1], n = a[i + 2];
 				i += 3;
-				if (c === 3 && meta.docPts[doc][1]) {
+				if (c === 3 && meta.ptStart[doc] < meta.ptStart[doc + 1]) {
 					var arr = out.get(doc), p = 0;
 					if (!arr)
 						out.set(doc, arr = []);
@@ -890,11 +1055,11 @@ var CBS = (function () {
 		var out = new Map(), L = t.tokens.length, pw = meta.pw, starts = bodyStarts(t);
 		if (starts)
 			starts.forEach(function (st, d) {
-				var r = meta.docPts[d], x = 0;
+				var x = 0, pa = meta.pt.a;
 				/* Points and starts are both in order: one sweep. */
-				for (var j = r[0]; j < r[0] + r[1]; j++) {
-					var p = meta.pts[j], hi = p.a + p.n - L, c = 0;
-					while (x < st.length && st[x] < p.a)
+				for (var j = meta.ptStart[d]; j < meta.ptStart[d + 1]; j++) {
+					var hi = pa[j] + meta.pt.n[j] - L, c = 0;
+					while (x < st.length && st[x] < pa[j])
 						x++;
 					while (x < st.length && st[x] <= hi) {
 						c++;
@@ -904,22 +1069,30 @@ var CBS = (function () {
 						out.set(j, c * pw[0]);
 				}
 			});
-		/* A match in the labels starts in a label holding its first
-		 * token: only points on such a theme are looked at. */
-		var first = labelHits({tokens: t.tokens.slice(0, 1), prefix: t.prefix && L === 1});
+		var pf = fromMap(out, meta.np);
+		labelPoints(t, pf);
+		pf.n = pf.rows.length;
+		return pf;
+	}
+
+	/* Adds to pf (see freqs) the occurrences of a phrase t in the points'
+	 * themes columns, weighted. A match in the labels starts in a label
+	 * holding its first token: only points on such a theme are looked
+	 * at. */
+	function labelPoints(t, pf) {
+		var first = labelHits({tokens: t.tokens.slice(0, 1), prefix: t.prefix && t.tokens.length === 1});
 		meta.themedPts.forEach(function (j) {
-			var th = meta.pts[j].th, x;
+			var th = ptThemes(j), x;
 			for (x = 0; x < th.length && !first[th[x]]; x++)
 				;
-			var c = x < th.length ? labelCount(meta.pts[j].tt, t) : 0;
+			var c = x < th.length ? labelCount(ptLabelToks(j), t) : 0;
 			if (c)
-				out.set(j, (out.get(j) || 0) + c * pw[1]);
+				add(pf, j, c * meta.pw[1]);
 		});
-		return out;
 	}
 
 	/* FTS5's bm25() over one table (documents or points): every row that
-	 * matches q, as {id, score, words}; words is false when only the
+	 * matches q, as columns {id, score, words}; words is false when only the
 	 * themes of the query's synonyms matched it. fr(t) gives a term's f
 	 * by row (see freqs); N rows, len[row] tokens, avgdl on average. */
 	function matchAll(q, fr, N, len, avgdl) {
@@ -938,7 +1111,7 @@ var CBS = (function () {
 				return {terms: alt.map(entry), words: !(alt.length === 1 && alt[0].themes)};
 			});
 		});
-		var excluded = q.excluded.map(entry), first = groups[0], out = [];
+		var excluded = q.excluded.map(entry), first = groups[0], out = {id: [], score: [], words: []};
 		function altMatches(alt, d) {
 			for (var i = 0; i < alt.terms.length; i++)
 				if (!(alt.terms[i].f[d] > 0))
@@ -988,7 +1161,9 @@ var CBS = (function () {
 						score += e.idf * ((f * (k1 + 1.0)) / (f + norm));
 					}
 				}
-			out.push({id: d, score: score, words: words});
+			out.id.push(d);
+			out.score.push(score);
+			out.words.push(words);
 		}
 		return out;
 	}
@@ -996,28 +1171,26 @@ var CBS = (function () {
 	/* The share of document d's learning points on theme ti; 0 when it
 	 * has none (search/README.md, "Ranking"). */
 	function docShare(d, ti) {
-		var r = meta.docPts[d], on = 0;
-		if (!r[1])
+		var from = meta.ptStart[d], to = meta.ptStart[d + 1], on = 0;
+		if (from === to)
 			return 0;
-		for (var j = r[0]; j < r[0] + r[1]; j++)
-			if (meta.pts[j].th.indexOf(ti) >= 0)
-				on++;
-		return on / r[1];
+		for (var j = from; j < to; j++)
+			on += ptHas(j, ti);
+		return on / (to - from);
 	}
 
 	/* A match through a theme's synonym only: the largest share of its
 	 * document's points on a theme of the query's synonyms that the
 	 * document (or the point itself) has. */
-	function themeScore(q, h) {
+	function themeScore(q, doc, point) {
 		var best = 0;
 		q.exp.forEach(function (x) {
 			var ti = meta.themeIdx[x.theme];
 			if (ti === undefined)
 				return;
-			var own = h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc];
-			if (own.indexOf(ti) < 0)
+			if (point >= 0 ? !ptHas(point, ti) : meta.dthemes[doc].indexOf(ti) < 0)
 				return;
-			var sh = docShare(h.doc, ti);
+			var sh = docShare(doc, ti);
 			if (sh > best)
 				best = sh;
 		});
@@ -1025,13 +1198,11 @@ var CBS = (function () {
 	}
 
 	/* A result: its kind ('document' or 'point'), document, point (its
-	 * index in meta.pts, -1 for a document) and k (its number in the
+	 * index in meta.pt, -1 for a document) and k (its number in the
 	 * document), score, tier (0: the query's words matched, 1: only a
-	 * synonym's theme), key (the score rounded to 1e-6, as an integer),
-	 * ord (site order, a document before its own points, points in
-	 * document order); themes (matchedThemes) is worked out when first
-	 * read, which is for the results shown. */
-	function Hit(q, kind, doc, point, k, score, tier) {
+	 * synonym's theme), key (the score rounded to 1e-6, as an integer);
+	 * themes (matchedThemes) is worked out when first read. */
+	function Hit(q, kind, doc, point, k, score, tier, key) {
 		this.q = q;
 		this.kind = kind;
 		this.doc = doc;
@@ -1039,8 +1210,7 @@ var CBS = (function () {
 		this.k = k;
 		this.score = score;
 		this.tier = tier;
-		this.key = 0;
-		this.ord = doc * 16777216 + (point < 0 ? 0 : 1 + point - meta.docPts[doc][0]);
+		this.key = key;
 		this.t = null;
 	}
 
@@ -1050,20 +1220,22 @@ var CBS = (function () {
 		}
 	});
 
-	/* Runs a parsed query over the loaded shards; returns every match,
-	 * documents and learning points, as {kind, doc, point, score, key,
-	 * tier} ranked best first: the matches of the query's own words by
+	/* Runs a parsed query over the loaded shards: every match, documents
+	 * and learning points, that keep(document, point) lets through (point
+	 * -1 for a document), ranked: the matches of the query's own words by
 	 * BM25, then those only a theme's synonym found, by share; then site
-	 * order, a document before its points. */
-	function evaluate(q) {
+	 * order, a document before its own points, points in document order.
+	 * Returns {total, slice(from, to): the Hits ranked from to to}; only
+	 * as many are put in order as are asked for. */
+	function evaluate(q, keep) {
 		/* Each term's f over documents and over points, worked out once
 		 * for both (a one-token term decodes its postings once). */
 		var cache = {};
 		function both(t) {
 			var key = JSON.stringify([t.tokens, t.prefix, t.themes]);
 			if (!cache[key])
-				cache[key] = t.tokens.length === 1 ? oneToken(t)
-					: {docs: fromMap(phraseFreq(t, meta.weights), meta.n), pts: fromMap(pointFreq(t), meta.pts.length)};
+				cache[key] = t.tokens.length === 1 ? oneToken(t) : !t.prefix ? phrase(t)
+					: {docs: fromMap(phraseFreq(t, meta.weights), meta.n), pts: pointFreq(t)};
 			return cache[key];
 		}
 		var docs = matchAll(q, function (t) {
@@ -1073,29 +1245,77 @@ var CBS = (function () {
 		}, meta.avgdl);
 		var pts = matchAll(q, function (t) {
 			return both(t).pts;
-		}, meta.pts.length, function (j) {
-			return meta.pts[j].len;
+		}, meta.np, function (j) {
+			return meta.pt.len[j];
 		}, meta.pavgdl);
-		/* ord: site order, a document before its own points, points in
-		 * document order. */
-		function hit(kind, doc, point, k, x) {
-			var h = new Hit(q, kind, doc, point, k, x.score, x.words ? 0 : 1);
-			if (h.tier)
-				h.score = themeScore(q, h);
-			h.key = Math.round(h.score * 1e6);
-			return h;
+		/* The matches as columns: tier, key, ord (site order, a document
+		 * before its own points), row (a document, or -1 - a point). */
+		var max = docs.id.length + pts.id.length, n = 0;
+		var tier = new Uint8Array(max), key = new Float64Array(max), ord = new Float64Array(max);
+		var row = new Int32Array(max), score = new Float64Array(max);
+		function put(doc, point, x, i) {
+			if (!keep(doc, point))
+				return;
+			tier[n] = x.words[i] ? 0 : 1;
+			score[n] = tier[n] ? themeScore(q, doc, point) : x.score[i];
+			key[n] = Math.round(score[n] * 1e6);
+			ord[n] = doc * 16777216 + (point < 0 ? 0 : 1 + point - meta.ptStart[doc]);
+			row[n++] = point < 0 ? doc : -1 - point;
 		}
-		var out = new Array(docs.length + pts.length), i;
-		for (i = 0; i < docs.length; i++)
-			out[i] = hit('document', docs[i].id, -1, -1, docs[i]);
-		for (var j = 0; j < pts.length; j++) {
-			var p = meta.pts[pts[j].id];
-			out[i + j] = hit('point', p.doc, pts[j].id, p.k, pts[j]);
+		var i;
+		for (i = 0; i < docs.id.length; i++)
+			put(docs.id[i], -1, docs, i);
+		for (i = 0; i < pts.id.length; i++)
+			put(meta.pt.doc[pts.id[i]], pts.id[i], pts, i);
+		function before(x, y) {
+			return tier[x] - tier[y] || key[y] - key[x] || ord[x] - ord[y];
 		}
-		out.sort(function (a, c) {
-			return a.tier - c.tier || c.key - a.key || a.ord - c.ord;
-		});
-		return out;
+		/* order[0, sorted) are the best, in order. */
+		var order = [], sorted = 0;
+		function rank(to) {
+			if (to <= sorted)
+				return;
+			var k = Math.max(to, 2 * sorted), x;
+			if (k > 200 || k >= n) {
+				order = new Array(n);
+				for (x = 0; x < n; x++)
+					order[x] = x;
+				order.sort(before);
+				sorted = n;
+				return;
+			}
+			/* The best k, kept in order while every match is looked at
+			 * once. */
+			var best = [];
+			for (x = 0; x < n; x++) {
+				if (best.length === k && before(x, best[k - 1]) >= 0)
+					continue;
+				var at = best.length < k ? best.length : k - 1;
+				while (at > 0 && before(x, best[at - 1]) < 0) {
+					best[at] = best[at - 1];
+					at--;
+				}
+				best[at] = x;
+			}
+			order = best;
+			sorted = k;
+		}
+		return {
+			total: n,
+			slice: function (from, to) {
+				to = Math.min(to === undefined ? n : to, n);
+				rank(to);
+				var out = [];
+				for (var x = from; x < to; x++) {
+					var j = order[x], r = row[j];
+					if (r >= 0)
+						out.push(new Hit(q, 'document', r, -1, -1, score[j], tier[j], key[j]));
+					else
+						out.push(new Hit(q, 'point', meta.pt.doc[-1 - r], -1 - r, meta.pt.k[-1 - r], score[j], tier[j], key[j]));
+				}
+				return out;
+			}
+		};
 	}
 
 	/* Themes a result (a document, or a point) matched through the
@@ -1104,7 +1324,7 @@ var CBS = (function () {
 		var out = [], seen = {};
 		if (!q.exp.length)
 			return out; /* no synonym in the query: most searches, and every hit */
-		var mine = (h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc]).map(function (i) {
+		var mine = (h.kind === 'point' ? ptThemes(h.point) : meta.dthemes[h.doc]).map(function (i) {
 			return meta.themes[i][0];
 		});
 		q.exp.forEach(function (x) {
@@ -1118,9 +1338,15 @@ var CBS = (function () {
 
 	/* ---- public interface ---- */
 
-	/* Searches; calls done(err, result) with result = {query, total, hits:
-	 * [Hit: {kind: 'document' or 'point', doc, point, k, score, tier, themes}],
-	 * files: [shard files this query needed]}.
+	function now() {
+		return typeof performance !== 'undefined' ? performance.now() : Date.now();
+	}
+
+	/* Searches; calls done(err, result) with result = {query, total,
+	 * slice(from, to): the results ranked from to to, as Hits: {kind:
+	 * 'document' or 'point', doc, point, k, score, tier, themes}; hits:
+	 * all of them (slice(0)); files: [shard files this query needed]; ms:
+	 * {load, rank}, the milliseconds spent loading the shards and ranking}.
 	 * filter: {theme: id, type: id}. Errors: {message} (QueryError for a
 	 * malformed query). */
 	function search(qs, filter, done) {
@@ -1135,28 +1361,38 @@ var CBS = (function () {
 					return done(e);
 				throw e;
 			}
-			var files = shardFiles(q);
+			var files = shardFiles(q), t0 = now();
 			loadAll(files, function (err2) {
 				if (err2)
 					return done(err2);
-				var hits = evaluate(q);
+				var t1 = now();
 				filter = filter || {};
-				if (filter.theme || filter.type) {
-					var ti = -1, yi = -1;
-					meta.themes.forEach(function (t, i) {
-						if (t[0] === filter.theme)
-							ti = i;
-					});
-					meta.types.forEach(function (t, i) {
-						if (t[0] === filter.type)
-							yi = i;
-					});
-					hits = hits.filter(function (h) {
-						var own = h.kind === 'point' ? meta.pts[h.point].th : meta.dthemes[h.doc];
-						return (!filter.theme || own.indexOf(ti) >= 0) && (!filter.type || meta.type[h.doc] === yi);
-					});
-				}
-				done(null, {query: q, total: hits.length, hits: hits, files: files});
+				var ti = -1, yi = -1;
+				meta.themes.forEach(function (t, i) {
+					if (t[0] === filter.theme)
+						ti = i;
+				});
+				meta.types.forEach(function (t, i) {
+					if (t[0] === filter.type)
+						yi = i;
+				});
+				var ranked = evaluate(q, !filter.theme && !filter.type ? function () {
+					return true;
+				} : function (doc, point) {
+					var on = point >= 0 ? ptHas(point, ti) : meta.dthemes[doc].indexOf(ti) >= 0;
+					return (!filter.theme || on) && (!filter.type || meta.type[doc] === yi);
+				});
+				done(null, {
+					query: q,
+					total: ranked.total,
+					slice: ranked.slice,
+					get hits() {
+						return ranked.slice(0);
+					},
+					files: files,
+					/* Milliseconds loading the shards and running the query. */
+					ms: {load: t1 - t0, rank: now() - t1}
+				});
 			});
 		});
 	}
@@ -1203,7 +1439,7 @@ var CBS = (function () {
 	/* The text of point j from its document's text (a d-N.js row's): its
 	 * span of tokens, widened to the spaces around it. */
 	function pointText(j, text) {
-		var p = meta.pts[j], i = 0, m, s = 0, e = 0;
+		var p = {a: meta.pt.a[j], n: meta.pt.n[j]}, i = 0, m, s = 0, e = 0;
 		if (!p.n)
 			return '';
 		/* Only where the tokens are: no folding or stemming needed. */
@@ -1244,10 +1480,10 @@ var CBS = (function () {
 					if (h.tier)
 						out.themeText = out.point.text;
 				} else if (h.tier) {
-					var dp = meta.docPts[h.doc];
+					var to = meta.ptStart[h.doc + 1];
 					h.themes.forEach(function (th) {
-						for (var j = dp[0]; j < dp[0] + dp[1] && out.themeText === undefined; j++)
-							if (meta.pts[j].th.indexOf(meta.themeIdx[th.id]) >= 0)
+						for (var j = meta.ptStart[h.doc]; j < to && out.themeText === undefined; j++)
+							if (ptHas(j, meta.themeIdx[th.id]))
 								out.themeText = pointText(j, info.text);
 					});
 				}

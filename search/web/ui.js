@@ -136,7 +136,7 @@
 	 * timings kept in window.CBS_LAST (read by the benchmark and the
 	 * tests): ms to the results on screen, full when the snippets are in. */
 	function showMore(first, t0, q) {
-		var res = current, my = seq, hits = res.hits.slice(shown, shown + PAGE);
+		var res = current, my = seq, hits = res.slice(shown, shown + PAGE);
 		var frag = document.createDocumentFragment(), items = [];
 		CBS.summaries(hits).forEach(function (info, i) {
 			items.push(frag.appendChild(renderHit(hits[i], info)));
@@ -149,7 +149,8 @@
 			var n = res.total;
 			setStatus(n === 0 ? 'No results for “' + input.value.trim() + '”.'
 				: n + (n === 1 ? ' result' : ' results') + ' for “' + input.value.trim() + '”.');
-			last = window.CBS_LAST = {ms: performance.now() - t0, full: -1, files: res.files, total: n, q: q};
+			last = window.CBS_LAST = {ms: performance.now() - t0, full: -1, files: res.files, total: n, q: q, load: res.ms.load,
+				rank: res.ms.rank};
 		}
 		CBS.details(hits, function (err, infos) {
 			if (my !== seq)

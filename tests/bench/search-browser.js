@@ -50,7 +50,7 @@ function parseMs(files) {
 			const files = b.requests.slice(before).map((u) => decodeURIComponent(u.replace('file://', '')));
 			const size = (re) => files.filter((f) => re.test(f)).reduce((s, f) => s + fs.statSync(f).size, 0);
 			const shardFiles = files.filter((f) => /\/t-\d+\.js$/.test(f));
-			rows.push({ q, ms: last.ms, full: last.full, results: last.total, shards: size(/\/t-\d+\.js$/), texts: size(/\/d-\d+\.js$/),
+			rows.push({ q, ms: last.ms, full: last.full, load: last.load, rank: last.rank, results: last.total, shards: size(/\/t-\d+\.js$/), texts: size(/\/d-\d+\.js$/),
 				nshards: shardFiles.length, parse: parseMs(shardFiles) });
 			await page.close();
 		}
@@ -60,17 +60,19 @@ function parseMs(files) {
 	const kb = (f) => (fs.statSync(path.join(site, 'search', f)).size / 1024).toFixed(0);
 	console.log('  browser (fresh page a query; meta.js ' + kb('meta.js') + ' KB and heads.js ' + kb('heads.js') +
 		' KB loaded once with the page):');
-	console.log('    ' + 'query'.padEnd(22) + 'typing→results  →snippets   shards loaded   shard parse   texts loaded   results');
+	console.log('    ' + 'query'.padEnd(22) + 'typing→results  →snippets   (loading  ranking)   shards loaded   shard parse   texts loaded   results');
+	const opt = (x) => (x === undefined ? '-' : x.toFixed(0) + ' ms');
 	for (const r of rows)
 		console.log('    ' + r.q.padEnd(22) + (r.ms.toFixed(0) + ' ms').padStart(14) + (r.full.toFixed(0) + ' ms').padStart(11) +
+			opt(r.load).padStart(11) + opt(r.rank).padStart(10) +
 			((r.shards / 1024).toFixed(0) + ' KB in ' + r.nshards).padStart(16) +
 			(r.parse.toFixed(1) + ' ms').padStart(14) +
 			((r.texts / 1024).toFixed(0) + ' KB').padStart(15) + String(r.results).padStart(10));
 	const ms = rows.map((r) => r.ms).sort((a, c) => a - c);
+	const most = rows.reduce((a, r) => (r.shards > a.shards ? r : a), rows[0]);
 	const median = ms[Math.floor(ms.length / 2)], slowest = ms[ms.length - 1];
 	console.log('    median typing→results ' + median.toFixed(0) + ' ms, slowest ' + slowest.toFixed(0) + ' ms');
 	if (figures) {
-		const most = rows.reduce((a, r) => (r.shards > a.shards ? r : a), rows[0]);
 		fs.appendFileSync(figures, 'BROWSER_MEDIAN_MS=' + median.toFixed(0) + '\nBROWSER_MAX_MS=' + slowest.toFixed(0) +
 			'\nBROWSER_MAX_Q=' + rows.find((r) => r.ms === slowest).q +
 			'\nBROWSER_MOST_KB=' + (most.shards / 1024).toFixed(0) + '\nBROWSER_MOST_SHARDS=' + most.nshards +

@@ -29,7 +29,7 @@ fi
 echo "  search index build (the build's search stage): ${stage:-?} s"
 bytes() { find "$site/search" -name "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.1f MB in %d files", s/1048576, NR}'; }
 echo "  search database ($(basename "$db")): $(du -b "$db" | awk '{printf "%.1f MB", $1/1048576}')"
-echo "  browser index: term shards $(bytes 't-*.js'); document texts $(bytes 'd-*.js'); meta.js $(bytes meta.js)"
+echo "  browser index: term shards $(bytes 't-*.js'); document texts $(bytes 'd-*.js'); meta.js $(bytes meta.js); heads.js $(bytes heads.js)"
 
 python3 - "$db" "$figures" <<'PY'
 import statistics, subprocess, sys, time

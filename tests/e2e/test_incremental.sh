@@ -332,6 +332,20 @@ run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[n - 1]}" --out "$TMP/sde-inc4
 assert_eq "an unchanged rebuild over a corrupted cache exits 0" "$RC" "0"
 same_tree "an unchanged rebuild over a corrupted cache equals a clean build" "$TMP/sde-inc4/site" "$TMP/sde-clean-$((n - 1))/site"
 
+# The cache keeps a document's body (its HTML and text) apart from the
+# rest of its record, read only for documents the build keeps, with its
+# own checksum: a body damaged on the disk is not used, the document is
+# read again. (A fresh output folder, so no earlier page is reused.)
+damage="CAST('Leaf point' AS BLOB)"
+got=$(sqlite3 "$R/.casebook/cache.db" "UPDATE docs SET body = CAST(substr(body, 1, instr(body, $damage)) || 'x' ||
+	substr(body, instr(body, $damage) + 2) AS BLOB) WHERE instr(body, $damage) > 0; SELECT changes();")
+assert_eq "one cached body is damaged" "$got" "1"
+run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[n - 1]}" --out "$TMP/body-damaged/site"
+assert_eq "a rebuild over a damaged body exits 0" "$RC" "0"
+same_tree "a rebuild over a damaged body equals a clean build" "$TMP/body-damaged/site" "$TMP/sde-clean-$((n - 1))/site"
+check "and the damaged body is stored again" test -z "$(sqlite3 "$R/.casebook/cache.db" \
+	"SELECT path FROM docs WHERE instr(body, CAST('Lxaf point' AS BLOB)) > 0")"
+
 # A jump back to the first commit after the whole sequence.
 run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[0]}" --out "$TMP/sde-inc4/site"
 assert_eq "a rebuild of an older commit exits 0" "$RC" "0"
