@@ -11,7 +11,7 @@
 static const char S_schema[] =
     "CREATE TABLE IF NOT EXISTS info(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS docs(path TEXT PRIMARY KEY, oid TEXT NOT NULL, env TEXT NOT NULL,"
-    " data BLOB NOT NULL);"
+    " data BLOB NOT NULL, body BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS pages(out TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,"
     " size INTEGER NOT NULL, mtime INTEGER NOT NULL, ino INTEGER NOT NULL, sum INTEGER NOT NULL,"
     " PRIMARY KEY(out, path))"
@@ -36,6 +36,16 @@ struct cb_cache {
 struct cb_cache_reader {
 	sqlite3 *db;
 	sqlite3_stmt *get;
+	bool in_txn; /* one read transaction for every look-up */
+	/* A record and its body are read into buffers the reader keeps (so
+	 * each look-up allocates only what it returns), through a handle
+	 * on each column moved from row to row. */
+	sqlite3_blob *data, *body;
+	int64_t row;	  /* the row the last cb_cache_doc_get found; -1: none */
+	size_t md_off;	  /* where its Markdown results start in buf */
+	size_t md_end;	  /* and end (its checksum excluded) */
+	char *buf, *bbuf; /* the record, its body */
+	size_t cap, bcap;
 };
 
 static int S_exec(sqlite3 *db, const char *sql)
@@ -436,10 +446,10 @@ static void S_get_meta(S_rd *r, cb_meta *m)
 	}
 }
 
+/* A record's Markdown results but the body's HTML and text, which
+ * S_put_body keeps apart. */
 static void S_put_md(cb_buf *b, const cb_mdoc *m)
 {
-	S_put_str(b, m->html);
-	S_put_str(b, m->text);
 	S_put_u32(b, (uint32_t)m->nheadings);
 	for (size_t i = 0; i < m->nheadings; i++) {
 		S_put_i32(b, m->headings[i].level);
@@ -509,8 +519,6 @@ static void S_get_tables(S_rd *r, cb_mdoc *m)
 
 static void S_get_md(S_rd *r, cb_mdoc *m)
 {
-	m->html = S_get_str(r);
-	m->text = S_get_str(r);
 	m->nheadings = S_get_count(r, 16);
 	if (m->nheadings)
 		m->headings = cb_xcalloc(m->nheadings, sizeof *m->headings);
@@ -558,7 +566,6 @@ static void S_encode(cb_buf *b, const cb_doc_record *rec)
 	S_put_diags(b, &rec->front);
 	S_put_meta(b, &rec->meta);
 	S_put_diags(b, &rec->body);
-	S_put_md(b, &rec->md);
 	S_put_strv(b, &rec->links);
 	S_put_u32(b, (uint32_t)rec->ndeps);
 	for (size_t i = 0; i < rec->ndeps; i++) {
@@ -566,22 +573,28 @@ static void S_encode(cb_buf *b, const cb_doc_record *rec)
 		S_put_i32(b, rec->deps[i].status);
 		S_put_str(b, rec->deps[i].href);
 	}
+	/* Last, what only a document the build keeps needs (S_get_md_part). */
+	S_put_md(b, &rec->md);
+	S_put_u32(b, rec->pthemes != NULL);
+	for (size_t i = 0; rec->pthemes && i < rec->md.nlearning; i++)
+		S_put_strv(b, &rec->pthemes[i]);
 }
 
-static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
+/* A record (S_encode) but its Markdown results, which start at *md_off
+ * of data: they are read only for a document the build keeps
+ * (S_get_md_part). */
+static bool S_decode(const void *data, size_t len, cb_doc_record *rec, size_t *md_off)
 {
 	memset(rec, 0, sizeof *rec);
 	len = S_unseal(data, len);
 	if (len == SIZE_MAX)
 		return false;
 	S_rd r = {data, (const unsigned char *)data + len, false};
-	memset(rec, 0, sizeof *rec);
 	if (S_get_u32(&r) != CB_CACHE_FORMAT)
 		return false;
 	S_get_diags(&r, &rec->front);
 	S_get_meta(&r, &rec->meta);
 	S_get_diags(&r, &rec->body);
-	S_get_md(&r, &rec->md);
 	S_get_strv(&r, &rec->links);
 	rec->ndeps = S_get_count(&r, 12);
 	if (rec->ndeps)
@@ -593,8 +606,32 @@ static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
 		if (!rec->deps[i].path)
 			r.bad = true;
 	}
-	if (r.bad || r.p != r.end) {
+	if (r.bad) {
 		cb_doc_record_free(rec);
+		return false;
+	}
+	*md_off = (size_t)(r.p - (const unsigned char *)data);
+	return true;
+}
+
+/* The Markdown results and the points' themes of a record, from data
+ * (its payload, checksum already checked) to end. */
+static bool S_get_md_part(const unsigned char *data, const unsigned char *end, cb_doc_record *rec)
+{
+	S_rd r = {data, end, false};
+	S_get_md(&r, &rec->md);
+	if (S_get_u32(&r) && !r.bad) {
+		rec->pthemes = cb_xcalloc(rec->md.nlearning ? rec->md.nlearning : 1, sizeof *rec->pthemes);
+		for (size_t i = 0; i < rec->md.nlearning && !r.bad; i++)
+			S_get_strv(&r, &rec->pthemes[i]);
+	}
+	if (r.bad || r.p != r.end) {
+		for (size_t i = 0; rec->pthemes && i < rec->md.nlearning; i++)
+			cb_strv_free(&rec->pthemes[i]);
+		free(rec->pthemes);
+		rec->pthemes = NULL;
+		cb_mdoc_free(&rec->md);
+		memset(&rec->md, 0, sizeof rec->md);
 		return false;
 	}
 	return true;
@@ -602,6 +639,9 @@ static bool S_decode(const void *data, size_t len, cb_doc_record *rec)
 
 void cb_doc_record_free(cb_doc_record *r)
 {
+	for (size_t i = 0; r->pthemes && i < r->md.nlearning; i++)
+		cb_strv_free(&r->pthemes[i]);
+	free(r->pthemes);
 	cb_diags_free(&r->front);
 	cb_meta_free(&r->meta);
 	cb_diags_free(&r->body);
@@ -622,13 +662,17 @@ cb_cache_reader *cb_cache_reader_open(cb_cache *c)
 	if (!c)
 		return NULL;
 	cb_cache_reader *r = cb_xcalloc(1, sizeof *r);
+	r->row = -1;
 	if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r->db, "SELECT oid, env, data FROM docs WHERE path=?1", -1, &r->get, NULL) !=
+	    sqlite3_prepare_v2(r->db, "SELECT rowid, oid, env FROM docs WHERE path=?1", -1, &r->get, NULL) !=
 		SQLITE_OK) {
 		cb_cache_reader_close(r);
 		return NULL;
 	}
 	sqlite3_busy_timeout(r->db, 5000);
+	/* One read transaction for the reader's life, rather than one (with
+	 * its lock and its check of the file) per look-up. */
+	r->in_txn = S_exec(r->db, "BEGIN;") == 0;
 	return r;
 }
 
@@ -636,9 +680,35 @@ void cb_cache_reader_close(cb_cache_reader *r)
 {
 	if (!r)
 		return;
+	sqlite3_blob_close(r->data);
+	sqlite3_blob_close(r->body);
 	sqlite3_finalize(r->get);
+	if (r->in_txn)
+		S_exec(r->db, "COMMIT;");
 	sqlite3_close(r->db);
+	free(r->buf);
+	free(r->bbuf);
 	free(r);
+}
+
+/* Reads column (data or body) of row into *buf (of *cap bytes, grown as
+ * needed): its length, or SIZE_MAX when it cannot be read. */
+static size_t S_read_column(cb_cache_reader *r, sqlite3_blob **h, const char *column, int64_t row, char **buf,
+			    size_t *cap)
+{
+	int rc =
+	    *h ? sqlite3_blob_reopen(*h, row) : sqlite3_blob_open(r->db, "main", "docs", column, row, 0, h);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(*h);
+		*h = NULL;
+		return SIZE_MAX;
+	}
+	size_t len = (size_t)sqlite3_blob_bytes(*h);
+	if (len + 1 > *cap) {
+		*cap = len + 1 > 2 * *cap ? len + 1 : 2 * *cap;
+		*buf = cb_xrealloc(*buf, *cap);
+	}
+	return sqlite3_blob_read(*h, *buf, (int)len, 0) == SQLITE_OK ? len : SIZE_MAX;
 }
 
 bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
@@ -646,17 +716,79 @@ bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, con
 {
 	if (!r)
 		return false;
-	bool hit = false;
+	r->row = -1;
+	int64_t row = -1;
 	sqlite3_bind_text(r->get, 1, path, -1, SQLITE_STATIC);
 	if (sqlite3_step(r->get) == SQLITE_ROW) {
-		const char *roid = (const char *)sqlite3_column_text(r->get, 0);
-		const char *renv = (const char *)sqlite3_column_text(r->get, 1);
+		const char *roid = (const char *)sqlite3_column_text(r->get, 1);
+		const char *renv = (const char *)sqlite3_column_text(r->get, 2);
 		if (roid && renv && strcmp(roid, oid) == 0 && strcmp(renv, env) == 0)
-			hit = S_decode(sqlite3_column_blob(r->get, 2),
-				       (size_t)sqlite3_column_bytes(r->get, 2), out);
+			row = sqlite3_column_int64(r->get, 0);
 	}
 	sqlite3_reset(r->get);
-	return hit;
+	size_t len = row >= 0 ? S_read_column(r, &r->data, "data", row, &r->buf, &r->cap) : SIZE_MAX;
+	if (len == SIZE_MAX || !S_decode(r->buf, len, out, &r->md_off))
+		return false;
+	r->row = row;
+	r->md_end = len - CB_SUM_LEN;
+	return true;
+}
+
+bool cb_cache_doc_md(cb_cache_reader *r, cb_doc_record *rec)
+{
+	if (!r || r->row < 0 || rec->md.block || rec->md.nheadings || rec->md.nlearning)
+		return false;
+	return S_get_md_part((const unsigned char *)r->buf + r->md_off,
+			     (const unsigned char *)r->buf + r->md_end, rec);
+}
+
+/* A borrowed string of a record (S_put_str's encoding): NULL for none. */
+static const char *S_get_view(S_rd *r, size_t *len)
+{
+	uint32_t n = S_get_u32(r);
+	*len = 0;
+	if (r->bad || n == UINT32_MAX)
+		return NULL;
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	const char *s = (const char *)r->p;
+	r->p += n;
+	*len = n;
+	return s;
+}
+
+bool cb_cache_doc_body(cb_cache_reader *r, cb_doc_body *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!r || r->row < 0)
+		return false;
+	size_t len = S_read_column(r, &r->body, "body", r->row, &r->bbuf, &r->bcap);
+	const char *data = r->bbuf;
+	if (len != SIZE_MAX)
+		len = S_unseal(data, len);
+	if (len == SIZE_MAX)
+		return false;
+	S_rd rd = {(const unsigned char *)data, (const unsigned char *)data + len, false};
+	if (S_get_u32(&rd) != CB_CACHE_FORMAT)
+		return false;
+	out->html = S_get_view(&rd, &out->html_len);
+	out->text = S_get_view(&rd, &out->text_len);
+	if (rd.bad || rd.p != rd.end) {
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	return true;
+}
+
+/* The body's HTML and text, sealed on their own (cb_cache_doc_body). */
+static void S_put_body(cb_buf *b, const cb_mdoc *m)
+{
+	S_put_u32(b, CB_CACHE_FORMAT);
+	S_put_str(b, m->html);
+	S_put_str(b, m->text);
+	S_seal(b);
 }
 
 void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char *env,
@@ -664,16 +796,17 @@ void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char
 {
 	if (!c)
 		return;
-	cb_buf data = CB_BUF_INIT;
+	cb_buf data = CB_BUF_INIT, body = CB_BUF_INIT;
 	S_encode(&data, rec);
 	S_seal(&data);
+	S_put_body(&body, &rec->md);
 	/* Written at once (in one transaction for the whole load), so the
 	 * records never pile up in memory. */
 	pthread_mutex_lock(&c->lock);
 	if (!c->in_txn && !c->put_failed) {
 		if (S_exec(c->db, "BEGIN;") == 0 &&
-		    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO docs VALUES(?1,?2,?3,?4)", -1, &c->put,
-				       NULL) == SQLITE_OK)
+		    sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO docs VALUES(?1,?2,?3,?4,?5)", -1,
+				       &c->put, NULL) == SQLITE_OK)
 			c->in_txn = true;
 		else
 			c->put_failed = true;
@@ -683,35 +816,55 @@ void cb_cache_doc_put(cb_cache *c, const char *path, const char *oid, const char
 		sqlite3_bind_text(c->put, 2, oid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c->put, 3, env, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(c->put, 4, data.data ? data.data : "", (int)data.len, SQLITE_STATIC);
+		sqlite3_bind_blob(c->put, 5, body.data, (int)body.len, SQLITE_STATIC);
 		sqlite3_step(c->put);
 		sqlite3_reset(c->put);
 		sqlite3_clear_bindings(c->put);
 	}
 	pthread_mutex_unlock(&c->lock);
 	cb_buf_free(&data);
+	cb_buf_free(&body);
+}
+
+/* Drops the records of paths not in keep (the documents the repository
+ * no longer has), found through the paths' index alone: an unchanged
+ * collection costs a read of that index, not of every record. */
+static void S_drop_stale(cb_cache *c, const cb_strv *keep)
+{
+	cb_strmap *k = cb_strmap_new();
+	for (size_t i = 0; i < keep->n; i++)
+		cb_strmap_put(k, keep->v[i], k);
+	cb_strv stale = CB_STRV_INIT;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT path FROM docs ORDER BY path", -1, &st, NULL) == SQLITE_OK)
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *path = (const char *)sqlite3_column_text(st, 0);
+			if (path && !cb_strmap_has(k, path))
+				cb_strv_push(&stale, path);
+		}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (stale.n &&
+	    sqlite3_prepare_v2(c->db, "DELETE FROM docs WHERE path=?1", -1, &st, NULL) == SQLITE_OK)
+		for (size_t i = 0; i < stale.n; i++) {
+			sqlite3_bind_text(st, 1, stale.v[i], -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+	sqlite3_finalize(st);
+	cb_strv_free(&stale);
+	cb_strmap_free(k);
 }
 
 void cb_cache_doc_flush(cb_cache *c, const cb_strv *keep)
 {
 	if (!c)
 		return;
-	sqlite3_stmt *tmp = NULL;
 	if (!c->in_txn && S_exec(c->db, "BEGIN;") != 0)
 		return;
 	c->in_txn = true;
-	/* Records of documents the repository no longer has. */
-	if (keep &&
-	    S_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS keep(path TEXT PRIMARY KEY); DELETE FROM keep;") ==
-		0 &&
-	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO keep VALUES(?1)", -1, &tmp, NULL) == SQLITE_OK) {
-		for (size_t i = 0; i < keep->n; i++) {
-			sqlite3_bind_text(tmp, 1, keep->v[i], -1, SQLITE_STATIC);
-			sqlite3_step(tmp);
-			sqlite3_reset(tmp);
-		}
-		S_exec(c->db, "DELETE FROM docs WHERE path NOT IN (SELECT path FROM keep);");
-	}
-	sqlite3_finalize(tmp);
+	if (keep)
+		S_drop_stale(c, keep);
 	sqlite3_finalize(c->put);
 	c->put = NULL;
 	S_exec(c->db, "COMMIT;");

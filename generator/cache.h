@@ -49,8 +49,9 @@ typedef struct cb_cache cb_cache;
 
 /* Bumped whenever a record's layout or meaning changes (3: audience
  * values are agency ids; 4: the Markdown's links and tables; 5: plugins'
- * document hooks' results); part of every key. */
-#define CB_CACHE_FORMAT 5
+ * document hooks' results; 6: a document's body apart from the rest of
+ * its record, with its points' themes); part of every key. */
+#define CB_CACHE_FORMAT 6
 
 /* Opens (creating folder and file as needed) the cache at path for this
  * casebook version. A file that cannot be used is replaced; when even that
@@ -80,14 +81,38 @@ typedef struct cb_doc_record {
 	cb_strv links;	   /* paths of linked documents, in md.links order */
 	cb_link_dep *deps; /* every link resolution the Markdown asked for */
 	size_t ndeps;
+	/* Each learning point's themes (md.nlearning of them; learning.h's
+	 * cb_doc_classify, with meta's themes as it left them); NULL when not
+	 * worked out (a document the build left out). */
+	cb_strv *pthemes;
 } cb_doc_record;
 
 void cb_doc_record_free(cb_doc_record *r);
 
 /* Looks up path: fills out and returns true when the record was made from
- * blob oid under env; false otherwise (out untouched). */
+ * blob oid under env; false otherwise (out untouched). Everything but the
+ * Markdown's results and the points' themes (out->md stays empty, pthemes
+ * NULL) and the body's HTML and text: a document this build leaves out
+ * never needs them, so cb_cache_doc_md and cb_cache_doc_body read them
+ * when asked. */
 bool cb_cache_doc_get(cb_cache_reader *r, const char *path, const char *oid, const char *env,
 		      cb_doc_record *out);
+
+/* Adds to rec, which the last cb_cache_doc_get on r filled, that record's
+ * Markdown results (md but its HTML and text) and points' themes. False
+ * (rec as it was) when there is no such record or that part is damaged;
+ * then the record must not be used. */
+bool cb_cache_doc_md(cb_cache_reader *r, cb_doc_record *rec);
+
+/* The body's HTML and text of the record the last cb_cache_doc_get on r
+ * found, borrowed: valid until r's next call. Either may be NULL (none
+ * recorded). False when there is no such record or its body is damaged
+ * (then the record must not be used either). */
+typedef struct cb_doc_body {
+	const char *html, *text; /* not NUL-terminated */
+	size_t html_len, text_len;
+} cb_doc_body;
+bool cb_cache_doc_body(cb_cache_reader *r, cb_doc_body *out);
 
 /* Stores a record (rec stays the caller's), in a transaction that
  * cb_cache_doc_flush commits. Thread-safe; not while a reader is open. */

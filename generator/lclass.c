@@ -108,6 +108,12 @@ typedef struct S_ctheme {
 	bool named; /* has phrases */
 	bool comm;  /* named "information sharing": the communication rule's theme */
 	bool voice; /* named "voice of the child": the hearing rule's theme */
+	/* Not in the taxonomy: named by its id when a document first asked
+	 * for it, and matched only for documents that ask for it (live: the
+	 * look-up that last did), so that what one document's points are on
+	 * never depends on the other documents' themes. */
+	bool adhoc;
+	unsigned live;
 } S_ctheme;
 
 /* The phrases a word occurs in, for finding the few that can match a text. */
@@ -125,6 +131,7 @@ struct cb_lclass {
 	cb_strmap *by_word; /* stemmed word -> S_plist */
 	unsigned *stamp;    /* per phrase: the run that last looked at it */
 	unsigned run;
+	unsigned lookup;  /* cb_lclass_match calls, for S_ctheme.live */
 	bool any_comm;	  /* some theme is the communication rule's */
 	bool any_voice;	  /* some theme is the hearing rule's */
 	cb_strmap *roles; /* stemmed word -> its S_ROLE_* flags */
@@ -887,6 +894,9 @@ static void S_match_text(cb_lclass *c, const cb_strv *text, bool *hit)
 			if (c->stamp[pl->v[k]] == c->run)
 				continue;
 			c->stamp[pl->v[k]] = c->run;
+			const S_ctheme *t = &c->t[c->ph[pl->v[k]].theme];
+			if (t->adhoc && t->live != c->lookup)
+				continue; /* another document's theme */
 			S_find(c, pl->v[k], text, &m, &nm);
 		}
 	}
@@ -914,6 +924,8 @@ void cb_lclass_match(cb_lclass *c, const char *text, const char *heading, const 
 		     cb_strv *out)
 {
 	/* A theme outside the taxonomy is named by its id. */
+	if (++c->lookup == 0)
+		c->lookup = 1;
 	for (size_t i = 0; i < n; i++) {
 		size_t t = S_theme(c, cands[i]);
 		if (!c->t[t].named) {
@@ -921,7 +933,9 @@ void cb_lclass_match(cb_lclass *c, const char *text, const char *heading, const 
 			S_add_phrase(c, t, label);
 			free(label);
 			c->t[t].named = true;
+			c->t[t].adhoc = true;
 		}
+		c->t[t].live = c->lookup;
 	}
 	bool *hit = cb_xcalloc(c->n ? c->n : 1, sizeof *hit);
 	cb_strv w = CB_STRV_INIT;

@@ -300,13 +300,13 @@ size_t cb_doc_points_on(const cb_doc *d, const char *id)
 }
 
 /* The hub's theme ids of point lp's hashtags (appended to out): a
- * source's documents tag with its own ids, mapped through 'themes:' in
- * its entry in casebook.yml as its front matter's are. */
-static void S_point_tags(const cb_site *site, const cb_doc *d, const cb_lpoint *lp, cb_strv *out)
+ * source's documents (p: its settings) tag with its own ids, mapped
+ * through 'themes:' in its entry in casebook.yml as its front matter's
+ * are. */
+static void S_point_tags(const cb_partner *p, const cb_lpoint *lp, cb_strv *out)
 {
 	size_t from = out->n;
 	cb_lpoint_tags(lp, out);
-	const cb_partner *p = cb_partner_find(site->cfg.sources, site->cfg.nsources, d->source);
 	for (size_t i = from; p && i < out->n; i++) {
 		const char *id = cb_partner_theme(p, out->v[i]);
 		if (id != out->v[i]) {
@@ -316,17 +316,15 @@ static void S_point_tags(const cb_site *site, const cb_doc *d, const cb_lpoint *
 	}
 }
 
-/* Adds the ids of d's hashtags that d does not list to its themes (those
- * the taxonomy has, when there is one: the others are errors already). */
-static void S_tags_join(const cb_site *site, cb_doc *d)
+static void S_tags_join(const cb_taxonomy *tax, const cb_partner *p, cb_doc *d)
 {
 	cb_meta *m = &d->meta;
 	for (size_t k = 0; k < d->md.nlearning; k++) {
 		cb_strv tags = CB_STRV_INIT;
-		S_point_tags(site, d, &d->md.learning[k], &tags);
+		S_point_tags(p, &d->md.learning[k], &tags);
 		for (size_t i = 0; i < tags.n; i++) {
 			if (cb_strv_contains(&m->themes, tags.v[i]) ||
-			    (site->has_taxonomy && !cb_taxonomy_find(&site->tax, tags.v[i])))
+			    (tax && !cb_taxonomy_find(tax, tags.v[i])))
 				continue;
 			size_t n = m->themes.n;
 			cb_strv_push(&m->themes, tags.v[i]);
@@ -339,9 +337,31 @@ static void S_tags_join(const cb_site *site, cb_doc *d)
 	}
 }
 
+void cb_doc_classify(cb_lclass *c, const cb_taxonomy *tax, const cb_partner *p, cb_doc *d)
+{
+	if (!d->md.nlearning)
+		return;
+	S_tags_join(tax, p, d);
+	d->pthemes = cb_xcalloc(d->md.nlearning, sizeof *d->pthemes);
+	const cb_strv *th = &d->meta.themes;
+	for (size_t k = 0; k < d->md.nlearning; k++) {
+		const cb_lpoint *lp = &d->md.learning[k];
+		cb_strv hit = CB_STRV_INIT, tags = CB_STRV_INIT;
+		cb_lclass_match(c, lp->text, lp->heading, (const char *const *)th->v, th->n, &hit);
+		S_point_tags(p, lp, &tags);
+		for (size_t t = 0; t < th->n; t++)
+			if ((cb_strv_contains(&hit, th->v[t]) || cb_strv_contains(&tags, th->v[t])) &&
+			    !cb_strv_contains(&d->pthemes[k], th->v[t]))
+				cb_strv_push(&d->pthemes[k], th->v[t]);
+		cb_strv_free(&hit);
+		cb_strv_free(&tags);
+	}
+}
+
 void cb_site_classify_points(cb_site *site)
 {
-	cb_lclass *c = cb_lclass_new(site->has_taxonomy ? &site->tax : NULL, &site->agencies);
+	const cb_taxonomy *tax = site->has_taxonomy ? &site->tax : NULL;
+	cb_lclass *c = cb_lclass_new(tax, &site->agencies);
 	for (size_t i = 0; i < site->ndocs; i++) {
 		cb_doc *d = &site->docs[i];
 		if (d->pthemes) {
@@ -353,23 +373,7 @@ void cb_site_classify_points(cb_site *site)
 			site->nretired_points[site->nretired++] = d->md.nlearning;
 			d->pthemes = NULL;
 		}
-		if (!d->md.nlearning)
-			continue;
-		S_tags_join(site, d);
-		d->pthemes = cb_xcalloc(d->md.nlearning, sizeof *d->pthemes);
-		const cb_strv *th = &d->meta.themes;
-		for (size_t k = 0; k < d->md.nlearning; k++) {
-			const cb_lpoint *lp = &d->md.learning[k];
-			cb_strv hit = CB_STRV_INIT, tags = CB_STRV_INIT;
-			cb_lclass_match(c, lp->text, lp->heading, (const char *const *)th->v, th->n, &hit);
-			S_point_tags(site, d, lp, &tags);
-			for (size_t t = 0; t < th->n; t++)
-				if ((cb_strv_contains(&hit, th->v[t]) || cb_strv_contains(&tags, th->v[t])) &&
-				    !cb_strv_contains(&d->pthemes[k], th->v[t]))
-					cb_strv_push(&d->pthemes[k], th->v[t]);
-			cb_strv_free(&hit);
-			cb_strv_free(&tags);
-		}
+		cb_doc_classify(c, tax, cb_partner_find(site->cfg.sources, site->cfg.nsources, d->source), d);
 	}
 	cb_lclass_free(c);
 	cb_site_group_themes(site);

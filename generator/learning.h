@@ -72,6 +72,16 @@ void cb_lclass_free(cb_lclass *c); /* NULL-safe */
 void cb_lclass_match(cb_lclass *c, const char *text, const char *heading, const char *const *cands, size_t n,
 		     cb_strv *out);
 
+/* One document's part of cb_site_classify_points (site.h): its hashtags
+ * join its themes, then each point gets those of its themes its words or
+ * hashtags name, into d->pthemes (which must be NULL). c is a classifier
+ * of the site's taxonomy tax (NULL: none) and agencies, one per thread;
+ * p the settings of the source d comes from (NULL: the hub). The result
+ * depends on nothing else, so a document's can be kept with its other
+ * cached results. */
+struct cb_partner;
+void cb_doc_classify(cb_lclass *c, const cb_taxonomy *tax, const struct cb_partner *p, cb_doc *d);
+
 /* The hashtags of point lp, split into ids (appended to out). */
 void cb_lpoint_tags(const cb_lpoint *lp, cb_strv *out);
 

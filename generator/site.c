@@ -110,6 +110,7 @@ typedef struct S_load {
 	cb_cache *cache; /* NULL: none */
 	char env[33];	 /* everything but the blob a document's results depend on */
 	const cb_strv *theme_ids;
+	const cb_taxonomy *tax; /* NULL: none */
 	const cb_agencies *agencies;
 	const cb_lvocab *vocab; /* learning headings */
 	const cb_pii_names *pii_names;
@@ -459,40 +460,54 @@ static void S_leave_out(S_src *s)
 	s->src->data = NULL;
 }
 
+/* A document's record from the cache, when it has one for this blob: its
+ * Markdown results, and its body's HTML and text, only when this build
+ * keeps the document, the HTML and text put in
+ * the store at once rather than waiting in memory for pass 2 (which
+ * replaces them if a link changed). False when there is none, or its body
+ * is damaged: then the file is read. */
+static bool S_take_record(S_load *L, S_src *s, cb_cache_reader *cr)
+{
+	cb_doc_record rec;
+	if (!cr || !cb_cache_doc_get(cr, s->doc.path, s->doc.oid, L->env, &rec))
+		return false;
+	const cb_origin *o = &L->o[s->origin];
+	bool beyond = o->p && rec.meta.visibility > o->p->max_visibility;
+	bool included = !beyond && S_visible(&rec.meta, L->audience, L->drafts);
+	cb_doc_body body;
+	if (included && (!cb_cache_doc_md(cr, &rec) || !cb_cache_doc_body(cr, &body))) {
+		cb_doc_record_free(&rec);
+		return false;
+	}
+	s->hit = true;
+	s->rec = cb_xmalloc(sizeof *s->rec);
+	*s->rec = rec;
+	s->doc.meta = s->rec->meta;
+	memset(&s->rec->meta, 0, sizeof s->rec->meta);
+	cb_diags_take(&s->front, &s->rec->front);
+	s->valid = true;
+	s->beyond = beyond;
+	s->included = included;
+	if (!included)
+		return true;
+	if (L->store) {
+		if (body.html)
+			s->doc.html_ref = cb_textstore_put(L->store, body.html, body.html_len);
+		if (body.text)
+			s->doc.text_ref = cb_textstore_put(L->store, body.text, body.text_len);
+	} else {
+		s->rec->md.html = body.html ? cb_xstrndup(body.html, body.html_len) : NULL;
+		s->rec->md.text = body.text ? cb_xstrndup(body.text, body.text_len) : NULL;
+	}
+	return true;
+}
+
 /* Pass 1: front matter, schema and personal data — or the cache's record. */
 static void S_pass1(S_pool *p, S_src *s, cb_blob_reader *br, cb_cache_reader *cr, double *pii_seconds)
 {
 	S_load *L = p->L;
-	cb_doc_record rec;
-	if (cr && cb_cache_doc_get(cr, s->doc.path, s->doc.oid, L->env, &rec)) {
-		s->hit = true;
-		s->rec = cb_xmalloc(sizeof *s->rec);
-		*s->rec = rec;
-		s->doc.meta = s->rec->meta;
-		memset(&s->rec->meta, 0, sizeof s->rec->meta);
-		cb_diags_take(&s->front, &s->rec->front);
-		s->valid = true;
-		s->beyond = S_beyond(L, s);
-		s->included = !s->beyond && S_visible(&s->doc.meta, L->audience, L->drafts);
-		/* The body goes to the store at once rather than waiting in
-		 * memory for pass 2 (which replaces it if a link changed). */
-		cb_doc body = {0};
-		body.md.html = s->rec->md.html;
-		body.md.text = s->rec->md.text;
-		s->rec->md.html = s->rec->md.text = NULL;
-		if (s->included && L->store) {
-			S_store_text(L->store, &body);
-			s->doc.html_ref = body.html_ref;
-			s->doc.text_ref = body.text_ref;
-		} else if (s->included) {
-			s->rec->md.html = body.md.html;
-			s->rec->md.text = body.md.text;
-		} else {
-			free(body.md.html);
-			free(body.md.text);
-		}
+	if (S_take_record(L, s, cr))
 		return;
-	}
 	if (S_read(p, br, s) != 0)
 		return;
 	const cb_source *src = s->src;
@@ -577,9 +592,21 @@ static void S_note_files(S_src *s, const cb_link_dep *deps, size_t n)
 			cb_strv_push(&s->doc.files, deps[i].path);
 }
 
+/* The themes of each of a document the build keeps's learning points
+ * (cb_doc_classify), with the worker's classifier *lc (made when first
+ * needed). */
+static void S_classify(const S_load *L, S_src *s, cb_lclass **lc)
+{
+	if (!s->valid || !s->included || s->doc.pthemes)
+		return;
+	if (!*lc)
+		*lc = cb_lclass_new(L->tax, L->agencies);
+	cb_doc_classify(*lc, L->tax, L->o[s->origin].p, &s->doc);
+}
+
 /* Pass 2: the Markdown — the cache's, when every link it resolved still
- * resolves the same way. */
-static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds)
+ * resolves the same way — and its points' themes. */
+static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, cb_lclass **lc, double *pii_seconds)
 {
 	S_load *L = p->L;
 	if (s->beyond)
@@ -597,7 +624,10 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 		qsort(s->doc.md.links, s->doc.md.nlinks, sizeof(int), S_cmp_int);
 		cb_diags_take(&s->body, &s->rec->body);
 		S_note_files(s, s->rec->deps, s->rec->ndeps);
+		s->doc.pthemes = s->rec->pthemes;
+		s->rec->pthemes = NULL;
 		S_drop_rec(s);
+		S_classify(L, s, lc); /* when the record has none */
 		S_keep_body(L, s);
 		return;
 	}
@@ -644,6 +674,7 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 		cb_origin_check_tags(o, &s->doc.md, s->doc.path, L->theme_ids, &s->body);
 		cb_learning_check(L->vocab, &s->doc.meta, &s->doc.md, o->p ? NULL : L->theme_ids, s->doc.path,
 				  s->body_line, &s->body);
+		S_classify(L, s, lc);
 	}
 	/* Personal data as the page shows it: Markdown and character
 	 * references can hide from the source what a reader sees. */
@@ -659,8 +690,8 @@ static void S_pass2(S_pool *p, S_src *s, cb_blob_reader *br, double *pii_seconds
 	free(s->src->data);
 	s->src->data = NULL;
 	if (L->cache && s->valid && !s->front.errors && !s->body.errors) {
-		cb_doc_record rec = {s->front,	   s->doc.meta, s->body, s->doc.md,
-				     CB_STRV_INIT, s->deps,	s->ndeps};
+		cb_doc_record rec = {s->front,	   s->doc.meta, s->body,  s->doc.md,
+				     CB_STRV_INIT, s->deps,	s->ndeps, s->doc.pthemes};
 		for (size_t k = 0; k < s->doc.md.nlinks; k++)
 			cb_strv_push(&rec.links, L->srcs[s->doc.md.links[k]].doc.path);
 		cb_cache_doc_put(L->cache, s->doc.path, s->doc.oid, L->env, &rec);
@@ -681,6 +712,7 @@ static void *S_worker(void *arg)
 	cb_blob_reader *br = NULL;
 	int br_origin = -1;
 	cb_cache_reader *cr = p->pass == 1 ? cb_cache_reader_open(L->cache) : NULL;
+	cb_lclass *lc = NULL;
 	double pii = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -698,8 +730,9 @@ static void *S_worker(void *arg)
 		if (p->pass == 1)
 			S_pass1(p, &L->srcs[i], br, cr, &pii);
 		else
-			S_pass2(p, &L->srcs[i], br, &pii);
+			S_pass2(p, &L->srcs[i], br, &lc, &pii);
 	}
+	cb_lclass_free(lc);
 	cb_cache_reader_close(cr);
 	cb_blob_reader_free(br);
 	pthread_mutex_lock(&p->lock);
@@ -811,40 +844,6 @@ static const cb_history *S_published(cb_site *site, const cb_doc *doc)
 	return h;
 }
 
-/* A shallow clone's history starts at its boundary, so every document
- * older than that would show the boundary commit's date as first
- * published. That is refused unless asked for; asked for, it is one
- * warning. */
-static int S_shallow_check(cb_gitsrc *g, bool allow, cb_diags *d, cb_error *err)
-{
-	if (!cb_gitsrc_shallow(g, NULL))
-		return 0;
-	if (!allow) {
-		cb_error_set(err, NULL, 0, 0,
-			     "this repository is a shallow clone (only the newest commits were fetched), so "
-			     "first-published dates and authors would be wrong; run 'git fetch --unshallow' "
-			     "(in CI, check out the full history, e.g. fetch-depth: 0), or pass "
-			     "--allow-shallow to use the history that is there");
-		return -1;
-	}
-	cb_diags_add(d, CB_WARNING, NULL, 0, 0, "shallow-clone",
-		     "this repository is a shallow clone: dates and authors come from the commits fetched, "
-		     "so documents older than them show the oldest fetched commit's date; run 'git "
-		     "fetch --unshallow' for the real dates");
-	return 0;
-}
-
-/* The history cache's key for dir: a shallow clone's history is its own
- * (it ends at the boundary), so it never mixes with the full one. Caller
- * frees. */
-static char *S_shallow_key(cb_gitsrc *g, const char *dir)
-{
-	const char *key;
-	if (!cb_gitsrc_shallow(g, &key))
-		return cb_xstrdup(dir);
-	return cb_xasprintf("%s\nshallow %s", dir, key);
-}
-
 /* 3. Where the documents come from: the hub, and each source at its pin
  * in the casebook.lock of the tree being built; then every document and
  * attachment of each, listed. -1 (err), else whether content errors were
@@ -852,7 +851,7 @@ static char *S_shallow_key(cb_gitsrc *g, const char *dir)
 static int S_load_origins(cb_site *site, const cb_site_opts *opts, cb_gitsrc *g, S_load *L,
 			  cb_source **sources, int **origin_of, cb_diags *d, cb_error *err)
 {
-	if (S_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
+	if (cb_origin_shallow_check(g, opts->allow_shallow || site->cfg.allow_shallow, d, err) != 0)
 		return -1;
 	char *lock = NULL, *priv = cb_gitsrc_private_dir(g);
 	size_t len = 0;
@@ -864,7 +863,7 @@ static int S_load_origins(cb_site *site, const cb_site_opts *opts, cb_gitsrc *g,
 	if (rc != 0)
 		return rc;
 	free(L->o[0].hist_key);
-	L->o[0].hist_key = S_shallow_key(g, site->cfg.content_dir);
+	L->o[0].hist_key = cb_origin_history_key(g, site->cfg.content_dir);
 	if (cb_origins_list(L->o, L->norigins, (size_t)site->cfg.attachment_max_mb << 20, sources, &L->n,
 			    origin_of, d, err) != 0)
 		return -1;
@@ -886,6 +885,7 @@ static void S_load_prepare(cb_site *site, const cb_site_opts *opts, S_load *L, c
 	L->srcs = cb_xcalloc(L->n, sizeof *L->srcs);
 	L->cache = opts->cache;
 	L->theme_ids = site->has_taxonomy ? &site->tax.ids : NULL;
+	L->tax = site->has_taxonomy ? &site->tax : NULL;
 	L->agencies = &site->agencies;
 	L->pii_every = opts->pii_every_audience;
 	L->audience = opts->audience;
@@ -1019,6 +1019,18 @@ static void S_load_keep(cb_site *site, S_load *L)
 	}
 }
 
+/* Each document's points have their themes from pass 2 (worked out, or
+ * with its cached record): only the theme groups are left to make. */
+static void S_points_grouped(cb_site *site)
+{
+	for (size_t i = 0; i < site->ndocs; i++)
+		if (site->docs[i].md.nlearning && !site->docs[i].pthemes) {
+			cb_site_classify_points(site); /* not reached: every kept document was classified */
+			return;
+		}
+	cb_site_group_themes(site);
+}
+
 static void S_load_free(S_load *L)
 {
 	if (L->srcs) {
@@ -1030,6 +1042,9 @@ static void S_load_free(S_load *L)
 			cb_mdoc_free(&doc->md);
 			free(doc->linked_from);
 			cb_strv_free(&doc->files);
+			for (size_t k = 0; doc->pthemes && k < doc->md.nlearning; k++)
+				cb_strv_free(&doc->pthemes[k]);
+			free(doc->pthemes);
 			S_src *s = &L->srcs[i];
 			cb_split_free(&s->split);
 			cb_diags_free(&s->front);
@@ -1126,7 +1141,7 @@ cb_stage_result cb_site_load(const cb_site_opts *opts, cb_site *site, cb_diags *
 	S_load_keep(site, &L);
 	if (S_published_change(site, g, &L, err) != 0)
 		goto out;
-	cb_site_classify_points(site);
+	S_points_grouped(site);
 	if (!content_errors && S_carry_files(site, &L, err) != 0)
 		goto out;
 	rc = content_errors ? CB_STAGE_CONTENT : CB_STAGE_OK;

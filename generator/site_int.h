@@ -97,6 +97,15 @@ void *cb_origins_history(void *arg);
 /* Stores the histories walked in this build in the cache. */
 void cb_origins_history_keep(const cb_origins_hist *h);
 
+/* A shallow clone's history starts at its boundary, so every document
+ * older than that would show the boundary commit's date as first
+ * published: an error in err (-1) unless allow, then a warning in d. */
+int cb_origin_shallow_check(cb_gitsrc *g, bool allow, cb_diags *d, cb_error *err);
+/* The history cache's key for dir: a shallow clone's history is its own
+ * (it ends at the boundary), so it never mixes with the full one. Caller
+ * frees. */
+char *cb_origin_history_key(cb_gitsrc *g, const char *dir);
+
 /* site_settings.c. Reads path from the selected tree; *data NULL (0
  * returned) when there is no such file. -1 with err. */
 int cb_site_read_optional(cb_gitsrc *g, const char *path, char **data, size_t *len, cb_error *err);

@@ -363,3 +363,37 @@ void cb_origins_history_keep(const cb_origins_hist *h)
 			cb_cache_history_put(h->cache, h->o[i].hist_key, h->o[i].commit, h->o[i].hist,
 					     h->o[i].nhist);
 }
+
+/* A shallow clone's history starts at its boundary, so every document
+ * older than that would show the boundary commit's date as first
+ * published. That is refused unless asked for; asked for, it is one
+ * warning. */
+int cb_origin_shallow_check(cb_gitsrc *g, bool allow, cb_diags *d, cb_error *err)
+{
+	if (!cb_gitsrc_shallow(g, NULL))
+		return 0;
+	if (!allow) {
+		cb_error_set(err, NULL, 0, 0,
+			     "this repository is a shallow clone (only the newest commits were fetched), so "
+			     "first-published dates and authors would be wrong; run 'git fetch --unshallow' "
+			     "(in CI, check out the full history, e.g. fetch-depth: 0), or pass "
+			     "--allow-shallow to use the history that is there");
+		return -1;
+	}
+	cb_diags_add(d, CB_WARNING, NULL, 0, 0, "shallow-clone",
+		     "this repository is a shallow clone: dates and authors come from the commits fetched, "
+		     "so documents older than them show the oldest fetched commit's date; run 'git "
+		     "fetch --unshallow' for the real dates");
+	return 0;
+}
+
+/* The history cache's key for dir: a shallow clone's history is its own
+ * (it ends at the boundary), so it never mixes with the full one. Caller
+ * frees. */
+char *cb_origin_history_key(cb_gitsrc *g, const char *dir)
+{
+	const char *key;
+	if (!cb_gitsrc_shallow(g, &key))
+		return cb_xstrdup(dir);
+	return cb_xasprintf("%s\nshallow %s", dir, key);
+}

@@ -30,7 +30,7 @@
 
 /* The database's schema version, stored in its meta table and checked by
  * `casebook search`. */
-#define CB_SEARCH_SCHEMA 4
+#define CB_SEARCH_SCHEMA 5
 /* The database file name in the output folder (--with-db). */
 #define CB_SEARCH_DB "casebook.db"
 

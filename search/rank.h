@@ -13,15 +13,22 @@
  * column weights of index.h — so the scores are bit for bit bm25()'s
  * (tests/unit/test_search.c compares them), only faster.
  *
- *   rank_rows(tab, data)   tab 1: docs_fts, 2: learning_fts; data: for
- *                          each rowid from 0 to the last, two 32-bit
- *                          little-endian numbers: the row's length in
- *                          tokens (all columns), then for a document its
- *                          place in the site (doc_order.ord, from 1), for
- *                          a point its document's row; 0, 0 where there
- *                          is no row. Read with one copy, no decoding:
- *                          8 bytes a row (10,000 documents with 60,000
- *                          points: about half a megabyte).
+ *   rank_rows(tab, data)   tab 1, docs_fts: for each rowid from 0 to the
+ *                          last, two 32-bit little-endian numbers: the
+ *                          document's length in tokens (all columns) and
+ *                          its place in the site (doc_order.ord, from 1);
+ *                          0, 0 where there is no document;
+ *                          tab 2, learning_fts: for each rowid, one byte:
+ *                          0 where there is no point, else the point's
+ *                          length plus one, 255 for 254 tokens or more
+ *                          (then FTS5 is asked);
+ *                          tab 3: which document each point is of, for
+ *                          each run of points of one document (a
+ *                          document's points have consecutive ids): its
+ *                          first point's rowid and the document's row,
+ *                          32-bit little-endian, in rowid order.
+ *                          Read with one copy each, no decoding: at 10,000
+ *                          documents with 56,000 points, 46 + 56 + 46 KB.
  */
 #ifndef CB_RANK_H
 #define CB_RANK_H
@@ -38,15 +45,13 @@ struct sqlite3; /* sqlite3.h stays out of the headers of search/ */
  * change. Returns 0, or an SQLite error code. */
 int cb_rank_write(struct sqlite3 *db);
 
-/* One FTS5 table's rows, by rowid: v[2 * rowid] its length, v[2 * rowid
- * + 1] its reference (0: no such row), for rowid below n. */
-typedef struct cb_rank_rows {
-	uint32_t *v;
-	size_t n;
-} cb_rank_rows;
-
 typedef struct cb_rank {
-	cb_rank_rows docs, points;
+	uint32_t *docs; /* docs[2 * rowid]: length, docs[2 * rowid + 1]: place (0: none) */
+	size_t ndocs;
+	uint8_t *points; /* points[rowid]: 0 none, else length + 1 (255: longer) */
+	size_t npoints;
+	uint32_t *runs; /* runs[2 * i]: a run's first point, runs[2 * i + 1]: its document */
+	size_t nruns;
 } cb_rank;
 
 /* Reads rank_rows of db into r and registers cb_bm25_docs() and
@@ -55,21 +60,24 @@ typedef struct cb_rank {
 int cb_rank_load(struct sqlite3 *db, cb_rank *r);
 void cb_rank_free(cb_rank *r); /* NULL-safe; leaves r empty */
 
-/* Whether rows knows rowid. */
-static inline bool cb_rank_has(const cb_rank_rows *rows, int64_t rowid)
+/* Whether r knows the document, and its place in the site (from 1). */
+static inline bool cb_rank_has_doc(const cb_rank *r, int64_t rowid)
 {
-	return rowid >= 0 && (uint64_t)rowid < rows->n && rows->v[2 * rowid + 1] != 0;
+	return rowid >= 0 && (uint64_t)rowid < r->ndocs && r->docs[2 * rowid + 1] != 0;
 }
 
-/* The row's length in tokens, and what it refers to (cb_rank_has first). */
-static inline uint32_t cb_rank_len(const cb_rank_rows *rows, int64_t rowid)
+static inline uint32_t cb_rank_place(const cb_rank *r, int64_t rowid)
 {
-	return rows->v[2 * rowid];
+	return r->docs[2 * rowid + 1];
 }
 
-static inline uint32_t cb_rank_ref(const cb_rank_rows *rows, int64_t rowid)
+/* Whether r knows the point. */
+static inline bool cb_rank_has_point(const cb_rank *r, int64_t rowid)
 {
-	return rows->v[2 * rowid + 1];
+	return rowid >= 0 && (uint64_t)rowid < r->npoints && r->points[rowid] != 0;
 }
+
+/* The document's row of a point r knows (cb_rank_has_point), 0 if none. */
+uint32_t cb_rank_point_doc(const cb_rank *r, int64_t rowid);
 
 #endif

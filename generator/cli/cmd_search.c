@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -250,6 +251,53 @@ static const struct {
 	      {"--help", 'h', false}, {"-h", 'h', false},     {"--audience", 'A', true},
 	      {"--repo", 'r', true}};
 
+/* The private folder of the repository at or above dir, found without
+ * libgit2 (whose libraries take longer to load than a whole search) when
+ * it is the usual kind: the first folder up with a .git folder holding a
+ * repository, and no core.worktree or core.bare setting in its config.
+ * libgit2 finds the same one (cb_gitsrc_open searches up the same way),
+ * so NULL here only means "ask libgit2": a .git file (a linked worktree
+ * or submodule), a bare repository, none at all. Caller frees. */
+static char *S_private_dir_quick(const char *dir)
+{
+	char *at = realpath(dir ? dir : ".", NULL);
+	struct stat top, here;
+	if (at && stat(at, &top) != 0) {
+		free(at);
+		return NULL;
+	}
+	/* libgit2 does not search past the file system it started on. */
+	while (at && stat(at, &here) == 0 && here.st_dev == top.st_dev) {
+		char *git = cb_path_join(at, ".git");
+		char *head = cb_path_join(git, "HEAD"), *objects = cb_path_join(git, "objects"),
+		     *config = cb_path_join(git, "config");
+		bool is_dir = cb_is_dir(git), exists = is_dir || access(git, F_OK) == 0;
+		bool repo = is_dir && access(head, F_OK) == 0 && cb_is_dir(objects);
+		char *conf = NULL;
+		size_t len = 0;
+		bool moved = repo && (cb_file_read(config, &conf, &len) != 0 || strstr(conf, "worktree") ||
+				      strstr(conf, "bare = true"));
+		free(conf);
+		free(head);
+		free(objects);
+		free(config);
+		free(git);
+		if (repo && !moved) {
+			char *priv = cb_path_join(at, ".casebook");
+			free(at);
+			return priv;
+		}
+		char *slash = strrchr(at, '/');
+		if (exists || !slash || slash == at) {
+			free(at);
+			return NULL; /* not the usual kind, or no repository: libgit2 says which */
+		}
+		*slash = '\0';
+	}
+	free(at);
+	return NULL;
+}
+
 /* The database to read: --db as given, else the private folder's database
  * of the audience's builds (private.h). NULL after printing why there is
  * none. Caller frees. */
@@ -260,15 +308,18 @@ static char *S_db(const char *db_arg, const char *repo, const char *audience)
 	cb_visibility aud = CB_VIS_PUBLIC;
 	if (audience)
 		cb_visibility_parse(audience, &aud); /* checked with the options */
-	cb_gitsrc *g = NULL;
-	cb_error err = CB_ERROR_INIT;
-	if (cb_gitsrc_open(&g, repo, &err) != 0) {
-		fprintf(stderr, "casebook search: %s\n", err.msg);
-		return NULL;
+	char *priv = S_private_dir_quick(repo);
+	if (!priv) {
+		cb_gitsrc *g = NULL;
+		cb_error err = CB_ERROR_INIT;
+		if (cb_gitsrc_open(&g, repo, &err) != 0) {
+			fprintf(stderr, "casebook search: %s\n", err.msg);
+			return NULL;
+		}
+		priv = cb_gitsrc_private_dir(g);
+		cb_gitsrc_free(g);
 	}
-	char *priv = cb_gitsrc_private_dir(g);
 	char *db = cb_private_search_db(priv, aud);
-	cb_gitsrc_free(g);
 	free(priv);
 	if (access(db, F_OK) != 0) {
 		const char *name = cb_visibility_name(aud);

@@ -189,6 +189,31 @@ for aud in public internal restricted; do
 	done
 done
 
+# Caches are shared by every build of the repository (.casebook/) and an
+# output folder's last build is reused from: a public build into the
+# folder the restricted build just wrote, with the cache warm from every
+# audience, is the first (cold) public build byte for byte, and holds no
+# marker of a hidden document. So is one after an encrypted restricted
+# build there; and an encrypted build after a plain one leaves only the
+# unlock page, scripts and styles in plain text.
+again_public() {
+	run "$CASEBOOK" build --repo "$R" --audience public --with-db --out "$1"
+	assert_eq "$2: the public build succeeds" "$RC" "0"
+	assert_eq "$2: the same bytes as the first public build" "$(diff <(tree_sum "$TMP/out-public") <(tree_sum "$1"))" ""
+	must_not=("$DENY")
+	for D in $DOCS; do for F in $FIELDS; do must_not+=("${M[$D.$F]}"); done; done
+	assert_eq "$2: no marker of a hidden document" "$(leaks "$1" "${must_not[@]}")" ""
+}
+cp -a "$TMP/out-restricted" "$TMP/mixed"
+again_public "$TMP/mixed" "public after restricted, same folder"
+printf 'leak test passphrase\n' >"$TMP/pass"
+run "$CASEBOOK" build --repo "$R" --audience restricted --drafts --encrypt --passphrase-file "$TMP/pass" --out "$TMP/mixed"
+assert_eq "restricted, encrypted, over the public build: exit 0" "$RC" "0"
+plain=$(cd "$TMP/mixed" && find . -type f ! -path './e/*' | sort | tr '\n' ' ')
+assert_eq "restricted, encrypted, over the public build: only the unlock page, scripts and styles are plain" "$plain" \
+	"./.casebook-output ./assets/pack.css ./assets/style.css ./index.html ./search/lock.js ./search/search.css ./search/search.js ./search/ui.js "
+again_public "$TMP/mixed" "public after encrypted restricted, same folder"
+
 # The hidden documents were really read (so the test is not vacuous).
 run "$CASEBOOK" build --repo "$R" --out "$TMP/count"
 assert_contains "the public build read all five documents and kept one" "$OUT" "from 1 of 5 documents"

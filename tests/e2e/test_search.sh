@@ -27,6 +27,31 @@ assert_file "the build writes search.html" "$TMP/site/search.html"
 check "every page has a search box" grep -q 'action="search.html" method="get"' "$TMP/site/index.html"
 check "document pages' search box points up" grep -q 'action="../search.html"' "$TMP/site/documents/briefings-7mb-safer-sleep.html"
 
+# A rebuild makes again only the browser's text blocks (search/d-N.js)
+# whose documents changed: the others are linked from the last output
+# without being made, which shows when one was changed there in place
+# (same size, time and inode): a rebuild with nothing changed keeps it, a
+# build without the cache makes it again.
+tamper() {
+	python3 - "$1" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    data = f.read()
+    i = data.index(b"CBS.docs(")
+    f.seek(i)
+    f.write(b"CBS.DOCS(")
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+}
+tamper "$TMP/site/search/d-0.js"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/site"
+check "a rebuild links the unchanged text blocks of the browser index without making them" \
+	grep -q "CBS.DOCS(" "$TMP/site/search/d-0.js"
+run "$CASEBOOK" build -q --no-cache --repo "$R" --out "$TMP/site"
+check "a build without the cache makes them" grep -q "^CBS.docs(0," "$TMP/site/search/d-0.js"
+
 # paths QUERY [OPTIONS…]: the documents found (file names only), one line.
 paths() {
 	local q=$1
@@ -145,6 +170,18 @@ assert_eq "no --db reads the public database of the repository" "$RC" "0"
 assert_contains "and finds what the build indexed" "$OUT" "7-minute briefing: children who are not brought"
 run "$CASEBOOK" search --repo "$R" --limit 1 DNA
 assert_eq "--repo names the repository" "$RC" "0"
+# Finding the usual repository (a .git folder) needs no libgit2, whose
+# libraries take longer to load than the search; a linked worktree (a
+# .git file) is left to libgit2, and has a private folder of its own.
+run bash -c "cd '$R/content' && LD_DEBUG=libs '$CASEBOOK' search --limit 1 DNA"
+assert_contains "a search inside the repository finds it" "$OUT" "7-minute briefing"
+assert_not_contains "without loading libgit2" "$OUT" "libgit2"
+git -C "$R" worktree add -q --detach "$TMP/linked" >/dev/null 2>&1
+run bash -c "cd '$TMP/linked/content' && LD_DEBUG=libs '$CASEBOOK' search DNA"
+assert_contains "a linked worktree is found through libgit2" "$OUT" "libgit2"
+assert_contains "and is its own repository, with no database yet" "$OUT" \
+	"casebook: no search database for the public audience yet; run 'casebook build' first"
+git -C "$R" worktree remove --force "$TMP/linked"
 run bash -c "cd '$TMP' && '$CASEBOOK' search DNA"
 assert_eq "outside a repository, no --db is an error" "$RC" "2"
 assert_contains "outside a repository, it says which folder" "$OUT" "casebook search: "

@@ -86,6 +86,9 @@ static void S_record(cb_doc_record *r)
 	r->deps = cb_xcalloc(2, sizeof *r->deps);
 	r->deps[0] = (cb_link_dep){cb_xstrdup("content/b.md"), 0, cb_xstrdup("../documents/b.html")};
 	r->deps[1] = (cb_link_dep){cb_xstrdup("content/hidden.md"), 2, NULL};
+	r->pthemes = cb_xcalloc(1, sizeof *r->pthemes);
+	cb_strv_push(&r->pthemes[0], "neglect");
+	cb_strv_push(&r->pthemes[0], "was-not-brought");
 }
 
 static void S_same(const cb_doc_record *a, const cb_doc_record *b)
@@ -115,8 +118,9 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_int_equal(b->body.n, 1);
 	assert_null(b->body.v[0].rule);
 	assert_int_equal(b->body.v[0].sev, CB_NOTE);
-	assert_string_equal(a->md.html, b->md.html);
-	assert_string_equal(a->md.text, b->md.text);
+	/* The body is apart (cb_cache_doc_body). */
+	assert_null(b->md.html);
+	assert_null(b->md.text);
 	assert_int_equal(b->md.nheadings, 1);
 	assert_string_equal(b->md.headings[0].id, "learning");
 	assert_int_equal(b->md.headings[0].line, 19);
@@ -139,6 +143,10 @@ static void S_same(const cb_doc_record *a, const cb_doc_record *b)
 	assert_string_equal(b->deps[0].href, "../documents/b.html");
 	assert_int_equal(b->deps[1].status, 2);
 	assert_null(b->deps[1].href);
+	/* The point's themes (learning.h's cb_doc_classify). */
+	assert_non_null(b->pthemes);
+	assert_int_equal(b->pthemes[0].n, 2);
+	assert_string_equal(b->pthemes[0].v[1], "was-not-brought");
 }
 
 static void test_doc_round_trip(void **state)
@@ -165,13 +173,28 @@ static void test_doc_round_trip(void **state)
 	assert_non_null(rd);
 	cb_doc_record got;
 	assert_true(cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got));
+	/* The Markdown's results only when asked for (a document the build
+	 * keeps). */
+	assert_int_equal(got.md.nlearning, 0);
+	assert_int_equal(got.md.ntables, 0);
+	assert_true(cb_cache_doc_md(rd, &got));
 	S_same(&r, &got);
 	cb_doc_record_free(&got);
+	/* The body, borrowed from the record found. */
+	cb_doc_body body;
+	assert_true(cb_cache_doc_body(rd, &body));
+	assert_int_equal(body.html_len, strlen(r.md.html));
+	assert_memory_equal(body.html, r.md.html, body.html_len);
+	assert_int_equal(body.text_len, strlen(r.md.text));
+	assert_memory_equal(body.text, r.md.text, body.text_len);
 	/* Another blob, another environment, another path: misses. */
 	assert_false(
 	    cb_cache_doc_get(rd, "content/a.md", "1123456789abcdef0123456789abcdef01234567", S_env, &got));
 	assert_false(cb_cache_doc_get(rd, "content/a.md", S_oid, "10112233445566778899aabbccddeeff", &got));
 	assert_false(cb_cache_doc_get(rd, "content/b.md", S_oid, S_env, &got));
+	/* No body after a miss: nothing borrowed from another record. */
+	assert_false(cb_cache_doc_body(rd, &body));
+	assert_null(body.html);
 	cb_cache_reader_close(rd);
 
 	/* A path no longer in the repository is dropped at the next flush. */
@@ -203,33 +226,27 @@ static void test_doc_round_trip(void **state)
 	free(dir);
 }
 
-/* Every truncation of a stored record, and every flipped bit, reads as a
- * miss (never a crash: the sanitizer build checks): each record carries a
- * checksum. */
-static void test_damaged_records(void **state)
+/* Stores every truncation of column (of the one document record at path),
+ * and every flip of one of its bits, and counts how many of them a reader
+ * still took (the record with its body). */
+static int S_damaged_hits(const char *path, const char *column)
 {
-	char *dir = tu_tmpdir("cbcache");
-	char *path = cb_path_join(dir, "cache.db");
-	cb_diags d = CB_DIAGS_INIT;
-	cb_cache *c = cb_cache_open(path, "v", &d);
-	cb_doc_record r;
-	S_record(&r);
-	cb_cache_doc_put(c, "content/a.md", S_oid, S_env, &r);
-	cb_cache_doc_flush(c, NULL);
-	cb_cache_close(c);
-	cb_doc_record_free(&r);
-
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM docs", -1, &st, NULL), SQLITE_OK);
+	char *sql = cb_xasprintf("SELECT %s FROM docs", column);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	free(sql);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int len = sqlite3_column_bytes(st, 0);
 	unsigned char *orig = cb_xmalloc((size_t)len);
 	memcpy(orig, sqlite3_column_blob(st, 0), (size_t)len);
 	sqlite3_finalize(st);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE docs SET data=?1", -1, &st, NULL), SQLITE_OK);
-	c = cb_cache_open(path, "v", &d);
+	sql = cb_xasprintf("UPDATE docs SET %s=?1", column);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	free(sql);
+	cb_diags d = CB_DIAGS_INIT;
+	cb_cache *c = cb_cache_open(path, "v", &d);
 	int hits = 0;
 	for (int cut = 0; cut < 2 * len; cut++) {
 		unsigned char *buf = cb_xmalloc((size_t)len);
@@ -243,19 +260,51 @@ static void test_damaged_records(void **state)
 		free(buf);
 		cb_cache_reader *rd = cb_cache_reader_open(c);
 		cb_doc_record got;
+		cb_doc_body body;
 		if (cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got)) {
-			hits++;
+			hits += cb_cache_doc_md(rd, &got) && cb_cache_doc_body(rd, &body);
 			cb_doc_record_free(&got);
 		}
 		cb_cache_reader_close(rd);
 	}
-	/* Before records had checksums, a flipped bit inside a string
-	 * decoded as other words (and invalid UTF-8 was published). */
-	assert_int_equal(hits, 0);
+	/* The original again: taken. */
+	sqlite3_bind_blob(st, 1, orig, len, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	cb_cache_reader *rd = cb_cache_reader_open(c);
+	cb_doc_record got;
+	cb_doc_body body;
+	assert_true(cb_cache_doc_get(rd, "content/a.md", S_oid, S_env, &got));
+	assert_true(cb_cache_doc_md(rd, &got));
+	assert_true(cb_cache_doc_body(rd, &body));
+	cb_doc_record_free(&got);
+	cb_cache_reader_close(rd);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	cb_cache_close(c);
 	free(orig);
+	cb_diags_free(&d);
+	return hits;
+}
+
+/* Every truncation of a stored record or of its body, and every flipped
+ * bit, reads as a miss (never a crash: the sanitizer build checks): each
+ * carries a checksum. */
+static void test_damaged_records(void **state)
+{
+	char *dir = tu_tmpdir("cbcache");
+	char *path = cb_path_join(dir, "cache.db");
+	cb_diags d = CB_DIAGS_INIT;
+	cb_cache *c = cb_cache_open(path, "v", &d);
+	cb_doc_record r;
+	S_record(&r);
+	cb_cache_doc_put(c, "content/a.md", S_oid, S_env, &r);
+	cb_cache_doc_flush(c, NULL);
+	cb_cache_close(c);
+	cb_doc_record_free(&r);
+	/* Before records had checksums, a flipped bit inside a string
+	 * decoded as other words (and invalid UTF-8 was published). */
+	assert_int_equal(S_damaged_hits(path, "data"), 0);
+	assert_int_equal(S_damaged_hits(path, "body"), 0);
 	cb_diags_free(&d);
 	free(path);
 	cb_rm_rf(dir);

@@ -318,6 +318,36 @@ static void test_information_sharing(void **state)
 	cb_diags_free(&d);
 }
 
+/* Without a taxonomy each theme is named by its id when a document asks
+ * for it; what one document's points are on never depends on the themes
+ * other documents asked for before (then a rebuild that classifies only
+ * the changed documents gives what a full build does). */
+static void test_themes_of_other_documents(void **state)
+{
+	const char *text = "Bed sharing was discussed at every visit.";
+	const char *sharing[] = {"sharing"}, *bed[] = {"bed-sharing"};
+	cb_lclass *c = cb_lclass_new(NULL, NULL);
+	char *alone = S_themes_of(c, text, sharing, 1);
+	cb_lclass_free(c);
+	assert_string_equal(alone, "sharing");
+	c = cb_lclass_new(NULL, NULL);
+	char *other = S_themes_of(c, text, bed, 1);
+	assert_string_equal(other, "bed-sharing");
+	/* "bed sharing", another document's theme, does not take the words
+	 * from this one's "sharing". */
+	char *after = S_themes_of(c, text, sharing, 1);
+	assert_string_equal(after, alone);
+	/* Within one document the longer phrase still wins. */
+	const char *both[] = {"sharing", "bed-sharing"};
+	char *together = S_themes_of(c, text, both, 2);
+	assert_string_equal(together, "bed-sharing");
+	cb_lclass_free(c);
+	free(alone);
+	free(other);
+	free(after);
+	free(together);
+}
+
 /* The voice of the child is also a practitioner asking, hearing or
  * speaking with the child themselves (or seeing them alone), what the
  * child says or feels, and their own words; not a parent or a
@@ -386,7 +416,7 @@ int main(void)
 	    cmocka_unit_test(test_default_vocabulary), cmocka_unit_test(test_added_and_only),
 	    cmocka_unit_test(test_hashtags),	       cmocka_unit_test(test_no_learning_warning),
 	    cmocka_unit_test(test_classifier),	       cmocka_unit_test(test_information_sharing),
-	    cmocka_unit_test(test_voice_of_child),
+	    cmocka_unit_test(test_voice_of_child),     cmocka_unit_test(test_themes_of_other_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
