@@ -1093,8 +1093,9 @@ var CBS = (function () {
 
 	/* FTS5's bm25() over one table (documents or points): every row that
 	 * matches q, as columns {id, score, words}; words is false when only the
-	 * themes of the query's synonyms matched it. fr(t) gives a term's f
-	 * by row (see freqs); N rows, len[row] tokens, avgdl on average. */
+	 * themes of the query's synonyms matched it (as 0 or 1; the columns
+	 * are typed arrays). fr(t) gives a term's f by row (see freqs); N
+	 * rows, len[row] tokens, avgdl on average. */
 	function matchAll(q, fr, N, len, avgdl) {
 		var k1 = meta.k1, b = meta.b, known = new Map();
 		function entry(t) {
@@ -1111,7 +1112,7 @@ var CBS = (function () {
 				return {terms: alt.map(entry), words: !(alt.length === 1 && alt[0].themes)};
 			});
 		});
-		var excluded = q.excluded.map(entry), first = groups[0], out = {id: [], score: [], words: []};
+		var excluded = q.excluded.map(entry), first = groups[0];
 		function altMatches(alt, d) {
 			for (var i = 0; i < alt.terms.length; i++)
 				if (!(alt.terms[i].f[d] > 0))
@@ -1133,6 +1134,9 @@ var CBS = (function () {
 				});
 			});
 		}
+		/* Filled in place (typed, no growing arrays), cut to size below. */
+		var id = new Int32Array(cand.length), scores = new Float64Array(cand.length);
+		var wordy = new Uint8Array(cand.length), m = 0;
 		for (var c = 0; c < cand.length; c++) {
 			var d = cand[c], gi, ai, x;
 			for (gi = 0; gi < groups.length; gi++) {
@@ -1149,7 +1153,7 @@ var CBS = (function () {
 				continue;
 			/* Phrase by phrase in the expression's order; terms of
 			 * alternatives that did not match count nothing. */
-			var norm = k1 * (1 - b + b * len(d) / avgdl), score = 0, words = false;
+			var norm = k1 * (1 - b + b * len[d] / avgdl), score = 0, words = false;
 			for (gi = 0; gi < groups.length; gi++)
 				for (ai = 0; ai < groups[gi].length; ai++) {
 					var alt = groups[gi][ai];
@@ -1161,11 +1165,11 @@ var CBS = (function () {
 						score += e.idf * ((f * (k1 + 1.0)) / (f + norm));
 					}
 				}
-			out.id.push(d);
-			out.score.push(score);
-			out.words.push(words);
+			id[m] = d;
+			scores[m] = score;
+			wordy[m++] = words ? 1 : 0;
 		}
-		return out;
+		return {id: id.subarray(0, m), score: scores.subarray(0, m), words: wordy.subarray(0, m)};
 	}
 
 	/* The share of document d's learning points on theme ti; 0 when it
@@ -1240,14 +1244,10 @@ var CBS = (function () {
 		}
 		var docs = matchAll(q, function (t) {
 			return both(t).docs;
-		}, meta.n, function (d) {
-			return meta.len[d];
-		}, meta.avgdl);
+		}, meta.n, meta.len, meta.avgdl);
 		var pts = matchAll(q, function (t) {
 			return both(t).pts;
-		}, meta.np, function (j) {
-			return meta.pt.len[j];
-		}, meta.pavgdl);
+		}, meta.np, meta.pt.len, meta.pavgdl);
 		/* The matches as columns: tier, key, ord (site order, a document
 		 * before its own points), row (a document, or -1 - a point). */
 		var max = docs.id.length + pts.id.length, n = 0;
