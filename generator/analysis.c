@@ -273,6 +273,53 @@ cb_analysis *cb_analysis_new(const cb_site *site, const char *area)
 	return a;
 }
 
+void cb_analysis_areas(const cb_site *site, cb_strv *out)
+{
+	cb_analysis a = {.site = site};
+	cb_analysis_table t = {.by = CB_BY_AREA};
+	S_keys(&a, &t);
+	for (size_t i = 0; i < t.keys.n; i++)
+		cb_strv_push(out, t.keys.v[i]);
+	cb_strv_free(&t.keys);
+	cb_strv_free(&t.labels);
+}
+
+void cb_analysis_digest(const cb_site *site, uint64_t out[2])
+{
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_u64(&h, (uint64_t)(int64_t)atoi(site->build_date));
+	cb_hash_u64(&h, site->nthemes);
+	for (size_t t = 0; t < site->nthemes; t++) {
+		const cb_theme_group *g = &site->themes[t];
+		cb_hash_str(&h, g->id);
+		cb_hash_str(&h, g->label);
+		cb_hash_u64(&h, g->ndocs);
+		for (size_t i = 0; i < g->ndocs; i++)
+			cb_hash_u64(&h, (uint64_t)g->docs[i]);
+	}
+	cb_hash_u64(&h, site->ndocs);
+	for (size_t i = 0; i < site->ndocs; i++) {
+		const cb_doc *d = &site->docs[i];
+		cb_hash_str(&h, d->meta.area);
+		cb_hash_u64(&h, (uint64_t)(int64_t)cb_analysis_year(d));
+		cb_hash_str(&h, d->meta.type);
+		cb_hash_u64(&h, d->meta.audience.n);
+		for (size_t k = 0; k < d->meta.audience.n; k++) {
+			char *label = cb_agency_label(&site->agencies, d->meta.audience.v[k]);
+			cb_hash_str(&h, d->meta.audience.v[k]);
+			cb_hash_str(&h, label);
+			free(label);
+		}
+		cb_hash_u64(&h, d->meta.themes.n);
+		for (size_t k = 0; k < d->meta.themes.n; k++) {
+			cb_hash_str(&h, d->meta.themes.v[k]);
+			cb_hash_u64(&h, S_points(d, d->meta.themes.v[k]));
+		}
+	}
+	cb_hash_digest(&h, out);
+}
+
 void cb_analysis_free(cb_analysis *a)
 {
 	if (!a)

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "site.h"
 #include "value.h"
@@ -64,6 +65,17 @@ typedef struct cb_analysis {
  * Free with cb_analysis_free. */
 cb_analysis *cb_analysis_new(const cb_site *site, const char *area);
 void cb_analysis_free(cb_analysis *a); /* NULL-safe */
+
+/* The areas with a page of their own: those of site's documents, sorted,
+ * as the area table's keys. */
+void cb_analysis_areas(const cb_site *site, cb_strv *out);
+/* A digest of everything the figures and their page data read: every
+ * document's area, year, type, agencies (with their labels) and themes
+ * (with its learning points on each), the theme groups, the build's year.
+ * Two sites with the same digest have the same figures for every area, so
+ * a page made from them needs making only when it changes. Keep it in
+ * step with what cb_analysis_new and cb_analysis_page_data read. */
+void cb_analysis_digest(const cb_site *site, uint64_t out[2]);
 
 /* "area", "year", "type", "agency"; and back (-1 for none). */
 const char *cb_analysis_by_name(cb_analysis_by by);

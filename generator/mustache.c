@@ -813,6 +813,60 @@ bool cb_mustache_has(const cb_mustache *m, const char *name)
 	return m && name && cb_strmap_has(m->tpls, name);
 }
 
+/* Whether key[0..len), a dotted name, has part as one of its parts. */
+static bool S_has_part(const char *key, size_t len, const char *part)
+{
+	size_t plen = strlen(part);
+	for (size_t a = 0; a <= len;) {
+		const char *dot = memchr(key + a, '.', len - a);
+		size_t b = dot ? (size_t)(dot - key) : len;
+		if (b - a == plen && memcmp(key + a, part, plen) == 0)
+			return true;
+		a = b + 1;
+	}
+	return false;
+}
+
+bool cb_mustache_reads(const cb_mustache *m, const char *name, const char *part)
+{
+	const tpl *start = m && name ? cb_strmap_get(m->tpls, name) : NULL;
+	if (!start)
+		return false;
+	/* The templates reachable from name, each looked at once. */
+	cb_strmap *seen = cb_strmap_new();
+	const tpl **todo = cb_xmalloc(sizeof *todo);
+	size_t ntodo = 0, cap = 1;
+	todo[ntodo++] = start;
+	cb_strmap_put(seen, start->name, (void *)start);
+	bool reads = false;
+	while (ntodo && !reads) {
+		const tpl *t = todo[--ntodo];
+		for (size_t i = 0; i < t->n && !reads; i++) {
+			const node *nd = &t->nodes[i];
+			bool looked_up = nd->kind == N_VAR || nd->kind == N_RAW || nd->kind == N_SECTION ||
+					 nd->kind == N_INVERTED;
+			if (looked_up && S_has_part(nd->key, nd->key_len, part))
+				reads = true;
+			/* A partial named by the data may be any template, so
+			 * it may read anything. */
+			if (nd->dynamic)
+				reads = true;
+			if ((nd->kind != N_PARTIAL && nd->kind != N_PARENT) || nd->dynamic)
+				continue;
+			const tpl *u = cb_strmap_get(m->tpls, nd->name);
+			if (!u || cb_strmap_has(seen, u->name))
+				continue;
+			cb_strmap_put(seen, u->name, (void *)u);
+			if (ntodo == cap)
+				todo = cb_xrealloc(todo, (cap *= 2) * sizeof *todo);
+			todo[ntodo++] = u;
+		}
+	}
+	free(todo);
+	cb_strmap_free(seen);
+	return reads;
+}
+
 int cb_mustache_render(const cb_mustache *m, const char *name, const cb_value *data, cb_buf *out,
 		       cb_error *err)
 {

@@ -48,6 +48,13 @@ bool cb_mustache_has(const cb_mustache *m, const char *name);
 int cb_mustache_render(const cb_mustache *m, const char *name, const cb_value *data, cb_buf *out,
 		       cb_error *err);
 
+/* Whether rendering template name may read data under the key part: a
+ * tag of name, or of a partial or parent it reaches, names part as one of
+ * its dotted parts. A template reaching a partial named by the data
+ * ({{>*name}}) may read anything (true). So when it is false, the value
+ * under part cannot change what name renders. */
+bool cb_mustache_reads(const cb_mustache *m, const char *name, const char *part);
+
 /* Frees the set and every template in it. NULL-safe. */
 void cb_mustache_free(cb_mustache *m);
 

@@ -1159,8 +1159,13 @@ static bool S_listed(const cb_strv *v, const char *s)
 size_t cb_pii_check_text(const cb_pii_where *w, const char *text, size_t len, const cb_strv *allow,
 			 const cb_pii_names *names, cb_diags *d, cb_strv *found)
 {
+	/* Positions are only counted from an anchor with a line: for a file
+	 * as a whole (line 0), where each byte came from is never asked. */
 	cb_textnorm nt;
-	cb_textnorm_run(text, len, &nt);
+	if (w->at && w->nat == 1 && w->at[0].line == 0)
+		cb_textnorm_run_unmapped(text, len, &nt);
+	else
+		cb_textnorm_run(text, len, &nt);
 	cb_pii_hit *hits;
 	size_t nhits = cb_pii_scan(nt.text, nt.len, names, &hits), errors = 0;
 	S_pos pos = {0, 1, 1};

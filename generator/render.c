@@ -25,6 +25,10 @@ typedef struct S_r {
 	cb_error *err;
 	char generator[64];
 	cb_hash tpl_hash; /* every template's name and text, in the order added */
+	/* The templates that show the build date (those reading build.*, with
+	 * their partials and parents): name -> non-NULL. Other pages are not
+	 * given it, so a new day's build leaves them as they were. */
+	cb_strmap *dated;
 	/* Made before the pages and only read while they are made, from any
 	 * thread. The shared values live in their own arena (value.h), so
 	 * the containers of a page hold them without owning them. */
@@ -125,6 +129,16 @@ static int S_load_templates(S_r *r)
 		}
 		cb_theme_file_free(&f);
 	}
+	r->dated = cb_strmap_new();
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		const char *rest = names.v[i] + strlen("templates/");
+		if (strchr(rest, '/') || !cb_str_ends(rest, ".mustache"))
+			continue;
+		char *name = cb_xstrndup(rest, strlen(rest) - strlen(".mustache"));
+		if (cb_mustache_reads(r->tpl, name, "build"))
+			cb_strmap_put(r->dated, name, (void *)1);
+		free(name);
+	}
 	cb_strv_free(&names);
 	static const char *const needed[] = {"layout", "index", "document", "theme", "themes", "404"};
 	for (size_t i = 0; rc == 0 && i < sizeof needed / sizeof needed[0]; i++) {
@@ -145,7 +159,6 @@ static cb_value *S_base(S_r *r, const char *root, const char *kind, const char *
 	cb_map_set_str(v, "lang", s->cfg.language);
 	cb_map_set_str(v, "root", root);
 	cb_map_set_str(v, "generator", r->generator);
-	cb_map_set(v, "build", r->base_build);
 	cb_map_set(v, "site", r->base_site);
 	cb_value *page = cb_map_set(v, "page", cb_value_map());
 	cb_map_set_str(page, "title", title);
@@ -162,7 +175,7 @@ static void S_base_make(S_r *r)
 {
 	const cb_site *s = r->site;
 	r->base_build = cb_value_map();
-	cb_map_set_str(r->base_build, "date", s->build_date);
+	S_set_date(r->base_build, "date", "date_label", s->build_date);
 	r->base_site = cb_value_map();
 	cb_map_set_str(r->base_site, "title", s->cfg.title);
 	cb_map_set_str(r->base_site, "description", s->cfg.description ? s->cfg.description : "");
@@ -244,6 +257,53 @@ static cb_value *S_plugin_data(const S_r *r, cb_vpack_reader *in)
 	return v ? v : cb_value_null();
 }
 
+/* Feeding a pack of plugin data (S_plugin_data) to a page's key: its
+ * bytes, and the reference of each document it names, which stands in
+ * the page for the document. */
+typedef struct S_packkey {
+	const S_r *r;
+	cb_hash *h;
+} S_packkey;
+
+static void S_packkey_item(void *ctx, const cb_vpack_item *it)
+{
+	(void)ctx;
+	(void)it;
+}
+
+static void S_packkey_add(void *ctx, size_t i, const char *key, bool bad_key)
+{
+	(void)ctx;
+	(void)i;
+	(void)key;
+	(void)bad_key;
+}
+
+static void S_packkey_doc(void *ctx, size_t n)
+{
+	S_packkey *k = ctx;
+	cb_hash_u64(k->h, n);
+	cb_pagekey_hash(k->r->keys, k->h, k->r->docrefs[n]);
+}
+
+/* Feeds h what S_plugin_data makes of pk, without making it. */
+static void S_hash_pack(const S_r *r, cb_hash *h, const cb_vpack *pk)
+{
+	cb_hash_u64(h, r->site->ndocs);
+	if (!pk) {
+		cb_hash_u64(h, UINT64_MAX);
+		return;
+	}
+	cb_hash_u64(h, pk->len);
+	cb_hash_u64(h, pk->keys_len);
+	cb_hash_add(h, pk->data, pk->len);
+	cb_vpack_reader in;
+	cb_vpack_reader_init(&in, pk);
+	S_packkey k = {r, h};
+	cb_vpack_visitor v = {S_packkey_item, S_packkey_item, S_packkey_add, S_packkey_doc, r->site->ndocs};
+	cb_vpack_walk(&in, &v, &k);
+}
+
 /* The theme of that id (the first, should two share it), or NULL. */
 static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 {
@@ -253,20 +313,21 @@ static const cb_theme_group *S_find_theme(const S_r *r, const char *id)
 
 enum { S_OUT_KEEP = 256 * 1024 };
 
-/* Renders data with template tpl into path, unless the previous output has
- * that page made from the same templates and data (writer.h): the page's
- * bytes are a function of exactly those. */
-static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
+/* Starts the key of a page (writer.h) made with template tpl from data:
+ * the templates, tpl's name and data. The build date is added to data
+ * here when tpl shows it. */
+static void S_key_start(const S_r *r, cb_hash *h, const char *tpl, cb_value *data)
 {
-	cb_hash h = r->tpl_hash;
-	cb_hash_str(&h, tpl);
-	cb_pagekey_hash(r->keys, &h, data);
-	char key[33];
-	cb_hash_hex(&h, key);
-	if (cb_writer_reuse(r->w, path, key)) {
-		cb_value_free(data);
-		return 0;
-	}
+	if (cb_strmap_has(r->dated, tpl))
+		cb_map_set(data, "build", r->base_build);
+	*h = r->tpl_hash;
+	cb_hash_str(h, tpl);
+	cb_pagekey_hash(r->keys, h, data);
+}
+
+/* Renders data with template tpl into path, keyed by key (takes data). */
+static int S_render_keyed(S_r *r, const char *tpl, cb_value *data, const char *path, const char *key)
+{
 	cb_buf_clear(&r->out);
 	int rc = cb_mustache_render(r->tpl, tpl, data, &r->out, r->err);
 	if (rc == 0)
@@ -277,6 +338,22 @@ static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
 		cb_buf_free(&r->out);
 	cb_value_free(data);
 	return rc;
+}
+
+/* Renders data with template tpl into path, unless the previous output has
+ * that page made from the same templates and data (writer.h): the page's
+ * bytes are a function of exactly those. Takes data. */
+static int S_render(S_r *r, const char *tpl, cb_value *data, const char *path)
+{
+	cb_hash h;
+	S_key_start(r, &h, tpl, data);
+	char key[33];
+	cb_hash_hex(&h, key);
+	if (cb_writer_reuse(r->w, path, key)) {
+		cb_value_free(data);
+		return 0;
+	}
+	return S_render_keyed(r, tpl, data, path, key);
 }
 
 static cb_value *S_strlist(const cb_strv *sv)
@@ -873,27 +950,50 @@ static int S_home(S_r *r)
 	return S_render(r, "index", v, "index.html");
 }
 
+/* An analysis page: the whole library's (area NULL) or an area's. Its
+ * figures are worked out only when the page must be made: its key is
+ * the data every page has and the digest of what the analysis reads
+ * (analysis.h), which costs a pass over the documents where the figures
+ * cost one per area. */
+static int S_analysis_page(S_r *r, const char *area, const char *title, const char *path,
+			   const uint64_t inputs[2])
+{
+	cb_value *v = S_base(r, "../", "analysis", title);
+	cb_hash h;
+	S_key_start(r, &h, "analysis", v);
+	cb_hash_str(&h, "analysis inputs");
+	cb_hash_u64(&h, inputs[0]);
+	cb_hash_u64(&h, inputs[1]);
+	cb_hash_str(&h, area);
+	char key[33];
+	cb_hash_hex(&h, key);
+	if (cb_writer_reuse(r->w, path, key)) {
+		cb_value_free(v);
+		return 0;
+	}
+	cb_analysis *a = cb_analysis_new(r->site, area);
+	cb_map_set(v, "analysis", cb_analysis_page_data(a, "../", S_theme_url));
+	cb_analysis_free(a);
+	return S_render_keyed(r, "analysis", v, path, key);
+}
+
 /* The thematic analysis (analysis.h): the whole library's, then each
  * area's. */
 static int S_analysis(S_r *r)
 {
-	cb_analysis *a = cb_analysis_new(r->site, NULL);
-	cb_value *v = S_base(r, "../", "analysis", "Thematic analysis");
-	cb_map_set(v, "analysis", cb_analysis_page_data(a, "../", S_theme_url));
-	int rc = S_render(r, "analysis", v, "analysis/index.html");
-	const cb_analysis_table *t = &a->by[CB_BY_AREA];
-	for (size_t k = 0; rc == 0 && k < t->keys.n; k++) {
-		cb_analysis *one = cb_analysis_new(r->site, t->keys.v[k]);
-		char *title = cb_xasprintf("Thematic analysis: %s", t->labels.v[k]);
-		cb_value *p = S_base(r, "../", "analysis", title);
-		cb_map_set(p, "analysis", cb_analysis_page_data(one, "../", S_theme_url));
-		char *path = cb_analysis_area_url(t->keys.v[k]);
-		rc = S_render(r, "analysis", p, path);
+	uint64_t inputs[2];
+	cb_analysis_digest(r->site, inputs);
+	int rc = S_analysis_page(r, NULL, "Thematic analysis", "analysis/index.html", inputs);
+	cb_strv areas = CB_STRV_INIT;
+	cb_analysis_areas(r->site, &areas);
+	for (size_t k = 0; rc == 0 && k < areas.n; k++) {
+		char *title = cb_xasprintf("Thematic analysis: %s", areas.v[k]);
+		char *path = cb_analysis_area_url(areas.v[k]);
+		rc = S_analysis_page(r, areas.v[k], title, path, inputs);
 		free(path);
 		free(title);
-		cb_analysis_free(one);
 	}
-	cb_analysis_free(a);
+	cb_strv_free(&areas);
 	return rc;
 }
 
@@ -916,10 +1016,21 @@ static int S_added_page(S_r *r, const cb_page *pg)
 			cb_buf_puts(&root, "../");
 	cb_value *v = S_base(r, root.data ? root.data : "", pg->tpl, pg->title);
 	cb_buf_free(&root);
+	/* Keyed by its pack, so an unchanged page's data is not unpacked. */
+	cb_hash h;
+	S_key_start(r, &h, pg->tpl, v);
+	cb_hash_str(&h, "page data");
+	S_hash_pack(r, &h, pg->data);
+	char key[33];
+	cb_hash_hex(&h, key);
+	if (cb_writer_reuse(r->w, pg->path, key)) {
+		cb_value_free(v);
+		return 0;
+	}
 	cb_vpack_reader in;
 	cb_vpack_reader_init(&in, pg->data);
 	cb_map_set(cb_map_lookup(v, "page"), "data", S_plugin_data(r, &in));
-	return S_render(r, pg->tpl, v, pg->path);
+	return S_render_keyed(r, pg->tpl, v, pg->path, key);
 }
 
 /* Document and theme pages — nearly all the work — are rendered by a pool
@@ -1057,6 +1168,7 @@ static void S_finish(S_r *r)
 		free(r->theme_urls[i]);
 	free(r->theme_urls);
 	cb_strmap_free(r->theme_ids);
+	cb_strmap_free(r->dated);
 	for (size_t t = 0; r->type_urls && t < cb_doc_ntypes; t++)
 		free(r->type_urls[t]);
 	free(r->type_urls);

@@ -22,12 +22,16 @@ enum { S_CLUSTER = 32, S_BUF = 256 };
 
 typedef struct S_out {
 	cb_buf b;
-	size_t *from;
+	size_t *from; /* NULL: no map kept (cb_textnorm_run_unmapped) */
 	size_t cap;
 } S_out;
 
 static void S_put(S_out *o, const char *s, size_t n, size_t src)
 {
+	if (!o->from) {
+		cb_buf_put(&o->b, s, n);
+		return;
+	}
 	if (o->b.len + n + 1 > o->cap) {
 		o->cap = (o->b.len + n + 1) * 2;
 		o->from = cb_xrealloc(o->from, o->cap * sizeof *o->from);
@@ -97,7 +101,7 @@ static void S_cluster(S_out *o, const uint8_t *s, size_t n, size_t src)
 	S_put(o, (const char *)buf, (size_t)bytes, src);
 }
 
-void cb_textnorm_run(const char *str, size_t n, cb_textnorm *out)
+static void S_run(const char *str, size_t n, bool map, cb_textnorm *out)
 {
 	const uint8_t *s = (const uint8_t *)str;
 	size_t i = 0;
@@ -118,9 +122,9 @@ void cb_textnorm_run(const char *str, size_t n, cb_textnorm *out)
 	S_out o = {CB_BUF_INIT, NULL, 0};
 	cb_buf_grow(&o.b, n + 16);
 	o.cap = n + 16;
-	o.from = cb_xmalloc(o.cap * sizeof *o.from);
+	o.from = map ? cb_xmalloc(o.cap * sizeof *o.from) : NULL;
 	S_put(&o, str, i, 0);
-	for (size_t k = 0; k < i; k++)
+	for (size_t k = 0; map && k < i; k++)
 		o.from[k] = k;
 	while (i < n) {
 		unsigned c = s[i];
@@ -151,10 +155,21 @@ void cb_textnorm_run(const char *str, size_t n, cb_textnorm *out)
 		i = e;
 	}
 	S_put(&o, "", 0, n);
-	o.from[o.b.len] = n;
+	if (map)
+		o.from[o.b.len] = n;
 	out->len = o.b.len;
 	out->text = o.b.data ? cb_buf_detach(&o.b) : cb_xstrdup("");
 	out->from = o.from;
+}
+
+void cb_textnorm_run(const char *str, size_t n, cb_textnorm *out)
+{
+	S_run(str, n, true, out);
+}
+
+void cb_textnorm_run_unmapped(const char *str, size_t n, cb_textnorm *out)
+{
+	S_run(str, n, false, out);
 }
 
 void cb_textnorm_free(cb_textnorm *t)

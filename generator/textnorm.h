@@ -38,6 +38,12 @@ typedef struct cb_textnorm {
 void cb_textnorm_run(const char *s, size_t n, cb_textnorm *out);
 void cb_textnorm_free(cb_textnorm *t);
 
+/* As cb_textnorm_run, without the map of where each byte came from (from
+ * stays NULL, and cb_textnorm_src is then wrong): for a caller that
+ * reports no positions, such as the scan of an output file, where the map
+ * would be eight bytes for every byte of a page of megabytes. */
+void cb_textnorm_run_unmapped(const char *s, size_t n, cb_textnorm *out);
+
 /* The offset in the original of byte i of the folded text. */
 static inline size_t cb_textnorm_src(const cb_textnorm *t, size_t i)
 {

@@ -344,23 +344,28 @@ void cb_writer_set_known(cb_writer *w, const cb_strmap *known)
 	w->known = known;
 }
 
-/* Remembers key for the staged file at path (full: its place on disk). */
-static void S_remember(cb_writer *w, const char *path, const char *full, const char *key)
+/* Remembers key for the staged file at path, whose status is st. */
+static void S_remember_stat(cb_writer *w, const char *path, const struct stat *st, const char *key)
 {
-	struct stat st;
-	if (lstat(full, &st) != 0)
-		return;
 	cb_file_key *k = cb_xmalloc(sizeof *k);
 	snprintf(k->key, sizeof k->key, "%s", key);
-	k->size = (uint64_t)st.st_size;
-	k->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	k->ino = (uint64_t)st.st_ino;
+	k->size = (uint64_t)st->st_size;
+	k->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	k->ino = (uint64_t)st->st_ino;
 	pthread_mutex_lock(&w->lock);
 	if (!w->keys)
 		w->keys = cb_strmap_new();
 	free(cb_strmap_get(w->keys, path));
 	cb_strmap_put(w->keys, path, k);
 	pthread_mutex_unlock(&w->lock);
+}
+
+/* Remembers key for the staged file at path (full: its place on disk). */
+static void S_remember(cb_writer *w, const char *path, const char *full, const char *key)
+{
+	struct stat st;
+	if (lstat(full, &st) == 0)
+		S_remember_stat(w, path, &st, key);
 }
 
 int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
@@ -387,7 +392,9 @@ int cb_writer_reuse(cb_writer *w, const char *path, const char *key)
 		w->reused++;
 		S_note_linked(w, path, true);
 		pthread_mutex_unlock(&w->lock);
-		S_remember(w, path, full, key);
+		/* A hard link: the staged file is the old one, whose size,
+		 * time and inode st holds (a link changes none of them). */
+		S_remember_stat(w, path, &st, key);
 	}
 	free(old);
 	free(full);

@@ -1,4 +1,5 @@
 /* index: see index.h. */
+#define _GNU_SOURCE /* copy_file_range */
 #include "index.h"
 
 #include <errno.h>
@@ -173,10 +174,12 @@ static size_t S_locate(const cb_doc *d, const char *body, bool *found, S_span *s
 }
 
 /* A document's tokens as the private database keeps them (doc_tokens):
- * for each of the four columns, each token as its length + 1 and its
- * bytes, then 0; then the number of learning points found and, for each,
- * its number among the document's points, its first token in the body and
- * its count of tokens. All numbers are variable-length (7 bits a byte). */
+ * its four columns as the postings keep them (cb_postings_keep: each
+ * distinct term once, with its positions), then the number of learning
+ * points found and, for each, its number among the document's points, its
+ * first token in the body and its count of tokens. All numbers are
+ * variable-length (7 bits a byte). The form is this very casebook's: a
+ * database is only updated by the casebook that wrote it (its ident). */
 static void S_put_num(cb_buf *b, unsigned long v)
 {
 	while (v >= 0x80) {
@@ -199,16 +202,15 @@ static bool S_get_num(const unsigned char **q, const unsigned char *end, unsigne
 }
 
 /* Where the tap (tokenize.h) puts the tokens of the document being
- * inserted into docs_fts: one column after another, into the postings and,
- * for the private database, into toks; in the body, the learning points'
- * token spans are counted too. */
+ * inserted into docs_fts: one column after another, into the postings
+ * (which, for the private database, keep them in toks too); in the body,
+ * the learning points' token spans are counted too. */
 typedef struct S_cols {
 	cb_postings *p;
 	int doc, col;
 	S_span *spans;
 	size_t nspans, cur;
-	long ntok;    /* tokens of the body so far */
-	cb_buf *toks; /* NULL: not kept */
+	long ntok; /* tokens of the body so far */
 } S_cols;
 
 static void S_col_begin(void *ctx)
@@ -223,10 +225,6 @@ static int S_col_token(void *ctx, const char *tok, int len, int start, int end)
 	S_cols *c = ctx;
 	if (c->p)
 		cb_postings_add(c->p, tok, len);
-	if (c->toks) {
-		S_put_num(c->toks, (unsigned long)len + 1);
-		cb_buf_put(c->toks, tok, (size_t)len);
-	}
 	if (c->col != 3)
 		return 0;
 	/* Points are apart and in order, with spaces around them, so a token
@@ -252,8 +250,6 @@ static void S_col_end(void *ctx)
 	S_cols *c = ctx;
 	if (c->p)
 		cb_postings_end_column(c->p);
-	if (c->toks)
-		S_put_num(c->toks, 0);
 	if (c->col == 3)
 		for (; c->cur < c->nspans; c->cur++)
 			if (c->spans[c->cur].a < 0)
@@ -428,11 +424,15 @@ static int S_fill_doc_fts(S_ix *x, const cb_doc *d, size_t i, sqlite3_int64 id, 
 	S_text(st, 5, in->body);
 	/* FTS5 tokenizes the four columns in order, and the browser's
 	 * postings are made of those very tokens. */
-	*cols = (S_cols){cols->p, (int)i, 0, in->spans, in->nspans, 0, 0, toks};
+	*cols = (S_cols){cols->p, (int)i, 0, in->spans, in->nspans, 0, 0};
 	cb_token_sink sink = {S_col_begin, S_col_token, S_col_end, cols};
-	bool tapped = cols->p || toks;
+	bool tapped = cols->p != NULL;
 	cb_tokenizer_tap_sink(tap, tapped ? &sink : NULL);
+	if (toks)
+		cb_postings_keep(cols->p, toks);
 	int rc = S_step(x, S_DOC_FTS);
+	if (toks)
+		cb_postings_keep(cols->p, NULL);
 	cb_tokenizer_tap_sink(tap, NULL);
 	if (rc == 0 && tapped && cols->col != 4) {
 		cb_error_set(x->err, x->path, 0, 0,
@@ -497,6 +497,8 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, sqlite3_int64 id, cb_
 	if (rc == 0 && x->ident) {
 		char hex[33];
 		S_doc_hash(s, d, &in, hex);
+		if (cols->p)
+			cb_postings_set_doc_key(cols->p, (int)i, hex);
 		sqlite3_bind_int64(x->st[S_KEYS], 1, id);
 		S_text(x->st[S_KEYS], 2, d->path);
 		S_text(x->st[S_KEYS], 3, hex);
@@ -697,10 +699,13 @@ int cb_index_write_db(const cb_site *site, const char *path, cb_postings *p, cb_
 	return S_write(&x, site, p, stats);
 }
 
-/* The documents of the earlier database, sorted by path. */
+/* The documents of the earlier database, sorted by path. Their paths and
+ * hashes are in one buffer (S_olds), not a string each: there is one of
+ * these for every document, read at every update. */
 typedef struct S_old {
 	sqlite3_int64 id;
-	char *path, *hash;
+	size_t at; /* where its path is in the buffer, then its hash */
+	const char *path, *hash;
 	bool kept; /* a document of this build has its path */
 	bool same; /* and the same hash: its rows stay */
 } S_old;
@@ -708,15 +713,6 @@ typedef struct S_old {
 static int S_old_cmp(const void *a, const void *b)
 {
 	return strcmp(((const S_old *)a)->path, ((const S_old *)b)->path);
-}
-
-static void S_olds_free(S_old *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].path);
-		free(v[i].hash);
-	}
-	free(v);
 }
 
 /* A number the database holds (the first column of sql's row), or 0. */
@@ -730,9 +726,10 @@ static sqlite3_int64 S_number(S_ix *x, const char *sql)
 	return v;
 }
 
-/* Reads the earlier database's documents into *out (*n of them); false
- * when they cannot be read or are not all there. */
-static bool S_olds(S_ix *x, S_old **out, size_t *n)
+/* Reads the earlier database's documents into *out (*n of them), their
+ * strings into names (which must outlive them); false when they cannot be
+ * read or are not all there. */
+static bool S_olds(S_ix *x, S_old **out, size_t *n, cb_buf *names)
 {
 	sqlite3_stmt *st = NULL;
 	S_old *v = NULL;
@@ -746,11 +743,18 @@ static bool S_olds(S_ix *x, S_old **out, size_t *n)
 			cap = cap ? cap * 2 : 256;
 			v = cb_xrealloc(v, cap * sizeof *v);
 		}
-		v[(*n)++] =
-		    (S_old){sqlite3_column_int64(st, 0), cb_xstrdup((const char *)sqlite3_column_text(st, 1)),
-			    cb_xstrdup((const char *)sqlite3_column_text(st, 2)), false, false};
+		/* Offsets for now: the buffer moves as it grows. */
+		v[*n] = (S_old){.id = sqlite3_column_int64(st, 0), .at = names->len};
+		for (int c = 1; c <= 2; c++)
+			cb_buf_put(names, (const char *)sqlite3_column_text(st, c),
+				   (size_t)sqlite3_column_bytes(st, c) + 1);
+		++*n;
 	}
 	sqlite3_finalize(st);
+	for (size_t i = 0; i < *n; i++) {
+		v[i].path = names->data + v[i].at;
+		v[i].hash = v[i].path + strlen(v[i].path) + 1;
+	}
 	if (*n)
 		qsort(v, *n, sizeof *v, S_old_cmp);
 	*out = v;
@@ -795,19 +799,10 @@ static int S_drop(S_ix *x, sqlite3_int64 id)
  * insertion gave them; -1 when they are damaged. */
 static int S_replay(const unsigned char *q, const unsigned char *end, int doc, cb_postings *p)
 {
-	unsigned long len, n, k, a, c;
-	for (int col = 0; col < 4; col++) {
-		cb_postings_begin_column(p, doc, col);
-		for (;;) {
-			if (!S_get_num(&q, end, &len) || (unsigned long)(end - q) + 1 < len)
-				return -1;
-			if (!len)
-				break;
-			cb_postings_add(p, (const char *)q, (int)(len - 1));
-			q += len - 1;
-		}
-		cb_postings_end_column(p);
-	}
+	unsigned long n, k, a, c;
+	for (int col = 0; col < 4; col++)
+		if (cb_postings_replay_column(p, doc, col, &q, end) != 0)
+			return -1;
 	if (!S_get_num(&q, end, &n))
 		return -1;
 	for (unsigned long i = 0; i < n; i++) {
@@ -846,14 +841,14 @@ static int S_keep_doc(S_ix *x, sqlite3_stmt *get, const S_old *o, size_t i, cb_p
 
 /* Which documents of site are as the earlier database has them (match[i]
  * set and ->same), which it has under their path but changed (match[i],
- * not ->same), and which are new (NULL). Returns the number of documents
- * to index again or remove. */
-static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **match)
+ * not ->same), and which are new (NULL); the unchanged ones' keys go to
+ * p. Returns the number of documents to index again or remove. */
+static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **match, cb_postings *p)
 {
 	size_t changed = 0;
 	for (size_t i = 0; i < s->ndocs; i++) {
 		const cb_doc *d = &s->docs[i];
-		S_old key = {.path = (char *)d->path};
+		S_old key = {.path = d->path};
 		S_old *o = nold ? bsearch(&key, olds, nold, sizeof *olds, S_old_cmp) : NULL;
 		if (o && o->kept)
 			o = NULL; /* the same path twice: indexed again */
@@ -866,6 +861,8 @@ static size_t S_changes(const cb_site *s, S_old *olds, size_t nold, S_old **matc
 			S_docin_free(&in);
 			o->kept = true;
 			o->same = strcmp(o->hash, hex) == 0;
+			if (o->same && p)
+				cb_postings_set_doc_key(p, (int)i, hex);
 		}
 		changed += !o || !o->same;
 	}
@@ -891,10 +888,11 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 		return 1;
 	size_t nold = 0;
 	S_old *olds = NULL;
+	cb_buf names = CB_BUF_INIT;
 	S_old **match = cb_xcalloc(s->ndocs + 1, sizeof *match);
 	sqlite3_stmt *get = NULL;
 	int rc = 1;
-	if (!S_olds(x, &olds, &nold) || S_changes(s, olds, nold, match) * 2 > s->ndocs + 32)
+	if (!S_olds(x, &olds, &nold, &names) || S_changes(s, olds, nold, match, p) * 2 > s->ndocs + 32)
 		goto out;
 	rc = -1;
 	if (S_exec(x, "BEGIN; DELETE FROM meta; DELETE FROM themes; DELETE FROM synonyms; DELETE FROM "
@@ -932,12 +930,35 @@ static int S_update(S_ix *x, const cb_site *s, cb_postings *p, cb_index_stats *s
 out:
 	sqlite3_finalize(get);
 	free(match);
-	S_olds_free(olds, nold);
+	free(olds);
+	cb_buf_free(&names);
 	return rc;
 }
 
-/* Copies the file from to a new owner-only file to. Returns 1 when there
- * is no file at from. */
+/* Copies n bytes from in to out with read and write. */
+static int S_copy_rw(int in, int out)
+{
+	size_t cap = 1u << 20;
+	char *buf = cb_xmalloc(cap);
+	ssize_t got;
+	int rc = 0;
+	while (rc == 0 && (got = read(in, buf, cap)) != 0) {
+		if (got < 0) {
+			rc = errno == EINTR ? 0 : -1;
+			continue;
+		}
+		for (ssize_t off = 0, put; rc == 0 && off < got; off += put)
+			if ((put = write(out, buf + off, (size_t)(got - off))) <= 0)
+				rc = -1;
+	}
+	free(buf);
+	return rc;
+}
+
+/* Copies the file from to a new owner-only file to, inside the kernel
+ * where it can (copy_file_range: no trip through this process's memory;
+ * a file system that shares blocks does not even copy them). Returns 1
+ * when there is no file at from. */
 static int S_copy(const char *from, const char *to, cb_error *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
@@ -945,25 +966,45 @@ static int S_copy(const char *from, const char *to, cb_error *err)
 		return 1;
 	int rc = S_create(to, err);
 	int out = rc == 0 ? open(to, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
-	size_t cap = 1u << 20;
-	char *buf = cb_xmalloc(cap);
-	ssize_t got = 0;
-	while (out >= 0 && (got = read(in, buf, cap)) > 0) {
-		for (ssize_t off = 0, put; off < got; off += put)
-			if ((put = write(out, buf + off, (size_t)(got - off))) <= 0) {
-				got = -1;
-				break;
-			}
-		if (got < 0)
-			break;
+	int crc = out < 0 ? -1 : 0;
+	struct stat sb;
+	if (crc == 0 && fstat(in, &sb) == 0) {
+		off_t left = sb.st_size;
+		ssize_t k = 1;
+		while (left > 0 && (k = copy_file_range(in, NULL, out, NULL, (size_t)left, 0)) > 0)
+			left -= k;
+		/* Not supported between these files, or shorter than its
+		 * size said: the rest the plain way. */
+		if (left > 0)
+			crc = S_copy_rw(in, out);
+	} else if (crc == 0) {
+		crc = S_copy_rw(in, out);
 	}
-	if (rc == 0 && (out < 0 || got < 0 || close(out) != 0)) {
+	if (rc == 0 && (crc != 0 || close(out) != 0)) {
 		cb_error_set(err, to, 0, 0, "cannot write the search index: %s", strerror(errno));
 		rc = -1;
 	}
-	free(buf);
 	close(in);
 	return rc;
+}
+
+/* cb_index_update_db, with postings: the document's kept tokens are the
+ * postings' form of them (cb_postings_keep). */
+static int S_update_db(S_ix *x, const cb_site *site, const char *old, cb_postings *p, cb_index_stats *stats)
+{
+	int rc = x->ident && old ? S_copy(old, x->path, x->err) : 1;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		x->update = true;
+		rc = S_update(x, site, p, stats);
+		if (rc <= 0)
+			return S_close(x, rc, stats);
+		S_close(x, 0, stats);
+		memset(stats, 0, sizeof *stats);
+		x->update = false;
+	}
+	return S_write(x, site, p, stats);
 }
 
 int cb_index_update_db(const cb_site *site, const char *old, const char *path, const char *ident,
@@ -974,19 +1015,10 @@ int cb_index_update_db(const cb_site *site, const char *old, const char *path, c
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
 	S_ix x = {.err = err, .path = path, .ident = ident};
-	int rc = ident && old ? S_copy(old, path, err) : 1;
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		x.update = true;
-		rc = S_update(&x, site, p, stats);
-		if (rc <= 0)
-			return S_close(&x, rc, stats);
-		S_close(&x, 0, stats);
-		memset(stats, 0, sizeof *stats);
-		x.update = false;
-	}
-	return S_write(&x, site, p, stats);
+	cb_postings *own = ident && !p ? cb_postings_new() : NULL;
+	int rc = S_update_db(&x, site, old, own ? own : p, stats);
+	cb_postings_free(own);
+	return rc;
 }
 
 int cb_index_write_browser(const cb_site *site, cb_postings *p, const char *web_dir, cb_writer *w,

@@ -69,6 +69,9 @@ struct cb_postings {
 	size_t capscratch;
 	long *doclen;
 	size_t ndoclen;
+	cb_buf *keep;	  /* columns kept (cb_postings_keep), or NULL */
+	char (*keys)[33]; /* documents' keys ("": not known) */
+	size_t nkeys;
 	cb_postings_point *points; /* learning points' spans, in order */
 	size_t npoints, cappoints;
 	/* the current run */
@@ -119,6 +122,7 @@ void cb_postings_free(cb_postings *p)
 	free(p->touched);
 	free(p->scratch);
 	free(p->doclen);
+	free(p->keys);
 	free(p->points);
 	free(p->arena);
 	free(p->dir);
@@ -148,6 +152,24 @@ size_t cb_postings_spilled(const cb_postings *p)
 long cb_postings_doc_len(const cb_postings *p, int doc)
 {
 	return doc >= 0 && (size_t)doc < p->ndoclen ? p->doclen[doc] : 0;
+}
+
+void cb_postings_set_doc_key(cb_postings *p, int doc, const char *hex)
+{
+	if (doc < 0 || strlen(hex) != 32)
+		return;
+	if ((size_t)doc >= p->nkeys) {
+		size_t n = (size_t)doc + 1 > p->nkeys * 2 ? (size_t)doc + 1 : p->nkeys * 2;
+		p->keys = cb_xrealloc(p->keys, n * sizeof *p->keys);
+		memset(p->keys + p->nkeys, 0, (n - p->nkeys) * sizeof *p->keys);
+		p->nkeys = n;
+	}
+	memcpy(p->keys[doc], hex, 33);
+}
+
+const char *cb_postings_doc_key(const cb_postings *p, int doc)
+{
+	return doc >= 0 && (size_t)doc < p->nkeys && p->keys[doc][0] ? p->keys[doc] : NULL;
 }
 
 /* ---- adding ---- */
@@ -263,31 +285,33 @@ static uint32_t S_new_term(cb_postings *p, const char *tok, size_t len)
 	return (uint32_t)p->nterms++;
 }
 
-void cb_postings_add(cb_postings *p, const char *tok, int len)
+/* The term tok[0..n), added to the table when it is new. */
+static uint32_t S_lookup(cb_postings *p, const char *tok, size_t n)
 {
-	size_t n = len > 0 ? (size_t)len : 0;
 	uint32_t h = S_hash((const unsigned char *)tok, n);
 	size_t k = h & (p->cap - 1);
-	uint32_t id;
 	for (;;) {
 		S_slot *sl = &p->slots[k];
 		if (!sl->term) {
-			id = S_new_term(p, tok, n);
+			uint32_t id = S_new_term(p, tok, n);
 			sl->hash = h;
 			sl->term = id + 1;
 			if (p->nterms * 2 > p->cap)
 				S_grow_table(p);
-			break;
+			return id;
 		}
 		if (sl->hash == h) {
 			const S_term *t = &p->terms[sl->term - 1];
-			if (t->len == n && S_same(p->names + t->name, tok, n)) {
-				id = sl->term - 1;
-				break;
-			}
+			if (t->len == n && S_same(p->names + t->name, tok, n))
+				return sl->term - 1;
 		}
 		k = (k + 1) & (p->cap - 1);
 	}
+}
+
+void cb_postings_add(cb_postings *p, const char *tok, int len)
+{
+	uint32_t id = S_lookup(p, tok, len > 0 ? (size_t)len : 0);
 	if (p->pos == p->capnext) {
 		p->capnext = p->capnext ? p->capnext * 2 : 4096;
 		p->next = cb_xrealloc(p->next, p->capnext * sizeof *p->next);
@@ -373,9 +397,35 @@ static void S_term_put(cb_postings *p, S_term *t, const unsigned char *s, size_t
 
 static void S_end_run(cb_postings *p, bool to_file);
 
+/* Appends a number to the kept columns. */
+static void S_keep_num(cb_buf *b, uint32_t v)
+{
+	cb_buf_grow(b, 5);
+	b->len = (size_t)(S_put_varint((unsigned char *)b->data + b->len, v) - (unsigned char *)b->data);
+}
+
+/* Adds an entry of term t: doc and col as the current column's, count
+ * positions whose differences are the bytes pos[0..npos). */
+static void S_entry(cb_postings *p, S_term *t, uint32_t count, const unsigned char *pos, size_t npos)
+{
+	unsigned char head[10], *q = head;
+	q = S_put_varint(q, (uint32_t)(t->last_doc < 0 ? p->doc : p->doc - t->last_doc));
+	q = S_put_varint(q, count << 2 | ((uint32_t)p->col & 3));
+	/* Counted before the positions go in: they follow the head in the
+	 * same chain (S_term_put starts a new chain for a term without). */
+	S_term_put(p, t, head, (size_t)(q - head));
+	t->entries++;
+	S_term_put(p, t, pos, npos);
+	t->last_doc = p->doc;
+}
+
 void cb_postings_end_column(cb_postings *p)
 {
 	p->doclen[p->doc] += p->pos;
+	if (p->keep) {
+		S_keep_num(p->keep, p->pos);
+		S_keep_num(p->keep, (uint32_t)p->ntouched);
+	}
 	for (size_t i = 0; i < p->ntouched; i++) {
 		S_term *t = &p->terms[p->touched[i]];
 		size_t need = ((size_t)t->count + 2) * 5;
@@ -384,8 +434,6 @@ void cb_postings_end_column(cb_postings *p)
 			p->scratch = cb_xrealloc(p->scratch, p->capscratch);
 		}
 		unsigned char *q = p->scratch;
-		q = S_put_varint(q, (uint32_t)(t->last_doc < 0 ? p->doc : p->doc - t->last_doc));
-		q = S_put_varint(q, t->count << 2 | ((uint32_t)p->col & 3));
 		uint32_t prev = 0, k = t->first;
 		for (uint32_t j = 0; j < t->count; j++) {
 			q = S_put_varint(q, k - prev);
@@ -393,13 +441,74 @@ void cb_postings_end_column(cb_postings *p)
 			if (j + 1 < t->count)
 				k = p->next[k];
 		}
-		S_term_put(p, t, p->scratch, (size_t)(q - p->scratch));
-		t->entries++;
-		t->last_doc = p->doc;
+		size_t npos = (size_t)(q - p->scratch);
+		S_entry(p, t, t->count, p->scratch, npos);
+		if (p->keep) {
+			S_keep_num(p->keep, t->len);
+			cb_buf_put(p->keep, p->names + t->name, t->len);
+			S_keep_num(p->keep, t->count);
+			cb_buf_put(p->keep, (const char *)p->scratch, npos);
+		}
 	}
 	p->ntouched = 0;
 	if (p->alen >= p->budget)
 		S_end_run(p, true);
+}
+
+void cb_postings_keep(cb_postings *p, cb_buf *keep)
+{
+	p->keep = keep;
+}
+
+static bool S_get(const unsigned char **q, const unsigned char *end, uint32_t *v)
+{
+	uint32_t x = 0;
+	for (int shift = 0; *q < end && shift < 35; shift += 7) {
+		unsigned c = *(*q)++;
+		x |= (uint32_t)(c & 0x7F) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+int cb_postings_replay_column(cb_postings *p, int doc, int col, const unsigned char **at,
+			      const unsigned char *end)
+{
+	const unsigned char *q = *at;
+	uint32_t ntok, nterms;
+	cb_postings_begin_column(p, doc, col);
+	if (!S_get(&q, end, &ntok) || !S_get(&q, end, &nterms))
+		return -1;
+	for (uint32_t i = 0; i < nterms; i++) {
+		uint32_t len, count;
+		if (!S_get(&q, end, &len) || (size_t)(end - q) < len)
+			return -1;
+		const char *tok = (const char *)q;
+		q += len;
+		if (!S_get(&q, end, &count))
+			return -1;
+		/* The positions' bytes: count numbers, each ending with a
+		 * byte below 0x80. */
+		const unsigned char *pos = q;
+		for (uint32_t k = 0; k < count; k++) {
+			while (q < end && *q >= 0x80)
+				q++;
+			if (q == end)
+				return -1;
+			q++;
+		}
+		/* The lookup may move the terms: it goes first. */
+		uint32_t id = S_lookup(p, tok, len);
+		S_entry(p, &p->terms[id], count, pos, (size_t)(q - pos));
+	}
+	p->doclen[doc] += ntok;
+	*at = q;
+	if (p->alen >= p->budget)
+		S_end_run(p, true);
+	return 0;
 }
 
 /* ---- runs ---- */

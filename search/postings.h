@@ -52,10 +52,32 @@ typedef struct cb_postings_point {
 	long start, n;
 } cb_postings_point;
 
+/* Keeping columns, to add them again in a later build without their
+ * tokens: while keep is set (not NULL), each column ended is appended to
+ * it in a compact form (the count of its tokens; then each of its terms,
+ * with the positions where it occurs, as this module holds them), which
+ * cb_postings_replay_column reads. Stop with NULL. */
+void cb_postings_keep(cb_postings *p, cb_buf *keep);
+/* Adds a column kept by cb_postings_keep as column col of document doc
+ * (which need not be the document it was kept from): the same as adding
+ * its tokens again, at a lookup per distinct term instead of one per
+ * token. Reads from *at (at most up to end) and moves *at past the
+ * column. Returns 0, or -1 when the bytes are not such a column (p then
+ * holds part of it at most, and must not be read back). */
+int cb_postings_replay_column(cb_postings *p, int doc, int col, const unsigned char **at,
+			      const unsigned char *end);
+
 /* Records a point's span; points are added in site and document order. */
 void cb_postings_add_point(cb_postings *p, const cb_postings_point *pt);
 /* The points recorded, in the order added (n set to their number). */
 const cb_postings_point *cb_postings_points(const cb_postings *p, size_t *n);
+
+/* What document doc's index entries were made of, as 32 hex digits (the
+ * private database's hash of its rows, index.c), so that the browser's
+ * files of unchanged documents can be linked from the last output; NULL
+ * when it is not known (a database without the private tables). */
+void cb_postings_set_doc_key(cb_postings *p, int doc, const char *hex);
+const char *cb_postings_doc_key(const cb_postings *p, int doc);
 
 /* The token count of document doc (all columns). */
 long cb_postings_doc_len(const cb_postings *p, int doc);

@@ -271,41 +271,85 @@ static void S_doc_points(cb_buf *b, const cb_doc *d)
 	cb_buf_putc(b, ']');
 }
 
-static int S_write_docs(const cb_site *s, cb_writer *w, cb_shard_stats *st, cb_error *err)
+/* What text block k (documents start .. end) is made of, when every one
+ * of its documents' keys is known (cb_postings_doc_key): their keys, and
+ * what of each the keys do not cover (all its learning headings, its
+ * partnership). Returns false when one is not known. */
+static bool S_block_key(const cb_site *s, const cb_postings *p, size_t start, size_t end, char hex[33])
+{
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_str(&h, "search/d");
+	for (size_t i = start; i < end; i++) {
+		const char *key = cb_postings_doc_key(p, (int)i);
+		if (!key)
+			return false;
+		const cb_doc *d = &s->docs[i];
+		cb_hash_str(&h, key);
+		for (size_t k = 0; k < d->md.nlearning; k++) {
+			cb_hash_str(&h, d->md.learning[k].heading);
+			cb_hash_str(&h, d->md.learning[k].heading_id);
+		}
+		const cb_partner *pt = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
+		cb_hash_str(&h, pt ? cb_partner_label(pt) : "");
+	}
+	cb_hash_hex(&h, hex);
+	return true;
+}
+
+/* One text block, documents start .. end, into b. */
+static void S_doc_block(const cb_site *s, size_t k, size_t start, size_t end, cb_buf *b)
+{
+	cb_buf_printf(b, "CBS.docs(%zu,[", k);
+	for (size_t i = start; i < end; i++) {
+		const cb_doc *d = &s->docs[i];
+		cb_buf_puts(b, i > start ? ",\n[" : "\n[");
+		S_str(b, d->meta.title);
+		cb_buf_printf(b, ",\"documents/");
+		cb_buf_json(b, d->slug, strlen(d->slug));
+		cb_buf_puts(b, ".html\",");
+		S_str(b, d->meta.date);
+		cb_buf_putc(b, ',');
+		S_str(b, d->meta.area ? d->meta.area : "");
+		cb_buf_putc(b, ',');
+		S_str(b, d->meta.summary ? d->meta.summary : "");
+		cb_buf_putc(b, ',');
+		S_str(b, d->path);
+		cb_buf_putc(b, ',');
+		char *text = cb_doc_search_text(s, d);
+		S_str(b, text);
+		free(text);
+		S_doc_points(b, d);
+		/* A partner's document: the partnership it comes from. */
+		const cb_partner *p = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
+		cb_buf_putc(b, ',');
+		S_str(b, p ? cb_partner_label(p) : "");
+		cb_buf_putc(b, ']');
+	}
+	cb_buf_puts(b, "]);\n");
+}
+
+/* The text blocks. A block whose documents are as the last output's
+ * (S_block_key) is linked from there instead of made again: most of a
+ * rebuild's blocks, which would otherwise read every document's text. */
+static int S_write_docs(const cb_site *s, const cb_postings *p, cb_writer *w, cb_shard_stats *st,
+			cb_error *err)
 {
 	cb_buf b = CB_BUF_INIT;
 	int rc = 0;
 	for (size_t start = 0; rc == 0 && start < s->ndocs; start += CB_DOC_BLOCK) {
 		size_t k = start / CB_DOC_BLOCK;
-		cb_buf_printf(&b, "CBS.docs(%zu,[", k);
-		for (size_t i = start; i < s->ndocs && i < start + CB_DOC_BLOCK; i++) {
-			const cb_doc *d = &s->docs[i];
-			cb_buf_puts(&b, i > start ? ",\n[" : "\n[");
-			S_str(&b, d->meta.title);
-			cb_buf_printf(&b, ",\"documents/");
-			cb_buf_json(&b, d->slug, strlen(d->slug));
-			cb_buf_puts(&b, ".html\",");
-			S_str(&b, d->meta.date);
-			cb_buf_putc(&b, ',');
-			S_str(&b, d->meta.area ? d->meta.area : "");
-			cb_buf_putc(&b, ',');
-			S_str(&b, d->meta.summary ? d->meta.summary : "");
-			cb_buf_putc(&b, ',');
-			S_str(&b, d->path);
-			cb_buf_putc(&b, ',');
-			char *text = cb_doc_search_text(s, d);
-			S_str(&b, text);
-			free(text);
-			S_doc_points(&b, d);
-			/* A partner's document: the partnership it comes from. */
-			const cb_partner *p = cb_partner_find(s->cfg.sources, s->cfg.nsources, d->source);
-			cb_buf_putc(&b, ',');
-			S_str(&b, p ? cb_partner_label(p) : "");
-			cb_buf_putc(&b, ']');
-		}
-		cb_buf_puts(&b, "]);\n");
+		size_t end = start + CB_DOC_BLOCK < s->ndocs ? start + CB_DOC_BLOCK : s->ndocs;
 		char *path = cb_xasprintf("search/d-%zu.js", k);
-		rc = S_put(w, path, &b, st, err);
+		char key[33];
+		bool keyed = S_block_key(s, p, start, end, key);
+		if (!keyed || cb_writer_reuse(w, path, key) != 1) {
+			S_doc_block(s, k, start, end, &b);
+			st->bytes += b.len;
+			rc = keyed ? cb_writer_put_keyed(w, path, key, b.data, b.len, err)
+				   : cb_writer_put(w, path, b.data, b.len, err);
+			cb_buf_clear(&b);
+		}
 		free(path);
 	}
 	cb_buf_free(&b);
@@ -495,7 +539,7 @@ int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_
 	if (rc == 0)
 		rc = S_write_heads(site, w, st, err);
 	if (rc == 0)
-		rc = S_write_docs(site, w, st, err);
+		rc = S_write_docs(site, p, w, st, err);
 	cb_strv_free(&bounds);
 	return rc;
 }

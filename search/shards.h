@@ -41,7 +41,10 @@ typedef struct cb_shard_stats {
 
 /* Writes search/meta.js, search/heads.js, search/t-*.js and search/d-*.js for site, whose
  * documents were added to p in site order; reads p's terms back
- * (cb_postings_next), so p takes no more tokens. */
+ * (cb_postings_next), so p takes no more tokens. A text block whose
+ * documents' keys are all known (cb_postings_doc_key) is written with a
+ * key made of them, and linked from the last output when that output's
+ * has the same key (cb_writer_reuse). */
 int cb_shards_write(const cb_site *site, cb_postings *p, cb_writer *w, cb_shard_stats *st, cb_error *err);
 
 #endif

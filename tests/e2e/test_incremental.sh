@@ -182,7 +182,15 @@ step 2024-02-19T09:00:00Z "an attachment linked"
 printf 'month,referrals\nJan,4\n' >"$R/content/extra/img/referrals.csv"
 step 2024-02-20T09:00:00Z "an attachment's contents changed, its link not"
 
-assert_eq "the sequence has 22 builds" "${#REFS[@]}" "22"
+# What the thematic analysis reads (its pages are keyed by a digest of
+# it), one thing at a time.
+sed -i 's/^area: Harrowdene$/area: Eastmere/' "$R/content/reviews/scr-children-d-and-e-2020.md"
+step 2024-02-21T09:00:00Z "a document's area changed"
+
+sed -i 's/^date: 2020-02-10$/date: 2019-02-10/' "$R/content/reviews/scr-children-d-and-e-2020.md"
+step 2024-02-22T09:00:00Z "a document's year changed"
+
+assert_eq "the sequence has 24 builds" "${#REFS[@]}" "24"
 n=${#REFS[@]}
 EMPTY_AT=16   # the empty commit: its output may equal the step before's
 
@@ -306,6 +314,8 @@ check "the plugin's options are used" has 12 documents/extra-hub.html "stamp fro
 check "the changed options are used" has 13 documents/extra-hub.html "stamp from changed options"
 check "the taxonomy label is used" has 14 themes/neglect.html "Neglect and unmet needs"
 check "the site title is used" has 15 index.html "Incremental test library"
+check "the new area has its analysis page" test -f "$TMP/sde-clean-22/site/analysis/eastmere.html"
+check "the year table starts at the changed year" has 23 analysis/index.html ">2019<"
 check "removing the overrides removes their effects" bash -c "! grep -rqE 'stamp (one|two|from)|docref override|style override' '$TMP/sde-clean-19/site'"
 
 check "--no-cache builds leave no cache" test ! -e "$R/.casebook/cache.db"
@@ -369,6 +379,23 @@ same_tree "and the output equals a clean build" "$TMP/scan/site" "$TMP/sde-clean
 unset SOURCE_DATE_EPOCH
 clean_builds date
 sequence date 2
+
+# The build date is shown on the home page (and the accessibility
+# statement), not on every page: a new day's commit that edits one
+# document leaves a page that does not show it as it was.
+check "the home page shows the build date" grep -q '2024-02-02' "$TMP/date-clean-1/site/index.html"
+check "a new day leaves an unrelated document's page as it was" \
+	cmp -s "$TMP/date-clean-0/site/documents/briefings-7mb-safer-sleep.html" "$TMP/date-clean-1/site/documents/briefings-7mb-safer-sleep.html"
+check "and the 404 page" cmp -s "$TMP/date-clean-0/site/404.html" "$TMP/date-clean-1/site/404.html"
+# And the rebuild does not make them again: its last scan reads the few
+# files that changed.
+mkdir "$TMP/newday"
+run "$CASEBOOK" build -q --repo "$R" --ref "${REFS[0]}" --out "$TMP/newday/site"
+run env CASEBOOK_TIMINGS=1 "$CASEBOOK" build -q --repo "$R" --ref "${REFS[1]}" --out "$TMP/newday/site"
+read -r nread ntotal <<<"$(scan_counts)"
+check "a new day's one-document rebuild reads under a quarter of the files ($nread of $ntotal)" \
+	test "$((${nread:-1000000} * 4))" -lt "${ntotal:-0}"
+same_tree "and equals a clean build" "$TMP/newday/site" "$TMP/date-clean-1/site"
 
 # The comparison itself can fail: a stale file, a changed byte and a
 # leftover empty folder are each noticed.

@@ -27,6 +27,31 @@ assert_file "the build writes search.html" "$TMP/site/search.html"
 check "every page has a search box" grep -q 'action="search.html" method="get"' "$TMP/site/index.html"
 check "document pages' search box points up" grep -q 'action="../search.html"' "$TMP/site/documents/briefings-7mb-safer-sleep.html"
 
+# A rebuild makes again only the browser's text blocks (search/d-N.js)
+# whose documents changed: the others are linked from the last output
+# without being made, which shows when one was changed there in place
+# (same size, time and inode): a rebuild with nothing changed keeps it, a
+# build without the cache makes it again.
+tamper() {
+	python3 - "$1" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    data = f.read()
+    i = data.index(b"CBS.docs(")
+    f.seek(i)
+    f.write(b"CBS.DOCS(")
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+}
+tamper "$TMP/site/search/d-0.js"
+run "$CASEBOOK" build -q --repo "$R" --out "$TMP/site"
+check "a rebuild links the unchanged text blocks of the browser index without making them" \
+	grep -q "CBS.DOCS(" "$TMP/site/search/d-0.js"
+run "$CASEBOOK" build -q --no-cache --repo "$R" --out "$TMP/site"
+check "a build without the cache makes them" grep -q "^CBS.docs(0," "$TMP/site/search/d-0.js"
+
 # paths QUERY [OPTIONS…]: the documents found (file names only), one line.
 paths() {
 	local q=$1

@@ -336,6 +336,34 @@ static void test_free_null(void **state)
 	assert_false(cb_mustache_has(NULL, "x"));
 }
 
+/* cb_mustache_reads: a name read by the template, its partials or its
+ * parent's blocks counts; a block, partial or parent name does not; a
+ * partial named by the data may read anything. */
+static void test_reads(void **state)
+{
+	(void)state;
+	cb_mustache *m = cb_mustache_new();
+	cb_error err = {0};
+	assert_int_equal(S_add(m, "layout", "<p>{{site.title}}</p>{{$content}}{{/content}}", &err), 0);
+	assert_int_equal(S_add(m, "dated", "{{<layout}}{{$content}}{{>stamp}}{{/content}}{{/layout}}", &err),
+			 0);
+	assert_int_equal(S_add(m, "stamp", "{{#x}}{{build.date}}{{/x}}", &err), 0);
+	assert_int_equal(S_add(m, "plain", "{{<layout}}{{$build}}{{/build}}{{/layout}}{{>build}}", &err), 0);
+	assert_int_equal(S_add(m, "any", "{{>*which}}", &err), 0);
+	assert_int_equal(S_add(m, "self", "{{>self}}{{^a.build}}{{/a.build}}", &err), 0);
+	assert_true(cb_mustache_reads(m, "stamp", "build"));
+	assert_true(cb_mustache_reads(m, "stamp", "date"));
+	assert_true(cb_mustache_reads(m, "dated", "build"));
+	assert_true(cb_mustache_reads(m, "dated", "title"));
+	assert_false(cb_mustache_reads(m, "layout", "build"));
+	assert_false(cb_mustache_reads(m, "plain", "build"));
+	assert_true(cb_mustache_reads(m, "any", "build"));
+	assert_true(cb_mustache_reads(m, "self", "build"));
+	assert_false(cb_mustache_reads(m, "self", "a.build"));
+	assert_false(cb_mustache_reads(m, "missing", "build"));
+	cb_mustache_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,7 +372,8 @@ int main(void)
 	    cmocka_unit_test(test_escaping),	     cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_missing_template), cmocka_unit_test(test_recursion_limit),
 	    cmocka_unit_test(test_deep_nesting),     cmocka_unit_test(test_layout_and_repeatability),
-	    cmocka_unit_test(test_free_null),	     cmocka_unit_test(test_large_maps),
+	    cmocka_unit_test(test_free_null),	     cmocka_unit_test(test_reads),
+	    cmocka_unit_test(test_large_maps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

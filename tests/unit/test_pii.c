@@ -330,7 +330,8 @@ static void test_clean_text(void **state)
 	    "");
 }
 
-/* The folded text, and where each byte came from. */
+/* The folded text, and where each byte came from; the same text without
+ * the map (cb_textnorm_run_unmapped). */
 static void S_fold(const char *in, const char *want)
 {
 	cb_textnorm t;
@@ -340,6 +341,12 @@ static void S_fold(const char *in, const char *want)
 	assert_int_equal(cb_textnorm_src(&t, t.len), strlen(in));
 	for (size_t i = 1; i < t.len; i++)
 		assert_true(cb_textnorm_src(&t, i - 1) <= cb_textnorm_src(&t, i));
+	cb_textnorm_free(&t);
+	/* Without the map: the same text. */
+	cb_textnorm_run_unmapped(in, strlen(in), &t);
+	assert_string_equal(t.text, want);
+	assert_int_equal(strlen(t.text), t.len);
+	assert_null(t.from);
 	cb_textnorm_free(&t);
 }
 

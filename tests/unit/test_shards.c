@@ -1,7 +1,8 @@
 /* Unit tests for the browser index's postings and shards (search/postings.c,
  * search/shards.c): postings read back exactly as a plain model of them
  * says, whether they stay in memory, spill runs to a temporary file or
- * spill runs to memory, or some of each when the file cannot take more;
+ * spill runs to memory, or some of each when the file cannot take more,
+ * and when some columns are added again from what an earlier build kept;
  * and JSON strings escaped the same whatever their length. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,8 +146,13 @@ static size_t S_tokens(char **vocab, int doc, int col, char **out, size_t cap)
 	return n;
 }
 
-/* Feeds the same collection to p and (when m is not NULL) the model. */
-static void S_feed(cb_postings *p, M_model *m)
+/* Feeds the same collection to p and (when m is not NULL) the model.
+ * With keep (one buffer per document) and not replay, each document's
+ * columns are kept there (cb_postings_keep); with replay, the even
+ * documents' columns (the first, before any term is known, among them)
+ * and those of document 7 (9,000 tokens in its body) are added from keep
+ * instead of from their tokens. */
+static void S_feed_with(cb_postings *p, M_model *m, cb_buf *keep, bool replay)
 {
 	char *vocab[S_NVOCAB];
 	for (size_t i = 0; i < S_NVOCAB; i++)
@@ -157,18 +163,34 @@ static void S_feed(cb_postings *p, M_model *m)
 		/* Some documents have no tokens at all. */
 		if (doc % 9 == 4)
 			continue;
+		bool again = replay && (doc % 2 == 0 || doc == 7);
+		const unsigned char *at = keep ? (const unsigned char *)keep[doc].data : NULL;
+		const unsigned char *end = at ? at + keep[doc].len : NULL;
 		for (int col = 0; col < 4; col++) {
 			size_t n = S_tokens(vocab, doc, col, toks, 9000);
-			cb_postings_begin_column(p, doc, col);
-			for (size_t i = 0; i < n; i++)
-				cb_postings_add(p, toks[i], (int)strlen(toks[i]));
-			cb_postings_end_column(p);
+			if (again) {
+				assert_int_equal(cb_postings_replay_column(p, doc, col, &at, end), 0);
+			} else {
+				cb_postings_keep(p, keep && !replay ? &keep[doc] : NULL);
+				cb_postings_begin_column(p, doc, col);
+				for (size_t i = 0; i < n; i++)
+					cb_postings_add(p, toks[i], (int)strlen(toks[i]));
+				cb_postings_end_column(p);
+				cb_postings_keep(p, NULL);
+			}
 			if (m)
 				M_column(m, doc, col, toks, n);
 		}
+		if (again)
+			assert_ptr_equal(at, end); /* every column read, no more */
 	}
 	for (size_t i = 0; i < S_NVOCAB; i++)
 		free(vocab[i]);
+}
+
+static void S_feed(cb_postings *p, M_model *m)
+{
+	S_feed_with(p, m, NULL, false);
 }
 
 /* Reads p back and checks it against the model. */
@@ -243,6 +265,47 @@ static void test_spilled_runs(void **state)
 		cb_postings_free(p);
 		M_free(&m);
 	}
+	cb_rm_rf(dir);
+	free(dir);
+}
+
+/* Columns kept while they were added (cb_postings_keep) and added again
+ * from there (cb_postings_replay_column), among columns added from their
+ * tokens, give the same postings, in memory or spilled; and a damaged
+ * kept column is refused. */
+static void test_replayed_columns(void **state)
+{
+	char *dir = tu_tmpdir("cbshards");
+	assert_non_null(dir);
+	cb_buf keep[S_NDOCS];
+	for (size_t i = 0; i < S_NDOCS; i++)
+		keep[i] = (cb_buf)CB_BUF_INIT;
+	cb_postings *p = cb_postings_new();
+	S_feed_with(p, NULL, keep, false);
+	cb_postings_free(p);
+	size_t budgets[] = {CB_POSTINGS_BUDGET, 1, 1000};
+	for (size_t b = 0; b < sizeof budgets / sizeof budgets[0]; b++) {
+		M_model m = {0};
+		p = cb_postings_new();
+		cb_postings_set_budget(p, budgets[b], dir);
+		S_feed_with(p, &m, keep, true);
+		S_check(p, &m);
+		cb_postings_free(p);
+		M_free(&m);
+	}
+	/* A term longer than what is left, fewer positions than its count,
+	 * or nothing at all: refused. */
+	p = cb_postings_new();
+	const unsigned char bad[] = {5, 1, 100, 'a'}, short_[] = {2, 1, 1, 'a', 2, 0};
+	const unsigned char *at = bad;
+	assert_int_equal(cb_postings_replay_column(p, 0, 0, &at, bad + sizeof bad), -1);
+	at = short_;
+	assert_int_equal(cb_postings_replay_column(p, 0, 0, &at, short_ + sizeof short_), -1);
+	at = bad;
+	assert_int_equal(cb_postings_replay_column(p, 0, 0, &at, bad), -1);
+	cb_postings_free(p);
+	for (size_t i = 0; i < S_NDOCS; i++)
+		cb_buf_free(&keep[i]);
 	cb_rm_rf(dir);
 	free(dir);
 }
@@ -478,13 +541,10 @@ static void test_shard_numbers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_in_memory),
-	    cmocka_unit_test(test_spilled_runs),
-	    cmocka_unit_test(test_runs_without_a_file),
-	    cmocka_unit_test(test_file_full),
-	    cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_shard_strings),
-	    cmocka_unit_test(test_heads),
+	    cmocka_unit_test(test_in_memory),		cmocka_unit_test(test_spilled_runs),
+	    cmocka_unit_test(test_runs_without_a_file), cmocka_unit_test(test_replayed_columns),
+	    cmocka_unit_test(test_file_full),		cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_shard_strings),	cmocka_unit_test(test_heads),
 	    cmocka_unit_test(test_shard_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
