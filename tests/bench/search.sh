@@ -6,7 +6,8 @@
 # `casebook search` reads) and of the browser index, the median and 95th-percentile
 # time of `casebook search` over 100 varied queries, and — when the
 # browser test packages are installed — the browser's time from typing to
-# first results and the bytes of index files each query loaded.
+# the first results drawn on screen (requests watched, not intercepted)
+# and the bytes of index files each query loaded.
 set -eu
 cd "$(dirname "$0")/../.."
 corpus=$1

@@ -79,8 +79,11 @@ function build(repo, out) {
 }
 
 // Launches Chromium headless with a fresh profile. Every request is
-// recorded; any that is not a file inside allowDir is aborted.
-async function launch(allowDir) {
+// recorded; any that is not a file inside allowDir is aborted. With
+// { intercept: false } (the benchmark's) requests are only watched and
+// recorded, not routed through playwright (which holds each one up until
+// node answers it), and none is aborted.
+async function launch(allowDir, opts) {
 	const { chromium } = require('playwright-core');
 	const profile = tmpdir('cb-profile-');
 	const context = await chromium.launchPersistentContext(profile, {
@@ -91,14 +94,18 @@ async function launch(allowDir) {
 	});
 	const requests = [];
 	const allowed = 'file://' + fs.realpathSync(allowDir) + '/';
-	await context.route('**/*', (route) => {
-		const url = route.request().url();
-		requests.push(url);
-		if (url.startsWith(allowed))
-			route.continue();
-		else
-			route.abort();
-	});
+	if (opts && opts.intercept === false) {
+		context.on('request', (request) => requests.push(request.url()));
+	} else {
+		await context.route('**/*', (route) => {
+			const url = route.request().url();
+			requests.push(url);
+			if (url.startsWith(allowed))
+				route.continue();
+			else
+				route.abort();
+		});
+	}
 	return {
 		context,
 		requests,
