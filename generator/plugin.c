@@ -571,6 +571,28 @@ static const char *S_page_path_problem(const char *path, const cb_site *s)
 	return NULL;
 }
 
+static bool S_template_name(const char *tpl)
+{
+	for (const char *c = tpl; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return false;
+	return true;
+}
+
+static bool S_theme_has_template(const cb_plugin *p, const char *tpl)
+{
+	if (!p->h->theme)
+		return true;
+	char file[128];
+	snprintf(file, sizeof file, "templates/%s.mustache", tpl);
+	return strlen(tpl) <= 64 && cb_theme_has(p->h->theme, file);
+}
+
+bool cb_plugin_page_ok(const cb_plugin *p, const char *path, const char *tpl)
+{
+	return !S_page_path_problem(path, p->h->site) && S_template_name(tpl) && S_theme_has_template(p, tpl);
+}
+
 static const char *S_opt_field(lua_State *L, const char *key, bool required)
 {
 	int t = lua_getfield(L, 1, key);
@@ -603,19 +625,11 @@ static int S_api_add_page(lua_State *L)
 	const char *problem = S_page_path_problem(path, s);
 	if (problem)
 		return luaL_error(L, "casebook.add_page: the path '%s' %s", path, problem);
-	size_t tl = strlen(tpl);
-	for (size_t i = 0; i < tl; i++)
-		if (!((tpl[i] >= 'a' && tpl[i] <= 'z') || (tpl[i] >= '0' && tpl[i] <= '9') || tpl[i] == '-' ||
-		      tpl[i] == '_'))
-			return luaL_error(
-			    L, "casebook.add_page: '%s' is not a template name such as 'glossary'", tpl);
-	if (p->h->theme) {
-		char file[128];
-		snprintf(file, sizeof file, "templates/%s.mustache", tpl);
-		if (strlen(tpl) > 64 || !cb_theme_has(p->h->theme, file))
-			return luaL_error(L, "casebook.add_page: the theme has no template '%s.mustache'",
-					  tpl);
-	}
+	if (!S_template_name(tpl))
+		return luaL_error(L, "casebook.add_page: '%s' is not a template name such as 'glossary'",
+				  tpl);
+	if (!S_theme_has_template(p, tpl))
+		return luaL_error(L, "casebook.add_page: the theme has no template '%s.mustache'", tpl);
 	luaL_checkstack(L, 3 * CB_PLUGIN_MAX_DEPTH + 10, "no room to read the page's data");
 	lua_getfield(L, 1, "data");
 	char err[512];

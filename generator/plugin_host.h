@@ -171,6 +171,10 @@ bool cb_plugin_memo_put_diags(cb_plugin *p, size_t n0, cb_vpack_writer *w);
  * As for a document hook, but the fields read are of any document (each
  * document and field once), and the key holds the site table: every
  * document's path in order, the site's fields and its themes. */
+/* Whether add_page would take a page at path with template tpl now (a
+ * replayed record's pages are checked again: the theme or the site's
+ * pages may have changed since it was made). */
+bool cb_plugin_page_ok(const cb_plugin *p, const char *path, const char *tpl);
 bool cb_plugin_memo_site_replay(cb_plugin *p);
 void cb_plugin_memo_site_begin(cb_plugin *p);
 void cb_plugin_memo_site_end(cb_plugin *p, int rc, size_t n0, size_t npages0);

@@ -354,7 +354,7 @@ static bool S_pages(cb_plugin *p, cb_vpack_reader *r, bool apply)
 		if (ok && nav.type == CB_V_STR)
 			navs = cb_xstrndup(nav.s, nav.len);
 		cb_vpack *data = ok ? S_get_pack(r) : NULL;
-		ok = ok && data;
+		ok = ok && data && (apply || cb_plugin_page_ok(p, f[0], f[1]));
 		if (ok && apply) {
 			s->pages = cb_xrealloc(s->pages, (s->npages + 1) * sizeof *s->pages);
 			s->pages[s->npages++] = (cb_page){f[0], f[1], f[2], navs, data};

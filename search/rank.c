@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "tokenize.h"
 #include "util.h"
 
 enum { S_TAB_DOCS = 1, S_TAB_POINTS = 2, S_TAB_RUNS = 3 };
@@ -310,18 +311,6 @@ static void S_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_contex
 		sqlite3_result_error_code(ctx, rc);
 }
 
-static fts5_api *S_fts5_api(sqlite3 *db)
-{
-	fts5_api *api = NULL;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	return api;
-}
-
 static int S_register(fts5_api *api, const char *name, const cb_rank *r, bool points, const double *w,
 		      int ncol)
 {
@@ -347,7 +336,8 @@ int cb_rank_load(sqlite3 *db, cb_rank *r)
 	r->nruns = nruns;
 	S_swap_all(r->docs, 2 * r->ndocs);
 	S_swap_all(r->runs, 2 * r->nruns);
-	if (!ok || !(api = S_fts5_api(db)) || S_register(api, "cb_bm25_docs", r, false, wd, 4) != SQLITE_OK ||
+	if (!ok || !(api = cb_fts5_api(db)) ||
+	    S_register(api, "cb_bm25_docs", r, false, wd, 4) != SQLITE_OK ||
 	    S_register(api, "cb_bm25_points", r, true, wp, 2) != SQLITE_OK) {
 		cb_rank_free(r);
 		return -1;

@@ -13,8 +13,7 @@ struct cb_tokenizer {
 	Fts5Tokenizer *tok;
 };
 
-/* SQLite hands out its FTS5 interface through a pointer-passing query. */
-static fts5_api *S_fts5_api(sqlite3 *db)
+fts5_api *cb_fts5_api(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
@@ -36,7 +35,7 @@ int cb_tokenizer_new(cb_tokenizer **out, cb_error *err)
 		cb_tokenizer_free(t);
 		return -1;
 	}
-	fts5_api *api = S_fts5_api(t->db);
+	fts5_api *api = cb_fts5_api(t->db);
 	void *ud = NULL;
 	if (!api || api->xFindTokenizer(api, "porter", &ud, &t->api) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0,
@@ -177,7 +176,7 @@ static void S_tap_destroy(void *ud)
 int cb_tokenizer_tap_install(struct sqlite3 *db, cb_tokenizer_tap **out, cb_error *err)
 {
 	*out = NULL;
-	fts5_api *api = S_fts5_api(db);
+	fts5_api *api = cb_fts5_api(db);
 	cb_tokenizer_tap *tap = cb_xcalloc(1, sizeof *tap);
 	if (!api || api->xFindTokenizer(api, "porter", &tap->real_ud, &tap->real) != SQLITE_OK) {
 		cb_error_set(err, NULL, 0, 0,

@@ -15,6 +15,14 @@
 #include "diag.h"
 #include "util.h"
 
+struct sqlite3;
+struct fts5_api;
+
+/* SQLite's FTS5 interface on db, which it hands out through a
+ * pointer-passing query (for registering tokenizers and functions), or
+ * NULL. */
+struct fts5_api *cb_fts5_api(struct sqlite3 *db);
+
 /* The tokenizer arguments of every FTS5 table casebook creates. */
 #define CB_FTS_TOKENIZE "porter unicode61 remove_diacritics 2"
 
