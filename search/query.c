@@ -328,6 +328,59 @@ static void S_expand(cb_query *q, const S_syn *syn, size_t nsyn, cb_query_tokeni
 	free(old);
 }
 
+/* ---- prefixes ---- */
+
+/* Endings that a word cut inside its suffix may have had. The index holds
+ * Porter stems ("escalation" and "escalate" are both "escal"), so the stem
+ * of a cut word ("escalat") may not start any of them; the stems of the
+ * cut word completed with these endings do. */
+static const char *const S_endings[] = {"", "e", "ion", "ing", "ed", "s"};
+#define S_NENDINGS (sizeof S_endings / sizeof *S_endings)
+
+static bool S_starts(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* The forms of prefix term t (into out, at most S_NENDINGS; caller frees
+ * them): t itself and t completed with each ending, kept when the
+ * completion changes only the last token and that token's stem does not
+ * start with the stem of a form kept before it or after it. Each form
+ * is matched as a prefix. Returns their number (at least one). */
+static size_t S_prefix_forms(const cb_qterm *t, cb_query_tokenize_fn tok, void *tctx, cb_qterm *out)
+{
+	cb_qterm c[S_NENDINGS];
+	size_t nc = 0, last = t->tokens.n - 1;
+	for (size_t e = 0; e < S_NENDINGS; e++) {
+		cb_qterm f = *t;
+		f.text = cb_xasprintf("%s%s", t->text, S_endings[e]);
+		memset(&f.tokens, 0, sizeof f.tokens);
+		bool ok = tok(tctx, f.text, strlen(f.text), &f.tokens) == 0 && f.tokens.n == t->tokens.n;
+		for (size_t k = 0; ok && k < last; k++)
+			ok = strcmp(f.tokens.v[k], t->tokens.v[k]) == 0;
+		if (ok || e == 0) /* the typed form is always a candidate */
+			c[nc++] = f;
+		else
+			S_term_free(&f);
+	}
+	bool covered[S_NENDINGS] = {false};
+	for (size_t i = 0; i < nc; i++)
+		for (size_t j = 0; j < nc && c[i].tokens.n == t->tokens.n; j++) {
+			const char *si = c[i].tokens.v[last], *sj = c[j].tokens.v[last];
+			if (j != i && c[j].tokens.n == t->tokens.n && S_starts(si, sj) &&
+			    (strcmp(si, sj) != 0 || j < i))
+				covered[i] = true;
+		}
+	size_t n = 0;
+	for (size_t i = 0; i < nc; i++) {
+		if (covered[i])
+			S_term_free(&c[i]);
+		else
+			out[n++] = c[i];
+	}
+	return n;
+}
+
 /* ---- parsing ---- */
 
 int cb_query_parse(const char *qs, const cb_synonym *syn, size_t nsyn, cb_query_tokenize_fn tok, void *tctx,
@@ -394,23 +447,32 @@ int cb_query_parse(const char *qs, const cb_synonym *syn, size_t nsyn, cb_query_
 	}
 	for (size_t i = 0; i < it.n; i++) {
 		S_item *x = &it.v[i];
-		if (x->excluded) {
-			out->excluded =
-			    cb_xrealloc(out->excluded, (out->nexcluded + 1) * sizeof *out->excluded);
-			out->excluded[out->nexcluded++] = x->term;
-			memset(&x->term, 0, sizeof x->term);
-			continue;
-		}
 		if (x->is_or)
 			continue;
+		/* A prefix term becomes its forms: alternatives, or exclusions. */
+		cb_qterm forms[S_NENDINGS];
+		size_t nf = 1;
+		if (x->term.prefix) {
+			nf = S_prefix_forms(&x->term, tok, tctx, forms);
+			S_term_free(&x->term);
+		} else {
+			forms[0] = x->term;
+			memset(&x->term, 0, sizeof x->term);
+		}
+		if (x->excluded) {
+			out->excluded =
+			    cb_xrealloc(out->excluded, (out->nexcluded + nf) * sizeof *out->excluded);
+			for (size_t f = 0; f < nf; f++)
+				out->excluded[out->nexcluded++] = forms[f];
+			continue;
+		}
 		cb_qgroup *g;
 		if (i > 0 && it.v[i - 1].is_or)
 			g = &out->groups[out->ngroups - 1];
 		else
 			g = S_query_add_group(out);
-		cb_qterm *t = S_alt_add_term(S_group_add_alt(g));
-		*t = x->term;
-		memset(&x->term, 0, sizeof x->term);
+		for (size_t f = 0; f < nf; f++)
+			*S_alt_add_term(S_group_add_alt(g)) = forms[f];
 	}
 	if (out->ngroups == 0) {
 		if (out->nexcluded)

@@ -9,7 +9,8 @@
  *
  *   words        all must match            missed appointments
  *   "a phrase"   the words in this order   "did not attend"
- *   word*        any word starting so      safeguard*
+ *   word*        any word starting so      safeguard* (also the stems of
+ *                the word completed with common endings: escalat* finds escalation)
  *   -word        none may match            neglect -audit
  *   a OR b       either (binds tighter)    bruising OR bruise
  *

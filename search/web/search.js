@@ -373,6 +373,36 @@ var CBS = (function () {
 		}
 	}
 
+	/* Endings a word cut inside its suffix may have had (query.c's
+	 * S_endings): the stem of "escalat" starts neither "escal"
+	 * (escalation) nor any other stem of the words it starts. */
+	var ENDINGS = ['', 'e', 'ion', 'ing', 'ed', 's'];
+
+	/* The forms of prefix term t, as S_prefix_forms makes them: t and t
+	 * completed with each ending, kept when the completion changes only
+	 * the last token and that token's stem does not start with the stem
+	 * of another form (the earlier one of two equal stems is kept). */
+	function prefixForms(t) {
+		var n = t.tokens.length, last = n - 1, c = [];
+		ENDINGS.forEach(function (e, k) {
+			var f = copyTerm(t);
+			f.text = t.text + e;
+			f.tokens = tokenize(f.text);
+			var ok = f.tokens.length === n && sameTokens(f.tokens.slice(0, last), t.tokens.slice(0, last));
+			if (ok || k === 0)
+				c.push(f);
+		});
+		return c.filter(function (f, i) {
+			if (f.tokens.length !== n)
+				return true;
+			var si = f.tokens[last];
+			return !c.some(function (g, j) {
+				var sj = g.tokens[last];
+				return j !== i && g.tokens.length === n && si.slice(0, sj.length) === sj && (si !== sj || j < i);
+			});
+		});
+	}
+
 	/* Parses like cb_query_parse: {groups: [[alt: [term]]], excluded:
 	 * [term], exp: [{typed, theme, label}]}. Throws QueryError. */
 	function parse(qs, syns) {
@@ -412,14 +442,17 @@ var CBS = (function () {
 			var it = items[i];
 			if (it.or)
 				continue;
+			/* A prefix term becomes its forms: alternatives, or exclusions. */
+			var forms = it.term.prefix ? prefixForms(it.term) : [it.term];
 			if (it.excluded) {
-				q.excluded.push(it.term);
+				Array.prototype.push.apply(q.excluded, forms);
 				continue;
 			}
-			if (i > 0 && items[i - 1].or)
-				q.groups[q.groups.length - 1].push([it.term]);
-			else
-				q.groups.push([[it.term]]);
+			if (!(i > 0 && items[i - 1].or))
+				q.groups.push([]);
+			forms.forEach(function (f) {
+				q.groups[q.groups.length - 1].push([f]);
+			});
 		}
 		if (!q.groups.length) {
 			if (q.excluded.length)

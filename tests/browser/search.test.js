@@ -25,6 +25,7 @@ const DEMO_QUERIES = [
 	'father*', 'hidden men', 'child death', 'supervision', 'voice of the child', 'exploitation',
 	'county lines', 'MASH', 'strategy discussion', 'health visitor', 'school nurse', 'consent',
 	'  Missed   APPOINTMENT  ', 'sudi', 'perplexing presentations', 'fabricated OR induced', 'learning*',
+	'escalat*', 'investigat*', 'communicat*', 'educat*', '"missed appoint"*', 'neglect -escalat*',
 ];
 
 // Queries whose best results include learning points: words of points,
@@ -241,6 +242,13 @@ async function main() {
 				diffs.push(q + '\n  cli:     ' + exp.join(' ') + '\n  browser: ' + JSON.stringify(got));
 		}
 		t.check('demo site: browser and casebook search agree on the top 5 for all ' + DEMO_QUERIES.length + ' queries', same === DEMO_QUERIES.length, diffs.join('\n'));
+
+		// A prefix cut inside a word's suffix finds what the whole word's
+		// stem finds: escalat* (stem "escalat") matches escalation ("escal").
+		const counts = await page.evaluate((qs) => Promise.all(qs.map((q) => new Promise((resolve) => {
+			CBS.search(q, {}, (err, res) => resolve(err ? -1 : res.total));
+		}))), ['escalat*', 'escal*']);
+		t.check('escalat* finds in the browser what escal* finds', counts[0] > 0 && counts[0] === counts[1], JSON.stringify(counts));
 
 		// Learning points: each query's top five holds points, and the
 		// browser ranks them as the command line does.

@@ -64,6 +64,11 @@ assert_eq "a phrase" "$(paths '"did not attend"')" \
 	"7mb-was-not-brought.md neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md"
 assert_eq "a prefix" "$(paths 'bruis*')" \
 	"7mb-bruising-non-mobile-babies.md lcspr-child-a-2023.md cpma-audit-2024.md"
+# A prefix cut inside a suffix: "escalat" is not the start of the stem
+# "escal" (escalation, escalate), yet escalat* finds them.
+assert_eq "a prefix cut inside a suffix finds the whole word" "$(paths 'escalat*')" "$(paths escalation)"
+check "escalat* finds something" test -n "$(paths 'escalat*')"
+assert_eq "an excluded prefix cut inside a suffix" "$(paths 'neglect -escalat*')" "$(paths 'neglect -escal*')"
 assert_eq "without an exclusion" "$(paths neglect)" \
 	"neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md 7mb-was-not-brought.md"
 assert_eq "an exclusion" "$(paths 'neglect -drift')" "7mb-was-not-brought.md"

@@ -167,6 +167,24 @@ static void test_words_and_phrases(void **state)
 	EXPECT_FTS("pre-birth", "\"pre-birth\"");
 }
 
+static void test_prefix_cut_inside_a_suffix(void **state)
+{
+	/* "escalat" stems to itself; escalate, escalation, escalating all
+	 * stem to "escal", which the completed form finds; the typed form
+	 * is covered by it and left out. */
+	EXPECT_FTS("escalat*", "\"escalate\" *");
+	EXPECT_FTS("investigat*", "\"investigate\" *");
+	/* Nothing shorter than the typed stem: the typed form alone. */
+	EXPECT_FTS("safeguard*", "\"safeguard\" *");
+	/* Alternatives of an OR, exclusions, and a phrase's last word. */
+	EXPECT_FTS("escalat* OR sofa", "(\"escalate\" * OR \"sofa\")");
+	EXPECT_FTS("neglect -escalat*", "(\"neglect\") NOT (\"escalate\" *)");
+	EXPECT_FTS("\"missed appoint\"*", "\"missed appoint\" *");
+	EXPECT_FTS("\"failure to escalat\"*", "\"failure to escalate\" *");
+	/* FTS5 syntax stays inside the quotes in every form. */
+	EXPECT_FTS("col:escalat*", "\"col:escalate\" *");
+}
+
 static void test_or_and_exclusions(void **state)
 {
 	/* OR binds tighter than the implicit AND. */
@@ -298,6 +316,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tokenizer_is_fts5_porter),
 	    cmocka_unit_test(test_words_and_phrases),
+	    cmocka_unit_test(test_prefix_cut_inside_a_suffix),
 	    cmocka_unit_test(test_or_and_exclusions),
 	    cmocka_unit_test(test_fts5_syntax_is_quoted),
 	    cmocka_unit_test(test_malformed_queries),
