@@ -173,6 +173,33 @@ static size_t S_locate(const cb_doc *d, const char *body, bool *found, S_span *s
 	return n;
 }
 
+/* A document's kept tokens end with their digest, so that a byte changed
+ * on disk, which the form alone may not show, is found. */
+static void S_toks_seal(cb_buf *toks)
+{
+	cb_hash h;
+	uint64_t dg[2];
+	cb_hash_init(&h);
+	cb_hash_add(&h, toks->data ? toks->data : "", toks->len);
+	cb_hash_digest(&h, dg);
+	cb_buf_put(toks, (const char *)dg, sizeof dg);
+}
+
+/* Whether kept tokens q[0..*n) end with their digest (S_toks_seal); *n
+ * becomes the tokens' length. */
+static bool S_toks_open(const unsigned char *q, size_t *n)
+{
+	uint64_t dg[2];
+	if (!q || *n < sizeof dg)
+		return false;
+	*n -= sizeof dg;
+	cb_hash h;
+	cb_hash_init(&h);
+	cb_hash_add(&h, q, *n);
+	cb_hash_digest(&h, dg);
+	return memcmp(dg, q + *n, sizeof dg) == 0;
+}
+
 /* A document's tokens as the private database keeps them (doc_tokens):
  * its four columns as the postings keep them (cb_postings_keep: each
  * distinct term once, with its positions), then the number of learning
@@ -502,8 +529,9 @@ static int S_fill_doc(S_ix *x, const cb_site *s, size_t i, sqlite3_int64 id, cb_
 		sqlite3_bind_int64(x->st[S_KEYS], 1, id);
 		S_text(x->st[S_KEYS], 2, d->path);
 		S_text(x->st[S_KEYS], 3, hex);
+		S_toks_seal(&toks);
 		sqlite3_bind_int64(x->st[S_TOKS], 1, id);
-		sqlite3_bind_blob(x->st[S_TOKS], 2, toks.data ? toks.data : "", (int)toks.len, SQLITE_STATIC);
+		sqlite3_bind_blob(x->st[S_TOKS], 2, toks.data, (int)toks.len, SQLITE_STATIC);
 		rc = S_step(x, S_KEYS);
 		if (rc == 0)
 			rc = S_step(x, S_TOKS);
@@ -828,7 +856,9 @@ static int S_keep_doc(S_ix *x, sqlite3_stmt *get, const S_old *o, size_t i, cb_p
 	sqlite3_bind_int64(get, 1, o->id);
 	if (sqlite3_step(get) == SQLITE_ROW) {
 		const unsigned char *q = sqlite3_column_blob(get, 0);
-		rc = S_replay(q, q + sqlite3_column_bytes(get, 0), (int)i, p);
+		size_t n = (size_t)sqlite3_column_bytes(get, 0);
+		if (S_toks_open(q, &n))
+			rc = S_replay(q, q + n, (int)i, p);
 	}
 	sqlite3_reset(get);
 	if (rc != 0)
