@@ -156,8 +156,14 @@ typedef struct cb_plugins_opts {
 } cb_plugins_opts;
 
 /* A plugin may run this long in a build (all its hooks, loading and
- * closing included) when casebook.yml sets no plugin-limits: seconds. */
+ * closing included) when casebook.yml sets no plugin-limits: seconds:
+ * CB_PLUGIN_SECONDS, and a second more for every CB_PLUGIN_DOCS_PER_SECOND
+ * documents, since the shipped site hooks' work grows with the site (at
+ * 100,000 documents, backlinks alone takes several seconds). The limit is
+ * there to stop a plugin that never ends, not to fail a large site. */
 #define CB_PLUGIN_SECONDS 10
+#define CB_PLUGIN_DOCS_PER_SECOND 2000
+double cb_plugin_seconds(const cb_site *site);
 
 /*
  * The plugin stage of a build. Picks the plugins casebook.yml lists (or

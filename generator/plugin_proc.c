@@ -241,7 +241,7 @@ static void S_child_main(int fd, cb_site *site, const cb_plugins_opts *opts, con
 {
 	const cb_config *cfg = &site->cfg;
 	size_t nplugins = cfg->plugins_set ? cfg->plugins.n : cb_plugin_ndefaults + site->nplugin_srcs;
-	double secs = cfg->plugin_seconds > 0 ? cfg->plugin_seconds : CB_PLUGIN_SECONDS;
+	double secs = cb_plugin_seconds(site);
 	size_t mem = (size_t)(cfg->plugin_memory_mb > 0 ? cfg->plugin_memory_mb : CB_PLUGIN_MEMORY_MB) << 20;
 	/* Room for every plugin's Lua memory, and a gigabyte for casebook's
 	 * own work (casebook.query's index, the results) — a wall against
@@ -327,7 +327,7 @@ cb_stage_result cb_plugins_start(cb_plugins_job **job, cb_site *site, const cb_p
 	j->tmp = tmp;
 	j->timings = opts->timings;
 	j->memo = opts->memo;
-	j->limit = site->cfg.plugin_seconds > 0 ? site->cfg.plugin_seconds : CB_PLUGIN_SECONDS;
+	j->limit = cb_plugin_seconds(site);
 	*job = j;
 	return CB_STAGE_OK;
 }

@@ -172,6 +172,13 @@ void cb_plugin_timings_add(cb_plugin_timings *t, const char *name, double second
 	t->v[t->n++].seconds = seconds;
 }
 
+double cb_plugin_seconds(const cb_site *site)
+{
+	if (site->cfg.plugin_seconds > 0)
+		return site->cfg.plugin_seconds;
+	return CB_PLUGIN_SECONDS + (double)(site->ndocs / CB_PLUGIN_DOCS_PER_SECOND);
+}
+
 cb_stage_result cb_plugins_run_here(cb_site *site, const cb_plugins_opts *opts, const cb_plugins_hooks *hk,
 				    cb_diags *d, cb_error *err)
 {

@@ -645,6 +645,26 @@ static void test_seconds(void **state)
 	cb_site_free(&s);
 }
 
+/* Without plugin-limits: seconds a plugin gets 10 s and a second more per
+ * 2,000 documents; the setting, when given, is the limit whatever the size. */
+static void test_seconds_default(void **state)
+{
+	cb_site s;
+	S_site(&s);
+	size_t n = s.ndocs;
+	assert_true(n < 2000);
+	assert_true(cb_plugin_seconds(&s) == 10.0);
+	s.ndocs = 100000; /* read by cb_plugin_seconds alone; put back below */
+	assert_true(cb_plugin_seconds(&s) == 60.0);
+	s.ndocs = 3999;
+	assert_true(cb_plugin_seconds(&s) == 11.0);
+	s.cfg.plugin_seconds = 3;
+	assert_true(cb_plugin_seconds(&s) == 3.0);
+	s.ndocs = n;
+	cb_site_free(&s);
+	(void)state;
+}
+
 static void test_options_and_isolation(void **state)
 {
 	cb_site s;
@@ -942,6 +962,7 @@ int main(void)
 	    cmocka_unit_test(test_diagnostics_and_helpers),
 	    cmocka_unit_test(test_query),
 	    cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_seconds_default),
 	    cmocka_unit_test(test_options_and_isolation),
 	    cmocka_unit_test(test_plugin_config),
 	    cmocka_unit_test(test_option_declarations),
