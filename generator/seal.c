@@ -255,8 +255,9 @@ void cb_seal_free(cb_seal *s)
 
 cb_seal_class cb_seal_classify(const char *path)
 {
-	static const char *const plain[] = {".casebook-output", "search/search.js", "search/ui.js",
-					    "search/search.css", "search/lock.js"};
+	static const char *const plain[] = {".casebook-output", "search/tokenizer.js", "search/query.js",
+					    "search/search.js", "search/ui.js",	       "search/search.css",
+					    "search/lock.js"};
 	static const char *const drop[] = {"feed.atom", "sitemap.xml", "casebook.db"};
 	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
 		if (!strcmp(path, plain[i]))

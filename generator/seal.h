@@ -27,7 +27,8 @@
  *
  * What stays plain: index.html (the unlock page: the library's title and a
  * passphrase field), lock.js (the code that unlocks), the theme's assets/
- * and the search code (search/search.js, ui.js, search.css); the Atom
+ * and the search code (search/tokenizer.js, query.js, search.js, ui.js,
+ * search.css); the Atom
  * feed, sitemap.xml and casebook.db are left out of an encrypted build.
  * A cb_seal may be used from several threads at once.
  */

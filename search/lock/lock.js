@@ -161,7 +161,8 @@
 		return '#/' + encodeURI(r.path) + r.query + (r.frag ? '#' + r.frag : '');
 	}
 	function isPlain(path) {
-		return /^assets\//.test(path) || /^search\/(search|ui|lock)\.js$|^search\/search\.css$/.test(path);
+		return /^assets\//.test(path) || path === 'search/search.css' ||
+			/^search\/(tokenizer|query|search|ui|lock)\.js$/.test(path);
 	}
 	var TYPES = {png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml',
 		webp: 'image/webp', pdf: 'application/pdf'};
@@ -238,11 +239,13 @@
 		nav.appendChild(btn);
 	}
 
+	/* The search engine's scripts: run once, as the shell keeps their globals. */
+	var ENGINE = /^search\/(tokenizer|query|search)\.js$/;
 	function runScripts(body, base) {
 		body.querySelectorAll('script[src]').forEach(function (old) {
 			var r = routeOf(old.getAttribute('src'), base);
 			old.remove();
-			if (!r || !isPlain(r.path) || (r.path === 'search/search.js' && window.CBS))
+			if (!r || !isPlain(r.path) || (ENGINE.test(r.path) && window.CBS))
 				return;
 			var s = document.createElement('script');
 			s.src = root + r.path;

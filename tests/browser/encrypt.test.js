@@ -76,6 +76,16 @@ async function main() {
 		await page.locator('#search-results li h2 a').first().click();
 		await shown(page);
 		t.check('a search result opens inside the shell', (await page.url()).includes('#/documents/'));
+		// Searching again runs the page's script, not the engine's again.
+		const again = [];
+		const onRequest = (r) => again.push(r.url());
+		page.on('request', onRequest);
+		await page.evaluate(() => { location.hash = '#/search.html?q=partner%20unseen'; });
+		await shown(page, 'search.html');
+		await page.waitForSelector('#search-results li', { timeout: 15000 });
+		page.off('request', onRequest);
+		t.eq('a second search loads the page script again and none of the engine scripts',
+			['tokenizer', 'query', 'search', 'ui'].map((n) => again.filter((u) => u.endsWith(`/search/${n}.js`)).length), [0, 0, 0, 1]);
 
 		// A reload in the same tab stays unlocked.
 		await page.reload();

@@ -42,7 +42,7 @@ async function main() {
 		const outside = b.requests.filter((u) => !u.startsWith(b.allowed));
 		t.eq('no request left the output folder', outside, []);
 		t.check('stylesheets and scripts were loaded from the site', b.requests.some((u) => u.endsWith('/assets/style.css')) &&
-			b.requests.some((u) => u.endsWith('/search/ui.js')));
+			['tokenizer', 'query', 'search', 'ui'].every((n) => b.requests.some((u) => u.endsWith(`/search/${n}.js`))));
 		await b.close();
 
 		// The same site from another folder, whose name has spaces.

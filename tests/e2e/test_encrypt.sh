@@ -93,7 +93,7 @@ assert_no_file "no documents folder" "$OUT_R/documents"
 assert_no_file "no themes folder" "$OUT_R/themes"
 plain=$(cd "$OUT_R" && find . -type f ! -path './e/*' | sort | tr '\n' ' ')
 assert_eq "only the unlock page, scripts and styles are plain" "$plain" \
-	"./.casebook-output ./assets/pack.css ./assets/style.css ./index.html ./search/lock.js ./search/search.css ./search/search.js ./search/ui.js "
+	"./.casebook-output ./assets/pack.css ./assets/style.css ./index.html ./search/lock.js ./search/query.js ./search/search.css ./search/search.js ./search/tokenizer.js ./search/ui.js "
 names=$(cd "$OUT_R/e" && ls | grep -cvE '^[0-9a-f]{32}\.js$')
 assert_eq "sealed files have opaque names" "$names" "0"
 sizes=$("$PY" - "$OUT_R" <<'PY'

@@ -211,7 +211,7 @@ run "$CASEBOOK" build --repo "$R" --audience restricted --drafts --encrypt --pas
 assert_eq "restricted, encrypted, over the public build: exit 0" "$RC" "0"
 plain=$(cd "$TMP/mixed" && find . -type f ! -path './e/*' | sort | tr '\n' ' ')
 assert_eq "restricted, encrypted, over the public build: only the unlock page, scripts and styles are plain" "$plain" \
-	"./.casebook-output ./assets/pack.css ./assets/style.css ./index.html ./search/lock.js ./search/search.css ./search/search.js ./search/ui.js "
+	"./.casebook-output ./assets/pack.css ./assets/style.css ./index.html ./search/lock.js ./search/query.js ./search/search.css ./search/search.js ./search/tokenizer.js ./search/ui.js "
 again_public "$TMP/mixed" "public after encrypted restricted, same folder"
 
 # The hidden documents were really read (so the test is not vacuous).

@@ -139,6 +139,8 @@ static void test_classify_and_passphrases(void **state)
 	assert_int_equal(cb_seal_classify("files/chart.png"), CB_SEAL_ENCRYPT);
 	assert_int_equal(cb_seal_classify("404.html"), CB_SEAL_ENCRYPT);
 	assert_int_equal(cb_seal_classify("search/search.js"), CB_SEAL_PLAIN);
+	assert_int_equal(cb_seal_classify("search/tokenizer.js"), CB_SEAL_PLAIN);
+	assert_int_equal(cb_seal_classify("search/query.js"), CB_SEAL_PLAIN);
 	assert_int_equal(cb_seal_classify("assets/style.css"), CB_SEAL_PLAIN);
 	assert_int_equal(cb_seal_classify("feed.atom"), CB_SEAL_DROP);
 	assert_int_equal(cb_seal_classify("sitemap.xml"), CB_SEAL_DROP);
