@@ -293,18 +293,13 @@ static int S_get_i32(S_rd *r)
 	return (int)S_get_u32(r);
 }
 
+static const char *S_get_view(S_rd *r, size_t *len);
+
 static char *S_get_str(S_rd *r)
 {
-	uint32_t n = S_get_u32(r);
-	if (r->bad || n == UINT32_MAX)
-		return NULL;
-	if ((size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		return NULL;
-	}
-	char *s = cb_xstrndup((const char *)r->p, n);
-	r->p += n;
-	return s;
+	size_t n;
+	const char *s = S_get_view(r, &n);
+	return s ? cb_xstrndup(s, n) : NULL;
 }
 
 /* A count of items each at least min_bytes long, checked against what is

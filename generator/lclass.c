@@ -354,10 +354,12 @@ enum {
 	S_AUX = 65536,	 /* may stand between the child and what they say: "did not" */
 };
 
-static const struct {
+typedef struct S_role_word {
 	const char *word;
 	int roles;
-} S_role_words[] = {
+} S_role_word;
+
+static const S_role_word S_role_words[] = {
     {"tell", S_OBJ},
     {"told", S_OBJ},
     {"inform", S_OBJ},
@@ -438,10 +440,7 @@ static const struct {
 
 /* The hearing rule's words: verbs of hearing the child, who the child is,
  * and what may stand between. */
-static const struct {
-	const char *word;
-	int roles;
-} S_voice_words[] = {
+static const S_role_word S_voice_words[] = {
     {"ask", S_HEAR},
     {"talk", S_HEAR},
     {"speak", S_HEAR},
@@ -593,23 +592,24 @@ static void S_add_recipient(cb_lclass *c, const char *text, bool agency)
 	pl->v[pl->n++] = c->nrph++;
 }
 
+/* Adds the roles of n words (stemmed as the text will be) to c's map. */
+static void S_add_roles(cb_lclass *c, const S_role_word *v, size_t n)
+{
+	char w[64];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(w, sizeof w, "%s", v[i].word);
+		S_stem(w);
+		uintptr_t r = (uintptr_t)cb_strmap_get(c->roles, w) | (uintptr_t)v[i].roles;
+		cb_strmap_put(c->roles, w, (void *)r);
+	}
+}
+
 static void S_comm_init(cb_lclass *c, const cb_agencies *ag)
 {
 	c->roles = cb_strmap_new();
 	c->rph_by_first = cb_strmap_new();
-	char w[64];
-	for (size_t i = 0; i < sizeof S_role_words / sizeof S_role_words[0]; i++) {
-		snprintf(w, sizeof w, "%s", S_role_words[i].word);
-		S_stem(w);
-		uintptr_t r = (uintptr_t)cb_strmap_get(c->roles, w) | (uintptr_t)S_role_words[i].roles;
-		cb_strmap_put(c->roles, w, (void *)r);
-	}
-	for (size_t i = 0; i < sizeof S_voice_words / sizeof S_voice_words[0]; i++) {
-		snprintf(w, sizeof w, "%s", S_voice_words[i].word);
-		S_stem(w);
-		uintptr_t r = (uintptr_t)cb_strmap_get(c->roles, w) | (uintptr_t)S_voice_words[i].roles;
-		cb_strmap_put(c->roles, w, (void *)r);
-	}
+	S_add_roles(c, S_role_words, sizeof S_role_words / sizeof S_role_words[0]);
+	S_add_roles(c, S_voice_words, sizeof S_voice_words / sizeof S_voice_words[0]);
 	for (size_t i = 0; i < sizeof S_recipients / sizeof S_recipients[0]; i++)
 		S_add_recipient(c, S_recipients[i], false);
 	for (size_t i = 0; i < ag->n; i++) {
