@@ -334,7 +334,7 @@ static void S_expand(cb_query *q, const S_syn *syn, size_t nsyn, cb_query_tokeni
  * Porter stems ("escalation" and "escalate" are both "escal"), so the stem
  * of a cut word ("escalat") may not start any of them; the stems of the
  * cut word completed with these endings do. */
-static const char *const S_endings[] = {"", "e", "ion", "ing", "ed", "s"};
+static const char *const S_endings[] = {"", "e", "ion", "ing", "ed", "s", "le", "ity"};
 #define S_NENDINGS (sizeof S_endings / sizeof *S_endings)
 
 static bool S_starts(const char *s, const char *p)

@@ -166,7 +166,7 @@ var CBSQuery = (function (tokenizer) {
 	/* Endings a word cut inside its suffix may have had (query.c's
 	 * S_endings): the stem of "escalat" starts neither "escal"
 	 * (escalation) nor any other stem of the words it starts. */
-	var ENDINGS = ['', 'e', 'ion', 'ing', 'ed', 's'];
+	var ENDINGS = ['', 'e', 'ion', 'ing', 'ed', 's', 'le', 'ity'];
 
 	/* The forms of prefix term t, as S_prefix_forms makes them: t and t
 	 * completed with each ending, kept when the completion changes only

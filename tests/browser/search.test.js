@@ -25,7 +25,7 @@ const DEMO_QUERIES = [
 	'father*', 'hidden men', 'child death', 'supervision', 'voice of the child', 'exploitation',
 	'county lines', 'MASH', 'strategy discussion', 'health visitor', 'school nurse', 'consent',
 	'  Missed   APPOINTMENT  ', 'sudi', 'perplexing presentations', 'fabricated OR induced', 'learning*',
-	'escalat*', 'investigat*', 'communicat*', 'educat*', '"missed appoint"*', 'neglect -escalat*',
+	'escalat*', 'investigat*', 'communicat*', 'educat*', '"missed appoint"*', 'neglect -escalat*', 'vulnerab*',
 ];
 
 // Queries whose best results include learning points: words of points,

@@ -97,6 +97,9 @@ assert_eq "a prefix" "$(paths 'bruis*')" \
 # "escal" (escalation, escalate), yet escalat* finds them.
 assert_eq "a prefix cut inside a suffix finds the whole word" "$(paths 'escalat*')" "$(paths escalation)"
 check "escalat* finds something" test -n "$(paths 'escalat*')"
+# ... and inside -able/-ability: "vulnerability" and "vulnerable" are "vulner".
+assert_eq "a prefix cut inside -ability finds the whole word" "$(paths 'vulnerab*')" "$(paths vulnerability)"
+check "vulnerab* finds something" test -n "$(paths 'vulnerab*')"
 assert_eq "an excluded prefix cut inside a suffix" "$(paths 'neglect -escalat*')" "$(paths 'neglect -escal*')"
 assert_eq "without an exclusion" "$(paths neglect)" \
 	"neglect-multi-agency-audit-2025.md scr-children-d-and-e-2020.md 7mb-was-not-brought.md"
